@@ -1,0 +1,98 @@
+package dev.harbor.state;
+
+import dev.harbor.state.spi.StateStoreProvider;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The registry of drivers, discovered once through {@link ServiceLoader}, and the way to open a store by location.
+ *
+ * <pre>{@code
+ * try (StateStore store = StateStores.open("sqlite:./state.db")) { ... }
+ * }</pre>
+ */
+public final class StateStores {
+
+  private StateStores() {}
+
+  /**
+   * Opens a store from a location string (see {@link StateConfig#parse}).
+   *
+   * @param location such as {@code inmem:}, {@code sqlite:./state.db} or {@code postgres://app@db:5432/app}
+   * @return an open store; the caller closes it
+   * @throws InvalidConfigException if the location or an option is malformed
+   * @throws UnknownDriverException if no registered driver has the location's scheme
+   * @throws StorageException if the backend cannot be reached or its schema is not usable
+   */
+  public static StateStore open(String location) {
+    return open(StateConfig.parse(location));
+  }
+
+  /**
+   * Opens a store from a configuration.
+   *
+   * @param config the configuration
+   * @return an open store; the caller closes it
+   * @throws NullPointerException if {@code config} is {@code null}
+   * @throws InvalidConfigException if the location or an option is malformed
+   * @throws UnknownDriverException if no registered driver has the configuration's driver name
+   * @throws StorageException if the backend cannot be reached or its schema is not usable
+   */
+  public static StateStore open(StateConfig config) {
+    Objects.requireNonNull(config, "config");
+    return provider(config.driver()).open(config);
+  }
+
+  /**
+   * The names of the drivers on the class path.
+   *
+   * @return the sorted names
+   */
+  public static List<String> registeredDrivers() {
+    return List.copyOf(Registry.PROVIDERS.keySet());
+  }
+
+  private static StateStoreProvider provider(String driver) {
+    StateStoreProvider provider = Registry.PROVIDERS.get(driver);
+    if (provider == null) {
+      throw new UnknownDriverException(
+          "no driver named '" + driver + "' is registered; registered drivers: " + registeredDrivers());
+    }
+    return provider;
+  }
+
+  /**
+   * Indexes providers by name, failing loudly when two share a name: silently picking one would open the wrong
+   * backend depending on class path order.
+   *
+   * @throws IllegalStateException if two providers have one name
+   */
+  static SortedMap<String, StateStoreProvider> index(Iterable<StateStoreProvider> providers) {
+    SortedMap<String, StateStoreProvider> byName = new TreeMap<>();
+    List<String> duplicates = new ArrayList<>();
+    for (StateStoreProvider provider : providers) {
+      StateStoreProvider previous = byName.putIfAbsent(provider.name(), provider);
+      if (previous != null) {
+        duplicates.add("'" + provider.name() + "' (" + previous.getClass().getName() + " and "
+            + provider.getClass().getName() + ")");
+      }
+    }
+    if (!duplicates.isEmpty()) {
+      throw new IllegalStateException("more than one Harbor State driver registered under one name: "
+          + String.join(", ", duplicates) + "; remove one of them from the class path");
+    }
+    return byName;
+  }
+
+  /** Lazy holder: discovery runs once, on first use. */
+  private static final class Registry {
+    static final Map<String, StateStoreProvider> PROVIDERS = Collections.unmodifiableSortedMap(
+        index(ServiceLoader.load(StateStoreProvider.class, StateStores.class.getClassLoader())));
+  }
+}

@@ -1,0 +1,29 @@
+package dev.harbor.state.spi;
+
+import dev.harbor.state.StateConfig;
+import dev.harbor.state.StateStore;
+
+/**
+ * A driver, discovered by {@link java.util.ServiceLoader} through
+ * {@code META-INF/services/dev.harbor.state.spi.StateStoreProvider}. Implementations must have a public no-argument
+ * constructor and be cheap to construct: discovery instantiates every provider on the class path.
+ */
+public interface StateStoreProvider {
+
+  /**
+   * The driver's name, the scheme of its locations. Unique among the providers on the class path.
+   *
+   * @return such as {@code "inmem"}, {@code "sqlite"} or {@code "postgres"}
+   */
+  String name();
+
+  /**
+   * Opens a store. Connectivity and schema are verified here, not at the first call.
+   *
+   * @param config the location, options and clock; its driver is this provider's name
+   * @return an open store
+   * @throws dev.harbor.state.InvalidConfigException if the location or an option is malformed or unknown
+   * @throws dev.harbor.state.StorageException if the backend cannot be reached or its schema is not usable
+   */
+  StateStore open(StateConfig config);
+}

@@ -1,0 +1,499 @@
+package dev.harbor.state.spi;
+
+import dev.harbor.state.EventId;
+import dev.harbor.state.Identity;
+import dev.harbor.state.IdentityRequiredException;
+import dev.harbor.state.InvalidRecordException;
+import dev.harbor.state.InvalidScanException;
+import dev.harbor.state.ListScope;
+import dev.harbor.state.MaintenanceScopeRequiredException;
+import dev.harbor.state.OperationCancelledException;
+import dev.harbor.state.Quadruple;
+import dev.harbor.state.ScanContinuations;
+import dev.harbor.state.SlotExpectation;
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.StoreClosedException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The boundary checks every driver runs before touching storage (SPEC 4.1), in one place so drivers cannot drift
+ * apart. Each method checks, in order: the store is open; the calling thread is not interrupted; identities are
+ * complete; then everything else. A store keeps one guard and calls the method named after each of its operations
+ * first thing.
+ *
+ * <p>The guard also owns the store's closed flag ({@link #markClosed()}), so "closed" is decided in one place, and
+ * stamps records from the store's clock at microsecond precision ({@link #stamp}).
+ */
+public final class StoreGuard {
+
+  /** The longest a slot string, event id or prefix may be, in UTF-8 bytes. */
+  public static final int MAX_KEY_BYTES = 256;
+
+  /** The largest limit of {@code listKind(scope, prefix, limit)}. */
+  public static final int MAX_LIST_LIMIT = 10_001;
+
+  /** The largest limit of {@code listKindForIdentity(identity, prefix, limit)}. */
+  public static final int MAX_IDENTITY_LIST_LIMIT = 1_000;
+
+  /** The largest limit of {@code scanKindForTenant}. */
+  public static final int MAX_SCAN_LIMIT = 256;
+
+  private final String driverName;
+  private final int maxPayloadBytes;
+  private final Clock clock;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * A guard for one store.
+   *
+   * @param driverName the driver's name, for messages
+   * @param maxPayloadBytes the store's payload limit
+   * @param clock the store's clock
+   */
+  public StoreGuard(String driverName, int maxPayloadBytes, Clock clock) {
+    this.driverName = Objects.requireNonNull(driverName, "driverName");
+    this.maxPayloadBytes = maxPayloadBytes;
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Marks the store closed; from now on every check throws {@link StoreClosedException}.
+   *
+   * @return {@code true} for the call that closed it, {@code false} if it was already closed
+   */
+  public boolean markClosed() {
+    return closed.compareAndSet(false, true);
+  }
+
+  /**
+   * Whether {@link #markClosed()} was called.
+   *
+   * @return {@code true} once closing started
+   */
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  /**
+   * The store's payload limit.
+   *
+   * @return bytes
+   */
+  public int maxPayloadBytes() {
+    return maxPayloadBytes;
+  }
+
+  /**
+   * The store's clock.
+   *
+   * @return the clock records are stamped with
+   */
+  public Clock clock() {
+    return clock;
+  }
+
+  /**
+   * Throws if the store is closed or the calling thread is interrupted. Drivers call it again after waiting (for a
+   * lock, a connection) so that a close or an interrupt that arrived meanwhile is honoured.
+   *
+   * @throws StoreClosedException if the store is closed
+   * @throws OperationCancelledException if the calling thread is interrupted (the flag stays set)
+   */
+  public void checkOpen() {
+    if (closed.get()) {
+      throw closedException();
+    }
+    if (Thread.currentThread().isInterrupted()) {
+      throw cancelled();
+    }
+  }
+
+  /**
+   * The exception for a call on a closed store.
+   *
+   * @return a new exception naming the driver
+   */
+  public StoreClosedException closedException() {
+    return new StoreClosedException("the " + driverName + " store is closed");
+  }
+
+  /**
+   * The exception for an interrupted caller; the interrupt flag is left set.
+   *
+   * @return a new exception
+   */
+  public OperationCancelledException cancelled() {
+    return new OperationCancelledException("the calling thread was interrupted; nothing was changed");
+  }
+
+  /**
+   * The record to store: {@code updatedAt} truncated to microseconds, or the clock's instant when {@code null}.
+   *
+   * @param record a validated record
+   * @return the record with its final timestamp
+   */
+  public StateRecord stamp(StateRecord record) {
+    Instant at = record.updatedAt() == null ? clock.instant() : record.updatedAt();
+    Instant micros = at.truncatedTo(ChronoUnit.MICROS);
+    return micros.equals(record.updatedAt()) ? record : record.withUpdatedAt(micros);
+  }
+
+  // ---- per-operation checks, named after the StateStore methods ----
+
+  /**
+   * Checks {@code save}.
+   *
+   * @param record the record
+   */
+  public void save(StateRecord record) {
+    checkOpen();
+    Objects.requireNonNull(record, "record");
+    requireIdentity(record.identity());
+    requireRecord(record);
+  }
+
+  /**
+   * Checks {@code saveAll}: every record as for {@code save}, no slot or event id twice.
+   *
+   * @param records the batch
+   */
+  public void saveAll(List<StateRecord> records) {
+    checkOpen();
+    requireElements(records, "records");
+    records.forEach(r -> requireIdentity(r.identity()));
+    records.forEach(this::requireRecord);
+    requireDistinctWrites(records);
+  }
+
+  /**
+   * Checks {@code saveIf}.
+   *
+   * @param expectations the predicates
+   * @param next the write
+   */
+  public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
+    saveBatchIf(expectations, List.of(Objects.requireNonNull(next, "next")));
+  }
+
+  /**
+   * Checks {@code saveBatchIf}: non-empty lists, complete identities, no slot listed twice, every write's slot among
+   * the expectations, no write slot or event id twice.
+   *
+   * @param expectations the predicates
+   * @param writes the writes
+   */
+  public void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
+    checkOpen();
+    requireElements(expectations, "expectations");
+    requireElements(writes, "writes");
+    expectations.forEach(e -> requireIdentity(e.identity()));
+    writes.forEach(w -> requireIdentity(w.identity()));
+    if (expectations.isEmpty()) {
+      throw new InvalidRecordException("expectations must not be empty");
+    }
+    if (writes.isEmpty()) {
+      throw new InvalidRecordException("writes must not be empty");
+    }
+    Set<Slot> slots = new HashSet<>();
+    for (SlotExpectation e : expectations) {
+      requireExpectation(e);
+      if (!slots.add(new Slot(e.identity(), e.kind()))) {
+        throw new InvalidRecordException("slot " + describe(e.identity(), e.kind()) + " is expected twice");
+      }
+    }
+    writes.forEach(this::requireRecord);
+    requireDistinctWrites(writes);
+    for (StateRecord w : writes) {
+      if (!slots.contains(new Slot(w.identity(), w.kind()))) {
+        throw new InvalidRecordException("write to " + describe(w.identity(), w.kind())
+            + " has no expectation for its slot; conditional writes must be conditioned on their own slot");
+      }
+    }
+  }
+
+  /**
+   * Checks {@code deleteIf}: a complete, exact expectation.
+   *
+   * @param expectation the predicate
+   */
+  public void deleteIf(SlotExpectation expectation) {
+    checkOpen();
+    Objects.requireNonNull(expectation, "expectation");
+    requireIdentity(expectation.identity());
+    requireExpectation(expectation);
+    if (expectation.expectsAbsent()) {
+      throw new InvalidRecordException("deleteIf needs an exact expectation, not 'absent'");
+    }
+  }
+
+  /**
+   * Checks {@code fenceIf}: a complete, exact expectation and an action.
+   *
+   * @param expectation the predicate
+   * @param action the fenced action
+   */
+  public void fenceIf(SlotExpectation expectation, Runnable action) {
+    checkOpen();
+    Objects.requireNonNull(expectation, "expectation");
+    Objects.requireNonNull(action, "action");
+    requireIdentity(expectation.identity());
+    requireExpectation(expectation);
+    if (expectation.expectsAbsent()) {
+      throw new InvalidRecordException("fenceIf needs an exact expectation, not 'absent'");
+    }
+  }
+
+  /**
+   * Checks a call on one slot: {@code find}, {@code load}, {@code delete}.
+   *
+   * @param identity the slot's quadruple
+   * @param kind the slot's kind
+   */
+  public void slot(Quadruple identity, String kind) {
+    checkOpen();
+    requireIdentity(identity);
+    requireKey("kind", kind);
+    requireQuadrupleStrings(identity);
+  }
+
+  /**
+   * Checks a lookup by event id: {@code findByEventId}, {@code loadByEventId}.
+   *
+   * @param eventId the event id
+   */
+  public void eventId(EventId eventId) {
+    checkOpen();
+    requireKey("event id", eventId == null ? "" : eventId.value());
+  }
+
+  /**
+   * Checks {@code deleteScope}.
+   *
+   * @param identity the session to erase
+   */
+  public void deleteScope(Identity identity) {
+    checkOpen();
+    Identity id = identity == null ? new Identity("", "", "") : identity;
+    requireIdentity(id.sessionScoped());
+    requireQuadrupleStrings(id.sessionScoped());
+  }
+
+  /**
+   * Checks the unbounded {@code listKind}.
+   *
+   * @param scope the claim
+   * @param kindPrefix the prefix
+   */
+  public void listKind(ListScope scope, String kindPrefix) {
+    checkOpen();
+    requireMaintenance(scope, "listKind");
+    requireKey("kind prefix", kindPrefix);
+  }
+
+  /**
+   * Checks the bounded {@code listKind}.
+   *
+   * @param scope the claim
+   * @param kindPrefix the prefix
+   * @param limit 1..{@value #MAX_LIST_LIMIT}
+   */
+  public void listKind(ListScope scope, String kindPrefix, int limit) {
+    listKind(scope, kindPrefix);
+    requireLimit(limit, MAX_LIST_LIMIT);
+  }
+
+  /**
+   * Checks the unbounded {@code listKindForIdentity}.
+   *
+   * @param identity the quadruple
+   * @param kindPrefix the prefix
+   */
+  public void listKindForIdentity(Quadruple identity, String kindPrefix) {
+    checkOpen();
+    requireIdentity(identity);
+    requireQuadrupleStrings(identity);
+    requireKey("kind prefix", kindPrefix);
+  }
+
+  /**
+   * Checks the bounded {@code listKindForIdentity}.
+   *
+   * @param identity the quadruple
+   * @param kindPrefix the prefix
+   * @param limit 1..{@value #MAX_IDENTITY_LIST_LIMIT}
+   */
+  public void listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
+    listKindForIdentity(identity, kindPrefix);
+    requireLimit(limit, MAX_IDENTITY_LIST_LIMIT);
+  }
+
+  /**
+   * Checks {@code scanKindForTenant} and decodes its continuation.
+   *
+   * @param scope the claim
+   * @param tenantId the tenant
+   * @param kindPrefix the prefix
+   * @param limit 1..{@value #MAX_SCAN_LIMIT}
+   * @param continuation the continuation, {@code ""} or {@code null} for the first page
+   * @return the position to resume after, or empty for the first page
+   */
+  public Optional<ScanContinuations.Position> scan(
+      ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
+    checkOpen();
+    requireMaintenance(scope, "scanKindForTenant");
+    String badTenant = keyProblem("tenantId", tenantId);
+    if (badTenant != null) {
+      throw new InvalidScanException(badTenant);
+    }
+    String badPrefix = keyProblem("kind prefix", kindPrefix);
+    if (badPrefix != null) {
+      throw new InvalidScanException(badPrefix);
+    }
+    if (limit < 1 || limit > MAX_SCAN_LIMIT) {
+      throw new InvalidScanException("limit " + limit + " is outside 1.." + MAX_SCAN_LIMIT);
+    }
+    return ScanContinuations.decode(scope, tenantId, kindPrefix, continuation);
+  }
+
+  /**
+   * A short description of a slot for messages: {@code tenant/user/session/run kind}.
+   *
+   * @param identity the quadruple
+   * @param kind the kind
+   * @return the description
+   */
+  public static String describe(Quadruple identity, String kind) {
+    return "(" + identity.tenantId() + ", " + identity.userId() + ", " + identity.sessionId() + ", "
+        + identity.runId() + ", " + kind + ")";
+  }
+
+  // ---- the rules ----
+
+  private static void requireIdentity(Quadruple q) {
+    if (q == null || q.tenantId().isEmpty() || q.userId().isEmpty() || q.sessionId().isEmpty()) {
+      String missing = q == null ? "tenant, user and session" : missingParts(q);
+      throw new IdentityRequiredException("identity incomplete: " + missing + " must not be empty");
+    }
+  }
+
+  private static String missingParts(Quadruple q) {
+    StringBuilder sb = new StringBuilder();
+    if (q.tenantId().isEmpty()) sb.append("tenant");
+    if (q.userId().isEmpty()) sb.append(sb.length() > 0 ? ", user" : "user");
+    if (q.sessionId().isEmpty()) sb.append(sb.length() > 0 ? ", session" : "session");
+    return sb.toString();
+  }
+
+  private void requireRecord(StateRecord r) {
+    requireQuadrupleStrings(r.identity());
+    requireKey("kind", r.kind());
+    requireKey("event id", r.id().value());
+    if (r.size() > maxPayloadBytes) {
+      throw new InvalidRecordException("payload of " + r.size() + " bytes for " + describe(r.identity(), r.kind())
+          + " exceeds maxPayloadBytes=" + maxPayloadBytes);
+    }
+  }
+
+  private static void requireExpectation(SlotExpectation e) {
+    requireQuadrupleStrings(e.identity());
+    requireKey("kind", e.kind());
+    if (!e.expectsAbsent()) {
+      requireKey("expected event id", e.expectedEventId().value());
+    }
+  }
+
+  private static void requireQuadrupleStrings(Quadruple q) {
+    requireKey("tenantId", q.tenantId());
+    requireKey("userId", q.userId());
+    requireKey("sessionId", q.sessionId());
+    String badRun = stringProblem("runId", q.runId());
+    if (badRun != null) {
+      throw new InvalidRecordException(badRun);
+    }
+  }
+
+  private static void requireDistinctWrites(List<StateRecord> writes) {
+    Set<Slot> slots = new HashSet<>();
+    Set<EventId> ids = new HashSet<>();
+    for (StateRecord w : writes) {
+      if (!slots.add(new Slot(w.identity(), w.kind()))) {
+        throw new InvalidRecordException("slot " + describe(w.identity(), w.kind()) + " is written twice in one batch");
+      }
+      if (!ids.add(w.id())) {
+        throw new InvalidRecordException("event id " + w.id().value() + " is used twice in one batch");
+      }
+    }
+  }
+
+  private static void requireKey(String what, String value) {
+    String problem = keyProblem(what, value);
+    if (problem != null) {
+      throw new InvalidRecordException(problem);
+    }
+  }
+
+  private static void requireLimit(int limit, int max) {
+    if (limit < 1 || limit > max) {
+      throw new InvalidRecordException("limit " + limit + " is outside 1.." + max);
+    }
+  }
+
+  private static void requireMaintenance(ListScope scope, String method) {
+    if (scope == null || !scope.maintenanceScoped()) {
+      throw new MaintenanceScopeRequiredException(method + " across identities requires ListScope.MAINTENANCE");
+    }
+  }
+
+  private static <T> void requireElements(List<T> list, String name) {
+    Objects.requireNonNull(list, name);
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) == null) {
+        throw new NullPointerException(name + "[" + i + "] is null");
+      }
+    }
+  }
+
+  /** A non-empty, well-formed key string, or the problem with it. */
+  private static String keyProblem(String what, String value) {
+    if (value == null || value.isEmpty()) {
+      return what + " must not be empty";
+    }
+    return stringProblem(what, value);
+  }
+
+  /** U+0000, a lone surrogate or more than {@link #MAX_KEY_BYTES} UTF-8 bytes, or {@code null} if fine. */
+  static String stringProblem(String what, String value) {
+    int bytes = 0;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == 0) {
+        return what + " contains U+0000";
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= value.length() || !Character.isLowSurrogate(value.charAt(i + 1))) {
+          return what + " contains a lone surrogate at index " + i;
+        }
+        bytes += 4;
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return what + " contains a lone surrogate at index " + i;
+      } else {
+        bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+      }
+    }
+    if (bytes > MAX_KEY_BYTES) {
+      return what + " is " + bytes + " UTF-8 bytes, above the limit of " + MAX_KEY_BYTES;
+    }
+    return null;
+  }
+
+  private record Slot(Quadruple identity, String kind) {}
+}
