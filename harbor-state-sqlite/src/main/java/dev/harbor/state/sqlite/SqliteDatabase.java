@@ -1,0 +1,323 @@
+package dev.harbor.state.sqlite;
+
+import dev.harbor.state.StateStoreException;
+import dev.harbor.state.StorageException;
+import dev.harbor.state.spi.StoreGuard;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * The connections of one store and the discipline around them.
+ *
+ * <p>Writes: one write connection, taken under a fair lock (so writers of this store are served in arrival order and
+ * never meet SQLite's busy handler among themselves) and used only inside {@code BEGIN IMMEDIATE} transactions, which
+ * take SQLite's write lock up front: a transaction never has to upgrade from reading to writing, which is the case
+ * where SQLite gives up with a busy error instead of waiting. Other store instances and processes on the same file are
+ * waited for by SQLite's busy handler, for at most what is left of the call's {@code operationTimeout}.
+ *
+ * <p>Reads on a file: a fixed pool of read connections. In WAL mode they read the last committed state while a write
+ * is in progress, so a reader never queues behind the writer, only behind other readers when all are in use.
+ *
+ * <p>In memory: one connection for everything, under the write lock. A private in-memory database lives in its
+ * connection, and SQLite's shared-cache mode, the only way to give it more connections, reports table locks to
+ * readers as errors rather than waiting, so readers share the writer's connection instead.
+ *
+ * <p>No threads are started: callers' threads do all the work.
+ */
+final class SqliteDatabase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteDatabase.class);
+
+  /** Work on a connection. */
+  @FunctionalInterface
+  interface Work<T> {
+    /**
+     * Runs on the connection.
+     *
+     * @param c the connection
+     * @return the result
+     * @throws SQLException if SQLite fails
+     */
+    T run(Connection c) throws SQLException;
+  }
+
+  private final SqliteSettings settings;
+  private final StoreGuard guard;
+  private final SqliteErrors errors;
+  private final ReentrantLock writeLock = new ReentrantLock(true);
+  private final Connection writer;
+  private final List<Connection> readers;
+  private final BlockingQueue<Connection> idleReaders;
+  private final long timeoutNanos;
+  private final long busyMillis;
+  private boolean inTransaction; // guarded by writeLock; still set after a failed rollback
+
+  private SqliteDatabase(SqliteSettings settings, StoreGuard guard, SqliteErrors errors, Connection writer,
+      List<Connection> readers) {
+    this.settings = settings;
+    this.guard = guard;
+    this.errors = errors;
+    this.writer = writer;
+    this.readers = List.copyOf(readers);
+    this.idleReaders = new ArrayBlockingQueue<>(Math.max(1, readers.size()));
+    this.idleReaders.addAll(readers);
+    this.timeoutNanos = settings.operationTimeout().toNanos();
+    this.busyMillis = settings.busyTimeout().toMillis();
+  }
+
+  /**
+   * Opens the connections, switches the file to WAL and brings the schema up to date (or verifies it).
+   *
+   * @param settings the validated settings
+   * @param guard the store's guard
+   * @param clock stamps migration ledger rows
+   * @return the open database
+   * @throws StorageException if SQLite cannot open the file or its schema is not usable
+   */
+  static SqliteDatabase open(SqliteSettings settings, StoreGuard guard, Clock clock) {
+    SqliteErrors errors = new SqliteErrors(settings.describe(), null);
+    List<Connection> opened = new ArrayList<>();
+    try {
+      Connection writer = connect(settings, false);
+      opened.add(writer);
+      if (!settings.inMemory()) {
+        try (Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
+          String mode = rs.next() ? rs.getString(1) : "";
+          if (!"wal".equalsIgnoreCase(mode)) {
+            throw new StorageException("sqlite database " + settings.describe() + " cannot use the WAL journal"
+                + " (journal_mode is '" + mode + "'); put it on a local file system", false, null);
+          }
+        }
+      }
+      Migrations migrations = Migrations.shipped(settings.describe());
+      if (settings.migrate()) {
+        migrations.apply(writer, clock);
+      } else {
+        migrations.verify(writer);
+      }
+      List<Connection> readers = new ArrayList<>();
+      if (!settings.inMemory()) {
+        for (int i = 0; i < settings.readers(); i++) {
+          Connection reader = connect(settings, true);
+          opened.add(reader);
+          readers.add(reader);
+        }
+      }
+      return new SqliteDatabase(settings, guard, new SqliteErrors(settings.describe(), guard), writer, readers);
+    } catch (SQLException e) {
+      closeAll(opened);
+      throw errors.map(e, "opening");
+    } catch (RuntimeException | Error e) {
+      closeAll(opened);
+      throw e;
+    }
+  }
+
+  private static Connection connect(SqliteSettings settings, boolean reader) throws SQLException {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, settings.busyTimeout().toMillis()));
+    config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(settings.synchronous()));
+    String url = settings.inMemory() ? "jdbc:sqlite::memory:" : "jdbc:sqlite:" + settings.file();
+    Connection c = config.createConnection(url);
+    if (reader) {
+      // A guard rail: the read pool must never write, or it would contend with the writer.
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA query_only = 1");
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
+    }
+    return c;
+  }
+
+  /**
+   * Runs work in one {@code BEGIN IMMEDIATE} transaction on the write connection: committed if it returns, rolled
+   * back if it throws. A {@link RuntimeException} or {@link Error} of the work propagates as the same instance.
+   *
+   * @param operation what is being done, for messages
+   * @param work the work
+   * @param <T> its result
+   * @return the work's result
+   */
+  <T> T write(String operation, Work<T> work) {
+    long deadline = System.nanoTime() + timeoutNanos;
+    lockWriter(operation);
+    try {
+      guard.checkOpen(); // a close or an interrupt that arrived while waiting wins
+      return transaction(operation, work, deadline);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private <T> T transaction(String operation, Work<T> work, long deadline) {
+    boolean committed = false;
+    try (Statement s = writer.createStatement()) {
+      if (inTransaction) {
+        rollbackQuietly(s); // left over from a failed rollback; a failure here means there is nothing to undo
+        inTransaction = false;
+      }
+      if (!settings.inMemory()) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        ((SQLiteConnection) writer).setBusyTimeout((int) Math.max(1, Math.min(busyMillis, left)));
+      }
+      s.execute("BEGIN IMMEDIATE");
+      inTransaction = true;
+      try {
+        T result = work.run(writer);
+        s.execute("COMMIT");
+        committed = true;
+        inTransaction = false;
+        return result;
+      } finally {
+        if (!committed) {
+          rollbackQuietly(s);
+        }
+      }
+    } catch (SQLException e) {
+      throw errors.map(e, operation);
+    }
+  }
+
+  private void rollbackQuietly(Statement s) {
+    try {
+      s.execute("ROLLBACK");
+      inTransaction = false;
+    } catch (SQLException e) {
+      // Usually "no transaction is active": SQLite rolled back by itself after the failure. inTransaction stays set
+      // so the next transaction makes sure. Either way the caller sees the original failure.
+      LOG.debug("rollback on sqlite database {} reported: {}", settings.describe(), e.getMessage());
+    }
+  }
+
+  /**
+   * Runs read-only work on a read connection (file) or on the single connection (memory), in auto-commit mode: each
+   * statement sees one committed state.
+   *
+   * @param operation what is being done, for messages
+   * @param work the work
+   * @param <T> its result
+   * @return the work's result
+   */
+  <T> T read(String operation, Work<T> work) {
+    if (settings.inMemory()) {
+      lockWriter(operation);
+      try {
+        guard.checkOpen();
+        return work.run(writer);
+      } catch (SQLException e) {
+        throw errors.map(e, operation);
+      } finally {
+        writeLock.unlock();
+      }
+    }
+    Connection c = takeReader(operation);
+    try {
+      guard.checkOpen();
+      return work.run(c);
+    } catch (SQLException e) {
+      throw errors.map(e, operation);
+    } finally {
+      idleReaders.add(c);
+    }
+  }
+
+  private void lockWriter(String operation) {
+    try {
+      if (!writeLock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
+        throw timedOut(operation, "the write connection");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw guard.cancelled();
+    }
+  }
+
+  private Connection takeReader(String operation) {
+    try {
+      Connection c = idleReaders.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+      if (c == null) {
+        throw timedOut(operation, "a read connection");
+      }
+      return c;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw guard.cancelled();
+    }
+  }
+
+  private StateStoreException timedOut(String operation, String what) {
+    if (guard.isClosed()) {
+      return guard.closedException();
+    }
+    return new StorageException(operation + " on sqlite database " + settings.describe() + " timed out after "
+        + settings.operationTimeout().toMillis() + "ms (operationTimeout) waiting for " + what, true, null);
+  }
+
+  /**
+   * Closes every connection once the calls in flight have finished, waiting for them at most
+   * {@code operationTimeout}; the guard is already marked closed, so no new call starts.
+   */
+  void close() {
+    long deadline = System.nanoTime() + timeoutNanos;
+    boolean locked = false;
+    boolean interrupted = false;
+    try {
+      locked = writeLock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    try {
+      int returned = 0;
+      while (returned < readers.size() && !interrupted) {
+        try {
+          Connection c = idleReaders.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          if (c == null) {
+            break;
+          }
+          returned++;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (returned < readers.size()) {
+        LOG.warn("closing sqlite database {} while {} read(s) are still running", settings.describe(),
+            readers.size() - returned);
+      }
+      List<Connection> all = new ArrayList<>(readers);
+      all.add(writer);
+      closeAll(all);
+    } finally {
+      if (locked) {
+        writeLock.unlock();
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void closeAll(List<Connection> connections) {
+    for (Connection c : connections) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        LOG.warn("closing a sqlite connection failed: {}", e.getMessage());
+      }
+    }
+  }
+}

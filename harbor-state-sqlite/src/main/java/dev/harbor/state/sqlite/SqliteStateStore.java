@@ -1,0 +1,494 @@
+package dev.harbor.state.sqlite;
+
+import dev.harbor.state.ConditionFailedException;
+import dev.harbor.state.EventId;
+import dev.harbor.state.IdempotencyConflictException;
+import dev.harbor.state.Identity;
+import dev.harbor.state.InvalidRecordException;
+import dev.harbor.state.ListScope;
+import dev.harbor.state.Quadruple;
+import dev.harbor.state.RecordNotFoundException;
+import dev.harbor.state.ScanContinuations;
+import dev.harbor.state.ScanPage;
+import dev.harbor.state.SlotExpectation;
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.StateStore;
+import dev.harbor.state.spi.StoreGuard;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The SQLite store. Every method validates through the {@link StoreGuard} first, then runs one statement on a read
+ * connection or one {@code BEGIN IMMEDIATE} transaction on the write connection (see {@link SqliteDatabase}).
+ *
+ * <p>Keys are TEXT compared with SQLite's default BINARY collation, which is {@code memcmp} of the UTF-8 encoding: the
+ * byte order the contract asks for. Prefixes are matched with an index-friendly range, {@code kind >= prefix AND kind <
+ * successor(prefix)}, never {@code LIKE} or {@code GLOB} (see {@link #successor}). {@code updated_at} holds
+ * microseconds since the epoch.
+ */
+final class SqliteStateStore implements StateStore {
+
+  static final String DRIVER = "sqlite";
+
+  // ---- SQL: identifiers are constants, values are always parameters ----
+  private static final String TABLE = "harbor_state_records";
+  private static final String COLUMNS =
+      "tenant_id, user_id, session_id, run_id, kind, event_id, version, payload, updated_at";
+  private static final String SLOT = "tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ? AND kind = ?";
+  private static final String SELECT = "SELECT " + COLUMNS + " FROM " + TABLE;
+  private static final String FIND = SELECT + " WHERE " + SLOT;
+  private static final String FIND_BY_EVENT = SELECT + " WHERE event_id = ?";
+  private static final String SLOT_EVENT = "SELECT event_id FROM " + TABLE + " WHERE " + SLOT;
+  // The payload is compared in SQLite so that a replay of a large record does not copy it out.
+  private static final String EVENT_CHECK = "SELECT tenant_id, user_id, session_id, run_id, kind, version, payload = ?"
+      + " FROM " + TABLE + " WHERE event_id = ?";
+  private static final String UPSERT = "INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+      + " ON CONFLICT (tenant_id, user_id, session_id, run_id, kind) DO UPDATE SET event_id = excluded.event_id,"
+      + " version = excluded.version, payload = excluded.payload, updated_at = excluded.updated_at";
+  private static final String DELETE = "DELETE FROM " + TABLE + " WHERE " + SLOT;
+  private static final String DELETE_IF = DELETE + " AND event_id = ?";
+  private static final String DELETE_SCOPE =
+      "DELETE FROM " + TABLE + " WHERE tenant_id = ? AND user_id = ? AND session_id = ?";
+  private static final String KIND_FROM = " AND kind >= ?";
+  private static final String KIND_BELOW = " AND kind < ?";
+  private static final String LIST_KIND = SELECT + " WHERE 1 = 1";
+  private static final String BY_KEY = " ORDER BY tenant_id, user_id, session_id, run_id, kind LIMIT ?";
+  private static final String LIST_IDENTITY =
+      SELECT + " WHERE tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ?";
+  private static final String BY_KIND = " ORDER BY kind";
+  private static final String LIMIT = " LIMIT ?";
+  private static final String SCAN = SELECT + " WHERE tenant_id = ?";
+  private static final String SCAN_AFTER = " AND (user_id, session_id, run_id, kind) > (?, ?, ?, ?)";
+  private static final String BY_POSITION = " ORDER BY user_id, session_id, run_id, kind LIMIT ?";
+
+  private final StoreGuard guard;
+  private final SqliteDatabase db;
+  private final String database;
+
+  private SqliteStateStore(StoreGuard guard, SqliteDatabase db, String database) {
+    this.guard = guard;
+    this.db = db;
+    this.database = database;
+  }
+
+  /**
+   * Opens a store.
+   *
+   * @param settings the validated settings
+   * @param clock the clock that stamps records
+   * @return the open store
+   */
+  static SqliteStateStore open(SqliteSettings settings, Clock clock) {
+    StoreGuard guard = new StoreGuard(DRIVER, settings.maxPayloadBytes(), clock);
+    return new SqliteStateStore(guard, SqliteDatabase.open(settings, guard, clock), settings.describe());
+  }
+
+  // ---- writes ----
+
+  @Override
+  public void save(StateRecord record) {
+    guard.save(record);
+    Row row = Row.of(guard.stamp(record));
+    db.write("save", c -> {
+      if (!isReplay(c, row)) {
+        upsert(c, List.of(row));
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void saveAll(List<StateRecord> records) {
+    guard.saveAll(records);
+    if (records.isEmpty()) {
+      return;
+    }
+    List<Row> rows = records.stream().map(r -> Row.of(guard.stamp(r))).toList();
+    db.write("saveAll", c -> {
+      applyAll(c, rows);
+      return null;
+    });
+  }
+
+  @Override
+  public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
+    guard.saveIf(expectations, next);
+    conditionalSave("saveIf", expectations, List.of(Row.of(guard.stamp(next))));
+  }
+
+  @Override
+  public void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
+    guard.saveBatchIf(expectations, writes);
+    conditionalSave("saveBatchIf", expectations, writes.stream().map(r -> Row.of(guard.stamp(r))).toList());
+  }
+
+  private void conditionalSave(String operation, List<SlotExpectation> expectations, List<Row> writes) {
+    db.write(operation, c -> {
+      for (SlotExpectation e : expectations) {
+        requireExpected(c, e);
+      }
+      applyAll(c, writes);
+      return null;
+    });
+  }
+
+  /** Checks every write's idempotency before the first mutation, then writes those that are not replays. */
+  private void applyAll(Connection c, List<Row> rows) throws SQLException {
+    List<Row> toWrite = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      if (!isReplay(c, row)) {
+        toWrite.add(row);
+      }
+    }
+    upsert(c, toWrite);
+  }
+
+  @Override
+  public boolean deleteIf(SlotExpectation expectation) {
+    guard.deleteIf(expectation);
+    return db.write("deleteIf", c -> {
+      try (PreparedStatement p = c.prepareStatement(DELETE_IF)) {
+        int i = bindSlot(p, 1, expectation.identity(), expectation.kind());
+        p.setString(i, expectation.expectedEventId().value());
+        return p.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public void fenceIf(SlotExpectation expectation, Runnable action) {
+    guard.fenceIf(expectation, action);
+    // The write transaction is SQLite's write lock: while the action runs no other connection of any store instance
+    // or process can write, so no conditional write on this slot completes. The transaction writes nothing.
+    db.write("fenceIf", c -> {
+      requireExpected(c, expectation);
+      action.run();
+      return null;
+    });
+  }
+
+  @Override
+  public void delete(Quadruple identity, String kind) {
+    guard.slot(identity, kind);
+    db.write("delete", c -> {
+      try (PreparedStatement p = c.prepareStatement(DELETE)) {
+        bindSlot(p, 1, identity, kind);
+        return p.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public int deleteScope(Identity identity) {
+    guard.deleteScope(identity);
+    return db.write("deleteScope", c -> {
+      try (PreparedStatement p = c.prepareStatement(DELETE_SCOPE)) {
+        p.setString(1, identity.tenantId());
+        p.setString(2, identity.userId());
+        p.setString(3, identity.sessionId());
+        return p.executeUpdate();
+      }
+    });
+  }
+
+  // ---- reads ----
+
+  @Override
+  public Optional<StateRecord> find(Quadruple identity, String kind) {
+    guard.slot(identity, kind);
+    return db.read("find", c -> {
+      try (PreparedStatement p = c.prepareStatement(FIND)) {
+        bindSlot(p, 1, identity, kind);
+        return first(p);
+      }
+    });
+  }
+
+  @Override
+  public StateRecord load(Quadruple identity, String kind) {
+    return find(identity, kind).orElseThrow(() -> new RecordNotFoundException(
+        "no record at slot " + StoreGuard.describe(identity, kind) + " in sqlite database " + database));
+  }
+
+  @Override
+  public Optional<StateRecord> findByEventId(EventId eventId) {
+    guard.eventId(eventId);
+    return db.read("findByEventId", c -> {
+      try (PreparedStatement p = c.prepareStatement(FIND_BY_EVENT)) {
+        p.setString(1, eventId.value());
+        return first(p);
+      }
+    });
+  }
+
+  @Override
+  public StateRecord loadByEventId(EventId eventId) {
+    return findByEventId(eventId).orElseThrow(() -> new RecordNotFoundException(
+        "no live record has event id " + eventId.value() + " in sqlite database " + database));
+  }
+
+  @Override
+  public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
+    guard.listKind(scope, kindPrefix);
+    return listAll(kindPrefix, 0);
+  }
+
+  @Override
+  public List<StateRecord> listKind(ListScope scope, String kindPrefix, int limit) {
+    guard.listKind(scope, kindPrefix, limit);
+    return listAll(kindPrefix, limit);
+  }
+
+  private List<StateRecord> listAll(String kindPrefix, int limit) {
+    String upper = successor(kindPrefix);
+    String sql = LIST_KIND + KIND_FROM + (upper == null ? "" : KIND_BELOW) + (limit > 0 ? BY_KEY : "");
+    return db.read("listKind", c -> {
+      try (PreparedStatement p = c.prepareStatement(sql)) {
+        int i = bindPrefix(p, 1, kindPrefix, upper);
+        if (limit > 0) {
+          p.setInt(i, limit);
+        }
+        return all(p);
+      }
+    });
+  }
+
+  @Override
+  public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix) {
+    guard.listKindForIdentity(identity, kindPrefix);
+    return listForIdentity(identity, kindPrefix, 0);
+  }
+
+  @Override
+  public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
+    guard.listKindForIdentity(identity, kindPrefix, limit);
+    return listForIdentity(identity, kindPrefix, limit);
+  }
+
+  private List<StateRecord> listForIdentity(Quadruple identity, String kindPrefix, int limit) {
+    String upper = successor(kindPrefix);
+    String sql = LIST_IDENTITY + KIND_FROM + (upper == null ? "" : KIND_BELOW) + BY_KIND + (limit > 0 ? LIMIT : "");
+    return db.read("listKindForIdentity", c -> {
+      try (PreparedStatement p = c.prepareStatement(sql)) {
+        p.setString(1, identity.tenantId());
+        p.setString(2, identity.userId());
+        p.setString(3, identity.sessionId());
+        p.setString(4, identity.runId());
+        int i = bindPrefix(p, 5, kindPrefix, upper);
+        if (limit > 0) {
+          p.setInt(i, limit);
+        }
+        return all(p);
+      }
+    });
+  }
+
+  @Override
+  public ScanPage scanKindForTenant(
+      ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
+    Optional<ScanContinuations.Position> after = guard.scan(scope, tenantId, kindPrefix, limit, continuation);
+    String upper = successor(kindPrefix);
+    String sql = SCAN + KIND_FROM + (upper == null ? "" : KIND_BELOW) + (after.isPresent() ? SCAN_AFTER : "")
+        + BY_POSITION;
+    List<StateRecord> rows = db.read("scanKindForTenant", c -> {
+      try (PreparedStatement p = c.prepareStatement(sql)) {
+        p.setString(1, tenantId);
+        int i = bindPrefix(p, 2, kindPrefix, upper);
+        if (after.isPresent()) {
+          ScanContinuations.Position a = after.get();
+          p.setString(i++, a.userId());
+          p.setString(i++, a.sessionId());
+          p.setString(i++, a.runId());
+          p.setString(i++, a.kind());
+        }
+        p.setInt(i, limit + 1);
+        return all(p);
+      }
+    });
+    return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
+  }
+
+  @Override
+  public String driverName() {
+    return DRIVER;
+  }
+
+  @Override
+  public void close() {
+    if (guard.markClosed()) {
+      db.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SqliteStateStore[" + database + (guard.isClosed() ? ", closed]" : "]");
+  }
+
+  // ---- steps inside a transaction ----
+
+  private void requireExpected(Connection c, SlotExpectation e) throws SQLException {
+    String current;
+    try (PreparedStatement p = c.prepareStatement(SLOT_EVENT)) {
+      bindSlot(p, 1, e.identity(), e.kind());
+      try (ResultSet rs = p.executeQuery()) {
+        current = rs.next() ? rs.getString(1) : null;
+      }
+    }
+    String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
+    if (current == null ? expected != null : !current.equals(expected)) {
+      throw new ConditionFailedException("slot " + StoreGuard.describe(e.identity(), e.kind()) + " holds "
+          + (current == null ? "no record" : "event id " + current) + ", expected "
+          + (expected == null ? "no record" : "event id " + expected));
+    }
+  }
+
+  /**
+   * Whether the row's event id is live with exactly this content (a replay, nothing to write).
+   *
+   * @throws IdempotencyConflictException if the event id is live with another slot, bytes or version
+   */
+  private boolean isReplay(Connection c, Row row) throws SQLException {
+    StateRecord r = row.record();
+    try (PreparedStatement p = c.prepareStatement(EVENT_CHECK)) {
+      p.setBytes(1, r.bytes());
+      p.setString(2, r.id().value());
+      try (ResultSet rs = p.executeQuery()) {
+        if (!rs.next()) {
+          return false;
+        }
+        Quadruple q = new Quadruple(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
+        String kind = rs.getString(5);
+        boolean sameSlot = q.equals(r.identity()) && kind.equals(r.kind());
+        if (sameSlot && rs.getLong(6) == r.version() && rs.getInt(7) == 1) {
+          return true;
+        }
+        throw new IdempotencyConflictException("event id " + r.id().value() + " is live at slot "
+            + StoreGuard.describe(q, kind) + (sameSlot ? " with different bytes or version"
+                : ", not at " + StoreGuard.describe(r.identity(), r.kind())));
+      }
+    }
+  }
+
+  private static void upsert(Connection c, List<Row> rows) throws SQLException {
+    if (rows.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement p = c.prepareStatement(UPSERT)) {
+      for (Row row : rows) {
+        StateRecord r = row.record();
+        int i = bindSlot(p, 1, r.identity(), r.kind());
+        p.setString(i++, r.id().value());
+        p.setLong(i++, r.version());
+        p.setBytes(i++, r.bytes());
+        p.setLong(i, row.updatedAtMicros());
+        p.executeUpdate();
+      }
+    }
+  }
+
+  // ---- binding and reading ----
+
+  private static int bindSlot(PreparedStatement p, int from, Quadruple q, String kind) throws SQLException {
+    p.setString(from, q.tenantId());
+    p.setString(from + 1, q.userId());
+    p.setString(from + 2, q.sessionId());
+    p.setString(from + 3, q.runId());
+    p.setString(from + 4, kind);
+    return from + 5;
+  }
+
+  private static int bindPrefix(PreparedStatement p, int from, String prefix, String upper) throws SQLException {
+    p.setString(from, prefix);
+    if (upper == null) {
+      return from + 1;
+    }
+    p.setString(from + 1, upper);
+    return from + 2;
+  }
+
+  private static Optional<StateRecord> first(PreparedStatement p) throws SQLException {
+    try (ResultSet rs = p.executeQuery()) {
+      return rs.next() ? Optional.of(record(rs)) : Optional.empty();
+    }
+  }
+
+  private static List<StateRecord> all(PreparedStatement p) throws SQLException {
+    List<StateRecord> out = new ArrayList<>();
+    try (ResultSet rs = p.executeQuery()) {
+      while (rs.next()) {
+        out.add(record(rs));
+      }
+    }
+    return out;
+  }
+
+  private static StateRecord record(ResultSet rs) throws SQLException {
+    return new StateRecord(
+        new EventId(rs.getString(6)),
+        new Quadruple(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)),
+        rs.getString(5),
+        rs.getLong(7),
+        rs.getBytes(8),
+        instant(rs.getLong(9)));
+  }
+
+  /**
+   * The smallest string above every string that starts with {@code prefix}, in UTF-8 byte order: the prefix with its
+   * last code point incremented (skipping surrogates), after dropping trailing U+10FFFF. UTF-8 preserves code point
+   * order and no code point's encoding is a prefix of another's, so {@code prefix <= s < successor} holds exactly for
+   * the strings {@code s} that start with {@code prefix}, byte for byte: {@code %}, {@code _}, {@code \} and case
+   * have no special meaning.
+   *
+   * @param prefix a non-empty prefix
+   * @return the bound, or {@code null} if the prefix is all U+10FFFF and no bound exists
+   */
+  static String successor(String prefix) {
+    int[] cps = prefix.codePoints().toArray();
+    for (int i = cps.length - 1; i >= 0; i--) {
+      int next = cps[i] + 1;
+      if (next == Character.MIN_SURROGATE) {
+        next = Character.MAX_SURROGATE + 1;
+      }
+      if (next <= Character.MAX_CODE_POINT) {
+        return new String(cps, 0, i) + Character.toString(next);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * An instant as microseconds since the epoch.
+   *
+   * @param at an instant already truncated to microseconds
+   * @return the microseconds
+   * @throws ArithmeticException if it is more than about 292,000 years from 1970
+   */
+  static long micros(Instant at) {
+    return Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1_000);
+  }
+
+  static Instant instant(long micros) {
+    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+  }
+
+  /** A stamped record and its timestamp as stored, computed before the transaction so a bad instant changes nothing. */
+  private record Row(StateRecord record, long updatedAtMicros) {
+    static Row of(StateRecord stamped) {
+      try {
+        return new Row(stamped, micros(stamped.updatedAt()));
+      } catch (ArithmeticException e) {
+        throw new InvalidRecordException("updatedAt " + stamped.updatedAt() + " of "
+            + StoreGuard.describe(stamped.identity(), stamped.kind()) + " is outside the range the sqlite driver"
+            + " stores (microseconds since 1970 in 64 bits)", e);
+      }
+    }
+  }
+}
