@@ -1,0 +1,27 @@
+package dev.harbor.state.cli;
+
+import dev.harbor.state.StateStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code erase-session}: removes everything of one session. */
+@Command(
+    name = "erase-session",
+    sortOptions = false,
+        description =
+        "Erase a session (StateStore.deleteScope): every record of the tenant, user and session, of every run "
+            + "and kind, in one atomic step. Prints the number of records removed.",
+    footer = {"", "Examples:", "  harbor-state erase-session --tenant acme --user alice --session s1"})
+final class EraseSessionCommand extends StoreCommand {
+
+  @Mixin
+  IdentityOptions id;
+
+  @Override
+  int run() {
+    try (StateStore store = open()) {
+      io().out().println(store.deleteScope(id.identity()));
+    }
+    return ExitCodes.OK;
+  }
+}

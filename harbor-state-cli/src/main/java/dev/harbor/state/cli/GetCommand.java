@@ -1,0 +1,52 @@
+package dev.harbor.state.cli;
+
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.StateStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code get}: loads one slot. */
+@Command(
+    name = "get",
+    sortOptions = false,
+        description =
+        "Load one slot (StateStore.load) and print its payload bytes exactly as stored, or the whole record "
+            + "as one JSON object with --json. A missing slot exits 3.",
+    footer = {
+      "",
+      "Examples:",
+      "  harbor-state get --tenant acme --user alice --session s1 --kind note",
+      "  harbor-state get --tenant acme --user alice --session s1 --run r7 --kind task.checkpoint > ckpt.bin",
+      "  harbor-state get --tenant acme --user alice --session s1 --kind note --json"
+    })
+final class GetCommand extends StoreCommand {
+
+  @Mixin
+  IdentityOptions id;
+
+  @Option(names = "--run", paramLabel = "RUN", defaultValue = "", description = "Run id (default: empty).")
+  String run;
+
+  @Option(names = "--kind", required = true, paramLabel = "KIND", description = "Kind.")
+  String kind;
+
+  @Option(names = "--json", description = "Print the whole record as JSON (bytes in base64).")
+  boolean json;
+
+  @Override
+  int run() {
+    try (StateStore store = open()) {
+      emit(store.load(id.run(run), kind));
+    }
+    return ExitCodes.OK;
+  }
+
+  private void emit(StateRecord r) {
+    if (json) {
+      Records.print(io().out(), r, true);
+    } else {
+      io().out().write(r.bytes(), 0, r.size());
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package dev.harbor.state.cli;
+
+import dev.harbor.state.EventId;
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.StateStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code get-event}: loads the live record of an event id. */
+@Command(
+    name = "get-event",
+    sortOptions = false,
+        description =
+        "Load the live record written under an event id (StateStore.loadByEventId) and print its payload "
+            + "bytes, or the whole record with --json. An unknown event id exits 3.",
+    footer = {
+      "",
+      "Examples:",
+      "  harbor-state get-event 01JABCDEF0123456789ABCDEFG --json",
+      "  harbor-state get-event 01JABCDEF0123456789ABCDEFG > payload.bin"
+    })
+final class GetEventCommand extends StoreCommand {
+
+  @Parameters(index = "0", paramLabel = "EVENT_ID", description = "The event id.")
+  String eventId;
+
+  @Option(names = "--json", description = "Print the whole record as JSON (bytes in base64).")
+  boolean json;
+
+  @Override
+  int run() {
+    try (StateStore store = open()) {
+      StateRecord r = store.loadByEventId(EventId.of(eventId));
+      if (json) {
+        Records.print(io().out(), r, true);
+      } else {
+        io().out().write(r.bytes(), 0, r.size());
+      }
+    }
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,102 @@
+package dev.harbor.state.cli;
+
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.StateStore;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code import}: JSON Lines into the store. */
+@Command(
+    name = "import",
+    sortOptions = false,
+        description =
+        "Read JSON Lines in the format of export (from FILE or stdin) and save them with saveAll in atomic "
+            + "batches. Re-running the same import is a no-op: records are keyed by event id. A bad line is "
+            + "reported as 'line N: ...' and nothing of its batch is written (earlier batches stay applied). run "
+            + "defaults to \"\", version to 0, and a missing updatedAt is stamped by the store.",
+    footer = {
+      "",
+      "Examples:",
+      "  harbor-state import backup.jsonl",
+      "  gunzip -c sessions.jsonl.gz | harbor-state --store postgres://app@db:5432/app import",
+      "  harbor-state import --batch-size 2000 big.jsonl"
+    })
+final class ImportCommand extends StoreCommand {
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "Read this file (default: stdin).")
+  Path file;
+
+  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "500",
+      description = "Records per saveAll batch, 1..10000 (default: 500).")
+  int batchSize;
+
+  @Override
+  int run() throws IOException {
+    try (StateStore store = open();
+        InputStream in = file == null ? nonClosing(io().in()) : openFile(file);
+        Progress progress = new Progress(io(), "import", "records")) {
+      Batcher batcher = new Batcher(store, batchSize);
+      CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
+      BufferedReader reader = new BufferedReader(new InputStreamReader(in, utf8), 1 << 16);
+      long lineNo = 0;
+      while (true) {
+        String line;
+        try {
+          line = reader.readLine();
+        } catch (CharacterCodingException e) {
+          throw new ExitCodes.LocatedException("line " + (lineNo + 1),
+              new ExitCodes.InvalidInputException("not valid UTF-8"));
+        }
+        if (line == null) {
+          break;
+        }
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        StateRecord r;
+        try {
+          r = RecordJson.read(line);
+        } catch (RuntimeException e) {
+          throw new ExitCodes.LocatedException("line " + lineNo, e);
+        }
+        Batcher.validate(r, lineNo);
+        batcher.add(r, lineNo);
+        progress.add(1);
+      }
+      batcher.flush();
+      io().out().println("imported " + batcher.written() + " records");
+    }
+    return ExitCodes.OK;
+  }
+
+  private static InputStream openFile(Path file) throws IOException {
+    try {
+      return Files.newInputStream(file);
+    } catch (NoSuchFileException e) {
+      throw new ExitCodes.InvalidInputException("no such file: " + file, e);
+    }
+  }
+
+  /** Standard input belongs to the process; closing the reader must not close it. */
+  private static InputStream nonClosing(InputStream in) {
+    return new java.io.FilterInputStream(in) {
+      @Override
+      public void close() {}
+    };
+  }
+}

@@ -1,0 +1,63 @@
+package dev.harbor.state.cli;
+
+import dev.harbor.state.StateStore;
+import dev.harbor.state.StateStores;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every subcommand shares: the {@code --store}, {@code --verbose} and {@code --help} options (accepted before or
+ * after the subcommand's name) and access to the process streams.
+ */
+abstract class StoreCommand implements Callable<Integer> {
+
+  @ParentCommand
+  HarborStateCli root;
+
+  @Option(names = "--store", paramLabel = "LOCATION",
+      description = "The store (default: $HARBOR_STATE_STORE, else " + HarborStateCli.DEFAULT_LOCATION + ").")
+  String store;
+
+  @Option(names = "--verbose", description = "Print stack traces of failures.")
+  boolean verbose;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
+  @Spec
+  CommandSpec spec;
+
+  Io io() {
+    return root.io;
+  }
+
+  /** The store location in effect: this command's {@code --store}, else the global one. */
+  String location() {
+    return store != null ? store : root.location();
+  }
+
+  /** Opens the store in effect; the caller closes it. */
+  StateStore open() {
+    return StateStores.open(location());
+  }
+
+  @Override
+  public final Integer call() throws Exception {
+    try {
+      return run();
+    } finally {
+      io().out().flush();
+    }
+  }
+
+  /**
+   * Does the command's work.
+   *
+   * @return the exit code (failures are thrown and mapped by {@link ExitCodes})
+   * @throws Exception on failure
+   */
+  abstract int run() throws Exception;
+}
