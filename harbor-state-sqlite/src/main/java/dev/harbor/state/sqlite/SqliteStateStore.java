@@ -317,6 +317,7 @@ final class SqliteStateStore implements StateStore {
 
   @Override
   public String driverName() {
+    guard.checkOpen();
     return DRIVER;
   }
 
