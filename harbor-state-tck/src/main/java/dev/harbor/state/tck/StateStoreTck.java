@@ -17,6 +17,7 @@ import static dev.harbor.state.tck.Kit.utf8Length;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.harbor.state.ConditionFailedException;
@@ -98,6 +99,11 @@ import org.junit.jupiter.api.Test;
  *   <li>a null updatedAt is stamped from the store's clock, truncated to microseconds;
  *   <li>the array passed to a save and the array returned by a load are not aliased with stored state.
  * </ul>
+ *
+ * <p><b>SaveContention</b> (SPEC 4.2): 128 concurrent saves of one slot under different ids all succeed and one
+ * record remains (one live id); 128 concurrent replays of one record all succeed; 128 concurrent saves of one event
+ * id with different contents (same slot or other slots) store exactly one, the rest get
+ * {@code IdempotencyConflictException}, nothing else.
  *
  * <p><b>Lookups</b>: load of a missing slot throws {@code RecordNotFoundException} (find is empty); loadByEventId
  * round-trips; loadByEventId of an unknown id throws {@code RecordNotFoundException} (findByEventId is empty); the
@@ -272,8 +278,13 @@ public abstract class StateStoreTck {
     assertThat(store.findByEventId(id)).as("findByEventId %s", id).isEmpty();
   }
 
+  /** {@code call} throws {@code type}; a failure names {@code label}, also when nothing was thrown. */
   private static void assertRejected(String label, Class<? extends Throwable> type, ThrowingCallable call) {
-    assertThatThrownBy(call).as(label).isInstanceOf(type);
+    Throwable thrown = catchThrowable(call);
+    if (thrown == null) {
+      fail("%s: expected %s but the call returned normally", label, type.getSimpleName());
+    }
+    assertThat(thrown).as(label).isInstanceOf(type);
   }
 
   /** A table of calls, one per method, with valid arguments against {@code live}. */
@@ -499,6 +510,65 @@ public abstract class StateStoreTck {
 
       assertThat(store.load(r.identity(), r.kind()).bytes()).containsExactly(1, 2, 3);
       assertHolds(r);
+    }
+  }
+
+  // =====================================================================================================
+  /** SPEC 4.2: contention never makes a save fail; one event id never ends up with two contents or slots. */
+  @Nested
+  class SaveContention {
+
+    @Test
+    void save_128ConcurrentWritersOfOneSlot_allSucceedAndOneIsStored() {
+      List<StateRecord> writes = new ArrayList<>();
+      for (int i = 0; i < 128; i++) {
+        writes.add(record(ALICE.run("r"), "k.contended", "writer " + i));
+      }
+      List<Outcome<StateRecord>> outcomes = Kit.runTogether(128, i -> () -> {
+        store.save(writes.get(i));
+        return writes.get(i);
+      });
+      Kit.failOn("128 concurrent saves of one slot", outcomes.stream().map(Outcome::error).filter(Objects::nonNull)
+          .collect(Collectors.toList()));
+      List<StateRecord> all = snapshot();
+      assertThat(all).hasSize(1);
+      assertThat(writes).extracting(StateRecord::id).contains(all.get(0).id());
+      long live = writes.stream().filter(w -> store.findByEventId(w.id()).isPresent()).count();
+      assertThat(live).as("live event ids after last-writer-wins").isEqualTo(1);
+    }
+
+    @Test
+    void save_128ConcurrentReplaysOfOneRecord_allSucceed() {
+      StateRecord r = record(ALICE.run("r"), "k.replayed", "same content");
+      List<Outcome<Boolean>> outcomes = Kit.runTogether(128, i -> () -> {
+        store.save(r);
+        return Boolean.TRUE;
+      });
+      Kit.failOn("128 concurrent replays", outcomes.stream().map(Outcome::error).filter(Objects::nonNull)
+          .collect(Collectors.toList()));
+      assertThat(snapshot()).containsExactly(stored(r));
+    }
+
+    @Test
+    void save_128ConcurrentWritersOfOneEventIdWithDifferentContent_exactlyOneIsStored() {
+      EventId id = EventId.newId();
+      List<StateRecord> writes = new ArrayList<>();
+      for (int i = 0; i < 128; i++) {
+        // Half write the same slot with other bytes, half write other slots: both must conflict.
+        Quadruple q = i % 2 == 0 ? ALICE.run("r") : ALICE.run("r" + i);
+        writes.add(StateRecord.of(id, q, "k.one.id", utf8("content " + i)));
+      }
+      List<Outcome<StateRecord>> outcomes = Kit.runTogether(128, i -> () -> {
+        store.save(writes.get(i));
+        return writes.get(i);
+      });
+      List<StateRecord> winners = outcomes.stream().filter(Outcome::succeeded).map(Outcome::value)
+          .collect(Collectors.toList());
+      Kit.failOn("128 concurrent saves of one event id", outcomes.stream().map(Outcome::error)
+          .filter(e -> e != null && !(e instanceof IdempotencyConflictException)).collect(Collectors.toList()));
+      assertThat(winners).as("saves that succeeded").hasSize(1);
+      assertThat(snapshot()).containsExactly(stored(winners.get(0)));
+      assertThat(store.loadByEventId(id)).isEqualTo(stored(winners.get(0)));
     }
   }
 
