@@ -1,0 +1,2 @@
+CREATE TABLE half (a TEXT);
+INSERT INTO nosuch VALUES (1);

@@ -1,0 +1,2 @@
+-- first
+CREATE TABLE one (a TEXT NOT NULL);

@@ -1,0 +1,3 @@
+CREATE TABLE two (a TEXT NOT NULL,
+  b INTEGER);
+INSERT INTO two (a, b) VALUES ('x;y', 2);

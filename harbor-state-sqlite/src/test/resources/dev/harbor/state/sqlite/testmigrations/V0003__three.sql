@@ -1,0 +1,1 @@
+CREATE INDEX two_a ON two (a);
