@@ -1,0 +1,91 @@
+package dev.harbor.state.postgres;
+
+import dev.harbor.state.InvalidConfigException;
+import dev.harbor.state.spi.Options;
+import dev.harbor.state.spi.StoreOption;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The validated options of one store (the table is {@link PostgresStateStore#options()}), fixed at open.
+ *
+ * @param schema the schema's name, unquoted
+ * @param quotedSchema the schema as a quoted SQL identifier
+ * @param maxPoolSize the pool's size (own pools only)
+ * @param connectTimeout the connect and login timeout (own pools only)
+ * @param operationTimeout the bound on each call's waiting
+ * @param maxPayloadBytes the payload limit
+ * @param verifyOnly {@code migrate=verify}: run no DDL
+ * @param applicationName the connections' application_name (own pools only)
+ * @param passThrough unknown options, handed to pgjdbc as connection properties (own pools only)
+ */
+record PgConfig(
+    String schema,
+    String quotedSchema,
+    int maxPoolSize,
+    Duration connectTimeout,
+    Duration operationTimeout,
+    int maxPayloadBytes,
+    boolean verifyOnly,
+    String applicationName,
+    Map<String, String> passThrough) {
+
+  static final StoreOption SCHEMA = new StoreOption("schema", "public",
+      "schema holding the store's tables (exact, case-sensitive name); created if missing");
+  static final StoreOption MAX_POOL_SIZE = new StoreOption("maxPoolSize", "10",
+      "most connections the store's own pool opens (1..1000)");
+  static final StoreOption CONNECT_TIMEOUT = new StoreOption("connectTimeout", "10s",
+      "longest wait to open one database connection (TCP connect and login)");
+  static final StoreOption MIGRATE = new StoreOption("migrate", "apply",
+      "apply: create or upgrade the schema at open; verify: run no DDL and fail if the schema is not current");
+  static final StoreOption APPLICATION_NAME = new StoreOption("applicationName", "harbor-state",
+      "application_name the store's connections report to the server (pg_stat_activity)");
+
+  /** The options, in the order the README and --help list them. */
+  static final List<StoreOption> TABLE = List.of(SCHEMA, MAX_POOL_SIZE, CONNECT_TIMEOUT,
+      StoreOption.OPERATION_TIMEOUT, StoreOption.MAX_PAYLOAD_BYTES, MIGRATE, APPLICATION_NAME);
+
+  /** The options that make sense for a borrowed DataSource: the pool's own settings belong to its owner. */
+  static final List<StoreOption> BORROWED_TABLE =
+      List.of(SCHEMA, StoreOption.OPERATION_TIMEOUT, StoreOption.MAX_PAYLOAD_BYTES, MIGRATE);
+
+  // Plain identifiers only: they read the same quoted or not (bar case), and cannot smuggle SQL. pg_ is reserved.
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*");
+
+  /**
+   * Reads and validates the options.
+   *
+   * @param options the options, checked against {@link #TABLE} or {@link #BORROWED_TABLE}
+   * @param ownPool whether the store creates its own pool
+   * @return the configuration
+   * @throws InvalidConfigException if an option is malformed
+   */
+  static PgConfig from(Options options, boolean ownPool) {
+    String schema = options.text(SCHEMA).strip();
+    if (!IDENTIFIER.matcher(schema).matches() || schema.getBytes(StandardCharsets.UTF_8).length > 63
+        || schema.toLowerCase(java.util.Locale.ROOT).startsWith("pg_")) {
+      throw new InvalidConfigException("option schema='" + schema + "' of driver 'postgres' is invalid; expected a "
+          + "name of letters, digits, _ and $ (not starting with a digit or pg_), at most 63 bytes");
+    }
+    boolean verify = options.choice(MIGRATE, Set.of("apply", "verify")).equals("verify");
+    Duration operationTimeout = options.operationTimeout();
+    int maxPayload = options.maxPayloadBytes();
+    if (!ownPool) {
+      return new PgConfig(schema, quote(schema), 0, Duration.ZERO, operationTimeout, maxPayload, verify, "", Map.of());
+    }
+    int pool = options.integer(MAX_POOL_SIZE, 1, 1000);
+    Duration connect = options.duration(CONNECT_TIMEOUT, Duration.ofSeconds(1));
+    String app = options.text(APPLICATION_NAME);
+    return new PgConfig(schema, quote(schema), pool, connect, operationTimeout, maxPayload, verify, app,
+        options.passThrough());
+  }
+
+  /** A double-quoted identifier; doubling quotes keeps it safe even beyond the validated alphabet. */
+  static String quote(String identifier) {
+    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+  }
+}

@@ -1,0 +1,123 @@
+package dev.harbor.state.postgres;
+
+import dev.harbor.state.InvalidConfigException;
+import dev.harbor.state.spi.Locations;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Properties;
+import org.postgresql.Driver;
+import org.postgresql.PGProperty;
+
+/**
+ * Where the database is: a pgjdbc URL without credentials, the credentials apart, and the host and database names for
+ * messages. Accepts {@code postgres://user[:password]@host[:port][,host2[:port]]/db}, {@code postgresql://...} and
+ * {@code jdbc:postgresql://...} (passed through unchanged, so every pgjdbc URL form works, multi-host included).
+ *
+ * @param jdbcUrl the pgjdbc URL, without user information or query
+ * @param user the user name, or {@code null} for pgjdbc's default
+ * @param password the password, or {@code null}
+ * @param hosts the host list for messages, such as {@code db1:5432,db2:5432}
+ * @param database the database name for messages
+ */
+record PgLocation(String jdbcUrl, String user, String password, String hosts, String database) {
+
+  /** Never prints the password. */
+  @Override
+  public String toString() {
+    return "PgLocation[" + describe() + (user == null ? "" : ", user " + user) + "]";
+  }
+
+  /**
+   * Host and database, for messages.
+   *
+   * @return such as {@code host 127.0.0.1:5432, database test}
+   */
+  String describe() {
+    return "host " + hosts + ", database " + database;
+  }
+
+  /**
+   * Parses a location as {@link dev.harbor.state.StateConfig#location()} holds it (no query).
+   *
+   * @param location the location
+   * @return the parsed location
+   * @throws InvalidConfigException if the location is not a PostgreSQL location
+   */
+  static PgLocation parse(String location) {
+    String text = location == null ? "" : location.strip();
+    String lower = text.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("jdbc:postgresql:")) {
+      Properties parsed = Driver.parseURL(text, null);
+      if (parsed == null) {
+        throw invalid(text);
+      }
+      String hosts = join(parsed.getProperty(PGProperty.PG_HOST.getName()),
+          parsed.getProperty(PGProperty.PG_PORT.getName()));
+      return new PgLocation(text, null, null, hosts, parsed.getProperty(PGProperty.PG_DBNAME.getName(), ""));
+    }
+    String rest;
+    if (lower.startsWith("postgres://")) {
+      rest = text.substring("postgres://".length());
+    } else if (lower.startsWith("postgresql://")) {
+      rest = text.substring("postgresql://".length());
+    } else {
+      throw invalid(text);
+    }
+    int slash = rest.indexOf('/');
+    String authority = slash < 0 ? rest : rest.substring(0, slash);
+    String rawDb = slash < 0 ? "" : rest.substring(slash + 1);
+    int at = authority.lastIndexOf('@');
+    String userInfo = at < 0 ? null : authority.substring(0, at);
+    String hosts = at < 0 ? authority : authority.substring(at + 1);
+    if (hosts.isEmpty()) {
+      hosts = "localhost";
+    }
+    if (hosts.contains("?") || hosts.contains("#") || rawDb.contains("/") || rawDb.contains("#")) {
+      throw invalid(text);
+    }
+    String user = null;
+    String password = null;
+    if (userInfo != null) {
+      int colon = userInfo.indexOf(':');
+      user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon), text);
+      password = colon < 0 ? null : decode(userInfo.substring(colon + 1), text);
+      if (user.isEmpty()) {
+        user = null;
+      }
+    }
+    String database = decode(rawDb, text);
+    // pgjdbc URL-decodes the database name itself, so the encoded form passes through.
+    return new PgLocation("jdbc:postgresql://" + hosts + "/" + rawDb, user, password, hosts, database);
+  }
+
+  private static String join(String hosts, String ports) {
+    if (hosts == null) {
+      return "localhost";
+    }
+    String[] h = hosts.split(",", -1);
+    String[] p = ports == null ? new String[0] : ports.split(",", -1);
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < h.length; i++) {
+      sb.append(i == 0 ? "" : ",").append(h[i]);
+      if (i < p.length && !p[i].isEmpty()) {
+        sb.append(':').append(p[i]);
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String decode(String text, String location) {
+    try {
+      return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigException("malformed URL encoding in PostgreSQL location '" + Locations.redact(location)
+          + "'");
+    }
+  }
+
+  private static InvalidConfigException invalid(String location) {
+    return new InvalidConfigException("'" + Locations.redact(location) + "' is not a PostgreSQL location; expected "
+        + "postgres://user[:password]@host[:port]/database, postgresql://... or jdbc:postgresql://...");
+  }
+}

@@ -1,0 +1,513 @@
+package dev.harbor.state.postgres;
+
+import dev.harbor.state.ConditionFailedException;
+import dev.harbor.state.EventId;
+import dev.harbor.state.IdempotencyConflictException;
+import dev.harbor.state.Identity;
+import dev.harbor.state.ListScope;
+import dev.harbor.state.Quadruple;
+import dev.harbor.state.RecordNotFoundException;
+import dev.harbor.state.ScanContinuations;
+import dev.harbor.state.ScanPage;
+import dev.harbor.state.SlotExpectation;
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.StateStore;
+import dev.harbor.state.spi.StoreGuard;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/** The postgres store: SQL of {@link PgSql} run through {@link PgDatabase}. */
+final class PgStore implements StateStore {
+
+  static final String DRIVER = "postgres";
+
+  private final StoreGuard guard;
+  private final PgDatabase db;
+  private final PgSql sql;
+  private final SlotLocks locks;
+
+  PgStore(StoreGuard guard, PgDatabase db, PgConfig config) {
+    this.guard = guard;
+    this.db = db;
+    this.sql = new PgSql(config.quotedSchema());
+    this.locks = new SlotLocks(config.schema());
+  }
+
+  // ---- writes ----
+
+  @Override
+  public void save(StateRecord record) {
+    guard.save(record);
+    StateRecord r = guard.stamp(record);
+    String what = "save of event id " + r.id().value() + " at " + StoreGuard.describe(r.identity(), r.kind());
+    db.call(PgDatabase.Mode.IDEMPOTENT_WRITE, what, (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(sql.save)) {
+        int i = bindSlot(p, 1, r.identity(), r.kind());
+        p.setString(i++, r.id().value());
+        p.setLong(i++, r.version());
+        p.setBytes(i++, r.bytes());
+        p.setObject(i, OffsetDateTime.ofInstant(r.updatedAt(), ZoneOffset.UTC));
+        try (ResultSet rs = p.executeQuery()) {
+          rs.next();
+          long written = rs.getLong(1);
+          boolean sameSlot = rs.getBoolean(2);
+          boolean live = !rs.wasNull();
+          boolean sameContent = rs.getBoolean(3);
+          if (live) {
+            if (!sameSlot || !sameContent) {
+              throw conflict(r, sameSlot);
+            }
+            return null; // the same write again: a no-op
+          }
+          if (written == 0) {
+            // The slot already held this event id, committed after our snapshot by a concurrent save: look again.
+            throw new PgDatabase.Rerun();
+          }
+          return null;
+        }
+      }
+    });
+  }
+
+  @Override
+  public void saveAll(List<StateRecord> records) {
+    guard.saveAll(records);
+    if (records.isEmpty()) {
+      return;
+    }
+    List<StateRecord> batch = records.stream().map(guard::stamp).toList();
+    db.call(PgDatabase.Mode.TRANSACTION, "saveAll of " + batch.size() + " records", (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(sql.saveAll)) {
+        bindRecords(c, p, 1, batch);
+        try (ResultSet rs = p.executeQuery()) {
+          rs.next();
+          long written = rs.getLong(1);
+          long replayed = rs.getLong(2);
+          long conflictOrd = rs.getLong(3);
+          if (!rs.wasNull()) {
+            StateRecord bad = batch.get((int) conflictOrd - 1);
+            throw conflict(bad, false);
+          }
+          if (written + replayed != batch.size()) {
+            throw new PgDatabase.Rerun(); // a concurrent save of one of these ids committed after our snapshot
+          }
+          return null;
+        }
+      }
+    });
+  }
+
+  @Override
+  public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
+    guard.saveIf(expectations, next);
+    conditionalWrite(expectations, List.of(next), "saveIf of event id " + next.id().value() + " at "
+        + StoreGuard.describe(next.identity(), next.kind()));
+  }
+
+  @Override
+  public void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
+    guard.saveBatchIf(expectations, writes);
+    conditionalWrite(expectations, writes, "saveBatchIf of " + writes.size() + " records");
+  }
+
+  private void conditionalWrite(List<SlotExpectation> expectations, List<StateRecord> writes, String what) {
+    List<StateRecord> stamped = writes.stream().map(guard::stamp).toList();
+    Long[] keys = SlotLocks.ordered(expectations.stream().map(e -> locks.key(e.identity(), e.kind())).toList());
+    db.call(PgDatabase.Mode.TRANSACTION, what, (c, a) -> {
+      lock(c, keys);
+      // 1. every expectation, 2. the idempotency of every write, before the first mutation (SPEC 4.4, 4.5).
+      String[] current = new String[expectations.size()];
+      Map<String, StateRecord> live = new HashMap<>();
+      readConditions(c, expectations, stamped, current, live);
+      for (int i = 0; i < expectations.size(); i++) {
+        SlotExpectation e = expectations.get(i);
+        String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
+        if (!Objects.equals(expected, current[i])) {
+          throw conditionFailed(e, current[i]);
+        }
+      }
+      List<StateRecord> toWrite = new ArrayList<>();
+      for (StateRecord w : stamped) {
+        StateRecord held = live.get(w.id().value());
+        if (held == null) {
+          toWrite.add(w);
+        } else if (!held.sameContent(w)) {
+          throw conflict(w, held.identity().equals(w.identity()) && held.kind().equals(w.kind()));
+        }
+      }
+      if (toWrite.isEmpty()) {
+        return null;
+      }
+      Map<Slot, String> expectedBySlot = new HashMap<>();
+      for (SlotExpectation e : expectations) {
+        expectedBySlot.put(new Slot(e.identity(), e.kind()), e.expectsAbsent() ? null : e.expectedEventId().value());
+      }
+      try (PreparedStatement p = c.prepareStatement(sql.writeConditional)) {
+        int i = bindRecords(c, p, 1, toWrite);
+        String[] expected = toWrite.stream().map(w -> expectedBySlot.get(new Slot(w.identity(), w.kind())))
+            .toArray(String[]::new);
+        p.setArray(i, c.createArrayOf("text", expected));
+        try (ResultSet rs = p.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) != toWrite.size()) {
+            // An unconditional save or delete changed a written slot after our read: its expectation no longer holds.
+            throw new ConditionFailedException(what + " failed: a slot changed concurrently, so its expectation no"
+                + " longer holds; nothing was changed");
+          }
+        }
+      }
+      return null;
+    });
+  }
+
+  private void readConditions(Connection c, List<SlotExpectation> expectations, List<StateRecord> writes,
+      String[] current, Map<String, StateRecord> live) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sql.readConditions)) {
+      int n = expectations.size();
+      String[][] cols = new String[5][n];
+      for (int i = 0; i < n; i++) {
+        SlotExpectation e = expectations.get(i);
+        cols[0][i] = e.identity().tenantId();
+        cols[1][i] = e.identity().userId();
+        cols[2][i] = e.identity().sessionId();
+        cols[3][i] = e.identity().runId();
+        cols[4][i] = e.kind();
+      }
+      for (int k = 0; k < 5; k++) {
+        p.setArray(k + 1, c.createArrayOf("text", cols[k]));
+      }
+      p.setArray(6, c.createArrayOf("text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          int ord = (int) rs.getLong(1);
+          String eventId = rs.getString(2);
+          if (ord > 0) {
+            current[ord - 1] = eventId;
+          } else {
+            live.put(eventId, new StateRecord(EventId.of(eventId),
+                new Quadruple(rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6)), rs.getString(7),
+                rs.getLong(8), rs.getBytes(9), null));
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public boolean deleteIf(SlotExpectation expectation) {
+    guard.deleteIf(expectation);
+    long key = locks.key(expectation.identity(), expectation.kind());
+    String what = "deleteIf of event id " + expectation.expectedEventId().value() + " at "
+        + StoreGuard.describe(expectation.identity(), expectation.kind());
+    return db.call(PgDatabase.Mode.TRANSACTION, what, (c, a) -> {
+      lock(c, new Long[] {key});
+      // The event id condition is re-checked on the newest row version, so a concurrent replacement is never deleted.
+      try (PreparedStatement p = c.prepareStatement(sql.deleteIf)) {
+        int i = bindSlot(p, 1, expectation.identity(), expectation.kind());
+        p.setString(i, expectation.expectedEventId().value());
+        return p.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public void fenceIf(SlotExpectation expectation, Runnable action) {
+    guard.fenceIf(expectation, action);
+    long key = locks.key(expectation.identity(), expectation.kind());
+    String what = "fenceIf on event id " + expectation.expectedEventId().value() + " at "
+        + StoreGuard.describe(expectation.identity(), expectation.kind());
+    Throwable[] thrown = new Throwable[1];
+    // The transaction (and with it the advisory lock and the connection) stays open while the action runs; it is
+    // rolled back afterwards, since the fence writes nothing.
+    db.call(PgDatabase.Mode.READ_ONLY_TRANSACTION, what, (c, a) -> {
+      lock(c, new Long[] {key});
+      String current;
+      try (PreparedStatement p = c.prepareStatement(sql.slotEventId)) {
+        bindSlot(p, 1, expectation.identity(), expectation.kind());
+        try (ResultSet rs = p.executeQuery()) {
+          current = rs.next() ? rs.getString(1) : null;
+        }
+      }
+      if (!expectation.expectedEventId().value().equals(current)) {
+        throw conditionFailed(expectation, current);
+      }
+      a.noRetry(); // the action runs at most once
+      try {
+        action.run();
+      } catch (RuntimeException | Error e) {
+        thrown[0] = e; // released first, then rethrown unchanged
+      }
+      return null;
+    });
+    if (thrown[0] instanceof RuntimeException e) {
+      throw e;
+    }
+    if (thrown[0] instanceof Error e) {
+      throw e;
+    }
+  }
+
+  @Override
+  public void delete(Quadruple identity, String kind) {
+    guard.slot(identity, kind);
+    db.call(PgDatabase.Mode.IDEMPOTENT_WRITE, "delete of " + StoreGuard.describe(identity, kind), (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(sql.delete)) {
+        bindSlot(p, 1, identity, kind);
+        return p.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public int deleteScope(Identity identity) {
+    guard.deleteScope(identity);
+    String what = "deleteScope of (" + identity.tenantId() + ", " + identity.userId() + ", " + identity.sessionId()
+        + ")";
+    // A transaction, not autocommit: a lost connection before the commit can then be retried without losing the count.
+    return db.call(PgDatabase.Mode.TRANSACTION, what, (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(sql.deleteScope)) {
+        p.setString(1, identity.tenantId());
+        p.setString(2, identity.userId());
+        p.setString(3, identity.sessionId());
+        return p.executeUpdate();
+      }
+    });
+  }
+
+  // ---- reads ----
+
+  @Override
+  public Optional<StateRecord> find(Quadruple identity, String kind) {
+    guard.slot(identity, kind);
+    return db.call(PgDatabase.Mode.READ, "find of " + StoreGuard.describe(identity, kind), (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(sql.find)) {
+        bindSlot(p, 1, identity, kind);
+        return first(p);
+      }
+    });
+  }
+
+  @Override
+  public StateRecord load(Quadruple identity, String kind) {
+    return find(identity, kind).orElseThrow(() ->
+        new RecordNotFoundException("no record at " + StoreGuard.describe(identity, kind)));
+  }
+
+  @Override
+  public Optional<StateRecord> findByEventId(EventId eventId) {
+    guard.eventId(eventId);
+    return db.call(PgDatabase.Mode.READ, "findByEventId of " + eventId.value(), (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
+        p.setString(1, eventId.value());
+        return first(p);
+      }
+    });
+  }
+
+  @Override
+  public StateRecord loadByEventId(EventId eventId) {
+    return findByEventId(eventId).orElseThrow(() ->
+        new RecordNotFoundException("no live record with event id " + eventId.value()));
+  }
+
+  @Override
+  public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
+    guard.listKind(scope, kindPrefix);
+    return db.call(PgDatabase.Mode.READ, "listKind of prefix " + kindPrefix, (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(sql.listKind)) {
+        bindPrefix(p, 1, kindPrefix);
+        return all(p);
+      }
+    });
+  }
+
+  @Override
+  public List<StateRecord> listKind(ListScope scope, String kindPrefix, int limit) {
+    guard.listKind(scope, kindPrefix, limit);
+    return db.call(PgDatabase.Mode.READ, "listKind of prefix " + kindPrefix, (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(sql.listKindLimit)) {
+        int i = bindPrefix(p, 1, kindPrefix);
+        p.setInt(i, limit);
+        return all(p);
+      }
+    });
+  }
+
+  @Override
+  public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix) {
+    guard.listKindForIdentity(identity, kindPrefix);
+    return db.call(PgDatabase.Mode.READ, "listKindForIdentity of " + identity, (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(sql.listIdentity)) {
+        bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
+        return all(p);
+      }
+    });
+  }
+
+  @Override
+  public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
+    guard.listKindForIdentity(identity, kindPrefix, limit);
+    return db.call(PgDatabase.Mode.READ, "listKindForIdentity of " + identity, (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(sql.listIdentityLimit)) {
+        int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
+        p.setInt(i, limit);
+        return all(p);
+      }
+    });
+  }
+
+  @Override
+  public ScanPage scanKindForTenant(ListScope scope, String tenantId, String kindPrefix, int limit,
+      String continuation) {
+    Optional<ScanContinuations.Position> after = guard.scan(scope, tenantId, kindPrefix, limit, continuation);
+    List<StateRecord> rows = db.call(PgDatabase.Mode.READ, "scanKindForTenant of tenant " + tenantId, (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
+        p.setString(1, tenantId);
+        int i = bindPrefix(p, 2, kindPrefix);
+        if (after.isPresent()) {
+          ScanContinuations.Position pos = after.get();
+          p.setString(i++, pos.userId());
+          p.setString(i++, pos.sessionId());
+          p.setString(i++, pos.runId());
+          p.setString(i++, pos.kind());
+        }
+        p.setInt(i, limit + 1);
+        return all(p);
+      }
+    });
+    return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
+  }
+
+  @Override
+  public String driverName() {
+    if (guard.isClosed()) {
+      throw guard.closedException();
+    }
+    return DRIVER;
+  }
+
+  @Override
+  public void close() {
+    // Closed first, so calls racing with close fail as closed rather than on a closing pool.
+    if (guard.markClosed()) {
+      db.close();
+    }
+  }
+
+  // ---- helpers ----
+
+  /**
+   * Takes the transaction-scoped advisory locks of slots. The keys arrive sorted and distinct and unnest yields them in
+   * array order, so every caller takes its locks in one global order and two callers never deadlock. The wait is
+   * bounded by lock_timeout (operationTimeout).
+   */
+  private static void lock(Connection c, Long[] keys) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(
+        keys.length == 1 ? "SELECT pg_advisory_xact_lock(?)" : "SELECT count(pg_advisory_xact_lock(k)) FROM"
+            + " unnest(CAST(? AS bigint[])) AS k")) {
+      if (keys.length == 1) {
+        p.setLong(1, keys[0]);
+      } else {
+        p.setArray(1, c.createArrayOf("bigint", keys));
+      }
+      p.execute();
+    }
+  }
+
+  private static int bindQuadruple(PreparedStatement p, int i, Quadruple q) throws SQLException {
+    p.setString(i++, q.tenantId());
+    p.setString(i++, q.userId());
+    p.setString(i++, q.sessionId());
+    p.setString(i++, q.runId());
+    return i;
+  }
+
+  private static int bindSlot(PreparedStatement p, int i, Quadruple q, String kind) throws SQLException {
+    i = bindQuadruple(p, i, q);
+    p.setString(i++, kind);
+    return i;
+  }
+
+  private static int bindPrefix(PreparedStatement p, int i, String prefix) throws SQLException {
+    p.setString(i++, prefix);
+    p.setString(i++, KindRange.upper(prefix));
+    p.setString(i++, prefix);
+    return i;
+  }
+
+  /** Binds the nine record columns as arrays (the unnest form of saveAll and the conditional writes). */
+  private static int bindRecords(Connection c, PreparedStatement p, int i, List<StateRecord> rs) throws SQLException {
+    int n = rs.size();
+    String[][] text = new String[7][n];
+    Long[] versions = new Long[n];
+    byte[][] payloads = new byte[n][];
+    for (int j = 0; j < n; j++) {
+      StateRecord r = rs.get(j);
+      Quadruple q = r.identity();
+      text[0][j] = q.tenantId();
+      text[1][j] = q.userId();
+      text[2][j] = q.sessionId();
+      text[3][j] = q.runId();
+      text[4][j] = r.kind();
+      text[5][j] = r.id().value();
+      text[6][j] = r.updatedAt().toString(); // ISO-8601 in UTC, which PostgreSQL reads as timestamptz
+      versions[j] = r.version();
+      payloads[j] = r.bytes();
+    }
+    for (int k = 0; k < 6; k++) {
+      p.setArray(i++, c.createArrayOf("text", text[k]));
+    }
+    p.setArray(i++, c.createArrayOf("bigint", versions));
+    p.setArray(i++, c.createArrayOf("bytea", payloads));
+    p.setArray(i++, c.createArrayOf("text", text[6]));
+    return i;
+  }
+
+  private static Optional<StateRecord> first(PreparedStatement p) throws SQLException {
+    try (ResultSet rs = p.executeQuery()) {
+      return rs.next() ? Optional.of(record(rs)) : Optional.empty();
+    }
+  }
+
+  private static List<StateRecord> all(PreparedStatement p) throws SQLException {
+    List<StateRecord> out = new ArrayList<>();
+    try (ResultSet rs = p.executeQuery()) {
+      while (rs.next()) {
+        out.add(record(rs));
+      }
+    }
+    return out;
+  }
+
+  private static StateRecord record(ResultSet rs) throws SQLException {
+    return new StateRecord(EventId.of(rs.getString(6)),
+        new Quadruple(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)), rs.getString(5),
+        rs.getLong(7), rs.getBytes(8), rs.getObject(9, OffsetDateTime.class).toInstant());
+  }
+
+  private static IdempotencyConflictException conflict(StateRecord r, boolean sameSlot) {
+    return new IdempotencyConflictException("event id " + r.id().value() + " is live "
+        + (sameSlot ? "at " + StoreGuard.describe(r.identity(), r.kind()) + " with other bytes or version"
+            : "at another slot than " + StoreGuard.describe(r.identity(), r.kind())));
+  }
+
+  private static ConditionFailedException conditionFailed(SlotExpectation e, String current) {
+    String expected = e.expectsAbsent() ? "absent" : "event id " + e.expectedEventId().value();
+    String found = current == null ? "absent" : "event id " + current;
+    return new ConditionFailedException("expected " + StoreGuard.describe(e.identity(), e.kind()) + " to be "
+        + expected + " but it is " + found + "; nothing was changed");
+  }
+
+  /** A slot, as a map key. */
+  private record Slot(Quadruple identity, String kind) {}
+}
