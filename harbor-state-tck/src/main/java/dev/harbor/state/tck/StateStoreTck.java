@@ -371,7 +371,8 @@ public abstract class StateStoreTck {
       StateRecord withEmpty = StateRecord.of(withNull.id(), q, "k.null", new byte[0]);
       StateRecord expected = save(withNull);
 
-      assertThatCode(() -> store.save(withEmpty)).as("replaying null bytes as zero-length bytes").doesNotThrowAnyException();
+      assertThatCode(() -> store.save(withEmpty)).as("replaying null bytes as zero-length bytes")
+          .doesNotThrowAnyException();
       StateRecord loaded = store.load(q, "k.null");
       assertThat(loaded.bytes()).isEmpty();
       assertThat(loaded).isEqualTo(expected).isEqualTo(stored(withEmpty));
@@ -957,7 +958,8 @@ public abstract class StateStoreTck {
     @Test
     void listKindForIdentity_badStrings_throwInvalidRecord() {
       for (BadSlot b : Kit.badSlots(q, "k")) {
-        assertRejected(b.label(), InvalidRecordException.class, () -> store.listKindForIdentity(b.identity(), b.kind()));
+        assertRejected(b.label(), InvalidRecordException.class,
+            () -> store.listKindForIdentity(b.identity(), b.kind()));
       }
     }
 
