@@ -1,6 +1,7 @@
 package dev.harbor.state.cli;
 
 import dev.harbor.state.ListScope;
+import dev.harbor.state.MaintenanceScopeRequiredException;
 import dev.harbor.state.ScanPage;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
@@ -54,7 +55,12 @@ final class ScanCommand extends StoreCommand {
     try (StateStore store = open()) {
       String token = continuation;
       while (true) {
-        ScanPage page = store.scanKindForTenant(scope, tenant, prefix, limit, token);
+        ScanPage page;
+        try {
+          page = store.scanKindForTenant(scope, tenant, prefix, limit, token);
+        } catch (MaintenanceScopeRequiredException e) {
+          throw new MaintenanceScopeRequiredException(e.getMessage() + "; pass --maintenance to claim it", e);
+        }
         for (StateRecord r : page.records()) {
           Records.print(io().out(), r, json);
         }
