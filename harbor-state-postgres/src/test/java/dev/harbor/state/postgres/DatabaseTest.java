@@ -1,0 +1,51 @@
+package dev.harbor.state.postgres;
+
+import dev.harbor.state.EventId;
+import dev.harbor.state.Quadruple;
+import dev.harbor.state.StateConfig;
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.StateStore;
+import dev.harbor.state.StateStores;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** A test against the database, in a fresh schema of its own that is dropped afterwards with every store closed. */
+abstract class DatabaseTest {
+
+  static final Quadruple Q = new Quadruple("tenant", "user", "session", "run");
+
+  /** This test's schema. */
+  String schema;
+  private final List<AutoCloseable> resources = new ArrayList<>();
+
+  @BeforeEach
+  final void createSchemaName() {
+    TestDatabase.ensureReachable();
+    schema = TestDatabase.newSchemaName();
+  }
+
+  @AfterEach
+  final void closeAndDrop() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      resources.get(i).close();
+    }
+    TestDatabase.dropSchema(schema);
+  }
+
+  /** Opens a store on this test's schema with extra options; closed after the test. */
+  StateStore open(String... options) {
+    return track(StateStores.open(StateConfig.parse(TestDatabase.location(schema, options))));
+  }
+
+  <T extends AutoCloseable> T track(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  static StateRecord record(String eventId, String kind, String bytes) {
+    return StateRecord.of(EventId.of(eventId), Q, kind, bytes.getBytes(StandardCharsets.UTF_8));
+  }
+}
