@@ -1,11 +1,10 @@
 package dev.harbor.state.reliability;
 
-import dev.harbor.state.StateConfig;
-import dev.harbor.state.StateStores;
+import java.util.Map;
 
 class InMemoryModelBasedTest extends ModelBasedProperties {
   @Override
   StoreUnderTest driver() {
-    return clock -> StateStores.open(StateConfig.builder().driver("inmem").clock(clock).build());
+    return Drivers.inmem(Map.of());
   }
 }
