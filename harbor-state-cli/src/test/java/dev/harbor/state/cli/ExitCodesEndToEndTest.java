@@ -113,10 +113,18 @@ class ExitCodesEndToEndTest {
   }
 
   @Test
-  void unreachableStorage_is5() {
-    assertOneLineError(Cli.run("--store", "sqlite:" + dir.resolve("no/such/dir/store.db"), "get-event", "e1"), 5);
+  void unreachableStorage_is5() throws Exception {
+    Path notADatabase = dir.resolve("garbage.db");
+    Files.write(notADatabase, "this is not a database".getBytes(StandardCharsets.UTF_8));
+    assertOneLineError(Cli.run("--store", "sqlite:" + notADatabase, "get-event", "e1"), 5);
     assertOneLineError(Cli.run("--store", "postgres://nobody@127.0.0.1:1/nothing?operationTimeout=2s",
         "get-event", "e1"), 5);
+  }
+
+  @Test
+  void aMissingDirectoryForTheSqliteFile_isInvalidConfig2() {
+    assertOneLineError(Cli.run("--store", "sqlite:" + dir.resolve("no/such/dir/store.db"), "get-event", "e1"), 2,
+        "does not exist");
   }
 
   @Test
