@@ -129,17 +129,19 @@ final class SqliteDatabase {
   private static Connection connect(SqliteSettings settings, boolean reader) throws SQLException {
     SQLiteConfig config = new SQLiteConfig();
     config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, settings.busyTimeout().toMillis()));
-    config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(settings.synchronous()));
     String url = settings.inMemory() ? "jdbc:sqlite::memory:" : "jdbc:sqlite:" + settings.file();
     Connection c = config.createConnection(url);
-    if (reader) {
-      // A guard rail: the read pool must never write, or it would contend with the writer.
-      try (Statement s = c.createStatement()) {
+    try (Statement s = c.createStatement()) {
+      // PRAGMAs take no parameters; the value is one of the fixed words SqliteSettings accepts (sqlite-jdbc's own
+      // enum lacks EXTRA).
+      s.execute("PRAGMA synchronous = " + settings.synchronous());
+      if (reader) {
+        // A guard rail: the read pool must never write, or it would contend with the writer.
         s.execute("PRAGMA query_only = 1");
-      } catch (SQLException e) {
-        c.close();
-        throw e;
       }
+    } catch (SQLException e) {
+      c.close();
+      throw e;
     }
     return c;
   }
@@ -148,12 +150,19 @@ final class SqliteDatabase {
    * Runs work in one {@code BEGIN IMMEDIATE} transaction on the write connection: committed if it returns, rolled
    * back if it throws. A {@link RuntimeException} or {@link Error} of the work propagates as the same instance.
    *
+   * @throws IllegalStateException if called from inside a write of the same store (a fenced action writing)
    * @param operation what is being done, for messages
    * @param work the work
    * @param <T> its result
    * @return the work's result
    */
   <T> T write(String operation, Work<T> work) {
+    if (writeLock.isHeldByCurrentThread()) {
+      // Only a fenceIf action calling back into its own store gets here; SQLite has no nested transactions, and
+      // running the write inside the fence's transaction would break the fence.
+      throw new IllegalStateException(operation + " was called from inside a fenceIf action of the same store;"
+          + " a fenced action must not call the store that fences it");
+    }
     long deadline = System.nanoTime() + timeoutNanos;
     lockWriter(operation);
     try {

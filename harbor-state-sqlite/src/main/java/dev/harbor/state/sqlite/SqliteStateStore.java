@@ -97,9 +97,7 @@ final class SqliteStateStore implements StateStore {
     guard.save(record);
     Row row = Row.of(guard.stamp(record));
     db.write("save", c -> {
-      if (!isReplay(c, row)) {
-        upsert(c, List.of(row));
-      }
+      applyAll(c, List.of(row));
       return null;
     });
   }
@@ -140,11 +138,13 @@ final class SqliteStateStore implements StateStore {
   }
 
   /** Checks every write's idempotency before the first mutation, then writes those that are not replays. */
-  private void applyAll(Connection c, List<Row> rows) throws SQLException {
+  private static void applyAll(Connection c, List<Row> rows) throws SQLException {
     List<Row> toWrite = new ArrayList<>(rows.size());
-    for (Row row : rows) {
-      if (!isReplay(c, row)) {
-        toWrite.add(row);
+    try (PreparedStatement check = c.prepareStatement(EVENT_CHECK)) {
+      for (Row row : rows) {
+        if (!isReplay(check, row)) {
+          toWrite.add(row);
+        }
       }
     }
     upsert(c, toWrite);
@@ -356,25 +356,23 @@ final class SqliteStateStore implements StateStore {
    *
    * @throws IdempotencyConflictException if the event id is live with another slot, bytes or version
    */
-  private boolean isReplay(Connection c, Row row) throws SQLException {
+  private static boolean isReplay(PreparedStatement check, Row row) throws SQLException {
     StateRecord r = row.record();
-    try (PreparedStatement p = c.prepareStatement(EVENT_CHECK)) {
-      p.setBytes(1, r.bytes());
-      p.setString(2, r.id().value());
-      try (ResultSet rs = p.executeQuery()) {
-        if (!rs.next()) {
-          return false;
-        }
-        Quadruple q = new Quadruple(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
-        String kind = rs.getString(5);
-        boolean sameSlot = q.equals(r.identity()) && kind.equals(r.kind());
-        if (sameSlot && rs.getLong(6) == r.version() && rs.getInt(7) == 1) {
-          return true;
-        }
-        throw new IdempotencyConflictException("event id " + r.id().value() + " is live at slot "
-            + StoreGuard.describe(q, kind) + (sameSlot ? " with different bytes or version"
-                : ", not at " + StoreGuard.describe(r.identity(), r.kind())));
+    check.setBytes(1, r.bytes());
+    check.setString(2, r.id().value());
+    try (ResultSet rs = check.executeQuery()) {
+      if (!rs.next()) {
+        return false;
       }
+      Quadruple q = new Quadruple(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
+      String kind = rs.getString(5);
+      boolean sameSlot = q.equals(r.identity()) && kind.equals(r.kind());
+      if (sameSlot && rs.getLong(6) == r.version() && rs.getInt(7) == 1) {
+        return true;
+      }
+      throw new IdempotencyConflictException("event id " + r.id().value() + " is live at slot "
+          + StoreGuard.describe(q, kind) + (sameSlot ? " with different bytes or version"
+              : ", not at " + StoreGuard.describe(r.identity(), r.kind())));
     }
   }
 

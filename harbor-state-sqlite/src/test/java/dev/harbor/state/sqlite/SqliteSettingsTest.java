@@ -92,6 +92,27 @@ class SqliteSettingsTest {
   }
 
   @Test
+  void synchronous_isAppliedToTheWriteConnection() {
+    for (Map.Entry<String, Integer> e : Map.of("NORMAL", 1, "FULL", 2, "EXTRA", 3).entrySet()) {
+      SqliteSettings settings = parse(Map.of("synchronous", e.getKey()));
+      dev.harbor.state.spi.StoreGuard guard = new dev.harbor.state.spi.StoreGuard("sqlite", 1, java.time.Clock.systemUTC());
+      SqliteDatabase db = SqliteDatabase.open(settings, guard, java.time.Clock.systemUTC());
+      try {
+        int level = db.write("test", c -> {
+          try (java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("PRAGMA synchronous")) {
+            rs.next();
+            return rs.getInt(1);
+          }
+        });
+        assertThat(level).as(e.getKey()).isEqualTo(e.getValue());
+      } finally {
+        guard.markClosed();
+        db.close();
+      }
+    }
+  }
+
+  @Test
   void memoryLocation() {
     SqliteSettings s = parse(":memory:", Map.of());
     assertThat(s.inMemory()).isTrue();

@@ -256,6 +256,24 @@ abstract class SqliteStoreTestBase {
   }
 
   @Test
+  void fenceIf_actionWritingToTheSameStore_isRejected_andNothingIsWritten() {
+    store.save(rec("e1", Q, "k", "a"));
+    AtomicReference<RuntimeException> inner = new AtomicReference<>();
+    assertThatThrownBy(() -> store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("e1")), () -> {
+      try {
+        store.save(rec("e2", Q, "k2", "b"));
+      } catch (RuntimeException e) {
+        inner.set(e);
+        throw e;
+      }
+    })).isInstanceOf(IllegalStateException.class).hasMessageContaining("fenceIf");
+    assertThat(inner.get()).isInstanceOf(IllegalStateException.class);
+    assertThat(store.find(Q, "k2")).isEmpty();
+    store.save(rec("e3", Q, "k3", "c"));
+    assertThat(store.find(Q, "k3")).isPresent();
+  }
+
+  @Test
   void fenceIf_holdsBackSaveIfUntilReleased() throws Exception {
     store.save(rec("e1", Q, "k", "a"));
     CountDownLatch inFence = new CountDownLatch(1);
