@@ -46,22 +46,38 @@ final class Drivers {
   }
 
   /** A fresh schema in the test PostgreSQL, dropped on close. */
-  static StoreUnderTest postgres(Map<String, String> options) {
-    return new StoreUnderTest() {
-      private final String schema = TestPostgres.newSchemaName("harbor_reliability");
+  static PostgresSchema postgres(Map<String, String> options) {
+    return new PostgresSchema(options);
+  }
 
-      @Override
-      public StateStore open(Clock clock) {
-        StateConfig parsed = StateConfig.parse(TestPostgres.location(schema));
-        return StateStores.open(StateConfig.builder().driver(parsed.driver()).location(parsed.location())
-            .options(parsed.options()).options(options).clock(clock).build());
-      }
+  /** A store in a schema of its own; {@link #location()} opens further instances on the same schema. */
+  static final class PostgresSchema implements StoreUnderTest {
+    private final String schema = TestPostgres.newSchemaName("harbor_reliability");
+    private final Map<String, String> options;
 
-      @Override
-      public void close() {
-        TestPostgres.dropSchema(schema);
-      }
-    };
+    PostgresSchema(Map<String, String> options) {
+      this.options = options;
+    }
+
+    String schema() {
+      return schema;
+    }
+
+    String location() {
+      return TestPostgres.location(schema);
+    }
+
+    @Override
+    public StateStore open(Clock clock) {
+      StateConfig parsed = StateConfig.parse(location());
+      return StateStores.open(StateConfig.builder().driver(parsed.driver()).location(parsed.location())
+          .options(parsed.options()).options(options).clock(clock).build());
+    }
+
+    @Override
+    public void close() {
+      TestPostgres.dropSchema(schema);
+    }
   }
 
   static void deleteTree(Path dir) {
