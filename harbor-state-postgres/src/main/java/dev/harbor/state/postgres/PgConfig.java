@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.postgresql.PGProperty;
 
 /**
  * The validated options of one store (the table is {@link PostgresStateStore#options()}), fixed at open.
@@ -76,6 +77,13 @@ record PgConfig(
     int maxPayload = options.maxPayloadBytes();
     if (!ownPool) {
       return new PgConfig(schema, quote(schema), 0, Duration.ZERO, operationTimeout, maxPayload, verify, "", Map.of());
+    }
+    for (String name : options.passThrough().keySet()) {
+      // Only pgjdbc's own properties pass through: a misspelt option must not be silently ignored.
+      if (PGProperty.forName(name) == null) {
+        throw new InvalidConfigException("unknown option '" + name + "' for driver 'postgres'; known options: "
+            + TABLE.stream().map(StoreOption::name).toList() + " and pgjdbc connection properties such as sslmode");
+      }
     }
     int pool = options.integer(MAX_POOL_SIZE, 1, 1000);
     Duration connect = options.duration(CONNECT_TIMEOUT, Duration.ofSeconds(1));

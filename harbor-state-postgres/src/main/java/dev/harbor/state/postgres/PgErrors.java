@@ -155,6 +155,11 @@ final class PgErrors {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
     int nl = message.indexOf('\n');
     String line = nl < 0 ? message : message.substring(0, nl).strip();
+    Throwable cause = e.getCause();
+    if (cause instanceof java.io.IOException && cause.getMessage() != null) {
+      // pgjdbc's "The connection attempt failed." keeps the diagnosis (unknown host, timeout) in the cause.
+      line = line + " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage().strip().split("\n", 2)[0] + ")";
+    }
     return state.isEmpty() ? line : line + " (SQLSTATE " + state + ")";
   }
 }

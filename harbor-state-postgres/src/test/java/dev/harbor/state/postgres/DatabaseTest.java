@@ -7,8 +7,8 @@ import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -19,7 +19,7 @@ abstract class DatabaseTest {
 
   /** This test's schema. */
   String schema;
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   final void createSchemaName() {

@@ -1,0 +1,129 @@
+package dev.harbor.state.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.harbor.state.EventId;
+import dev.harbor.state.StateStore;
+import dev.harbor.state.StorageException;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Migrations: concurrent first opens, the ledger's checks, and migrate=verify. */
+class MigrationTest extends DatabaseTest {
+
+  @Test
+  void sixteenThreadsAndThreeProcesses_openAnEmptySchemaAtOnce_eachMigrationRecordedOnce() throws Exception {
+    String location = TestDatabase.location(schema, "maxPoolSize=2");
+    long startAt = System.currentTimeMillis() + 1500; // JVM start-up takes about that long
+    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    List<Process> processes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      processes.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+          MigrationRaceMain.class.getName(), location, Long.toString(startAt)).redirectErrorStream(true).start());
+    }
+    List<Throwable> errors = TwoInstancesTest.race(16, i -> {
+      while (System.currentTimeMillis() < startAt) {
+        Thread.onSpinWait();
+      }
+      open("maxPoolSize=2").driverName();
+    });
+    assertThat(errors).containsOnlyNulls();
+    for (Process p : processes) {
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.exitValue()).as(out).isZero();
+      assertThat(out).contains("OK");
+    }
+    assertThat(ledger()).containsExactly("1 V0001__init.sql");
+  }
+
+  @Test
+  void reopen_keepsRecords() {
+    try (StateStore first = open()) {
+      first.save(record("E1", "k", "durable"));
+    }
+    assertThat(open().loadByEventId(EventId.of("E1")).bytes()).asString().isEqualTo("durable");
+    assertThat(ledger()).containsExactly("1 V0001__init.sql");
+  }
+
+  @Test
+  void editedAppliedMigration_stopsTheOpen() {
+    open().close();
+    TestDatabase.execute("UPDATE \"" + schema + "\".harbor_state_migrations SET checksum = 'abc' WHERE version = 1");
+    assertThatThrownBy(this::open)
+        .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isFalse())
+        .hasMessageContaining("V0001__init.sql")
+        .hasMessageContaining("must never be edited");
+  }
+
+  @Test
+  void unknownAppliedMigration_stopsTheOpen() {
+    open().close();
+    TestDatabase.execute("INSERT INTO \"" + schema + "\".harbor_state_migrations (version, name, checksum)"
+        + " VALUES (2, 'V0002__future.sql', 'f')");
+    assertThatThrownBy(this::open).isInstanceOf(StorageException.class).hasMessageContaining("V0002__future.sql")
+        .hasMessageContaining("does not know");
+  }
+
+  @Test
+  void verify_onAnEmptyDatabase_failsAndRunsNoDdl() throws Exception {
+    assertThatThrownBy(() -> open("migrate=verify")).isInstanceOf(StorageException.class)
+        .hasMessageContaining("migrate=apply");
+    try (Connection c = TestDatabase.connect(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'")) {
+      rs.next();
+      assertThat(rs.getInt(1)).as("schema created by verify").isZero();
+    }
+  }
+
+  @Test
+  void verify_onAnOutOfDateSchema_failsAndRunsNoDdl() {
+    TestDatabase.execute("CREATE SCHEMA \"" + schema + "\"", "CREATE TABLE \"" + schema + "\".harbor_state_migrations"
+        + " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL"
+        + " DEFAULT now())");
+    assertThatThrownBy(() -> open("migrate=verify")).isInstanceOf(StorageException.class)
+        .hasMessageContaining("not current").hasMessageContaining("V0001__init.sql");
+    assertThat(ledger()).isEmpty();
+  }
+
+  @Test
+  void verify_onACurrentSchema_opens() {
+    open().close();
+    StateStore verified = open("migrate=verify");
+    verified.save(record("E1", "k", "v"));
+    assertThat(verified.load(Q, "k").id().value()).isEqualTo("E1");
+  }
+
+  @Test
+  void ledgerChecks_areOrderAndChecksumStrict() {
+    List<PgMigrations.Migration> known = PgMigrations.ALL;
+    assertThat(PgMigrations.pending("s", List.of(), known)).isEqualTo(known);
+    PgMigrations.Migration m = known.get(0);
+    assertThat(PgMigrations.pending("s", List.of(new PgMigrations.Applied(1, m.name(), m.checksum())), known))
+        .isEmpty();
+    assertThatThrownBy(() -> PgMigrations.pending("s", List.of(new PgMigrations.Applied(2, "V0002__x.sql", "c")),
+        known)).isInstanceOf(StorageException.class).hasMessageContaining("missing migration V0001__init.sql");
+  }
+
+  private List<String> ledger() {
+    List<String> rows = new ArrayList<>();
+    try (Connection c = TestDatabase.connect(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT version, name FROM \"" + schema
+            + "\".harbor_state_migrations ORDER BY version")) {
+      while (rs.next()) {
+        rows.add(rs.getInt(1) + " " + rs.getString(2));
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return rows;
+  }
+}
