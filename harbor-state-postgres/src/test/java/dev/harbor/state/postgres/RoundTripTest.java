@@ -1,0 +1,186 @@
+package dev.harbor.state.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.harbor.state.EventId;
+import dev.harbor.state.SlotExpectation;
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.StateStore;
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Counts what each call sends to the server: statement executions and commits (pgjdbc sends BEGIN together with the
+ * first statement of a transaction, so those are the round trips).
+ */
+class RoundTripTest extends DatabaseTest {
+
+  private final AtomicInteger executions = new AtomicInteger();
+  private final AtomicInteger commits = new AtomicInteger();
+  private HikariDataSource pool;
+  private StateStore store;
+
+  @BeforeEach
+  void openCountingStore() {
+    PgLocation base = PgLocation.parse(TestDatabase.URL.split("\\?")[0]);
+    HikariConfig hc = new HikariConfig();
+    hc.setJdbcUrl(base.jdbcUrl());
+    hc.setUsername(base.user());
+    hc.setPassword(base.password());
+    hc.setMaximumPoolSize(1);
+    pool = new HikariDataSource(hc);
+    store = PostgresStateStore.open(new CountingDataSource(pool), Map.of("schema", schema));
+    store.find(Q, "warm-up"); // the connection's one-time session setup is behind us
+  }
+
+  @AfterEach
+  void closePool() {
+    store.close();
+    pool.close();
+  }
+
+  private void reset() {
+    executions.set(0);
+    commits.set(0);
+  }
+
+  @Test
+  void save_isOneStatementAndNoTransaction() {
+    reset();
+    store.save(record("E1", "k", "v"));
+    assertThat(executions).hasValue(1);
+    assertThat(commits).hasValue(0);
+    reset();
+    store.save(record("E1", "k", "v")); // replay
+    store.save(record("E2", "k", "w")); // overwrite
+    assertThat(executions).hasValue(2);
+  }
+
+  @Test
+  void saveAll_isOneStatementAndOneCommit_whateverTheBatchSize() {
+    for (int size : new int[] {1, 10, 1000}) {
+      List<StateRecord> batch = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        batch.add(record("B" + size + "-" + i, "k" + i, "v" + i));
+      }
+      reset();
+      store.saveAll(batch);
+      assertThat(executions).as("statements for %d records", size).hasValue(1);
+      assertThat(commits).as("commits for %d records", size).hasValue(1);
+    }
+    assertThat(store.listKindForIdentity(Q, "k", 1000)).hasSize(1000);
+  }
+
+  @Test
+  void saveIf_isLockReadWriteAndCommit() {
+    store.save(record("G0", "k", "v"));
+    reset();
+    store.saveIf(List.of(SlotExpectation.exact(Q, "k", EventId.of("G0")), SlotExpectation.absent(Q, "other")),
+        record("G1", "k", "w"));
+    assertThat(executions).hasValue(3);
+    assertThat(commits).hasValue(1);
+  }
+
+  /** A DataSource that counts executions and commits of the connections it hands out. */
+  private final class CountingDataSource implements DataSource {
+    private final DataSource target;
+
+    CountingDataSource(DataSource target) {
+      this.target = target;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      return wrap(Connection.class, target.getConnection());
+    }
+
+    @Override
+    public Connection getConnection(String user, String password) throws SQLException {
+      return wrap(Connection.class, target.getConnection(user, password));
+    }
+
+    private <T> T wrap(Class<T> type, T object) {
+      InvocationHandler handler = (proxy, method, args) -> {
+        count(method);
+        Object result = invoke(method, object, args);
+        if (result instanceof Statement s && method.getReturnType().isInterface()) {
+          @SuppressWarnings("unchecked")
+          Class<Statement> statementType = (Class<Statement>) method.getReturnType();
+          return wrap(statementType, s);
+        }
+        return result;
+      };
+      return type.cast(Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {type}, handler));
+    }
+
+    private void count(Method method) {
+      String name = method.getName();
+      if (name.startsWith("execute")) {
+        executions.incrementAndGet();
+      } else if (name.equals("commit")) {
+        commits.incrementAndGet();
+      }
+    }
+
+    private Object invoke(Method method, Object target, Object[] args) throws Throwable {
+      try {
+        return method.invoke(target, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+      return target.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+      target.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+      target.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+      return target.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+      return target.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+      return target.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+      return target.isWrapperFor(iface);
+    }
+  }
+}
