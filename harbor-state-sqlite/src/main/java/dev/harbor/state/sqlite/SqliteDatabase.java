@@ -3,6 +3,7 @@ package dev.harbor.state.sqlite;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.spi.StoreGuard;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteOpenMode;
 
 /**
  * The connections of one store and the discipline around them.
@@ -89,10 +91,18 @@ final class SqliteDatabase {
    */
   static SqliteDatabase open(SqliteSettings settings, StoreGuard guard, Clock clock) {
     SqliteErrors errors = new SqliteErrors(settings.describe(), null);
+    if (!settings.migrate() && !settings.inMemory() && !Files.exists(settings.file())) {
+      throw new StorageException("sqlite database " + settings.describe() + " does not exist; migrate=verify creates"
+          + " nothing: open it once with migrate=apply or run 'harbor-state migrate'", false, null);
+    }
     List<Connection> opened = new ArrayList<>();
     try {
       Connection writer = connect(settings, false);
       opened.add(writer);
+      Migrations migrations = Migrations.shipped(settings.describe());
+      if (!settings.migrate()) {
+        migrations.verify(writer); // before anything that could change the file
+      }
       if (!settings.inMemory()) {
         try (Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
           String mode = rs.next() ? rs.getString(1) : "";
@@ -102,11 +112,8 @@ final class SqliteDatabase {
           }
         }
       }
-      Migrations migrations = Migrations.shipped(settings.describe());
       if (settings.migrate()) {
         migrations.apply(writer, clock);
-      } else {
-        migrations.verify(writer);
       }
       List<Connection> readers = new ArrayList<>();
       if (!settings.inMemory()) {
@@ -128,6 +135,9 @@ final class SqliteDatabase {
 
   private static Connection connect(SqliteSettings settings, boolean reader) throws SQLException {
     SQLiteConfig config = new SQLiteConfig();
+    if (!settings.migrate() || reader) {
+      config.resetOpenMode(SQLiteOpenMode.CREATE); // only an applying writer may create the file
+    }
     config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, settings.busyTimeout().toMillis()));
     String url = settings.inMemory() ? "jdbc:sqlite::memory:" : "jdbc:sqlite:" + settings.file();
     Connection c = config.createConnection(url);

@@ -161,7 +161,16 @@ class MigrationsTest {
   }
 
   @Test
+  void verify_ofAMissingFile_failsAndCreatesNothing() {
+    assertThatThrownBy(() -> TestFiles.open(file, "migrate", "verify"))
+        .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isFalse())
+        .hasMessageContaining("does not exist").hasMessageContaining("migrate=apply");
+    assertThat(file).doesNotExist();
+  }
+
+  @Test
   void verify_onAnEmptyFile_failsAndCreatesNothing() throws Exception {
+    java.nio.file.Files.createFile(file);
     assertThatThrownBy(() -> TestFiles.open(file, "migrate", "verify"))
         .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isFalse())
         .hasMessageContaining("migrate=apply");
