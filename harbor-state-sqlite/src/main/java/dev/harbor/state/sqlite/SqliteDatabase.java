@@ -135,7 +135,7 @@ final class SqliteDatabase {
 
   private static Connection connect(SqliteSettings settings, boolean reader) throws SQLException {
     SQLiteConfig config = new SQLiteConfig();
-    if (!settings.migrate() || reader) {
+    if ((!settings.migrate() || reader) && !settings.inMemory()) {
       config.resetOpenMode(SQLiteOpenMode.CREATE); // only an applying writer may create the file
     }
     config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, settings.busyTimeout().toMillis()));
@@ -160,11 +160,11 @@ final class SqliteDatabase {
    * Runs work in one {@code BEGIN IMMEDIATE} transaction on the write connection: committed if it returns, rolled
    * back if it throws. A {@link RuntimeException} or {@link Error} of the work propagates as the same instance.
    *
-   * @throws IllegalStateException if called from inside a write of the same store (a fenced action writing)
    * @param operation what is being done, for messages
    * @param work the work
    * @param <T> its result
    * @return the work's result
+   * @throws IllegalStateException if called from inside a write of the same store (a fenced action writing)
    */
   <T> T write(String operation, Work<T> work) {
     if (writeLock.isHeldByCurrentThread()) {
