@@ -2,6 +2,7 @@ package dev.harbor.state.spi;
 
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
+import java.util.List;
 
 /**
  * A driver, discovered by {@link java.util.ServiceLoader} through
@@ -26,4 +27,14 @@ public interface StateStoreProvider {
    * @throws dev.harbor.state.StorageException if the backend cannot be reached or its schema is not usable
    */
   StateStore open(StateConfig config);
+
+  /**
+   * The options this driver accepts, in documentation order: the one table that validation, the README and the
+   * command line's help are written from.
+   *
+   * @return the options; empty if the driver documents none
+   */
+  default List<StoreOption> options() {
+    return List.of();
+  }
 }

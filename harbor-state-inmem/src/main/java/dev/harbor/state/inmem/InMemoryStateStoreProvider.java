@@ -28,6 +28,11 @@ public final class InMemoryStateStoreProvider implements StateStoreProvider {
   }
 
   @Override
+  public List<StoreOption> options() {
+    return OPTIONS;
+  }
+
+  @Override
   public StateStore open(StateConfig config) {
     Options options = Options.of(config, OPTIONS);
     return new InMemoryStateStore(options.maxPayloadBytes(), options.operationTimeout(), config.clock());

@@ -3,6 +3,8 @@ package dev.harbor.state.sqlite;
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.spi.StateStoreProvider;
+import dev.harbor.state.spi.StoreOption;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -45,6 +47,17 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
   @Override
   public String name() {
     return SqliteStateStore.DRIVER;
+  }
+
+  /**
+   * The driver's options: {@code busyTimeout}, {@code synchronous}, {@code maxPayloadBytes},
+   * {@code operationTimeout}, {@code migrate}, {@code readers}.
+   *
+   * @return the option table, in documentation order
+   */
+  @Override
+  public List<StoreOption> options() {
+    return SqliteSettings.OPTIONS;
   }
 
   /**
