@@ -64,6 +64,9 @@ final class PutCommand extends StoreCommand {
     } else if (file != null) {
       bytes = readFile(file);
     } else {
+      if (io().terminal()) {
+        io().err().println("reading the payload from standard input (end it with Ctrl-D; or use --data/--file)");
+      }
       bytes = io().in().readAllBytes();
     }
     EventId eid = eventId != null ? EventId.of(eventId) : EventId.newId();
