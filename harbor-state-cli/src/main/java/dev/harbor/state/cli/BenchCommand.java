@@ -1,20 +1,160 @@
 package dev.harbor.state.cli;
 
+import dev.harbor.state.spi.Locations;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/**
- * {@code bench}: a placeholder until the benchmark work lands; replacing this class with the real command is the whole
- * change.
- */
+/** {@code bench}: throughput and latency of the store's workloads beside the bare backend, measured in one run. */
 @Command(
     name = "bench",
-    description = "Throughput and latency of the store under load, beside the raw backend baseline. Not yet "
-        + "available in this build.",
-    footer = {"", "Examples:", "  harbor-state bench"})
+    sortOptions = false,
+    description = "Measure the store's throughput and latency (p50, p99, p99.9) for the workloads save (a new event id"
+        + " each time, over --slots slots), load, saveAll (batches of 100), saveIf (every thread racing on one hot"
+        + " slot; lost races are expected, any other error fails the bench) and mixed (an agent session: saveIf,"
+        + " 3 saves, load, list, erase), at each thread count and payload size, beside a baseline measured in the same"
+        + " run: inmem - a bare ConcurrentHashMap; sqlite - a bare sqlite-jdbc loop with the store's pragmas and"
+        + " durability; postgres - a bare JDBC loop on a pool of the store's size, and pgbench (if on the PATH) with"
+        + " the statements of the shared pgbench baseline. Never touches the store's data: it works in a fresh schema"
+        + " harbor_bench_<random> (PostgreSQL, dropped after) or a temporary directory beside the SQLite file"
+        + " (deleted after). Exits 1 if any run had an unexpected error.",
+    footer = {
+      "",
+      "Examples:",
+      "  harbor-state bench --store postgres://app@db:5432/app",
+      "  harbor-state bench --store sqlite:./harbor-state.db --threads 1,4 --seconds 3 --payload 32",
+      "  harbor-state bench --store inmem: --workloads save,load --csv bench.csv"
+    })
 final class BenchCommand extends StoreCommand {
 
+  @Option(names = "--threads", split = ",", paramLabel = "N[,N...]", defaultValue = "1,4,16",
+      description = "Thread counts (default: 1,4,16).")
+  List<Integer> threads;
+
+  @Option(names = "--seconds", paramLabel = "S", defaultValue = "5",
+      description = "Measured seconds per run (default: 5).")
+  double seconds;
+
+  @Option(names = "--warmup", paramLabel = "S", defaultValue = "1",
+      description = "Warmup seconds before each measured run (default: 1).")
+  double warmup;
+
+  @Option(names = "--payload", split = ",", paramLabel = "BYTES[,BYTES...]", defaultValue = "32,16384",
+      description = "Payload sizes in bytes (default: 32,16384).")
+  List<Integer> payloads;
+
+  @Option(names = "--workloads", split = ",", paramLabel = "W[,W...]", defaultValue = "save,load,saveAll,saveIf,mixed",
+      description = "Workloads (default: save,load,saveAll,saveIf,mixed).")
+  List<String> workloads;
+
+  @Option(names = "--slots", paramLabel = "N", defaultValue = "100000",
+      description = "Slots that save and saveAll spread over and load reads (default: 100000; at most 64 MiB of "
+          + "payload, so 4096 slots of 16 KiB).")
+  int slots;
+
+  @Option(names = "--no-baseline", description = "Measure the store only.")
+  boolean noBaseline;
+
+  @Option(names = "--no-pgbench", description = "Skip pgbench even if it is on the PATH.")
+  boolean noPgbench;
+
+  @Option(names = "--csv", paramLabel = "FILE", description = "Also write every result to this CSV file.")
+  Path csv;
+
   @Override
-  int run() {
-    throw new ExitCodes.CommandFailedException("bench is not yet available in this build");
+  int run() throws IOException, InterruptedException {
+    BenchRunner.Plan plan = plan();
+    PrintStream out = io().out();
+    String where = Locations.redact(location());
+    List<BenchResult> results;
+    try (BenchBackend backend = BenchBackend.open(location())) {
+      backend.store(); // open first, so an unreachable or misconfigured store fails fast with its own exit code
+      out.println("bench " + backend.driver() + " at " + where + " (" + backend.settings() + ")");
+      out.printf(Locale.ROOT, "%d cores, %.1f s per run after %.1f s warmup, %d slots%n",
+          Runtime.getRuntime().availableProcessors(), seconds, warmup, slots);
+      out.flush();
+      Status status = new Status(io(), plan);
+      try {
+        results = new BenchRunner(backend, plan, io().env(), status).run();
+      } finally {
+        status.close();
+      }
+    }
+    out.println();
+    BenchReport.table(out, results);
+    if (csv != null) {
+      BenchReport.csv(csv, results);
+    }
+    long errors = results.stream().mapToLong(BenchResult::errors).sum();
+    if (errors > 0) {
+      throw new ExitCodes.CommandFailedException("bench saw " + errors + " unexpected errors (see the table notes)");
+    }
+    return ExitCodes.OK;
+  }
+
+  private BenchRunner.Plan plan() {
+    if (threads.isEmpty() || threads.stream().anyMatch(t -> t < 1 || t > 1024)) {
+      throw new ExitCodes.InvalidInputException("--threads must list counts between 1 and 1024");
+    }
+    if (!(seconds > 0) || seconds > 3600 || !(warmup >= 0) || warmup > 3600) {
+      throw new ExitCodes.InvalidInputException("--seconds must be in (0, 3600] and --warmup in [0, 3600]");
+    }
+    if (payloads.isEmpty() || payloads.stream().anyMatch(p -> p < 0 || p > (16 << 20))) {
+      throw new ExitCodes.InvalidInputException("--payload sizes must be between 0 and 16777216 bytes");
+    }
+    for (String w : workloads) {
+      if (!BenchRunner.WORKLOADS.contains(w)) {
+        throw new ExitCodes.InvalidInputException("unknown workload '" + w + "'; workloads: "
+            + String.join(", ", BenchRunner.WORKLOADS));
+      }
+    }
+    if (slots < BenchRunner.BATCH) {
+      throw new ExitCodes.InvalidInputException("--slots must be at least " + BenchRunner.BATCH);
+    }
+    List<String> ordered = BenchRunner.WORKLOADS.stream().filter(workloads::contains).toList();
+    return new BenchRunner.Plan(ordered, List.copyOf(threads), List.copyOf(payloads), (long) (warmup * 1e9),
+        (long) (seconds * 1e9), slots, !noBaseline, !noBaseline && !noPgbench);
+  }
+
+  /** One status line on a terminal: which run of how many, and the last result. Silent otherwise. */
+  static final class Status implements BenchRunner.Listener {
+    private final PrintStream err;
+    private final boolean enabled;
+    private final int total;
+    private int done;
+
+    Status(Io io, BenchRunner.Plan plan) {
+      this.err = io.err();
+      this.enabled = io.terminal();
+      int perCell = 0;
+      for (String w : plan.workloads()) {
+        perCell += 1 + (BenchRunner.WITH_BASELINE.contains(w) && plan.baselines() ? 2 : 0);
+      }
+      this.total = perCell * plan.threads().size() * plan.payloads().size();
+    }
+
+    @Override
+    public void starting(String what) {
+      if (enabled) {
+        err.printf("\rbench [%d/~%d] %-60s", done + 1, total, what);
+        err.flush();
+      }
+    }
+
+    @Override
+    public void finished(BenchResult result) {
+      done++;
+    }
+
+    void close() {
+      if (enabled && done > 0) {
+        err.printf("\r%-80s\r", "");
+        err.flush();
+      }
+    }
   }
 }

@@ -1,0 +1,144 @@
+package dev.harbor.state.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The server's own capability, measured with pgbench (PostgreSQL's C client, prepared statements) in the same run: the
+ * statements of {@code ../shared/bench/pgbench-baseline.sh} (upsert, primary-key load, 100-row upsert) on a table of
+ * the same shape, in the bench schema. Slots are drawn as the store's workloads draw them, so both touch the same rows
+ * and index pages: {@code s<0..slots-1>} for upserts and batches, the preloaded {@code s<0..preloaded-1>} for loads.
+ */
+final class BenchPgbench {
+
+  /** The baseline table, in the bench schema; also the JDBC baseline's. */
+  static final String TABLE = "bench_records";
+
+  private static final Pattern TPS = Pattern.compile("(?m)^tps = ([0-9.]+)");
+  private static final Pattern FAILED = Pattern.compile("(?m)^number of failed transactions: ([0-9]+)");
+
+  private final Path executable;
+  private final String url;
+  private final Map<String, String> env;
+  private final String table;
+
+  /**
+   * @param executable the pgbench binary
+   * @param url a libpq URL without credentials
+   * @param env PGUSER and PGPASSWORD, so no credential appears on a command line
+   * @param quotedSchema the bench schema
+   */
+  BenchPgbench(Path executable, String url, Map<String, String> env, String quotedSchema) {
+    this.executable = executable;
+    this.url = url;
+    this.env = env;
+    this.table = quotedSchema + "." + TABLE;
+  }
+
+  /** The baseline table's DDL: the shape of the shared schema.sql. */
+  static String ddl(String quotedSchema) {
+    String t = quotedSchema + "." + TABLE;
+    return "CREATE TABLE " + t + " (tenant_id text NOT NULL, user_id text NOT NULL, session_id text NOT NULL,"
+        + " run_id text NOT NULL, kind text NOT NULL, event_id text NOT NULL, version bigint NOT NULL,"
+        + " bytes bytea NOT NULL, updated_at timestamptz NOT NULL,"
+        + " PRIMARY KEY (tenant_id, user_id, session_id, run_id, kind));"
+        + " CREATE UNIQUE INDEX ON " + t + " (event_id)";
+  }
+
+  /** pgbench on the PATH, if any. */
+  static Optional<Path> find(Map<String, String> environment) {
+    String path = environment.getOrDefault("PATH", System.getenv("PATH"));
+    if (path == null) {
+      return Optional.empty();
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path candidate = Path.of(dir, "pgbench");
+      if (Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The pgbench script of a workload: save, load or saveAll. */
+  String script(String workload, int slots, int preloaded, byte[] payload) {
+    String bytes = "'\\x" + HexFormat.of().formatHex(payload) + "'::bytea";
+    String cols = "(tenant_id, user_id, session_id, run_id, kind, event_id, version, bytes, updated_at)";
+    String set = " ON CONFLICT (tenant_id, user_id, session_id, run_id, kind) DO UPDATE SET event_id ="
+        + " EXCLUDED.event_id, version = EXCLUDED.version, bytes = EXCLUDED.bytes, updated_at = EXCLUDED.updated_at;";
+    return switch (workload) {
+      case "save" -> "\\set s random(0, " + (slots - 1) + ")\n\\set e random(1, 9000000000000000000)\n"
+          + "INSERT INTO " + table + " " + cols + " VALUES ('t1', 'u1', 's' || :s, '', 'session.lifecycle', 'e' || :e,"
+          + " 1, " + bytes + ", now())" + set + "\n";
+      case "load" -> "\\set s random(0, " + (preloaded - 1) + ")\n"
+          + "SELECT event_id, version, bytes, updated_at FROM " + table + " WHERE tenant_id = 't1' AND user_id = 'u1'"
+          + " AND session_id = 's' || :s AND run_id = '' AND kind = 'session.lifecycle';\n";
+      case "saveAll" -> "\\set s random(0, " + (slots - BenchRunner.BATCH) + ")\n"
+          + "\\set e random(1, 9000000000000000000)\n"
+          + "INSERT INTO " + table + " " + cols + " SELECT 't1', 'u1', 's' || (:s + g), '', 'session.lifecycle',"
+          + " 'e' || :e || '-' || g, 1, " + bytes + ", now() FROM generate_series(0, " + (BenchRunner.BATCH - 1)
+          + ") AS g" + set + "\n";
+      default -> throw new IllegalArgumentException("no pgbench script for " + workload);
+    };
+  }
+
+  /**
+   * Runs pgbench for a workload.
+   *
+   * @return transactions per second (for saveAll, batches per second)
+   * @throws IOException if pgbench cannot run or reports no rate
+   */
+  double run(String workload, int clients, int seconds, int slots, int preloaded, byte[] payload)
+      throws IOException, InterruptedException {
+    Path script = Files.createTempFile("harbor-bench-", ".sql");
+    try {
+      Files.writeString(script, script(workload, slots, preloaded, payload), StandardCharsets.UTF_8);
+      List<String> cmd = new ArrayList<>(List.of(executable.toString(), "-n", "-M", "prepared", "-c",
+          Integer.toString(clients), "-j", Integer.toString(Math.min(clients, 2)), "-T",
+          Integer.toString(Math.max(1, seconds)), "-f", script.toString(), url));
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.environment().putAll(env);
+      Process p = pb.start();
+      String out;
+      try (InputStream in = p.getInputStream()) {
+        out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      int code = p.waitFor();
+      Matcher m = TPS.matcher(out);
+      if (code != 0 || !m.find()) {
+        throw new IOException("pgbench " + workload + " with " + clients + " clients failed (exit " + code + "): "
+            + lastLines(out));
+      }
+      Matcher failed = FAILED.matcher(out);
+      if (failed.find() && Long.parseLong(failed.group(1)) > 0) {
+        throw new IOException("pgbench " + workload + " had " + failed.group(1) + " failed transactions");
+      }
+      return Double.parseDouble(m.group(1));
+    } finally {
+      Files.deleteIfExists(script);
+    }
+  }
+
+  private static String lastLines(String out) {
+    String[] lines = out.strip().split("\n");
+    StringBuilder sb = new StringBuilder();
+    for (int i = Math.max(0, lines.length - 3); i < lines.length; i++) {
+      sb.append(i == Math.max(0, lines.length - 3) ? "" : " / ").append(lines[i].strip());
+    }
+    return sb.toString();
+  }
+}

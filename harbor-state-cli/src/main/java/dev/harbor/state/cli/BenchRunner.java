@@ -1,0 +1,324 @@
+package dev.harbor.state.cli;
+
+import dev.harbor.state.ConditionFailedException;
+import dev.harbor.state.EventId;
+import dev.harbor.state.Identity;
+import dev.harbor.state.Quadruple;
+import dev.harbor.state.SlotExpectation;
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.StateStore;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs the workloads of a plan against a backend's store and baselines: each (workload, payload, threads) is a warmup
+ * then a measured interval with that many threads calling as fast as they can (closed loop), every call timed into a
+ * per-thread histogram.
+ *
+ * <p>Workloads: {@code save} upserts a random slot of the slot space under a new event id; {@code load} reads a random
+ * preloaded slot; {@code saveAll} upserts 100 consecutive slots from a random start in one batch (counted as 100
+ * records); {@code saveIf} races every thread on one hot slot, each reading the slot's current event id and
+ * compare-and-swapping the next generation on it (ops are successful swaps; lost races are the expected
+ * ConditionFailedException, anything else is an error); {@code mixed} is an agent runtime's session (saveIf a lifecycle
+ * record on an absent slot, three checkpoint saves, a load, a prefix list, then erasing the session; ops are sessions).
+ */
+final class BenchRunner {
+
+  /** Records per saveAll batch. */
+  static final int BATCH = 100;
+  /** Every workload, in report order. */
+  static final List<String> WORKLOADS = List.of("save", "load", "saveAll", "saveIf", "mixed");
+  /** Workloads the baselines and pgbench also run. */
+  static final List<String> WITH_BASELINE = List.of("save", "load", "saveAll");
+  /** Preloaded bytes are capped, so 16 KiB payloads do not fill the disk or heap: slots = min(slots, this / size). */
+  static final long SLOT_BYTES_BUDGET = 64L << 20;
+
+  /**
+   * What to run.
+   *
+   * @param workloads workload names
+   * @param threads thread counts
+   * @param payloads payload sizes in bytes
+   * @param warmupNanos warmup per run
+   * @param measureNanos measured interval per run
+   * @param slots the slot space for writes and preloads (capped by {@link #SLOT_BYTES_BUDGET})
+   * @param baselines whether to run the bare baselines
+   * @param pgbench whether to run pgbench (PostgreSQL only, when on the PATH)
+   */
+  record Plan(List<String> workloads, List<Integer> threads, List<Integer> payloads, long warmupNanos,
+      long measureNanos, int slots, boolean baselines, boolean pgbench) {
+
+    /** The slot space for a payload size. */
+    int slotsFor(int payload) {
+      return (int) Math.max(BATCH, Math.min(slots, SLOT_BYTES_BUDGET / Math.max(1, payload)));
+    }
+  }
+
+  /** Told what runs and what came out, for progress. */
+  interface Listener {
+    void starting(String what);
+
+    void finished(BenchResult result);
+  }
+
+  /** One timed call; returns the units it did (records, successful swaps, sessions). */
+  @FunctionalInterface
+  interface Op {
+    long run(Worker w) throws Exception;
+  }
+
+  private final BenchBackend backend;
+  private final Plan plan;
+  private final Map<String, String> env;
+  private final Listener listener;
+  private final String nonce = BenchBackend.randomHex(4);
+  private int runs;
+
+  BenchRunner(BenchBackend backend, Plan plan, Map<String, String> env, Listener listener) {
+    this.backend = backend;
+    this.plan = plan;
+    this.env = env;
+    this.listener = listener;
+  }
+
+  /**
+   * Runs the whole plan.
+   *
+   * @return one result per run, store first, then its baselines, in plan order
+   */
+  List<BenchResult> run() throws InterruptedException {
+    List<BenchResult> results = new ArrayList<>();
+    BenchTarget store = backend.storeTarget();
+    BenchTarget baseline = plan.baselines() ? backend.baseline() : null;
+    Optional<BenchPgbench> pgbench = plan.pgbench() ? backend.pgbench(env) : Optional.empty();
+    for (int payloadSize : plan.payloads()) {
+      byte[] payload = new byte[payloadSize];
+      ThreadLocalRandom.current().nextBytes(payload);
+      int space = plan.slotsFor(payloadSize);
+      if (plan.workloads().contains("load")) {
+        listener.starting("preloading " + space + " slots of " + payloadSize + " B");
+        store.preload(space, payload);
+        if (baseline != null) {
+          baseline.preload(space, payload); // for PostgreSQL this is pgbench's table too
+        }
+      }
+      for (String workload : plan.workloads()) {
+        for (int threads : plan.threads()) {
+          results.add(measure(store, workload, payloadSize, payload, space, threads));
+          if (baseline != null && WITH_BASELINE.contains(workload)) {
+            results.add(measure(baseline, workload, payloadSize, payload, space, threads));
+          }
+          if (pgbench.isPresent() && WITH_BASELINE.contains(workload)) {
+            results.add(pgbench(pgbench.get(), workload, payloadSize, payload, space, threads));
+          }
+        }
+      }
+    }
+    return results;
+  }
+
+  private BenchResult measure(BenchTarget target, String workload, int payloadSize, byte[] payload, int space,
+      int threads) throws InterruptedException {
+    listener.starting(workload + " " + payloadSize + " B, " + threads + " threads, " + target.name());
+    Op op = op(target, workload, payload, space);
+    Worker[] workers = new Worker[threads];
+    Phase phase = new Phase();
+    for (int i = 0; i < threads; i++) {
+      workers[i] = new Worker(i, op, phase);
+      workers[i].setDaemon(true);
+      workers[i].setName("harbor-bench-" + i);
+    }
+    for (Worker w : workers) {
+      w.start();
+    }
+    sleepNanos(plan.warmupNanos());
+    phase.value = Phase.MEASURE;
+    long start = System.nanoTime();
+    sleepNanos(plan.measureNanos());
+    phase.value = Phase.STOP;
+    long elapsed = System.nanoTime() - start;
+    for (Worker w : workers) {
+      w.join();
+    }
+    BenchHistogram h = new BenchHistogram();
+    long units = 0;
+    long errors = 0;
+    long conflicts = 0;
+    String firstError = "";
+    for (Worker w : workers) {
+      h.add(w.histogram);
+      units += w.units;
+      errors += w.errors;
+      conflicts += w.conflicts;
+      if (firstError.isEmpty() && w.firstError != null) {
+        firstError = w.firstError;
+      }
+    }
+    BenchResult r = new BenchResult(backend.driver(), workload, payloadSize, threads, target.name(),
+        units / (elapsed / 1e9), h.percentile(50), h.percentile(99), h.percentile(99.9), errors, conflicts,
+        firstError);
+    listener.finished(r);
+    return r;
+  }
+
+  private BenchResult pgbench(BenchPgbench pgbench, String workload, int payloadSize, byte[] payload, int space,
+      int clients) throws InterruptedException {
+    listener.starting(workload + " " + payloadSize + " B, " + clients + " clients, pgbench");
+    int seconds = (int) Math.max(1, Math.round(plan.measureNanos() / 1e9));
+    BenchResult r;
+    try {
+      double tps = pgbench.run(workload, clients, seconds, space, space, payload);
+      double units = "saveAll".equals(workload) ? tps * BATCH : tps;
+      r = new BenchResult(backend.driver(), workload, payloadSize, clients, "pgbench", units, 0, 0, 0, 0, 0, "");
+    } catch (IOException e) {
+      r = new BenchResult(backend.driver(), workload, payloadSize, clients, "pgbench", 0, 0, 0, 0, 1, 0,
+          e.getMessage());
+    }
+    listener.finished(r);
+    return r;
+  }
+
+  private Op op(BenchTarget target, String workload, byte[] payload, int space) {
+    int run = ++runs;
+    return switch (workload) {
+      case "save" -> w -> {
+        target.save(w.random.nextInt(space), EventId.newId().value(), payload);
+        return 1;
+      };
+      case "load" -> w -> {
+        int slot = w.random.nextInt(space);
+        if (target.load(slot) != payload.length) {
+          throw new IllegalStateException("slot " + slot + " does not hold the preloaded payload");
+        }
+        return 1;
+      };
+      case "saveAll" -> w -> {
+        String[] ids = new String[BATCH];
+        for (int i = 0; i < BATCH; i++) {
+          ids[i] = EventId.newId().value();
+        }
+        target.saveAll(w.random.nextInt(space - BATCH + 1), ids, payload);
+        return BATCH;
+      };
+      case "saveIf" -> hotSlot(storeOf(target), new Quadruple("t1", "hot", "hot-" + nonce + "-" + run, ""),
+          payload);
+      case "mixed" -> session(storeOf(target), "mixed-" + nonce + "-" + run, payload);
+      default -> throw new IllegalArgumentException("unknown workload " + workload);
+    };
+  }
+
+  private static StateStore storeOf(BenchTarget target) {
+    if (target instanceof BenchStoreTarget s) {
+      return s.store();
+    }
+    throw new IllegalArgumentException("saveIf and mixed run on the store only, not on " + target.name());
+  }
+
+  /** Every thread compare-and-swaps the next generation of one slot onto the one it just read. */
+  private static Op hotSlot(StateStore store, Quadruple slot, byte[] payload) {
+    String kind = "session.lease";
+    return w -> {
+      Optional<StateRecord> current = store.find(slot, kind);
+      SlotExpectation expect = current.map(r -> SlotExpectation.exact(slot, kind, r.id()))
+          .orElseGet(() -> SlotExpectation.absent(slot, kind));
+      try {
+        store.saveIf(List.of(expect), StateRecord.of(EventId.newId(), slot, kind, payload));
+        return 1;
+      } catch (ConditionFailedException lost) {
+        w.conflicts++;
+        return 0;
+      }
+    };
+  }
+
+  /** One agent session, start to erasure: seven calls. */
+  private static Op session(StateStore store, String prefix, byte[] payload) {
+    AtomicLong sessions = new AtomicLong();
+    return w -> {
+      Identity id = new Identity("t1", "u" + w.index, prefix + "-" + sessions.incrementAndGet());
+      Quadruple scope = id.sessionScoped();
+      Quadruple run = id.run("r1");
+      store.saveIf(List.of(SlotExpectation.absent(scope, "session.lifecycle")),
+          StateRecord.of(EventId.newId(), scope, "session.lifecycle", payload));
+      for (int i = 0; i < 3; i++) {
+        store.save(StateRecord.of(EventId.newId(), run, "task.checkpoint", payload));
+      }
+      store.load(run, "task.checkpoint");
+      if (store.listKindForIdentity(run, "task.").size() != 1) {
+        throw new IllegalStateException("listKindForIdentity of " + run + " did not find its checkpoint");
+      }
+      int erased = store.deleteScope(id);
+      if (erased != 2) {
+        throw new IllegalStateException("deleteScope of " + id + " erased " + erased + " records, not 2");
+      }
+      return 1;
+    };
+  }
+
+  private static void sleepNanos(long nanos) throws InterruptedException {
+    long deadline = System.nanoTime() + nanos;
+    long left;
+    while ((left = deadline - System.nanoTime()) > 0) {
+      Thread.sleep(Math.max(1, left / 1_000_000), 0);
+    }
+  }
+
+  /** Warmup, measure, stop: written by the runner, read by the workers. */
+  static final class Phase {
+    static final int WARMUP = 0;
+    static final int MEASURE = 1;
+    static final int STOP = 2;
+    volatile int value = WARMUP;
+  }
+
+  /** One closed-loop caller with its own histogram and counters. */
+  static final class Worker extends Thread {
+    final int index;
+    private final Op op;
+    private final Phase phase;
+    final BenchHistogram histogram = new BenchHistogram();
+    final SplittableRandom random = new SplittableRandom(ThreadLocalRandom.current().nextLong());
+    long units;
+    long errors;
+    long conflicts;
+    String firstError;
+
+    Worker(int index, Op op, Phase phase) {
+      this.index = index;
+      this.op = op;
+      this.phase = phase;
+    }
+
+    @Override
+    public void run() {
+      int at;
+      while ((at = phase.value) != Phase.STOP) {
+        long start = System.nanoTime();
+        long done;
+        long conflictsBefore = conflicts;
+        try {
+          done = op.run(this);
+        } catch (Exception e) {
+          errors++;
+          if (firstError == null) {
+            firstError = e.getClass().getSimpleName() + ": " + e.getMessage();
+          }
+          continue;
+        }
+        long end = System.nanoTime();
+        if (at == Phase.MEASURE && phase.value == Phase.MEASURE) {
+          histogram.record(end - start);
+          units += done;
+        } else {
+          conflicts = conflictsBefore; // only measured lost races count, like measured swaps
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.harbor.state.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A short run of every workload on every driver (about 5 s each), so the bench never rots. It checks the shape of the
+ * report, never the figures: timing is not a unit test's business.
+ */
+class BenchCommandTest {
+
+  /** The test database: HARBOR_TEST_POSTGRES_URL, else the local default. */
+  static final String POSTGRES = System.getenv().getOrDefault("HARBOR_TEST_POSTGRES_URL",
+      "postgres://root@127.0.0.1:5432/test");
+
+  private static final String[] SHORT = {"--seconds", "0.5", "--warmup", "0.1", "--threads", "2", "--payload", "32",
+      "--slots", "1000"};
+
+  @TempDir
+  Path dir;
+
+  private static Cli.Result bench(String location, String... more) {
+    String[] args = Stream.of(new String[] {"bench", "--store", location}, SHORT, more).flatMap(Stream::of)
+        .toArray(String[]::new);
+    return Cli.run(new byte[0], Map.of(), args);
+  }
+
+  private static void assertEveryWorkloadReported(Cli.Result r, String baseline) {
+    assertThat(r.code()).as(r.toString()).isZero();
+    String out = r.out();
+    assertThat(out).contains("workload", "ops/s", "p50", "p99", "p99.9", baseline + " ops/s", "ratio");
+    for (String w : List.of("save", "load", "saveAll", "saveIf", "mixed")) {
+      assertThat(out).as(w).containsPattern("(?m)^" + w + " +32 B +2 +[0-9,.]+ ");
+    }
+    assertThat(out).containsPattern("saveIf 32 B, 2 threads: [0-9,.]+ swaps/s, [0-9,]+ lost races"
+        + " \\(ConditionFailedException, expected\\), 0 other errors");
+    assertThat(out).doesNotContain("errors:");
+  }
+
+  @Test
+  void inmem_runsEveryWorkloadBesideTheBareMap() {
+    assertEveryWorkloadReported(bench("inmem:"), "map");
+  }
+
+  @Test
+  void sqlite_runsEveryWorkloadBesideTheBareJdbcLoop_andLeavesNoFileBehind() throws Exception {
+    Path db = dir.resolve("user.db");
+    Cli.Result r = bench("sqlite:" + db, "--csv", dir.resolve("out.csv").toString());
+    assertEveryWorkloadReported(r, "sqlite-jdbc");
+    assertThat(r.out()).contains("synchronous=FULL");
+    try (Stream<Path> left = Files.list(dir)) {
+      assertThat(left.map(p -> p.getFileName().toString())).as("only the CSV; the user's file is never created")
+          .containsExactly("out.csv");
+    }
+    List<String> csv = Files.readAllLines(dir.resolve("out.csv"), StandardCharsets.UTF_8);
+    assertThat(csv.get(0)).isEqualTo(BenchReport.CSV_HEADER);
+    assertThat(csv).hasSize(1 + 5 + 3);
+    assertThat(csv.get(1)).startsWith("sqlite,save,32,2,store,");
+    assertThat(csv.get(2)).startsWith("sqlite,save,32,2,sqlite-jdbc,");
+  }
+
+  @Test
+  void postgres_runsEveryWorkloadBesideJdbcAndPgbench_inASchemaItDrops() throws Exception {
+    int before = benchSchemas();
+    Cli.Result r = bench(POSTGRES);
+    assertEveryWorkloadReported(r, "jdbc");
+    assertThat(r.out()).contains("synchronous_commit=", "maxPoolSize=10");
+    if (BenchPgbench.find(System.getenv()).isPresent()) {
+      assertThat(r.out()).contains("pgbench ops/s");
+    }
+    assertThat(benchSchemas()).as("bench schemas left behind").isEqualTo(before);
+  }
+
+  @Test
+  void badInput_isAUsageError() {
+    assertThat(Cli.run("bench", "--store", "inmem:", "--workloads", "save,nope").code()).isEqualTo(2);
+    assertThat(Cli.run("bench", "--store", "inmem:", "--threads", "0").code()).isEqualTo(2);
+    assertThat(Cli.run("bench", "--store", "inmem:", "--seconds", "0").code()).isEqualTo(2);
+    Cli.Result r = Cli.run("bench", "--store", "inmem:", "--slots", "10");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.stderr()).contains("--slots");
+  }
+
+  @Test
+  void anUnreachableDatabase_isStorageUnavailable() {
+    Cli.Result r = Cli.run("bench", "--store", "postgres://nobody@127.0.0.1:1/nothing?connectTimeout=1s");
+    assertThat(r.code()).as(r.toString()).isEqualTo(5);
+    assertThat(r.stderr()).contains("127.0.0.1:1").doesNotContain("\tat ");
+  }
+
+  /** Bench schemas present now; fails loudly, naming the URL, if PostgreSQL is unreachable. */
+  private static int benchSchemas() {
+    String rest = POSTGRES.substring(POSTGRES.indexOf("//") + 2);
+    String user = rest.contains("@") ? rest.substring(0, rest.indexOf('@')).split(":")[0] : null;
+    String password = rest.contains("@") && rest.substring(0, rest.indexOf('@')).contains(":")
+        ? rest.substring(0, rest.indexOf('@')).split(":", 2)[1] : null;
+    String jdbc = POSTGRES.startsWith("jdbc:") ? POSTGRES
+        : "jdbc:postgresql://" + rest.substring(rest.indexOf('@') + 1).split("\\?")[0];
+    try (Connection c = DriverManager.getConnection(jdbc, user, password);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname ~ '^harbor_bench_[0-9a-f]{16}$'")) {
+      rs.next();
+      return rs.getInt(1);
+    } catch (SQLException e) {
+      return fail("PostgreSQL is not reachable at " + POSTGRES + " (set HARBOR_TEST_POSTGRES_URL): " + e.getMessage(),
+          e);
+    }
+  }
+}
