@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Encodes and decodes the continuations of {@link StateStore#scanKindForTenant}, so that every driver produces and
- * accepts the same opaque strings.
+ * Encodes and decodes the continuations of {@link StateStore#scanKindForTenant} and {@link StateStore#scanAll}, so
+ * that every driver produces and accepts the same opaque strings.
  *
  * <p>A continuation is URL-safe base64 (no padding) of at most {@value #MAX_LENGTH} characters. It holds the position
  * after which the next page starts, (user, session, run, kind), and a checksum that binds it to the tenant, the kind
@@ -30,10 +30,14 @@ import java.util.Optional;
  */
 public final class ScanContinuations {
 
-  /** The longest continuation any driver produces or accepts. */
+  /** The longest continuation of {@code scanKindForTenant} any driver produces or accepts. */
   public static final int MAX_LENGTH = 1366;
 
-  private static final byte FORMAT = 1;
+  /** The longest continuation of {@code scanAll}: its position has a fifth component, the tenant. */
+  public static final int MAX_ALL_LENGTH = 1708;
+
+  private static final byte FORMAT = 1; // scanKindForTenant: (user, session, run, kind suffix)
+  private static final byte FORMAT_ALL = 2; // scanAll: (tenant, user, session, run, kind)
   private static final int CHECKSUM_BYTES = 4;
   private static final int MAX_COMPONENT_BYTES = 256;
   private static final int BASE = 243; // 242 possible UTF-8 byte values + the separator
@@ -96,19 +100,73 @@ public final class ScanContinuations {
     if (!after.kind().startsWith(kindPrefix)) {
       throw new InvalidScanException("scan position kind does not start with the scan prefix");
     }
-    List<byte[]> parts = List.of(
-        utf8(after.userId()), utf8(after.sessionId()), utf8(after.runId()),
-        utf8(after.kind().substring(kindPrefix.length())));
-    BigInteger n = BigInteger.ONE; // leading sentinel digit so that leading zero digits survive
-    boolean first = true;
-    for (byte[] part : parts) {
+    return seal(FORMAT, tenantId, kindPrefix, pack(after.userId(), after.sessionId(), after.runId(),
+        after.kind().substring(kindPrefix.length())));
+  }
+
+  /**
+   * The continuation that resumes {@link StateStore#scanAll} after a slot.
+   *
+   * @param scope the claim the scan ran under; must be {@link ListScope#MAINTENANCE}
+   * @param after the page's last record
+   * @return the continuation, at most {@value #MAX_ALL_LENGTH} characters
+   * @throws MaintenanceScopeRequiredException without the maintenance claim
+   */
+  public static String encodeAll(ListScope scope, StateRecord after) {
+    requireMaintenance(scope);
+    Quadruple q = after.identity();
+    return seal(FORMAT_ALL, "", "", pack(q.tenantId(), q.userId(), q.sessionId(), q.runId(), after.kind()));
+  }
+
+  /**
+   * The slot a {@link StateStore#scanAll} continuation resumes after, as a record with that slot and no content.
+   *
+   * @param scope the claim of the scan; must be {@link ListScope#MAINTENANCE}
+   * @param continuation {@code ""} or {@code null} for the first page, else a continuation from {@link #encodeAll}
+   * @return empty for the first page, else a record holding the slot to resume after
+   * @throws MaintenanceScopeRequiredException without the maintenance claim
+   * @throws InvalidScanException if the continuation is malformed or tampered with
+   */
+  public static Optional<StateRecord> decodeAll(ListScope scope, String continuation) {
+    requireMaintenance(scope);
+    if (continuation == null || continuation.isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> parts = unseal(FORMAT_ALL, "", "", continuation, MAX_ALL_LENGTH, 5);
+    if (parts.get(0).isEmpty() || parts.get(1).isEmpty() || parts.get(2).isEmpty() || parts.get(4).isEmpty()) {
+      throw invalid("holds an incomplete position");
+    }
+    return Optional.of(StateRecord.of(null, new Quadruple(parts.get(0), parts.get(1), parts.get(2), parts.get(3)),
+        parts.get(4), null));
+  }
+
+  /**
+   * Builds a {@link StateStore#scanAll} page from up to {@code limit + 1} rows fetched in slot order.
+   *
+   * @param scope the scan's claim
+   * @param limit the page size
+   * @param rows up to {@code limit + 1} rows in slot order
+   * @return the page
+   */
+  public static ScanPage pageAll(ListScope scope, int limit, List<StateRecord> rows) {
+    if (rows.size() <= limit) {
+      return new ScanPage(rows, "");
+    }
+    List<StateRecord> page = rows.subList(0, limit);
+    return new ScanPage(page, encodeAll(scope, page.get(limit - 1)));
+  }
+
+  /** Packs components as base-243 digits behind a sentinel digit 1, so that leading zero digits survive. */
+  private static byte[] pack(String... components) {
+    BigInteger n = BigInteger.ONE;
+    for (int i = 0; i < components.length; i++) {
+      byte[] part = utf8(components[i]);
       if (part.length > MAX_COMPONENT_BYTES) {
         throw new InvalidScanException("scan position component longer than " + MAX_COMPONENT_BYTES + " bytes");
       }
-      if (!first) {
+      if (i > 0) {
         n = n.multiply(BIG_BASE).add(BigInteger.valueOf(SEPARATOR));
       }
-      first = false;
       for (byte b : part) {
         int digit = DIGIT_OF_BYTE[b & 0xFF];
         if (digit < 0) {
@@ -117,12 +175,47 @@ public final class ScanContinuations {
         n = n.multiply(BIG_BASE).add(BigInteger.valueOf(digit));
       }
     }
-    byte[] packed = unsigned(n);
+    return unsigned(n);
+  }
+
+  private static String seal(byte format, String tenantId, String kindPrefix, byte[] packed) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(1 + CHECKSUM_BYTES + packed.length);
-    out.write(FORMAT);
-    out.writeBytes(checksum(tenantId, kindPrefix, packed));
+    out.write(format);
+    out.writeBytes(checksum(format, tenantId, kindPrefix, packed));
     out.writeBytes(packed);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
+  }
+
+  /** Strictly decodes a sealed continuation into its components. */
+  private static List<String> unseal(byte format, String tenantId, String kindPrefix, String continuation,
+      int maxLength, int components) {
+    if (continuation.length() > maxLength) {
+      throw invalid("is longer than " + maxLength + " characters");
+    }
+    byte[] raw;
+    try {
+      raw = Base64.getUrlDecoder().decode(continuation);
+    } catch (IllegalArgumentException e) {
+      throw invalid("is not URL-safe base64");
+    }
+    // Strict: only the canonical unpadded form is accepted.
+    if (!Base64.getUrlEncoder().withoutPadding().encodeToString(raw).equals(continuation)) {
+      throw invalid("is not in canonical form");
+    }
+    if (raw.length < 1 + CHECKSUM_BYTES + 1 || raw[0] != format) {
+      throw invalid("has an unknown format");
+    }
+    byte[] packed = Arrays.copyOfRange(raw, 1 + CHECKSUM_BYTES, raw.length);
+    if (packed[0] == 0
+        || !MessageDigest.isEqual(Arrays.copyOfRange(raw, 1, 1 + CHECKSUM_BYTES),
+            checksum(format, tenantId, kindPrefix, packed))) {
+      throw invalid(format == FORMAT ? "was not issued for this tenant and prefix, or was altered" : "was altered");
+    }
+    List<String> parts = unpack(new BigInteger(1, packed));
+    if (parts.size() != components) {
+      throw invalid("does not hold a " + components + "-part position");
+    }
+    return parts;
   }
 
   /**
@@ -142,29 +235,7 @@ public final class ScanContinuations {
     if (continuation == null || continuation.isEmpty()) {
       return Optional.empty();
     }
-    if (continuation.length() > MAX_LENGTH) {
-      throw invalid("is longer than " + MAX_LENGTH + " characters");
-    }
-    byte[] raw;
-    try {
-      raw = Base64.getUrlDecoder().decode(continuation);
-    } catch (IllegalArgumentException e) {
-      throw invalid("is not URL-safe base64");
-    }
-    // Strict: only the canonical unpadded form is accepted.
-    if (!Base64.getUrlEncoder().withoutPadding().encodeToString(raw).equals(continuation)) {
-      throw invalid("is not in canonical form");
-    }
-    if (raw.length < 1 + CHECKSUM_BYTES + 1 || raw[0] != FORMAT) {
-      throw invalid("has an unknown format");
-    }
-    byte[] packed = Arrays.copyOfRange(raw, 1 + CHECKSUM_BYTES, raw.length);
-    if (packed[0] == 0
-        || !MessageDigest.isEqual(Arrays.copyOfRange(raw, 1, 1 + CHECKSUM_BYTES),
-            checksum(tenantId, kindPrefix, packed))) {
-      throw invalid("was not issued for this tenant and prefix, or was altered");
-    }
-    List<String> parts = unpack(new BigInteger(1, packed));
+    List<String> parts = unseal(FORMAT, tenantId, kindPrefix, continuation, MAX_LENGTH, 4);
     String kind = kindPrefix + parts.get(3);
     if (parts.get(0).isEmpty() || parts.get(1).isEmpty() || kind.isEmpty()) {
       throw invalid("holds an incomplete position");
@@ -214,9 +285,6 @@ public final class ScanContinuations {
       }
     }
     parts.add(text(part.toByteArray()));
-    if (parts.size() != 4) {
-      throw invalid("does not hold a four-part position");
-    }
     return parts;
   }
 
@@ -235,10 +303,11 @@ public final class ScanContinuations {
     }
   }
 
-  private static byte[] checksum(String tenantId, String kindPrefix, byte[] packed) {
+  private static byte[] checksum(byte format, String tenantId, String kindPrefix, byte[] packed) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update("harbor-state/scan/v1/maintenance".getBytes(StandardCharsets.UTF_8));
+      sha.update(format);
       for (String bound : new String[] {tenantId, kindPrefix}) {
         byte[] b = utf8(bound);
         sha.update(ByteBuffer.allocate(4).putInt(b.length).array());
@@ -262,7 +331,7 @@ public final class ScanContinuations {
 
   private static void requireMaintenance(ListScope scope) {
     if (scope == null || !scope.maintenanceScoped()) {
-      throw new MaintenanceScopeRequiredException("scanKindForTenant requires ListScope.MAINTENANCE");
+      throw new MaintenanceScopeRequiredException("a maintenance scan requires ListScope.MAINTENANCE");
     }
   }
 

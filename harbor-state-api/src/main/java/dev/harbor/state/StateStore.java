@@ -232,6 +232,22 @@ public interface StateStore extends AutoCloseable {
   ScanPage scanKindForTenant(ListScope scope, String tenantId, String kindPrefix, int limit, String continuation);
 
   /**
+   * One page of a deterministic keyset-paginated scan of the whole store: every record of every tenant and kind,
+   * ordered by (tenant, user, session, run, kind) comparing UTF-8 bytes. This is the path for exports, copies and
+   * audits: memory per page is bounded by {@code limit}, and nothing needs to be known about the store's tenants or
+   * kinds in advance. Not a snapshot: concurrent writes may or may not be seen.
+   *
+   * @param scope must be {@link ListScope#MAINTENANCE}
+   * @param limit 1..1000
+   * @param continuation {@code ""} (or {@code null}) for the first page, else the previous page's continuation (at
+   *     most {@value ScanContinuations#MAX_ALL_LENGTH} characters)
+   * @return the page; its continuation is empty exactly when no further row exists
+   * @throws MaintenanceScopeRequiredException without the maintenance claim
+   * @throws InvalidScanException if the limit is out of range or the continuation is not one of {@code scanAll}
+   */
+  ScanPage scanAll(ListScope scope, int limit, String continuation);
+
+  /**
    * The name of the driver that made this store.
    *
    * @return {@code "inmem"}, {@code "sqlite"}, {@code "postgres"} or a third-party driver's name

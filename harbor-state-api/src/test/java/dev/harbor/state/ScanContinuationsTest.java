@@ -122,4 +122,29 @@ class ScanContinuationsTest {
     assertThat(ScanContinuations.decode(M, "t", "k.", page.continuation()))
         .contains(new Position("u", "s", "", "k.a"));
   }
+
+  @Test
+  void scanAll_roundTrip_andLongestPositionFits() {
+    String max = "\uDBFF\uDFFF".repeat(64);
+    StateRecord last = StateRecord.of(null, new Quadruple(max, max, max, max), max, null);
+    String c = ScanContinuations.encodeAll(M, last);
+    assertThat(c.length()).isLessThanOrEqualTo(ScanContinuations.MAX_ALL_LENGTH);
+    StateRecord decoded = ScanContinuations.decodeAll(M, c).orElseThrow();
+    assertThat(decoded.identity()).isEqualTo(last.identity());
+    assertThat(decoded.kind()).isEqualTo(max);
+    StateRecord small = StateRecord.of(null, new Quadruple("t", "u", "s", ""), "k", null);
+    assertThat(ScanContinuations.decodeAll(M, ScanContinuations.encodeAll(M, small)).orElseThrow().identity())
+        .isEqualTo(small.identity());
+  }
+
+  @Test
+  void scanAll_andTenantScanContinuations_areNotInterchangeable() {
+    String tenantScan = ScanContinuations.encode(M, "t", "k", new Position("u", "s", "", "k"));
+    String all = ScanContinuations.encodeAll(M, StateRecord.of(null, new Quadruple("t", "u", "s", ""), "k", null));
+    assertThatThrownBy(() -> ScanContinuations.decodeAll(M, tenantScan)).isInstanceOf(InvalidScanException.class);
+    assertThatThrownBy(() -> ScanContinuations.decode(M, "t", "k", all)).isInstanceOf(InvalidScanException.class);
+    assertThatThrownBy(() -> ScanContinuations.decodeAll(ListScope.NONE, all))
+        .isInstanceOf(MaintenanceScopeRequiredException.class);
+    assertThat(ScanContinuations.decodeAll(M, "")).isEmpty();
+  }
 }

@@ -46,6 +46,9 @@ public final class StoreGuard {
   /** The largest limit of {@code scanKindForTenant}. */
   public static final int MAX_SCAN_LIMIT = 256;
 
+  /** The largest limit of {@code scanAll}. */
+  public static final int MAX_SCAN_ALL_LIMIT = 1000;
+
   private final String driverName;
   private final int maxPayloadBytes;
   private final Clock clock;
@@ -361,6 +364,23 @@ public final class StoreGuard {
       throw new InvalidScanException("limit " + limit + " is outside 1.." + MAX_SCAN_LIMIT);
     }
     return ScanContinuations.decode(scope, tenantId, kindPrefix, continuation);
+  }
+
+  /**
+   * Checks {@code scanAll} and decodes its continuation.
+   *
+   * @param scope the claim
+   * @param limit 1..{@value #MAX_SCAN_ALL_LIMIT}
+   * @param continuation the continuation, {@code ""} or {@code null} for the first page
+   * @return a record holding the slot to resume after, or empty for the first page
+   */
+  public Optional<StateRecord> scanAll(ListScope scope, int limit, String continuation) {
+    checkOpen();
+    requireMaintenance(scope, "scanAll");
+    if (limit < 1 || limit > MAX_SCAN_ALL_LIMIT) {
+      throw new InvalidScanException("limit " + limit + " is outside 1.." + MAX_SCAN_ALL_LIMIT);
+    }
+    return ScanContinuations.decodeAll(scope, continuation);
   }
 
   /**

@@ -293,6 +293,14 @@ final class InMemoryStateStore implements StateStore {
   }
 
   @Override
+  public ScanPage scanAll(ListScope scope, int limit, String continuation) {
+    Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
+    Predicate<StateRecord> matches = r -> after.isEmpty() || Utf8Order.BY_SLOT.compare(r, after.get()) > 0;
+    List<StateRecord> rows = consistentRead(() -> smallest(sessions.values(), matches, limit + 1, Utf8Order.BY_SLOT));
+    return ScanContinuations.pageAll(scope, limit, rows);
+  }
+
+  @Override
   public String driverName() {
     guard.checkOpen();
     return DRIVER;

@@ -201,6 +201,15 @@ final class ModelStore implements StateStore {
     return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
   }
 
+  @Override
+  public ScanPage scanAll(ListScope scope, int limit, String continuation) {
+    Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
+    List<StateRecord> rows = live.stream()
+        .filter(r -> after.isEmpty() || SLOT_ORDER.compare(r, after.get()) > 0)
+        .sorted(SLOT_ORDER).limit(limit + 1L).toList();
+    return ScanContinuations.pageAll(scope, limit, rows);
+  }
+
   private static StateRecord positionRecord(String tenantId, ScanContinuations.Position p) {
     return StateRecord.of(null, new Quadruple(tenantId, p.userId(), p.sessionId(), p.runId()), p.kind(), null);
   }

@@ -173,6 +173,20 @@ final class Ops {
     }
   }
 
+  /** The whole store, page by page. */
+  record ScanEverything(int limit) implements Op {
+    public Object run(StateStore s) {
+      List<ScanPage> pages = new ArrayList<>();
+      String continuation = "";
+      do {
+        ScanPage page = s.scanAll(ListScope.MAINTENANCE, limit, continuation);
+        pages.add(page);
+        continuation = page.continuation();
+      } while (!continuation.isEmpty() && pages.size() < 100);
+      return pages;
+    }
+  }
+
   // ---- generators: plain functions of a seeded Random, so a failure reproduces from its seed ----
 
   private static <T> T pick(Random r, List<T> from) {
@@ -243,6 +257,8 @@ final class Ops {
           r.nextBoolean() ? Optional.empty() : Optional.of(1 + r.nextInt(3)));
     } else if (roll < 42) {
       return new ScanAll(pick(r, TENANTS), pick(r, PREFIXES), 1 + r.nextInt(3));
+    } else if (roll < 44) {
+      return new ScanEverything(1 + r.nextInt(7));
     } else {
       return new Save(recordAt(r, slot(r)));
     }

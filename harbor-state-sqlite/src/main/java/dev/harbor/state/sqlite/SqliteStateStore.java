@@ -67,6 +67,8 @@ final class SqliteStateStore implements StateStore {
   private static final String SCAN = SELECT + " WHERE tenant_id = ?";
   private static final String SCAN_AFTER = " AND (user_id, session_id, run_id, kind) > (?, ?, ?, ?)";
   private static final String BY_POSITION = " ORDER BY user_id, session_id, run_id, kind LIMIT ?";
+  private static final String SCAN_ALL_AFTER =
+      " AND (tenant_id, user_id, session_id, run_id, kind) > (?, ?, ?, ?, ?)";
 
   private final StoreGuard guard;
   private final SqliteDatabase db;
@@ -313,6 +315,28 @@ final class SqliteStateStore implements StateStore {
       }
     });
     return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
+  }
+
+  @Override
+  public ScanPage scanAll(ListScope scope, int limit, String continuation) {
+    Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
+    String sql = LIST_KIND + (after.isPresent() ? SCAN_ALL_AFTER : "") + BY_KEY;
+    List<StateRecord> rows = db.read("scanAll", c -> {
+      try (PreparedStatement p = c.prepareStatement(sql)) {
+        int i = 1;
+        if (after.isPresent()) {
+          Quadruple a = after.get().identity();
+          p.setString(i++, a.tenantId());
+          p.setString(i++, a.userId());
+          p.setString(i++, a.sessionId());
+          p.setString(i++, a.runId());
+          p.setString(i++, after.get().kind());
+        }
+        p.setInt(i, limit + 1);
+        return all(p);
+      }
+    });
+    return ScanContinuations.pageAll(scope, limit, rows);
   }
 
   @Override

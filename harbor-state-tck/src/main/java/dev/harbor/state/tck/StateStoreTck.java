@@ -180,7 +180,13 @@ import org.junit.jupiter.api.Test;
  * {@code ListScope.NONE} is a {@code MaintenanceScopeRequiredException}; a scan returns only its tenant's rows (not a
  * tenant whose name extends it); 128 concurrent scans of 128 tenants each see only their own row.
  *
- * <p><b>Lifecycle</b>: every method (all 18, including driverName) after close is a {@code StoreClosedException};
+ * <p><b>ScanWholeStore</b> ({@code scanAll}): paging (limits 1, 2, 3 and 1000) visits every record of every tenant
+ * exactly once in (tenant, user, session, run, kind) UTF-8 byte order, only full pages carry a continuation of at
+ * most 1708 characters; replaying a continuation returns the same page; a continuation of {@code scanKindForTenant},
+ * garbage or a tampered one is an {@code InvalidScanException}; limits 0 and 1001 are an {@code InvalidScanException};
+ * {@code ListScope.NONE} is a {@code MaintenanceScopeRequiredException}; an empty store gives one empty last page.
+ *
+ * <p><b>Lifecycle</b>: every method (all 19, including driverName) after close is a {@code StoreClosedException};
  * close twice is fine; every method on an interrupted thread is an {@code OperationCancelledException}, the interrupt
  * flag stays set and nothing changes; 128 threads × 16 mixed operations on one store finish with zero errors; after
  * close (and dispose) no thread the store started is still alive.
@@ -310,6 +316,7 @@ public abstract class StateStoreTck {
     calls.put("listKindForIdentity", () -> store.listKindForIdentity(q, "k"));
     calls.put("listKindForIdentity(limit)", () -> store.listKindForIdentity(q, "k", 10));
     calls.put("scanKindForTenant", () -> store.scanKindForTenant(MAINTENANCE, q.tenantId(), "k", 10, ""));
+    calls.put("scanAll", () -> store.scanAll(MAINTENANCE, 10, ""));
     return calls;
   }
 
@@ -2176,6 +2183,120 @@ public abstract class StateStoreTck {
   }
 
   // =====================================================================================================
+  /** scanAll: the whole store, keyset-paginated, for exports and copies. */
+  @Nested
+  class ScanWholeStore {
+
+    /** Rows across tenants whose per-component order differs from their concatenated and UTF-16 orders. */
+    private List<StateRecord> seed() {
+      List<StateRecord> rows = new ArrayList<>();
+      rows.add(save(at("t", "u", "s", "", "k")));
+      rows.add(save(at("t", "u", "s", "", "k" + EMOJI)));
+      rows.add(save(at("t", "u", "s", "", "k" + STOP)));
+      rows.add(save(at("t", "u", "s", "r", "a")));
+      rows.add(save(at("t", "u", EMOJI, "", "k")));
+      rows.add(save(at("t", "u", STOP, "", "k")));
+      rows.add(save(at("a", "z", "s", "", "k")));
+      rows.add(save(at("ab", "a", "s", "", "k")));
+      rows.add(save(at(EMOJI, "u", "s", "", "x")));
+      rows.add(save(at(STOP, "u", "s", "", "%")));
+      rows.add(save(at("T", "u", "s", "", "_")));
+      return rows;
+    }
+
+    private List<StateRecord> everything(int limit) {
+      List<StateRecord> rows = new ArrayList<>();
+      String continuation = "";
+      for (int pages = 0; ; pages++) {
+        if (pages > 10_000) {
+          fail("scanAll with limit %d does not end", limit);
+        }
+        ScanPage page = store.scanAll(MAINTENANCE, limit, continuation);
+        assertThat(page.records()).as("page %d of limit %d", pages, limit).hasSizeLessThanOrEqualTo(limit);
+        if (!page.isLast()) {
+          assertThat(page.records()).as("a page with a continuation is full").hasSize(limit);
+          assertThat(page.continuation().length()).isLessThanOrEqualTo(1708);
+        }
+        rows.addAll(page.records());
+        if (page.isLast()) {
+          return rows;
+        }
+        continuation = page.continuation();
+      }
+    }
+
+    @Test
+    void scanAll_pagingVisitsEveryRecordOnceInUtf8SlotOrder() {
+      List<StateRecord> expected = sorted(seed(), BY_SLOT);
+      for (int limit : new int[] {1, 2, 3, 1000}) {
+        assertThat(everything(limit)).as("limit %d", limit).containsExactlyElementsOf(expected);
+      }
+    }
+
+    @Test
+    void scanAll_longestKeys_fitTheContinuation() {
+      String max = EMOJI.repeat(64); // 256 UTF-8 bytes each
+      save(at(max, max, max, max, max));
+      save(at(max, max, max, max, max.substring(2) + "z"));
+      assertThat(everything(1)).hasSize(2);
+    }
+
+    @Test
+    void scanAll_replayingAContinuation_returnsTheSamePage() {
+      seed();
+      ScanPage first = store.scanAll(MAINTENANCE, 3, "");
+      ScanPage second = store.scanAll(MAINTENANCE, 3, first.continuation());
+      assertThat(store.scanAll(MAINTENANCE, 3, null)).isEqualTo(first);
+      assertThat(store.scanAll(MAINTENANCE, 3, first.continuation())).isEqualTo(second);
+    }
+
+    @Test
+    void scanAll_emptyStore_isOneEmptyLastPage() {
+      ScanPage page = store.scanAll(MAINTENANCE, 10, "");
+      assertThat(page.records()).isEmpty();
+      assertThat(page.isLast()).isTrue();
+    }
+
+    @Test
+    void scanAll_foreignGarbageOrTamperedContinuation_throwsInvalidScan() {
+      seed();
+      String valid = store.scanAll(MAINTENANCE, 1, "").continuation();
+      String tenantScan = store.scanKindForTenant(MAINTENANCE, "t", "k", 1, "").continuation();
+      assertThat(valid).isNotEmpty();
+      assertThat(tenantScan).isNotEmpty();
+      Map<String, String> garbage = new LinkedHashMap<>();
+      garbage.put("a scanKindForTenant continuation", tenantScan);
+      garbage.put("%%%", "%%%");
+      garbage.put("e30", "e30");
+      garbage.put("too long", "A".repeat(1709));
+      garbage.put("with padding", valid + "=");
+      for (int i : new int[] {0, valid.length() / 2, valid.length() - 1}) {
+        char c = valid.charAt(i);
+        garbage.put("tampered at " + i, valid.substring(0, i) + (c == 'A' ? 'B' : 'A') + valid.substring(i + 1));
+      }
+      garbage.forEach((label, continuation) -> assertRejected(label, InvalidScanException.class,
+          () -> store.scanAll(MAINTENANCE, 1, continuation)));
+      assertRejected("a scanAll continuation given to scanKindForTenant", InvalidScanException.class,
+          () -> store.scanKindForTenant(MAINTENANCE, "t", "k", 1, valid));
+    }
+
+    @Test
+    void scanAll_limitsOutside1To1000_throwInvalidScan() {
+      seed();
+      for (int limit : new int[] {0, -1, 1001, Integer.MAX_VALUE}) {
+        assertRejected("limit " + limit, InvalidScanException.class, () -> store.scanAll(MAINTENANCE, limit, ""));
+      }
+    }
+
+    @Test
+    void scanAll_withoutMaintenanceScope_throwsMaintenanceScopeRequired() {
+      seed();
+      assertRejected("NONE", MaintenanceScopeRequiredException.class, () -> store.scanAll(ListScope.NONE, 10, ""));
+      assertRejected("null", MaintenanceScopeRequiredException.class, () -> store.scanAll(null, 10, ""));
+    }
+  }
+
+  // =====================================================================================================
   /** close, interruption, heavy concurrent use and leaks. */
   @Nested
   class Lifecycle {
@@ -2186,7 +2307,9 @@ public abstract class StateStoreTck {
       AtomicBoolean actionRan = new AtomicBoolean();
       Map<String, ThrowingCallable> calls = everyStoreCall(live, actionRan);
       calls.put("driverName", () -> store.driverName());
-      assertThat(calls).as("every method of StateStore but close").hasSize(18);
+      // Counted from the interface, so a method added to StateStore cannot be forgotten here.
+      assertThat(calls).as("every method of StateStore but close")
+          .hasSize(StateStore.class.getDeclaredMethods().length - 1);
       store.close();
       calls.forEach((method, call) -> assertRejected(method, StoreClosedException.class, call));
       assertThat(actionRan).as("fenced action ran").isFalse();
