@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 
@@ -93,11 +94,11 @@ final class PgDatabase {
    * Runs work with retries as its mode allows, mapping failures to the store's exceptions.
    *
    * @param mode how to run it
-   * @param what what is being done, for messages
+   * @param what what is being done, for messages (built only when one is needed)
    * @param work the work
    * @return the work's result
    */
-  <T> T call(Mode mode, String what, Work<T> work) {
+  <T> T call(Mode mode, Supplier<String> what, Work<T> work) {
     long deadline = System.nanoTime() + timeoutNanos;
     int attempt = 0;
     while (true) {
@@ -107,15 +108,15 @@ final class PgDatabase {
         return attempt(mode, work, state);
       } catch (Rerun rerun) {
         if (attempt >= MAX_ATTEMPTS || System.nanoTime() - deadline > 0) {
-          throw new StorageException(what + " gave up after " + attempt + " attempts under concurrent changes",
+          throw new StorageException(what.get() + " gave up after " + attempt + " attempts under concurrent changes",
               true, null);
         }
       } catch (SQLException e) {
         if (guard.isClosed()) {
-          throw new StoreClosedException("the postgres store was closed during " + what, e);
+          throw new StoreClosedException("the postgres store was closed during " + what.get(), e);
         }
         if (Thread.currentThread().isInterrupted()) {
-          throw new OperationCancelledException("the calling thread was interrupted during " + what, e);
+          throw new OperationCancelledException("the calling thread was interrupted during " + what.get(), e);
         }
         boolean broken = PgErrors.isBrokenConnection(e);
         if (broken) {
@@ -127,7 +128,7 @@ final class PgDatabase {
                 || (PgErrors.isEventIdConflict(e) && attempt < 3));
         if (!again) {
           boolean commitUnknown = state.commitSent && mode != Mode.READ && mode != Mode.READ_ONLY_TRANSACTION;
-          throw PgErrors.map(e, what, commitUnknown);
+          throw PgErrors.map(e, what.get(), commitUnknown);
         }
       }
     }

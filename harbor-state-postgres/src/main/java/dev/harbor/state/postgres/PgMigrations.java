@@ -21,9 +21,9 @@ import java.util.regex.Pattern;
 /**
  * A small forward-only migration runner of our own (a library must not impose a Flyway or Liquibase version on its host
  * application). Migrations are SQL resources beside this class, listed in {@link #INDEX}; each applied one is recorded
- * in the schema's {@code harbor_state_migrations} ledger with the SHA-256 of its text. All of it runs in one transaction
- * under a transaction-scoped advisory lock per schema, so any number of nodes may open the store at once against an
- * empty database: one applies, the others wait and then find the schema current.
+ * in the schema's {@code harbor_state_migrations} ledger with the SHA-256 of its text. All of it runs in one
+ * transaction under a transaction-scoped advisory lock per schema, so any number of nodes may open the store at once
+ * against an empty database: one applies, the others wait and then find the schema current.
  */
 final class PgMigrations {
 

@@ -15,7 +15,8 @@ final class PgSql {
   /** The UNIQUE constraint on event_id; a unique violation naming it is an idempotency conflict. */
   static final String EVENT_ID_CONSTRAINT = "harbor_state_records_event_id_key";
 
-  private static final String COLS = "tenant_id, user_id, session_id, run_id, kind, event_id, version, payload, updated_at";
+  private static final String COLS =
+      "tenant_id, user_id, session_id, run_id, kind, event_id, version, payload, updated_at";
   private static final String PK = "tenant_id, user_id, session_id, run_id, kind";
   private static final String TXT = "CAST(? AS text) COLLATE \"C\"";
   private static final String PREFIX = "kind >= " + TXT + " AND kind < " + TXT + " AND starts_with(kind, " + TXT + ")";
@@ -38,6 +39,8 @@ final class PgSql {
   final String listIdentityLimit;
   final String scanFirst;
   final String scanAfter;
+  final String scanAllFirst;
+  final String scanAllAfter;
   final String readConditions;
   final String writeConditional;
   final String slotEventId;
@@ -96,6 +99,9 @@ final class PgSql {
     listIdentity = select + " WHERE tenant_id = " + TXT + " AND user_id = " + TXT + " AND session_id = " + TXT
         + " AND run_id = " + TXT + " AND " + PREFIX;
     listIdentityLimit = listIdentity + " ORDER BY kind LIMIT ?";
+    scanAllFirst = select + " ORDER BY " + PK + " LIMIT ?";
+    scanAllAfter = select + " WHERE (" + PK + ") > (" + TXT + ", " + TXT + ", " + TXT + ", " + TXT + ", " + TXT
+        + ") ORDER BY " + PK + " LIMIT ?";
     String scan = select + " WHERE tenant_id = " + TXT + " AND " + PREFIX;
     String scanOrder = " ORDER BY user_id, session_id, run_id, kind LIMIT ?";
     scanFirst = scan + scanOrder;

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** The postgres store: SQL of {@link PgSql} run through {@link PgDatabase}. */
 final class PgStore implements StateStore {
@@ -49,7 +50,8 @@ final class PgStore implements StateStore {
   public void save(StateRecord record) {
     guard.save(record);
     StateRecord r = guard.stamp(record);
-    String what = "save of event id " + r.id().value() + " at " + StoreGuard.describe(r.identity(), r.kind());
+    Supplier<String> what = () -> "save of event id " + r.id().value() + " at "
+        + StoreGuard.describe(r.identity(), r.kind());
     db.call(PgDatabase.Mode.IDEMPOTENT_WRITE, what, (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.save)) {
         int i = bindSlot(p, 1, r.identity(), r.kind());
@@ -86,7 +88,7 @@ final class PgStore implements StateStore {
       return;
     }
     List<StateRecord> batch = records.stream().map(guard::stamp).toList();
-    db.call(PgDatabase.Mode.TRANSACTION, "saveAll of " + batch.size() + " records", (c, a) -> {
+    db.call(PgDatabase.Mode.TRANSACTION, () -> "saveAll of " + batch.size() + " records", (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.saveAll)) {
         bindRecords(c, p, 1, batch);
         try (ResultSet rs = p.executeQuery()) {
@@ -110,17 +112,17 @@ final class PgStore implements StateStore {
   @Override
   public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
     guard.saveIf(expectations, next);
-    conditionalWrite(expectations, List.of(next), "saveIf of event id " + next.id().value() + " at "
+    conditionalWrite(expectations, List.of(next), () -> "saveIf of event id " + next.id().value() + " at "
         + StoreGuard.describe(next.identity(), next.kind()));
   }
 
   @Override
   public void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
     guard.saveBatchIf(expectations, writes);
-    conditionalWrite(expectations, writes, "saveBatchIf of " + writes.size() + " records");
+    conditionalWrite(expectations, writes, () -> "saveBatchIf of " + writes.size() + " records");
   }
 
-  private void conditionalWrite(List<SlotExpectation> expectations, List<StateRecord> writes, String what) {
+  private void conditionalWrite(List<SlotExpectation> expectations, List<StateRecord> writes, Supplier<String> what) {
     List<StateRecord> stamped = writes.stream().map(guard::stamp).toList();
     Long[] keys = SlotLocks.ordered(expectations.stream().map(e -> locks.key(e.identity(), e.kind())).toList());
     db.call(PgDatabase.Mode.TRANSACTION, what, (c, a) -> {
@@ -161,8 +163,8 @@ final class PgStore implements StateStore {
           rs.next();
           if (rs.getLong(1) != toWrite.size()) {
             // An unconditional save or delete changed a written slot after our read: its expectation no longer holds.
-            throw new ConditionFailedException(what + " failed: a slot changed concurrently, so its expectation no"
-                + " longer holds; nothing was changed");
+            throw new ConditionFailedException(what.get() + " failed: a slot changed concurrently, so its"
+                + " expectation no longer holds; nothing was changed");
           }
         }
       }
@@ -207,7 +209,7 @@ final class PgStore implements StateStore {
   public boolean deleteIf(SlotExpectation expectation) {
     guard.deleteIf(expectation);
     long key = locks.key(expectation.identity(), expectation.kind());
-    String what = "deleteIf of event id " + expectation.expectedEventId().value() + " at "
+    Supplier<String> what = () -> "deleteIf of event id " + expectation.expectedEventId().value() + " at "
         + StoreGuard.describe(expectation.identity(), expectation.kind());
     return db.call(PgDatabase.Mode.TRANSACTION, what, (c, a) -> {
       lock(c, new Long[] {key});
@@ -224,7 +226,7 @@ final class PgStore implements StateStore {
   public void fenceIf(SlotExpectation expectation, Runnable action) {
     guard.fenceIf(expectation, action);
     long key = locks.key(expectation.identity(), expectation.kind());
-    String what = "fenceIf on event id " + expectation.expectedEventId().value() + " at "
+    Supplier<String> what = () -> "fenceIf on event id " + expectation.expectedEventId().value() + " at "
         + StoreGuard.describe(expectation.identity(), expectation.kind());
     Throwable[] thrown = new Throwable[1];
     // The transaction (and with it the advisory lock and the connection) stays open while the action runs; it is
@@ -260,7 +262,7 @@ final class PgStore implements StateStore {
   @Override
   public void delete(Quadruple identity, String kind) {
     guard.slot(identity, kind);
-    db.call(PgDatabase.Mode.IDEMPOTENT_WRITE, "delete of " + StoreGuard.describe(identity, kind), (c, a) -> {
+    db.call(PgDatabase.Mode.IDEMPOTENT_WRITE, () -> "delete of " + StoreGuard.describe(identity, kind), (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.delete)) {
         bindSlot(p, 1, identity, kind);
         return p.executeUpdate();
@@ -271,8 +273,8 @@ final class PgStore implements StateStore {
   @Override
   public int deleteScope(Identity identity) {
     guard.deleteScope(identity);
-    String what = "deleteScope of (" + identity.tenantId() + ", " + identity.userId() + ", " + identity.sessionId()
-        + ")";
+    Supplier<String> what = () -> "deleteScope of (" + identity.tenantId() + ", " + identity.userId() + ", "
+        + identity.sessionId() + ")";
     // A transaction, not autocommit: a lost connection before the commit can then be retried without losing the count.
     return db.call(PgDatabase.Mode.TRANSACTION, what, (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.deleteScope)) {
@@ -289,7 +291,7 @@ final class PgStore implements StateStore {
   @Override
   public Optional<StateRecord> find(Quadruple identity, String kind) {
     guard.slot(identity, kind);
-    return db.call(PgDatabase.Mode.READ, "find of " + StoreGuard.describe(identity, kind), (c, a) -> {
+    return db.call(PgDatabase.Mode.READ, () -> "find of " + StoreGuard.describe(identity, kind), (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.find)) {
         bindSlot(p, 1, identity, kind);
         return first(p);
@@ -306,7 +308,7 @@ final class PgStore implements StateStore {
   @Override
   public Optional<StateRecord> findByEventId(EventId eventId) {
     guard.eventId(eventId);
-    return db.call(PgDatabase.Mode.READ, "findByEventId of " + eventId.value(), (c, a) -> {
+    return db.call(PgDatabase.Mode.READ, () -> "findByEventId of " + eventId.value(), (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
         p.setString(1, eventId.value());
         return first(p);
@@ -323,7 +325,7 @@ final class PgStore implements StateStore {
   @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
     guard.listKind(scope, kindPrefix);
-    return db.call(PgDatabase.Mode.READ, "listKind of prefix " + kindPrefix, (c, a) -> {
+    return db.call(PgDatabase.Mode.READ, () -> "listKind of prefix " + kindPrefix, (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.listKind)) {
         bindPrefix(p, 1, kindPrefix);
         return all(p);
@@ -334,7 +336,7 @@ final class PgStore implements StateStore {
   @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix, int limit) {
     guard.listKind(scope, kindPrefix, limit);
-    return db.call(PgDatabase.Mode.READ, "listKind of prefix " + kindPrefix, (c, a) -> {
+    return db.call(PgDatabase.Mode.READ, () -> "listKind of prefix " + kindPrefix, (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.listKindLimit)) {
         int i = bindPrefix(p, 1, kindPrefix);
         p.setInt(i, limit);
@@ -346,7 +348,7 @@ final class PgStore implements StateStore {
   @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix) {
     guard.listKindForIdentity(identity, kindPrefix);
-    return db.call(PgDatabase.Mode.READ, "listKindForIdentity of " + identity, (c, a) -> {
+    return db.call(PgDatabase.Mode.READ, () -> "listKindForIdentity of " + identity, (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.listIdentity)) {
         bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
         return all(p);
@@ -357,7 +359,7 @@ final class PgStore implements StateStore {
   @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
     guard.listKindForIdentity(identity, kindPrefix, limit);
-    return db.call(PgDatabase.Mode.READ, "listKindForIdentity of " + identity, (c, a) -> {
+    return db.call(PgDatabase.Mode.READ, () -> "listKindForIdentity of " + identity, (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.listIdentityLimit)) {
         int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
         p.setInt(i, limit);
@@ -370,7 +372,7 @@ final class PgStore implements StateStore {
   public ScanPage scanKindForTenant(ListScope scope, String tenantId, String kindPrefix, int limit,
       String continuation) {
     Optional<ScanContinuations.Position> after = guard.scan(scope, tenantId, kindPrefix, limit, continuation);
-    List<StateRecord> rows = db.call(PgDatabase.Mode.READ, "scanKindForTenant of tenant " + tenantId, (c, a) -> {
+    List<StateRecord> rows = db.call(PgDatabase.Mode.READ, () -> "scanKindForTenant of tenant " + tenantId, (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
         p.setString(1, tenantId);
         int i = bindPrefix(p, 2, kindPrefix);
@@ -386,6 +388,27 @@ final class PgStore implements StateStore {
       }
     });
     return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
+  }
+
+  @Override
+  public ScanPage scanAll(ListScope scope, int limit, String continuation) {
+    Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
+    List<StateRecord> rows = db.call(PgDatabase.Mode.READ, () -> "scanAll", (c, a) -> {
+      try (PreparedStatement p = c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
+        int i = 1;
+        if (after.isPresent()) {
+          Quadruple pos = after.get().identity();
+          p.setString(i++, pos.tenantId());
+          p.setString(i++, pos.userId());
+          p.setString(i++, pos.sessionId());
+          p.setString(i++, pos.runId());
+          p.setString(i++, after.get().kind());
+        }
+        p.setInt(i, limit + 1);
+        return all(p);
+      }
+    });
+    return ScanContinuations.pageAll(scope, limit, rows);
   }
 
   @Override

@@ -1,6 +1,6 @@
 -- The records table: one row per slot. ${schema} is replaced by the quoted schema name.
 -- Every key column uses the "C" collation so that comparison and ORDER BY follow UTF-8 byte order, as SPEC 4.10
--- requires, and so that range predicates on kind can use the indexes.
+-- requires, and so that range predicates on kind can use the primary key.
 CREATE TABLE ${schema}.harbor_state_records (
   tenant_id  TEXT COLLATE "C" NOT NULL,
   user_id    TEXT COLLATE "C" NOT NULL,
@@ -16,5 +16,6 @@ CREATE TABLE ${schema}.harbor_state_records (
   CONSTRAINT harbor_state_records_event_id_key UNIQUE (event_id)
 );
 
--- Serves listKind across identities (a range scan on the kind prefix).
-CREATE INDEX harbor_state_records_kind_idx ON ${schema}.harbor_state_records (kind);
+-- Deliberately no index on kind alone: every save would pay for it, while the calls it would serve (listKind across
+-- identities) are maintenance calls. Bounded listKind walks the primary key in order and stops at the limit;
+-- listKindForIdentity and scanKindForTenant use the primary key's leading columns and a range on kind.
