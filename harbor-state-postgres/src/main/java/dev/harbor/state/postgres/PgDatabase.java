@@ -74,7 +74,7 @@ final class PgDatabase {
   private final StoreGuard guard;
   private final long timeoutNanos;
   private final String sessionSetup;
-  /** Physical connections already prepared; weak, so connections the pool retires are forgotten. */
+  /** Physical connections of a borrowed pool already set up; weak, so connections the pool retires are forgotten. */
   private final Map<Object, Boolean> prepared = new WeakHashMap<>();
 
   PgDatabase(DataSource dataSource, HikariDataSource ownPool, StoreGuard guard, Duration operationTimeout) {
@@ -82,11 +82,21 @@ final class PgDatabase {
     this.ownPool = ownPool;
     this.guard = guard;
     this.timeoutNanos = operationTimeout.toNanos();
+    // Our own pool runs the setup as Hikari's connectionInitSql; a borrowed pool's connections are set up here.
+    this.sessionSetup = ownPool == null ? sessionSetup(operationTimeout) : null;
+  }
+
+  /**
+   * What runs once on each physical connection, in one round trip: bound every statement and lock wait by
+   * operationTimeout (SPEC 4.13), and pin READ COMMITTED, which the single-statement save and the advisory locking
+   * rely on whatever the server's default_transaction_isolation is.
+   *
+   * @param operationTimeout the store's operationTimeout
+   * @return the SQL
+   */
+  static String sessionSetup(Duration operationTimeout) {
     long millis = Math.max(1, operationTimeout.toMillis());
-    // Once per physical connection, in one round trip: bound every statement and lock wait by operationTimeout
-    // (SPEC 4.13), and pin READ COMMITTED, which the single-statement save and the advisory locking rely on whatever
-    // the server's default_transaction_isolation is.
-    this.sessionSetup = "SET statement_timeout = " + millis + "; SET lock_timeout = " + millis
+    return "SET statement_timeout = " + millis + "; SET lock_timeout = " + millis
         + "; SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED";
   }
 
@@ -184,6 +194,9 @@ final class PgDatabase {
   }
 
   private void prepare(Connection c) throws SQLException {
+    if (sessionSetup == null) {
+      return;
+    }
     Object physical = c.isWrapperFor(PGConnection.class) ? c.unwrap(PGConnection.class) : c;
     synchronized (prepared) {
       if (prepared.containsKey(physical)) {

@@ -231,6 +231,25 @@ final class PgStore implements StateStore {
     Throwable[] thrown = new Throwable[1];
     // The transaction (and with it the advisory lock and the connection) stays open while the action runs; it is
     // rolled back afterwards, since the fence writes nothing.
+    try {
+      fence(expectation, action, key, what, thrown);
+    } catch (RuntimeException e) {
+      if (thrown[0] == null) {
+        throw e;
+      }
+      // The action failed and then releasing failed too: the action's failure is the one the caller must see.
+      thrown[0].addSuppressed(e);
+    }
+    if (thrown[0] instanceof RuntimeException e) {
+      throw e;
+    }
+    if (thrown[0] instanceof Error e) {
+      throw e;
+    }
+  }
+
+  private void fence(SlotExpectation expectation, Runnable action, long key, Supplier<String> what,
+      Throwable[] thrown) {
     db.call(PgDatabase.Mode.READ_ONLY_TRANSACTION, what, (c, a) -> {
       lock(c, new Long[] {key});
       String current;
@@ -251,12 +270,6 @@ final class PgStore implements StateStore {
       }
       return null;
     });
-    if (thrown[0] instanceof RuntimeException e) {
-      throw e;
-    }
-    if (thrown[0] instanceof Error e) {
-      throw e;
-    }
   }
 
   @Override

@@ -159,6 +159,7 @@ public final class PostgresStateStore {
     // Fail the open on the first connection attempt instead of waiting: a wrong host or password is reported at once.
     hc.setInitializationFailTimeout(1);
     hc.setAutoCommit(true);
+    hc.setConnectionInitSql(PgDatabase.sessionSetup(cfg.operationTimeout()));
     return hc;
   }
 

@@ -99,6 +99,21 @@ class RoundTripTest extends DatabaseTest {
     assertThat(commits).hasValue(1);
   }
 
+  @Test
+  void borrowedConnections_getTheSessionSettingsOnce() throws SQLException {
+    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+      for (String setting : new String[] {"statement_timeout", "lock_timeout"}) {
+        try (java.sql.ResultSet rs = s.executeQuery("SHOW " + setting)) {
+          rs.next();
+          assertThat(rs.getString(1)).as(setting).isEqualTo("30s");
+        }
+      }
+    }
+    reset();
+    store.find(Q, "k");
+    assertThat(executions).hasValue(1);
+  }
+
   /** A DataSource that counts executions and commits of the connections it hands out. */
   private final class CountingDataSource implements DataSource {
     private final DataSource target;
