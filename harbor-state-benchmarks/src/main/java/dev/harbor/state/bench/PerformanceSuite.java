@@ -1,0 +1,223 @@
+package dev.harbor.state.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * The full performance run behind {@code docs/PERFORMANCE.md}: {@code harbor-state bench} for every driver, each in its
+ * own JVM, then the JMH benchmarks at each thread count; writes PERFORMANCE.md and its SVG chart. Run from the shaded
+ * jar (its class path is what the bench processes and JMH forks use):
+ *
+ * <pre>
+ * java -cp harbor-state-benchmarks/target/benchmarks.jar dev.harbor.state.bench.PerformanceSuite [--out docs]
+ *     [--seconds 3] [--warmup 1] [--threads 1,4,16] [--payload 32,16384] [--drivers postgres,sqlite,inmem]
+ *     [--jmh-seconds 2] [--no-jmh]
+ * </pre>
+ */
+public final class PerformanceSuite {
+
+  /** The command PERFORMANCE.md records: build, then this suite with its defaults. */
+  public static final String COMMAND = "mvn -B -ntp -DskipTests package && java -cp"
+      + " harbor-state-benchmarks/target/benchmarks.jar dev.harbor.state.bench.PerformanceSuite --out docs";
+
+  private PerformanceSuite() {}
+
+  /**
+   * Runs the suite.
+   *
+   * @param args see the class comment
+   * @throws Exception if a bench process or JMH fails
+   */
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opt = new LinkedHashMap<>(Map.of("--out", "docs", "--seconds", "3", "--warmup", "1",
+        "--threads", "1,4,16", "--payload", "32,16384", "--drivers", "postgres,sqlite,inmem", "--jmh-seconds", "2"));
+    boolean jmh = true;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--no-jmh")) {
+        jmh = false;
+      } else if (opt.containsKey(args[i]) && i + 1 < args.length) {
+        opt.put(args[i], args[++i]);
+      } else {
+        throw new IllegalArgumentException("unknown or incomplete argument " + args[i] + "; options: " + opt.keySet()
+            + " --no-jmh");
+      }
+    }
+    Path out = Path.of(opt.get("--out"));
+    Files.createDirectories(out);
+    String loadBefore = loadAverage();
+    List<BenchRow> rows = new ArrayList<>();
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (String driver : opt.get("--drivers").split(",")) {
+      Path csv = Files.createTempFile("harbor-bench-" + driver + "-", ".csv");
+      try {
+        List<String> stdout = bench(driver, opt, csv);
+        rows.addAll(BenchRow.parse(Files.readAllLines(csv, StandardCharsets.UTF_8)));
+        if (!stdout.isEmpty()) {
+          settings.put(driver, "`" + stdout.get(0).replaceFirst("^bench ", "") + "`");
+        }
+      } finally {
+        Files.deleteIfExists(csv);
+      }
+    }
+    List<JmhRow> jmhRows = jmh ? jmh(opt) : List.of();
+    String loadAfter = loadAverage();
+    List<String> machine = machine(loadBefore, loadAfter, opt);
+    Path md = out.resolve("PERFORMANCE.md");
+    String notes = Files.exists(md) ? PerformanceReport.notesOf(Files.readString(md, StandardCharsets.UTF_8)) : "";
+    String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    Files.writeString(md, PerformanceReport.markdown(date, COMMAND, machine, settings, rows, jmhRows, notes),
+        StandardCharsets.UTF_8);
+    Files.writeString(out.resolve(PerformanceReport.CHART), PerformanceReport.svg(rows), StandardCharsets.UTF_8);
+    System.out.println("wrote " + md + " and " + out.resolve(PerformanceReport.CHART));
+  }
+
+  /** One driver's bench in its own JVM, so the drivers do not share a JIT profile or a heap. */
+  private static List<String> bench(String driver, Map<String, String> opt, Path csv)
+      throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+        "dev.harbor.state.cli.HarborStateCli", "bench", "--store", BenchLocations.of(driver),
+        "--seconds", opt.get("--seconds"), "--warmup", opt.get("--warmup"), "--threads", opt.get("--threads"),
+        "--payload", opt.get("--payload"), "--csv", csv.toString()));
+    System.out.println("== bench " + driver + ": " + String.join(" ", cmd.subList(3, cmd.size())));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    List<String> lines = new ArrayList<>();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        System.out.println(line);
+        lines.add(line);
+      }
+    }
+    int code = p.waitFor();
+    if (code != 0) {
+      throw new IllegalStateException("bench " + driver + " exited " + code);
+    }
+    return lines;
+  }
+
+  private static List<JmhRow> jmh(Map<String, String> opt) throws RunnerException {
+    List<JmhRow> rows = new ArrayList<>();
+    int seconds = Integer.parseInt(opt.get("--jmh-seconds"));
+    String[] drivers = opt.get("--drivers").split(",");
+    for (String t : opt.get("--threads").split(",")) {
+      int threads = Integer.parseInt(t.strip());
+      System.out.println("== JMH, " + threads + " threads");
+      OptionsBuilder b = new OptionsBuilder();
+      b.include(StoreBenchmarks.class.getName() + "\\.")
+          .threads(threads)
+          .forks(1)
+          .warmupIterations(1)
+          .warmupTime(TimeValue.seconds(1))
+          .measurementIterations(2)
+          .measurementTime(TimeValue.seconds(seconds))
+          .param("payload", "32")
+          .param("driver", drivers)
+          .timeUnit(TimeUnit.SECONDS)
+          .shouldFailOnError(true);
+      for (RunResult r : new Runner(b.build()).run()) {
+        String bench = r.getParams().getBenchmark().replaceAll(".*\\.", "");
+        rows.add(new JmhRow(bench, r.getParams().getParam("driver"), r.getParams().getParam("target"), threads,
+            r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
+      }
+    }
+    return rows;
+  }
+
+  private static List<String> machine(String loadBefore, String loadAfter, Map<String, String> opt) {
+    List<String> m = new ArrayList<>();
+    m.add(Runtime.getRuntime().availableProcessors() + " cores (" + cpuModel() + "), " + memory() + " memory, "
+        + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", one ext4 disk shared by"
+        + " PostgreSQL and the SQLite files");
+    m.add("Java " + System.getProperty("java.vm.version") + " (" + System.getProperty("java.vm.name") + "), default"
+        + " heap and GC");
+    m.add("load average before / after the run: " + loadBefore + " / " + loadAfter
+        + " (other work on the machine shows here)");
+    m.add("bench: " + opt.get("--seconds") + " s measured after " + opt.get("--warmup") + " s warmup per run,"
+        + " threads " + opt.get("--threads") + ", payloads " + opt.get("--payload") + " B; JMH: 1 fork, 1 × 1 s"
+        + " warmup, 2 × " + opt.get("--jmh-seconds") + " s measurement");
+    m.add("PostgreSQL: " + postgresSettings());
+    return m;
+  }
+
+  private static String postgresSettings() {
+    String url = BenchLocations.postgres();
+    String rest = url.substring(url.indexOf("//") + 2);
+    String user = rest.contains("@") ? rest.substring(0, rest.indexOf('@')).split(":")[0] : null;
+    String hostDb = (rest.contains("@") ? rest.substring(rest.indexOf('@') + 1) : rest).split("\\?")[0];
+    String jdbc = url.startsWith("jdbc:") ? url : "jdbc:postgresql://" + hostDb;
+    try (Connection c = DriverManager.getConnection(jdbc, user, passwordOf(rest));
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT name, setting, unit FROM pg_settings WHERE name IN ('server_version',"
+            + " 'synchronous_commit', 'fsync', 'wal_sync_method', 'full_page_writes', 'shared_buffers',"
+            + " 'max_connections', 'commit_delay', 'max_wal_size') ORDER BY name")) {
+      List<String> parts = new ArrayList<>();
+      while (rs.next()) {
+        String unit = rs.getString(3);
+        parts.add("`" + rs.getString(1) + "=" + rs.getString(2) + (unit == null ? "" : " × " + unit) + "`");
+      }
+      return String.join(", ", parts) + " (server defaults otherwise)";
+    } catch (SQLException e) {
+      return "settings unavailable: " + e.getMessage();
+    }
+  }
+
+  private static String passwordOf(String rest) {
+    if (!rest.contains("@")) {
+      return null;
+    }
+    String[] userInfo = rest.substring(0, rest.indexOf('@')).split(":", 2);
+    return userInfo.length == 2 ? userInfo[1] : null;
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return String.join(" ", Arrays.copyOf(f, 3));
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  private static String cpuModel() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
+    } catch (IOException e) {
+      return "unknown CPU";
+    }
+  }
+
+  private static String memory() {
+    try {
+      return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
+          .map(l -> String.format(Locale.ROOT, "%.1f GiB",
+              Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0)).findFirst().orElse("unknown");
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+}
