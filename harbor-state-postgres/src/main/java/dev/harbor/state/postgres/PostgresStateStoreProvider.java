@@ -3,6 +3,8 @@ package dev.harbor.state.postgres;
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.spi.StateStoreProvider;
+import dev.harbor.state.spi.StoreOption;
+import java.util.List;
 
 /**
  * The {@code postgres} driver, found by {@link java.util.ServiceLoader}: opens stores for locations
@@ -35,5 +37,15 @@ public final class PostgresStateStoreProvider implements StateStoreProvider {
   @Override
   public StateStore open(StateConfig config) {
     return PostgresStateStore.open(config);
+  }
+
+  /**
+   * The driver's options, as {@link PostgresStateStore#options()}.
+   *
+   * @return the options table
+   */
+  @Override
+  public List<StoreOption> options() {
+    return PostgresStateStore.options();
   }
 }
