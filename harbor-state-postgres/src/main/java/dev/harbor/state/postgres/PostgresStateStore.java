@@ -144,7 +144,6 @@ public final class PostgresStateStore {
     Map<String, String> given = cfg.passThrough();
     defaultProperty(hc, given, PGProperty.APPLICATION_NAME.getName(), cfg.applicationName());
     defaultProperty(hc, given, PGProperty.CONNECT_TIMEOUT.getName(), seconds(cfg.connectTimeout()));
-    defaultProperty(hc, given, PGProperty.LOGIN_TIMEOUT.getName(), seconds(cfg.connectTimeout()));
     // A backstop for a server that vanished without closing the socket; statement_timeout fires well before it.
     defaultProperty(hc, given, PGProperty.SOCKET_TIMEOUT.getName(),
         seconds(cfg.operationTimeout().plusSeconds(30)));
