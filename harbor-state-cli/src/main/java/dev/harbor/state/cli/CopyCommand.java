@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
             + "saveAll batches, then read both sides back and compare record counts and a SHA-256 over every field. "
             + "Idempotent: re-running a finished copy changes nothing. This is how a store moves from SQLite to "
             + "PostgreSQL. Exits 1 if the check finds a difference (e.g. the target already held other records). "
-            + "Kinds are found as for export (--prefix to narrow).",
+            + "--tenant and --prefix narrow what is copied.",
     footer = {
       "",
       "Examples:",
@@ -50,7 +50,7 @@ final class CopyCommand extends StoreCommand {
     String source = from != null ? from : location();
     try (StateStore src = StateStores.open(source); StateStore dst = StateStores.open(to)) {
       Batcher batcher = new Batcher(dst, batchSize);
-      RecordSource records = RecordSource.of(src, tenant, prefixes, io());
+      RecordSource records = RecordSource.of(src, tenant, prefixes);
       RecordDigest sourceDigest = new RecordDigest();
       try (Progress progress = new Progress(io(), "copy", "records")) {
         records.forEach(r -> {

@@ -60,7 +60,7 @@ final class DoctorCommand extends StoreCommand {
       out.println("schema    " + (hasSchema ? "current (verified without DDL)" : "none (in-memory)"));
       if (!noCount) {
         long[] count = {0};
-        RecordSource.of(store, tenant, prefixes, io()).forEach(r -> count[0]++);
+        RecordSource.of(store, tenant, prefixes).forEach(r -> count[0]++);
         out.println("records   " + count[0] + (tenant == null ? "" : " in tenant " + tenant)
             + (prefixes.isEmpty() ? "" : " with kind prefixes " + prefixes));
       }

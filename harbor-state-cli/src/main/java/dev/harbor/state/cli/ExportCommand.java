@@ -21,9 +21,8 @@ import picocli.CommandLine.Option;
     sortOptions = false,
         description =
         "Write records as JSON Lines, one object per record with every field (bytes in base64, updatedAt in "
-            + "ISO-8601 UTC with microseconds), to stdout or --out. Records are read with keyset-paginated "
-            + "maintenance scans, tenant by tenant. Without --prefix every kind whose first character is in the "
-            + "Basic Multilingual Plane is found by probing; kinds starting with other characters need --prefix.",
+            + "ISO-8601 UTC with microseconds), to stdout or --out. Records stream from keyset-paginated "
+            + "maintenance scans (StateStore.scanAll), so memory does not grow with the store.",
     footer = {
       "",
       "Examples:",
@@ -76,7 +75,7 @@ final class ExportCommand extends StoreCommand {
   }
 
   private long export(StateStore store, Writer w) throws IOException {
-    RecordSource source = RecordSource.of(store, tenant, prefixes, io());
+    RecordSource source = RecordSource.of(store, tenant, prefixes);
     try (Progress progress = new Progress(io(), "export", "records")) {
       source.forEach(r -> {
         w.write(RecordJson.write(r));

@@ -7,33 +7,24 @@ import dev.harbor.state.StateStore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * Every record of a store (optionally of one tenant, optionally of some kind prefixes), streamed in a deterministic
- * order: tenant, then prefix, then the scan order (user, session, run, kind), all in UTF-8 byte order. Two stores with
- * the same content therefore stream the same sequence, which is what {@code copy} digests.
- *
- * <p>Why it is built this way, over the public API only:
+ * order, so two stores with the same content stream the same sequence, which is what {@code copy} digests.
  *
  * <ul>
- *   <li>Every listing needs a non-empty kind prefix, and nothing lists kinds. Without {@code --prefix}, the first
- *       characters of kinds are discovered by probing each character of the Basic Multilingual Plane with
- *       {@code listKind(MAINTENANCE, c, 1)} (or a one-row tenant scan): complete for every kind whose first character
- *       is in the BMP; a kind starting with a supplementary character (an emoji, say) needs an explicit prefix.
- *   <li>Records are read with {@code scanKindForTenant}, keyset pages of {@value #PAGE}: memory per page is bounded.
- *       Nothing enumerates tenants, though, so without {@code --tenant} the tenants of each prefix are discovered
- *       with the unbounded {@code listKind(MAINTENANCE, prefix)}; only the tenant names are kept, but that one list
- *       holds every record of the prefix while it is read. (A bounded cross-tenant keyset scan in the API would remove
- *       this; see the module's report.)
+ *   <li>With a tenant and prefixes: {@code scanKindForTenant} per prefix, in (user, session, run, kind) order.
+ *   <li>Otherwise: {@code scanAll}, the whole store in (tenant, user, session, run, kind) order, filtered by tenant
+ *       and prefixes; a tenant filter stops the scan once it has passed that tenant.
  * </ul>
+ *
+ * Both are keyset scans in pages of at most {@value #PAGE} records: memory does not grow with the store.
  */
 final class RecordSource {
 
-  /** The scan page size: the largest the API allows. */
+  /** The page size of the scans. */
   static final int PAGE = 256;
 
   /** Receives records; may write to a stream. */
@@ -52,17 +43,15 @@ final class RecordSource {
   }
 
   /**
-   * A source over the given prefixes, or over every discoverable kind when none is given.
+   * A source over the given prefixes, or over every kind when none is given.
    *
    * @param store the store to read
    * @param tenant one tenant, or {@code null} for all
    * @param prefixes kind prefixes; empty means all kinds
-   * @param io where discovery shows its progress
    * @return the source
    */
-  static RecordSource of(StateStore store, String tenant, List<String> prefixes, Io io) {
-    List<String> resolved = prefixes.isEmpty() ? discoverPrefixes(store, tenant, io) : normalize(prefixes);
-    return new RecordSource(store, tenant, resolved);
+  static RecordSource of(StateStore store, String tenant, List<String> prefixes) {
+    return new RecordSource(store, tenant, normalize(prefixes));
   }
 
   /** The same tenant filter and prefixes, over another store: how {@code copy} reads its target back. */
@@ -81,30 +70,48 @@ final class RecordSource {
    * @throws IOException if the sink fails
    */
   void forEach(Sink sink) throws IOException {
-    if (tenant != null) {
+    if (tenant != null && !prefixes.isEmpty()) {
       for (String prefix : prefixes) {
-        scan(tenant, prefix, sink);
+        scanTenant(prefix, sink);
       }
       return;
     }
-    Map<String, SortedSet<String>> prefixesByTenant = new TreeMap<>(Utf8Order.COMPARATOR);
-    for (String prefix : prefixes) {
-      for (StateRecord r : store.listKind(ListScope.MAINTENANCE, prefix)) {
-        prefixesByTenant.computeIfAbsent(r.identity().tenantId(), t -> new TreeSet<>(Utf8Order.COMPARATOR))
-            .add(prefix);
-      }
-    }
-    for (Map.Entry<String, SortedSet<String>> e : prefixesByTenant.entrySet()) {
-      for (String prefix : e.getValue()) {
-        scan(e.getKey(), prefix, sink);
-      }
-    }
-  }
-
-  private void scan(String tenantId, String prefix, Sink sink) throws IOException {
     String continuation = "";
     do {
-      ScanPage page = store.scanKindForTenant(ListScope.MAINTENANCE, tenantId, prefix, PAGE, continuation);
+      ScanPage page = store.scanAll(ListScope.MAINTENANCE, PAGE, continuation);
+      for (StateRecord r : page.records()) {
+        if (tenant != null) {
+          int c = Utf8Order.COMPARATOR.compare(r.identity().tenantId(), tenant);
+          if (c > 0) {
+            return; // scanAll is in tenant order: nothing of this tenant follows
+          } else if (c < 0) {
+            continue;
+          }
+        }
+        if (matchesPrefix(r.kind())) {
+          sink.accept(r);
+        }
+      }
+      continuation = page.continuation();
+    } while (!continuation.isEmpty());
+  }
+
+  private boolean matchesPrefix(String kind) {
+    if (prefixes.isEmpty()) {
+      return true;
+    }
+    for (String p : prefixes) {
+      if (kind.startsWith(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void scanTenant(String prefix, Sink sink) throws IOException {
+    String continuation = "";
+    do {
+      ScanPage page = store.scanKindForTenant(ListScope.MAINTENANCE, tenant, prefix, PAGE, continuation);
       for (StateRecord r : page.records()) {
         sink.accept(r);
       }
@@ -124,25 +131,5 @@ final class RecordSource {
       }
     }
     return out;
-  }
-
-  private static List<String> discoverPrefixes(StateStore store, String tenant, Io io) {
-    List<String> found = new ArrayList<>();
-    try (Progress progress = new Progress(io, "discovering kinds", "characters probed")) {
-      for (int c = 1; c <= 0xFFFF; c++) {
-        if (Character.isSurrogate((char) c)) {
-          continue;
-        }
-        String prefix = String.valueOf((char) c);
-        boolean present = tenant == null
-            ? !store.listKind(ListScope.MAINTENANCE, prefix, 1).isEmpty()
-            : !store.scanKindForTenant(ListScope.MAINTENANCE, tenant, prefix, 1, "").records().isEmpty();
-        if (present) {
-          found.add(prefix);
-        }
-        progress.add(1);
-      }
-    }
-    return found;
   }
 }
