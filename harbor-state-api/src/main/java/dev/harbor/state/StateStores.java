@@ -1,6 +1,7 @@
 package dev.harbor.state;
 
 import dev.harbor.state.spi.StateStoreProvider;
+import dev.harbor.state.spi.StoreOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -56,6 +57,17 @@ public final class StateStores {
    */
   public static List<String> registeredDrivers() {
     return List.copyOf(Registry.PROVIDERS.keySet());
+  }
+
+  /**
+   * The options a registered driver accepts, in documentation order.
+   *
+   * @param driver a registered driver's name
+   * @return its option table
+   * @throws UnknownDriverException if no registered driver has that name
+   */
+  public static List<StoreOption> options(String driver) {
+    return provider(driver).options();
   }
 
   private static StateStoreProvider provider(String driver) {

@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
       CopyCommand.class,
       MigrateCommand.class,
       DoctorCommand.class,
+      DriversCommand.class,
       CertifyCommand.class,
       BenchCommand.class,
       DemoCommand.class
