@@ -23,9 +23,8 @@ import org.postgresql.PGConnection;
  *
  * <p>Retries are internal and bounded by the attempt count and the call's operationTimeout: a connection found broken
  * (the server restarted or terminated it) is retried on a fresh one when that cannot apply a write twice; a deadlock or
- * serialization failure (rolled back by the server) is retried; a unique violation on the event id is retried so
- * the next attempt, with a fresh snapshot, sees the winner and classifies the call properly; and work may ask for a
- * rerun ({@link Rerun}) when it observed a concurrent commit it could not classify.
+ * serialization failure (rolled back by the server) is retried; and work may ask for a rerun ({@link Rerun}) when it
+ * observed a concurrent commit it could not classify.
  */
 final class PgDatabase {
 
@@ -132,10 +131,10 @@ final class PgDatabase {
         if (broken) {
           evictAll();
         }
+        // A unique violation on the event id is not retried: the other write committed, the id is live in another
+        // slot, and the call is a conflict.
         boolean again = state.retryable && attempt < MAX_ATTEMPTS && System.nanoTime() - deadline < 0
-            && ((broken && (mode != Mode.TRANSACTION || !state.commitSent))
-                || PgErrors.isContention(e)
-                || (PgErrors.isEventIdConflict(e) && attempt < 3));
+            && ((broken && (mode != Mode.TRANSACTION || !state.commitSent)) || PgErrors.isContention(e));
         if (!again) {
           boolean commitUnknown = state.commitSent && mode != Mode.READ && mode != Mode.READ_ONLY_TRANSACTION;
           throw PgErrors.map(e, what.get(), commitUnknown);

@@ -52,25 +52,20 @@ final class PgSql {
     findByEventId = select + " WHERE event_id = " + TXT;
     slotEventId = "SELECT event_id FROM " + table + " WHERE " + SLOT;
 
-    // save: one statement, one round trip. "live" is the idempotency probe (is the event id already stored, and is it
-    // the same write?); the insert runs only when the id is not live. ON CONFLICT overwrites the slot unless it already
-    // holds this event id, which only happens when a concurrent save of the same id committed after this statement's
-    // snapshot: then nothing is written and the caller re-runs the statement, whose new snapshot sees that row.
-    save = "WITH input AS (SELECT " + TXT + " AS tenant_id, " + TXT + " AS user_id, " + TXT + " AS session_id, "
-        + TXT + " AS run_id, " + TXT + " AS kind, " + TXT + " AS event_id, CAST(? AS bigint) AS version,"
-        + " CAST(? AS bytea) AS payload, CAST(? AS timestamptz) AS updated_at),"
-        + " live AS (SELECT r.tenant_id = i.tenant_id AND r.user_id = i.user_id AND r.session_id = i.session_id"
-        + " AND r.run_id = i.run_id AND r.kind = i.kind AS same_slot,"
-        + " r.version = i.version AND r.payload = i.payload AS same_content"
-        + " FROM " + table + " r JOIN input i ON r.event_id = i.event_id),"
-        + " written AS (INSERT INTO " + table + " AS r (" + COLS + ") SELECT " + COLS + " FROM input"
-        + " WHERE NOT EXISTS (SELECT 1 FROM live)"
-        + " ON CONFLICT (" + PK + ") DO UPDATE " + OVERWRITE + " WHERE r.event_id <> EXCLUDED.event_id RETURNING 1)"
-        + " SELECT (SELECT count(*) FROM written), l.same_slot, l.same_content"
-        + " FROM (SELECT 1) AS one LEFT JOIN live l ON true";
+    // save: one statement, one round trip, the plain upsert. The two unique indexes make it the idempotency check:
+    // - the slot holds another event id: overwritten (1 row), unless the new id is live in another slot, which the
+    //   event_id index rejects (23505, a conflict), also when that other save is still in flight (the index waits for
+    //   it, then decides);
+    // - the slot already holds this event id: nothing is written (0 rows); the caller compares the stored content,
+    //   which is the rare replay path.
+    save = "INSERT INTO " + table + " AS r (" + COLS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        + " ON CONFLICT (" + PK + ") DO UPDATE " + OVERWRITE + " WHERE r.event_id <> EXCLUDED.event_id";
 
-    // saveAll: the same shape over arrays (one statement for the whole batch). Nothing is written if any record's
-    // event id is live with another slot or content; records whose id is live with the same content are skipped.
+    // saveAll: one statement for the whole batch, over arrays. "live" is the idempotency probe: nothing is written if
+    // any record's event id is live with another slot or content (the caller rolls back and reports the conflict);
+    // records whose id is live with the same content are skipped. ON CONFLICT overwrites a slot unless it already
+    // holds the record's event id, which only happens when a concurrent save of that id committed after this
+    // statement's snapshot; then fewer rows are written than expected and the caller runs the batch again.
     saveAll = "WITH input AS (SELECT i.tenant_id, i.user_id, i.session_id, i.run_id, i.kind, i.event_id, i.version,"
         + " i.payload, CAST(i.updated_at AS timestamptz) AS updated_at, i.ord"
         + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"

@@ -59,25 +59,23 @@ final class PgStore implements StateStore {
         p.setLong(i++, r.version());
         p.setBytes(i++, r.bytes());
         p.setObject(i, OffsetDateTime.ofInstant(r.updatedAt(), ZoneOffset.UTC));
-        try (ResultSet rs = p.executeQuery()) {
-          rs.next();
-          long written = rs.getLong(1);
-          boolean sameSlot = rs.getBoolean(2);
-          boolean live = !rs.wasNull();
-          boolean sameContent = rs.getBoolean(3);
-          if (live) {
-            if (!sameSlot || !sameContent) {
-              throw conflict(r, sameSlot);
-            }
-            return null; // the same write again: a no-op
-          }
-          if (written == 0) {
-            // The slot already held this event id, committed after our snapshot by a concurrent save: look again.
-            throw new PgDatabase.Rerun();
-          }
+        if (p.executeUpdate() == 1) {
           return null;
         }
       }
+      // Nothing written: the slot holds this event id. The same write again is a no-op; other content a conflict.
+      StateRecord held;
+      try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
+        p.setString(1, r.id().value());
+        held = first(p).orElse(null);
+      }
+      if (held == null) {
+        throw new PgDatabase.Rerun(); // overwritten or deleted in between: the save is simply due again
+      }
+      if (!held.sameContent(r)) {
+        throw conflict(r, held.identity().equals(r.identity()) && held.kind().equals(r.kind()));
+      }
+      return null;
     });
   }
 
