@@ -35,7 +35,8 @@ public interface StateStore extends AutoCloseable {
 
   /**
    * Saves a batch atomically: every record is applied with {@link #save}'s idempotency rules, or none is. An empty list
-   * is a no-op.
+   * is a no-op. Every record's idempotency is judged against the store as it was before the batch (so a batch cannot
+   * free an event id and reuse it), as for {@link #saveBatchIf}.
    *
    * @param records the records
    * @throws NullPointerException if the list or an element is {@code null}

@@ -2,6 +2,8 @@ package dev.harbor.state.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.harbor.state.EventId;
+import dev.harbor.state.Quadruple;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
@@ -61,6 +63,24 @@ class ExportImportTest {
     Files.write(again, all);
     ok(Cli.run("--store", target, "import", again.toString(), "--batch-size", "7"));
     assertThat(ok(Cli.run("--store", target, "export")).stdout()).isEqualTo(all);
+  }
+
+  @Test
+  void export_includesEveryKindAndTenant_whateverTheirFirstCharacter() {
+    List<StateRecord> odd = List.of(
+        StateRecord.of(EventId.of("odd-1"), new Quadruple("\uD83D\uDE00", "u", "s", ""),
+            "\uD83D\uDE00.kind", new byte[] {1}),
+        StateRecord.of(EventId.of("odd-2"), new Quadruple("t", "u", "s", ""),
+            "\uFFFF", new byte[] {2}),
+        StateRecord.of(EventId.of("odd-3"), new Quadruple("\u0001", "u", "s", ""),
+            "\u0001", new byte[] {3}));
+    try (StateStore store = StateStores.open(source)) {
+      store.saveAll(odd);
+    }
+    List<StateRecord> exported = ok(Cli.run("--store", source, "export")).out().lines().map(RecordJson::read).toList();
+    assertThat(exported).hasSize(203);
+    assertThat(exported.stream().map(StateRecord::id)).containsAll(odd.stream().map(StateRecord::id).toList());
+    assertThat(ok(Cli.run("--store", source, "doctor")).out()).contains("203");
   }
 
   @Test
