@@ -116,7 +116,7 @@ final class BenchCommand extends StoreCommand {
       throw new ExitCodes.InvalidInputException("--slots must be at least " + BenchRunner.BATCH);
     }
     List<String> ordered = BenchRunner.WORKLOADS.stream().filter(workloads::contains).toList();
-    return new BenchRunner.Plan(ordered, List.copyOf(threads), List.copyOf(payloads), (long) (warmup * 1e9),
+    return new BenchRunner.Plan(ordered, threads.stream().distinct().toList(), payloads.stream().distinct().toList(), (long) (warmup * 1e9),
         (long) (seconds * 1e9), slots, !noBaseline, !noBaseline && !noPgbench);
   }
 

@@ -108,13 +108,19 @@ final class BenchRunner {
           baseline.preload(space, payload); // for PostgreSQL this is pgbench's table too
         }
       }
+      // Each target runs all its thread counts in a row: interleaving targets let one's idle connections, heap and
+      // JIT state disturb the other's runs (seen as SQLite loads that stopped scaling after a baseline run).
       for (String workload : plan.workloads()) {
         for (int threads : plan.threads()) {
           results.add(measure(store, workload, payloadSize, payload, space, threads));
-          if (baseline != null && WITH_BASELINE.contains(workload)) {
+        }
+        if (baseline != null && WITH_BASELINE.contains(workload)) {
+          for (int threads : plan.threads()) {
             results.add(measure(baseline, workload, payloadSize, payload, space, threads));
           }
-          if (pgbench.isPresent() && WITH_BASELINE.contains(workload)) {
+        }
+        if (pgbench.isPresent() && WITH_BASELINE.contains(workload)) {
+          for (int threads : plan.threads()) {
             results.add(pgbench(pgbench.get(), workload, payloadSize, payload, space, threads));
           }
         }
