@@ -34,7 +34,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  * java -cp harbor-state-benchmarks/target/benchmarks.jar dev.harbor.state.bench.PerformanceSuite [--out docs]
  *     [--seconds 3] [--warmup 1] [--threads 1,4,16] [--payload 32,16384] [--drivers postgres,sqlite,inmem]
- *     [--jmh-seconds 2] [--no-jmh]
+ *     [--jmh-seconds 2] [--no-jmh] [--revision COMMIT]
  * </pre>
  */
 public final class PerformanceSuite {
@@ -53,7 +53,7 @@ public final class PerformanceSuite {
    */
   public static void main(String[] args) throws Exception {
     Map<String, String> opt = new LinkedHashMap<>(Map.of("--out", "docs", "--seconds", "3", "--warmup", "1",
-        "--threads", "1,4,16", "--payload", "32,16384", "--drivers", "postgres,sqlite,inmem", "--jmh-seconds", "2"));
+        "--threads", "1,4,16", "--payload", "32,16384", "--drivers", "postgres,sqlite,inmem", "--jmh-seconds", "2", "--revision", ""));
     boolean jmh = true;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--no-jmh")) {
@@ -149,6 +149,9 @@ public final class PerformanceSuite {
 
   private static List<String> machine(String loadBefore, String loadAfter, Map<String, String> opt) {
     List<String> m = new ArrayList<>();
+    if (!opt.get("--revision").isBlank()) {
+      m.add("revision measured: `" + opt.get("--revision") + "`");
+    }
     m.add(Runtime.getRuntime().availableProcessors() + " cores (" + cpuModel() + "), " + memory() + " memory, "
         + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", one ext4 disk shared by"
         + " PostgreSQL and the SQLite files");
