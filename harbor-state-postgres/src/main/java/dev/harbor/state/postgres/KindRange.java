@@ -1,17 +1,16 @@
 package dev.harbor.state.postgres;
 
+import dev.harbor.state.sql.KindPrefix;
+
 /**
  * The half-open range {@code [prefix, upper)} that holds exactly the strings starting with {@code prefix}, under
- * UTF-8 byte order (the order of the {@code "C"} collation).
- *
- * <p>UTF-8 preserves code point order and is prefix-free, so the least string above every extension of
- * {@code q + c} is {@code q + (c + 1)}. Surrogate code points are skipped (no valid text contains them), and a last
- * code point of U+10FFFF carries into the one before it. A prefix made only of U+10FFFF has no such bound; then one
- * more U+10FFFF than a kind can hold (256 bytes / 4) is above every valid kind that starts with it.
+ * UTF-8 byte order (the order of the {@code "C"} collation): {@link KindPrefix#successor}, which has no bound for a
+ * prefix made only of U+10FFFF. The SQL always binds one (a single statement per query), so then one more U+10FFFF
+ * than a kind can hold (256 bytes / 4) is above every valid kind that starts with it.
  */
 final class KindRange {
 
-  private static final int MAX = Character.MAX_CODE_POINT;
+  private static final String BEYOND_EVERY_KIND = Character.toString(Character.MAX_CODE_POINT).repeat(65);
 
   private KindRange() {}
 
@@ -22,20 +21,7 @@ final class KindRange {
    * @return the bound, always well-formed text
    */
   static String upper(String prefix) {
-    int[] cps = prefix.codePoints().toArray();
-    for (int i = cps.length - 1; i >= 0; i--) {
-      if (cps[i] < MAX) {
-        int next = cps[i] + 1;
-        if (next >= Character.MIN_SURROGATE && next <= Character.MAX_SURROGATE) {
-          next = Character.MAX_SURROGATE + 1;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int j = 0; j < i; j++) {
-          sb.appendCodePoint(cps[j]);
-        }
-        return sb.appendCodePoint(next).toString();
-      }
-    }
-    return new String(Character.toChars(MAX)).repeat(65);
+    String successor = KindPrefix.successor(prefix);
+    return successor == null ? BEYOND_EVERY_KIND : successor;
   }
 }

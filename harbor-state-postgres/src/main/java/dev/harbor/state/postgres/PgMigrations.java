@@ -1,59 +1,33 @@
 package dev.harbor.state.postgres;
 
 import dev.harbor.state.StorageException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.harbor.state.sql.MigrationPlan;
+import dev.harbor.state.sql.MigrationPlan.Applied;
+import dev.harbor.state.sql.MigrationPlan.Migration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A small forward-only migration runner of our own (a library must not impose a Flyway or Liquibase version on its host
  * application). Migrations are SQL resources beside this class, listed in {@link #INDEX}; each applied one is recorded
  * in the schema's {@code harbor_state_migrations} ledger with the SHA-256 of its text. All of it runs in one
  * transaction under a transaction-scoped advisory lock per schema, so any number of nodes may open the store at once
- * against an empty database: one applies, the others wait and then find the schema current.
+ * against an empty database: one applies, the others wait and then find the schema current. Loading, checksums and
+ * the check of the ledger are the shared {@link MigrationPlan}; the lock, the DDL and the ledger's SQL are here.
  */
 final class PgMigrations {
 
   /** The migrations, in order. A fixed list rather than a class-path scan, which jars and module paths make fragile. */
   static final List<String> INDEX = List.of("V0001__init.sql");
 
-  private static final String RESOURCE_DIR = "migrations/";
-  private static final Pattern NAME = Pattern.compile("V(\\d{4})__[a-z0-9_]+\\.sql");
   private static final String SCHEMA_PLACEHOLDER = "${schema}";
 
-  /**
-   * One migration.
-   *
-   * @param version its number
-   * @param name its file name
-   * @param sql its text, with {@code ${schema}} where the schema goes
-   * @param checksum SHA-256 of the text, hex
-   */
-  record Migration(int version, String name, String sql, String checksum) {}
-
-  /**
-   * One ledger row.
-   *
-   * @param version the migration's number
-   * @param name its file name when applied
-   * @param checksum its checksum when applied
-   */
-  record Applied(int version, String name, String checksum) {}
-
-  static final List<Migration> ALL = load();
+  /** The shipped migrations, with {@code ${schema}} where the schema goes. */
+  static final MigrationPlan PLAN = MigrationPlan.load(PgMigrations.class, "migrations/", INDEX);
 
   private PgMigrations() {}
 
@@ -107,7 +81,7 @@ final class PgMigrations {
             + " name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
       }
     }
-    List<Migration> pending = pending(schema, readLedger(c, quoted), ALL);
+    List<Migration> pending = pending(schema, readLedger(c, quoted));
     for (Migration m : pending) {
       try (Statement s = c.createStatement()) {
         s.execute(m.sql().replace(SCHEMA_PLACEHOLDER, quoted));
@@ -136,7 +110,7 @@ final class PgMigrations {
       throw new StorageException("schema \"" + schema + "\" holds no harbor-state tables (migrate=verify runs no DDL);"
           + " open once with migrate=apply or run 'harbor-state migrate'", false, null);
     }
-    List<Migration> pending = pending(schema, readLedger(c, quoted), ALL);
+    List<Migration> pending = pending(schema, readLedger(c, quoted));
     if (!pending.isEmpty()) {
       throw new StorageException("schema \"" + schema + "\" is not current: " + pending.size()
           + " migration(s) pending, first " + pending.get(0).name() + " (migrate=verify runs no DDL); open once with"
@@ -145,35 +119,15 @@ final class PgMigrations {
   }
 
   /**
-   * The migrations still to apply, after checking the ledger against the known migrations.
+   * The migrations still to apply, after checking the ledger against the shipped migrations.
    *
    * @param schema the schema, for messages
    * @param applied the ledger, ordered by version
-   * @param known this driver's migrations, ordered by version
-   * @return the known migrations not yet applied, in order
+   * @return the shipped migrations not yet applied, in order
    * @throws StorageException if an applied migration is unknown, edited or missing
    */
-  static List<Migration> pending(String schema, List<Applied> applied, List<Migration> known) {
-    for (int i = 0; i < applied.size(); i++) {
-      Applied a = applied.get(i);
-      if (i >= known.size()) {
-        throw new StorageException("schema \"" + schema + "\" has migration V" + a.version() + " (" + a.name()
-            + ") applied, which this version of harbor-state-postgres does not know; it was migrated by a newer"
-            + " version, so use that one", false, null);
-      }
-      Migration m = known.get(i);
-      if (a.version() != m.version()) {
-        throw new StorageException("schema \"" + schema + "\" is missing migration " + m.name() + " although"
-            + " later migration V" + a.version() + " (" + a.name() + ") is applied; the ledger "
-            + PgSql.MIGRATIONS + " was altered", false, null);
-      }
-      if (!a.checksum().equals(m.checksum())) {
-        throw new StorageException("migration " + m.name() + " applied to schema \"" + schema + "\" differs from the"
-            + " one in this driver (checksum " + a.checksum() + " in " + PgSql.MIGRATIONS + ", " + m.checksum()
-            + " in the jar): applied migrations must never be edited", false, null);
-      }
-    }
-    return known.subList(applied.size(), known.size());
+  static List<Migration> pending(String schema, List<Applied> applied) {
+    return PLAN.pending(applied, "schema \"" + schema + "\"");
   }
 
   private static boolean schemaExists(Connection c, String schema) throws SQLException {
@@ -196,47 +150,7 @@ final class PgMigrations {
   }
 
   private static List<Applied> readLedger(Connection c, String quoted) throws SQLException {
-    List<Applied> out = new ArrayList<>();
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(
-            "SELECT version, name, checksum FROM " + quoted + "." + PgSql.MIGRATIONS + " ORDER BY version")) {
-      while (rs.next()) {
-        out.add(new Applied(rs.getInt(1), rs.getString(2), rs.getString(3)));
-      }
-    }
-    return out;
-  }
-
-  private static List<Migration> load() {
-    List<Migration> out = new ArrayList<>();
-    for (String name : INDEX) {
-      Matcher m = NAME.matcher(name);
-      if (!m.matches()) {
-        throw new IllegalStateException("migration file name " + name + " does not match V0000__name.sql");
-      }
-      byte[] bytes;
-      try (InputStream in = PgMigrations.class.getResourceAsStream(RESOURCE_DIR + name)) {
-        if (in == null) {
-          throw new IllegalStateException("migration " + name + " is missing from the harbor-state-postgres jar");
-        }
-        bytes = in.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read migration " + name, e);
-      }
-      int version = Integer.parseInt(m.group(1));
-      if (version != out.size() + 1) {
-        throw new IllegalStateException("migration " + name + " is out of sequence");
-      }
-      out.add(new Migration(version, name, new String(bytes, StandardCharsets.UTF_8), sha256(bytes)));
-    }
-    return List.copyOf(out);
-  }
-
-  static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
+    return MigrationPlan.readLedger(c,
+        "SELECT version, name, checksum FROM " + quoted + "." + PgSql.MIGRATIONS + " ORDER BY version");
   }
 }

@@ -1,5 +1,8 @@
 package dev.harbor.state.postgres;
 
+import dev.harbor.state.sql.MigrationPlan;
+import dev.harbor.state.sql.RecordRows;
+
 /**
  * The SQL of one store, built once for its schema. Every statement names the schema, so nothing depends on
  * {@code search_path}; every value is a parameter.
@@ -10,14 +13,13 @@ package dev.harbor.state.postgres;
  */
 final class PgSql {
 
-  static final String RECORDS = "harbor_state_records";
-  static final String MIGRATIONS = "harbor_state_migrations";
+  static final String RECORDS = RecordRows.TABLE;
+  static final String MIGRATIONS = MigrationPlan.LEDGER;
   /** The UNIQUE constraint on event_id; a unique violation naming it is an idempotency conflict. */
   static final String EVENT_ID_CONSTRAINT = "harbor_state_records_event_id_key";
 
-  private static final String COLS =
-      "tenant_id, user_id, session_id, run_id, kind, event_id, version, payload, updated_at";
-  private static final String PK = "tenant_id, user_id, session_id, run_id, kind";
+  private static final String COLS = RecordRows.COLUMNS;
+  private static final String PK = RecordRows.KEY;
   private static final String TXT = "CAST(? AS text) COLLATE \"C\"";
   private static final String PREFIX = "kind >= " + TXT + " AND kind < " + TXT + " AND starts_with(kind, " + TXT + ")";
   private static final String SLOT = "tenant_id = " + TXT + " AND user_id = " + TXT + " AND session_id = " + TXT

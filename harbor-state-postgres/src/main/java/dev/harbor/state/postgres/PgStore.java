@@ -1,5 +1,8 @@
 package dev.harbor.state.postgres;
 
+import static dev.harbor.state.sql.RecordRows.bindQuadruple;
+import static dev.harbor.state.sql.RecordRows.bindSlot;
+
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
 import dev.harbor.state.IdempotencyConflictException;
@@ -13,6 +16,7 @@ import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.spi.StoreGuard;
+import dev.harbor.state.sql.RecordRows;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,6 +35,8 @@ import java.util.function.Supplier;
 final class PgStore implements StateStore {
 
   static final String DRIVER = "postgres";
+
+  private static final RecordRows ROWS = new RecordRows(rs -> rs.getObject(9, OffsetDateTime.class).toInstant());
 
   private final StoreGuard guard;
   private final PgDatabase db;
@@ -67,7 +73,7 @@ final class PgStore implements StateStore {
       StateRecord held;
       try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
         p.setString(1, r.id().value());
-        held = first(p).orElse(null);
+        held = ROWS.first(p).orElse(null);
       }
       if (held == null) {
         throw new PgDatabase.Rerun(); // overwritten or deleted in between: the save is simply due again
@@ -289,9 +295,7 @@ final class PgStore implements StateStore {
     // A transaction, not autocommit: a lost connection before the commit can then be retried without losing the count.
     return db.call(PgDatabase.Mode.TRANSACTION, what, (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.deleteScope)) {
-        p.setString(1, identity.tenantId());
-        p.setString(2, identity.userId());
-        p.setString(3, identity.sessionId());
+        RecordRows.bindIdentity(p, 1, identity);
         return p.executeUpdate();
       }
     });
@@ -305,7 +309,7 @@ final class PgStore implements StateStore {
     return db.call(PgDatabase.Mode.READ, () -> "find of " + StoreGuard.describe(identity, kind), (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.find)) {
         bindSlot(p, 1, identity, kind);
-        return first(p);
+        return ROWS.first(p);
       }
     });
   }
@@ -322,7 +326,7 @@ final class PgStore implements StateStore {
     return db.call(PgDatabase.Mode.READ, () -> "findByEventId of " + eventId.value(), (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
         p.setString(1, eventId.value());
-        return first(p);
+        return ROWS.first(p);
       }
     });
   }
@@ -339,7 +343,7 @@ final class PgStore implements StateStore {
     return db.call(PgDatabase.Mode.READ, () -> "listKind of prefix " + kindPrefix, (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.listKind)) {
         bindPrefix(p, 1, kindPrefix);
-        return all(p);
+        return ROWS.all(p);
       }
     });
   }
@@ -351,7 +355,7 @@ final class PgStore implements StateStore {
       try (PreparedStatement p = c.prepareStatement(sql.listKindLimit)) {
         int i = bindPrefix(p, 1, kindPrefix);
         p.setInt(i, limit);
-        return all(p);
+        return ROWS.all(p);
       }
     });
   }
@@ -362,7 +366,7 @@ final class PgStore implements StateStore {
     return db.call(PgDatabase.Mode.READ, () -> "listKindForIdentity of " + identity, (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.listIdentity)) {
         bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
-        return all(p);
+        return ROWS.all(p);
       }
     });
   }
@@ -374,7 +378,7 @@ final class PgStore implements StateStore {
       try (PreparedStatement p = c.prepareStatement(sql.listIdentityLimit)) {
         int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
         p.setInt(i, limit);
-        return all(p);
+        return ROWS.all(p);
       }
     });
   }
@@ -388,14 +392,10 @@ final class PgStore implements StateStore {
         p.setString(1, tenantId);
         int i = bindPrefix(p, 2, kindPrefix);
         if (after.isPresent()) {
-          ScanContinuations.Position pos = after.get();
-          p.setString(i++, pos.userId());
-          p.setString(i++, pos.sessionId());
-          p.setString(i++, pos.runId());
-          p.setString(i++, pos.kind());
+          i = RecordRows.bindPosition(p, i, after.get());
         }
         p.setInt(i, limit + 1);
-        return all(p);
+        return ROWS.all(p);
       }
     });
     return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
@@ -406,17 +406,9 @@ final class PgStore implements StateStore {
     Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
     List<StateRecord> rows = db.call(PgDatabase.Mode.READ, () -> "scanAll", (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
-        int i = 1;
-        if (after.isPresent()) {
-          Quadruple pos = after.get().identity();
-          p.setString(i++, pos.tenantId());
-          p.setString(i++, pos.userId());
-          p.setString(i++, pos.sessionId());
-          p.setString(i++, pos.runId());
-          p.setString(i++, after.get().kind());
-        }
+        int i = after.isPresent() ? bindSlot(p, 1, after.get().identity(), after.get().kind()) : 1;
         p.setInt(i, limit + 1);
-        return all(p);
+        return ROWS.all(p);
       }
     });
     return ScanContinuations.pageAll(scope, limit, rows);
@@ -458,20 +450,6 @@ final class PgStore implements StateStore {
     }
   }
 
-  private static int bindQuadruple(PreparedStatement p, int i, Quadruple q) throws SQLException {
-    p.setString(i++, q.tenantId());
-    p.setString(i++, q.userId());
-    p.setString(i++, q.sessionId());
-    p.setString(i++, q.runId());
-    return i;
-  }
-
-  private static int bindSlot(PreparedStatement p, int i, Quadruple q, String kind) throws SQLException {
-    i = bindQuadruple(p, i, q);
-    p.setString(i++, kind);
-    return i;
-  }
-
   private static int bindPrefix(PreparedStatement p, int i, String prefix) throws SQLException {
     p.setString(i++, prefix);
     p.setString(i++, KindRange.upper(prefix));
@@ -505,28 +483,6 @@ final class PgStore implements StateStore {
     p.setArray(i++, c.createArrayOf("bytea", payloads));
     p.setArray(i++, c.createArrayOf("text", text[6]));
     return i;
-  }
-
-  private static Optional<StateRecord> first(PreparedStatement p) throws SQLException {
-    try (ResultSet rs = p.executeQuery()) {
-      return rs.next() ? Optional.of(record(rs)) : Optional.empty();
-    }
-  }
-
-  private static List<StateRecord> all(PreparedStatement p) throws SQLException {
-    List<StateRecord> out = new ArrayList<>();
-    try (ResultSet rs = p.executeQuery()) {
-      while (rs.next()) {
-        out.add(record(rs));
-      }
-    }
-    return out;
-  }
-
-  private static StateRecord record(ResultSet rs) throws SQLException {
-    return new StateRecord(EventId.of(rs.getString(6)),
-        new Quadruple(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)), rs.getString(5),
-        rs.getLong(7), rs.getBytes(8), rs.getObject(9, OffsetDateTime.class).toInstant());
   }
 
   private static IdempotencyConflictException conflict(StateRecord r, boolean sameSlot) {

@@ -6,6 +6,7 @@ import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
+import dev.harbor.state.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,8 +24,8 @@ abstract class DatabaseTest {
 
   @BeforeEach
   final void createSchemaName() {
-    TestDatabase.ensureReachable();
-    schema = TestDatabase.newSchemaName();
+    TestPostgres.ensureReachable();
+    schema = TestPostgres.newSchemaName("harbor_test");
   }
 
   @AfterEach
@@ -32,12 +33,12 @@ abstract class DatabaseTest {
     for (int i = resources.size() - 1; i >= 0; i--) {
       resources.get(i).close();
     }
-    TestDatabase.dropSchema(schema);
+    TestPostgres.dropSchema(schema);
   }
 
   /** Opens a store on this test's schema with extra options; closed after the test. */
   StateStore open(String... options) {
-    return track(StateStores.open(StateConfig.parse(TestDatabase.location(schema, options))));
+    return track(StateStores.open(StateConfig.parse(TestPostgres.location(schema, options))));
   }
 
   <T extends AutoCloseable> T track(T resource) {

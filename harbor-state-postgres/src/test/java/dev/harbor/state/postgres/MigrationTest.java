@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.harbor.state.EventId;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StorageException;
+import dev.harbor.state.sql.MigrationPlan.Applied;
+import dev.harbor.state.sql.MigrationPlan.Migration;
+import dev.harbor.state.testing.TestPostgres;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -21,7 +24,7 @@ class MigrationTest extends DatabaseTest {
 
   @Test
   void sixteenThreadsAndThreeProcesses_openAnEmptySchemaAtOnce_eachMigrationRecordedOnce() throws Exception {
-    String location = TestDatabase.location(schema, "maxPoolSize=2");
+    String location = TestPostgres.location(schema, "maxPoolSize=2");
     long startAt = System.currentTimeMillis() + 1500; // JVM start-up takes about that long
     String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     List<Process> processes = new ArrayList<>();
@@ -57,7 +60,7 @@ class MigrationTest extends DatabaseTest {
   @Test
   void editedAppliedMigration_stopsTheOpen() {
     open().close();
-    TestDatabase.execute("UPDATE \"" + schema + "\".harbor_state_migrations SET checksum = 'abc' WHERE version = 1");
+    TestPostgres.execute("UPDATE \"" + schema + "\".harbor_state_migrations SET checksum = 'abc' WHERE version = 1");
     assertThatThrownBy(this::open)
         .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isFalse())
         .hasMessageContaining("V0001__init.sql")
@@ -67,7 +70,7 @@ class MigrationTest extends DatabaseTest {
   @Test
   void unknownAppliedMigration_stopsTheOpen() {
     open().close();
-    TestDatabase.execute("INSERT INTO \"" + schema + "\".harbor_state_migrations (version, name, checksum)"
+    TestPostgres.execute("INSERT INTO \"" + schema + "\".harbor_state_migrations (version, name, checksum)"
         + " VALUES (2, 'V0002__future.sql', 'f')");
     assertThatThrownBy(this::open).isInstanceOf(StorageException.class).hasMessageContaining("V0002__future.sql")
         .hasMessageContaining("does not know");
@@ -77,7 +80,7 @@ class MigrationTest extends DatabaseTest {
   void verify_onAnEmptyDatabase_failsAndRunsNoDdl() throws Exception {
     assertThatThrownBy(() -> open("migrate=verify")).isInstanceOf(StorageException.class)
         .hasMessageContaining("migrate=apply");
-    try (Connection c = TestDatabase.connect(); Statement s = c.createStatement();
+    try (Connection c = TestPostgres.connect(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'")) {
       rs.next();
       assertThat(rs.getInt(1)).as("schema created by verify").isZero();
@@ -86,7 +89,7 @@ class MigrationTest extends DatabaseTest {
 
   @Test
   void verify_onAnOutOfDateSchema_failsAndRunsNoDdl() {
-    TestDatabase.execute("CREATE SCHEMA \"" + schema + "\"", "CREATE TABLE \"" + schema + "\".harbor_state_migrations"
+    TestPostgres.execute("CREATE SCHEMA \"" + schema + "\"", "CREATE TABLE \"" + schema + "\".harbor_state_migrations"
         + " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL"
         + " DEFAULT now())");
     assertThatThrownBy(() -> open("migrate=verify")).isInstanceOf(StorageException.class)
@@ -104,18 +107,18 @@ class MigrationTest extends DatabaseTest {
 
   @Test
   void ledgerChecks_areOrderAndChecksumStrict() {
-    List<PgMigrations.Migration> known = PgMigrations.ALL;
-    assertThat(PgMigrations.pending("s", List.of(), known)).isEqualTo(known);
-    PgMigrations.Migration m = known.get(0);
-    assertThat(PgMigrations.pending("s", List.of(new PgMigrations.Applied(1, m.name(), m.checksum())), known))
+    List<Migration> known = PgMigrations.PLAN.migrations();
+    assertThat(PgMigrations.pending("s", List.of())).isEqualTo(known);
+    Migration m = known.get(0);
+    assertThat(PgMigrations.pending("s", List.of(new Applied(1, m.name(), m.checksum()))))
         .isEmpty();
-    assertThatThrownBy(() -> PgMigrations.pending("s", List.of(new PgMigrations.Applied(2, "V0002__x.sql", "c")),
-        known)).isInstanceOf(StorageException.class).hasMessageContaining("missing migration V0001__init.sql");
+    assertThatThrownBy(() -> PgMigrations.pending("s", List.of(new Applied(2, "V0002__x.sql", "c"))))
+        .isInstanceOf(StorageException.class).hasMessageContaining("missing migration V0001__init.sql");
   }
 
   private List<String> ledger() {
     List<String> rows = new ArrayList<>();
-    try (Connection c = TestDatabase.connect(); Statement s = c.createStatement();
+    try (Connection c = TestPostgres.connect(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT version, name FROM \"" + schema
             + "\".harbor_state_migrations ORDER BY version")) {
       while (rs.next()) {

@@ -8,6 +8,7 @@ import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StorageException;
+import dev.harbor.state.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -81,7 +82,7 @@ class PoolAndReconnectTest extends DatabaseTest {
 
   /** Terminates every backend of the store; returns how many. */
   private static int terminate(String applicationName) throws Exception {
-    try (Connection c = TestDatabase.connect();
+    try (Connection c = TestPostgres.connect();
         PreparedStatement p = c.prepareStatement(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?")) {
       p.setString(1, applicationName);

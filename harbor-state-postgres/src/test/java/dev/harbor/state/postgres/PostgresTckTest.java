@@ -4,6 +4,7 @@ import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
 import dev.harbor.state.tck.StateStoreTck;
+import dev.harbor.state.testing.TestPostgres;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -14,9 +15,9 @@ class PostgresTckTest extends StateStoreTck {
 
   @Override
   protected StateStore newStore() {
-    TestDatabase.ensureReachable();
-    String schema = TestDatabase.newSchemaName();
-    StateStore store = StateStores.open(StateConfig.parse(TestDatabase.location(schema)).withClock(clock()));
+    TestPostgres.ensureReachable();
+    String schema = TestPostgres.newSchemaName("harbor_test");
+    StateStore store = StateStores.open(StateConfig.parse(TestPostgres.location(schema)).withClock(clock()));
     schemas.put(store, schema);
     return store;
   }
@@ -25,7 +26,7 @@ class PostgresTckTest extends StateStoreTck {
   protected void dispose(StateStore store) {
     String schema = schemas.remove(store);
     if (schema != null) {
-      TestDatabase.dropSchema(schema);
+      TestPostgres.dropSchema(schema);
     }
   }
 }

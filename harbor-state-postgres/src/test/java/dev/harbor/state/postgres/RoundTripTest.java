@@ -8,6 +8,7 @@ import dev.harbor.state.EventId;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.testing.TestPostgres;
 import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -40,7 +41,7 @@ class RoundTripTest extends DatabaseTest {
 
   @BeforeEach
   void openCountingStore() {
-    PgLocation base = PgLocation.parse(TestDatabase.URL.split("\\?")[0]);
+    PgLocation base = PgLocation.parse(TestPostgres.url().split("\\?")[0]);
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(base.jdbcUrl());
     hc.setUsername(base.user());

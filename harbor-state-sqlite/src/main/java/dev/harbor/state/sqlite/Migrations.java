@@ -1,11 +1,9 @@
 package dev.harbor.state.sqlite;
 
 import dev.harbor.state.StorageException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.harbor.state.sql.MigrationPlan;
+import dev.harbor.state.sql.MigrationPlan.Applied;
+import dev.harbor.state.sql.MigrationPlan.Migration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,12 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * exclusive transaction and recorded, with a SHA-256 checksum of their text, in the ledger table
  * {@value #LEDGER}. An applied migration that was edited, that this driver does not know, or that is missing below a
  * later applied one stops the open with a non-transient {@link StorageException} that says what to do: the schema is
- * not usable, which is how {@link dev.harbor.state.spi.StateStoreProvider#open} reports it.
+ * not usable, which is how {@link dev.harbor.state.spi.StateStoreProvider#open} reports it. Loading, checksums and that
+ * check are the shared {@link MigrationPlan}; the transaction, the ledger's SQL and the statements are SQLite's.
  *
  * <p>Files are named {@code V<4 digits>__<name>.sql}, numbered from 1 without gaps, and listed in {@link #SHIPPED}.
  * Each statement ends with a {@code ;} at the end of a line; lines starting with {@code --} are comments.
@@ -35,7 +29,7 @@ import org.slf4j.LoggerFactory;
 final class Migrations {
 
   /** The ledger table. */
-  static final String LEDGER = "harbor_state_migrations";
+  static final String LEDGER = MigrationPlan.LEDGER;
 
   /** The migrations this driver ships, in order. Add a file here; never edit one that was released. */
   static final List<String> SHIPPED = List.of("V0001__init.sql");
@@ -44,7 +38,6 @@ final class Migrations {
   static final String DIRECTORY = "migrations/";
 
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
-  private static final Pattern NAME = Pattern.compile("V(\\d{4})__([A-Za-z0-9_]+)\\.sql");
   private static final String CREATE_LEDGER = "CREATE TABLE IF NOT EXISTS " + LEDGER + " ("
       + "version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)";
   private static final String LEDGER_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
@@ -52,20 +45,7 @@ final class Migrations {
   private static final String RECORD = "INSERT INTO " + LEDGER + " (version, name, checksum, applied_at)"
       + " VALUES (?, ?, ?, ?)";
 
-  /**
-   * One migration file.
-   *
-   * @param version its number, from 1
-   * @param name its file name
-   * @param statements its SQL statements, in order
-   * @param checksum the SHA-256 of its text (line endings normalized), in hex
-   */
-  record Migration(int version, String name, List<String> statements, String checksum) {}
-
-  /** A ledger row. */
-  private record Applied(int version, String name, String checksum) {}
-
-  private final List<Migration> migrations;
+  private final MigrationPlan plan;
   private final String database;
 
   /**
@@ -78,11 +58,7 @@ final class Migrations {
    */
   Migrations(Class<?> anchor, String directory, List<String> names, String database) {
     this.database = database;
-    List<Migration> loaded = new ArrayList<>();
-    for (String name : names) {
-      loaded.add(load(anchor, directory, name, loaded.size() + 1));
-    }
-    this.migrations = List.copyOf(loaded);
+    this.plan = MigrationPlan.load(anchor, directory, names);
   }
 
   /**
@@ -101,7 +77,7 @@ final class Migrations {
    * @return the highest known version
    */
   int latestVersion() {
-    return migrations.size();
+    return plan.latestVersion();
   }
 
   /**
@@ -158,7 +134,7 @@ final class Migrations {
 
   private void run(Connection c, Migration m, Clock clock) throws SQLException {
     try (Statement s = c.createStatement()) {
-      for (String sql : m.statements()) {
+      for (String sql : statements(m.sql())) {
         s.execute(sql);
       }
     } catch (SQLException e) {
@@ -175,40 +151,9 @@ final class Migrations {
     LOG.info("applied migration {} to sqlite database {}", m.name(), database);
   }
 
-  /** The migrations still to apply, after checking that the applied ones are exactly a prefix of the known ones. */
+  /** The migrations still to apply, after the shared check of the ledger (naming this database in its messages). */
   private List<Migration> pending(List<Applied> applied) {
-    Map<Integer, Applied> byVersion = new TreeMap<>();
-    applied.forEach(a -> byVersion.put(a.version(), a));
-    int highest = applied.isEmpty() ? 0 : applied.get(applied.size() - 1).version();
-    for (Applied a : applied) {
-      if (a.version() < 1 || a.version() > migrations.size()) {
-        throw new StorageException("sqlite database " + database + " has migration " + a.name() + " (version "
-            + a.version() + ") applied, which this driver does not know (it knows versions 1 to "
-            + migrations.size() + "): the database was migrated by a newer harbor-state; use that version or"
-            + " restore a backup", false, null);
-      }
-      Migration known = migrations.get(a.version() - 1);
-      if (!known.name().equals(a.name()) || !known.checksum().equals(a.checksum())) {
-        throw new StorageException("migration " + a.name() + " applied to sqlite database " + database
-            + " has checksum " + a.checksum() + ", but this driver ships " + known.name() + " with checksum "
-            + known.checksum() + ": a migration was edited after it was applied. Migrations are forward-only:"
-            + " restore the original file and put changes in a new migration, or restore the database from a"
-            + " backup", false, null);
-      }
-    }
-    List<Migration> pending = new ArrayList<>();
-    for (Migration m : migrations) {
-      if (byVersion.containsKey(m.version())) {
-        continue;
-      }
-      if (m.version() < highest) {
-        throw new StorageException("migration " + m.name() + " is missing from the ledger of sqlite database "
-            + database + " although version " + highest + " is applied: the ledger was altered; restore the"
-            + " database from a backup", false, null);
-      }
-      pending.add(m);
-    }
-    return pending;
+    return plan.pending(applied, "sqlite database " + database);
   }
 
   private List<Applied> readLedger(Connection c) throws SQLException {
@@ -220,13 +165,7 @@ final class Migrations {
         }
       }
     }
-    List<Applied> applied = new ArrayList<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(READ_LEDGER)) {
-      while (rs.next()) {
-        applied.add(new Applied(rs.getInt(1), rs.getString(2), rs.getString(3)));
-      }
-    }
-    return applied;
+    return MigrationPlan.readLedger(c, READ_LEDGER);
   }
 
   private static void rollbackQuietly(Statement s) {
@@ -240,24 +179,6 @@ final class Migrations {
 
   private static String names(List<Migration> ms) {
     return String.join(", ", ms.stream().map(Migration::name).toList());
-  }
-
-  private static Migration load(Class<?> anchor, String directory, String name, int expectedVersion) {
-    Matcher m = NAME.matcher(name);
-    if (!m.matches() || Integer.parseInt(m.group(1)) != expectedVersion) {
-      throw new IllegalStateException("migration " + name + " must be named V" + String.format("%04d",
-          expectedVersion) + "__<name>.sql");
-    }
-    String text;
-    try (InputStream in = anchor.getResourceAsStream(directory + name)) {
-      if (in == null) {
-        throw new IllegalStateException("migration " + directory + name + " is missing from the class path");
-      }
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\r\n", "\n");
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read migration " + directory + name, e);
-    }
-    return new Migration(expectedVersion, name, statements(text), sha256(text));
   }
 
   /** Splits a script at lines ending in {@code ;}, dropping {@code --} comment lines. */
@@ -279,14 +200,5 @@ final class Migrations {
       out.add(current.toString().strip());
     }
     return out;
-  }
-
-  private static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
   }
 }

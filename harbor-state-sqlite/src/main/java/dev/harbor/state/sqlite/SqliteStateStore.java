@@ -1,5 +1,8 @@
 package dev.harbor.state.sqlite;
 
+import static dev.harbor.state.sql.RecordRows.bindQuadruple;
+import static dev.harbor.state.sql.RecordRows.bindSlot;
+
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
 import dev.harbor.state.IdempotencyConflictException;
@@ -14,6 +17,8 @@ import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.spi.StoreGuard;
+import dev.harbor.state.sql.KindPrefix;
+import dev.harbor.state.sql.RecordRows;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,7 +35,7 @@ import java.util.Optional;
  *
  * <p>Keys are TEXT compared with SQLite's default BINARY collation, which is {@code memcmp} of the UTF-8 encoding: the
  * byte order the contract asks for. Prefixes are matched with an index-friendly range, {@code kind >= prefix AND kind <
- * successor(prefix)}, never {@code LIKE} or {@code GLOB} (see {@link #successor}). {@code updated_at} holds
+ * successor(prefix)}, never {@code LIKE} or {@code GLOB} (see {@link KindPrefix#successor}). {@code updated_at} holds
  * microseconds since the epoch.
  */
 final class SqliteStateStore implements StateStore {
@@ -38,9 +43,8 @@ final class SqliteStateStore implements StateStore {
   static final String DRIVER = "sqlite";
 
   // ---- SQL: identifiers are constants, values are always parameters ----
-  private static final String TABLE = "harbor_state_records";
-  private static final String COLUMNS =
-      "tenant_id, user_id, session_id, run_id, kind, event_id, version, payload, updated_at";
+  private static final String TABLE = RecordRows.TABLE;
+  private static final String COLUMNS = RecordRows.COLUMNS;
   private static final String SLOT = "tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ? AND kind = ?";
   private static final String SELECT = "SELECT " + COLUMNS + " FROM " + TABLE;
   private static final String FIND = SELECT + " WHERE " + SLOT;
@@ -50,7 +54,7 @@ final class SqliteStateStore implements StateStore {
   private static final String EVENT_CHECK = "SELECT tenant_id, user_id, session_id, run_id, kind, version, payload = ?"
       + " FROM " + TABLE + " WHERE event_id = ?";
   private static final String UPSERT = "INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-      + " ON CONFLICT (tenant_id, user_id, session_id, run_id, kind) DO UPDATE SET event_id = excluded.event_id,"
+      + " ON CONFLICT (" + RecordRows.KEY + ") DO UPDATE SET event_id = excluded.event_id,"
       + " version = excluded.version, payload = excluded.payload, updated_at = excluded.updated_at";
   private static final String DELETE = "DELETE FROM " + TABLE + " WHERE " + SLOT;
   private static final String DELETE_IF = DELETE + " AND event_id = ?";
@@ -59,7 +63,7 @@ final class SqliteStateStore implements StateStore {
   private static final String KIND_FROM = " AND kind >= ?";
   private static final String KIND_BELOW = " AND kind < ?";
   private static final String LIST_KIND = SELECT + " WHERE 1 = 1";
-  private static final String BY_KEY = " ORDER BY tenant_id, user_id, session_id, run_id, kind LIMIT ?";
+  private static final String BY_KEY = " ORDER BY " + RecordRows.KEY + " LIMIT ?";
   private static final String LIST_IDENTITY =
       SELECT + " WHERE tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ?";
   private static final String BY_KIND = " ORDER BY kind";
@@ -69,6 +73,9 @@ final class SqliteStateStore implements StateStore {
   private static final String BY_POSITION = " ORDER BY user_id, session_id, run_id, kind LIMIT ?";
   private static final String SCAN_ALL_AFTER =
       " AND (tenant_id, user_id, session_id, run_id, kind) > (?, ?, ?, ?, ?)";
+
+  // updated_at holds microseconds since the epoch.
+  private static final RecordRows ROWS = new RecordRows(rs -> instant(rs.getLong(9)));
 
   private final StoreGuard guard;
   private final SqliteDatabase db;
@@ -192,9 +199,7 @@ final class SqliteStateStore implements StateStore {
     guard.deleteScope(identity);
     return db.write("deleteScope", c -> {
       try (PreparedStatement p = c.prepareStatement(DELETE_SCOPE)) {
-        p.setString(1, identity.tenantId());
-        p.setString(2, identity.userId());
-        p.setString(3, identity.sessionId());
+        RecordRows.bindIdentity(p, 1, identity);
         return p.executeUpdate();
       }
     });
@@ -208,7 +213,7 @@ final class SqliteStateStore implements StateStore {
     return db.read("find", c -> {
       try (PreparedStatement p = c.prepareStatement(FIND)) {
         bindSlot(p, 1, identity, kind);
-        return first(p);
+        return ROWS.first(p);
       }
     });
   }
@@ -225,7 +230,7 @@ final class SqliteStateStore implements StateStore {
     return db.read("findByEventId", c -> {
       try (PreparedStatement p = c.prepareStatement(FIND_BY_EVENT)) {
         p.setString(1, eventId.value());
-        return first(p);
+        return ROWS.first(p);
       }
     });
   }
@@ -257,7 +262,7 @@ final class SqliteStateStore implements StateStore {
         if (limit > 0) {
           p.setInt(i, limit);
         }
-        return all(p);
+        return ROWS.all(p);
       }
     });
   }
@@ -279,15 +284,11 @@ final class SqliteStateStore implements StateStore {
     String sql = LIST_IDENTITY + KIND_FROM + (upper == null ? "" : KIND_BELOW) + BY_KIND + (limit > 0 ? LIMIT : "");
     return db.read("listKindForIdentity", c -> {
       try (PreparedStatement p = c.prepareStatement(sql)) {
-        p.setString(1, identity.tenantId());
-        p.setString(2, identity.userId());
-        p.setString(3, identity.sessionId());
-        p.setString(4, identity.runId());
-        int i = bindPrefix(p, 5, kindPrefix, upper);
+        int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix, upper);
         if (limit > 0) {
           p.setInt(i, limit);
         }
-        return all(p);
+        return ROWS.all(p);
       }
     });
   }
@@ -304,14 +305,10 @@ final class SqliteStateStore implements StateStore {
         p.setString(1, tenantId);
         int i = bindPrefix(p, 2, kindPrefix, upper);
         if (after.isPresent()) {
-          ScanContinuations.Position a = after.get();
-          p.setString(i++, a.userId());
-          p.setString(i++, a.sessionId());
-          p.setString(i++, a.runId());
-          p.setString(i++, a.kind());
+          i = RecordRows.bindPosition(p, i, after.get());
         }
         p.setInt(i, limit + 1);
-        return all(p);
+        return ROWS.all(p);
       }
     });
     return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
@@ -323,17 +320,9 @@ final class SqliteStateStore implements StateStore {
     String sql = LIST_KIND + (after.isPresent() ? SCAN_ALL_AFTER : "") + BY_KEY;
     List<StateRecord> rows = db.read("scanAll", c -> {
       try (PreparedStatement p = c.prepareStatement(sql)) {
-        int i = 1;
-        if (after.isPresent()) {
-          Quadruple a = after.get().identity();
-          p.setString(i++, a.tenantId());
-          p.setString(i++, a.userId());
-          p.setString(i++, a.sessionId());
-          p.setString(i++, a.runId());
-          p.setString(i++, after.get().kind());
-        }
+        int i = after.isPresent() ? bindSlot(p, 1, after.get().identity(), after.get().kind()) : 1;
         p.setInt(i, limit + 1);
-        return all(p);
+        return ROWS.all(p);
       }
     });
     return ScanContinuations.pageAll(scope, limit, rows);
@@ -419,15 +408,6 @@ final class SqliteStateStore implements StateStore {
 
   // ---- binding and reading ----
 
-  private static int bindSlot(PreparedStatement p, int from, Quadruple q, String kind) throws SQLException {
-    p.setString(from, q.tenantId());
-    p.setString(from + 1, q.userId());
-    p.setString(from + 2, q.sessionId());
-    p.setString(from + 3, q.runId());
-    p.setString(from + 4, kind);
-    return from + 5;
-  }
-
   private static int bindPrefix(PreparedStatement p, int from, String prefix, String upper) throws SQLException {
     p.setString(from, prefix);
     if (upper == null) {
@@ -437,54 +417,15 @@ final class SqliteStateStore implements StateStore {
     return from + 2;
   }
 
-  private static Optional<StateRecord> first(PreparedStatement p) throws SQLException {
-    try (ResultSet rs = p.executeQuery()) {
-      return rs.next() ? Optional.of(record(rs)) : Optional.empty();
-    }
-  }
-
-  private static List<StateRecord> all(PreparedStatement p) throws SQLException {
-    List<StateRecord> out = new ArrayList<>();
-    try (ResultSet rs = p.executeQuery()) {
-      while (rs.next()) {
-        out.add(record(rs));
-      }
-    }
-    return out;
-  }
-
-  private static StateRecord record(ResultSet rs) throws SQLException {
-    return new StateRecord(
-        new EventId(rs.getString(6)),
-        new Quadruple(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)),
-        rs.getString(5),
-        rs.getLong(7),
-        rs.getBytes(8),
-        instant(rs.getLong(9)));
-  }
-
   /**
-   * The smallest string above every string that starts with {@code prefix}, in UTF-8 byte order: the prefix with its
-   * last code point incremented (skipping surrogates), after dropping trailing U+10FFFF. UTF-8 preserves code point
-   * order and no code point's encoding is a prefix of another's, so {@code prefix <= s < successor} holds exactly for
-   * the strings {@code s} that start with {@code prefix}, byte for byte: {@code %}, {@code _}, {@code \} and case
-   * have no special meaning.
+   * The exclusive upper bound of the kinds starting with {@code prefix}, in UTF-8 byte order.
    *
    * @param prefix a non-empty prefix
    * @return the bound, or {@code null} if the prefix is all U+10FFFF and no bound exists
+   * @see KindPrefix#successor
    */
   static String successor(String prefix) {
-    int[] cps = prefix.codePoints().toArray();
-    for (int i = cps.length - 1; i >= 0; i--) {
-      int next = cps[i] + 1;
-      if (next == Character.MIN_SURROGATE) {
-        next = Character.MAX_SURROGATE + 1;
-      }
-      if (next <= Character.MAX_CODE_POINT) {
-        return new String(cps, 0, i) + Character.toString(next);
-      }
-    }
-    return null;
+    return KindPrefix.successor(prefix);
   }
 
   /**

@@ -94,15 +94,16 @@ public final class TestPostgres {
   }
 
   /**
-   * Drops a schema and everything in it, if it exists.
+   * Drops a schema and everything in it, if it exists. The name is used exactly (quoted), so a test may use a
+   * mixed-case schema.
    *
-   * @param schema a schema name made by {@link #newSchemaName}
+   * @param schema a schema name such as one made by {@link #newSchemaName}: letters, digits and underscores
    */
   public static void dropSchema(String schema) {
-    if (!schema.matches("[a-z0-9_]+")) {
+    if (!schema.matches("[A-Za-z0-9_]+")) {
       throw new IllegalArgumentException("not a test schema name: " + schema);
     }
-    execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
   }
 
   /** Makes sure the database answers, starting a local PostgreSQL if needed; fails with instructions otherwise. */
