@@ -77,7 +77,10 @@ final class PgSql {
         + " live AS (SELECT i.ord, r.tenant_id = i.tenant_id AND r.user_id = i.user_id"
         + " AND r.session_id = i.session_id AND r.run_id = i.run_id AND r.kind = i.kind"
         + " AND r.version = i.version AND r.payload = i.payload AS same"
-        + " FROM input i JOIN " + table + " r ON r.event_id = i.event_id COLLATE \"C\"),"
+        // A probe of the event-id index per input row (LIMIT 1 keeps the planner from turning it into a hash join
+        // over the whole table, which it prefers while the table is small and then keeps in the cached plan).
+        + " FROM input i CROSS JOIN LATERAL (SELECT * FROM " + table + " r WHERE r.event_id = i.event_id COLLATE \"C\""
+        + " LIMIT 1) r),"
         + " written AS (INSERT INTO " + table + " AS r (" + COLS + ") SELECT " + COLS + " FROM input i"
         + " WHERE NOT EXISTS (SELECT 1 FROM live WHERE NOT live.same)"
         + " AND NOT EXISTS (SELECT 1 FROM live WHERE live.ord = i.ord)"

@@ -92,7 +92,8 @@ final class PgStore implements StateStore {
       return;
     }
     List<StateRecord> batch = records.stream().map(guard::stamp).toList();
-    db.call(PgDatabase.Mode.TRANSACTION, () -> "saveAll of " + batch.size() + " records", (c, a) -> {
+    // One statement is atomic on its own: autocommit saves the COMMIT round trip, and a retry is safe (idempotent).
+    db.call(PgDatabase.Mode.IDEMPOTENT_WRITE, () -> "saveAll of " + batch.size() + " records", (c, a) -> {
       try (PreparedStatement p = c.prepareStatement(sql.saveAll)) {
         bindRecords(c, p, 1, batch);
         try (ResultSet rs = p.executeQuery()) {
