@@ -1,8 +1,9 @@
 package dev.harbor.state;
 
 /**
- * A commit was sent to the backend and the connection broke before its outcome was known: the write may or may not
- * have been applied. Retrying the same write with the same event id converges either way. Always transient.
+ * A commit was sent to the backend and the connection broke before its outcome was known: the write
+ * may or may not have been applied. Retrying the same write with the same event id converges either
+ * way. Always transient.
  */
 public final class CommitOutcomeUnknownException extends StorageException {
 

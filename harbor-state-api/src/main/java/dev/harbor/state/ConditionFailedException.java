@@ -1,7 +1,8 @@
 package dev.harbor.state;
 
 /**
- * Thrown when a {@code saveIf}/{@code saveBatchIf} expectation or a {@code fenceIf} generation does not match the stored state; nothing was changed.
+ * Thrown when a {@code saveIf}/{@code saveBatchIf} expectation or a {@code fenceIf} generation does
+ * not match the stored state; nothing was changed.
  */
 public final class ConditionFailedException extends StateStoreException {
 

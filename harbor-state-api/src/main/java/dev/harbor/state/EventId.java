@@ -3,13 +3,13 @@ package dev.harbor.state;
 import java.security.SecureRandom;
 
 /**
- * The caller-supplied idempotency key of a write. Any non-empty string is valid (the store never checks ULID shape);
- * {@link #newId()} makes a ULID. Event ids are unique among live records across the whole store; once the slot holding
- * one is overwritten or deleted, the id is forgotten and may be used again. A {@code null} value is turned into
- * {@code ""}; construction never throws.
+ * The caller-supplied idempotency key of a write. Any non-empty string is valid (the store never
+ * checks ULID shape); {@link #newId()} makes a ULID. Event ids are unique among live records across
+ * the whole store; once the slot holding one is overwritten or deleted, the id is forgotten and may
+ * be used again. A {@code null} value is turned into {@code ""}; construction never throws.
  *
- * <p>Ordering is by the {@link String#compareTo natural order} of the value, which for ULIDs of one JVM is creation
- * order.
+ * <p>Ordering is by the {@link String#compareTo natural order} of the value, which for ULIDs of one
+ * JVM is creation order.
  *
  * @param value the id, never {@code null}
  */
@@ -31,8 +31,9 @@ public record EventId(String value) implements Comparable<EventId> {
   }
 
   /**
-   * A new ULID: 26 Crockford base-32 characters, a millisecond timestamp followed by 80 random bits. Ids made by one
-   * JVM are strictly increasing, also when many threads call at once and when the wall clock steps back.
+   * A new ULID: 26 Crockford base-32 characters, a millisecond timestamp followed by 80 random
+   * bits. Ids made by one JVM are strictly increasing, also when many threads call at once and when
+   * the wall clock steps back.
    *
    * @return a fresh event id
    */
@@ -51,14 +52,16 @@ public record EventId(String value) implements Comparable<EventId> {
   }
 
   /**
-   * A small monotonic ULID generator of our own: about forty lines, so the API module needs no dependency. Within one
-   * millisecond (or when the clock goes back) the previous id's random part is incremented, which keeps ids strictly
-   * increasing; randomness is drawn only once per millisecond.
+   * A small monotonic ULID generator of our own: about forty lines, so the API module needs no
+   * dependency. Within one millisecond (or when the clock goes back) the previous id's random part
+   * is incremented, which keeps ids strictly increasing; randomness is drawn only once per
+   * millisecond.
    */
   static final class UlidGenerator {
     static final UlidGenerator INSTANCE = new UlidGenerator();
     private static final char[] CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
-    private static final long RANDOM_LOW_MASK = 0xFFFF_FFFF_FFFFL; // 48 bits, plus 32 high bits = 80
+    private static final long RANDOM_LOW_MASK =
+        0xFFFF_FFFF_FFFFL; // 48 bits, plus 32 high bits = 80
 
     private final SecureRandom random = new SecureRandom();
     private long lastMillis = -1;

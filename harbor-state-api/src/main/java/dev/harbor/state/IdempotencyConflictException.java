@@ -1,7 +1,8 @@
 package dev.harbor.state;
 
 /**
- * Thrown when a live event id is reused for a different slot, different bytes or a different version. A retry with the same event id and the same content is never a conflict.
+ * Thrown when a live event id is reused for a different slot, different bytes or a different
+ * version. A retry with the same event id and the same content is never a conflict.
  */
 public final class IdempotencyConflictException extends StateStoreException {
 

@@ -1,9 +1,10 @@
 package dev.harbor.state;
 
 /**
- * Who owns a piece of state: a tenant, a user within it, and a session of that user. All three components are
- * mandatory on every identity-scoped call; the store rejects an incomplete identity with
- * {@link IdentityRequiredException}. A {@code null} component is turned into {@code ""}; construction never throws.
+ * Who owns a piece of state: a tenant, a user within it, and a session of that user. All three
+ * components are mandatory on every identity-scoped call; the store rejects an incomplete identity
+ * with {@link IdentityRequiredException}. A {@code null} component is turned into {@code ""};
+ * construction never throws.
  *
  * @param tenantId the tenant, never {@code null}
  * @param userId the user within the tenant, never {@code null}

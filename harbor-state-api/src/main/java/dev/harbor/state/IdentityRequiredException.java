@@ -1,8 +1,6 @@
 package dev.harbor.state;
 
-/**
- * Thrown when the tenant, user or session of an identity-scoped call is empty.
- */
+/** Thrown when the tenant, user or session of an identity-scoped call is empty. */
 public final class IdentityRequiredException extends StateStoreException {
 
   private static final long serialVersionUID = 1L;

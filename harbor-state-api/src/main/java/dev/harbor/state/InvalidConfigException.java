@@ -1,7 +1,9 @@
 package dev.harbor.state;
 
 /**
- * Thrown when a location or an option cannot be used to open a store: a malformed location, an unknown or out-of-range option, or a backend that rejects the configuration at open. The message never contains a credential.
+ * Thrown when a location or an option cannot be used to open a store: a malformed location, an
+ * unknown or out-of-range option, or a backend that rejects the configuration at open. The message
+ * never contains a credential.
  */
 public final class InvalidConfigException extends StateStoreException {
 

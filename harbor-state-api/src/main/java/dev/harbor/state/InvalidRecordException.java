@@ -1,7 +1,9 @@
 package dev.harbor.state;
 
 /**
- * Thrown for malformed input: an empty kind or event id, a string containing U+0000 or a lone surrogate or longer than 256 UTF-8 bytes, a payload above the store's {@code maxPayloadBytes}, a bad limit, or a batch or expectation list of the wrong shape. Nothing was changed.
+ * Thrown for malformed input: an empty kind or event id, a string containing U+0000 or a lone
+ * surrogate or longer than 256 UTF-8 bytes, a payload above the store's {@code maxPayloadBytes}, a
+ * bad limit, or a batch or expectation list of the wrong shape. Nothing was changed.
  */
 public final class InvalidRecordException extends StateStoreException {
 

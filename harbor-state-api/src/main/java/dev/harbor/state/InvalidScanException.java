@@ -1,7 +1,9 @@
 package dev.harbor.state;
 
 /**
- * Thrown by {@link StateStore#scanKindForTenant} for an empty tenant or prefix, a limit outside 1..256, or a continuation that is not valid for exactly this tenant and prefix; and by {@link StateStore#scanAll} for a limit outside 1..1000 or a continuation that is not one of its own.
+ * Thrown by {@link StateStore#scanKindForTenant} for an empty tenant or prefix, a limit outside
+ * 1..256, or a continuation that is not valid for exactly this tenant and prefix; and by {@link
+ * StateStore#scanAll} for a limit outside 1..1000 or a continuation that is not one of its own.
  */
 public final class InvalidScanException extends StateStoreException {
 

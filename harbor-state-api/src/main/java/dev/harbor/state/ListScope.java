@@ -1,8 +1,9 @@
 package dev.harbor.state;
 
 /**
- * The elevation claim of a cross-identity call. Listing across identities and scanning a tenant need
- * {@link #MAINTENANCE}; {@link #NONE} (and {@code null}) fail closed with {@link MaintenanceScopeRequiredException}.
+ * The elevation claim of a cross-identity call. Listing across identities and scanning a tenant
+ * need {@link #MAINTENANCE}; {@link #NONE} (and {@code null}) fail closed with {@link
+ * MaintenanceScopeRequiredException}.
  *
  * @param maintenanceScoped whether the caller claims maintenance scope
  */

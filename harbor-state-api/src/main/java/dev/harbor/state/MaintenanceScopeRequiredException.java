@@ -1,8 +1,6 @@
 package dev.harbor.state;
 
-/**
- * Thrown when a cross-identity listing or scan is called without {@link ListScope#MAINTENANCE}.
- */
+/** Thrown when a cross-identity listing or scan is called without {@link ListScope#MAINTENANCE}. */
 public final class MaintenanceScopeRequiredException extends StateStoreException {
 
   private static final long serialVersionUID = 1L;

@@ -1,7 +1,8 @@
 package dev.harbor.state;
 
 /**
- * Thrown when the calling thread was interrupted before or while the call waited; nothing was changed and the thread's interrupt flag stays set.
+ * Thrown when the calling thread was interrupted before or while the call waited; nothing was
+ * changed and the thread's interrupt flag stays set.
  */
 public final class OperationCancelledException extends StateStoreException {
 

@@ -1,8 +1,9 @@
 package dev.harbor.state;
 
 /**
- * An {@link Identity} plus a run: with a kind, it names one slot. The empty run is session-scoped state and is a slot
- * of its own, never a wildcard. A {@code null} component is turned into {@code ""}; construction never throws.
+ * An {@link Identity} plus a run: with a kind, it names one slot. The empty run is session-scoped
+ * state and is a slot of its own, never a wildcard. A {@code null} component is turned into {@code
+ * ""}; construction never throws.
  *
  * @param tenantId the tenant, never {@code null}
  * @param userId the user, never {@code null}

@@ -1,7 +1,8 @@
 package dev.harbor.state;
 
 /**
- * Thrown by {@link StateStore#load} and {@link StateStore#loadByEventId} when nothing is stored under the key; the message names the key.
+ * Thrown by {@link StateStore#load} and {@link StateStore#loadByEventId} when nothing is stored
+ * under the key; the message names the key.
  */
 public final class RecordNotFoundException extends StateStoreException {
 

@@ -15,25 +15,28 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Encodes and decodes the continuations of {@link StateStore#scanKindForTenant} and {@link StateStore#scanAll}, so
- * that every driver produces and accepts the same opaque strings.
+ * Encodes and decodes the continuations of {@link StateStore#scanKindForTenant} and {@link
+ * StateStore#scanAll}, so that every driver produces and accepts the same opaque strings.
  *
- * <p>A continuation is URL-safe base64 (no padding) of at most {@value #MAX_LENGTH} characters. It holds the position
- * after which the next page starts, (user, session, run, kind), and a checksum that binds it to the tenant, the kind
- * prefix and the maintenance claim it was issued for. Decoding is strict: anything that is not exactly a
- * continuation this codec produced for the same tenant and prefix is an {@link InvalidScanException}.
+ * <p>A continuation is URL-safe base64 (no padding) of at most {@value #MAX_LENGTH} characters. It
+ * holds the position after which the next page starts, (user, session, run, kind), and a checksum
+ * that binds it to the tenant, the kind prefix and the maintenance claim it was issued for.
+ * Decoding is strict: anything that is not exactly a continuation this codec produced for the same
+ * tenant and prefix is an {@link InvalidScanException}.
  *
- * <p>Why the packing: four components of up to 256 UTF-8 bytes each would not fit in 1366 base64 characters (1024
- * bytes) with any framing. The kind is stored without the prefix it must start with, and the bytes are packed as
- * digits of base 243 (a UTF-8 string free of U+0000 uses only 242 byte values, plus one separator), which saves the
- * room the separators and checksum need.
+ * <p>Why the packing: four components of up to 256 UTF-8 bytes each would not fit in 1366 base64
+ * characters (1024 bytes) with any framing. The kind is stored without the prefix it must start
+ * with, and the bytes are packed as digits of base 243 (a UTF-8 string free of U+0000 uses only 242
+ * byte values, plus one separator), which saves the room the separators and checksum need.
  */
 public final class ScanContinuations {
 
   /** The longest continuation of {@code scanKindForTenant} any driver produces or accepts. */
   public static final int MAX_LENGTH = 1366;
 
-  /** The longest continuation of {@code scanAll}: its position has a fifth component, the tenant. */
+  /**
+   * The longest continuation of {@code scanAll}: its position has a fifth component, the tenant.
+   */
   public static final int MAX_ALL_LENGTH = 1708;
 
   private static final byte FORMAT = 1; // scanKindForTenant: (user, session, run, kind suffix)
@@ -63,7 +66,8 @@ public final class ScanContinuations {
   private ScanContinuations() {}
 
   /**
-   * A scan position: the (user, session, run, kind) of the last row of a page, within the scan's tenant.
+   * A scan position: the (user, session, run, kind) of the last row of a page, within the scan's
+   * tenant.
    *
    * @param userId the row's user
    * @param sessionId the row's session
@@ -93,15 +97,23 @@ public final class ScanContinuations {
    * @param after the position of the page's last row
    * @return the continuation, at most {@value #MAX_LENGTH} characters
    * @throws MaintenanceScopeRequiredException without the maintenance claim
-   * @throws InvalidScanException if the position's kind does not start with the prefix or a component is malformed
+   * @throws InvalidScanException if the position's kind does not start with the prefix or a
+   *     component is malformed
    */
   public static String encode(ListScope scope, String tenantId, String kindPrefix, Position after) {
     requireMaintenance(scope);
     if (!after.kind().startsWith(kindPrefix)) {
       throw new InvalidScanException("scan position kind does not start with the scan prefix");
     }
-    return seal(FORMAT, tenantId, kindPrefix, pack(after.userId(), after.sessionId(), after.runId(),
-        after.kind().substring(kindPrefix.length())));
+    return seal(
+        FORMAT,
+        tenantId,
+        kindPrefix,
+        pack(
+            after.userId(),
+            after.sessionId(),
+            after.runId(),
+            after.kind().substring(kindPrefix.length())));
   }
 
   /**
@@ -115,14 +127,17 @@ public final class ScanContinuations {
   public static String encodeAll(ListScope scope, StateRecord after) {
     requireMaintenance(scope);
     Quadruple q = after.identity();
-    return seal(FORMAT_ALL, "", "", pack(q.tenantId(), q.userId(), q.sessionId(), q.runId(), after.kind()));
+    return seal(
+        FORMAT_ALL, "", "", pack(q.tenantId(), q.userId(), q.sessionId(), q.runId(), after.kind()));
   }
 
   /**
-   * The slot a {@link StateStore#scanAll} continuation resumes after, as a record with that slot and no content.
+   * The slot a {@link StateStore#scanAll} continuation resumes after, as a record with that slot
+   * and no content.
    *
    * @param scope the claim of the scan; must be {@link ListScope#MAINTENANCE}
-   * @param continuation {@code ""} or {@code null} for the first page, else a continuation from {@link #encodeAll}
+   * @param continuation {@code ""} or {@code null} for the first page, else a continuation from
+   *     {@link #encodeAll}
    * @return empty for the first page, else a record holding the slot to resume after
    * @throws MaintenanceScopeRequiredException without the maintenance claim
    * @throws InvalidScanException if the continuation is malformed or tampered with
@@ -133,15 +148,23 @@ public final class ScanContinuations {
       return Optional.empty();
     }
     List<String> parts = unseal(FORMAT_ALL, "", "", continuation, MAX_ALL_LENGTH, 5);
-    if (parts.get(0).isEmpty() || parts.get(1).isEmpty() || parts.get(2).isEmpty() || parts.get(4).isEmpty()) {
+    if (parts.get(0).isEmpty()
+        || parts.get(1).isEmpty()
+        || parts.get(2).isEmpty()
+        || parts.get(4).isEmpty()) {
       throw invalid("holds an incomplete position");
     }
-    return Optional.of(StateRecord.of(null, new Quadruple(parts.get(0), parts.get(1), parts.get(2), parts.get(3)),
-        parts.get(4), null));
+    return Optional.of(
+        StateRecord.of(
+            null,
+            new Quadruple(parts.get(0), parts.get(1), parts.get(2), parts.get(3)),
+            parts.get(4),
+            null));
   }
 
   /**
-   * Builds a {@link StateStore#scanAll} page from up to {@code limit + 1} rows fetched in slot order.
+   * Builds a {@link StateStore#scanAll} page from up to {@code limit + 1} rows fetched in slot
+   * order.
    *
    * @param scope the scan's claim
    * @param limit the page size
@@ -156,13 +179,17 @@ public final class ScanContinuations {
     return new ScanPage(page, encodeAll(scope, page.get(limit - 1)));
   }
 
-  /** Packs components as base-243 digits behind a sentinel digit 1, so that leading zero digits survive. */
+  /**
+   * Packs components as base-243 digits behind a sentinel digit 1, so that leading zero digits
+   * survive.
+   */
   private static byte[] pack(String... components) {
     BigInteger n = BigInteger.ONE;
     for (int i = 0; i < components.length; i++) {
       byte[] part = utf8(components[i]);
       if (part.length > MAX_COMPONENT_BYTES) {
-        throw new InvalidScanException("scan position component longer than " + MAX_COMPONENT_BYTES + " bytes");
+        throw new InvalidScanException(
+            "scan position component longer than " + MAX_COMPONENT_BYTES + " bytes");
       }
       if (i > 0) {
         n = n.multiply(BIG_BASE).add(BigInteger.valueOf(SEPARATOR));
@@ -170,7 +197,8 @@ public final class ScanContinuations {
       for (byte b : part) {
         int digit = DIGIT_OF_BYTE[b & 0xFF];
         if (digit < 0) {
-          throw new InvalidScanException("scan position contains a byte that is not valid UTF-8 text");
+          throw new InvalidScanException(
+              "scan position contains a byte that is not valid UTF-8 text");
         }
         n = n.multiply(BIG_BASE).add(BigInteger.valueOf(digit));
       }
@@ -187,8 +215,13 @@ public final class ScanContinuations {
   }
 
   /** Strictly decodes a sealed continuation into its components. */
-  private static List<String> unseal(byte format, String tenantId, String kindPrefix, String continuation,
-      int maxLength, int components) {
+  private static List<String> unseal(
+      byte format,
+      String tenantId,
+      String kindPrefix,
+      String continuation,
+      int maxLength,
+      int components) {
     if (continuation.length() > maxLength) {
       throw invalid("is longer than " + maxLength + " characters");
     }
@@ -207,9 +240,13 @@ public final class ScanContinuations {
     }
     byte[] packed = Arrays.copyOfRange(raw, 1 + CHECKSUM_BYTES, raw.length);
     if (packed[0] == 0
-        || !MessageDigest.isEqual(Arrays.copyOfRange(raw, 1, 1 + CHECKSUM_BYTES),
+        || !MessageDigest.isEqual(
+            Arrays.copyOfRange(raw, 1, 1 + CHECKSUM_BYTES),
             checksum(format, tenantId, kindPrefix, packed))) {
-      throw invalid(format == FORMAT ? "was not issued for this tenant and prefix, or was altered" : "was altered");
+      throw invalid(
+          format == FORMAT
+              ? "was not issued for this tenant and prefix, or was altered"
+              : "was altered");
     }
     List<String> parts = unpack(new BigInteger(1, packed));
     if (parts.size() != components) {
@@ -224,13 +261,15 @@ public final class ScanContinuations {
    * @param scope the claim of the scan; must be {@link ListScope#MAINTENANCE}
    * @param tenantId the scanned tenant
    * @param kindPrefix the scan's prefix
-   * @param continuation {@code ""} or {@code null} for the first page, else a continuation from {@link #encode}
+   * @param continuation {@code ""} or {@code null} for the first page, else a continuation from
+   *     {@link #encode}
    * @return empty for the first page, else the position
    * @throws MaintenanceScopeRequiredException without the maintenance claim
-   * @throws InvalidScanException if the continuation is malformed, tampered with, or issued for another tenant or
-   *     prefix
+   * @throws InvalidScanException if the continuation is malformed, tampered with, or issued for
+   *     another tenant or prefix
    */
-  public static Optional<Position> decode(ListScope scope, String tenantId, String kindPrefix, String continuation) {
+  public static Optional<Position> decode(
+      ListScope scope, String tenantId, String kindPrefix, String continuation) {
     requireMaintenance(scope);
     if (continuation == null || continuation.isEmpty()) {
       return Optional.empty();
@@ -244,8 +283,8 @@ public final class ScanContinuations {
   }
 
   /**
-   * Builds a page from up to {@code limit + 1} rows fetched in scan order: the first {@code limit} rows form the page,
-   * and the continuation is empty exactly when no further row was fetched.
+   * Builds a page from up to {@code limit + 1} rows fetched in scan order: the first {@code limit}
+   * rows form the page, and the continuation is empty exactly when no further row was fetched.
    *
    * @param scope the scan's claim
    * @param tenantId the scanned tenant
@@ -254,13 +293,14 @@ public final class ScanContinuations {
    * @param rows up to {@code limit + 1} rows in scan order
    * @return the page
    */
-  public static ScanPage page(ListScope scope, String tenantId, String kindPrefix, int limit, List<StateRecord> rows) {
+  public static ScanPage page(
+      ListScope scope, String tenantId, String kindPrefix, int limit, List<StateRecord> rows) {
     if (rows.size() <= limit) {
       return new ScanPage(rows, "");
     }
     List<StateRecord> page = rows.subList(0, limit);
-    return new ScanPage(page,
-        encode(scope, tenantId, kindPrefix, Position.of(page.get(limit - 1))));
+    return new ScanPage(
+        page, encode(scope, tenantId, kindPrefix, Position.of(page.get(limit - 1))));
   }
 
   private static List<String> unpack(BigInteger n) {
@@ -293,7 +333,8 @@ public final class ScanContinuations {
       throw invalid("holds a component longer than " + MAX_COMPONENT_BYTES + " bytes");
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes))
@@ -331,7 +372,8 @@ public final class ScanContinuations {
 
   private static void requireMaintenance(ListScope scope) {
     if (scope == null || !scope.maintenanceScoped()) {
-      throw new MaintenanceScopeRequiredException("a maintenance scan requires ListScope.MAINTENANCE");
+      throw new MaintenanceScopeRequiredException(
+          "a maintenance scan requires ListScope.MAINTENANCE");
     }
   }
 

@@ -3,8 +3,9 @@ package dev.harbor.state;
 import java.util.List;
 
 /**
- * One page of {@link StateStore#scanKindForTenant} or {@link StateStore#scanAll}. Pass {@link #continuation()} to the next call to get the next
- * page; it is empty exactly when no further row exists.
+ * One page of {@link StateStore#scanKindForTenant} or {@link StateStore#scanAll}. Pass {@link
+ * #continuation()} to the next call to get the next page; it is empty exactly when no further row
+ * exists.
  *
  * @param records the page's records in scan order, unmodifiable
  * @param continuation the opaque position after the last record, or {@code ""} on the last page

@@ -1,9 +1,10 @@
 package dev.harbor.state;
 
 /**
- * A predicate on one slot for {@code saveIf}, {@code saveBatchIf}, {@code deleteIf} and {@code fenceIf}: the slot must
- * be absent ({@code expectedEventId} {@code null} or empty) or hold exactly {@code expectedEventId}. {@code null}
- * strings are turned into {@code ""}; construction never throws.
+ * A predicate on one slot for {@code saveIf}, {@code saveBatchIf}, {@code deleteIf} and {@code
+ * fenceIf}: the slot must be absent ({@code expectedEventId} {@code null} or empty) or hold exactly
+ * {@code expectedEventId}. {@code null} strings are turned into {@code ""}; construction never
+ * throws.
  *
  * @param identity the slot's quadruple
  * @param kind the slot's kind
@@ -15,7 +16,8 @@ public record SlotExpectation(Quadruple identity, String kind, EventId expectedE
   public SlotExpectation {
     identity = identity == null ? new Quadruple("", "", "", "") : identity;
     kind = kind == null ? "" : kind;
-    expectedEventId = expectedEventId == null || expectedEventId.value().isEmpty() ? null : expectedEventId;
+    expectedEventId =
+        expectedEventId == null || expectedEventId.value().isEmpty() ? null : expectedEventId;
   }
 
   /**

@@ -7,16 +7,17 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How to open a store: the driver's name, a driver-specific location, options and the clock the store stamps records
- * with. Immutable. {@code toString} never shows a password.
+ * How to open a store: the driver's name, a driver-specific location, options and the clock the
+ * store stamps records with. Immutable. {@code toString} never shows a password.
  *
  * <p>Locations ({@link #parse}):
  *
  * <ul>
  *   <li>{@code inmem:} — a new in-memory store;
- *   <li>{@code sqlite:<path>} — a SQLite file; {@code sqlite::memory:} — a new private in-memory SQLite database;
- *   <li>{@code postgres://user[:password]@host[:port]/db[?schema=s&...]}, {@code postgresql://...} and
- *       {@code jdbc:postgresql://...} — PostgreSQL;
+ *   <li>{@code sqlite:<path>} — a SQLite file; {@code sqlite::memory:} — a new private in-memory
+ *       SQLite database;
+ *   <li>{@code postgres://user[:password]@host[:port]/db[?schema=s&...]}, {@code postgresql://...}
+ *       and {@code jdbc:postgresql://...} — PostgreSQL;
  *   <li>{@code <driver>:<location>} — any other registered driver.
  * </ul>
  *
@@ -27,7 +28,8 @@ import java.util.Objects;
  * @param options the options, unmodifiable; never {@code null}
  * @param clock the clock that stamps records; {@code null} means {@link Clock#systemUTC()}
  */
-public record StateConfig(String driver, String location, Map<String, String> options, Clock clock) {
+public record StateConfig(
+    String driver, String location, Map<String, String> options, Clock clock) {
 
   /** The driver used when none is named. */
   public static final String DEFAULT_DRIVER = "inmem";
@@ -50,12 +52,13 @@ public record StateConfig(String driver, String location, Map<String, String> op
   }
 
   /**
-   * Parses a location string such as {@code sqlite:./state.db?busyTimeout=5s}. This is what
-   * {@link StateStores#open(String)} uses.
+   * Parses a location string such as {@code sqlite:./state.db?busyTimeout=5s}. This is what {@link
+   * StateStores#open(String)} uses.
    *
    * @param location the location
    * @return the configuration, with the system clock
-   * @throws InvalidConfigException if the location is empty, has no driver scheme, or its query is malformed
+   * @throws InvalidConfigException if the location is empty, has no driver scheme, or its query is
+   *     malformed
    */
   public static StateConfig parse(String location) {
     return Locations.parse(location);
@@ -86,8 +89,15 @@ public record StateConfig(String driver, String location, Map<String, String> op
 
   @Override
   public String toString() {
-    return "StateConfig[driver=" + driver + ", location=" + Locations.redact(location) + ", options="
-        + Locations.redactOptions(options) + ", clock=" + clock + "]";
+    return "StateConfig[driver="
+        + driver
+        + ", location="
+        + Locations.redact(location)
+        + ", options="
+        + Locations.redactOptions(options)
+        + ", clock="
+        + clock
+        + "]";
   }
 
   /** Builds a {@link StateConfig}. */

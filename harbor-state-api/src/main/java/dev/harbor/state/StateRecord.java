@@ -5,19 +5,23 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One stored record: opaque bytes in the slot ({@code identity}, {@code kind}), written under an event id.
+ * One stored record: opaque bytes in the slot ({@code identity}, {@code kind}), written under an
+ * event id.
  *
- * <p>The byte array is copied on construction and on every {@link #bytes()} call, so neither the caller nor the store
- * can change the other's copy. {@code null} bytes are stored as zero-length. {@code equals}, {@code hashCode} compare
- * the content of the array; {@code toString} prints its length, never the bytes. {@code null} strings and ids are
- * turned into empty values; construction never throws, and the store validates at its boundary.
+ * <p>The byte array is copied on construction and on every {@link #bytes()} call, so neither the
+ * caller nor the store can change the other's copy. {@code null} bytes are stored as zero-length.
+ * {@code equals}, {@code hashCode} compare the content of the array; {@code toString} prints its
+ * length, never the bytes. {@code null} strings and ids are turned into empty values; construction
+ * never throws, and the store validates at its boundary.
  *
  * @param id the event id, the idempotency key of the write
  * @param identity the quadruple of the slot
  * @param kind the caller-namespaced kind of the slot, such as {@code task.checkpoint}
- * @param version an opaque number for callers, stored and compared for idempotency; not a compare-and-swap token
+ * @param version an opaque number for callers, stored and compared for idempotency; not a
+ *     compare-and-swap token
  * @param bytes the payload; never {@code null} once constructed
- * @param updatedAt when the record was written, at microsecond precision; {@code null} asks the store to stamp it
+ * @param updatedAt when the record was written, at microsecond precision; {@code null} asks the
+ *     store to stamp it
  */
 public record StateRecord(
     EventId id, Quadruple identity, String kind, long version, byte[] bytes, Instant updatedAt) {
@@ -84,8 +88,8 @@ public record StateRecord(
   }
 
   /**
-   * Whether {@code other} is the same write for idempotency purposes: the same event id, slot, bytes and version.
-   * {@code updatedAt} is not compared.
+   * Whether {@code other} is the same write for idempotency purposes: the same event id, slot,
+   * bytes and version. {@code updatedAt} is not compared.
    *
    * @param other another record
    * @return {@code true} if replaying {@code other} over this record is a no-op
@@ -151,9 +155,7 @@ public record StateRecord(
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof StateRecord r
-        && sameContent(r)
-        && Objects.equals(updatedAt, r.updatedAt);
+    return o instanceof StateRecord r && sameContent(r) && Objects.equals(updatedAt, r.updatedAt);
   }
 
   @Override
@@ -163,11 +165,25 @@ public record StateRecord(
 
   @Override
   public String toString() {
-    return "StateRecord[id=" + id.value() + ", identity=" + identity + ", kind=" + kind + ", version=" + version
-        + ", bytes=" + bytes.length + " bytes, updatedAt=" + updatedAt + "]";
+    return "StateRecord[id="
+        + id.value()
+        + ", identity="
+        + identity
+        + ", kind="
+        + kind
+        + ", version="
+        + version
+        + ", bytes="
+        + bytes.length
+        + " bytes, updatedAt="
+        + updatedAt
+        + "]";
   }
 
-  /** Builds a {@link StateRecord}; unset fields are empty, version 0 and {@code updatedAt} {@code null}. */
+  /**
+   * Builds a {@link StateRecord}; unset fields are empty, version 0 and {@code updatedAt} {@code
+   * null}.
+   */
   public static final class Builder {
     private EventId id;
     private Quadruple identity;

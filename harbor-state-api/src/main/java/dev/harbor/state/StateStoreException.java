@@ -1,10 +1,11 @@
 package dev.harbor.state;
 
 /**
- * Root of every exception a {@link StateStore} throws for a contract violation or a backend failure.
+ * Root of every exception a {@link StateStore} throws for a contract violation or a backend
+ * failure.
  *
- * <p>The hierarchy is sealed and unchecked so callers can match on types, never on messages. Messages name the key
- * involved (slot, event id, host, database) and never a credential.
+ * <p>The hierarchy is sealed and unchecked so callers can match on types, never on messages.
+ * Messages name the key involved (slot, event id, host, database) and never a credential.
  */
 public abstract sealed class StateStoreException extends RuntimeException
     permits RecordNotFoundException,

@@ -12,7 +12,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The registry of drivers, discovered once through {@link ServiceLoader}, and the way to open a store by location.
+ * The registry of drivers, discovered once through {@link ServiceLoader}, and the way to open a
+ * store by location.
  *
  * <pre>{@code
  * try (StateStore store = StateStores.open("sqlite:./state.db")) { ... }
@@ -25,7 +26,8 @@ public final class StateStores {
   /**
    * Opens a store from a location string (see {@link StateConfig#parse}).
    *
-   * @param location such as {@code inmem:}, {@code sqlite:./state.db} or {@code postgres://app@db:5432/app}
+   * @param location such as {@code inmem:}, {@code sqlite:./state.db} or {@code
+   *     postgres://app@db:5432/app}
    * @return an open store; the caller closes it
    * @throws InvalidConfigException if the location or an option is malformed
    * @throws UnknownDriverException if no registered driver has the location's scheme
@@ -74,14 +76,17 @@ public final class StateStores {
     StateStoreProvider provider = Registry.PROVIDERS.get(driver);
     if (provider == null) {
       throw new UnknownDriverException(
-          "no driver named '" + driver + "' is registered; registered drivers: " + registeredDrivers());
+          "no driver named '"
+              + driver
+              + "' is registered; registered drivers: "
+              + registeredDrivers());
     }
     return provider;
   }
 
   /**
-   * Indexes providers by name, failing loudly when two share a name: silently picking one would open the wrong
-   * backend depending on class path order.
+   * Indexes providers by name, failing loudly when two share a name: silently picking one would
+   * open the wrong backend depending on class path order.
    *
    * @throws IllegalStateException if two providers have one name
    */
@@ -91,20 +96,30 @@ public final class StateStores {
     for (StateStoreProvider provider : providers) {
       StateStoreProvider previous = byName.putIfAbsent(provider.name(), provider);
       if (previous != null) {
-        duplicates.add("'" + provider.name() + "' (" + previous.getClass().getName() + " and "
-            + provider.getClass().getName() + ")");
+        duplicates.add(
+            "'"
+                + provider.name()
+                + "' ("
+                + previous.getClass().getName()
+                + " and "
+                + provider.getClass().getName()
+                + ")");
       }
     }
     if (!duplicates.isEmpty()) {
-      throw new IllegalStateException("more than one Harbor State driver registered under one name: "
-          + String.join(", ", duplicates) + "; remove one of them from the class path");
+      throw new IllegalStateException(
+          "more than one Harbor State driver registered under one name: "
+              + String.join(", ", duplicates)
+              + "; remove one of them from the class path");
     }
     return byName;
   }
 
   /** Lazy holder: discovery runs once, on first use. */
   private static final class Registry {
-    static final Map<String, StateStoreProvider> PROVIDERS = Collections.unmodifiableSortedMap(
-        index(ServiceLoader.load(StateStoreProvider.class, StateStores.class.getClassLoader())));
+    static final Map<String, StateStoreProvider> PROVIDERS =
+        Collections.unmodifiableSortedMap(
+            index(
+                ServiceLoader.load(StateStoreProvider.class, StateStores.class.getClassLoader())));
   }
 }

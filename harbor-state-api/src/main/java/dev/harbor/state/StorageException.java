@@ -1,12 +1,15 @@
 package dev.harbor.state;
 
 /**
- * The backend failed. The driver's own exception is always the {@linkplain #getCause() cause}, never the thrown type.
+ * The backend failed. The driver's own exception is always the {@linkplain #getCause() cause},
+ * never the thrown type.
  *
- * <p>{@link #isTransient()} tells whether the same call may succeed if retried (a lost connection, a timeout, a
- * server restarting). Because every write carries an event id, retrying a write after a transient failure is safe.
+ * <p>{@link #isTransient()} tells whether the same call may succeed if retried (a lost connection,
+ * a timeout, a server restarting). Because every write carries an event id, retrying a write after
+ * a transient failure is safe.
  */
-public sealed class StorageException extends StateStoreException permits CommitOutcomeUnknownException {
+public sealed class StorageException extends StateStoreException
+    permits CommitOutcomeUnknownException {
 
   private static final long serialVersionUID = 1L;
 

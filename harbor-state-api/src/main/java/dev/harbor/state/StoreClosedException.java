@@ -1,7 +1,8 @@
 package dev.harbor.state;
 
 /**
- * Thrown by every call made after {@link StateStore#close()} started, including calls racing with it.
+ * Thrown by every call made after {@link StateStore#close()} started, including calls racing with
+ * it.
  */
 public final class StoreClosedException extends StateStoreException {
 

@@ -1,7 +1,8 @@
 package dev.harbor.state;
 
 /**
- * Thrown by {@link StateStores} when no registered provider has the requested driver name; the message lists the registered drivers.
+ * Thrown by {@link StateStores} when no registered provider has the requested driver name; the
+ * message lists the registered drivers.
  */
 public final class UnknownDriverException extends StateStoreException {
 

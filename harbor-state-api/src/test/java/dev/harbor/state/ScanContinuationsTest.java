@@ -32,7 +32,9 @@ class ScanContinuationsTest {
 
   @Test
   void encode_isDeterministic() {
-    assertThat(ScanContinuations.encode(M, "t", "k", POS.equals(POS) ? new Position("u", "s", "r", "k1") : POS))
+    assertThat(
+            ScanContinuations.encode(
+                M, "t", "k", POS.equals(POS) ? new Position("u", "s", "r", "k1") : POS))
         .isEqualTo(ScanContinuations.encode(M, "t", "k", new Position("u", "s", "r", "k1")));
   }
 
@@ -40,8 +42,10 @@ class ScanContinuationsTest {
   void longestPossiblePosition_fitsInTheLimit() {
     // 64 four-byte characters = 256 UTF-8 bytes, the largest byte values UTF-8 uses.
     String max = "\uDBFF\uDFFF".repeat(64);
-    Position p = new Position(max, max, max, "k" + "\uDBFF\uDFFF".repeat(63) + "\u07FF".repeat(1) + "x");
-    assertThat(p.kind().getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(256);
+    Position p =
+        new Position(max, max, max, "k" + "\uDBFF\uDFFF".repeat(63) + "\u07FF".repeat(1) + "x");
+    assertThat(p.kind().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .hasSizeLessThanOrEqualTo(256);
     String c = ScanContinuations.encode(M, max, "k", p);
     assertThat(c.length()).isLessThanOrEqualTo(ScanContinuations.MAX_LENGTH);
     assertThat(ScanContinuations.decode(M, max, "k", c)).contains(p);
@@ -83,11 +87,13 @@ class ScanContinuationsTest {
     String c = ScanContinuations.encode(M, "tenant", "task.", POS);
     String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     for (int i = 0; i < c.length(); i++) {
-      for (char ch : new char[] {alphabet.charAt((alphabet.indexOf(c.charAt(i)) + 1) % 64), '+', '/', '='}) {
+      for (char ch :
+          new char[] {alphabet.charAt((alphabet.indexOf(c.charAt(i)) + 1) % 64), '+', '/', '='}) {
         String tampered = c.substring(0, i) + ch + c.substring(i + 1);
         if (!tampered.equals(c)) {
           assertThatThrownBy(() -> ScanContinuations.decode(M, "tenant", "task.", tampered))
-              .as("tampered at %d", i).isInstanceOf(InvalidScanException.class);
+              .as("tampered at %d", i)
+              .isInstanceOf(InvalidScanException.class);
         }
       }
     }
@@ -102,7 +108,8 @@ class ScanContinuationsTest {
     String longOne = Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[1100]);
     assertThat(longOne.length()).isGreaterThan(ScanContinuations.MAX_LENGTH);
     assertThatThrownBy(() -> ScanContinuations.decode(M, "t", "k", longOne))
-        .isInstanceOf(InvalidScanException.class).hasMessageContaining("longer");
+        .isInstanceOf(InvalidScanException.class)
+        .hasMessageContaining("longer");
   }
 
   @Test
@@ -133,16 +140,23 @@ class ScanContinuationsTest {
     assertThat(decoded.identity()).isEqualTo(last.identity());
     assertThat(decoded.kind()).isEqualTo(max);
     StateRecord small = StateRecord.of(null, new Quadruple("t", "u", "s", ""), "k", null);
-    assertThat(ScanContinuations.decodeAll(M, ScanContinuations.encodeAll(M, small)).orElseThrow().identity())
+    assertThat(
+            ScanContinuations.decodeAll(M, ScanContinuations.encodeAll(M, small))
+                .orElseThrow()
+                .identity())
         .isEqualTo(small.identity());
   }
 
   @Test
   void scanAll_andTenantScanContinuations_areNotInterchangeable() {
     String tenantScan = ScanContinuations.encode(M, "t", "k", new Position("u", "s", "", "k"));
-    String all = ScanContinuations.encodeAll(M, StateRecord.of(null, new Quadruple("t", "u", "s", ""), "k", null));
-    assertThatThrownBy(() -> ScanContinuations.decodeAll(M, tenantScan)).isInstanceOf(InvalidScanException.class);
-    assertThatThrownBy(() -> ScanContinuations.decode(M, "t", "k", all)).isInstanceOf(InvalidScanException.class);
+    String all =
+        ScanContinuations.encodeAll(
+            M, StateRecord.of(null, new Quadruple("t", "u", "s", ""), "k", null));
+    assertThatThrownBy(() -> ScanContinuations.decodeAll(M, tenantScan))
+        .isInstanceOf(InvalidScanException.class);
+    assertThatThrownBy(() -> ScanContinuations.decode(M, "t", "k", all))
+        .isInstanceOf(InvalidScanException.class);
     assertThatThrownBy(() -> ScanContinuations.decodeAll(ListScope.NONE, all))
         .isInstanceOf(MaintenanceScopeRequiredException.class);
     assertThat(ScanContinuations.decodeAll(M, "")).isEmpty();

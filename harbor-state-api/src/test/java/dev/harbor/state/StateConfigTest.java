@@ -27,13 +27,17 @@ class StateConfigTest {
     StateConfig c = StateConfig.parse("sqlite:/tmp/x.db?busyTimeout=5s&synchronous=FULL");
     assertThat(c.driver()).isEqualTo("sqlite");
     assertThat(c.location()).isEqualTo("/tmp/x.db");
-    assertThat(c.options()).containsExactlyInAnyOrderEntriesOf(Map.of("busyTimeout", "5s", "synchronous", "FULL"));
+    assertThat(c.options())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("busyTimeout", "5s", "synchronous", "FULL"));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"postgres://app:pw@db.example:5432/app?schema=s1&maxPoolSize=4",
-      "postgresql://app:pw@db.example:5432/app?schema=s1&maxPoolSize=4",
-      "jdbc:postgresql://db.example:5432/app?schema=s1&maxPoolSize=4"})
+  @ValueSource(
+      strings = {
+        "postgres://app:pw@db.example:5432/app?schema=s1&maxPoolSize=4",
+        "postgresql://app:pw@db.example:5432/app?schema=s1&maxPoolSize=4",
+        "jdbc:postgresql://db.example:5432/app?schema=s1&maxPoolSize=4"
+      })
   void postgresForms(String location) {
     StateConfig c = StateConfig.parse(location);
     assertThat(c.driver()).isEqualTo("postgres");
@@ -47,10 +51,20 @@ class StateConfigTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "   ", "no-scheme", ":nothing", "sqlite:x?novalue", "sqlite:x?a=1&a=2",
-      "sqlite:x?=v", "sqlite:x?a=%zz"})
+  @ValueSource(
+      strings = {
+        "",
+        "   ",
+        "no-scheme",
+        ":nothing",
+        "sqlite:x?novalue",
+        "sqlite:x?a=1&a=2",
+        "sqlite:x?=v",
+        "sqlite:x?a=%zz"
+      })
   void malformed_isInvalidConfig(String location) {
-    assertThatThrownBy(() -> StateConfig.parse(location)).isInstanceOf(InvalidConfigException.class);
+    assertThatThrownBy(() -> StateConfig.parse(location))
+        .isInstanceOf(InvalidConfigException.class);
   }
 
   @Test
@@ -60,8 +74,12 @@ class StateConfigTest {
 
   @Test
   void credentialsNeverAppear() {
-    StateConfig c = StateConfig.parse("postgres://app:s3cret@db:5432/app?password=other&sslpassword=x");
-    assertThat(c.toString()).doesNotContain("s3cret").doesNotContain("other").contains("db:5432/app");
+    StateConfig c =
+        StateConfig.parse("postgres://app:s3cret@db:5432/app?password=other&sslpassword=x");
+    assertThat(c.toString())
+        .doesNotContain("s3cret")
+        .doesNotContain("other")
+        .contains("db:5432/app");
     assertThatThrownBy(() -> StateConfig.parse("postgres://app:s3cret@db/app?x"))
         .hasMessageNotContaining("s3cret");
   }

@@ -42,7 +42,8 @@ class StateStoresTest {
 
   @Test
   void open_dispatchesToTheProviderNamedByTheScheme() {
-    assertThatThrownBy(() -> StateStores.open("beta:somewhere")).hasMessage("beta opened with somewhere");
+    assertThatThrownBy(() -> StateStores.open("beta:somewhere"))
+        .hasMessage("beta opened with somewhere");
   }
 
   @Test

@@ -63,8 +63,13 @@ class ValueTypesTest {
 
   @Test
   void stateRecord_toStringPrintsTheLengthNotTheBytes() {
-    StateRecord r = StateRecord.builder().id("e").identity(new Quadruple("t", "u", "s", "")).kind("k")
-        .bytes("secret-payload".getBytes(java.nio.charset.StandardCharsets.UTF_8)).build();
+    StateRecord r =
+        StateRecord.builder()
+            .id("e")
+            .identity(new Quadruple("t", "u", "s", ""))
+            .kind("k")
+            .bytes("secret-payload".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            .build();
     assertThat(r.toString()).contains("14 bytes").doesNotContain("secret").doesNotContain("[B@");
   }
 
@@ -80,13 +85,15 @@ class ValueTypesTest {
     try {
       List<Future<List<EventId>>> futures = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
-        futures.add(pool.submit(() -> {
-          List<EventId> ids = new ArrayList<>();
-          for (int i = 0; i < 20_000; i++) {
-            ids.add(EventId.newId());
-          }
-          return ids;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  List<EventId> ids = new ArrayList<>();
+                  for (int i = 0; i < 20_000; i++) {
+                    ids.add(EventId.newId());
+                  }
+                  return ids;
+                }));
       }
       List<EventId> all = new ArrayList<>();
       for (Future<List<EventId>> f : futures) {

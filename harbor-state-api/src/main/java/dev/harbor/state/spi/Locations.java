@@ -11,8 +11,8 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Parses location strings into {@link StateConfig}s and redacts credentials from locations and options, so that no
- * message or log line of any driver ever shows a password.
+ * Parses location strings into {@link StateConfig}s and redacts credentials from locations and
+ * options, so that no message or log line of any driver ever shows a password.
  */
 public final class Locations {
 
@@ -32,18 +32,24 @@ public final class Locations {
    */
   public static StateConfig parse(String location) {
     if (location == null || location.isBlank()) {
-      throw new InvalidConfigException("empty store location; expected e.g. inmem:, sqlite:./harbor-state.db or "
-          + "postgres://user@host:5432/db");
+      throw new InvalidConfigException(
+          "empty store location; expected e.g. inmem:, sqlite:./harbor-state.db or "
+              + "postgres://user@host:5432/db");
     }
     String trimmed = location.strip();
     String lower = trimmed.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("postgres://") || lower.startsWith("postgresql://") || lower.startsWith("jdbc:postgresql:")) {
+    if (lower.startsWith("postgres://")
+        || lower.startsWith("postgresql://")
+        || lower.startsWith("jdbc:postgresql:")) {
       return split("postgres", trimmed, trimmed);
     }
     int colon = trimmed.indexOf(':');
     if (colon <= 0) {
-      throw new InvalidConfigException("store location '" + redact(trimmed) + "' has no driver scheme; expected e.g. "
-          + "inmem:, sqlite:./harbor-state.db or postgres://user@host:5432/db");
+      throw new InvalidConfigException(
+          "store location '"
+              + redact(trimmed)
+              + "' has no driver scheme; expected e.g. "
+              + "inmem:, sqlite:./harbor-state.db or postgres://user@host:5432/db");
     }
     String driver = trimmed.substring(0, colon).toLowerCase(Locale.ROOT);
     return split(driver, trimmed.substring(colon + 1), trimmed);
@@ -52,7 +58,8 @@ public final class Locations {
   private static StateConfig split(String driver, String rest, String original) {
     int query = rest.indexOf('?');
     String path = query < 0 ? rest : rest.substring(0, query);
-    Map<String, String> options = query < 0 ? Map.of() : parseQuery(rest.substring(query + 1), original);
+    Map<String, String> options =
+        query < 0 ? Map.of() : parseQuery(rest.substring(query + 1), original);
     return StateConfig.builder().driver(driver).location(path).options(options).build();
   }
 
@@ -64,14 +71,18 @@ public final class Locations {
     for (String pair : query.split("&", -1)) {
       int eq = pair.indexOf('=');
       if (pair.isEmpty() || eq <= 0) {
-        throw new InvalidConfigException("malformed option '" + redact(pair) + "' in store location '"
-            + redact(original) + "'; expected name=value pairs separated by &");
+        throw new InvalidConfigException(
+            "malformed option '"
+                + redact(pair)
+                + "' in store location '"
+                + redact(original)
+                + "'; expected name=value pairs separated by &");
       }
       String name = decode(pair.substring(0, eq), original);
       String value = decode(pair.substring(eq + 1), original);
       if (options.putIfAbsent(name, value) != null) {
-        throw new InvalidConfigException("option '" + name + "' is given twice in store location '"
-            + redact(original) + "'");
+        throw new InvalidConfigException(
+            "option '" + name + "' is given twice in store location '" + redact(original) + "'");
       }
     }
     return options;
@@ -81,13 +92,14 @@ public final class Locations {
     try {
       return URLDecoder.decode(text, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw new InvalidConfigException("malformed URL encoding in store location '" + redact(original) + "'", e);
+      throw new InvalidConfigException(
+          "malformed URL encoding in store location '" + redact(original) + "'", e);
     }
   }
 
   /**
-   * A location with any password replaced by {@code ***}: the password of {@code user:password@} and the values of
-   * {@code password}-like query parameters.
+   * A location with any password replaced by {@code ***}: the password of {@code user:password@}
+   * and the values of {@code password}-like query parameters.
    *
    * @param location a location or URL, may be {@code null}
    * @return the redacted text

@@ -15,37 +15,47 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The options of one store, validated against its driver's {@link StoreOption} table at open. Unknown names are an
- * error unless the driver passes them through to its backend (see {@link #passThrough()}). Every parse failure is an
- * {@link InvalidConfigException} that names the option, the value and the expected form.
+ * The options of one store, validated against its driver's {@link StoreOption} table at open.
+ * Unknown names are an error unless the driver passes them through to its backend (see {@link
+ * #passThrough()}). Every parse failure is an {@link InvalidConfigException} that names the option,
+ * the value and the expected form.
  */
 public final class Options {
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
-  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SIZE =
+      Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
 
   private final String driver;
   private final Map<String, StoreOption> known = new LinkedHashMap<>();
   private final Map<String, String> values;
   private final Map<String, String> passThrough = new LinkedHashMap<>();
 
-  private Options(String driver, List<StoreOption> table, Map<String, String> given, boolean allowUnknown) {
+  private Options(
+      String driver, List<StoreOption> table, Map<String, String> given, boolean allowUnknown) {
     this.driver = driver;
     table.forEach(o -> known.put(o.name(), o));
     this.values = new LinkedHashMap<>();
     List<String> unknown = new ArrayList<>();
-    given.forEach((name, value) -> {
-      if (known.containsKey(name)) {
-        values.put(name, value);
-      } else if (allowUnknown) {
-        passThrough.put(name, value);
-      } else {
-        unknown.add(name);
-      }
-    });
+    given.forEach(
+        (name, value) -> {
+          if (known.containsKey(name)) {
+            values.put(name, value);
+          } else if (allowUnknown) {
+            passThrough.put(name, value);
+          } else {
+            unknown.add(name);
+          }
+        });
     if (!unknown.isEmpty()) {
-      throw new InvalidConfigException("unknown option" + (unknown.size() > 1 ? "s " : " ") + unknown + " for driver '"
-          + driver + "'; known options: " + known.keySet());
+      throw new InvalidConfigException(
+          "unknown option"
+              + (unknown.size() > 1 ? "s " : " ")
+              + unknown
+              + " for driver '"
+              + driver
+              + "'; known options: "
+              + known.keySet());
     }
   }
 
@@ -62,7 +72,8 @@ public final class Options {
   }
 
   /**
-   * Like {@link #of}, but keeps unknown names for the driver to hand to its backend (such as JDBC properties).
+   * Like {@link #of}, but keeps unknown names for the driver to hand to its backend (such as JDBC
+   * properties).
    *
    * @param config the configuration
    * @param table the driver's options
@@ -102,7 +113,8 @@ public final class Options {
   public String choice(StoreOption option, Set<String> allowed) {
     String value = text(option).strip().toLowerCase(Locale.ROOT);
     if (!allowed.contains(value)) {
-      throw invalid(option, "one of " + allowed.stream().sorted().collect(Collectors.joining(", ")));
+      throw invalid(
+          option, "one of " + allowed.stream().sorted().collect(Collectors.joining(", ")));
     }
     return value;
   }
@@ -129,8 +141,8 @@ public final class Options {
   }
 
   /**
-   * The option's value as a duration, or its default: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}, a plain
-   * number of milliseconds, or ISO-8601 ({@code PT30S}).
+   * The option's value as a duration, or its default: {@code 250ms}, {@code 30s}, {@code 5m},
+   * {@code 1h}, a plain number of milliseconds, or ISO-8601 ({@code PT30S}).
    *
    * @param option an option of the driver's table
    * @param min the least accepted duration
@@ -145,12 +157,13 @@ public final class Options {
       if (m.matches()) {
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "ms" : m.group(2);
-        value = switch (unit) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          default -> Duration.ofHours(n);
-        };
+        value =
+            switch (unit) {
+              case "ms" -> Duration.ofMillis(n);
+              case "s" -> Duration.ofSeconds(n);
+              case "m" -> Duration.ofMinutes(n);
+              default -> Duration.ofHours(n);
+            };
       } else if (text.toUpperCase(Locale.ROOT).startsWith("PT")) {
         value = Duration.parse(text);
       }
@@ -158,13 +171,15 @@ public final class Options {
       value = null;
     }
     if (value == null || value.compareTo(min) < 0) {
-      throw invalid(option, "a duration of at least " + min.toMillis() + "ms, such as 500ms, 30s or 5m");
+      throw invalid(
+          option, "a duration of at least " + min.toMillis() + "ms, such as 500ms, 30s or 5m");
     }
     return value;
   }
 
   /**
-   * The option's value as a byte count, or its default: a plain number or one with a B, KiB, MiB or GiB suffix.
+   * The option's value as a byte count, or its default: a plain number or one with a B, KiB, MiB or
+   * GiB suffix.
    *
    * @param option an option of the driver's table
    * @param min the least accepted size
@@ -178,12 +193,13 @@ public final class Options {
       if (m.matches()) {
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-        long factor = switch (unit) {
-          case "kib", "kb" -> 1024L;
-          case "mib", "mb" -> 1024L * 1024;
-          case "gib", "gb" -> 1024L * 1024 * 1024;
-          default -> 1L;
-        };
+        long factor =
+            switch (unit) {
+              case "kib", "kb" -> 1024L;
+              case "mib", "mb" -> 1024L * 1024;
+              case "gib", "gb" -> 1024L * 1024 * 1024;
+              default -> 1L;
+            };
         long value = Math.multiplyExact(n, factor);
         if (value >= min && value <= max) {
           return value;
@@ -196,7 +212,8 @@ public final class Options {
   }
 
   /**
-   * The common payload limit ({@link StoreOption#MAX_PAYLOAD_BYTES}); the driver's table must list it.
+   * The common payload limit ({@link StoreOption#MAX_PAYLOAD_BYTES}); the driver's table must list
+   * it.
    *
    * @return the limit in bytes, 1 byte to 1 GiB
    */
@@ -205,7 +222,8 @@ public final class Options {
   }
 
   /**
-   * The common operation timeout ({@link StoreOption#OPERATION_TIMEOUT}); the driver's table must list it.
+   * The common operation timeout ({@link StoreOption#OPERATION_TIMEOUT}); the driver's table must
+   * list it.
    *
    * @return the timeout, at least 1 ms
    */
@@ -215,14 +233,22 @@ public final class Options {
 
   private StoreOption require(StoreOption option) {
     if (!known.containsKey(option.name())) {
-      throw new IllegalArgumentException("option " + option.name() + " is not in the table of driver " + driver);
+      throw new IllegalArgumentException(
+          "option " + option.name() + " is not in the table of driver " + driver);
     }
     return option;
   }
 
   private InvalidConfigException invalid(StoreOption option, String expected) {
     String shown = Locations.redactOptions(Map.of(option.name(), text(option))).get(option.name());
-    return new InvalidConfigException("option " + option.name() + "='" + shown + "' of driver '" + driver
-        + "' is invalid; expected " + expected);
+    return new InvalidConfigException(
+        "option "
+            + option.name()
+            + "='"
+            + shown
+            + "' of driver '"
+            + driver
+            + "' is invalid; expected "
+            + expected);
   }
 }

@@ -5,9 +5,10 @@ import dev.harbor.state.StateStore;
 import java.util.List;
 
 /**
- * A driver, discovered by {@link java.util.ServiceLoader} through
- * {@code META-INF/services/dev.harbor.state.spi.StateStoreProvider}. Implementations must have a public no-argument
- * constructor and be cheap to construct: discovery instantiates every provider on the class path.
+ * A driver, discovered by {@link java.util.ServiceLoader} through {@code
+ * META-INF/services/dev.harbor.state.spi.StateStoreProvider}. Implementations must have a public
+ * no-argument constructor and be cheap to construct: discovery instantiates every provider on the
+ * class path.
  */
 public interface StateStoreProvider {
 
@@ -23,14 +24,16 @@ public interface StateStoreProvider {
    *
    * @param config the location, options and clock; its driver is this provider's name
    * @return an open store
-   * @throws dev.harbor.state.InvalidConfigException if the location or an option is malformed or unknown
-   * @throws dev.harbor.state.StorageException if the backend cannot be reached or its schema is not usable
+   * @throws dev.harbor.state.InvalidConfigException if the location or an option is malformed or
+   *     unknown
+   * @throws dev.harbor.state.StorageException if the backend cannot be reached or its schema is not
+   *     usable
    */
   StateStore open(StateConfig config);
 
   /**
-   * The options this driver accepts, in documentation order: the one table that validation, the README and the
-   * command line's help are written from.
+   * The options this driver accepts, in documentation order: the one table that validation, the
+   * README and the command line's help are written from.
    *
    * @return the options; empty if the driver documents none
    */

@@ -24,13 +24,13 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The boundary checks every driver runs before touching storage (SPEC 4.1), in one place so drivers cannot drift
- * apart. Each method checks, in order: the store is open; the calling thread is not interrupted; identities are
- * complete; then everything else. A store keeps one guard and calls the method named after each of its operations
- * first thing.
+ * The boundary checks every driver runs before touching storage (SPEC 4.1), in one place so drivers
+ * cannot drift apart. Each method checks, in order: the store is open; the calling thread is not
+ * interrupted; identities are complete; then everything else. A store keeps one guard and calls the
+ * method named after each of its operations first thing.
  *
- * <p>The guard also owns the store's closed flag ({@link #markClosed()}), so "closed" is decided in one place, and
- * stamps records from the store's clock at microsecond precision ({@link #stamp}).
+ * <p>The guard also owns the store's closed flag ({@link #markClosed()}), so "closed" is decided in
+ * one place, and stamps records from the store's clock at microsecond precision ({@link #stamp}).
  */
 public final class StoreGuard {
 
@@ -104,8 +104,9 @@ public final class StoreGuard {
   }
 
   /**
-   * Throws if the store is closed or the calling thread is interrupted. Drivers call it again after waiting (for a
-   * lock, a connection) so that a close or an interrupt that arrived meanwhile is honoured.
+   * Throws if the store is closed or the calling thread is interrupted. Drivers call it again after
+   * waiting (for a lock, a connection) so that a close or an interrupt that arrived meanwhile is
+   * honoured.
    *
    * @throws StoreClosedException if the store is closed
    * @throws OperationCancelledException if the calling thread is interrupted (the flag stays set)
@@ -134,11 +135,13 @@ public final class StoreGuard {
    * @return a new exception
    */
   public OperationCancelledException cancelled() {
-    return new OperationCancelledException("the calling thread was interrupted; nothing was changed");
+    return new OperationCancelledException(
+        "the calling thread was interrupted; nothing was changed");
   }
 
   /**
-   * The record to store: {@code updatedAt} truncated to microseconds, or the clock's instant when {@code null}.
+   * The record to store: {@code updatedAt} truncated to microseconds, or the clock's instant when
+   * {@code null}.
    *
    * @param record a validated record
    * @return the record with its final timestamp
@@ -187,8 +190,8 @@ public final class StoreGuard {
   }
 
   /**
-   * Checks {@code saveBatchIf}: non-empty lists, complete identities, no slot listed twice, every write's slot among
-   * the expectations, no write slot or event id twice.
+   * Checks {@code saveBatchIf}: non-empty lists, complete identities, no slot listed twice, every
+   * write's slot among the expectations, no write slot or event id twice.
    *
    * @param expectations the predicates
    * @param writes the writes
@@ -209,15 +212,18 @@ public final class StoreGuard {
     for (SlotExpectation e : expectations) {
       requireExpectation(e);
       if (!slots.add(new Slot(e.identity(), e.kind()))) {
-        throw new InvalidRecordException("slot " + describe(e.identity(), e.kind()) + " is expected twice");
+        throw new InvalidRecordException(
+            "slot " + describe(e.identity(), e.kind()) + " is expected twice");
       }
     }
     writes.forEach(this::requireRecord);
     requireDistinctWrites(writes);
     for (StateRecord w : writes) {
       if (!slots.contains(new Slot(w.identity(), w.kind()))) {
-        throw new InvalidRecordException("write to " + describe(w.identity(), w.kind())
-            + " has no expectation for its slot; conditional writes must be conditioned on their own slot");
+        throw new InvalidRecordException(
+            "write to "
+                + describe(w.identity(), w.kind())
+                + " has no expectation for its slot; conditional writes must be conditioned on their own slot");
       }
     }
   }
@@ -391,8 +397,17 @@ public final class StoreGuard {
    * @return the description
    */
   public static String describe(Quadruple identity, String kind) {
-    return "(" + identity.tenantId() + ", " + identity.userId() + ", " + identity.sessionId() + ", "
-        + identity.runId() + ", " + kind + ")";
+    return "("
+        + identity.tenantId()
+        + ", "
+        + identity.userId()
+        + ", "
+        + identity.sessionId()
+        + ", "
+        + identity.runId()
+        + ", "
+        + kind
+        + ")";
   }
 
   // ---- the rules ----
@@ -417,8 +432,13 @@ public final class StoreGuard {
     requireKey("kind", r.kind());
     requireKey("event id", r.id().value());
     if (r.size() > maxPayloadBytes) {
-      throw new InvalidRecordException("payload of " + r.size() + " bytes for " + describe(r.identity(), r.kind())
-          + " exceeds maxPayloadBytes=" + maxPayloadBytes);
+      throw new InvalidRecordException(
+          "payload of "
+              + r.size()
+              + " bytes for "
+              + describe(r.identity(), r.kind())
+              + " exceeds maxPayloadBytes="
+              + maxPayloadBytes);
     }
   }
 
@@ -445,10 +465,12 @@ public final class StoreGuard {
     Set<EventId> ids = new HashSet<>();
     for (StateRecord w : writes) {
       if (!slots.add(new Slot(w.identity(), w.kind()))) {
-        throw new InvalidRecordException("slot " + describe(w.identity(), w.kind()) + " is written twice in one batch");
+        throw new InvalidRecordException(
+            "slot " + describe(w.identity(), w.kind()) + " is written twice in one batch");
       }
       if (!ids.add(w.id())) {
-        throw new InvalidRecordException("event id " + w.id().value() + " is used twice in one batch");
+        throw new InvalidRecordException(
+            "event id " + w.id().value() + " is used twice in one batch");
       }
     }
   }
@@ -468,7 +490,8 @@ public final class StoreGuard {
 
   private static void requireMaintenance(ListScope scope, String method) {
     if (scope == null || !scope.maintenanceScoped()) {
-      throw new MaintenanceScopeRequiredException(method + " across identities requires ListScope.MAINTENANCE");
+      throw new MaintenanceScopeRequiredException(
+          method + " across identities requires ListScope.MAINTENANCE");
     }
   }
 
@@ -489,7 +512,10 @@ public final class StoreGuard {
     return stringProblem(what, value);
   }
 
-  /** U+0000, a lone surrogate or more than {@link #MAX_KEY_BYTES} UTF-8 bytes, or {@code null} if fine. */
+  /**
+   * U+0000, a lone surrogate or more than {@link #MAX_KEY_BYTES} UTF-8 bytes, or {@code null} if
+   * fine.
+   */
   static String stringProblem(String what, String value) {
     int bytes = 0;
     for (int i = 0; i < value.length(); i++) {

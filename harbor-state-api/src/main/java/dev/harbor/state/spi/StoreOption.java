@@ -1,8 +1,9 @@
 package dev.harbor.state.spi;
 
 /**
- * One documented option of a driver: its name, its default as text, and what it means. A driver keeps its options as
- * one list of these, which validation, the README table and the command line's help all read from.
+ * One documented option of a driver: its name, its default as text, and what it means. A driver
+ * keeps its options as one list of these, which validation, the README table and the command line's
+ * help all read from.
  *
  * @param name the option's name, as written in a location's query or a config map
  * @param defaultValue the default, in the same syntax a user writes
@@ -12,10 +13,16 @@ public record StoreOption(String name, String defaultValue, String meaning) {
 
   /** The payload limit every driver enforces (SPEC 4.1). */
   public static final StoreOption MAX_PAYLOAD_BYTES =
-      new StoreOption("maxPayloadBytes", "16MiB", "largest payload a record may carry (bytes; KiB/MiB suffixes)");
+      new StoreOption(
+          "maxPayloadBytes",
+          "16MiB",
+          "largest payload a record may carry (bytes; KiB/MiB suffixes)");
 
   /** The bound on each call's waiting on the backend (SPEC 4.13). */
-  public static final StoreOption OPERATION_TIMEOUT = new StoreOption(
-      "operationTimeout", "30s", "longest a call waits on the backend (lock, busy, statement) before a transient"
-          + " StorageException");
+  public static final StoreOption OPERATION_TIMEOUT =
+      new StoreOption(
+          "operationTimeout",
+          "30s",
+          "longest a call waits on the backend (lock, busy, statement) before a transient"
+              + " StorageException");
 }

@@ -38,30 +38,39 @@ class OptionsTest {
     assertThat(o.operationTimeout()).isEqualTo(Duration.ofMillis(250));
     assertThat(o.choice(MODE, Set.of("apply", "verify"))).isEqualTo("verify");
     assertThat(o.integer(SIZE, 1, 100)).isEqualTo(3);
-    assertThat(parse("x:?operationTimeout=PT2M").operationTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(parse("x:?operationTimeout=PT2M").operationTimeout())
+        .isEqualTo(Duration.ofMinutes(2));
     assertThat(parse("x:?operationTimeout=5m").operationTimeout()).isEqualTo(Duration.ofMinutes(5));
-    assertThat(parse("x:?operationTimeout=1500").operationTimeout()).isEqualTo(Duration.ofMillis(1500));
+    assertThat(parse("x:?operationTimeout=1500").operationTimeout())
+        .isEqualTo(Duration.ofMillis(1500));
   }
 
   @Test
   void badValues_nameTheOptionAndTheExpectedForm() {
     assertThatThrownBy(() -> parse("x:?poolSize=abc").integer(SIZE, 1, 100))
-        .isInstanceOf(InvalidConfigException.class).hasMessageContaining("poolSize").hasMessageContaining("1 to 100");
-    assertThatThrownBy(() -> parse("x:?poolSize=0").integer(SIZE, 1, 100)).isInstanceOf(InvalidConfigException.class);
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("poolSize")
+        .hasMessageContaining("1 to 100");
+    assertThatThrownBy(() -> parse("x:?poolSize=0").integer(SIZE, 1, 100))
+        .isInstanceOf(InvalidConfigException.class);
     assertThatThrownBy(() -> parse("x:?operationTimeout=soon").operationTimeout())
-        .isInstanceOf(InvalidConfigException.class).hasMessageContaining("operationTimeout");
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("operationTimeout");
     assertThatThrownBy(() -> parse("x:?operationTimeout=0").operationTimeout())
         .isInstanceOf(InvalidConfigException.class);
     assertThatThrownBy(() -> parse("x:?maxPayloadBytes=2TiB").maxPayloadBytes())
         .isInstanceOf(InvalidConfigException.class);
     assertThatThrownBy(() -> parse("x:?mode=maybe").choice(MODE, Set.of("apply", "verify")))
-        .isInstanceOf(InvalidConfigException.class).hasMessageContaining("apply, verify");
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("apply, verify");
   }
 
   @Test
   void unknownOption_isRejected_unlessPassedThrough() {
-    assertThatThrownBy(() -> parse("x:?bogus=1")).isInstanceOf(InvalidConfigException.class)
-        .hasMessageContaining("bogus").hasMessageContaining("poolSize");
+    assertThatThrownBy(() -> parse("x:?bogus=1"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("bogus")
+        .hasMessageContaining("poolSize");
     Options o = Options.withPassThrough(StateConfig.parse("x:?bogus=1&poolSize=2"), TABLE);
     assertThat(o.passThrough()).containsOnlyKeys("bogus");
   }

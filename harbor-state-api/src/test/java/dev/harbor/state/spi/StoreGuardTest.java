@@ -52,15 +52,20 @@ class StoreGuardTest {
     Thread.interrupted();
     StoreGuard open = new StoreGuard("test", 8, Clock.systemUTC());
     assertThatThrownBy(() -> open.save(bad)).isInstanceOf(IdentityRequiredException.class);
-    assertThatThrownBy(() -> open.save(rec(Q, "", "", 100))).isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> open.save(rec(Q, "", "", 100)))
+        .isInstanceOf(InvalidRecordException.class);
   }
 
   @Test
   void identity_eachComponentRequired_runMayBeEmpty() {
-    for (Quadruple q : List.of(new Quadruple("", "u", "s", ""), new Quadruple("t", "", "s", ""),
-        new Quadruple("t", "u", "", ""))) {
+    for (Quadruple q :
+        List.of(
+            new Quadruple("", "u", "s", ""),
+            new Quadruple("t", "", "s", ""),
+            new Quadruple("t", "u", "", ""))) {
       assertThatThrownBy(() -> guard.slot(q, "k")).isInstanceOf(IdentityRequiredException.class);
-      assertThatThrownBy(() -> guard.deleteScope(q.identity())).isInstanceOf(IdentityRequiredException.class);
+      assertThatThrownBy(() -> guard.deleteScope(q.identity()))
+          .isInstanceOf(IdentityRequiredException.class);
     }
     assertThatThrownBy(() -> guard.deleteScope(null)).isInstanceOf(IdentityRequiredException.class);
     assertThatCode(() -> guard.slot(Q, "k")).doesNotThrowAnyException();
@@ -74,8 +79,10 @@ class StoreGuardTest {
     assertThatThrownBy(() -> guard.slot(new Quadruple("t", "u", "s", bad), "k"))
         .isInstanceOf(InvalidRecordException.class);
     assertThatThrownBy(() -> guard.slot(Q, bad)).isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.eventId(EventId.of(bad))).isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.listKind(ListScope.MAINTENANCE, bad)).isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> guard.eventId(EventId.of(bad)))
+        .isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> guard.listKind(ListScope.MAINTENANCE, bad))
+        .isInstanceOf(InvalidRecordException.class);
     assertThatThrownBy(() -> guard.scan(ListScope.MAINTENANCE, bad, "k", 1, ""))
         .isInstanceOf(InvalidScanException.class);
     assertThatThrownBy(() -> guard.scan(ListScope.MAINTENANCE, "t", bad, 1, ""))
@@ -87,15 +94,19 @@ class StoreGuardTest {
     assertThatCode(() -> guard.slot(Q, "a".repeat(256))).doesNotThrowAnyException();
     assertThatCode(() -> guard.slot(Q, "\u00E9".repeat(128))).doesNotThrowAnyException();
     assertThatCode(() -> guard.slot(Q, "\uD83D\uDE00".repeat(64))).doesNotThrowAnyException();
-    assertThatThrownBy(() -> guard.slot(Q, "a".repeat(257))).isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.slot(Q, "a" + "\u00E9".repeat(128))).isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.slot(Q, "\u20AC".repeat(86))).isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> guard.slot(Q, "a".repeat(257)))
+        .isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> guard.slot(Q, "a" + "\u00E9".repeat(128)))
+        .isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> guard.slot(Q, "\u20AC".repeat(86)))
+        .isInstanceOf(InvalidRecordException.class);
   }
 
   @Test
   void payloadLimit() {
     assertThatCode(() -> guard.save(rec(Q, "k", "e", 8))).doesNotThrowAnyException();
-    assertThatThrownBy(() -> guard.save(rec(Q, "k", "e", 9))).isInstanceOf(InvalidRecordException.class)
+    assertThatThrownBy(() -> guard.save(rec(Q, "k", "e", 9)))
+        .isInstanceOf(InvalidRecordException.class)
         .hasMessageContaining("maxPayloadBytes");
   }
 
@@ -114,28 +125,46 @@ class StoreGuardTest {
   @Test
   void saveIf_shapes() {
     SlotExpectation k = SlotExpectation.absent(Q, "k");
-    assertThatThrownBy(() -> guard.saveIf(List.of(), rec(Q, "k", "a", 0))).isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> guard.saveIf(List.of(), rec(Q, "k", "a", 0)))
+        .isInstanceOf(InvalidRecordException.class);
     assertThatThrownBy(() -> guard.saveIf(List.of(k, k), rec(Q, "k", "a", 0)))
         .isInstanceOf(InvalidRecordException.class);
     assertThatThrownBy(() -> guard.saveIf(List.of(k), rec(Q, "other", "a", 0)))
-        .isInstanceOf(InvalidRecordException.class).hasMessageContaining("no expectation");
-    assertThatThrownBy(() -> guard.saveIf(List.of(k), null)).isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> guard.saveIf(List.of(SlotExpectation.absent(new Quadruple("t", "", "s", ""), "x"), k),
-        rec(Q, "k", "a", 0))).isInstanceOf(IdentityRequiredException.class);
-    assertThatCode(() -> guard.saveIf(List.of(k, SlotExpectation.exact(Q, "j", EventId.of("x"))),
-        rec(Q, "k", "a", 0))).doesNotThrowAnyException();
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessageContaining("no expectation");
+    assertThatThrownBy(() -> guard.saveIf(List.of(k), null))
+        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(
+            () ->
+                guard.saveIf(
+                    List.of(SlotExpectation.absent(new Quadruple("t", "", "s", ""), "x"), k),
+                    rec(Q, "k", "a", 0)))
+        .isInstanceOf(IdentityRequiredException.class);
+    assertThatCode(
+            () ->
+                guard.saveIf(
+                    List.of(k, SlotExpectation.exact(Q, "j", EventId.of("x"))),
+                    rec(Q, "k", "a", 0)))
+        .doesNotThrowAnyException();
   }
 
   @Test
   void saveBatchIf_shapes() {
     SlotExpectation k = SlotExpectation.absent(Q, "k");
     SlotExpectation j = SlotExpectation.absent(Q, "j");
-    assertThatThrownBy(() -> guard.saveBatchIf(List.of(k), List.of())).isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.saveBatchIf(List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "j", "a", 0))))
+    assertThatThrownBy(() -> guard.saveBatchIf(List.of(k), List.of()))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.saveBatchIf(List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "k", "b", 0))))
+    assertThatThrownBy(
+            () ->
+                guard.saveBatchIf(List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "j", "a", 0))))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatCode(() -> guard.saveBatchIf(List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "j", "b", 0))))
+    assertThatThrownBy(
+            () ->
+                guard.saveBatchIf(List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "k", "b", 0))))
+        .isInstanceOf(InvalidRecordException.class);
+    assertThatCode(
+            () ->
+                guard.saveBatchIf(List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "j", "b", 0))))
         .doesNotThrowAnyException();
   }
 
@@ -143,7 +172,7 @@ class StoreGuardTest {
   void deleteIfAndFenceIf_needAnExactExpectation_andFenceAnAction() {
     assertThatThrownBy(() -> guard.deleteIf(SlotExpectation.absent(Q, "k")))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.fenceIf(SlotExpectation.absent(Q, "k"), () -> { }))
+    assertThatThrownBy(() -> guard.fenceIf(SlotExpectation.absent(Q, "k"), () -> {}))
         .isInstanceOf(InvalidRecordException.class);
     assertThatThrownBy(() -> guard.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("a")), null))
         .isInstanceOf(NullPointerException.class);
@@ -154,13 +183,18 @@ class StoreGuardTest {
   void listing_needsMaintenanceForCrossIdentity_andValidLimits() {
     assertThatThrownBy(() -> guard.listKind(ListScope.NONE, "k"))
         .isInstanceOf(MaintenanceScopeRequiredException.class);
-    assertThatThrownBy(() -> guard.listKind(null, "k")).isInstanceOf(MaintenanceScopeRequiredException.class);
-    assertThatThrownBy(() -> guard.listKind(ListScope.MAINTENANCE, "")).isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.listKind(ListScope.MAINTENANCE, "k", 0)).isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> guard.listKind(null, "k"))
+        .isInstanceOf(MaintenanceScopeRequiredException.class);
+    assertThatThrownBy(() -> guard.listKind(ListScope.MAINTENANCE, ""))
+        .isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> guard.listKind(ListScope.MAINTENANCE, "k", 0))
+        .isInstanceOf(InvalidRecordException.class);
     assertThatThrownBy(() -> guard.listKind(ListScope.MAINTENANCE, "k", 10_002))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatCode(() -> guard.listKind(ListScope.MAINTENANCE, "k", 10_001)).doesNotThrowAnyException();
-    assertThatThrownBy(() -> guard.listKindForIdentity(Q, "k", 1001)).isInstanceOf(InvalidRecordException.class);
+    assertThatCode(() -> guard.listKind(ListScope.MAINTENANCE, "k", 10_001))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(() -> guard.listKindForIdentity(Q, "k", 1001))
+        .isInstanceOf(InvalidRecordException.class);
     assertThatCode(() -> guard.listKindForIdentity(Q, "k", 1000)).doesNotThrowAnyException();
   }
 
@@ -185,7 +219,10 @@ class StoreGuardTest {
   void stamp_usesTheClockForNull_andTruncatesToMicros() {
     StateRecord r = rec(Q, "k", "a", 0);
     assertThat(guard.stamp(r).updatedAt()).isEqualTo(Instant.parse("2030-01-02T03:04:05.123456Z"));
-    assertThat(guard.stamp(r.withUpdatedAt(Instant.parse("2001-01-01T00:00:00.999999999Z"))).updatedAt())
+    assertThat(
+            guard
+                .stamp(r.withUpdatedAt(Instant.parse("2001-01-01T00:00:00.999999999Z")))
+                .updatedAt())
         .isEqualTo(Instant.parse("2001-01-01T00:00:00.999999Z"));
   }
 
@@ -194,7 +231,8 @@ class StoreGuardTest {
     assertThat(guard.markClosed()).isTrue();
     assertThat(guard.markClosed()).isFalse();
     assertThat(guard.isClosed()).isTrue();
-    assertThatThrownBy(() -> guard.eventId(EventId.of("x"))).isInstanceOf(StoreClosedException.class);
+    assertThatThrownBy(() -> guard.eventId(EventId.of("x")))
+        .isInstanceOf(StoreClosedException.class);
   }
 
   @Test

@@ -2,7 +2,10 @@ package dev.harbor.state.bench;
 
 import java.nio.file.Path;
 
-/** Where the benchmarks find each backend; the backends work in their own fresh schema or files there. */
+/**
+ * Where the benchmarks find each backend; the backends work in their own fresh schema or files
+ * there.
+ */
 public final class BenchLocations {
 
   /** The default PostgreSQL: the project's test database. */
@@ -14,16 +17,21 @@ public final class BenchLocations {
    * The location of a driver's backend.
    *
    * @param driver {@code inmem}, {@code sqlite} or {@code postgres}
-   * @return {@code inmem:}; {@code sqlite:} a file in {@code -Dharbor.bench.sqlite.dir} (default: the temporary
-   *     directory); PostgreSQL from {@code HARBOR_BENCH_POSTGRES_URL}, else {@code HARBOR_TEST_POSTGRES_URL}, else
-   *     {@link #DEFAULT_POSTGRES}
+   * @return {@code inmem:}; {@code sqlite:} a file in {@code -Dharbor.bench.sqlite.dir} (default:
+   *     the temporary directory); PostgreSQL from {@code HARBOR_BENCH_POSTGRES_URL}, else {@code
+   *     HARBOR_TEST_POSTGRES_URL}, else {@link #DEFAULT_POSTGRES}
    * @throws IllegalArgumentException for another driver
    */
   public static String of(String driver) {
     return switch (driver) {
       case "inmem" -> "inmem:";
-      case "sqlite" -> "sqlite:" + Path.of(System.getProperty("harbor.bench.sqlite.dir",
-          System.getProperty("java.io.tmpdir")), "harbor-bench.db").toAbsolutePath();
+      case "sqlite" ->
+          "sqlite:"
+              + Path.of(
+                      System.getProperty(
+                          "harbor.bench.sqlite.dir", System.getProperty("java.io.tmpdir")),
+                      "harbor-bench.db")
+                  .toAbsolutePath();
       case "postgres" -> postgres();
       default -> throw new IllegalArgumentException("no benchmark location for driver " + driver);
     };

@@ -4,13 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One row of {@code harbor-state bench --csv}: a target doing a workload at a payload size and thread count.
+ * One row of {@code harbor-state bench --csv}: a target doing a workload at a payload size and
+ * thread count.
  *
  * @param driver the driver benchmarked
  * @param workload save, load, saveAll, saveIf or mixed
  * @param payload payload bytes
  * @param threads threads (pgbench: clients)
- * @param target {@code store} or a baseline: {@code map}, {@code sqlite-jdbc}, {@code jdbc}, {@code pgbench}
+ * @param target {@code store} or a baseline: {@code map}, {@code sqlite-jdbc}, {@code jdbc}, {@code
+ *     pgbench}
  * @param ops units per second (saveAll: records; saveIf: successful swaps; mixed: sessions)
  * @param p50 median latency in nanoseconds, 0 if not measured
  * @param p99 99th percentile latency in nanoseconds
@@ -19,8 +21,19 @@ import java.util.List;
  * @param conflicts expected ConditionFailedExceptions (saveIf)
  * @param firstError the first unexpected failure, or empty
  */
-public record BenchRow(String driver, String workload, int payload, int threads, String target, double ops,
-    long p50, long p99, long p999, long errors, long conflicts, String firstError) {
+public record BenchRow(
+    String driver,
+    String workload,
+    int payload,
+    int threads,
+    String target,
+    double ops,
+    long p50,
+    long p99,
+    long p999,
+    long errors,
+    long conflicts,
+    String firstError) {
 
   /**
    * Parses the CSV the bench command writes.
@@ -30,8 +43,10 @@ public record BenchRow(String driver, String workload, int payload, int threads,
    * @throws IllegalArgumentException if the header or a row is not the bench's
    */
   public static List<BenchRow> parse(List<String> lines) {
-    if (lines.isEmpty() || !lines.get(0).startsWith("driver,workload,payload,threads,target,ops_per_s")) {
-      throw new IllegalArgumentException("not a bench CSV: " + (lines.isEmpty() ? "empty" : lines.get(0)));
+    if (lines.isEmpty()
+        || !lines.get(0).startsWith("driver,workload,payload,threads,target,ops_per_s")) {
+      throw new IllegalArgumentException(
+          "not a bench CSV: " + (lines.isEmpty() ? "empty" : lines.get(0)));
     }
     List<BenchRow> rows = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
@@ -40,11 +55,23 @@ public record BenchRow(String driver, String workload, int payload, int threads,
       }
       List<String> f = fields(line);
       if (f.size() != 12) {
-        throw new IllegalArgumentException("a bench CSV row has " + f.size() + " fields, not 12: " + line);
+        throw new IllegalArgumentException(
+            "a bench CSV row has " + f.size() + " fields, not 12: " + line);
       }
-      rows.add(new BenchRow(f.get(0), f.get(1), Integer.parseInt(f.get(2)), Integer.parseInt(f.get(3)), f.get(4),
-          Double.parseDouble(f.get(5)), Long.parseLong(f.get(6)), Long.parseLong(f.get(7)),
-          Long.parseLong(f.get(8)), Long.parseLong(f.get(9)), Long.parseLong(f.get(10)), f.get(11)));
+      rows.add(
+          new BenchRow(
+              f.get(0),
+              f.get(1),
+              Integer.parseInt(f.get(2)),
+              Integer.parseInt(f.get(3)),
+              f.get(4),
+              Double.parseDouble(f.get(5)),
+              Long.parseLong(f.get(6)),
+              Long.parseLong(f.get(7)),
+              Long.parseLong(f.get(8)),
+              Long.parseLong(f.get(9)),
+              Long.parseLong(f.get(10)),
+              f.get(11)));
     }
     return rows;
   }

@@ -10,4 +10,5 @@ package dev.harbor.state.bench;
  * @param score operations per second (saveAll: records per second)
  * @param error the score's 99.9 % confidence half-width, NaN with one iteration
  */
-public record JmhRow(String benchmark, String driver, String target, int threads, double score, double error) {}
+public record JmhRow(
+    String benchmark, String driver, String target, int threads, double score, double error) {}

@@ -11,16 +11,19 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Renders a full run as {@code docs/PERFORMANCE.md} and its chart {@code docs/performance.svg}: the machine, the
- * command, the targets with their verdicts, the bench tables per driver, the JMH table, and what limits each figure.
- * A hand-written notes section between {@link #NOTES_BEGIN} and {@link #NOTES_END} survives regeneration.
+ * Renders a full run as {@code docs/PERFORMANCE.md} and its chart {@code docs/performance.svg}: the
+ * machine, the command, the targets with their verdicts, the bench tables per driver, the JMH
+ * table, and what limits each figure. A hand-written notes section between {@link #NOTES_BEGIN} and
+ * {@link #NOTES_END} survives regeneration.
  */
 public final class PerformanceReport {
 
   /** Start of the preserved notes. */
   public static final String NOTES_BEGIN = "<!-- notes:begin -->";
+
   /** End of the preserved notes. */
   public static final String NOTES_END = "<!-- notes:end -->";
+
   /** The chart's file name, beside PERFORMANCE.md. */
   public static final String CHART = "performance.svg";
 
@@ -28,11 +31,12 @@ public final class PerformanceReport {
   static final int TARGET_PAYLOAD = 32;
 
   /** The baseline a driver's figures are judged against. */
-  static final Map<String, String> PRIMARY_BASELINE = Map.of("inmem", "map", "sqlite", "sqlite-jdbc",
-      "postgres", "pgbench");
+  static final Map<String, String> PRIMARY_BASELINE =
+      Map.of("inmem", "map", "sqlite", "sqlite-jdbc", "postgres", "pgbench");
+
   static final List<String> DRIVERS = List.of("postgres", "sqlite", "inmem");
-  static final Map<String, String> TITLES = Map.of("postgres", "PostgreSQL", "sqlite", "SQLite", "inmem",
-      "In-memory");
+  static final Map<String, String> TITLES =
+      Map.of("postgres", "PostgreSQL", "sqlite", "SQLite", "inmem", "In-memory");
 
   private PerformanceReport() {}
 
@@ -46,7 +50,12 @@ public final class PerformanceReport {
    * @param needed the ratio needed
    * @param holds whether it holds; empty if not measured
    */
-  public record Verdict(String target, int threads, String measured, double ratio, double needed,
+  public record Verdict(
+      String target,
+      int threads,
+      String measured,
+      double ratio,
+      double needed,
       Optional<Boolean> holds) {}
 
   /**
@@ -58,27 +67,64 @@ public final class PerformanceReport {
   public static List<Verdict> verdicts(List<BenchRow> rows) {
     List<Verdict> out = new ArrayList<>();
     for (int t : threadsOf(rows)) {
-      out.add(ratio(rows, "PostgreSQL save ≥ 0.9 × pgbench upsert", "postgres", "save", t, "pgbench", 0.9));
+      out.add(
+          ratio(
+              rows,
+              "PostgreSQL save ≥ 0.9 × pgbench upsert",
+              "postgres",
+              "save",
+              t,
+              "pgbench",
+              0.9));
     }
     for (int t : threadsOf(rows)) {
-      out.add(ratio(rows, "PostgreSQL load ≥ 0.8 × pgbench load", "postgres", "load", t, "pgbench", 0.8));
+      out.add(
+          ratio(
+              rows, "PostgreSQL load ≥ 0.8 × pgbench load", "postgres", "load", t, "pgbench", 0.8));
     }
     for (int t : threadsOf(rows)) {
-      out.add(ratio(rows, "PostgreSQL saveAll records/s ≥ 0.8 × pgbench batch100 tps × 100", "postgres", "saveAll",
-          t, "pgbench", 0.8));
+      out.add(
+          ratio(
+              rows,
+              "PostgreSQL saveAll records/s ≥ 0.8 × pgbench batch100 tps × 100",
+              "postgres",
+              "saveAll",
+              t,
+              "pgbench",
+              0.8));
     }
     for (int t : threadsOf(rows)) {
-      out.add(ratio(rows, "SQLite save ≥ 0.8 × bare sqlite-jdbc loop", "sqlite", "save", t, "sqlite-jdbc", 0.8));
+      out.add(
+          ratio(
+              rows,
+              "SQLite save ≥ 0.8 × bare sqlite-jdbc loop",
+              "sqlite",
+              "save",
+              t,
+              "sqlite-jdbc",
+              0.8));
     }
     Optional<BenchRow> one = find(rows, "sqlite", "load", TARGET_PAYLOAD, 1, "store");
     Optional<BenchRow> four = find(rows, "sqlite", "load", TARGET_PAYLOAD, 4, "store");
     if (one.isPresent() && four.isPresent()) {
       double r = four.get().ops() / one.get().ops();
-      out.add(new Verdict("SQLite load at 4 threads ≥ 1.6 × at 1 thread", 4, rate(four.get().ops()) + " vs "
-          + rate(one.get().ops()) + " ops/s", r, 1.6, Optional.of(r >= 1.6)));
+      out.add(
+          new Verdict(
+              "SQLite load at 4 threads ≥ 1.6 × at 1 thread",
+              4,
+              rate(four.get().ops()) + " vs " + rate(one.get().ops()) + " ops/s",
+              r,
+              1.6,
+              Optional.of(r >= 1.6)));
     } else {
-      out.add(new Verdict("SQLite load at 4 threads ≥ 1.6 × at 1 thread", 4, "not measured", Double.NaN, 1.6,
-          Optional.empty()));
+      out.add(
+          new Verdict(
+              "SQLite load at 4 threads ≥ 1.6 × at 1 thread",
+              4,
+              "not measured",
+              Double.NaN,
+              1.6,
+              Optional.empty()));
     }
     for (String w : List.of("save", "load")) {
       for (int t : threadsOf(rows)) {
@@ -88,32 +134,71 @@ public final class PerformanceReport {
     for (String d : DRIVERS) {
       for (int t : threadsOf(rows)) {
         Optional<BenchRow> r = find(rows, d, "saveIf", TARGET_PAYLOAD, t, "store");
-        String target = TITLES.get(d) + " saveIf on one hot slot: zero errors other than ConditionFailedException";
-        out.add(r.map(x -> new Verdict(target, t, rate(x.ops()) + " swaps/s, " + String.format(Locale.ROOT, "%,d",
-            x.conflicts()) + " lost races, " + x.errors() + " other errors", Double.NaN, Double.NaN,
-            Optional.of(x.errors() == 0)))
-            .orElse(new Verdict(target, t, "not measured", Double.NaN, Double.NaN, Optional.empty())));
+        String target =
+            TITLES.get(d)
+                + " saveIf on one hot slot: zero errors other than ConditionFailedException";
+        out.add(
+            r.map(
+                    x ->
+                        new Verdict(
+                            target,
+                            t,
+                            rate(x.ops())
+                                + " swaps/s, "
+                                + String.format(Locale.ROOT, "%,d", x.conflicts())
+                                + " lost races, "
+                                + x.errors()
+                                + " other errors",
+                            Double.NaN,
+                            Double.NaN,
+                            Optional.of(x.errors() == 0)))
+                .orElse(
+                    new Verdict(
+                        target, t, "not measured", Double.NaN, Double.NaN, Optional.empty())));
       }
     }
     return out;
   }
 
-  private static Verdict ratio(List<BenchRow> rows, String target, String driver, String workload, int threads,
-      String baseline, double needed) {
+  private static Verdict ratio(
+      List<BenchRow> rows,
+      String target,
+      String driver,
+      String workload,
+      int threads,
+      String baseline,
+      double needed) {
     Optional<BenchRow> s = find(rows, driver, workload, TARGET_PAYLOAD, threads, "store");
     Optional<BenchRow> b = find(rows, driver, workload, TARGET_PAYLOAD, threads, baseline);
     if (s.isEmpty() || b.isEmpty() || b.get().ops() <= 0) {
       return new Verdict(target, threads, "not measured", Double.NaN, needed, Optional.empty());
     }
     double r = s.get().ops() / b.get().ops();
-    return new Verdict(target, threads, rate(s.get().ops()) + " vs " + rate(b.get().ops()) + " ops/s", r, needed,
+    return new Verdict(
+        target,
+        threads,
+        rate(s.get().ops()) + " vs " + rate(b.get().ops()) + " ops/s",
+        r,
+        needed,
         Optional.of(r >= needed));
   }
 
-  static Optional<BenchRow> find(List<BenchRow> rows, String driver, String workload, int payload, int threads,
+  static Optional<BenchRow> find(
+      List<BenchRow> rows,
+      String driver,
+      String workload,
+      int payload,
+      int threads,
       String target) {
-    return rows.stream().filter(r -> r.driver().equals(driver) && r.workload().equals(workload)
-        && r.payload() == payload && r.threads() == threads && r.target().equals(target)).findFirst();
+    return rows.stream()
+        .filter(
+            r ->
+                r.driver().equals(driver)
+                    && r.workload().equals(workload)
+                    && r.payload() == payload
+                    && r.threads() == threads
+                    && r.target().equals(target))
+        .findFirst();
   }
 
   private static Set<Integer> threadsOf(List<BenchRow> rows) {
@@ -134,41 +219,74 @@ public final class PerformanceReport {
    * @param notes the preserved notes (without markers)
    * @return the markdown
    */
-  public static String markdown(String date, String command, List<String> machine, Map<String, String> settings,
-      List<BenchRow> rows, List<JmhRow> jmh, String notes) {
+  public static String markdown(
+      String date,
+      String command,
+      List<String> machine,
+      Map<String, String> settings,
+      List<BenchRow> rows,
+      List<JmhRow> jmh,
+      String notes) {
     StringBuilder md = new StringBuilder();
     md.append("# Performance\n\n");
-    md.append("<!-- Generated by dev.harbor.state.bench.PerformanceSuite; regenerate rather than edit. Only the"
-        + " Notes section at the end is hand-written and kept across runs. -->\n\n");
-    md.append("Latest full run: ").append(date).append(". Every figure is beside a baseline measured in the same run,"
-        + " on the same machine, and judged as a ratio to it: absolute numbers from a shared 2-core machine say"
-        + " little, ratios say what the library costs over its backend.\n\n");
-    md.append("## Reproduce\n\nFrom the repository root (PostgreSQL from `HARBOR_BENCH_POSTGRES_URL`, else"
-        + " `HARBOR_TEST_POSTGRES_URL`, else `").append(BenchLocations.DEFAULT_POSTGRES).append("`; pgbench on the"
-        + " PATH for the server baseline):\n\n```\n").append(command).append("\n```\n\n");
-    md.append("It runs `harbor-state bench` once per driver in its own JVM (every workload, payload and thread count"
-        + " below, with its baselines), then the JMH benchmarks of `harbor-state-benchmarks`, and rewrites this file and"
-        + " [" + CHART + "](" + CHART + "). A single driver by hand: `./harbor-state bench --store <location>`.\n\n");
+    md.append(
+        "<!-- Generated by dev.harbor.state.bench.PerformanceSuite; regenerate rather than edit. Only the"
+            + " Notes section at the end is hand-written and kept across runs. -->\n\n");
+    md.append("Latest full run: ")
+        .append(date)
+        .append(
+            ". Every figure is beside a baseline measured in the same run,"
+                + " on the same machine, and judged as a ratio to it: absolute numbers from a shared 2-core machine say"
+                + " little, ratios say what the library costs over its backend.\n\n");
+    md.append(
+            "## Reproduce\n\nFrom the repository root (PostgreSQL from `HARBOR_BENCH_POSTGRES_URL`, else"
+                + " `HARBOR_TEST_POSTGRES_URL`, else `")
+        .append(BenchLocations.DEFAULT_POSTGRES)
+        .append("`; pgbench on the" + " PATH for the server baseline):\n\n```\n")
+        .append(command)
+        .append("\n```\n\n");
+    md.append(
+        "It runs `harbor-state bench` once per driver in its own JVM (every workload, payload and thread count"
+            + " below, with its baselines), then the JMH benchmarks of `harbor-state-benchmarks`, and rewrites this file and"
+            + " ["
+            + CHART
+            + "]("
+            + CHART
+            + "). A single driver by hand: `./harbor-state bench --store <location>`.\n\n");
     md.append("## Machine\n\n");
     for (String line : machine) {
       md.append("- ").append(line).append('\n');
     }
     md.append('\n');
     md.append("## Targets (32 B payload)\n\n");
-    md.append("| target | threads | measured | ratio | needed | holds |\n|---|---:|---|---:|---:|---|\n");
+    md.append(
+        "| target | threads | measured | ratio | needed | holds |\n|---|---:|---|---:|---:|---|\n");
     for (Verdict v : verdicts(rows)) {
-      md.append("| ").append(v.target()).append(" | ").append(v.threads()).append(" | ").append(v.measured())
-          .append(" | ").append(Double.isNaN(v.ratio()) ? "" : ratio(v.ratio())).append(" | ")
-          .append(Double.isNaN(v.needed()) ? "" : ratio(v.needed())).append(" | ")
-          .append(v.holds().map(h -> h ? "yes" : "**no**").orElse("not measured")).append(" |\n");
+      md.append("| ")
+          .append(v.target())
+          .append(" | ")
+          .append(v.threads())
+          .append(" | ")
+          .append(v.measured())
+          .append(" | ")
+          .append(Double.isNaN(v.ratio()) ? "" : ratio(v.ratio()))
+          .append(" | ")
+          .append(Double.isNaN(v.needed()) ? "" : ratio(v.needed()))
+          .append(" | ")
+          .append(v.holds().map(h -> h ? "yes" : "**no**").orElse("not measured"))
+          .append(" |\n");
     }
     md.append('\n');
-    md.append("![store throughput as a ratio to its baseline, per workload and thread count](" + CHART + ")\n\n");
-    md.append("Ops: saveAll counts records (batches of 100); saveIf counts successful swaps with every thread racing"
-        + " on one hot slot (find, then saveIf on the event id found; lost races are the expected"
-        + " ConditionFailedException); mixed counts whole agent sessions (saveIf of a lifecycle record, 3 checkpoint"
-        + " saves, a load, a prefix list, erasing the session: 7 calls). Latency is per call (saveAll: per batch;"
-        + " saveIf: find + saveIf; mixed: per session); pgbench reports no percentiles here.\n\n");
+    md.append(
+        "![store throughput as a ratio to its baseline, per workload and thread count]("
+            + CHART
+            + ")\n\n");
+    md.append(
+        "Ops: saveAll counts records (batches of 100); saveIf counts successful swaps with every thread racing"
+            + " on one hot slot (find, then saveIf on the event id found; lost races are the expected"
+            + " ConditionFailedException); mixed counts whole agent sessions (saveIf of a lifecycle record, 3 checkpoint"
+            + " saves, a load, a prefix list, erasing the session: 7 calls). Latency is per call (saveAll: per batch;"
+            + " saveIf: find + saveIf; mixed: per session); pgbench reports no percentiles here.\n\n");
     for (String d : DRIVERS) {
       List<BenchRow> mine = rows.stream().filter(r -> r.driver().equals(d)).toList();
       if (mine.isEmpty()) {
@@ -182,19 +300,26 @@ public final class PerformanceReport {
     }
     if (!jmh.isEmpty()) {
       md.append("## JMH: save, load, saveAll\n\n");
-      md.append("`StoreBenchmarks` (throughput, ops/s; saveAll in records/s) with `@Param` over driver and target"
-          + " (`store` or its bare `baseline`), 32 B payload, one fork, the same backends and targets as the bench"
-          + " command. The ± is JMH's 99.9 % confidence half-width where it has enough iterations.\n\n");
+      md.append(
+          "`StoreBenchmarks` (throughput, ops/s; saveAll in records/s) with `@Param` over driver and target"
+              + " (`store` or its bare `baseline`), 32 B payload, one fork, the same backends and targets as the bench"
+              + " command. The ± is JMH's 99.9 % confidence half-width where it has enough iterations.\n\n");
       md.append(jmhTable(jmh)).append('\n');
     }
     md.append(LIMITS);
-    md.append("\n## Notes\n\n").append(NOTES_BEGIN).append('\n').append(notes.strip()).append('\n').append(NOTES_END)
+    md.append("\n## Notes\n\n")
+        .append(NOTES_BEGIN)
+        .append('\n')
+        .append(notes.strip())
+        .append('\n')
+        .append(NOTES_END)
         .append('\n');
     return md.toString();
   }
 
   /** What limits each figure; stated once, true of every run on such a machine. */
-  static final String LIMITS = """
+  static final String LIMITS =
+      """
       ## What limits each figure
 
       - **Single durable writes** (PostgreSQL and SQLite `save`, `saveIf`, the writes of `mixed`): one commit, one
@@ -220,10 +345,13 @@ public final class PerformanceReport {
       if (!r.target().equals("store")) {
         baselines.add(r.target());
       }
-      cells.computeIfAbsent(r.workload() + "|" + r.payload() + "|" + r.threads(), k -> new LinkedHashMap<>())
+      cells
+          .computeIfAbsent(
+              r.workload() + "|" + r.payload() + "|" + r.threads(), k -> new LinkedHashMap<>())
           .put(r.target(), r);
     }
-    StringBuilder sb = new StringBuilder("| workload | payload | threads | ops/s | p50 | p99 | p99.9 | errors |");
+    StringBuilder sb =
+        new StringBuilder("| workload | payload | threads | ops/s | p50 | p99 | p99.9 | errors |");
     StringBuilder rule = new StringBuilder("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (String b : baselines) {
       sb.append(' ').append(b).append(" ops/s | ratio |");
@@ -233,13 +361,26 @@ public final class PerformanceReport {
     for (Map<String, BenchRow> cell : cells.values()) {
       BenchRow s = cell.get("store");
       BenchRow any = cell.values().iterator().next();
-      sb.append("| ").append(any.workload()).append(" | ").append(size(any.payload())).append(" | ")
-          .append(any.threads()).append(" | ");
+      sb.append("| ")
+          .append(any.workload())
+          .append(" | ")
+          .append(size(any.payload()))
+          .append(" | ")
+          .append(any.threads())
+          .append(" | ");
       if (s == null) {
         sb.append(" | | | | |");
       } else {
-        sb.append(rate(s.ops())).append(" | ").append(latency(s.p50())).append(" | ").append(latency(s.p99()))
-            .append(" | ").append(latency(s.p999())).append(" | ").append(s.errors()).append(" |");
+        sb.append(rate(s.ops()))
+            .append(" | ")
+            .append(latency(s.p50()))
+            .append(" | ")
+            .append(latency(s.p99()))
+            .append(" | ")
+            .append(latency(s.p999()))
+            .append(" | ")
+            .append(s.errors())
+            .append(" |");
       }
       for (String b : baselines) {
         BenchRow base = cell.get(b);
@@ -248,8 +389,11 @@ public final class PerformanceReport {
         } else if (base.ops() <= 0) {
           sb.append(" failed | |");
         } else {
-          sb.append(' ').append(rate(base.ops())).append(" | ")
-              .append(s == null ? "" : "**" + ratio(s.ops() / base.ops()) + "**").append(" |");
+          sb.append(' ')
+              .append(rate(base.ops()))
+              .append(" | ")
+              .append(s == null ? "" : "**" + ratio(s.ops() / base.ops()) + "**")
+              .append(" |");
         }
       }
       sb.append('\n');
@@ -258,34 +402,56 @@ public final class PerformanceReport {
   }
 
   static String jmhTable(List<JmhRow> rows) {
-    StringBuilder sb = new StringBuilder("| benchmark | driver | threads | store ops/s | baseline ops/s | ratio |\n"
-        + "|---|---|---:|---:|---:|---:|\n");
+    StringBuilder sb =
+        new StringBuilder(
+            "| benchmark | driver | threads | store ops/s | baseline ops/s | ratio |\n"
+                + "|---|---|---:|---:|---:|---:|\n");
     for (String bench : List.of("save", "load", "saveAll")) {
       for (String d : DRIVERS) {
         Set<Integer> threads = new TreeSet<>();
-        rows.stream().filter(r -> r.benchmark().equals(bench) && r.driver().equals(d))
+        rows.stream()
+            .filter(r -> r.benchmark().equals(bench) && r.driver().equals(d))
             .forEach(r -> threads.add(r.threads()));
         for (int t : threads) {
           Optional<JmhRow> s = jmh(rows, bench, d, "store", t);
           Optional<JmhRow> b = jmh(rows, bench, d, "baseline", t);
-          sb.append("| ").append(bench).append(" | ").append(d).append(" | ").append(t).append(" | ")
-              .append(s.map(PerformanceReport::score).orElse("")).append(" | ")
-              .append(b.map(PerformanceReport::score).orElse("")).append(" | ")
-              .append(s.isPresent() && b.isPresent() && b.get().score() > 0
-                  ? "**" + ratio(s.get().score() / b.get().score()) + "**" : "").append(" |\n");
+          sb.append("| ")
+              .append(bench)
+              .append(" | ")
+              .append(d)
+              .append(" | ")
+              .append(t)
+              .append(" | ")
+              .append(s.map(PerformanceReport::score).orElse(""))
+              .append(" | ")
+              .append(b.map(PerformanceReport::score).orElse(""))
+              .append(" | ")
+              .append(
+                  s.isPresent() && b.isPresent() && b.get().score() > 0
+                      ? "**" + ratio(s.get().score() / b.get().score()) + "**"
+                      : "")
+              .append(" |\n");
         }
       }
     }
     return sb.toString();
   }
 
-  private static Optional<JmhRow> jmh(List<JmhRow> rows, String bench, String driver, String target, int t) {
-    return rows.stream().filter(r -> r.benchmark().equals(bench) && r.driver().equals(driver)
-        && r.target().equals(target) && r.threads() == t).findFirst();
+  private static Optional<JmhRow> jmh(
+      List<JmhRow> rows, String bench, String driver, String target, int t) {
+    return rows.stream()
+        .filter(
+            r ->
+                r.benchmark().equals(bench)
+                    && r.driver().equals(driver)
+                    && r.target().equals(target)
+                    && r.threads() == t)
+        .findFirst();
   }
 
   private static String score(JmhRow r) {
-    return rate(r.score()) + (Double.isNaN(r.error()) || r.error() <= 0 ? "" : " ± " + rate(r.error()));
+    return rate(r.score())
+        + (Double.isNaN(r.error()) || r.error() <= 0 ? "" : " ± " + rate(r.error()));
   }
 
   // ---- the chart ----
@@ -293,8 +459,9 @@ public final class PerformanceReport {
   private static final String[] COLORS = {"#4c78a8", "#f58518", "#54a24b", "#b279a2"};
 
   /**
-   * The chart: one panel per driver, the store's ratio to its primary baseline (pgbench, the bare sqlite-jdbc loop,
-   * the bare map) for save, load and saveAll at 32 B, one bar per thread count, the target as a dashed line.
+   * The chart: one panel per driver, the store's ratio to its primary baseline (pgbench, the bare
+   * sqlite-jdbc loop, the bare map) for save, load and saveAll at 32 B, one bar per thread count,
+   * the target as a dashed line.
    *
    * @param rows the bench rows
    * @return an SVG document
@@ -302,7 +469,8 @@ public final class PerformanceReport {
   public static String svg(List<BenchRow> rows) {
     List<String> workloads = List.of("save", "load", "saveAll");
     List<Integer> threads = new ArrayList<>(threadsOf(rows));
-    List<String> drivers = DRIVERS.stream().filter(d -> rows.stream().anyMatch(r -> r.driver().equals(d))).toList();
+    List<String> drivers =
+        DRIVERS.stream().filter(d -> rows.stream().anyMatch(r -> r.driver().equals(d))).toList();
     double max = 1.2;
     for (BenchRow r : rows) {
       Optional<Double> ratio = chartRatio(rows, r.driver(), r.workload(), r.threads());
@@ -318,31 +486,62 @@ public final class PerformanceReport {
     int width = left + Math.max(1, drivers.size()) * (panelW + 20) + 10;
     int height = top + panelH + 70;
     StringBuilder s = new StringBuilder();
-    s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width).append("\" height=\"")
-        .append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
+    s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+        .append(width)
+        .append("\" height=\"")
+        .append(height)
+        .append("\" viewBox=\"0 0 ")
+        .append(width)
+        .append(' ')
+        .append(height)
         .append("\" font-family=\"sans-serif\" font-size=\"12\">\n");
     s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-    s.append("<text x=\"").append(left).append("\" y=\"22\" font-size=\"15\" font-weight=\"bold\">Store throughput"
-        + " as a ratio to its baseline (32 B payload)</text>\n");
-    s.append("<text x=\"").append(left).append("\" y=\"40\" fill=\"#555\">postgres: pgbench; sqlite: bare"
-        + " sqlite-jdbc loop; inmem: bare ConcurrentHashMap. Dashed: the target.</text>\n");
+    s.append("<text x=\"")
+        .append(left)
+        .append(
+            "\" y=\"22\" font-size=\"15\" font-weight=\"bold\">Store throughput"
+                + " as a ratio to its baseline (32 B payload)</text>\n");
+    s.append("<text x=\"")
+        .append(left)
+        .append(
+            "\" y=\"40\" fill=\"#555\">postgres: pgbench; sqlite: bare"
+                + " sqlite-jdbc loop; inmem: bare ConcurrentHashMap. Dashed: the target.</text>\n");
     for (int p = 0; p < drivers.size(); p++) {
       String d = drivers.get(p);
       int x0 = left + p * (panelW + 20);
       int y0 = top;
-      s.append("<text x=\"").append(x0 + panelW / 2).append("\" y=\"").append(y0 + 4)
-          .append("\" text-anchor=\"middle\" font-weight=\"bold\">").append(d).append(" vs ")
-          .append(PRIMARY_BASELINE.get(d)).append("</text>\n");
+      s.append("<text x=\"")
+          .append(x0 + panelW / 2)
+          .append("\" y=\"")
+          .append(y0 + 4)
+          .append("\" text-anchor=\"middle\" font-weight=\"bold\">")
+          .append(d)
+          .append(" vs ")
+          .append(PRIMARY_BASELINE.get(d))
+          .append("</text>\n");
       int plotTop = y0 + 14;
       int plotH = panelH - 30;
       for (double g = 0; g <= max + 1e-9; g += 0.2) {
         int y = plotTop + plotH - (int) Math.round(g / max * plotH);
-        s.append("<line x1=\"").append(x0).append("\" x2=\"").append(x0 + panelW).append("\" y1=\"").append(y)
-            .append("\" y2=\"").append(y).append("\" stroke=\"").append(Math.abs(g - 1) < 1e-9 ? "#999" : "#eee")
+        s.append("<line x1=\"")
+            .append(x0)
+            .append("\" x2=\"")
+            .append(x0 + panelW)
+            .append("\" y1=\"")
+            .append(y)
+            .append("\" y2=\"")
+            .append(y)
+            .append("\" stroke=\"")
+            .append(Math.abs(g - 1) < 1e-9 ? "#999" : "#eee")
             .append("\"/>\n");
         if (p == 0) {
-          s.append("<text x=\"").append(x0 - 6).append("\" y=\"").append(y + 4).append("\" text-anchor=\"end\">")
-              .append(String.format(Locale.ROOT, "%.1f", g)).append("</text>\n");
+          s.append("<text x=\"")
+              .append(x0 - 6)
+              .append("\" y=\"")
+              .append(y + 4)
+              .append("\" text-anchor=\"end\">")
+              .append(String.format(Locale.ROOT, "%.1f", g))
+              .append("</text>\n");
         }
       }
       int groupW = panelW / workloads.size();
@@ -357,34 +556,82 @@ public final class PerformanceReport {
           }
           int h = (int) Math.round(ratio.get() / max * plotH);
           int bx = gx + t * barW;
-          s.append("<rect x=\"").append(bx).append("\" y=\"").append(plotTop + plotH - h).append("\" width=\"")
-              .append(barW - 2).append("\" height=\"").append(h).append("\" fill=\"")
-              .append(COLORS[t % COLORS.length]).append("\"><title>").append(d).append(' ').append(workload)
-              .append(", ").append(threads.get(t)).append(" threads: ").append(ratio(ratio.get()))
+          s.append("<rect x=\"")
+              .append(bx)
+              .append("\" y=\"")
+              .append(plotTop + plotH - h)
+              .append("\" width=\"")
+              .append(barW - 2)
+              .append("\" height=\"")
+              .append(h)
+              .append("\" fill=\"")
+              .append(COLORS[t % COLORS.length])
+              .append("\"><title>")
+              .append(d)
+              .append(' ')
+              .append(workload)
+              .append(", ")
+              .append(threads.get(t))
+              .append(" threads: ")
+              .append(ratio(ratio.get()))
               .append("</title></rect>\n");
-          s.append("<text x=\"").append(bx + (barW - 2) / 2).append("\" y=\"").append(plotTop + plotH - h - 3)
-              .append("\" text-anchor=\"middle\" font-size=\"9\">").append(ratio(ratio.get())).append("</text>\n");
+          s.append("<text x=\"")
+              .append(bx + (barW - 2) / 2)
+              .append("\" y=\"")
+              .append(plotTop + plotH - h - 3)
+              .append("\" text-anchor=\"middle\" font-size=\"9\">")
+              .append(ratio(ratio.get()))
+              .append("</text>\n");
         }
         double target = target(d, workload);
         if (!Double.isNaN(target)) {
           int ty = plotTop + plotH - (int) Math.round(target / max * plotH);
-          s.append("<line x1=\"").append(gx - 4).append("\" x2=\"").append(gx + threads.size() * barW + 2)
-              .append("\" y1=\"").append(ty).append("\" y2=\"").append(ty)
+          s.append("<line x1=\"")
+              .append(gx - 4)
+              .append("\" x2=\"")
+              .append(gx + threads.size() * barW + 2)
+              .append("\" y1=\"")
+              .append(ty)
+              .append("\" y2=\"")
+              .append(ty)
               .append("\" stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"5,3\"/>\n");
         }
-        s.append("<text x=\"").append(gx + threads.size() * barW / 2).append("\" y=\"").append(plotTop + plotH + 16)
-            .append("\" text-anchor=\"middle\">").append(workload).append("</text>\n");
+        s.append("<text x=\"")
+            .append(gx + threads.size() * barW / 2)
+            .append("\" y=\"")
+            .append(plotTop + plotH + 16)
+            .append("\" text-anchor=\"middle\">")
+            .append(workload)
+            .append("</text>\n");
       }
-      s.append("<line x1=\"").append(x0).append("\" x2=\"").append(x0 + panelW).append("\" y1=\"")
-          .append(plotTop + plotH).append("\" y2=\"").append(plotTop + plotH).append("\" stroke=\"#333\"/>\n");
+      s.append("<line x1=\"")
+          .append(x0)
+          .append("\" x2=\"")
+          .append(x0 + panelW)
+          .append("\" y1=\"")
+          .append(plotTop + plotH)
+          .append("\" y2=\"")
+          .append(plotTop + plotH)
+          .append("\" stroke=\"#333\"/>\n");
     }
     int ly = top + panelH + 40;
     for (int t = 0; t < threads.size(); t++) {
       int lx = left + t * 110;
-      s.append("<rect x=\"").append(lx).append("\" y=\"").append(ly - 10).append("\" width=\"12\" height=\"12\""
-          + " fill=\"").append(COLORS[t % COLORS.length]).append("\"/>\n");
-      s.append("<text x=\"").append(lx + 18).append("\" y=\"").append(ly).append("\">").append(threads.get(t))
-          .append(threads.get(t) == 1 ? " thread" : " threads").append("</text>\n");
+      s.append("<rect x=\"")
+          .append(lx)
+          .append("\" y=\"")
+          .append(ly - 10)
+          .append("\" width=\"12\" height=\"12\"" + " fill=\"")
+          .append(COLORS[t % COLORS.length])
+          .append("\"/>\n");
+      s.append("<text x=\"")
+          .append(lx + 18)
+          .append("\" y=\"")
+          .append(ly)
+          .append("\">")
+          .append(threads.get(t))
+          .append(threads.get(t) == 1 ? " thread" : " threads")
+          .append("</text>\n");
     }
     s.append("</svg>\n");
     return s.toString();
@@ -400,7 +647,8 @@ public final class PerformanceReport {
     };
   }
 
-  private static Optional<Double> chartRatio(List<BenchRow> rows, String driver, String workload, int threads) {
+  private static Optional<Double> chartRatio(
+      List<BenchRow> rows, String driver, String workload, int threads) {
     String baseline = PRIMARY_BASELINE.get(driver);
     if (baseline == null) {
       return Optional.empty();

@@ -27,9 +27,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * The full performance run behind {@code docs/PERFORMANCE.md}: {@code harbor-state bench} for every driver, each in its
- * own JVM, then the JMH benchmarks at each thread count; writes PERFORMANCE.md and its SVG chart. Run from the shaded
- * jar (its class path is what the bench processes and JMH forks use):
+ * The full performance run behind {@code docs/PERFORMANCE.md}: {@code harbor-state bench} for every
+ * driver, each in its own JVM, then the JMH benchmarks at each thread count; writes PERFORMANCE.md
+ * and its SVG chart. Run from the shaded jar (its class path is what the bench processes and JMH
+ * forks use):
  *
  * <pre>
  * java -cp harbor-state-benchmarks/target/benchmarks.jar dev.harbor.state.bench.PerformanceSuite [--out docs]
@@ -40,8 +41,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class PerformanceSuite {
 
   /** The command PERFORMANCE.md records: build, then this suite with its defaults. */
-  public static final String COMMAND = "mvn -B -ntp -DskipTests package && java -cp"
-      + " harbor-state-benchmarks/target/benchmarks.jar dev.harbor.state.bench.PerformanceSuite --out docs";
+  public static final String COMMAND =
+      "mvn -B -ntp -DskipTests package && java -cp"
+          + " harbor-state-benchmarks/target/benchmarks.jar dev.harbor.state.bench.PerformanceSuite --out docs";
 
   private PerformanceSuite() {}
 
@@ -52,8 +54,25 @@ public final class PerformanceSuite {
    * @throws Exception if a bench process or JMH fails
    */
   public static void main(String[] args) throws Exception {
-    Map<String, String> opt = new LinkedHashMap<>(Map.of("--out", "docs", "--seconds", "3", "--warmup", "1",
-        "--threads", "1,4,16", "--payload", "32,16384", "--drivers", "postgres,sqlite,inmem", "--jmh-seconds", "2", "--revision", ""));
+    Map<String, String> opt =
+        new LinkedHashMap<>(
+            Map.of(
+                "--out",
+                "docs",
+                "--seconds",
+                "3",
+                "--warmup",
+                "1",
+                "--threads",
+                "1,4,16",
+                "--payload",
+                "32,16384",
+                "--drivers",
+                "postgres,sqlite,inmem",
+                "--jmh-seconds",
+                "2",
+                "--revision",
+                ""));
     boolean jmh = true;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--no-jmh")) {
@@ -61,8 +80,12 @@ public final class PerformanceSuite {
       } else if (opt.containsKey(args[i]) && i + 1 < args.length) {
         opt.put(args[i], args[++i]);
       } else {
-        throw new IllegalArgumentException("unknown or incomplete argument " + args[i] + "; options: " + opt.keySet()
-            + " --no-jmh");
+        throw new IllegalArgumentException(
+            "unknown or incomplete argument "
+                + args[i]
+                + "; options: "
+                + opt.keySet()
+                + " --no-jmh");
       }
     }
     Path out = Path.of(opt.get("--out"));
@@ -86,11 +109,17 @@ public final class PerformanceSuite {
     String loadAfter = loadAverage();
     List<String> machine = machine(loadBefore, loadAfter, opt);
     Path md = out.resolve("PERFORMANCE.md");
-    String notes = Files.exists(md) ? PerformanceReport.notesOf(Files.readString(md, StandardCharsets.UTF_8)) : "";
+    String notes =
+        Files.exists(md)
+            ? PerformanceReport.notesOf(Files.readString(md, StandardCharsets.UTF_8))
+            : "";
     String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    Files.writeString(md, PerformanceReport.markdown(date, COMMAND, machine, settings, rows, jmhRows, notes),
+    Files.writeString(
+        md,
+        PerformanceReport.markdown(date, COMMAND, machine, settings, rows, jmhRows, notes),
         StandardCharsets.UTF_8);
-    Files.writeString(out.resolve(PerformanceReport.CHART), PerformanceReport.svg(rows), StandardCharsets.UTF_8);
+    Files.writeString(
+        out.resolve(PerformanceReport.CHART), PerformanceReport.svg(rows), StandardCharsets.UTF_8);
     System.out.println("wrote " + md + " and " + out.resolve(PerformanceReport.CHART));
   }
 
@@ -98,14 +127,31 @@ public final class PerformanceSuite {
   private static List<String> bench(String driver, Map<String, String> opt, Path csv)
       throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-        "dev.harbor.state.cli.HarborStateCli", "bench", "--store", BenchLocations.of(driver),
-        "--seconds", opt.get("--seconds"), "--warmup", opt.get("--warmup"), "--threads", opt.get("--threads"),
-        "--payload", opt.get("--payload"), "--csv", csv.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.harbor.state.cli.HarborStateCli",
+                "bench",
+                "--store",
+                BenchLocations.of(driver),
+                "--seconds",
+                opt.get("--seconds"),
+                "--warmup",
+                opt.get("--warmup"),
+                "--threads",
+                opt.get("--threads"),
+                "--payload",
+                opt.get("--payload"),
+                "--csv",
+                csv.toString()));
     System.out.println("== bench " + driver + ": " + String.join(" ", cmd.subList(3, cmd.size())));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     List<String> lines = new ArrayList<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
         System.out.println(line);
@@ -140,28 +186,64 @@ public final class PerformanceSuite {
           .shouldFailOnError(true);
       for (RunResult r : new Runner(b.build()).run()) {
         String bench = r.getParams().getBenchmark().replaceAll(".*\\.", "");
-        rows.add(new JmhRow(bench, r.getParams().getParam("driver"), r.getParams().getParam("target"), threads,
-            r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
+        rows.add(
+            new JmhRow(
+                bench,
+                r.getParams().getParam("driver"),
+                r.getParams().getParam("target"),
+                threads,
+                r.getPrimaryResult().getScore(),
+                r.getPrimaryResult().getScoreError()));
       }
     }
     return rows;
   }
 
-  private static List<String> machine(String loadBefore, String loadAfter, Map<String, String> opt) {
+  private static List<String> machine(
+      String loadBefore, String loadAfter, Map<String, String> opt) {
     List<String> m = new ArrayList<>();
     if (!opt.get("--revision").isBlank()) {
       m.add("revision measured: `" + opt.get("--revision") + "`");
     }
-    m.add(Runtime.getRuntime().availableProcessors() + " cores (" + cpuModel() + "), " + memory() + " memory, "
-        + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", one ext4 disk shared by"
-        + " PostgreSQL and the SQLite files");
-    m.add("Java " + System.getProperty("java.vm.version") + " (" + System.getProperty("java.vm.name") + "), default"
-        + " heap and GC");
-    m.add("load average before / after the run: " + loadBefore + " / " + loadAfter
-        + " (other work on the machine shows here)");
-    m.add("bench: " + opt.get("--seconds") + " s measured after " + opt.get("--warmup") + " s warmup per run,"
-        + " threads " + opt.get("--threads") + ", payloads " + opt.get("--payload") + " B; JMH: 1 fork, 1 × 1 s"
-        + " warmup, 2 × " + opt.get("--jmh-seconds") + " s measurement");
+    m.add(
+        Runtime.getRuntime().availableProcessors()
+            + " cores ("
+            + cpuModel()
+            + "), "
+            + memory()
+            + " memory, "
+            + System.getProperty("os.name")
+            + " "
+            + System.getProperty("os.version")
+            + ", one ext4 disk shared by"
+            + " PostgreSQL and the SQLite files");
+    m.add(
+        "Java "
+            + System.getProperty("java.vm.version")
+            + " ("
+            + System.getProperty("java.vm.name")
+            + "), default"
+            + " heap and GC");
+    m.add(
+        "load average before / after the run: "
+            + loadBefore
+            + " / "
+            + loadAfter
+            + " (other work on the machine shows here)");
+    m.add(
+        "bench: "
+            + opt.get("--seconds")
+            + " s measured after "
+            + opt.get("--warmup")
+            + " s warmup per run,"
+            + " threads "
+            + opt.get("--threads")
+            + ", payloads "
+            + opt.get("--payload")
+            + " B; JMH: 1 fork, 1 × 1 s"
+            + " warmup, 2 × "
+            + opt.get("--jmh-seconds")
+            + " s measurement");
     m.add("PostgreSQL: " + postgresSettings());
     return m;
   }
@@ -170,17 +252,26 @@ public final class PerformanceSuite {
     String url = BenchLocations.postgres();
     String rest = url.substring(url.indexOf("//") + 2);
     String user = rest.contains("@") ? rest.substring(0, rest.indexOf('@')).split(":")[0] : null;
-    String hostDb = (rest.contains("@") ? rest.substring(rest.indexOf('@') + 1) : rest).split("\\?")[0];
+    String hostDb =
+        (rest.contains("@") ? rest.substring(rest.indexOf('@') + 1) : rest).split("\\?")[0];
     String jdbc = url.startsWith("jdbc:") ? url : "jdbc:postgresql://" + hostDb;
     try (Connection c = DriverManager.getConnection(jdbc, user, passwordOf(rest));
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT name, setting, unit FROM pg_settings WHERE name IN ('server_version',"
-            + " 'synchronous_commit', 'fsync', 'wal_sync_method', 'full_page_writes', 'shared_buffers',"
-            + " 'max_connections', 'commit_delay', 'max_wal_size') ORDER BY name")) {
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT name, setting, unit FROM pg_settings WHERE name IN ('server_version',"
+                    + " 'synchronous_commit', 'fsync', 'wal_sync_method', 'full_page_writes', 'shared_buffers',"
+                    + " 'max_connections', 'commit_delay', 'max_wal_size') ORDER BY name")) {
       List<String> parts = new ArrayList<>();
       while (rs.next()) {
         String unit = rs.getString(3);
-        parts.add("`" + rs.getString(1) + "=" + rs.getString(2) + (unit == null ? "" : " × " + unit) + "`");
+        parts.add(
+            "`"
+                + rs.getString(1)
+                + "="
+                + rs.getString(2)
+                + (unit == null ? "" : " × " + unit)
+                + "`");
       }
       return String.join(", ", parts) + " (server defaults otherwise)";
     } catch (SQLException e) {
@@ -207,8 +298,11 @@ public final class PerformanceSuite {
 
   private static String cpuModel() {
     try {
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-          .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).strip())
+          .findFirst()
+          .orElse("unknown CPU");
     } catch (IOException e) {
       return "unknown CPU";
     }
@@ -216,9 +310,16 @@ public final class PerformanceSuite {
 
   private static String memory() {
     try {
-      return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
-          .map(l -> String.format(Locale.ROOT, "%.1f GiB",
-              Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0)).findFirst().orElse("unknown");
+      return Files.readAllLines(Path.of("/proc/meminfo")).stream()
+          .filter(l -> l.startsWith("MemTotal"))
+          .map(
+              l ->
+                  String.format(
+                      Locale.ROOT,
+                      "%.1f GiB",
+                      Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0))
+          .findFirst()
+          .orElse("unknown");
     } catch (IOException | RuntimeException e) {
       return "unknown";
     }

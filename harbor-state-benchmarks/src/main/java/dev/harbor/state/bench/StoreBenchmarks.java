@@ -22,11 +22,12 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * save, load and saveAll on every driver and on its bare baseline ({@code target=baseline}: a ConcurrentHashMap, a
- * sqlite-jdbc loop with the store's pragmas, a JDBC loop on a pool of the store's size), the same targets
- * {@code harbor-state bench} drives. Throughput in operations per second (saveAll: records per second). Each trial works
- * in a fresh schema or file that its teardown removes. Run with {@code -t 1,4,16} (or {@code PerformanceSuite}) for the
- * thread counts of the targets.
+ * save, load and saveAll on every driver and on its bare baseline ({@code target=baseline}: a
+ * ConcurrentHashMap, a sqlite-jdbc loop with the store's pragmas, a JDBC loop on a pool of the
+ * store's size), the same targets {@code harbor-state bench} drives. Throughput in operations per
+ * second (saveAll: records per second). Each trial works in a fresh schema or file that its
+ * teardown removes. Run with {@code -t 1,4,16} (or {@code PerformanceSuite}) for the thread counts
+ * of the targets.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -38,6 +39,7 @@ public class StoreBenchmarks {
 
   /** Records per saveAll batch, as in the bench command. */
   static final int BATCH = 100;
+
   /** The cap on preloaded payload bytes, as in the bench command. */
   static final long SLOT_BYTES_BUDGET = 64L << 20;
 

@@ -12,15 +12,19 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Writes records with {@code saveAll} in batches. Each batch is atomic and idempotent, so a re-run of the same input
- * is a no-op and a failure leaves earlier batches applied and nothing of the failing one. A record whose slot or
- * event id is already in the pending batch flushes it first (a batch may not repeat either), which gives a stream
- * "last one wins" semantics.
+ * Writes records with {@code saveAll} in batches. Each batch is atomic and idempotent, so a re-run
+ * of the same input is a no-op and a failure leaves earlier batches applied and nothing of the
+ * failing one. A record whose slot or event id is already in the pending batch flushes it first (a
+ * batch may not repeat either), which gives a stream "last one wins" semantics.
  */
 final class Batcher {
 
-  /** Validation without a store: the API's own rules, so a bad line is named before anything is written. */
-  private static final StoreGuard GUARD = new StoreGuard("harbor-state", Integer.MAX_VALUE, Clock.systemUTC());
+  /**
+   * Validation without a store: the API's own rules, so a bad line is named before anything is
+   * written.
+   */
+  private static final StoreGuard GUARD =
+      new StoreGuard("harbor-state", Integer.MAX_VALUE, Clock.systemUTC());
 
   private final StateStore store;
   private final int size;
@@ -55,8 +59,13 @@ final class Batcher {
    * @param line its line number (or ordinal) for messages
    */
   void add(StateRecord r, long line) {
-    List<String> slot = List.of(r.identity().tenantId(), r.identity().userId(), r.identity().sessionId(),
-        r.identity().runId(), r.kind());
+    List<String> slot =
+        List.of(
+            r.identity().tenantId(),
+            r.identity().userId(),
+            r.identity().sessionId(),
+            r.identity().runId(),
+            r.kind());
     if (slots.contains(slot) || ids.contains(r.id())) {
       flush();
     }
@@ -80,7 +89,8 @@ final class Batcher {
     try {
       store.saveAll(List.copyOf(batch));
     } catch (StateStoreException e) {
-      String where = firstLine == lastLine ? "line " + firstLine : "lines " + firstLine + "-" + lastLine;
+      String where =
+          firstLine == lastLine ? "line " + firstLine : "lines " + firstLine + "-" + lastLine;
       throw new ExitCodes.LocatedException(where + " (batch not written)", e);
     }
     written += batch.size();
@@ -89,7 +99,9 @@ final class Batcher {
     ids.clear();
   }
 
-  /** Records written so far (re-applied identical records count too: they are no-ops in the store). */
+  /**
+   * Records written so far (re-applied identical records count too: they are no-ops in the store).
+   */
   long written() {
     return written;
   }

@@ -31,12 +31,14 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Where a benchmark runs for one location, never on the user's data: a fresh schema {@code harbor_bench_<random>} for
- * PostgreSQL (dropped at close), a temporary directory beside the location's file for SQLite (deleted at close, on the
- * same disk as the real store), a new store for inmem. It opens the store there with the location's options and the
- * bare baseline of the same backend with the same settings.
+ * Where a benchmark runs for one location, never on the user's data: a fresh schema {@code
+ * harbor_bench_<random>} for PostgreSQL (dropped at close), a temporary directory beside the
+ * location's file for SQLite (deleted at close, on the same disk as the real store), a new store
+ * for inmem. It opens the store there with the location's options and the bare baseline of the same
+ * backend with the same settings.
  *
- * <p>Public for the JMH benchmarks of {@code harbor-state-benchmarks}, which use the same backends as {@code bench}.
+ * <p>Public for the JMH benchmarks of {@code harbor-state-benchmarks}, which use the same backends
+ * as {@code bench}.
  */
 public abstract class BenchBackend implements AutoCloseable {
 
@@ -53,7 +55,8 @@ public abstract class BenchBackend implements AutoCloseable {
   /**
    * Prepares a benchmark backend for a location.
    *
-   * @param location {@code inmem:}, {@code sqlite:PATH}, {@code sqlite::memory:} or a PostgreSQL location
+   * @param location {@code inmem:}, {@code sqlite:PATH}, {@code sqlite::memory:} or a PostgreSQL
+   *     location
    * @return the backend; the caller closes it, which removes everything it created
    * @throws InvalidConfigException if the location is malformed or names another driver
    * @throws StorageException if the backend cannot be reached
@@ -64,8 +67,12 @@ public abstract class BenchBackend implements AutoCloseable {
       case "inmem" -> new InMemory(config);
       case "sqlite" -> new Sqlite(config);
       case "postgres" -> new Postgres(config);
-      default -> throw new InvalidConfigException("bench knows the baselines of inmem, sqlite and postgres, not of"
-          + " driver '" + config.driver() + "'");
+      default ->
+          throw new InvalidConfigException(
+              "bench knows the baselines of inmem, sqlite and postgres, not of"
+                  + " driver '"
+                  + config.driver()
+                  + "'");
     };
   }
 
@@ -79,7 +86,8 @@ public abstract class BenchBackend implements AutoCloseable {
   }
 
   /**
-   * The store under test, opened on first use in the bench's own schema or file; closed by {@link #close()}.
+   * The store under test, opened on first use in the bench's own schema or file; closed by {@link
+   * #close()}.
    *
    * @return the store
    */
@@ -186,10 +194,14 @@ public abstract class BenchBackend implements AutoCloseable {
 
     Sqlite(StateConfig config) {
       super(config);
-      this.synchronous = config.options().getOrDefault("synchronous", "FULL").toUpperCase(Locale.ROOT);
+      this.synchronous =
+          config.options().getOrDefault("synchronous", "FULL").toUpperCase(Locale.ROOT);
       if (!Set.of("NORMAL", "FULL", "EXTRA").contains(synchronous)) {
-        throw new InvalidConfigException("option synchronous='" + synchronous + "' of driver 'sqlite' is invalid;"
-            + " expected NORMAL, FULL or EXTRA");
+        throw new InvalidConfigException(
+            "option synchronous='"
+                + synchronous
+                + "' of driver 'sqlite' is invalid;"
+                + " expected NORMAL, FULL or EXTRA");
       }
       this.readers = memory() ? 0 : readers(config.options().getOrDefault("readers", "4"));
       if (memory()) {
@@ -200,7 +212,8 @@ public abstract class BenchBackend implements AutoCloseable {
       try {
         dir = Files.createTempDirectory(parent, ".harbor-bench-");
       } catch (IOException e) {
-        throw new StorageException("cannot create a directory for bench files in " + parent + ": " + e, false, e);
+        throw new StorageException(
+            "cannot create a directory for bench files in " + parent + ": " + e, false, e);
       }
     }
 
@@ -208,7 +221,8 @@ public abstract class BenchBackend implements AutoCloseable {
       try {
         return Integer.parseInt(text.strip());
       } catch (NumberFormatException e) {
-        throw new InvalidConfigException("option readers='" + text + "' of driver 'sqlite' is not a number");
+        throw new InvalidConfigException(
+            "option readers='" + text + "' of driver 'sqlite' is not a number");
       }
     }
 
@@ -218,22 +232,32 @@ public abstract class BenchBackend implements AutoCloseable {
 
     @Override
     public String settings() {
-      return (memory() ? "in-memory database" : "WAL journal, files in " + dir) + ", synchronous=" + synchronous
-          + ", readers=" + readers;
+      return (memory() ? "in-memory database" : "WAL journal, files in " + dir)
+          + ", synchronous="
+          + synchronous
+          + ", readers="
+          + readers;
     }
 
     @Override
     StateConfig storeConfig() {
-      return memory() ? config : StateConfig.builder().driver("sqlite").location(dir.resolve("store.db").toString())
-          .options(config.options()).build();
+      return memory()
+          ? config
+          : StateConfig.builder()
+              .driver("sqlite")
+              .location(dir.resolve("store.db").toString())
+              .options(config.options())
+              .build();
     }
 
     @Override
     BenchTarget newBaseline() {
-      String url = memory() ? "jdbc:sqlite::memory:"
-          : "jdbc:sqlite:" + dir.resolve("baseline-" + randomHex(4) + ".db");
-      return new BenchBaselines.SqliteBaseline(() -> DriverManager.getConnection(url), synchronous, readers,
-          !memory());
+      String url =
+          memory()
+              ? "jdbc:sqlite::memory:"
+              : "jdbc:sqlite:" + dir.resolve("baseline-" + randomHex(4) + ".db");
+      return new BenchBaselines.SqliteBaseline(
+          () -> DriverManager.getConnection(url), synchronous, readers, !memory());
     }
 
     @Override
@@ -254,11 +278,23 @@ public abstract class BenchBackend implements AutoCloseable {
 
   /** A fresh schema holding the store's tables and the baseline table, dropped at close. */
   static final class Postgres extends BenchBackend {
-    /** The driver's own options: everything else is a pgjdbc connection property, for the baseline too. */
-    private static final Set<String> DRIVER_OPTIONS = Set.of("schema", "maxPoolSize", "connectTimeout",
-        "operationTimeout", "maxPayloadBytes", "migrate", "applicationName");
+    /**
+     * The driver's own options: everything else is a pgjdbc connection property, for the baseline
+     * too.
+     */
+    private static final Set<String> DRIVER_OPTIONS =
+        Set.of(
+            "schema",
+            "maxPoolSize",
+            "connectTimeout",
+            "operationTimeout",
+            "maxPayloadBytes",
+            "migrate",
+            "applicationName");
+
     private static final Pattern SCHEMA = Pattern.compile("harbor_bench_[0-9a-f]{16}");
-    private static final Pattern JDBC = Pattern.compile("(?i)jdbc:postgresql://([^/?]*)/([^?]*)(?:\\?(.*))?");
+    private static final Pattern JDBC =
+        Pattern.compile("(?i)jdbc:postgresql://([^/?]*)/([^?]*)(?:\\?(.*))?");
 
     private final String schema = "harbor_bench_" + randomHex(8);
     private final Address address;
@@ -272,26 +308,33 @@ public abstract class BenchBackend implements AutoCloseable {
       try {
         this.poolSize = Integer.parseInt(size.strip());
       } catch (NumberFormatException e) {
-        throw new InvalidConfigException("option maxPoolSize='" + size + "' of driver 'postgres' is not a number");
+        throw new InvalidConfigException(
+            "option maxPoolSize='" + size + "' of driver 'postgres' is not a number");
       }
-      try (Connection c = connect(); Statement s = c.createStatement()) {
+      try (Connection c = connect();
+          Statement s = c.createStatement()) {
         // DDL takes no parameters; the schema name is generated above.
         s.execute("CREATE SCHEMA " + schema);
         created = true;
         s.execute(BenchPgbench.ddl(schema));
       } catch (SQLException e) {
         cleanUp();
-        throw new StorageException("cannot prepare the bench schema at " + address.describe() + ": "
-            + e.getMessage(), true, e);
+        throw new StorageException(
+            "cannot prepare the bench schema at " + address.describe() + ": " + e.getMessage(),
+            true,
+            e);
       }
     }
 
     @Override
     public String settings() {
       StringBuilder sb = new StringBuilder("maxPoolSize=" + poolSize + ", schema " + schema);
-      try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-          "SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'synchronous_commit', 'fsync',"
-              + " 'wal_sync_method', 'shared_buffers', 'max_connections') ORDER BY name")) {
+      try (Connection c = connect();
+          Statement s = c.createStatement();
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'synchronous_commit', 'fsync',"
+                      + " 'wal_sync_method', 'shared_buffers', 'max_connections') ORDER BY name")) {
         while (rs.next()) {
           sb.append(", ").append(rs.getString(1)).append('=').append(rs.getString(2));
         }
@@ -313,16 +356,19 @@ public abstract class BenchBackend implements AutoCloseable {
 
     @Override
     Optional<BenchPgbench> pgbench(Map<String, String> env) {
-      return BenchPgbench.find(env).map(exe -> {
-        Map<String, String> pgEnv = new LinkedHashMap<>();
-        if (address.props.getProperty("user") != null) {
-          pgEnv.put("PGUSER", address.props.getProperty("user"));
-        }
-        if (address.props.getProperty("password") != null) {
-          pgEnv.put("PGPASSWORD", address.props.getProperty("password"));
-        }
-        return new BenchPgbench(exe, "postgresql://" + address.hosts + "/" + address.database, pgEnv, schema);
-      });
+      return BenchPgbench.find(env)
+          .map(
+              exe -> {
+                Map<String, String> pgEnv = new LinkedHashMap<>();
+                if (address.props.getProperty("user") != null) {
+                  pgEnv.put("PGUSER", address.props.getProperty("user"));
+                }
+                if (address.props.getProperty("password") != null) {
+                  pgEnv.put("PGPASSWORD", address.props.getProperty("password"));
+                }
+                return new BenchPgbench(
+                    exe, "postgresql://" + address.hosts + "/" + address.database, pgEnv, schema);
+              });
     }
 
     Connection connect() throws SQLException {
@@ -334,16 +380,26 @@ public abstract class BenchBackend implements AutoCloseable {
       if (!created || !SCHEMA.matcher(schema).matches()) {
         return;
       }
-      try (Connection c = connect(); Statement s = c.createStatement()) {
+      try (Connection c = connect();
+          Statement s = c.createStatement()) {
         s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         created = false;
       } catch (SQLException e) {
-        throw new StorageException("cannot drop bench schema " + schema + " at " + address.describe() + ": "
-            + e.getMessage(), true, e);
+        throw new StorageException(
+            "cannot drop bench schema "
+                + schema
+                + " at "
+                + address.describe()
+                + ": "
+                + e.getMessage(),
+            true,
+            e);
       }
     }
 
-    /** The server, for plain JDBC and pgbench: URL without credentials, and connection properties. */
+    /**
+     * The server, for plain JDBC and pgbench: URL without credentials, and connection properties.
+     */
     record Address(String jdbcUrl, String hosts, String database, Properties props) {
       String describe() {
         return "host " + hosts + ", database " + database;
@@ -358,7 +414,8 @@ public abstract class BenchBackend implements AutoCloseable {
         if (lower.startsWith("jdbc:")) {
           Matcher m = JDBC.matcher(location);
           if (!m.matches()) {
-            throw new InvalidConfigException("cannot read host and database from " + Locations.redact(location));
+            throw new InvalidConfigException(
+                "cannot read host and database from " + Locations.redact(location));
           }
           hosts = m.group(1).isEmpty() ? "localhost" : m.group(1);
           database = decode(m.group(2));
@@ -386,11 +443,14 @@ public abstract class BenchBackend implements AutoCloseable {
             }
           }
         }
-        config.options().forEach((k, v) -> {
-          if (!DRIVER_OPTIONS.contains(k)) {
-            props.setProperty(k, v);
-          }
-        });
+        config
+            .options()
+            .forEach(
+                (k, v) -> {
+                  if (!DRIVER_OPTIONS.contains(k)) {
+                    props.setProperty(k, v);
+                  }
+                });
         props.setProperty("ApplicationName", "harbor-state-bench");
         return new Address("jdbc:postgresql://" + hosts + "/" + database, hosts, database, props);
       }

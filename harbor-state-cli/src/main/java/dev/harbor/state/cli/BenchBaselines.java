@@ -23,14 +23,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The bare baselines: what the backend does for the same work without the store around it. Each is the obvious loop
- * an application would write by hand, with the same durability, pragmas and pool size as the store it is compared to.
+ * The bare baselines: what the backend does for the same work without the store around it. Each is
+ * the obvious loop an application would write by hand, with the same durability, pragmas and pool
+ * size as the store it is compared to.
  */
 final class BenchBaselines {
 
   private BenchBaselines() {}
 
-  /** A {@link ConcurrentHashMap} of slot to (event id, payload): the floor under the in-memory store. */
+  /**
+   * A {@link ConcurrentHashMap} of slot to (event id, payload): the floor under the in-memory
+   * store.
+   */
   static final class MapBaseline implements BenchTarget {
     private record Key(String tenant, String user, String session, String run, String kind) {}
 
@@ -79,28 +83,34 @@ final class BenchBaselines {
   }
 
   /**
-   * A bare sqlite-jdbc loop on its own file with the store's pragmas (WAL, the same synchronous mode) and its table
-   * shape: one write connection under a lock (SQLite has one writer) with the upsert prepared once, autocommit, so one
-   * durable commit per save; a pool of read connections for loads, as many as the store's readers.
+   * A bare sqlite-jdbc loop on its own file with the store's pragmas (WAL, the same synchronous
+   * mode) and its table shape: one write connection under a lock (SQLite has one writer) with the
+   * upsert prepared once, autocommit, so one durable commit per save; a pool of read connections
+   * for loads, as many as the store's readers.
    */
   static final class SqliteBaseline implements BenchTarget {
-    static final String DDL = "CREATE TABLE IF NOT EXISTS harbor_state_records (tenant_id TEXT NOT NULL, user_id TEXT"
-        + " NOT NULL, session_id TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL, event_id TEXT NOT NULL,"
-        + " version INTEGER NOT NULL, payload BLOB NOT NULL, updated_at INTEGER NOT NULL,"
-        + " PRIMARY KEY (tenant_id, user_id, session_id, run_id, kind));"
-        + " CREATE UNIQUE INDEX IF NOT EXISTS harbor_state_records_event_id ON harbor_state_records (event_id);"
-        + " CREATE INDEX IF NOT EXISTS harbor_state_records_kind ON harbor_state_records (kind)";
-    static final String UPSERT = "INSERT INTO harbor_state_records (tenant_id, user_id, session_id, run_id, kind,"
-        + " event_id, version, payload, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        + " ON CONFLICT (tenant_id, user_id, session_id, run_id, kind) DO UPDATE SET event_id = excluded.event_id,"
-        + " version = excluded.version, payload = excluded.payload, updated_at = excluded.updated_at";
-    static final String LOAD = "SELECT event_id, version, payload, updated_at FROM harbor_state_records"
-        + " WHERE tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ? AND kind = ?";
+    static final String DDL =
+        "CREATE TABLE IF NOT EXISTS harbor_state_records (tenant_id TEXT NOT NULL, user_id TEXT"
+            + " NOT NULL, session_id TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL, event_id TEXT NOT NULL,"
+            + " version INTEGER NOT NULL, payload BLOB NOT NULL, updated_at INTEGER NOT NULL,"
+            + " PRIMARY KEY (tenant_id, user_id, session_id, run_id, kind));"
+            + " CREATE UNIQUE INDEX IF NOT EXISTS harbor_state_records_event_id ON harbor_state_records (event_id);"
+            + " CREATE INDEX IF NOT EXISTS harbor_state_records_kind ON harbor_state_records (kind)";
+    static final String UPSERT =
+        "INSERT INTO harbor_state_records (tenant_id, user_id, session_id, run_id, kind,"
+            + " event_id, version, payload, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (tenant_id, user_id, session_id, run_id, kind) DO UPDATE SET event_id = excluded.event_id,"
+            + " version = excluded.version, payload = excluded.payload, updated_at = excluded.updated_at";
+    static final String LOAD =
+        "SELECT event_id, version, payload, updated_at FROM harbor_state_records"
+            + " WHERE tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ? AND kind = ?";
 
     /** A connection with its statements, prepared once. */
-    private record Conn(Connection c, PreparedStatement upsert, PreparedStatement load, Statement plain) {
+    private record Conn(
+        Connection c, PreparedStatement upsert, PreparedStatement load, Statement plain) {
       static Conn of(Connection c) throws SQLException {
-        return new Conn(c, c.prepareStatement(UPSERT), c.prepareStatement(LOAD), c.createStatement());
+        return new Conn(
+            c, c.prepareStatement(UPSERT), c.prepareStatement(LOAD), c.createStatement());
       }
     }
 
@@ -242,7 +252,8 @@ final class BenchBaselines {
       }
     }
 
-    private static void bind(PreparedStatement p, int slot, String eventId, byte[] payload) throws SQLException {
+    private static void bind(PreparedStatement p, int slot, String eventId, byte[] payload)
+        throws SQLException {
       p.setString(1, TENANT);
       p.setString(2, USER);
       p.setString(3, session(slot));
@@ -268,9 +279,10 @@ final class BenchBaselines {
   }
 
   /**
-   * A bare pgjdbc loop of the baseline statements (the pgbench table's upsert, primary-key select and 100-row upsert)
-   * over a plain pool of as many connections as the store's pool: borrow, prepare (pgjdbc switches to a server-side
-   * prepared statement after a few uses, as for the store), execute in autocommit, return.
+   * A bare pgjdbc loop of the baseline statements (the pgbench table's upsert, primary-key select
+   * and 100-row upsert) over a plain pool of as many connections as the store's pool: borrow,
+   * prepare (pgjdbc switches to a server-side prepared statement after a few uses, as for the
+   * store), execute in autocommit, return.
    */
   static final class PostgresBaseline implements BenchTarget {
     private final String upsert;
@@ -281,15 +293,25 @@ final class BenchBaselines {
 
     PostgresBaseline(String quotedSchema, JdbcConnector connect, int poolSize) {
       String table = quotedSchema + "." + BenchPgbench.TABLE;
-      String cols = "tenant_id, user_id, session_id, run_id, kind, event_id, version, bytes, updated_at";
-      String set = " ON CONFLICT (tenant_id, user_id, session_id, run_id, kind) DO UPDATE SET event_id ="
-          + " EXCLUDED.event_id, version = EXCLUDED.version, bytes = EXCLUDED.bytes, updated_at = EXCLUDED.updated_at";
+      String cols =
+          "tenant_id, user_id, session_id, run_id, kind, event_id, version, bytes, updated_at";
+      String set =
+          " ON CONFLICT (tenant_id, user_id, session_id, run_id, kind) DO UPDATE SET event_id ="
+              + " EXCLUDED.event_id, version = EXCLUDED.version, bytes = EXCLUDED.bytes, updated_at = EXCLUDED.updated_at";
       upsert = "INSERT INTO " + table + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + set;
-      load = "SELECT event_id, version, bytes, updated_at FROM " + table
-          + " WHERE tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ? AND kind = ?";
-      batch = "INSERT INTO " + table + " (" + cols + ") SELECT CAST(? AS text), CAST(? AS text), u.s, CAST(? AS text),"
-          + " CAST(? AS text), u.e, CAST(? AS bigint), u.b, CAST(? AS timestamptz)"
-          + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bytea[])) AS u(s, e, b)" + set;
+      load =
+          "SELECT event_id, version, bytes, updated_at FROM "
+              + table
+              + " WHERE tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ? AND kind = ?";
+      batch =
+          "INSERT INTO "
+              + table
+              + " ("
+              + cols
+              + ") SELECT CAST(? AS text), CAST(? AS text), u.s, CAST(? AS text),"
+              + " CAST(? AS text), u.e, CAST(? AS bigint), u.b, CAST(? AS timestamptz)"
+              + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bytea[])) AS u(s, e, b)"
+              + set;
       pool = new ArrayBlockingQueue<>(poolSize);
       try {
         for (int i = 0; i < poolSize; i++) {
@@ -299,7 +321,8 @@ final class BenchBaselines {
         }
       } catch (SQLException e) {
         close();
-        throw new StorageException("cannot open the postgres baseline pool: " + e.getMessage(), true, e);
+        throw new StorageException(
+            "cannot open the postgres baseline pool: " + e.getMessage(), true, e);
       }
     }
 
@@ -327,60 +350,63 @@ final class BenchBaselines {
 
     @Override
     public void save(int slot, String eventId, byte[] payload) {
-      with(c -> {
-        try (PreparedStatement p = c.prepareStatement(upsert)) {
-          p.setString(1, TENANT);
-          p.setString(2, USER);
-          p.setString(3, session(slot));
-          p.setString(4, RUN);
-          p.setString(5, KIND);
-          p.setString(6, eventId);
-          p.setLong(7, 1);
-          p.setBytes(8, payload);
-          p.setObject(9, OffsetDateTime.now(ZoneOffset.UTC));
-          return p.executeUpdate();
-        }
-      });
+      with(
+          c -> {
+            try (PreparedStatement p = c.prepareStatement(upsert)) {
+              p.setString(1, TENANT);
+              p.setString(2, USER);
+              p.setString(3, session(slot));
+              p.setString(4, RUN);
+              p.setString(5, KIND);
+              p.setString(6, eventId);
+              p.setLong(7, 1);
+              p.setBytes(8, payload);
+              p.setObject(9, OffsetDateTime.now(ZoneOffset.UTC));
+              return p.executeUpdate();
+            }
+          });
     }
 
     @Override
     public int load(int slot) {
-      return with(c -> {
-        try (PreparedStatement p = c.prepareStatement(load)) {
-          p.setString(1, TENANT);
-          p.setString(2, USER);
-          p.setString(3, session(slot));
-          p.setString(4, RUN);
-          p.setString(5, KIND);
-          try (ResultSet rs = p.executeQuery()) {
-            return rs.next() ? rs.getBytes(3).length : -1;
-          }
-        }
-      });
+      return with(
+          c -> {
+            try (PreparedStatement p = c.prepareStatement(load)) {
+              p.setString(1, TENANT);
+              p.setString(2, USER);
+              p.setString(3, session(slot));
+              p.setString(4, RUN);
+              p.setString(5, KIND);
+              try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? rs.getBytes(3).length : -1;
+              }
+            }
+          });
     }
 
     @Override
     public void saveAll(int firstSlot, String[] eventIds, byte[] payload) {
-      with(c -> {
-        try (PreparedStatement p = c.prepareStatement(batch)) {
-          String[] sessions = new String[eventIds.length];
-          byte[][] payloads = new byte[eventIds.length][];
-          for (int i = 0; i < eventIds.length; i++) {
-            sessions[i] = session(firstSlot + i);
-            payloads[i] = payload;
-          }
-          p.setString(1, TENANT);
-          p.setString(2, USER);
-          p.setString(3, RUN);
-          p.setString(4, KIND);
-          p.setLong(5, 1);
-          p.setObject(6, OffsetDateTime.now(ZoneOffset.UTC));
-          p.setArray(7, c.createArrayOf("text", sessions));
-          p.setArray(8, c.createArrayOf("text", eventIds));
-          p.setArray(9, c.createArrayOf("bytea", payloads));
-          return p.executeUpdate();
-        }
-      });
+      with(
+          c -> {
+            try (PreparedStatement p = c.prepareStatement(batch)) {
+              String[] sessions = new String[eventIds.length];
+              byte[][] payloads = new byte[eventIds.length][];
+              for (int i = 0; i < eventIds.length; i++) {
+                sessions[i] = session(firstSlot + i);
+                payloads[i] = payload;
+              }
+              p.setString(1, TENANT);
+              p.setString(2, USER);
+              p.setString(3, RUN);
+              p.setString(4, KIND);
+              p.setLong(5, 1);
+              p.setObject(6, OffsetDateTime.now(ZoneOffset.UTC));
+              p.setArray(7, c.createArrayOf("text", sessions));
+              p.setArray(8, c.createArrayOf("text", eventIds));
+              p.setArray(9, c.createArrayOf("bytea", payloads));
+              return p.executeUpdate();
+            }
+          });
     }
 
     @Override

@@ -9,19 +9,23 @@ import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bench}: throughput and latency of the store's workloads beside the bare backend, measured in one run. */
+/**
+ * {@code bench}: throughput and latency of the store's workloads beside the bare backend, measured
+ * in one run.
+ */
 @Command(
     name = "bench",
     sortOptions = false,
-    description = "Measure the store's throughput and latency (p50, p99, p99.9) for the workloads save (a new event id"
-        + " each time, over --slots slots), load, saveAll (batches of 100), saveIf (every thread racing on one hot"
-        + " slot; lost races are expected, any other error fails the bench) and mixed (an agent session: saveIf,"
-        + " 3 saves, load, list, erase), at each thread count and payload size, beside a baseline measured in the same"
-        + " run: inmem - a bare ConcurrentHashMap; sqlite - a bare sqlite-jdbc loop with the store's pragmas and"
-        + " durability; postgres - a bare JDBC loop on a pool of the store's size, and pgbench (if on the PATH) with"
-        + " the statements of the shared pgbench baseline. Never touches the store's data: it works in a fresh schema"
-        + " harbor_bench_<random> (PostgreSQL, dropped after) or a temporary directory beside the SQLite file"
-        + " (deleted after). Exits 1 if any run had an unexpected error.",
+    description =
+        "Measure the store's throughput and latency (p50, p99, p99.9) for the workloads save (a new event id"
+            + " each time, over --slots slots), load, saveAll (batches of 100), saveIf (every thread racing on one hot"
+            + " slot; lost races are expected, any other error fails the bench) and mixed (an agent session: saveIf,"
+            + " 3 saves, load, list, erase), at each thread count and payload size, beside a baseline measured in the same"
+            + " run: inmem - a bare ConcurrentHashMap; sqlite - a bare sqlite-jdbc loop with the store's pragmas and"
+            + " durability; postgres - a bare JDBC loop on a pool of the store's size, and pgbench (if on the PATH) with"
+            + " the statements of the shared pgbench baseline. Never touches the store's data: it works in a fresh schema"
+            + " harbor_bench_<random> (PostgreSQL, dropped after) or a temporary directory beside the SQLite file"
+            + " (deleted after). Exits 1 if any run had an unexpected error.",
     footer = {
       "",
       "Examples:",
@@ -31,29 +35,51 @@ import picocli.CommandLine.Option;
     })
 final class BenchCommand extends StoreCommand {
 
-  @Option(names = "--threads", split = ",", paramLabel = "N[,N...]", defaultValue = "1,4,16",
+  @Option(
+      names = "--threads",
+      split = ",",
+      paramLabel = "N[,N...]",
+      defaultValue = "1,4,16",
       description = "Thread counts (default: 1,4,16).")
   List<Integer> threads;
 
-  @Option(names = "--seconds", paramLabel = "S", defaultValue = "5",
+  @Option(
+      names = "--seconds",
+      paramLabel = "S",
+      defaultValue = "5",
       description = "Measured seconds per run (default: 5).")
   double seconds;
 
-  @Option(names = "--warmup", paramLabel = "S", defaultValue = "1",
+  @Option(
+      names = "--warmup",
+      paramLabel = "S",
+      defaultValue = "1",
       description = "Warmup seconds before each measured run (default: 1).")
   double warmup;
 
-  @Option(names = "--payload", split = ",", paramLabel = "BYTES[,BYTES...]", defaultValue = "32,16384",
+  @Option(
+      names = "--payload",
+      split = ",",
+      paramLabel = "BYTES[,BYTES...]",
+      defaultValue = "32,16384",
       description = "Payload sizes in bytes (default: 32,16384).")
   List<Integer> payloads;
 
-  @Option(names = "--workloads", split = ",", paramLabel = "W[,W...]", defaultValue = "save,load,saveAll,saveIf,mixed",
+  @Option(
+      names = "--workloads",
+      split = ",",
+      paramLabel = "W[,W...]",
+      defaultValue = "save,load,saveAll,saveIf,mixed",
       description = "Workloads (default: save,load,saveAll,saveIf,mixed).")
   List<String> workloads;
 
-  @Option(names = "--slots", paramLabel = "N", defaultValue = "100000",
-      description = "Slots that save and saveAll spread over and load reads (default: 100000; at most 64 MiB of "
-          + "payload, so 4096 slots of 16 KiB).")
+  @Option(
+      names = "--slots",
+      paramLabel = "N",
+      defaultValue = "100000",
+      description =
+          "Slots that save and saveAll spread over and load reads (default: 100000; at most 64 MiB of "
+              + "payload, so 4096 slots of 16 KiB).")
   int slots;
 
   @Option(names = "--no-baseline", description = "Measure the store only.")
@@ -62,7 +88,10 @@ final class BenchCommand extends StoreCommand {
   @Option(names = "--no-pgbench", description = "Skip pgbench even if it is on the PATH.")
   boolean noPgbench;
 
-  @Option(names = "--csv", paramLabel = "FILE", description = "Also write every result to this CSV file.")
+  @Option(
+      names = "--csv",
+      paramLabel = "FILE",
+      description = "Also write every result to this CSV file.")
   Path csv;
 
   @Override
@@ -72,10 +101,17 @@ final class BenchCommand extends StoreCommand {
     String where = Locations.redact(location());
     List<BenchResult> results;
     try (BenchBackend backend = BenchBackend.open(location())) {
-      backend.store(); // open first, so an unreachable or misconfigured store fails fast with its own exit code
+      backend
+          .store(); // open first, so an unreachable or misconfigured store fails fast with its own
+      // exit code
       out.println("bench " + backend.driver() + " at " + where + " (" + backend.settings() + ")");
-      out.printf(Locale.ROOT, "%d cores, %.1f s per run after %.1f s warmup, %d slots%n",
-          Runtime.getRuntime().availableProcessors(), seconds, warmup, slots);
+      out.printf(
+          Locale.ROOT,
+          "%d cores, %.1f s per run after %.1f s warmup, %d slots%n",
+          Runtime.getRuntime().availableProcessors(),
+          seconds,
+          warmup,
+          slots);
       out.flush();
       Status status = new Status(io(), plan);
       try {
@@ -91,7 +127,8 @@ final class BenchCommand extends StoreCommand {
     }
     long errors = results.stream().mapToLong(BenchResult::errors).sum();
     if (errors > 0) {
-      throw new ExitCodes.CommandFailedException("bench saw " + errors + " unexpected errors (see the table notes)");
+      throw new ExitCodes.CommandFailedException(
+          "bench saw " + errors + " unexpected errors (see the table notes)");
     }
     return ExitCodes.OK;
   }
@@ -101,26 +138,37 @@ final class BenchCommand extends StoreCommand {
       throw new ExitCodes.InvalidInputException("--threads must list counts between 1 and 1024");
     }
     if (!(seconds > 0) || seconds > 3600 || !(warmup >= 0) || warmup > 3600) {
-      throw new ExitCodes.InvalidInputException("--seconds must be in (0, 3600] and --warmup in [0, 3600]");
+      throw new ExitCodes.InvalidInputException(
+          "--seconds must be in (0, 3600] and --warmup in [0, 3600]");
     }
     if (payloads.isEmpty() || payloads.stream().anyMatch(p -> p < 0 || p > (16 << 20))) {
-      throw new ExitCodes.InvalidInputException("--payload sizes must be between 0 and 16777216 bytes");
+      throw new ExitCodes.InvalidInputException(
+          "--payload sizes must be between 0 and 16777216 bytes");
     }
     for (String w : workloads) {
       if (!BenchRunner.WORKLOADS.contains(w)) {
-        throw new ExitCodes.InvalidInputException("unknown workload '" + w + "'; workloads: "
-            + String.join(", ", BenchRunner.WORKLOADS));
+        throw new ExitCodes.InvalidInputException(
+            "unknown workload '" + w + "'; workloads: " + String.join(", ", BenchRunner.WORKLOADS));
       }
     }
     if (slots < BenchRunner.BATCH) {
       throw new ExitCodes.InvalidInputException("--slots must be at least " + BenchRunner.BATCH);
     }
     List<String> ordered = BenchRunner.WORKLOADS.stream().filter(workloads::contains).toList();
-    return new BenchRunner.Plan(ordered, threads.stream().distinct().toList(), payloads.stream().distinct().toList(), (long) (warmup * 1e9),
-        (long) (seconds * 1e9), slots, !noBaseline, !noBaseline && !noPgbench);
+    return new BenchRunner.Plan(
+        ordered,
+        threads.stream().distinct().toList(),
+        payloads.stream().distinct().toList(),
+        (long) (warmup * 1e9),
+        (long) (seconds * 1e9),
+        slots,
+        !noBaseline,
+        !noBaseline && !noPgbench);
   }
 
-  /** One status line on a terminal: which run of how many, and the last result. Silent otherwise. */
+  /**
+   * One status line on a terminal: which run of how many, and the last result. Silent otherwise.
+   */
   static final class Status implements BenchRunner.Listener {
     private final PrintStream err;
     private final boolean enabled;

@@ -1,16 +1,17 @@
 package dev.harbor.state.cli;
 
 /**
- * A small log-bucket latency histogram (nanoseconds): exact below 64 ns, then 32 buckets per power of two, so a
- * percentile is off by at most about 3 %. One per worker thread, merged at the end; not thread-safe. Our own, so the
- * tool needs no histogram dependency.
+ * A small log-bucket latency histogram (nanoseconds): exact below 64 ns, then 32 buckets per power
+ * of two, so a percentile is off by at most about 3 %. One per worker thread, merged at the end;
+ * not thread-safe. Our own, so the tool needs no histogram dependency.
  */
 final class BenchHistogram {
 
   private static final int SUB_BITS = 5;
   private static final int SUB = 1 << SUB_BITS;
   private static final int EXACT = 2 * SUB;
-  private static final int FIRST_EXPONENT = SUB_BITS + 1; // 64 = 2^6 is the first value bucketed by exponent
+  private static final int FIRST_EXPONENT =
+      SUB_BITS + 1; // 64 = 2^6 is the first value bucketed by exponent
 
   private final long[] counts = new long[EXACT + (64 - FIRST_EXPONENT) * SUB];
   private long count;
@@ -44,8 +45,8 @@ final class BenchHistogram {
   }
 
   /**
-   * The value at a percentile: the middle of the bucket holding the rank {@code ceil(p/100 * count)}, never above the
-   * largest value recorded; the largest value itself for the last rank.
+   * The value at a percentile: the middle of the bucket holding the rank {@code ceil(p/100 *
+   * count)}, never above the largest value recorded; the largest value itself for the last rank.
    *
    * @param percentile 0..100
    * @return nanoseconds, 0 if empty

@@ -15,10 +15,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The server's own capability, measured with pgbench (PostgreSQL's C client, prepared statements) in the same run: the
- * statements of {@code ../shared/bench/pgbench-baseline.sh} (upsert, primary-key load, 100-row upsert) on a table of
- * the same shape, in the bench schema. Slots are drawn as the store's workloads draw them, so both touch the same rows
- * and index pages: {@code s<0..slots-1>} for upserts and batches, the preloaded {@code s<0..preloaded-1>} for loads.
+ * The server's own capability, measured with pgbench (PostgreSQL's C client, prepared statements)
+ * in the same run: the statements of {@code ../shared/bench/pgbench-baseline.sh} (upsert,
+ * primary-key load, 100-row upsert) on a table of the same shape, in the bench schema. Slots are
+ * drawn as the store's workloads draw them, so both touch the same rows and index pages: {@code
+ * s<0..slots-1>} for upserts and batches, the preloaded {@code s<0..preloaded-1>} for loads.
  */
 final class BenchPgbench {
 
@@ -26,7 +27,8 @@ final class BenchPgbench {
   static final String TABLE = "bench_records";
 
   private static final Pattern TPS = Pattern.compile("(?m)^tps = ([0-9.]+)");
-  private static final Pattern FAILED = Pattern.compile("(?m)^number of failed transactions: ([0-9]+)");
+  private static final Pattern FAILED =
+      Pattern.compile("(?m)^number of failed transactions: ([0-9]+)");
 
   private final Path executable;
   private final String url;
@@ -49,11 +51,15 @@ final class BenchPgbench {
   /** The baseline table's DDL: the shape of the shared schema.sql. */
   static String ddl(String quotedSchema) {
     String t = quotedSchema + "." + TABLE;
-    return "CREATE TABLE " + t + " (tenant_id text NOT NULL, user_id text NOT NULL, session_id text NOT NULL,"
+    return "CREATE TABLE "
+        + t
+        + " (tenant_id text NOT NULL, user_id text NOT NULL, session_id text NOT NULL,"
         + " run_id text NOT NULL, kind text NOT NULL, event_id text NOT NULL, version bigint NOT NULL,"
         + " bytes bytea NOT NULL, updated_at timestamptz NOT NULL,"
         + " PRIMARY KEY (tenant_id, user_id, session_id, run_id, kind));"
-        + " CREATE UNIQUE INDEX ON " + t + " (event_id)";
+        + " CREATE UNIQUE INDEX ON "
+        + t
+        + " (event_id)";
   }
 
   /** pgbench on the PATH, if any. */
@@ -77,21 +83,51 @@ final class BenchPgbench {
   /** The pgbench script of a workload: save, load or saveAll. */
   String script(String workload, int slots, int preloaded, byte[] payload) {
     String bytes = "'\\x" + HexFormat.of().formatHex(payload) + "'::bytea";
-    String cols = "(tenant_id, user_id, session_id, run_id, kind, event_id, version, bytes, updated_at)";
-    String set = " ON CONFLICT (tenant_id, user_id, session_id, run_id, kind) DO UPDATE SET event_id ="
-        + " EXCLUDED.event_id, version = EXCLUDED.version, bytes = EXCLUDED.bytes, updated_at = EXCLUDED.updated_at;";
+    String cols =
+        "(tenant_id, user_id, session_id, run_id, kind, event_id, version, bytes, updated_at)";
+    String set =
+        " ON CONFLICT (tenant_id, user_id, session_id, run_id, kind) DO UPDATE SET event_id ="
+            + " EXCLUDED.event_id, version = EXCLUDED.version, bytes = EXCLUDED.bytes, updated_at = EXCLUDED.updated_at;";
     return switch (workload) {
-      case "save" -> "\\set s random(0, " + (slots - 1) + ")\n\\set e random(1, 9000000000000000000)\n"
-          + "INSERT INTO " + table + " " + cols + " VALUES ('t1', 'u1', 's' || :s, '', 'session.lifecycle', 'e' || :e,"
-          + " 1, " + bytes + ", now())" + set + "\n";
-      case "load" -> "\\set s random(0, " + (preloaded - 1) + ")\n"
-          + "SELECT event_id, version, bytes, updated_at FROM " + table + " WHERE tenant_id = 't1' AND user_id = 'u1'"
-          + " AND session_id = 's' || :s AND run_id = '' AND kind = 'session.lifecycle';\n";
-      case "saveAll" -> "\\set s random(0, " + (slots - BenchRunner.BATCH) + ")\n"
-          + "\\set e random(1, 9000000000000000000)\n"
-          + "INSERT INTO " + table + " " + cols + " SELECT 't1', 'u1', 's' || (:s + g), '', 'session.lifecycle',"
-          + " 'e' || :e || '-' || g, 1, " + bytes + ", now() FROM generate_series(0, " + (BenchRunner.BATCH - 1)
-          + ") AS g" + set + "\n";
+      case "save" ->
+          "\\set s random(0, "
+              + (slots - 1)
+              + ")\n\\set e random(1, 9000000000000000000)\n"
+              + "INSERT INTO "
+              + table
+              + " "
+              + cols
+              + " VALUES ('t1', 'u1', 's' || :s, '', 'session.lifecycle', 'e' || :e,"
+              + " 1, "
+              + bytes
+              + ", now())"
+              + set
+              + "\n";
+      case "load" ->
+          "\\set s random(0, "
+              + (preloaded - 1)
+              + ")\n"
+              + "SELECT event_id, version, bytes, updated_at FROM "
+              + table
+              + " WHERE tenant_id = 't1' AND user_id = 'u1'"
+              + " AND session_id = 's' || :s AND run_id = '' AND kind = 'session.lifecycle';\n";
+      case "saveAll" ->
+          "\\set s random(0, "
+              + (slots - BenchRunner.BATCH)
+              + ")\n"
+              + "\\set e random(1, 9000000000000000000)\n"
+              + "INSERT INTO "
+              + table
+              + " "
+              + cols
+              + " SELECT 't1', 'u1', 's' || (:s + g), '', 'session.lifecycle',"
+              + " 'e' || :e || '-' || g, 1, "
+              + bytes
+              + ", now() FROM generate_series(0, "
+              + (BenchRunner.BATCH - 1)
+              + ") AS g"
+              + set
+              + "\n";
       default -> throw new IllegalArgumentException("no pgbench script for " + workload);
     };
   }
@@ -106,10 +142,24 @@ final class BenchPgbench {
       throws IOException, InterruptedException {
     Path script = Files.createTempFile("harbor-bench-", ".sql");
     try {
-      Files.writeString(script, script(workload, slots, preloaded, payload), StandardCharsets.UTF_8);
-      List<String> cmd = new ArrayList<>(List.of(executable.toString(), "-n", "-M", "prepared", "-c",
-          Integer.toString(clients), "-j", Integer.toString(Math.min(clients, 2)), "-T",
-          Integer.toString(Math.max(1, seconds)), "-f", script.toString(), url));
+      Files.writeString(
+          script, script(workload, slots, preloaded, payload), StandardCharsets.UTF_8);
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  executable.toString(),
+                  "-n",
+                  "-M",
+                  "prepared",
+                  "-c",
+                  Integer.toString(clients),
+                  "-j",
+                  Integer.toString(Math.min(clients, 2)),
+                  "-T",
+                  Integer.toString(Math.max(1, seconds)),
+                  "-f",
+                  script.toString(),
+                  url));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
       pb.environment().putAll(env);
       Process p = pb.start();
@@ -120,12 +170,20 @@ final class BenchPgbench {
       int code = p.waitFor();
       Matcher m = TPS.matcher(out);
       if (code != 0 || !m.find()) {
-        throw new IOException("pgbench " + workload + " with " + clients + " clients failed (exit " + code + "): "
-            + lastLines(out));
+        throw new IOException(
+            "pgbench "
+                + workload
+                + " with "
+                + clients
+                + " clients failed (exit "
+                + code
+                + "): "
+                + lastLines(out));
       }
       Matcher failed = FAILED.matcher(out);
       if (failed.find() && Long.parseLong(failed.group(1)) > 0) {
-        throw new IOException("pgbench " + workload + " had " + failed.group(1) + " failed transactions");
+        throw new IOException(
+            "pgbench " + workload + " had " + failed.group(1) + " failed transactions");
       }
       return Double.parseDouble(m.group(1));
     } finally {

@@ -17,8 +17,9 @@ import java.util.Set;
 final class BenchReport {
 
   /** The CSV columns, one row per result. */
-  static final String CSV_HEADER = "driver,workload,payload,threads,target,ops_per_s,p50_ns,p99_ns,p999_ns,errors,"
-      + "conflicts,first_error";
+  static final String CSV_HEADER =
+      "driver,workload,payload,threads,target,ops_per_s,p50_ns,p99_ns,p999_ns,errors,"
+          + "conflicts,first_error";
 
   private BenchReport() {}
 
@@ -26,21 +27,25 @@ final class BenchReport {
   private record Cell(String workload, int payload, int threads) {}
 
   /**
-   * Prints the table: per workload, payload and thread count the store's ops/s and latency percentiles, then each
-   * baseline's ops/s and the store's ratio to it; notes on units and failures follow.
+   * Prints the table: per workload, payload and thread count the store's ops/s and latency
+   * percentiles, then each baseline's ops/s and the store's ratio to it; notes on units and
+   * failures follow.
    */
   static void table(PrintStream out, List<BenchResult> results) {
     Map<Cell, Map<String, BenchResult>> cells = new LinkedHashMap<>();
     Set<String> baselines = new LinkedHashSet<>();
     for (BenchResult r : results) {
-      cells.computeIfAbsent(new Cell(r.workload(), r.payload(), r.threads()), k -> new LinkedHashMap<>())
+      cells
+          .computeIfAbsent(
+              new Cell(r.workload(), r.payload(), r.threads()), k -> new LinkedHashMap<>())
           .put(r.target(), r);
       if (!r.isStore()) {
         baselines.add(r.target());
       }
     }
-    List<String> header = new ArrayList<>(List.of("workload", "payload", "threads", "ops/s", "p50", "p99", "p99.9",
-        "errors"));
+    List<String> header =
+        new ArrayList<>(
+            List.of("workload", "payload", "threads", "ops/s", "p50", "p99", "p99.9", "errors"));
     for (String b : baselines) {
       header.add(b + " ops/s");
       header.add("ratio");
@@ -50,12 +55,18 @@ final class BenchReport {
     for (Map.Entry<Cell, Map<String, BenchResult>> e : cells.entrySet()) {
       Cell c = e.getKey();
       BenchResult s = e.getValue().get("store");
-      List<String> row = new ArrayList<>(List.of(c.workload(), size(c.payload()), Integer.toString(c.threads())));
+      List<String> row =
+          new ArrayList<>(List.of(c.workload(), size(c.payload()), Integer.toString(c.threads())));
       if (s == null) {
         row.addAll(List.of("-", "-", "-", "-", "-"));
       } else {
-        row.addAll(List.of(rate(s.opsPerSecond()), latency(s.p50()), latency(s.p99()), latency(s.p999()),
-            Long.toString(s.errors())));
+        row.addAll(
+            List.of(
+                rate(s.opsPerSecond()),
+                latency(s.p50()),
+                latency(s.p99()),
+                latency(s.p999()),
+                Long.toString(s.errors())));
       }
       for (String b : baselines) {
         BenchResult base = e.getValue().get(b);
@@ -67,27 +78,41 @@ final class BenchReport {
           row.add("");
         } else {
           row.add(rate(base.opsPerSecond()));
-          row.add(s == null || base.opsPerSecond() == 0 ? "-" : ratio(s.opsPerSecond() / base.opsPerSecond()));
+          row.add(
+              s == null || base.opsPerSecond() == 0
+                  ? "-"
+                  : ratio(s.opsPerSecond() / base.opsPerSecond()));
         }
       }
       rows.add(row);
     }
     print(out, rows);
     out.println();
-    out.println("ops: saveAll = records (batches of " + BenchRunner.BATCH + "); saveIf = successful swaps on one hot"
-        + " slot; mixed = whole sessions (7 calls). Latency is per call (saveAll: per batch; saveIf: find + saveIf;"
-        + " mixed: per session).");
+    out.println(
+        "ops: saveAll = records (batches of "
+            + BenchRunner.BATCH
+            + "); saveIf = successful swaps on one hot"
+            + " slot; mixed = whole sessions (7 calls). Latency is per call (saveAll: per batch; saveIf: find + saveIf;"
+            + " mixed: per session).");
     for (BenchResult r : results) {
       if ("saveIf".equals(r.workload()) && r.isStore()) {
-        out.printf("saveIf %s, %d threads: %s swaps/s, %,d lost races (ConditionFailedException, expected),"
-            + " %d other errors%n", size(r.payload()), r.threads(), rate(r.opsPerSecond()), r.conflicts(),
-            r.errors());
+        out.printf(
+            "saveIf %s, %d threads: %s swaps/s, %,d lost races (ConditionFailedException, expected),"
+                + " %d other errors%n",
+            size(r.payload()), r.threads(), rate(r.opsPerSecond()), r.conflicts(), r.errors());
       }
     }
     for (BenchResult r : results) {
       if (r.errors() > 0) {
-        out.printf("errors: %s %s %s, %d threads (%s): %d, first: %s%n", r.target(), r.workload(), size(r.payload()),
-            r.threads(), r.driver(), r.errors(), r.firstError());
+        out.printf(
+            "errors: %s %s %s, %d threads (%s): %d, first: %s%n",
+            r.target(),
+            r.workload(),
+            size(r.payload()),
+            r.threads(),
+            r.driver(),
+            r.errors(),
+            r.firstError());
       }
     }
   }
@@ -116,10 +141,22 @@ final class BenchReport {
   static void csv(Path file, List<BenchResult> results) throws IOException {
     StringBuilder sb = new StringBuilder(CSV_HEADER).append('\n');
     for (BenchResult r : results) {
-      sb.append(String.join(",", r.driver(), r.workload(), Integer.toString(r.payload()),
-          Integer.toString(r.threads()), r.target(), String.format(Locale.ROOT, "%.1f", r.opsPerSecond()),
-          Long.toString(r.p50()), Long.toString(r.p99()), Long.toString(r.p999()), Long.toString(r.errors()),
-          Long.toString(r.conflicts()), quote(r.firstError()))).append('\n');
+      sb.append(
+              String.join(
+                  ",",
+                  r.driver(),
+                  r.workload(),
+                  Integer.toString(r.payload()),
+                  Integer.toString(r.threads()),
+                  r.target(),
+                  String.format(Locale.ROOT, "%.1f", r.opsPerSecond()),
+                  Long.toString(r.p50()),
+                  Long.toString(r.p99()),
+                  Long.toString(r.p999()),
+                  Long.toString(r.errors()),
+                  Long.toString(r.conflicts()),
+                  quote(r.firstError())))
+          .append('\n');
     }
     Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
   }

@@ -1,14 +1,17 @@
 package dev.harbor.state.cli;
 
 /**
- * One measured run: a target (the store or a baseline) doing a workload at a payload size and thread count.
+ * One measured run: a target (the store or a baseline) doing a workload at a payload size and
+ * thread count.
  *
  * @param driver the driver benchmarked
  * @param workload save, load, saveAll, saveIf or mixed
  * @param payload payload bytes
  * @param threads worker threads (pgbench: clients)
- * @param target {@code store}, or a baseline: {@code map}, {@code sqlite-jdbc}, {@code jdbc}, {@code pgbench}
- * @param opsPerSecond units per second: records for saveAll, successful saveIfs for saveIf, sessions for mixed
+ * @param target {@code store}, or a baseline: {@code map}, {@code sqlite-jdbc}, {@code jdbc},
+ *     {@code pgbench}
+ * @param opsPerSecond units per second: records for saveAll, successful saveIfs for saveIf,
+ *     sessions for mixed
  * @param p50 median latency of one call in nanoseconds (0 when not measured, as for pgbench)
  * @param p99 99th percentile, nanoseconds
  * @param p999 99.9th percentile, nanoseconds
@@ -16,8 +19,19 @@ package dev.harbor.state.cli;
  * @param conflicts ConditionFailedExceptions (saveIf: lost races, expected)
  * @param firstError the first unexpected failure's message, or empty
  */
-record BenchResult(String driver, String workload, int payload, int threads, String target, double opsPerSecond,
-    long p50, long p99, long p999, long errors, long conflicts, String firstError) {
+record BenchResult(
+    String driver,
+    String workload,
+    int payload,
+    int threads,
+    String target,
+    double opsPerSecond,
+    long p50,
+    long p99,
+    long p999,
+    long errors,
+    long conflicts,
+    String firstError) {
 
   boolean isStore() {
     return "store".equals(target);

@@ -17,26 +17,33 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Runs the workloads of a plan against a backend's store and baselines: each (workload, payload, threads) is a warmup
- * then a measured interval with that many threads calling as fast as they can (closed loop), every call timed into a
- * per-thread histogram.
+ * Runs the workloads of a plan against a backend's store and baselines: each (workload, payload,
+ * threads) is a warmup then a measured interval with that many threads calling as fast as they can
+ * (closed loop), every call timed into a per-thread histogram.
  *
- * <p>Workloads: {@code save} upserts a random slot of the slot space under a new event id; {@code load} reads a random
- * preloaded slot; {@code saveAll} upserts 100 consecutive slots from a random start in one batch (counted as 100
- * records); {@code saveIf} races every thread on one hot slot, each reading the slot's current event id and
- * compare-and-swapping the next generation on it (ops are successful swaps; lost races are the expected
- * ConditionFailedException, anything else is an error); {@code mixed} is an agent runtime's session (saveIf a lifecycle
- * record on an absent slot, three checkpoint saves, a load, a prefix list, then erasing the session; ops are sessions).
+ * <p>Workloads: {@code save} upserts a random slot of the slot space under a new event id; {@code
+ * load} reads a random preloaded slot; {@code saveAll} upserts 100 consecutive slots from a random
+ * start in one batch (counted as 100 records); {@code saveIf} races every thread on one hot slot,
+ * each reading the slot's current event id and compare-and-swapping the next generation on it (ops
+ * are successful swaps; lost races are the expected ConditionFailedException, anything else is an
+ * error); {@code mixed} is an agent runtime's session (saveIf a lifecycle record on an absent slot,
+ * three checkpoint saves, a load, a prefix list, then erasing the session; ops are sessions).
  */
 final class BenchRunner {
 
   /** Records per saveAll batch. */
   static final int BATCH = 100;
+
   /** Every workload, in report order. */
   static final List<String> WORKLOADS = List.of("save", "load", "saveAll", "saveIf", "mixed");
+
   /** Workloads the baselines and pgbench also run. */
   static final List<String> WITH_BASELINE = List.of("save", "load", "saveAll");
-  /** Preloaded bytes are capped, so 16 KiB payloads do not fill the disk or heap: slots = min(slots, this / size). */
+
+  /**
+   * Preloaded bytes are capped, so 16 KiB payloads do not fill the disk or heap: slots = min(slots,
+   * this / size).
+   */
   static final long SLOT_BYTES_BUDGET = 64L << 20;
 
   /**
@@ -51,8 +58,15 @@ final class BenchRunner {
    * @param baselines whether to run the bare baselines
    * @param pgbench whether to run pgbench (PostgreSQL only, when on the PATH)
    */
-  record Plan(List<String> workloads, List<Integer> threads, List<Integer> payloads, long warmupNanos,
-      long measureNanos, int slots, boolean baselines, boolean pgbench) {
+  record Plan(
+      List<String> workloads,
+      List<Integer> threads,
+      List<Integer> payloads,
+      long warmupNanos,
+      long measureNanos,
+      int slots,
+      boolean baselines,
+      boolean pgbench) {
 
     /** The slot space for a payload size. */
     int slotsFor(int payload) {
@@ -108,8 +122,10 @@ final class BenchRunner {
           baseline.preload(space, payload); // for PostgreSQL this is pgbench's table too
         }
       }
-      // Each target runs all its thread counts in a row: interleaving targets let one's idle connections, heap and
-      // JIT state disturb the other's runs (seen as SQLite loads that stopped scaling after a baseline run).
+      // Each target runs all its thread counts in a row: interleaving targets let one's idle
+      // connections, heap and
+      // JIT state disturb the other's runs (seen as SQLite loads that stopped scaling after a
+      // baseline run).
       for (String workload : plan.workloads()) {
         for (int threads : plan.threads()) {
           results.add(measure(store, workload, payloadSize, payload, space, threads));
@@ -129,9 +145,11 @@ final class BenchRunner {
     return results;
   }
 
-  private BenchResult measure(BenchTarget target, String workload, int payloadSize, byte[] payload, int space,
-      int threads) throws InterruptedException {
-    listener.starting(workload + " " + payloadSize + " B, " + threads + " threads, " + target.name());
+  private BenchResult measure(
+      BenchTarget target, String workload, int payloadSize, byte[] payload, int space, int threads)
+      throws InterruptedException {
+    listener.starting(
+        workload + " " + payloadSize + " B, " + threads + " threads, " + target.name());
     Op op = op(target, workload, payload, space);
     Worker[] workers = new Worker[threads];
     Phase phase = new Phase();
@@ -166,25 +184,67 @@ final class BenchRunner {
         firstError = w.firstError;
       }
     }
-    BenchResult r = new BenchResult(backend.driver(), workload, payloadSize, threads, target.name(),
-        units / (elapsed / 1e9), h.percentile(50), h.percentile(99), h.percentile(99.9), errors, conflicts,
-        firstError);
+    BenchResult r =
+        new BenchResult(
+            backend.driver(),
+            workload,
+            payloadSize,
+            threads,
+            target.name(),
+            units / (elapsed / 1e9),
+            h.percentile(50),
+            h.percentile(99),
+            h.percentile(99.9),
+            errors,
+            conflicts,
+            firstError);
     listener.finished(r);
     return r;
   }
 
-  private BenchResult pgbench(BenchPgbench pgbench, String workload, int payloadSize, byte[] payload, int space,
-      int clients) throws InterruptedException {
+  private BenchResult pgbench(
+      BenchPgbench pgbench,
+      String workload,
+      int payloadSize,
+      byte[] payload,
+      int space,
+      int clients)
+      throws InterruptedException {
     listener.starting(workload + " " + payloadSize + " B, " + clients + " clients, pgbench");
     int seconds = (int) Math.max(1, Math.round(plan.measureNanos() / 1e9));
     BenchResult r;
     try {
       double tps = pgbench.run(workload, clients, seconds, space, space, payload);
       double units = "saveAll".equals(workload) ? tps * BATCH : tps;
-      r = new BenchResult(backend.driver(), workload, payloadSize, clients, "pgbench", units, 0, 0, 0, 0, 0, "");
+      r =
+          new BenchResult(
+              backend.driver(),
+              workload,
+              payloadSize,
+              clients,
+              "pgbench",
+              units,
+              0,
+              0,
+              0,
+              0,
+              0,
+              "");
     } catch (IOException e) {
-      r = new BenchResult(backend.driver(), workload, payloadSize, clients, "pgbench", 0, 0, 0, 0, 1, 0,
-          e.getMessage());
+      r =
+          new BenchResult(
+              backend.driver(),
+              workload,
+              payloadSize,
+              clients,
+              "pgbench",
+              0,
+              0,
+              0,
+              0,
+              1,
+              0,
+              e.getMessage());
     }
     listener.finished(r);
     return r;
@@ -193,27 +253,32 @@ final class BenchRunner {
   private Op op(BenchTarget target, String workload, byte[] payload, int space) {
     int run = ++runs;
     return switch (workload) {
-      case "save" -> w -> {
-        target.save(w.random.nextInt(space), EventId.newId().value(), payload);
-        return 1;
-      };
-      case "load" -> w -> {
-        int slot = w.random.nextInt(space);
-        if (target.load(slot) != payload.length) {
-          throw new IllegalStateException("slot " + slot + " does not hold the preloaded payload");
-        }
-        return 1;
-      };
-      case "saveAll" -> w -> {
-        String[] ids = new String[BATCH];
-        for (int i = 0; i < BATCH; i++) {
-          ids[i] = EventId.newId().value();
-        }
-        target.saveAll(w.random.nextInt(space - BATCH + 1), ids, payload);
-        return BATCH;
-      };
-      case "saveIf" -> hotSlot(storeOf(target), new Quadruple("t1", "hot", "hot-" + nonce + "-" + run, ""),
-          payload);
+      case "save" ->
+          w -> {
+            target.save(w.random.nextInt(space), EventId.newId().value(), payload);
+            return 1;
+          };
+      case "load" ->
+          w -> {
+            int slot = w.random.nextInt(space);
+            if (target.load(slot) != payload.length) {
+              throw new IllegalStateException(
+                  "slot " + slot + " does not hold the preloaded payload");
+            }
+            return 1;
+          };
+      case "saveAll" ->
+          w -> {
+            String[] ids = new String[BATCH];
+            for (int i = 0; i < BATCH; i++) {
+              ids[i] = EventId.newId().value();
+            }
+            target.saveAll(w.random.nextInt(space - BATCH + 1), ids, payload);
+            return BATCH;
+          };
+      case "saveIf" ->
+          hotSlot(
+              storeOf(target), new Quadruple("t1", "hot", "hot-" + nonce + "-" + run, ""), payload);
       case "mixed" -> session(storeOf(target), "mixed-" + nonce + "-" + run, payload);
       default -> throw new IllegalArgumentException("unknown workload " + workload);
     };
@@ -223,7 +288,8 @@ final class BenchRunner {
     if (target instanceof BenchStoreTarget s) {
       return s.store();
     }
-    throw new IllegalArgumentException("saveIf and mixed run on the store only, not on " + target.name());
+    throw new IllegalArgumentException(
+        "saveIf and mixed run on the store only, not on " + target.name());
   }
 
   /** Every thread compare-and-swaps the next generation of one slot onto the one it just read. */
@@ -231,8 +297,10 @@ final class BenchRunner {
     String kind = "session.lease";
     return w -> {
       Optional<StateRecord> current = store.find(slot, kind);
-      SlotExpectation expect = current.map(r -> SlotExpectation.exact(slot, kind, r.id()))
-          .orElseGet(() -> SlotExpectation.absent(slot, kind));
+      SlotExpectation expect =
+          current
+              .map(r -> SlotExpectation.exact(slot, kind, r.id()))
+              .orElseGet(() -> SlotExpectation.absent(slot, kind));
       try {
         store.saveIf(List.of(expect), StateRecord.of(EventId.newId(), slot, kind, payload));
         return 1;
@@ -250,18 +318,21 @@ final class BenchRunner {
       Identity id = new Identity("t1", "u" + w.index, prefix + "-" + sessions.incrementAndGet());
       Quadruple scope = id.sessionScoped();
       Quadruple run = id.run("r1");
-      store.saveIf(List.of(SlotExpectation.absent(scope, "session.lifecycle")),
+      store.saveIf(
+          List.of(SlotExpectation.absent(scope, "session.lifecycle")),
           StateRecord.of(EventId.newId(), scope, "session.lifecycle", payload));
       for (int i = 0; i < 3; i++) {
         store.save(StateRecord.of(EventId.newId(), run, "task.checkpoint", payload));
       }
       store.load(run, "task.checkpoint");
       if (store.listKindForIdentity(run, "task.").size() != 1) {
-        throw new IllegalStateException("listKindForIdentity of " + run + " did not find its checkpoint");
+        throw new IllegalStateException(
+            "listKindForIdentity of " + run + " did not find its checkpoint");
       }
       int erased = store.deleteScope(id);
       if (erased != 2) {
-        throw new IllegalStateException("deleteScope of " + id + " erased " + erased + " records, not 2");
+        throw new IllegalStateException(
+            "deleteScope of " + id + " erased " + erased + " records, not 2");
       }
       return 1;
     };

@@ -7,13 +7,17 @@ import dev.harbor.state.StateStore;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The store itself as a benchmark target: every operation goes through the public {@link StateStore} API. */
+/**
+ * The store itself as a benchmark target: every operation goes through the public {@link
+ * StateStore} API.
+ */
 final class BenchStoreTarget implements BenchTarget {
 
   static final String TENANT = "t1";
   static final String USER = "u1";
   static final String RUN = "";
   static final String KIND = "session.lifecycle";
+
   /** Records per saveAll when preloading. */
   static final int PRELOAD_BATCH = 500;
 

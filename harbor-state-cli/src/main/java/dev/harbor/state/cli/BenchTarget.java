@@ -1,11 +1,13 @@
 package dev.harbor.state.cli;
 
 /**
- * One thing a benchmark drives: the store through its public API, or a bare baseline of the same backend (a map, a
- * JDBC loop). Every target works on the same slots, {@code (t1, u1, s<slot>, "", session.lifecycle)}, the shape the
- * pgbench baseline uses, so their figures compare. Safe for concurrent use.
+ * One thing a benchmark drives: the store through its public API, or a bare baseline of the same
+ * backend (a map, a JDBC loop). Every target works on the same slots, {@code (t1, u1, s<slot>, "",
+ * session.lifecycle)}, the shape the pgbench baseline uses, so their figures compare. Safe for
+ * concurrent use.
  *
- * <p>Public for the JMH benchmarks of {@code harbor-state-benchmarks}, which drive the same targets as {@code bench}.
+ * <p>Public for the JMH benchmarks of {@code harbor-state-benchmarks}, which drive the same targets
+ * as {@code bench}.
  */
 public interface BenchTarget extends AutoCloseable {
 

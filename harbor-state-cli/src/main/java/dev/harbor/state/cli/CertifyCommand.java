@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "certify",
     sortOptions = false,
-        description =
+    description =
         "Run the whole conformance kit (the TCK every driver passes unchanged) against a live location, each "
             + "scenario on a fresh store it creates and removes: a new schema harbor_certify_<random> per scenario "
             + "for PostgreSQL (dropped after), a new file per scenario for SQLite (in a temporary directory beside "
@@ -46,7 +46,8 @@ final class CertifyCommand extends StoreCommand {
     long start = System.nanoTime();
     GroupListener listener;
     try (CertifyTarget target = CertifyTarget.of(location())) {
-      // One store up front, so an unreachable backend fails fast with its own exit code, not as N failed scenarios.
+      // One store up front, so an unreachable backend fails fast with its own exit code, not as N
+      // failed scenarios.
       StateStore probe = target.open(Clock.systemUTC());
       probe.close();
       target.dispose(probe);
@@ -55,10 +56,11 @@ final class CertifyCommand extends StoreCommand {
       listener = new GroupListener(new Progress(io(), "certify", "scenarios"));
       CertifyTck.target = target;
       try {
-        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-            .selectors(selectClass(CertifyTck.class))
-            .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "false")
-            .build();
+        LauncherDiscoveryRequest request =
+            LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectClass(CertifyTck.class))
+                .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "false")
+                .build();
         LauncherFactory.create().execute(request, listener);
       } finally {
         CertifyTck.target = null;
@@ -71,21 +73,27 @@ final class CertifyCommand extends StoreCommand {
       Group g = e.getValue();
       total += g.total;
       passed += g.passed;
-      out.printf("  %s  %-40s %d/%d%n", g.failures.isEmpty() ? "PASS" : "FAIL", e.getKey(), g.passed, g.total);
+      out.printf(
+          "  %s  %-40s %d/%d%n",
+          g.failures.isEmpty() ? "PASS" : "FAIL", e.getKey(), g.passed, g.total);
       for (String failure : g.failures) {
         out.println("        - " + failure);
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     if (total == 0) {
-      throw new ExitCodes.CommandFailedException("the conformance kit ran no scenarios; nothing is certified");
+      throw new ExitCodes.CommandFailedException(
+          "the conformance kit ran no scenarios; nothing is certified");
     }
     if (passed != total) {
-      throw new ExitCodes.CommandFailedException(String.format("certification failed: %d of %d scenarios failed "
-          + "(%s at %s, %.1f s)", total - passed, total, listener.driverOf(), where, seconds));
+      throw new ExitCodes.CommandFailedException(
+          String.format(
+              "certification failed: %d of %d scenarios failed " + "(%s at %s, %.1f s)",
+              total - passed, total, listener.driverOf(), where, seconds));
     }
-    out.printf("certified: %d/%d scenarios passed in %d groups (%.1f s)%n", passed, total, listener.groups.size(),
-        seconds);
+    out.printf(
+        "certified: %d/%d scenarios passed in %d groups (%.1f s)%n",
+        passed, total, listener.groups.size(), seconds);
     return ExitCodes.OK;
   }
 
@@ -96,7 +104,10 @@ final class CertifyCommand extends StoreCommand {
     final List<String> failures = new ArrayList<>();
   }
 
-  /** Collects results by group; JUnit calls it from the threads that run tests, hence the synchronization. */
+  /**
+   * Collects results by group; JUnit calls it from the threads that run tests, hence the
+   * synchronization.
+   */
   static final class GroupListener implements TestExecutionListener {
     final Map<String, Group> groups = new LinkedHashMap<>();
     final Progress progress;
@@ -121,7 +132,8 @@ final class CertifyCommand extends StoreCommand {
     @Override
     public synchronized void executionFinished(TestIdentifier id, TestExecutionResult result) {
       if (!id.isTest()) {
-        // A container that fails (a @BeforeAll, say) fails its whole group even if no test reported.
+        // A container that fails (a @BeforeAll, say) fails its whole group even if no test
+        // reported.
         if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL && isNestedGroup(id)) {
           Group g = group(id);
           g.total++;
@@ -170,7 +182,8 @@ final class CertifyCommand extends StoreCommand {
         return status;
       }
       String message = t.get().getMessage();
-      String text = t.get().getClass().getSimpleName() + (message == null ? "" : ": " + message.strip());
+      String text =
+          t.get().getClass().getSimpleName() + (message == null ? "" : ": " + message.strip());
       int nl = text.indexOf('\n');
       return (nl < 0 ? text : text.substring(0, nl) + " ...");
     }

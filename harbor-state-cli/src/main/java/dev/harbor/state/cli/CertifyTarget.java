@@ -32,16 +32,17 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Where {@code certify} opens its fresh stores for one location, and how it removes them: a new PostgreSQL schema per
- * store (dropped after), a new SQLite file per store in a temporary directory beside the location's file (deleted
- * after), or a new in-memory store.
+ * Where {@code certify} opens its fresh stores for one location, and how it removes them: a new
+ * PostgreSQL schema per store (dropped after), a new SQLite file per store in a temporary directory
+ * beside the location's file (deleted after), or a new in-memory store.
  */
 abstract class CertifyTarget implements AutoCloseable {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
   final StateConfig base;
-  private final Map<StateStore, String> resources = Collections.synchronizedMap(new IdentityHashMap<>());
+  private final Map<StateStore, String> resources =
+      Collections.synchronizedMap(new IdentityHashMap<>());
 
   CertifyTarget(StateConfig base) {
     this.base = base;
@@ -52,7 +53,8 @@ abstract class CertifyTarget implements AutoCloseable {
    *
    * @param location the location to certify
    * @return the target
-   * @throws InvalidConfigException if the location is malformed or its driver is not one certify can isolate
+   * @throws InvalidConfigException if the location is malformed or its driver is not one certify
+   *     can isolate
    */
   static CertifyTarget of(String location) {
     StateConfig config = StateConfig.parse(location);
@@ -60,8 +62,12 @@ abstract class CertifyTarget implements AutoCloseable {
       case "inmem" -> new InMemory(config);
       case "sqlite" -> new Sqlite(config);
       case "postgres" -> new Postgres(config);
-      default -> throw new InvalidConfigException("certify needs a fresh store per scenario and knows how to make one "
-          + "for inmem, sqlite and postgres locations, not for driver '" + config.driver() + "'");
+      default ->
+          throw new InvalidConfigException(
+              "certify needs a fresh store per scenario and knows how to make one "
+                  + "for inmem, sqlite and postgres locations, not for driver '"
+                  + config.driver()
+                  + "'");
     };
   }
 
@@ -137,7 +143,10 @@ abstract class CertifyTarget implements AutoCloseable {
     void remove(String resource) {}
   }
 
-  /** A new file per store in a temporary directory next to the location's file; {@code :memory:} needs none. */
+  /**
+   * A new file per store in a temporary directory next to the location's file; {@code :memory:}
+   * needs none.
+   */
   static final class Sqlite extends CertifyTarget {
     private static final String MEMORY = ":memory:";
     private final Path dir;
@@ -153,7 +162,8 @@ abstract class CertifyTarget implements AutoCloseable {
       try {
         dir = Files.createTempDirectory(parent, ".harbor-certify-");
       } catch (IOException e) {
-        throw new StorageException("cannot create a directory for certify files in " + parent + ": " + e, false, e);
+        throw new StorageException(
+            "cannot create a directory for certify files in " + parent + ": " + e, false, e);
       }
     }
 
@@ -164,7 +174,11 @@ abstract class CertifyTarget implements AutoCloseable {
 
     @Override
     StateConfig configFor(String resource) {
-      return StateConfig.builder().driver("sqlite").location(resource).options(base.options()).build();
+      return StateConfig.builder()
+          .driver("sqlite")
+          .location(resource)
+          .options(base.options())
+          .build();
     }
 
     @Override
@@ -197,12 +211,28 @@ abstract class CertifyTarget implements AutoCloseable {
     }
   }
 
-  /** A new schema {@code harbor_certify_<random>} per store, dropped through plain JDBC afterwards. */
+  /**
+   * A new schema {@code harbor_certify_<random>} per store, dropped through plain JDBC afterwards.
+   */
   static final class Postgres extends CertifyTarget {
     private static final Pattern SCHEMA = Pattern.compile("harbor_certify_[0-9a-f]{16}");
-    /** Options passed on to the JDBC connection that drops schemas; the rest belong to the driver. */
-    private static final Set<String> JDBC_OPTIONS = Set.of("user", "password", "ssl", "sslmode", "sslrootcert",
-        "sslcert", "sslkey", "sslpassword", "connectTimeout", "socketTimeout", "options");
+
+    /**
+     * Options passed on to the JDBC connection that drops schemas; the rest belong to the driver.
+     */
+    private static final Set<String> JDBC_OPTIONS =
+        Set.of(
+            "user",
+            "password",
+            "ssl",
+            "sslmode",
+            "sslrootcert",
+            "sslcert",
+            "sslkey",
+            "sslpassword",
+            "connectTimeout",
+            "socketTimeout",
+            "options");
 
     Postgres(StateConfig base) {
       super(base);
@@ -223,12 +253,20 @@ abstract class CertifyTarget implements AutoCloseable {
       if (!SCHEMA.matcher(schema).matches()) {
         throw new IllegalStateException("not a certify schema: " + schema);
       }
-      try (Connection c = connect(); Statement s = c.createStatement()) {
+      try (Connection c = connect();
+          Statement s = c.createStatement()) {
         // DDL takes no parameters; the name is generated above and checked against SCHEMA.
         s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
       } catch (SQLException e) {
-        throw new StorageException("cannot drop certify schema " + schema + " at "
-            + Locations.redact(base.location()) + ": " + e.getMessage(), true, e);
+        throw new StorageException(
+            "cannot drop certify schema "
+                + schema
+                + " at "
+                + Locations.redact(base.location())
+                + ": "
+                + e.getMessage(),
+            true,
+            e);
       }
     }
 
@@ -243,7 +281,8 @@ abstract class CertifyTarget implements AutoCloseable {
         try {
           uri = new URI(location);
         } catch (URISyntaxException e) {
-          throw new InvalidConfigException("malformed PostgreSQL location " + Locations.redact(location), e);
+          throw new InvalidConfigException(
+              "malformed PostgreSQL location " + Locations.redact(location), e);
         }
         String userInfo = uri.getRawUserInfo();
         if (userInfo != null) {
@@ -254,14 +293,20 @@ abstract class CertifyTarget implements AutoCloseable {
           }
         }
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-        url = "jdbc:postgresql://" + uri.getHost() + ":" + (uri.getPort() < 0 ? 5432 : uri.getPort())
-            + (path.isEmpty() ? "/" : path);
+        url =
+            "jdbc:postgresql://"
+                + uri.getHost()
+                + ":"
+                + (uri.getPort() < 0 ? 5432 : uri.getPort())
+                + (path.isEmpty() ? "/" : path);
       }
-      base.options().forEach((k, v) -> {
-        if (JDBC_OPTIONS.contains(k)) {
-          props.setProperty(k, v);
-        }
-      });
+      base.options()
+          .forEach(
+              (k, v) -> {
+                if (JDBC_OPTIONS.contains(k)) {
+                  props.setProperty(k, v);
+                }
+              });
       return DriverManager.getConnection(url, props);
     }
 

@@ -4,12 +4,15 @@ import dev.harbor.state.StateStore;
 import dev.harbor.state.tck.StateStoreTck;
 
 /**
- * The conformance kit run by {@code certify}: each scenario gets a fresh store from the {@link CertifyTarget} set
- * before the launcher starts (the JUnit engine instantiates this class, so the target cannot be passed in).
+ * The conformance kit run by {@code certify}: each scenario gets a fresh store from the {@link
+ * CertifyTarget} set before the launcher starts (the JUnit engine instantiates this class, so the
+ * target cannot be passed in).
  */
 class CertifyTck extends StateStoreTck {
 
-  /** The target of the running certification; set by {@link CertifyCommand} around one launcher run. */
+  /**
+   * The target of the running certification; set by {@link CertifyCommand} around one launcher run.
+   */
   static volatile CertifyTarget target;
 
   @Override

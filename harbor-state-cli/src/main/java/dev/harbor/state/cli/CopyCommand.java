@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "copy",
     sortOptions = false,
-        description =
+    description =
         "Copy every record (slot, event id, version, bytes and updatedAt) from one store to another in atomic "
             + "saveAll batches, then read both sides back and compare record counts and a SHA-256 over every field. "
             + "Idempotent: re-running a finished copy changes nothing. This is how a store moves from SQLite to "
@@ -29,7 +29,10 @@ import picocli.CommandLine.Option;
     })
 final class CopyCommand extends StoreCommand {
 
-  @Option(names = "--from", paramLabel = "LOCATION", description = "Source store (default: the store in effect).")
+  @Option(
+      names = "--from",
+      paramLabel = "LOCATION",
+      description = "Source store (default: the store in effect).")
   String from;
 
   @Option(names = "--to", required = true, paramLabel = "LOCATION", description = "Target store.")
@@ -38,47 +41,71 @@ final class CopyCommand extends StoreCommand {
   @Option(names = "--tenant", paramLabel = "TENANT", description = "Only this tenant.")
   String tenant;
 
-  @Option(names = "--prefix", paramLabel = "PREFIX", description = "Only kinds with this prefix (repeatable).")
+  @Option(
+      names = "--prefix",
+      paramLabel = "PREFIX",
+      description = "Only kinds with this prefix (repeatable).")
   List<String> prefixes = new ArrayList<>();
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "500",
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "500",
       description = "Records per saveAll batch, 1..10000 (default: 500).")
   int batchSize;
 
   @Override
   int run() throws IOException {
     String source = from != null ? from : location();
-    try (StateStore src = StateStores.open(source); StateStore dst = StateStores.open(to)) {
+    try (StateStore src = StateStores.open(source);
+        StateStore dst = StateStores.open(to)) {
       Batcher batcher = new Batcher(dst, batchSize);
       RecordSource records = RecordSource.of(src, tenant, prefixes);
       RecordDigest sourceDigest = new RecordDigest();
       try (Progress progress = new Progress(io(), "copy", "records")) {
-        records.forEach(r -> {
-          sourceDigest.add(r);
-          batcher.add(r, sourceDigest.count());
-          progress.add(1);
-        });
+        records.forEach(
+            r -> {
+              sourceDigest.add(r);
+              batcher.add(r, sourceDigest.count());
+              progress.add(1);
+            });
         batcher.flush();
       }
       RecordDigest targetDigest = new RecordDigest();
       try (Progress progress = new Progress(io(), "verify", "records")) {
-        records.over(dst).forEach(r -> {
-          targetDigest.add(r);
-          progress.add(1);
-        });
+        records
+            .over(dst)
+            .forEach(
+                r -> {
+                  targetDigest.add(r);
+                  progress.add(1);
+                });
       }
       long sourceCount = sourceDigest.count();
       long targetCount = targetDigest.count();
       String sourceHex = sourceDigest.hex();
       String targetHex = targetDigest.hex();
       PrintStream out = io().out();
-      out.println("source " + Locations.redact(source) + ": " + sourceCount + " records, sha256 " + sourceHex);
-      out.println("target " + Locations.redact(to) + ": " + targetCount + " records, sha256 " + targetHex);
+      out.println(
+          "source "
+              + Locations.redact(source)
+              + ": "
+              + sourceCount
+              + " records, sha256 "
+              + sourceHex);
+      out.println(
+          "target " + Locations.redact(to) + ": " + targetCount + " records, sha256 " + targetHex);
       if (sourceCount != targetCount || !sourceHex.equals(targetHex)) {
-        throw new ExitCodes.CommandFailedException("copy check failed: the target does not hold exactly the source's "
-            + "records (" + targetCount + " vs " + sourceCount + "; it may have held other records before)");
+        throw new ExitCodes.CommandFailedException(
+            "copy check failed: the target does not hold exactly the source's "
+                + "records ("
+                + targetCount
+                + " vs "
+                + sourceCount
+                + "; it may have held other records before)");
       }
-      out.println("copy verified: " + sourceCount + " records, same count and same digest on both sides");
+      out.println(
+          "copy verified: " + sourceCount + " records, same count and same digest on both sides");
     }
     return ExitCodes.OK;
   }

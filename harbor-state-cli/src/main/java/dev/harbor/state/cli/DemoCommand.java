@@ -30,7 +30,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "demo",
     description =
-        "A short, readable tour of the contract on the store in effect (default " + HarborStateCli.DEFAULT_LOCATION
+        "A short, readable tour of the contract on the store in effect (default "
+            + HarborStateCli.DEFAULT_LOCATION
             + "): two tenants, a retried write that stays a no-op, a conditional-update race with one winner, a "
             + "fenced action, a session erasure and a maintenance scan. It only touches the tenants demo-acme and "
             + "demo-globex, which it clears first, so it can be run any number of times.",
@@ -45,6 +46,7 @@ final class DemoCommand extends StoreCommand {
   private static final Identity BOB = new Identity(GLOBEX, "bob", "chat-1");
   private static final Identity CAROL = new Identity(GLOBEX, "carol", "chat-7");
   private static final Identity DAVE = new Identity(GLOBEX, "dave", "chat-3");
+
   /** Every identity the demo writes to: what it clears first. */
   private static final List<Identity> ALL = List.of(ALICE, BOB, CAROL, DAVE);
 
@@ -59,8 +61,13 @@ final class DemoCommand extends StoreCommand {
       for (Identity identity : ALL) {
         cleared += store.deleteScope(identity);
       }
-      out.println("harbor-state demo on " + Locations.redact(location()) + " (driver " + store.driverName() + ")"
-          + (cleared > 0 ? "; cleared " + cleared + " records of an earlier run" : ""));
+      out.println(
+          "harbor-state demo on "
+              + Locations.redact(location())
+              + " (driver "
+              + store.driverName()
+              + ")"
+              + (cleared > 0 ? "; cleared " + cleared + " records of an earlier run" : ""));
       twoTenants(store);
       retriedWrite(store);
       race(store);
@@ -82,16 +89,36 @@ final class DemoCommand extends StoreCommand {
   }
 
   private void twoTenants(StateStore store) {
-    store.save(StateRecord.of(EventId.newId(), ALICE.sessionScoped(), "session.state", utf8("{\"topic\":\"invoices\"}")));
-    store.save(StateRecord.of(EventId.newId(), BOB.sessionScoped(), "session.state", utf8("{\"topic\":\"rockets\"}")));
-    boolean leaks = store.find(new Quadruple(GLOBEX, "alice", "chat-1", ""), "session.state").isPresent();
-    say("two tenants: saved session.state for " + ACME + "/alice/chat-1 and " + GLOBEX + "/bob/chat-1; the same "
-        + "user and session under " + GLOBEX + " finds " + (leaks ? "SOMETHING (isolation broken!)" : "nothing"));
+    store.save(
+        StateRecord.of(
+            EventId.newId(),
+            ALICE.sessionScoped(),
+            "session.state",
+            utf8("{\"topic\":\"invoices\"}")));
+    store.save(
+        StateRecord.of(
+            EventId.newId(),
+            BOB.sessionScoped(),
+            "session.state",
+            utf8("{\"topic\":\"rockets\"}")));
+    boolean leaks =
+        store.find(new Quadruple(GLOBEX, "alice", "chat-1", ""), "session.state").isPresent();
+    say(
+        "two tenants: saved session.state for "
+            + ACME
+            + "/alice/chat-1 and "
+            + GLOBEX
+            + "/bob/chat-1; the same "
+            + "user and session under "
+            + GLOBEX
+            + " finds "
+            + (leaks ? "SOMETHING (isolation broken!)" : "nothing"));
   }
 
   private void retriedWrite(StateStore store) throws InterruptedException {
     Quadruple q = ALICE.run("run-1");
-    StateRecord write = new StateRecord(EventId.newId(), q, "task.checkpoint", 1, utf8("step 1 done"), null);
+    StateRecord write =
+        new StateRecord(EventId.newId(), q, "task.checkpoint", 1, utf8("step 1 done"), null);
     store.save(write);
     StateRecord first = store.load(q, "task.checkpoint");
     Thread.sleep(2); // let the clock move, so an accidental rewrite would show in updatedAt
@@ -104,9 +131,14 @@ final class DemoCommand extends StoreCommand {
     } catch (IdempotencyConflictException e) {
       conflict = "refused with IdempotencyConflictException";
     }
-    say("retried write: event " + write.id() + " saved twice; the retry was a no-op (updatedAt still "
-        + RecordJson.UPDATED_AT.format(first.updatedAt()) + (first.equals(second) ? "" : ", CHANGED")
-        + "); reusing it with other bytes was " + conflict);
+    say(
+        "retried write: event "
+            + write.id()
+            + " saved twice; the retry was a no-op (updatedAt still "
+            + RecordJson.UPDATED_AT.format(first.updatedAt())
+            + (first.equals(second) ? "" : ", CHANGED")
+            + "); reusing it with other bytes was "
+            + conflict);
   }
 
   private void race(StateStore store) throws Exception {
@@ -121,17 +153,21 @@ final class DemoCommand extends StoreCommand {
       List<Future<?>> futures = new ArrayList<>();
       for (int i = 0; i < RACERS; i++) {
         int n = i;
-        futures.add(pool.submit(() -> {
-          go.await();
-          try {
-            store.saveIf(List.of(SlotExpectation.exact(q, "plan.state", gen1.id())),
-                StateRecord.of(EventId.newId(), q, "plan.state", utf8("plan v2 by writer " + n)));
-            winners.incrementAndGet();
-          } catch (ConditionFailedException e) {
-            losers.incrementAndGet();
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  try {
+                    store.saveIf(
+                        List.of(SlotExpectation.exact(q, "plan.state", gen1.id())),
+                        StateRecord.of(
+                            EventId.newId(), q, "plan.state", utf8("plan v2 by writer " + n)));
+                    winners.incrementAndGet();
+                  } catch (ConditionFailedException e) {
+                    losers.incrementAndGet();
+                  }
+                  return null;
+                }));
       }
       go.countDown();
       for (Future<?> f : futures) {
@@ -142,8 +178,18 @@ final class DemoCommand extends StoreCommand {
       pool.awaitTermination(10, TimeUnit.SECONDS);
     }
     String winner = new String(store.load(q, "plan.state").bytes(), StandardCharsets.UTF_8);
-    say("conditional-update race: " + RACERS + " writers called saveIf expecting generation " + gen1.id() + "; "
-        + winners.get() + " won (\"" + winner + "\"), " + losers.get() + " got ConditionFailedException");
+    say(
+        "conditional-update race: "
+            + RACERS
+            + " writers called saveIf expecting generation "
+            + gen1.id()
+            + "; "
+            + winners.get()
+            + " won (\""
+            + winner
+            + "\"), "
+            + losers.get()
+            + " got ConditionFailedException");
   }
 
   private void fence(StateStore store) {
@@ -153,28 +199,49 @@ final class DemoCommand extends StoreCommand {
     store.fenceIf(SlotExpectation.exact(q, "plan.state", current.id()), sent::incrementAndGet);
     String stale;
     try {
-      store.fenceIf(SlotExpectation.exact(q, "plan.state", EventId.of("an-older-generation")), sent::incrementAndGet);
+      store.fenceIf(
+          SlotExpectation.exact(q, "plan.state", EventId.of("an-older-generation")),
+          sent::incrementAndGet);
       stale = "ran (unexpected)";
     } catch (ConditionFailedException e) {
       stale = "was refused and did not run";
     }
-    say("fenced action: an action fenced on the current plan generation ran " + sent.get() + " time(s), holding "
-        + "off every conditional write to the slot meanwhile; the same action on a stale generation " + stale);
+    say(
+        "fenced action: an action fenced on the current plan generation ran "
+            + sent.get()
+            + " time(s), holding "
+            + "off every conditional write to the slot meanwhile; the same action on a stale generation "
+            + stale);
   }
 
   private void erase(StateStore store) {
-    store.save(StateRecord.of(EventId.newId(), ALICE.run("run-2"), "task.checkpoint", utf8("step 7 done")));
-    store.save(StateRecord.of(EventId.newId(), ALICE.sessionScoped(), "memory.snapshot", utf8("remember: invoices")));
+    store.save(
+        StateRecord.of(
+            EventId.newId(), ALICE.run("run-2"), "task.checkpoint", utf8("step 7 done")));
+    store.save(
+        StateRecord.of(
+            EventId.newId(), ALICE.sessionScoped(), "memory.snapshot", utf8("remember: invoices")));
     int removed = store.deleteScope(ALICE);
     boolean bobKept = store.find(BOB.sessionScoped(), "session.state").isPresent();
-    say("session erasure: erase-session " + ACME + "/alice/chat-1 removed " + removed + " records of every run and "
-        + "kind in one step; " + GLOBEX + "/bob/chat-1 " + (bobKept ? "is untouched" : "WAS TOUCHED"));
+    say(
+        "session erasure: erase-session "
+            + ACME
+            + "/alice/chat-1 removed "
+            + removed
+            + " records of every run and "
+            + "kind in one step; "
+            + GLOBEX
+            + "/bob/chat-1 "
+            + (bobKept ? "is untouched" : "WAS TOUCHED"));
   }
 
   private void scan(StateStore store) {
     for (Identity who : List.of(BOB, CAROL, DAVE)) {
-      store.save(StateRecord.of(EventId.newId(), who.sessionScoped(), "task.report", utf8("weekly report")));
-      store.save(StateRecord.of(EventId.newId(), who.run("run-1"), "task.checkpoint", utf8("halfway")));
+      store.save(
+          StateRecord.of(
+              EventId.newId(), who.sessionScoped(), "task.report", utf8("weekly report")));
+      store.save(
+          StateRecord.of(EventId.newId(), who.run("run-1"), "task.checkpoint", utf8("halfway")));
     }
     String refused;
     try {
@@ -187,30 +254,58 @@ final class DemoCommand extends StoreCommand {
     int rows = 0;
     String continuation = "";
     do {
-      ScanPage page = store.scanKindForTenant(ListScope.MAINTENANCE, GLOBEX, "task.", 4, continuation);
+      ScanPage page =
+          store.scanKindForTenant(ListScope.MAINTENANCE, GLOBEX, "task.", 4, continuation);
       pages++;
       rows += page.records().size();
       continuation = page.continuation();
     } while (!continuation.isEmpty());
-    say("maintenance scan: a tenant-wide scan without the maintenance claim " + refused + "; with it, " + GLOBEX
-        + "'s " + rows + " task.* records came back in " + pages + " keyset pages of at most 4, across 3 users");
+    say(
+        "maintenance scan: a tenant-wide scan without the maintenance claim "
+            + refused
+            + "; with it, "
+            + GLOBEX
+            + "'s "
+            + rows
+            + " task.* records came back in "
+            + pages
+            + " keyset pages of at most 4, across 3 users");
   }
 
   private String whereTheDataLives() {
     StateConfig config = StateConfig.parse(location());
-    boolean gone = config.driver().equals("inmem")
-        || (config.driver().equals("sqlite") && ":memory:".equals(config.location()));
+    boolean gone =
+        config.driver().equals("inmem")
+            || (config.driver().equals("sqlite") && ":memory:".equals(config.location()));
     if (gone) {
-      return "The data lived in this process's memory and is gone now (" + Locations.redact(location()) + ").";
+      return "The data lived in this process's memory and is gone now ("
+          + Locations.redact(location())
+          + ").";
     }
-    String where = config.driver().equals("sqlite")
-        ? Paths.get(config.location()).toAbsolutePath().normalize() + " (SQLite)"
-        : Locations.redact(location());
-    String store = location().equals(HarborStateCli.DEFAULT_LOCATION) ? "" : " --store '" + Locations.redact(location())
-        + "'";
-    return "The data lives in " + where + ". Look around:\n"
-        + "  harbor-state" + store + " ls --tenant " + GLOBEX + " --user bob --session chat-1 --prefix task.\n"
-        + "  harbor-state" + store + " scan --maintenance --tenant " + GLOBEX + " --prefix task.\n"
-        + "  harbor-state" + store + " export --tenant " + GLOBEX;
+    String where =
+        config.driver().equals("sqlite")
+            ? Paths.get(config.location()).toAbsolutePath().normalize() + " (SQLite)"
+            : Locations.redact(location());
+    String store =
+        location().equals(HarborStateCli.DEFAULT_LOCATION)
+            ? ""
+            : " --store '" + Locations.redact(location()) + "'";
+    return "The data lives in "
+        + where
+        + ". Look around:\n"
+        + "  harbor-state"
+        + store
+        + " ls --tenant "
+        + GLOBEX
+        + " --user bob --session chat-1 --prefix task.\n"
+        + "  harbor-state"
+        + store
+        + " scan --maintenance --tenant "
+        + GLOBEX
+        + " --prefix task.\n"
+        + "  harbor-state"
+        + store
+        + " export --tenant "
+        + GLOBEX;
   }
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "doctor",
     sortOptions = false,
-        description =
+    description =
         "Check the store: the registered drivers, the location's driver, connectivity (with timing), whether "
             + "the schema is current (opened with migrate=verify: no DDL), and the record count (counted like "
             + "export; --prefix and --tenant narrow it, --no-count skips it).",
@@ -33,7 +33,10 @@ final class DoctorCommand extends StoreCommand {
   @Option(names = "--tenant", paramLabel = "TENANT", description = "Count only this tenant.")
   String tenant;
 
-  @Option(names = "--prefix", paramLabel = "PREFIX", description = "Count only kinds with this prefix (repeatable).")
+  @Option(
+      names = "--prefix",
+      paramLabel = "PREFIX",
+      description = "Count only kinds with this prefix (repeatable).")
   List<String> prefixes = new ArrayList<>();
 
   @Override
@@ -57,12 +60,16 @@ final class DoctorCommand extends StoreCommand {
     }
     try (store) {
       out.printf("connect   ok in %d ms%n", (System.nanoTime() - start) / 1_000_000);
-      out.println("schema    " + (hasSchema ? "current (verified without DDL)" : "none (in-memory)"));
+      out.println(
+          "schema    " + (hasSchema ? "current (verified without DDL)" : "none (in-memory)"));
       if (!noCount) {
         long[] count = {0};
         RecordSource.of(store, tenant, prefixes).forEach(r -> count[0]++);
-        out.println("records   " + count[0] + (tenant == null ? "" : " in tenant " + tenant)
-            + (prefixes.isEmpty() ? "" : " with kind prefixes " + prefixes));
+        out.println(
+            "records   "
+                + count[0]
+                + (tenant == null ? "" : " in tenant " + tenant)
+                + (prefixes.isEmpty() ? "" : " with kind prefixes " + prefixes));
       }
     }
     out.println("ok");

@@ -8,14 +8,17 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "erase-session",
     sortOptions = false,
-        description =
+    description =
         "Erase a session (StateStore.deleteScope): every record of the tenant, user and session, of every run "
             + "and kind, in one atomic step. Prints the number of records removed.",
-    footer = {"", "Examples:", "  harbor-state erase-session --tenant acme --user alice --session s1"})
+    footer = {
+      "",
+      "Examples:",
+      "  harbor-state erase-session --tenant acme --user alice --session s1"
+    })
 final class EraseSessionCommand extends StoreCommand {
 
-  @Mixin
-  IdentityOptions id;
+  @Mixin IdentityOptions id;
 
   @Override
   int run() {

@@ -15,45 +15,51 @@ import java.util.Map;
 import picocli.CommandLine;
 
 /**
- * The one table from failures to exit codes (SPEC section 7). Every command's failure goes through {@link #of}; nothing
- * else picks an exit code for an exception.
+ * The one table from failures to exit codes (SPEC section 7). Every command's failure goes through
+ * {@link #of}; nothing else picks an exit code for an exception.
  */
 final class ExitCodes {
 
   /** Success. */
   static final int OK = 0;
+
   /** Anything not listed below. */
   static final int FAILURE = 1;
+
   /** Usage error or invalid input. */
   static final int USAGE = 2;
+
   /** The record asked for does not exist. */
   static final int NOT_FOUND = 3;
+
   /** An idempotency conflict or a failed condition. */
   static final int CONFLICT = 4;
+
   /** The backend is unavailable or failed. */
   static final int UNAVAILABLE = 5;
 
   /** First match wins; order matters only where one type extends another. */
-  static final List<Map.Entry<Class<? extends Throwable>, Integer>> TABLE = List.of(
-      Map.entry(CommandLine.ParameterException.class, USAGE),
-      Map.entry(InvalidInputException.class, USAGE),
-      Map.entry(Json.MalformedJsonException.class, USAGE),
-      Map.entry(InvalidRecordException.class, USAGE),
-      Map.entry(IdentityRequiredException.class, USAGE),
-      Map.entry(InvalidConfigException.class, USAGE),
-      Map.entry(InvalidScanException.class, USAGE),
-      Map.entry(MaintenanceScopeRequiredException.class, USAGE),
-      Map.entry(UnknownDriverException.class, USAGE),
-      Map.entry(RecordNotFoundException.class, NOT_FOUND),
-      Map.entry(IdempotencyConflictException.class, CONFLICT),
-      Map.entry(ConditionFailedException.class, CONFLICT),
-      Map.entry(StorageException.class, UNAVAILABLE));
+  static final List<Map.Entry<Class<? extends Throwable>, Integer>> TABLE =
+      List.of(
+          Map.entry(CommandLine.ParameterException.class, USAGE),
+          Map.entry(InvalidInputException.class, USAGE),
+          Map.entry(Json.MalformedJsonException.class, USAGE),
+          Map.entry(InvalidRecordException.class, USAGE),
+          Map.entry(IdentityRequiredException.class, USAGE),
+          Map.entry(InvalidConfigException.class, USAGE),
+          Map.entry(InvalidScanException.class, USAGE),
+          Map.entry(MaintenanceScopeRequiredException.class, USAGE),
+          Map.entry(UnknownDriverException.class, USAGE),
+          Map.entry(RecordNotFoundException.class, NOT_FOUND),
+          Map.entry(IdempotencyConflictException.class, CONFLICT),
+          Map.entry(ConditionFailedException.class, CONFLICT),
+          Map.entry(StorageException.class, UNAVAILABLE));
 
   private ExitCodes() {}
 
   /**
-   * The exit code for a failure. A {@link LocatedException} only adds where the failure happened, so it maps like its
-   * cause.
+   * The exit code for a failure. A {@link LocatedException} only adds where the failure happened,
+   * so it maps like its cause.
    *
    * @param failure what went wrong
    * @return the process exit code
@@ -71,7 +77,10 @@ final class ExitCodes {
     return FAILURE;
   }
 
-  /** Invalid input the command line itself detects (a missing file, two payload sources, a bad field). */
+  /**
+   * Invalid input the command line itself detects (a missing file, two payload sources, a bad
+   * field).
+   */
   static final class InvalidInputException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -84,7 +93,9 @@ final class ExitCodes {
     }
   }
 
-  /** A failure with where it happened ("line 12", "lines 1-500") prefixed to its cause's message. */
+  /**
+   * A failure with where it happened ("line 12", "lines 1-500") prefixed to its cause's message.
+   */
   static final class LocatedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -93,7 +104,10 @@ final class ExitCodes {
     }
   }
 
-  /** A command that ran but whose outcome is a failure (a copy whose check did not match, a failed certification). */
+  /**
+   * A command that ran but whose outcome is a failure (a copy whose check did not match, a failed
+   * certification).
+   */
   static final class CommandFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

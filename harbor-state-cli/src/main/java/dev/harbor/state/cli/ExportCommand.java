@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "export",
     sortOptions = false,
-        description =
+    description =
         "Write records as JSON Lines, one object per record with every field (bytes in base64, updatedAt in "
             + "ISO-8601 UTC with microseconds), to stdout or --out. Records stream from keyset-paginated "
             + "maintenance scans (StateStore.scanAll), so memory does not grow with the store.",
@@ -32,20 +32,27 @@ import picocli.CommandLine.Option;
     })
 final class ExportCommand extends StoreCommand {
 
-  @Option(names = "--out", paramLabel = "FILE", description = "Write to this file (default: stdout).")
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      description = "Write to this file (default: stdout).")
   Path out;
 
   @Option(names = "--tenant", paramLabel = "TENANT", description = "Only this tenant.")
   String tenant;
 
-  @Option(names = "--prefix", paramLabel = "PREFIX", description = "Only kinds with this prefix (repeatable).")
+  @Option(
+      names = "--prefix",
+      paramLabel = "PREFIX",
+      description = "Only kinds with this prefix (repeatable).")
   List<String> prefixes = new ArrayList<>();
 
   @Override
   int run() throws IOException {
     try (StateStore store = open()) {
       if (out == null) {
-        Writer w = new BufferedWriter(new OutputStreamWriter(io().out(), StandardCharsets.UTF_8), 1 << 16);
+        Writer w =
+            new BufferedWriter(new OutputStreamWriter(io().out(), StandardCharsets.UTF_8), 1 << 16);
         long n = export(store, w);
         w.flush();
         if (io().terminal()) {
@@ -53,7 +60,8 @@ final class ExportCommand extends StoreCommand {
         }
         return ExitCodes.OK;
       }
-      // Write beside the target and move at the end, so a failed export never leaves a partial file.
+      // Write beside the target and move at the end, so a failed export never leaves a partial
+      // file.
       Path target = out.toAbsolutePath();
       Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
       try {
@@ -62,7 +70,8 @@ final class ExportCommand extends StoreCommand {
           n = export(store, w);
         }
         try {
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          Files.move(
+              tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
           Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -77,11 +86,12 @@ final class ExportCommand extends StoreCommand {
   private long export(StateStore store, Writer w) throws IOException {
     RecordSource source = RecordSource.of(store, tenant, prefixes);
     try (Progress progress = new Progress(io(), "export", "records")) {
-      source.forEach(r -> {
-        w.write(RecordJson.write(r));
-        w.write('\n');
-        progress.add(1);
-      });
+      source.forEach(
+          r -> {
+            w.write(RecordJson.write(r));
+            w.write('\n');
+            progress.add(1);
+          });
       return progress.count();
     }
   }

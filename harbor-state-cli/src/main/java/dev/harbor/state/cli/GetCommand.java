@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "get",
     sortOptions = false,
-        description =
+    description =
         "Load one slot (StateStore.load) and print its payload bytes exactly as stored, or the whole record "
             + "as one JSON object with --json. A missing slot exits 3.",
     footer = {
@@ -22,10 +22,13 @@ import picocli.CommandLine.Option;
     })
 final class GetCommand extends StoreCommand {
 
-  @Mixin
-  IdentityOptions id;
+  @Mixin IdentityOptions id;
 
-  @Option(names = "--run", paramLabel = "RUN", defaultValue = "", description = "Run id (default: empty).")
+  @Option(
+      names = "--run",
+      paramLabel = "RUN",
+      defaultValue = "",
+      description = "Run id (default: empty).")
   String run;
 
   @Option(names = "--kind", required = true, paramLabel = "KIND", description = "Kind.")

@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "get-event",
     sortOptions = false,
-        description =
+    description =
         "Load the live record written under an event id (StateStore.loadByEventId) and print its payload "
             + "bytes, or the whole record with --json. An unknown event id exits 3.",
     footer = {

@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code harbor-state} command: the store from a terminal. Every subcommand is one class listed in
- * {@code subcommands} below; adding one is adding a class there.
+ * The {@code harbor-state} command: the store from a terminal. Every subcommand is one class listed
+ * in {@code subcommands} below; adding one is adding a class there.
  */
 @Command(
     name = "harbor-state",
@@ -68,15 +68,16 @@ public final class HarborStateCli implements Callable<Integer> {
   /** The environment variable that names the default store. */
   static final String STORE_ENV = "HARBOR_STATE_STORE";
 
-  @Option(names = "--store", paramLabel = "LOCATION",
+  @Option(
+      names = "--store",
+      paramLabel = "LOCATION",
       description = "The store (default: $HARBOR_STATE_STORE, else " + DEFAULT_LOCATION + ").")
   String store;
 
   @Option(names = "--verbose", description = "Print stack traces of failures.")
   boolean verbose;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   Io io;
 
@@ -86,9 +87,13 @@ public final class HarborStateCli implements Callable<Integer> {
    * @param args the command line
    */
   public static void main(String[] args) {
-    PrintStream out = new PrintStream(
-        new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false, StandardCharsets.UTF_8);
-    PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+    PrintStream out =
+        new PrintStream(
+            new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
+            false,
+            StandardCharsets.UTF_8);
+    PrintStream err =
+        new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
     int code = run(args, System.in, out, err, System.getenv(), System.console() != null);
     out.flush();
     err.flush();
@@ -106,7 +111,12 @@ public final class HarborStateCli implements Callable<Integer> {
    * @param terminal whether progress lines may be drawn
    * @return the exit code
    */
-  static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env,
+  static int run(
+      String[] args,
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
       boolean terminal) {
     HarborStateCli root = new HarborStateCli();
     root.io = new Io(in, out, err, env, terminal);
@@ -115,25 +125,27 @@ public final class HarborStateCli implements Callable<Integer> {
     cmd.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
     cmd.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
     boolean verboseArg = Arrays.asList(args).contains("--verbose");
-    cmd.setParameterExceptionHandler((e, a) -> {
-      err.println("harbor-state: " + e.getMessage());
-      String name = e.getCommandLine().getCommandSpec().qualifiedName();
-      err.println("Try '" + name + " --help' for usage.");
-      if (verboseArg) {
-        e.printStackTrace(err);
-      }
-      return ExitCodes.of(e);
-    });
-    cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      Object command = commandLine.getCommand();
-      boolean verbose = root.verbose || verboseArg
-          || (command instanceof StoreCommand s && s.verbose);
-      err.println("harbor-state: " + describe(e));
-      if (verbose) {
-        e.printStackTrace(err);
-      }
-      return ExitCodes.of(e);
-    });
+    cmd.setParameterExceptionHandler(
+        (e, a) -> {
+          err.println("harbor-state: " + e.getMessage());
+          String name = e.getCommandLine().getCommandSpec().qualifiedName();
+          err.println("Try '" + name + " --help' for usage.");
+          if (verboseArg) {
+            e.printStackTrace(err);
+          }
+          return ExitCodes.of(e);
+        });
+    cmd.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          Object command = commandLine.getCommand();
+          boolean verbose =
+              root.verbose || verboseArg || (command instanceof StoreCommand s && s.verbose);
+          err.println("harbor-state: " + describe(e));
+          if (verbose) {
+            e.printStackTrace(err);
+          }
+          return ExitCodes.of(e);
+        });
     try {
       return cmd.execute(args);
     } finally {
@@ -142,11 +154,16 @@ public final class HarborStateCli implements Callable<Integer> {
     }
   }
 
-  /** One line naming the problem: the message, which for store exceptions already names the key involved. */
+  /**
+   * One line naming the problem: the message, which for store exceptions already names the key
+   * involved.
+   */
   static String describe(Throwable e) {
     String message = e.getMessage();
-    if (e instanceof dev.harbor.state.StateStoreException || e instanceof ExitCodes.InvalidInputException
-        || e instanceof ExitCodes.LocatedException || e instanceof ExitCodes.CommandFailedException
+    if (e instanceof dev.harbor.state.StateStoreException
+        || e instanceof ExitCodes.InvalidInputException
+        || e instanceof ExitCodes.LocatedException
+        || e instanceof ExitCodes.CommandFailedException
         || e instanceof Json.MalformedJsonException) {
       return oneLine(message == null ? e.getClass().getSimpleName() : message);
     }
@@ -169,7 +186,8 @@ public final class HarborStateCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command; commands: "
-        + String.join(", ", spec.subcommands().keySet()));
+    throw new CommandLine.ParameterException(
+        spec.commandLine(),
+        "missing command; commands: " + String.join(", ", spec.subcommands().keySet()));
   }
 }

@@ -4,7 +4,10 @@ import dev.harbor.state.Identity;
 import dev.harbor.state.Quadruple;
 import picocli.CommandLine.Option;
 
-/** The identity options shared by the slot commands. Empty values are passed on: the store names what is missing. */
+/**
+ * The identity options shared by the slot commands. Empty values are passed on: the store names
+ * what is missing.
+ */
 final class IdentityOptions {
 
   @Option(names = "--tenant", required = true, paramLabel = "TENANT", description = "Tenant id.")

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "import",
     sortOptions = false,
-        description =
+    description =
         "Read JSON Lines in the format of export (from FILE or stdin) and save them with saveAll in atomic "
             + "batches. Re-running the same import is a no-op: records are keyed by event id. A bad line is "
             + "reported as 'line N: ...' and nothing of its batch is written (earlier batches stay applied). run "
@@ -35,10 +35,17 @@ import picocli.CommandLine.Parameters;
     })
 final class ImportCommand extends StoreCommand {
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "Read this file (default: stdin).")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "FILE",
+      description = "Read this file (default: stdin).")
   Path file;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "500",
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "500",
       description = "Records per saveAll batch, 1..10000 (default: 500).")
   int batchSize;
 
@@ -48,9 +55,11 @@ final class ImportCommand extends StoreCommand {
         InputStream in = file == null ? nonClosing(io().in()) : openFile(file);
         Progress progress = new Progress(io(), "import", "records")) {
       Batcher batcher = new Batcher(store, batchSize);
-      CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT);
+      CharsetDecoder utf8 =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT);
       BufferedReader reader = new BufferedReader(new InputStreamReader(in, utf8), 1 << 16);
       long lineNo = 0;
       while (true) {
@@ -58,8 +67,8 @@ final class ImportCommand extends StoreCommand {
         try {
           line = reader.readLine();
         } catch (CharacterCodingException e) {
-          throw new ExitCodes.LocatedException("line " + (lineNo + 1),
-              new ExitCodes.InvalidInputException("not valid UTF-8"));
+          throw new ExitCodes.LocatedException(
+              "line " + (lineNo + 1), new ExitCodes.InvalidInputException("not valid UTF-8"));
         }
         if (line == null) {
           break;

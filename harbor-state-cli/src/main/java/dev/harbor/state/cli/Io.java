@@ -5,8 +5,8 @@ import java.io.PrintStream;
 import java.util.Map;
 
 /**
- * The process surroundings a command uses, passed in rather than read from {@link System} so tests run commands
- * in-process with captured streams.
+ * The process surroundings a command uses, passed in rather than read from {@link System} so tests
+ * run commands in-process with captured streams.
  *
  * @param in standard input (payloads, imports)
  * @param out standard output (raw payloads, records, reports)
@@ -14,4 +14,5 @@ import java.util.Map;
  * @param env environment variables ({@code HARBOR_STATE_STORE})
  * @param terminal whether a person is watching (progress lines are drawn only then)
  */
-record Io(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {}
+record Io(
+    InputStream in, PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {}

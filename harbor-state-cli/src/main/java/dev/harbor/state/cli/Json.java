@@ -5,13 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A small, strict JSON codec for flat objects (string, number, boolean and null members), which is all the JSON Lines
- * record format needs; a general JSON library would be the CLI's largest dependency for very little.
+ * A small, strict JSON codec for flat objects (string, number, boolean and null members), which is
+ * all the JSON Lines record format needs; a general JSON library would be the CLI's largest
+ * dependency for very little.
  *
- * <p>Writing escapes quotes, backslashes, control characters and lone surrogates, and writes every other character
- * as is (the stream is UTF-8). Reading follows RFC 8259 to the letter for what it accepts: every escape including
- * {@code \\uXXXX} surrogate pairs; a lone surrogate escape, a raw control character, a duplicate member, trailing
- * text or a nested value is an error naming its 1-based column.
+ * <p>Writing escapes quotes, backslashes, control characters and lone surrogates, and writes every
+ * other character as is (the stream is UTF-8). Reading follows RFC 8259 to the letter for what it
+ * accepts: every escape including {@code \\uXXXX} surrogate pairs; a lone surrogate escape, a raw
+ * control character, a duplicate member, trailing text or a nested value is an error naming its
+ * 1-based column.
  */
 final class Json {
 
@@ -47,7 +49,8 @@ final class Json {
         default -> {
           if (c < 0x20 || c == '\u2028' || c == '\u2029') {
             unicodeEscape(out, c);
-          } else if (Character.isHighSurrogate(c) && i + 1 < value.length()
+          } else if (Character.isHighSurrogate(c)
+              && i + 1 < value.length()
               && Character.isLowSurrogate(value.charAt(i + 1))) {
             out.append(c).append(value.charAt(++i));
           } else if (Character.isSurrogate(c)) {
@@ -69,8 +72,8 @@ final class Json {
   }
 
   /**
-   * Parses one flat JSON object. Member values are {@link String}, {@link BigDecimal}, {@link Boolean} or
-   * {@code null}, in document order.
+   * Parses one flat JSON object. Member values are {@link String}, {@link BigDecimal}, {@link
+   * Boolean} or {@code null}, in document order.
    *
    * @param text the whole text, which must hold exactly one object (surrounding whitespace allowed)
    * @return the members
@@ -220,7 +223,9 @@ final class Json {
           throw error("raw control character U+" + hex4(c) + " in a string; it must be escaped");
         }
         if (c != '\\') {
-          if (Character.isHighSurrogate(c) && pos + 1 < s.length() && Character.isLowSurrogate(s.charAt(pos + 1))) {
+          if (Character.isHighSurrogate(c)
+              && pos + 1 < s.length()
+              && Character.isLowSurrogate(s.charAt(pos + 1))) {
             out.append(c).append(s.charAt(pos + 1));
             pos += 2;
             continue;
@@ -250,16 +255,19 @@ final class Json {
           case 'u' -> {
             char unit = hexUnit(escapeColumn);
             if (Character.isHighSurrogate(unit)) {
-              // A high surrogate must be followed by an escaped low surrogate: together they are one code point.
+              // A high surrogate must be followed by an escaped low surrogate: together they are
+              // one code point.
               if (!s.startsWith("\\u", pos)) {
-                throw new MalformedJsonException(escapeColumn, "lone high surrogate \\u" + hex4(unit));
+                throw new MalformedJsonException(
+                    escapeColumn, "lone high surrogate \\u" + hex4(unit));
               }
               int lowColumn = pos + 1;
               pos += 2;
               char low = hexUnit(lowColumn);
               if (!Character.isLowSurrogate(low)) {
-                throw new MalformedJsonException(escapeColumn, "high surrogate \\u" + hex4(unit)
-                    + " is not followed by a low surrogate");
+                throw new MalformedJsonException(
+                    escapeColumn,
+                    "high surrogate \\u" + hex4(unit) + " is not followed by a low surrogate");
               }
               out.append(unit).append(low);
             } else if (Character.isLowSurrogate(unit)) {

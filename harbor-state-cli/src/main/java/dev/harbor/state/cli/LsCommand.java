@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "ls",
     sortOptions = false,
-        description =
+    description =
         "List the records at exactly one tenant/user/session/run whose kind starts with --prefix "
             + "(StateStore.listKindForIdentity), ordered by kind. The empty run matches only the empty run. "
             + "Prefixes are literal: %% _ \\ * ? match themselves.",
@@ -23,16 +23,26 @@ import picocli.CommandLine.Option;
     })
 final class LsCommand extends StoreCommand {
 
-  @Mixin
-  IdentityOptions id;
+  @Mixin IdentityOptions id;
 
-  @Option(names = "--run", paramLabel = "RUN", defaultValue = "", description = "Run id (default: empty).")
+  @Option(
+      names = "--run",
+      paramLabel = "RUN",
+      defaultValue = "",
+      description = "Run id (default: empty).")
   String run;
 
-  @Option(names = "--prefix", required = true, paramLabel = "PREFIX", description = "Kind prefix (non-empty).")
+  @Option(
+      names = "--prefix",
+      required = true,
+      paramLabel = "PREFIX",
+      description = "Kind prefix (non-empty).")
   String prefix;
 
-  @Option(names = "--limit", paramLabel = "N", description = "At most N records, 1..1000 (default: all).")
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description = "At most N records, 1..1000 (default: all).")
   Integer limit;
 
   @Option(names = "--json", description = "One JSON object per record.")
@@ -41,9 +51,10 @@ final class LsCommand extends StoreCommand {
   @Override
   int run() {
     try (StateStore store = open()) {
-      List<StateRecord> records = limit == null
-          ? store.listKindForIdentity(id.run(run), prefix)
-          : store.listKindForIdentity(id.run(run), prefix, limit);
+      List<StateRecord> records =
+          limit == null
+              ? store.listKindForIdentity(id.run(run), prefix)
+              : store.listKindForIdentity(id.run(run), prefix, limit);
       for (StateRecord r : records) {
         Records.print(io().out(), r, json);
       }

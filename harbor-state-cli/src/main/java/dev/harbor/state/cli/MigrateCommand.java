@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "migrate",
     sortOptions = false,
-        description =
+    description =
         "Bring the store's schema up to date (the driver's migrate=apply), or with --verify only check that "
             + "it is current without any DDL (migrate=verify; exit 5 if it is not). Any number of nodes may migrate "
             + "at once: the drivers serialize migrations. inmem has no schema.",
@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
     })
 final class MigrateCommand extends StoreCommand {
 
-  @Option(names = "--verify", description = "Only check that the schema is current; change nothing.")
+  @Option(
+      names = "--verify",
+      description = "Only check that the schema is current; change nothing.")
   boolean verify;
 
   @Override
@@ -34,9 +36,15 @@ final class MigrateCommand extends StoreCommand {
       io().out().println("inmem keeps no schema: nothing to migrate");
       return ExitCodes.OK;
     }
-    try (StateStore store = StateStores.open(config.withOption("migrate", verify ? "verify" : "apply"))) {
-      io().out().println((verify ? "schema is current: " : "schema is up to date: ") + where
-          + " (" + store.driverName() + ")");
+    try (StateStore store =
+        StateStores.open(config.withOption("migrate", verify ? "verify" : "apply"))) {
+      io().out()
+          .println(
+              (verify ? "schema is current: " : "schema is up to date: ")
+                  + where
+                  + " ("
+                  + store.driverName()
+                  + ")");
     }
     return ExitCodes.OK;
   }

@@ -3,8 +3,9 @@ package dev.harbor.state.cli;
 import java.io.PrintStream;
 
 /**
- * A one-line progress display on stderr for long work: a count, a rate and the elapsed time, redrawn at most five
- * times a second. It is silent unless stderr is a terminal, so scripts and pipes never see it.
+ * A one-line progress display on stderr for long work: a count, a rate and the elapsed time,
+ * redrawn at most five times a second. It is silent unless stderr is a terminal, so scripts and
+ * pipes never see it.
  */
 final class Progress implements AutoCloseable {
 

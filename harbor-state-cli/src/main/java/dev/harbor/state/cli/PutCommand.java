@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "put",
     sortOptions = false,
-        description =
+    description =
         "Save one record (StateStore.save). The payload comes from --data, --file or standard input. Prints "
             + "the event id (or the stored record with --json). Saving the same event id with the same content "
             + "again is a no-op; with other content it is a conflict (exit 4).",
@@ -29,19 +29,33 @@ import picocli.CommandLine.Option;
     })
 final class PutCommand extends StoreCommand {
 
-  @Mixin
-  IdentityOptions id;
+  @Mixin IdentityOptions id;
 
-  @Option(names = "--run", paramLabel = "RUN", defaultValue = "", description = "Run id (default: empty, session-scoped).")
+  @Option(
+      names = "--run",
+      paramLabel = "RUN",
+      defaultValue = "",
+      description = "Run id (default: empty, session-scoped).")
   String run;
 
-  @Option(names = "--kind", required = true, paramLabel = "KIND", description = "Kind, e.g. task.checkpoint.")
+  @Option(
+      names = "--kind",
+      required = true,
+      paramLabel = "KIND",
+      description = "Kind, e.g. task.checkpoint.")
   String kind;
 
-  @Option(names = "--event-id", paramLabel = "ID", description = "Event id, the idempotency key (default: a new ULID).")
+  @Option(
+      names = "--event-id",
+      paramLabel = "ID",
+      description = "Event id, the idempotency key (default: a new ULID).")
   String eventId;
 
-  @Option(names = "--version", paramLabel = "N", defaultValue = "0", description = "Opaque version number (default: 0).")
+  @Option(
+      names = "--version",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "Opaque version number (default: 0).")
   long version;
 
   @Option(names = "--data", paramLabel = "TEXT", description = "The payload as text (UTF-8).")
@@ -65,7 +79,9 @@ final class PutCommand extends StoreCommand {
       bytes = readFile(file);
     } else {
       if (io().terminal()) {
-        io().err().println("reading the payload from standard input (end it with Ctrl-D; or use --data/--file)");
+        io().err()
+            .println(
+                "reading the payload from standard input (end it with Ctrl-D; or use --data/--file)");
       }
       bytes = io().in().readAllBytes();
     }

@@ -9,8 +9,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * A SHA-256 over a stream of records and their count, covering every field: slot, event id, version, bytes and
- * {@code updatedAt}. Each field is length-prefixed, so no two different record sequences feed the same bytes.
+ * A SHA-256 over a stream of records and their count, covering every field: slot, event id,
+ * version, bytes and {@code updatedAt}. Each field is length-prefixed, so no two different record
+ * sequences feed the same bytes.
  */
 final class RecordDigest {
 

@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The JSON Lines record format of {@code export}, {@code import} and every {@code --json} output: one flat object per
- * record with every field, bytes in base64 and {@code updatedAt} in ISO-8601 UTC with microseconds.
+ * The JSON Lines record format of {@code export}, {@code import} and every {@code --json} output:
+ * one flat object per record with every field, bytes in base64 and {@code updatedAt} in ISO-8601
+ * UTC with microseconds.
  *
  * <pre>{"tenant":"t","user":"u","session":"s","run":"","kind":"k","eventId":"01J…","version":0,
  * "bytes":"aGk=","updatedAt":"2030-01-02T03:04:05.123456Z"}</pre>
@@ -26,7 +27,8 @@ final class RecordJson {
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
   private static final Set<String> FIELDS =
-      Set.of("tenant", "user", "session", "run", "kind", "eventId", "version", "bytes", "updatedAt");
+      Set.of(
+          "tenant", "user", "session", "run", "kind", "eventId", "version", "bytes", "updatedAt");
 
   private RecordJson() {}
 
@@ -52,7 +54,9 @@ final class RecordJson {
     out.append(",\"eventId\":");
     Json.writeString(out, record.id().value());
     out.append(",\"version\":").append(record.version());
-    out.append(",\"bytes\":\"").append(Base64.getEncoder().encodeToString(record.bytes())).append('"');
+    out.append(",\"bytes\":\"")
+        .append(Base64.getEncoder().encodeToString(record.bytes()))
+        .append('"');
     out.append(",\"updatedAt\":");
     if (record.updatedAt() == null) {
       out.append("null");
@@ -63,9 +67,10 @@ final class RecordJson {
   }
 
   /**
-   * Parses one line. {@code tenant}, {@code user}, {@code session}, {@code kind}, {@code eventId} and {@code bytes}
-   * are required; {@code run} defaults to {@code ""}, {@code version} to 0 and a missing or null {@code updatedAt}
-   * lets the store stamp the record. Empty strings are passed on: the store's validation names them.
+   * Parses one line. {@code tenant}, {@code user}, {@code session}, {@code kind}, {@code eventId}
+   * and {@code bytes} are required; {@code run} defaults to {@code ""}, {@code version} to 0 and a
+   * missing or null {@code updatedAt} lets the store stamp the record. Empty strings are passed on:
+   * the store's validation names them.
    *
    * @param line the line
    * @return the record
@@ -76,11 +81,16 @@ final class RecordJson {
     Map<String, Object> m = Json.parseObject(line);
     for (String name : m.keySet()) {
       if (!FIELDS.contains(name)) {
-        throw new ExitCodes.InvalidInputException("unknown field \"" + name + "\"; expected " + FIELDS);
+        throw new ExitCodes.InvalidInputException(
+            "unknown field \"" + name + "\"; expected " + FIELDS);
       }
     }
-    Quadruple q = new Quadruple(
-        required(m, "tenant"), required(m, "user"), required(m, "session"), optional(m, "run", ""));
+    Quadruple q =
+        new Quadruple(
+            required(m, "tenant"),
+            required(m, "user"),
+            required(m, "session"),
+            optional(m, "run", ""));
     String kind = required(m, "kind");
     EventId id = EventId.of(required(m, "eventId"));
     long version = version(m.get("version"));
@@ -88,7 +98,8 @@ final class RecordJson {
     try {
       bytes = Base64.getDecoder().decode(required(m, "bytes"));
     } catch (IllegalArgumentException e) {
-      throw new ExitCodes.InvalidInputException("field \"bytes\" is not valid base64: " + e.getMessage());
+      throw new ExitCodes.InvalidInputException(
+          "field \"bytes\" is not valid base64: " + e.getMessage());
     }
     Instant updatedAt = null;
     String at = optional(m, "updatedAt", null);
@@ -96,7 +107,8 @@ final class RecordJson {
       try {
         updatedAt = Instant.parse(at);
       } catch (DateTimeParseException e) {
-        throw new ExitCodes.InvalidInputException("field \"updatedAt\" is not an ISO-8601 instant: \"" + at + "\"");
+        throw new ExitCodes.InvalidInputException(
+            "field \"updatedAt\" is not an ISO-8601 instant: \"" + at + "\"");
       }
     }
     return new StateRecord(id, q, kind, version, bytes, updatedAt);
@@ -131,7 +143,8 @@ final class RecordJson {
     try {
       return n.longValueExact();
     } catch (ArithmeticException e) {
-      throw new ExitCodes.InvalidInputException("field \"version\" must be an integer in the range of a long: " + n);
+      throw new ExitCodes.InvalidInputException(
+          "field \"version\" must be an integer in the range of a long: " + n);
     }
   }
 }

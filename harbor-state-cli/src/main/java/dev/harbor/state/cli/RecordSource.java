@@ -11,16 +11,20 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * Every record of a store (optionally of one tenant, optionally of some kind prefixes), streamed in a deterministic
- * order, so two stores with the same content stream the same sequence, which is what {@code copy} digests.
+ * Every record of a store (optionally of one tenant, optionally of some kind prefixes), streamed in
+ * a deterministic order, so two stores with the same content stream the same sequence, which is
+ * what {@code copy} digests.
  *
  * <ul>
- *   <li>With a tenant and prefixes: {@code scanKindForTenant} per prefix, in (user, session, run, kind) order.
- *   <li>Otherwise: {@code scanAll}, the whole store in (tenant, user, session, run, kind) order, filtered by tenant
- *       and prefixes; a tenant filter stops the scan once it has passed that tenant.
+ *   <li>With a tenant and prefixes: {@code scanKindForTenant} per prefix, in (user, session, run,
+ *       kind) order.
+ *   <li>Otherwise: {@code scanAll}, the whole store in (tenant, user, session, run, kind) order,
+ *       filtered by tenant and prefixes; a tenant filter stops the scan once it has passed that
+ *       tenant.
  * </ul>
  *
- * Both are keyset scans in pages of at most {@value #PAGE} records: memory does not grow with the store.
+ * Both are keyset scans in pages of at most {@value #PAGE} records: memory does not grow with the
+ * store.
  */
 final class RecordSource {
 
@@ -54,7 +58,10 @@ final class RecordSource {
     return new RecordSource(store, tenant, normalize(prefixes));
   }
 
-  /** The same tenant filter and prefixes, over another store: how {@code copy} reads its target back. */
+  /**
+   * The same tenant filter and prefixes, over another store: how {@code copy} reads its target
+   * back.
+   */
   RecordSource over(StateStore other) {
     return new RecordSource(other, tenant, prefixes);
   }
@@ -111,7 +118,8 @@ final class RecordSource {
   private void scanTenant(String prefix, Sink sink) throws IOException {
     String continuation = "";
     do {
-      ScanPage page = store.scanKindForTenant(ListScope.MAINTENANCE, tenant, prefix, PAGE, continuation);
+      ScanPage page =
+          store.scanKindForTenant(ListScope.MAINTENANCE, tenant, prefix, PAGE, continuation);
       for (StateRecord r : page.records()) {
         sink.accept(r);
       }
@@ -119,14 +127,18 @@ final class RecordSource {
     } while (!continuation.isEmpty());
   }
 
-  /** Sorted, without duplicates, and without any prefix that another listed prefix already covers. */
+  /**
+   * Sorted, without duplicates, and without any prefix that another listed prefix already covers.
+   */
   static List<String> normalize(List<String> prefixes) {
     SortedSet<String> sorted = new TreeSet<>(Utf8Order.COMPARATOR);
     sorted.addAll(prefixes);
     List<String> out = new ArrayList<>();
     for (String p : sorted) {
       // Sorted order puts a covering prefix right before the prefixes it covers.
-      if (out.isEmpty() || !p.startsWith(out.get(out.size() - 1)) || out.get(out.size() - 1).isEmpty()) {
+      if (out.isEmpty()
+          || !p.startsWith(out.get(out.size() - 1))
+          || out.get(out.size() - 1).isEmpty()) {
         out.add(p);
       }
     }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "rm",
     sortOptions = false,
-        description =
+    description =
         "Delete one slot (StateStore.delete). Deleting an absent slot succeeds. With --if-event, delete only "
             + "if the slot holds exactly that event id (StateStore.deleteIf); otherwise exit 4 and change nothing.",
     footer = {
@@ -26,16 +26,22 @@ import picocli.CommandLine.Option;
     })
 final class RmCommand extends StoreCommand {
 
-  @Mixin
-  IdentityOptions id;
+  @Mixin IdentityOptions id;
 
-  @Option(names = "--run", paramLabel = "RUN", defaultValue = "", description = "Run id (default: empty).")
+  @Option(
+      names = "--run",
+      paramLabel = "RUN",
+      defaultValue = "",
+      description = "Run id (default: empty).")
   String run;
 
   @Option(names = "--kind", required = true, paramLabel = "KIND", description = "Kind.")
   String kind;
 
-  @Option(names = "--if-event", paramLabel = "ID", description = "Delete only if the slot holds this event id.")
+  @Option(
+      names = "--if-event",
+      paramLabel = "ID",
+      description = "Delete only if the slot holds this event id.")
   String ifEvent;
 
   @Override
@@ -45,15 +51,19 @@ final class RmCommand extends StoreCommand {
     try (StateStore store = open()) {
       if (ifEvent != null) {
         if (!store.deleteIf(SlotExpectation.exact(q, kind, EventId.of(ifEvent)))) {
-          throw new ConditionFailedException("slot " + slot + " does not hold event " + ifEvent + "; nothing removed");
+          throw new ConditionFailedException(
+              "slot " + slot + " does not hold event " + ifEvent + "; nothing removed");
         }
         io().out().println("removed " + slot + " (event " + ifEvent + ")");
         return ExitCodes.OK;
       }
       Optional<StateRecord> before = store.find(q, kind);
       store.delete(q, kind);
-      io().out().println(before.map(r -> "removed " + slot + " (event " + r.id().value() + ")")
-          .orElse("nothing at " + slot));
+      io().out()
+          .println(
+              before
+                  .map(r -> "removed " + slot + " (event " + r.id().value() + ")")
+                  .orElse("nothing at " + slot));
     }
     return ExitCodes.OK;
   }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "scan",
     sortOptions = false,
-        description =
+    description =
         "Scan one tenant's records whose kind starts with --prefix (StateStore.scanKindForTenant), in (user, "
             + "session, run, kind) order, one page at a time. A maintenance scan crosses identities, so it needs "
             + "--maintenance (the explicit elevation claim). Prints one page, then the continuation for the next "
@@ -29,16 +29,31 @@ final class ScanCommand extends StoreCommand {
   @Option(names = "--maintenance", description = "Claim the maintenance scope (required).")
   boolean maintenance;
 
-  @Option(names = "--tenant", required = true, paramLabel = "TENANT", description = "The tenant to scan.")
+  @Option(
+      names = "--tenant",
+      required = true,
+      paramLabel = "TENANT",
+      description = "The tenant to scan.")
   String tenant;
 
-  @Option(names = "--prefix", required = true, paramLabel = "PREFIX", description = "Kind prefix (non-empty).")
+  @Option(
+      names = "--prefix",
+      required = true,
+      paramLabel = "PREFIX",
+      description = "Kind prefix (non-empty).")
   String prefix;
 
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "256", description = "Page size, 1..256 (default: 256).")
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "256",
+      description = "Page size, 1..256 (default: 256).")
   int limit;
 
-  @Option(names = "--continuation", paramLabel = "TOKEN", defaultValue = "",
+  @Option(
+      names = "--continuation",
+      paramLabel = "TOKEN",
+      defaultValue = "",
       description = "Continue after the page that returned this token.")
   String continuation;
 
@@ -59,7 +74,8 @@ final class ScanCommand extends StoreCommand {
         try {
           page = store.scanKindForTenant(scope, tenant, prefix, limit, token);
         } catch (MaintenanceScopeRequiredException e) {
-          throw new MaintenanceScopeRequiredException(e.getMessage() + "; pass --maintenance to claim it", e);
+          throw new MaintenanceScopeRequiredException(
+              e.getMessage() + "; pass --maintenance to claim it", e);
         }
         for (StateRecord r : page.records()) {
           Records.print(io().out(), r, json);

@@ -9,26 +9,30 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * What every subcommand shares: the {@code --store}, {@code --verbose} and {@code --help} options (accepted before or
- * after the subcommand's name) and access to the process streams.
+ * What every subcommand shares: the {@code --store}, {@code --verbose} and {@code --help} options
+ * (accepted before or after the subcommand's name) and access to the process streams.
  */
 abstract class StoreCommand implements Callable<Integer> {
 
-  @ParentCommand
-  HarborStateCli root;
+  @ParentCommand HarborStateCli root;
 
-  @Option(names = "--store", paramLabel = "LOCATION",
-      description = "The store (default: $HARBOR_STATE_STORE, else " + HarborStateCli.DEFAULT_LOCATION + ").")
+  @Option(
+      names = "--store",
+      paramLabel = "LOCATION",
+      description =
+          "The store (default: $HARBOR_STATE_STORE, else " + HarborStateCli.DEFAULT_LOCATION + ").")
   String store;
 
   @Option(names = "--verbose", description = "Print stack traces of failures.")
   boolean verbose;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
   boolean help;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   Io io() {
     return root.io;

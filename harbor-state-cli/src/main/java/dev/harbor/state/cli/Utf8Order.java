@@ -3,9 +3,9 @@ package dev.harbor.state.cli;
 import java.util.Comparator;
 
 /**
- * Orders strings as their UTF-8 bytes compare, which is code point order: the order the stores use for listings and
- * scans. {@link String#compareTo} differs (it compares UTF-16 units, putting U+E000..U+FFFF after supplementary
- * characters).
+ * Orders strings as their UTF-8 bytes compare, which is code point order: the order the stores use
+ * for listings and scans. {@link String#compareTo} differs (it compares UTF-16 units, putting
+ * U+E000..U+FFFF after supplementary characters).
  */
 final class Utf8Order {
 

@@ -18,36 +18,42 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A short run of every workload on every driver (about 5 s each), so the bench never rots. It checks the shape of the
- * report, never the figures: timing is not a unit test's business.
+ * A short run of every workload on every driver (about 5 s each), so the bench never rots. It
+ * checks the shape of the report, never the figures: timing is not a unit test's business.
  */
 class BenchCommandTest {
 
   /** The test database: HARBOR_TEST_POSTGRES_URL, else the local default. */
-  static final String POSTGRES = System.getenv().getOrDefault("HARBOR_TEST_POSTGRES_URL",
-      "postgres://root@127.0.0.1:5432/test");
+  static final String POSTGRES =
+      System.getenv()
+          .getOrDefault("HARBOR_TEST_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test");
 
-  private static final String[] SHORT = {"--seconds", "0.5", "--warmup", "0.1", "--threads", "2", "--payload", "32",
-      "--slots", "1000"};
+  private static final String[] SHORT = {
+    "--seconds", "0.5", "--warmup", "0.1", "--threads", "2", "--payload", "32", "--slots", "1000"
+  };
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static Cli.Result bench(String location, String... more) {
-    String[] args = Stream.of(new String[] {"bench", "--store", location}, SHORT, more).flatMap(Stream::of)
-        .toArray(String[]::new);
+    String[] args =
+        Stream.of(new String[] {"bench", "--store", location}, SHORT, more)
+            .flatMap(Stream::of)
+            .toArray(String[]::new);
     return Cli.run(new byte[0], Map.of(), args);
   }
 
   private static void assertEveryWorkloadReported(Cli.Result r, String baseline) {
     assertThat(r.code()).as(r.toString()).isZero();
     String out = r.out();
-    assertThat(out).contains("workload", "ops/s", "p50", "p99", "p99.9", baseline + " ops/s", "ratio");
+    assertThat(out)
+        .contains("workload", "ops/s", "p50", "p99", "p99.9", baseline + " ops/s", "ratio");
     for (String w : List.of("save", "load", "saveAll", "saveIf", "mixed")) {
       assertThat(out).as(w).containsPattern("(?m)^" + w + " +32 B +2 +[0-9,.]+ ");
     }
-    assertThat(out).containsPattern("saveIf 32 B, 2 threads: [0-9,.]+ swaps/s, [0-9,]+ lost races"
-        + " \\(ConditionFailedException, expected\\), 0 other errors");
+    assertThat(out)
+        .containsPattern(
+            "saveIf 32 B, 2 threads: [0-9,.]+ swaps/s, [0-9,]+ lost races"
+                + " \\(ConditionFailedException, expected\\), 0 other errors");
     assertThat(out).doesNotContain("errors:");
   }
 
@@ -63,7 +69,8 @@ class BenchCommandTest {
     assertEveryWorkloadReported(r, "sqlite-jdbc");
     assertThat(r.out()).contains("synchronous=FULL");
     try (Stream<Path> left = Files.list(dir)) {
-      assertThat(left.map(p -> p.getFileName().toString())).as("only the CSV; the user's file is never created")
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .as("only the CSV; the user's file is never created")
           .containsExactly("out.csv");
     }
     List<String> csv = Files.readAllLines(dir.resolve("out.csv"), StandardCharsets.UTF_8);
@@ -87,7 +94,8 @@ class BenchCommandTest {
 
   @Test
   void badInput_isAUsageError() {
-    assertThat(Cli.run("bench", "--store", "inmem:", "--workloads", "save,nope").code()).isEqualTo(2);
+    assertThat(Cli.run("bench", "--store", "inmem:", "--workloads", "save,nope").code())
+        .isEqualTo(2);
     assertThat(Cli.run("bench", "--store", "inmem:", "--threads", "0").code()).isEqualTo(2);
     assertThat(Cli.run("bench", "--store", "inmem:", "--seconds", "0").code()).isEqualTo(2);
     Cli.Result r = Cli.run("bench", "--store", "inmem:", "--slots", "10");
@@ -97,7 +105,8 @@ class BenchCommandTest {
 
   @Test
   void anUnreachableDatabase_isStorageUnavailable() {
-    Cli.Result r = Cli.run("bench", "--store", "postgres://nobody@127.0.0.1:1/nothing?connectTimeout=1s");
+    Cli.Result r =
+        Cli.run("bench", "--store", "postgres://nobody@127.0.0.1:1/nothing?connectTimeout=1s");
     assertThat(r.code()).as(r.toString()).isEqualTo(5);
     assertThat(r.stderr()).contains("127.0.0.1:1").doesNotContain("\tat ");
   }
@@ -106,17 +115,27 @@ class BenchCommandTest {
   private static int benchSchemas() {
     String rest = POSTGRES.substring(POSTGRES.indexOf("//") + 2);
     String user = rest.contains("@") ? rest.substring(0, rest.indexOf('@')).split(":")[0] : null;
-    String password = rest.contains("@") && rest.substring(0, rest.indexOf('@')).contains(":")
-        ? rest.substring(0, rest.indexOf('@')).split(":", 2)[1] : null;
-    String jdbc = POSTGRES.startsWith("jdbc:") ? POSTGRES
-        : "jdbc:postgresql://" + rest.substring(rest.indexOf('@') + 1).split("\\?")[0];
+    String password =
+        rest.contains("@") && rest.substring(0, rest.indexOf('@')).contains(":")
+            ? rest.substring(0, rest.indexOf('@')).split(":", 2)[1]
+            : null;
+    String jdbc =
+        POSTGRES.startsWith("jdbc:")
+            ? POSTGRES
+            : "jdbc:postgresql://" + rest.substring(rest.indexOf('@') + 1).split("\\?")[0];
     try (Connection c = DriverManager.getConnection(jdbc, user, password);
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname ~ '^harbor_bench_[0-9a-f]{16}$'")) {
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM pg_namespace WHERE nspname ~ '^harbor_bench_[0-9a-f]{16}$'")) {
       rs.next();
       return rs.getInt(1);
     } catch (SQLException e) {
-      return fail("PostgreSQL is not reachable at " + POSTGRES + " (set HARBOR_TEST_POSTGRES_URL): " + e.getMessage(),
+      return fail(
+          "PostgreSQL is not reachable at "
+              + POSTGRES
+              + " (set HARBOR_TEST_POSTGRES_URL): "
+              + e.getMessage(),
           e);
     }
   }

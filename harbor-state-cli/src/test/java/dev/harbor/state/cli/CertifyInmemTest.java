@@ -10,7 +10,8 @@ class CertifyInmemTest {
   void certify_passesOnInmem_withASummaryPerGroup() {
     Cli.Result r = Cli.run("certify", "--store", "inmem:");
     assertThat(r.code()).as(r.toString()).isZero();
-    assertThat(r.out()).startsWith("certifying inmem at inmem:")
+    assertThat(r.out())
+        .startsWith("certifying inmem at inmem:")
         .contains("  PASS  SaveIf", "  PASS  Scan", "  PASS  Lifecycle")
         .doesNotContain("FAIL")
         .containsPattern("certified: (\\d+)/\\1 scenarios passed in \\d+ groups");

@@ -6,7 +6,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Runs the command in-process with captured streams, as a person's shell would, minus the JVM start. */
+/**
+ * Runs the command in-process with captured streams, as a person's shell would, minus the JVM
+ * start.
+ */
 final class Cli {
 
   /** The outcome of one run. */
@@ -34,9 +37,14 @@ final class Cli {
   static Result run(byte[] stdin, Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = HarborStateCli.run(args, new ByteArrayInputStream(stdin),
-        new PrintStream(out, false, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-        env, false);
+    int code =
+        HarborStateCli.run(
+            args,
+            new ByteArrayInputStream(stdin),
+            new PrintStream(out, false, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            env,
+            false);
     return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
   }
 }

@@ -13,8 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The growth path: a SQLite store copied to PostgreSQL, with matching counts and digests. */
 class CopyToPostgresTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void copy_sqliteToPostgres_matchesCountAndDigest_andIsIdempotent() {
@@ -25,7 +24,8 @@ class CopyToPostgresTest {
       stored = Fixtures.readBack(store, Fixtures.records(30));
     }
     try (Postgres pg = Postgres.fresh()) {
-      Cli.Result r = Cli.run("--store", source, "copy", "--to", pg.location(), "--batch-size", "64");
+      Cli.Result r =
+          Cli.run("--store", source, "copy", "--to", pg.location(), "--batch-size", "64");
       assertThat(r.code()).as(r.toString()).isZero();
       List<String> lines = r.out().lines().toList();
       assertThat(lines).hasSize(3);
@@ -46,7 +46,11 @@ class CopyToPostgresTest {
 
       // A target holding something else fails the check: exit 1, both sides printed.
       try (StateStore target = StateStores.open(pg.location())) {
-        target.save(stored.get(0).withBytes(new byte[] {1, 2, 3}).withId(dev.harbor.state.EventId.of("changed")));
+        target.save(
+            stored
+                .get(0)
+                .withBytes(new byte[] {1, 2, 3})
+                .withId(dev.harbor.state.EventId.of("changed")));
       }
       try (StateStore src = StateStores.open(source)) {
         src.delete(stored.get(1).identity(), stored.get(1).kind());

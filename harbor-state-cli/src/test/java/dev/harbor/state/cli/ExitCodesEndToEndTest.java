@@ -9,11 +9,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Each error class through the real commands: one line on stderr, no stack trace, the SPEC's exit code. */
+/**
+ * Each error class through the real commands: one line on stderr, no stack trace, the SPEC's exit
+ * code.
+ */
 class ExitCodesEndToEndTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private String sqlite() {
     return "sqlite:" + dir.resolve("store.db");
@@ -29,7 +31,8 @@ class ExitCodesEndToEndTest {
 
   @Test
   void missingFlag_isUsage2() {
-    Cli.Result r = Cli.run("--store", "inmem:", "put", "--tenant", "t", "--user", "u", "--session", "s");
+    Cli.Result r =
+        Cli.run("--store", "inmem:", "put", "--tenant", "t", "--user", "u", "--session", "s");
     assertOneLineError(r, 2, "--kind");
   }
 
@@ -46,67 +49,197 @@ class ExitCodesEndToEndTest {
 
   @Test
   void malformedLocation_isUsage2() {
-    assertOneLineError(Cli.run("--store", "no-scheme-here", "get-event", "e1"), 2, "no driver scheme");
+    assertOneLineError(
+        Cli.run("--store", "no-scheme-here", "get-event", "e1"), 2, "no driver scheme");
   }
 
   @Test
   void emptyTenant_isUsage2() {
-    Cli.Result r = Cli.run("--store", "inmem:", "put", "--tenant", "", "--user", "u", "--session", "s",
-        "--kind", "k", "--data", "x");
+    Cli.Result r =
+        Cli.run(
+            "--store",
+            "inmem:",
+            "put",
+            "--tenant",
+            "",
+            "--user",
+            "u",
+            "--session",
+            "s",
+            "--kind",
+            "k",
+            "--data",
+            "x");
     assertOneLineError(r, 2, "tenant");
   }
 
   @Test
   void emptyKindPrefix_isUsage2() {
-    assertOneLineError(Cli.run("--store", "inmem:", "ls", "--tenant", "t", "--user", "u", "--session", "s",
-        "--prefix", ""), 2, "prefix");
+    assertOneLineError(
+        Cli.run(
+            "--store",
+            "inmem:",
+            "ls",
+            "--tenant",
+            "t",
+            "--user",
+            "u",
+            "--session",
+            "s",
+            "--prefix",
+            ""),
+        2,
+        "prefix");
   }
 
   @Test
   void scanWithoutMaintenance_isUsage2() {
-    assertOneLineError(Cli.run("--store", "inmem:", "scan", "--tenant", "t", "--prefix", "k"), 2, "MAINTENANCE", "--maintenance");
+    assertOneLineError(
+        Cli.run("--store", "inmem:", "scan", "--tenant", "t", "--prefix", "k"),
+        2,
+        "MAINTENANCE",
+        "--maintenance");
   }
 
   @Test
   void scanWithABadLimitOrContinuation_isUsage2() {
-    assertOneLineError(Cli.run("--store", "inmem:", "scan", "--maintenance", "--tenant", "t", "--prefix", "k",
-        "--limit", "0"), 2);
-    assertOneLineError(Cli.run("--store", "inmem:", "scan", "--maintenance", "--tenant", "t", "--prefix", "k",
-        "--continuation", "%%%"), 2);
+    assertOneLineError(
+        Cli.run(
+            "--store",
+            "inmem:",
+            "scan",
+            "--maintenance",
+            "--tenant",
+            "t",
+            "--prefix",
+            "k",
+            "--limit",
+            "0"),
+        2);
+    assertOneLineError(
+        Cli.run(
+            "--store",
+            "inmem:",
+            "scan",
+            "--maintenance",
+            "--tenant",
+            "t",
+            "--prefix",
+            "k",
+            "--continuation",
+            "%%%"),
+        2);
   }
 
   @Test
   void twoPayloadSources_orAMissingFile_isUsage2() {
-    assertOneLineError(Cli.run("--store", "inmem:", "put", "--tenant", "t", "--user", "u", "--session", "s",
-        "--kind", "k", "--data", "x", "--file", "y"), 2, "not both");
-    assertOneLineError(Cli.run("--store", "inmem:", "put", "--tenant", "t", "--user", "u", "--session", "s",
-        "--kind", "k", "--file", dir.resolve("absent.bin").toString()), 2, "absent.bin");
+    assertOneLineError(
+        Cli.run(
+            "--store",
+            "inmem:",
+            "put",
+            "--tenant",
+            "t",
+            "--user",
+            "u",
+            "--session",
+            "s",
+            "--kind",
+            "k",
+            "--data",
+            "x",
+            "--file",
+            "y"),
+        2,
+        "not both");
+    assertOneLineError(
+        Cli.run(
+            "--store",
+            "inmem:",
+            "put",
+            "--tenant",
+            "t",
+            "--user",
+            "u",
+            "--session",
+            "s",
+            "--kind",
+            "k",
+            "--file",
+            dir.resolve("absent.bin").toString()),
+        2,
+        "absent.bin");
   }
 
   @Test
   void malformedJsonLine_isUsage2_namingTheLine() {
-    byte[] input = ("{\"tenant\":\"t\",\"user\":\"u\",\"session\":\"s\",\"kind\":\"k\",\"eventId\":\"e1\",\"bytes\":\"\"}\n"
-        + "{\"tenant\":\"t\" \"user\":\"u\"}\n").getBytes(StandardCharsets.UTF_8);
-    assertOneLineError(Cli.runWithInput(input, "--store", "inmem:", "import"), 2, "line 2: column 15");
+    byte[] input =
+        ("{\"tenant\":\"t\",\"user\":\"u\",\"session\":\"s\",\"kind\":\"k\",\"eventId\":\"e1\",\"bytes\":\"\"}\n"
+                + "{\"tenant\":\"t\" \"user\":\"u\"}\n")
+            .getBytes(StandardCharsets.UTF_8);
+    assertOneLineError(
+        Cli.runWithInput(input, "--store", "inmem:", "import"), 2, "line 2: column 15");
   }
 
   @Test
   void notFound_is3() {
-    assertOneLineError(Cli.run("--store", "inmem:", "get-event", "no-such-event"), 3, "no-such-event");
-    assertOneLineError(Cli.run("--store", "inmem:", "get", "--tenant", "t", "--user", "u", "--session", "s",
-        "--kind", "k"), 3);
+    assertOneLineError(
+        Cli.run("--store", "inmem:", "get-event", "no-such-event"), 3, "no-such-event");
+    assertOneLineError(
+        Cli.run(
+            "--store",
+            "inmem:",
+            "get",
+            "--tenant",
+            "t",
+            "--user",
+            "u",
+            "--session",
+            "s",
+            "--kind",
+            "k"),
+        3);
   }
 
   @Test
   void failedCondition_is4() {
-    assertOneLineError(Cli.run("--store", "inmem:", "rm", "--tenant", "t", "--user", "u", "--session", "s",
-        "--kind", "k", "--if-event", "e1"), 4, "e1");
+    assertOneLineError(
+        Cli.run(
+            "--store",
+            "inmem:",
+            "rm",
+            "--tenant",
+            "t",
+            "--user",
+            "u",
+            "--session",
+            "s",
+            "--kind",
+            "k",
+            "--if-event",
+            "e1"),
+        4,
+        "e1");
   }
 
   @Test
   void idempotencyConflict_is4() {
-    String[] put = {"--store", sqlite(), "put", "--tenant", "t", "--user", "u", "--session", "s", "--kind", "k",
-        "--event-id", "e1", "--data"};
+    String[] put = {
+      "--store",
+      sqlite(),
+      "put",
+      "--tenant",
+      "t",
+      "--user",
+      "u",
+      "--session",
+      "s",
+      "--kind",
+      "k",
+      "--event-id",
+      "e1",
+      "--data"
+    };
     assertThat(Cli.run(concat(put, "first")).code()).isZero();
     assertThat(Cli.run(concat(put, "first")).code()).as("same content again is a no-op").isZero();
     assertOneLineError(Cli.run(concat(put, "second")), 4, "e1");
@@ -117,20 +250,29 @@ class ExitCodesEndToEndTest {
     Path notADatabase = dir.resolve("garbage.db");
     Files.write(notADatabase, "this is not a database".getBytes(StandardCharsets.UTF_8));
     assertOneLineError(Cli.run("--store", "sqlite:" + notADatabase, "get-event", "e1"), 5);
-    assertOneLineError(Cli.run("--store", "postgres://nobody@127.0.0.1:1/nothing?operationTimeout=2s",
-        "get-event", "e1"), 5);
+    assertOneLineError(
+        Cli.run(
+            "--store",
+            "postgres://nobody@127.0.0.1:1/nothing?operationTimeout=2s",
+            "get-event",
+            "e1"),
+        5);
   }
 
   @Test
   void aMissingDirectoryForTheSqliteFile_isInvalidConfig2() {
-    assertOneLineError(Cli.run("--store", "sqlite:" + dir.resolve("no/such/dir/store.db"), "get-event", "e1"), 2,
+    assertOneLineError(
+        Cli.run("--store", "sqlite:" + dir.resolve("no/such/dir/store.db"), "get-event", "e1"),
+        2,
         "does not exist");
   }
 
   @Test
   void anythingElse_is1(@TempDir Path dir) {
-    // An I/O failure of the tool itself (here: --out names a directory) is neither input nor storage.
-    assertOneLineError(Cli.run("--store", "inmem:", "export", "--out", dir.toString()), 1, dir.toString());
+    // An I/O failure of the tool itself (here: --out names a directory) is neither input nor
+    // storage.
+    assertOneLineError(
+        Cli.run("--store", "inmem:", "export", "--out", dir.toString()), 1, dir.toString());
   }
 
   @Test
@@ -144,7 +286,8 @@ class ExitCodesEndToEndTest {
 
   @Test
   void storeComesFromTheEnvironment_whenNotGiven() {
-    Cli.Result r = Cli.run(new byte[0], Map.of("HARBOR_STATE_STORE", "nosuch:x"), "get-event", "e1");
+    Cli.Result r =
+        Cli.run(new byte[0], Map.of("HARBOR_STATE_STORE", "nosuch:x"), "get-event", "e1");
     assertOneLineError(r, 2, "nosuch");
   }
 

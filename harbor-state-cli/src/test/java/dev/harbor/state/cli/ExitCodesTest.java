@@ -54,14 +54,21 @@ class ExitCodesTest {
   @Test
   void everyRowIsCovered() {
     assertThat(rows().map(a -> a.get()[0].getClass()).distinct().count())
-        .isEqualTo(ExitCodes.TABLE.size() + 1); // CommitOutcomeUnknownException rides on StorageException's row
+        .isEqualTo(
+            ExitCodes.TABLE.size()
+                + 1); // CommitOutcomeUnknownException rides on StorageException's row
   }
 
   @Test
   void locatedFailures_mapLikeTheirCause() {
-    assertThat(ExitCodes.of(new ExitCodes.LocatedException("line 4", new Json.MalformedJsonException(1, "x"))))
+    assertThat(
+            ExitCodes.of(
+                new ExitCodes.LocatedException("line 4", new Json.MalformedJsonException(1, "x"))))
         .isEqualTo(2);
-    assertThat(ExitCodes.of(new ExitCodes.LocatedException("lines 1-500", new StorageException("x", false, null))))
+    assertThat(
+            ExitCodes.of(
+                new ExitCodes.LocatedException(
+                    "lines 1-500", new StorageException("x", false, null))))
         .isEqualTo(5);
   }
 
@@ -70,7 +77,8 @@ class ExitCodesTest {
     assertThat(ExitCodes.of(new StoreClosedException("closed"))).isEqualTo(1);
     assertThat(ExitCodes.of(new OperationCancelledException("interrupted"))).isEqualTo(1);
     assertThat(ExitCodes.of(new IOException("disk full"))).isEqualTo(1);
-    assertThat(ExitCodes.of(new ExitCodes.CommandFailedException("copy check failed"))).isEqualTo(1);
+    assertThat(ExitCodes.of(new ExitCodes.CommandFailedException("copy check failed")))
+        .isEqualTo(1);
     assertThat(ExitCodes.of(new IllegalStateException("bug"))).isEqualTo(1);
   }
 }

@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ExportImportTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private String source;
   private List<StateRecord> stored;
@@ -67,40 +66,56 @@ class ExportImportTest {
 
   @Test
   void export_includesEveryKindAndTenant_whateverTheirFirstCharacter() {
-    List<StateRecord> odd = List.of(
-        StateRecord.of(EventId.of("odd-1"), new Quadruple("\uD83D\uDE00", "u", "s", ""),
-            "\uD83D\uDE00.kind", new byte[] {1}),
-        StateRecord.of(EventId.of("odd-2"), new Quadruple("t", "u", "s", ""),
-            "\uFFFF", new byte[] {2}),
-        StateRecord.of(EventId.of("odd-3"), new Quadruple("\u0001", "u", "s", ""),
-            "\u0001", new byte[] {3}));
+    List<StateRecord> odd =
+        List.of(
+            StateRecord.of(
+                EventId.of("odd-1"),
+                new Quadruple("\uD83D\uDE00", "u", "s", ""),
+                "\uD83D\uDE00.kind",
+                new byte[] {1}),
+            StateRecord.of(
+                EventId.of("odd-2"), new Quadruple("t", "u", "s", ""), "\uFFFF", new byte[] {2}),
+            StateRecord.of(
+                EventId.of("odd-3"),
+                new Quadruple("\u0001", "u", "s", ""),
+                "\u0001",
+                new byte[] {3}));
     try (StateStore store = StateStores.open(source)) {
       store.saveAll(odd);
     }
-    List<StateRecord> exported = ok(Cli.run("--store", source, "export")).out().lines().map(RecordJson::read).toList();
+    List<StateRecord> exported =
+        ok(Cli.run("--store", source, "export")).out().lines().map(RecordJson::read).toList();
     assertThat(exported).hasSize(203);
-    assertThat(exported.stream().map(StateRecord::id)).containsAll(odd.stream().map(StateRecord::id).toList());
+    assertThat(exported.stream().map(StateRecord::id))
+        .containsAll(odd.stream().map(StateRecord::id).toList());
     assertThat(ok(Cli.run("--store", source, "doctor")).out()).contains("203");
   }
 
   @Test
   void export_filtersByTenantAndPrefix() {
-    List<StateRecord> acmeTasks = stored.stream()
-        .filter(r -> r.identity().tenantId().equals("acme") && r.kind().startsWith("task."))
-        .toList();
-    Cli.Result r = ok(Cli.run("--store", source, "export", "--tenant", "acme", "--prefix", "task."));
+    List<StateRecord> acmeTasks =
+        stored.stream()
+            .filter(r -> r.identity().tenantId().equals("acme") && r.kind().startsWith("task."))
+            .toList();
+    Cli.Result r =
+        ok(Cli.run("--store", source, "export", "--tenant", "acme", "--prefix", "task."));
     List<StateRecord> got = r.out().lines().map(RecordJson::read).toList();
     assertThat(got).containsExactlyInAnyOrderElementsOf(acmeTasks).isNotEmpty();
 
     Cli.Result globex = ok(Cli.run("--store", source, "export", "--tenant", "globex"));
-    assertThat(globex.out().lines()).hasSize(40).allMatch(l -> l.startsWith("{\"tenant\":\"globex\","));
+    assertThat(globex.out().lines())
+        .hasSize(40)
+        .allMatch(l -> l.startsWith("{\"tenant\":\"globex\","));
   }
 
   @Test
   void malformedLine_namesTheLine_andWritesNothingOfItsBatch() throws Exception {
-    List<String> lines = new ArrayList<>(
-        ok(Cli.run("--store", source, "export", "--tenant", "acme")).out().lines().toList());
-    lines.add(3, "{\"tenant\":\"acme\",\"user\":\"u\",\"session\":\"s\",\"kind\":\"k\",\"eventId\":\"x\",\"bytes\":\"***\"}");
+    List<String> lines =
+        new ArrayList<>(
+            ok(Cli.run("--store", source, "export", "--tenant", "acme")).out().lines().toList());
+    lines.add(
+        3,
+        "{\"tenant\":\"acme\",\"user\":\"u\",\"session\":\"s\",\"kind\":\"k\",\"eventId\":\"x\",\"bytes\":\"***\"}");
     Path file = dir.resolve("bad.jsonl");
     Files.write(file, lines, StandardCharsets.UTF_8);
 
@@ -109,23 +124,34 @@ class ExportImportTest {
     assertThat(r.code()).as(r.toString()).isEqualTo(2);
     assertThat(r.stderr()).startsWith("harbor-state: line 4: ").contains("base64");
     try (StateStore store = StateStores.open(target)) {
-      // Lines 1-2 were one committed batch; line 3 shared the failing batch with line 4, so it is not there.
+      // Lines 1-2 were one committed batch; line 3 shared the failing batch with line 4, so it is
+      // not there.
       assertThat(Fixtures.count(store)).isEqualTo(2);
     }
 
-    Cli.Result syntax = Cli.runWithInput("{\"tenant\":\"a\",}\n".getBytes(StandardCharsets.UTF_8),
-        "--store", "sqlite:" + dir.resolve("other.db"), "import");
+    Cli.Result syntax =
+        Cli.runWithInput(
+            "{\"tenant\":\"a\",}\n".getBytes(StandardCharsets.UTF_8),
+            "--store",
+            "sqlite:" + dir.resolve("other.db"),
+            "import");
     assertThat(syntax.code()).isEqualTo(2);
     assertThat(syntax.stderr()).startsWith("harbor-state: line 1: column 15: ");
   }
 
   @Test
   void lineThatBreaksAStoreRule_isNamed_beforeAnythingIsWritten() {
-    String good = "{\"tenant\":\"t\",\"user\":\"u\",\"session\":\"s\",\"kind\":\"k\",\"eventId\":\"e1\",\"bytes\":\"\"}";
-    String bad = "{\"tenant\":\"t\",\"user\":\"\",\"session\":\"s\",\"kind\":\"k\",\"eventId\":\"e2\",\"bytes\":\"\"}";
+    String good =
+        "{\"tenant\":\"t\",\"user\":\"u\",\"session\":\"s\",\"kind\":\"k\",\"eventId\":\"e1\",\"bytes\":\"\"}";
+    String bad =
+        "{\"tenant\":\"t\",\"user\":\"\",\"session\":\"s\",\"kind\":\"k\",\"eventId\":\"e2\",\"bytes\":\"\"}";
     String target = "sqlite:" + dir.resolve("target.db");
-    Cli.Result r = Cli.runWithInput((good + "\n\n" + bad + "\n").getBytes(StandardCharsets.UTF_8),
-        "--store", target, "import");
+    Cli.Result r =
+        Cli.runWithInput(
+            (good + "\n\n" + bad + "\n").getBytes(StandardCharsets.UTF_8),
+            "--store",
+            target,
+            "import");
     assertThat(r.code()).as(r.toString()).isEqualTo(2);
     assertThat(r.stderr()).startsWith("harbor-state: line 3: ").contains("user");
     assertThat(Cli.run("--store", target, "get-event", "e1").code()).isEqualTo(3);
@@ -134,11 +160,20 @@ class ExportImportTest {
   @Test
   void conflictingImport_is4_andLeavesTheStoreAsItWas() {
     String target = "sqlite:" + dir.resolve("target.db");
-    String line = "{\"tenant\":\"t\",\"user\":\"u\",\"session\":\"s\",\"kind\":\"k\",\"eventId\":\"e1\",\"bytes\":\"%s\"}";
-    ok(Cli.runWithInput((String.format(line, "AA==") + "\n").getBytes(StandardCharsets.UTF_8), "--store", target,
-        "import"));
-    Cli.Result r = Cli.runWithInput((String.format(line, "AQ==") + "\n").getBytes(StandardCharsets.UTF_8),
-        "--store", target, "import");
+    String line =
+        "{\"tenant\":\"t\",\"user\":\"u\",\"session\":\"s\",\"kind\":\"k\",\"eventId\":\"e1\",\"bytes\":\"%s\"}";
+    ok(
+        Cli.runWithInput(
+            (String.format(line, "AA==") + "\n").getBytes(StandardCharsets.UTF_8),
+            "--store",
+            target,
+            "import"));
+    Cli.Result r =
+        Cli.runWithInput(
+            (String.format(line, "AQ==") + "\n").getBytes(StandardCharsets.UTF_8),
+            "--store",
+            target,
+            "import");
     assertThat(r.code()).as(r.toString()).isEqualTo(4);
     assertThat(r.stderr()).startsWith("harbor-state: line 1 (batch not written): ");
   }

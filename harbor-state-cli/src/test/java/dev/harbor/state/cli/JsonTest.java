@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -45,8 +45,9 @@ class JsonTest {
 
   @Test
   void reader_decodesEveryEscape() {
-    Map<String, Object> m = Json.parseObject(
-        "{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\",\"u\":\"\\u00e9\\u20AC\",\"pair\":\"\\uD834\\uDD1E\"}");
+    Map<String, Object> m =
+        Json.parseObject(
+            "{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\",\"u\":\"\\u00e9\\u20AC\",\"pair\":\"\\uD834\\uDD1E\"}");
     assertThat(m.get("a")).isEqualTo("\"\\/\b\f\n\r\t");
     assertThat(m.get("u")).isEqualTo("é€");
     assertThat(m.get("pair")).isEqualTo("𝄞");
@@ -54,7 +55,8 @@ class JsonTest {
 
   @Test
   void reader_readsNumbersBooleansNullAndWhitespace() {
-    Map<String, Object> m = Json.parseObject(" { \"n\" : -12 , \"x\":1.5e3,\"t\":true,\"f\":false,\"z\":null } ");
+    Map<String, Object> m =
+        Json.parseObject(" { \"n\" : -12 , \"x\":1.5e3,\"t\":true,\"f\":false,\"z\":null } ");
     assertThat(m.get("n")).isEqualTo(new BigDecimal("-12"));
     assertThat(((BigDecimal) m.get("x")).longValueExact()).isEqualTo(1500L);
     assertThat(m).containsEntry("t", true).containsEntry("f", false).containsEntry("z", null);
@@ -94,9 +96,11 @@ class JsonTest {
 
   @Test
   void reader_rejectsRawControlCharactersAndLoneSurrogates() {
-    assertThatThrownBy(() -> Json.parseObject("{\"a\":\"x\u0001\"}")).hasMessageStartingWith("column 8:")
+    assertThatThrownBy(() -> Json.parseObject("{\"a\":\"x\u0001\"}"))
+        .hasMessageStartingWith("column 8:")
         .hasMessageContaining("control character");
-    assertThatThrownBy(() -> Json.parseObject("{\"a\":\"\uD834\"}")).hasMessageStartingWith("column 7:")
+    assertThatThrownBy(() -> Json.parseObject("{\"a\":\"\uD834\"}"))
+        .hasMessageStartingWith("column 7:")
         .hasMessageContaining("lone surrogate");
   }
 }

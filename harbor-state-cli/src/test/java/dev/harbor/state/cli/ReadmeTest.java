@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** README's option tables and command list are the drivers' and the tool's own: this keeps them in step. */
+/**
+ * README's option tables and command list are the drivers' and the tool's own: this keeps them in
+ * step.
+ */
 class ReadmeTest {
 
   private static String readme() throws Exception {
@@ -22,7 +25,8 @@ class ReadmeTest {
     assertThat(StateStores.registeredDrivers()).containsExactly("inmem", "postgres", "sqlite");
     for (String driver : StateStores.registeredDrivers()) {
       for (StoreOption option : StateStores.options(driver)) {
-        assertThat(readme).as("README row of %s option %s", driver, option.name())
+        assertThat(readme)
+            .as("README row of %s option %s", driver, option.name())
             .contains(DriversCommand.row(option));
       }
     }
@@ -33,7 +37,11 @@ class ReadmeTest {
     String readme = readme();
     Cli.Result help = Cli.run("--help");
     for (String command : new picocli.CommandLine(new HarborStateCli()).getSubcommands().keySet()) {
-      assertThat(readme.lines().filter(l -> l.startsWith("| `" + command + "` |") && l.contains("./harbor-state")))
+      assertThat(
+              readme
+                  .lines()
+                  .filter(
+                      l -> l.startsWith("| `" + command + "` |") && l.contains("./harbor-state")))
           .as("README example of %s", command)
           .anySatisfy(row -> assertThat(row).containsPattern(" " + command + "[ `]"));
     }

@@ -34,16 +34,19 @@ import java.util.function.Supplier;
 /**
  * The reference store.
  *
- * <p>Layout: records live in a two-level map, session identity to (run, kind) to record, so that a lookup is two hash
- * probes and a session erasure drops one entry; a second map indexes live records by event id. Stored records are
- * immutable (a {@link StateRecord} copies its bytes in and out), so they are handed to callers as they are.
+ * <p>Layout: records live in a two-level map, session identity to (run, kind) to record, so that a
+ * lookup is two hash probes and a session erasure drops one entry; a second map indexes live
+ * records by event id. Stored records are immutable (a {@link StateRecord} copies its bytes in and
+ * out), so they are handed to callers as they are.
  *
- * <p>Concurrency: every mutation holds the write side of one {@link StampedLock} for a few map operations, which makes
- * batches, erasures and the two maps atomic with respect to each other. Single-record reads are one map probe and
- * take no lock; multi-record reads (lists, scans) run optimistically and retry under the read lock if a write
- * intervened, so they see a consistent state and never wait on each other. Conditional writes and fences also take
- * per-slot locks (striped, always in ascending stripe order, so callers never deadlock); a fence holds its slot's lock
- * while the action runs, which holds back conditional writes on that slot but not the rest of the store.
+ * <p>Concurrency: every mutation holds the write side of one {@link StampedLock} for a few map
+ * operations, which makes batches, erasures and the two maps atomic with respect to each other.
+ * Single-record reads are one map probe and take no lock; multi-record reads (lists, scans) run
+ * optimistically and retry under the read lock if a write intervened, so they see a consistent
+ * state and never wait on each other. Conditional writes and fences also take per-slot locks
+ * (striped, always in ascending stripe order, so callers never deadlock); a fence holds its slot's
+ * lock while the action runs, which holds back conditional writes on that slot but not the rest of
+ * the store.
  */
 final class InMemoryStateStore implements StateStore {
 
@@ -132,7 +135,10 @@ final class InMemoryStateStore implements StateStore {
     }
   }
 
-  /** Checks every write's idempotency before the first mutation, then applies those that are not replays. */
+  /**
+   * Checks every write's idempotency before the first mutation, then applies those that are not
+   * replays.
+   */
   private void applyAll(List<StateRecord> writes) {
     List<StateRecord> toWrite = new ArrayList<>(writes.size());
     for (StateRecord w : writes) {
@@ -218,8 +224,11 @@ final class InMemoryStateStore implements StateStore {
 
   @Override
   public StateRecord load(Quadruple identity, String kind) {
-    return find(identity, kind).orElseThrow(() ->
-        new RecordNotFoundException("no record at slot " + StoreGuard.describe(identity, kind)));
+    return find(identity, kind)
+        .orElseThrow(
+            () ->
+                new RecordNotFoundException(
+                    "no record at slot " + StoreGuard.describe(identity, kind)));
   }
 
   @Override
@@ -230,29 +239,39 @@ final class InMemoryStateStore implements StateStore {
 
   @Override
   public StateRecord loadByEventId(EventId eventId) {
-    return findByEventId(eventId).orElseThrow(() ->
-        new RecordNotFoundException("no live record has event id " + eventId.value()));
+    return findByEventId(eventId)
+        .orElseThrow(
+            () -> new RecordNotFoundException("no live record has event id " + eventId.value()));
   }
 
   @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
     guard.listKind(scope, kindPrefix);
-    return consistentRead(() -> {
-      List<StateRecord> out = new ArrayList<>();
-      sessions.values().forEach(m -> m.values().forEach(r -> {
-        if (r.kind().startsWith(kindPrefix)) {
-          out.add(r);
-        }
-      }));
-      return out;
-    });
+    return consistentRead(
+        () -> {
+          List<StateRecord> out = new ArrayList<>();
+          sessions
+              .values()
+              .forEach(
+                  m ->
+                      m.values()
+                          .forEach(
+                              r -> {
+                                if (r.kind().startsWith(kindPrefix)) {
+                                  out.add(r);
+                                }
+                              }));
+          return out;
+        });
   }
 
   @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix, int limit) {
     guard.listKind(scope, kindPrefix, limit);
-    return consistentRead(() -> smallest(sessions.values(), r -> r.kind().startsWith(kindPrefix), limit,
-        Utf8Order.BY_SLOT));
+    return consistentRead(
+        () ->
+            smallest(
+                sessions.values(), r -> r.kind().startsWith(kindPrefix), limit, Utf8Order.BY_SLOT));
   }
 
   @Override
@@ -273,30 +292,58 @@ final class InMemoryStateStore implements StateStore {
       return List.of();
     }
     String runId = identity.runId();
-    return consistentRead(() -> smallest(List.of(session),
-        r -> r.identity().runId().equals(runId) && r.kind().startsWith(kindPrefix), limit, Utf8Order.BY_KIND));
+    return consistentRead(
+        () ->
+            smallest(
+                List.of(session),
+                r -> r.identity().runId().equals(runId) && r.kind().startsWith(kindPrefix),
+                limit,
+                Utf8Order.BY_KIND));
   }
 
   @Override
   public ScanPage scanKindForTenant(
       ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
-    Optional<ScanContinuations.Position> after = guard.scan(scope, tenantId, kindPrefix, limit, continuation);
-    StateRecord afterRow = after.map(p -> new StateRecord(null,
-        new Quadruple(tenantId, p.userId(), p.sessionId(), p.runId()), p.kind(), 0, null, null)).orElse(null);
-    Predicate<StateRecord> matches = r -> r.identity().tenantId().equals(tenantId)
-        && r.kind().startsWith(kindPrefix)
-        && (afterRow == null || Utf8Order.BY_POSITION_IN_TENANT.compare(r, afterRow) > 0);
-    List<StateRecord> rows = consistentRead(() -> smallest(sessions.entrySet().stream()
-        .filter(e -> e.getKey().tenantId().equals(tenantId)).map(Map.Entry::getValue).toList(),
-        matches, limit + 1, Utf8Order.BY_POSITION_IN_TENANT));
+    Optional<ScanContinuations.Position> after =
+        guard.scan(scope, tenantId, kindPrefix, limit, continuation);
+    StateRecord afterRow =
+        after
+            .map(
+                p ->
+                    new StateRecord(
+                        null,
+                        new Quadruple(tenantId, p.userId(), p.sessionId(), p.runId()),
+                        p.kind(),
+                        0,
+                        null,
+                        null))
+            .orElse(null);
+    Predicate<StateRecord> matches =
+        r ->
+            r.identity().tenantId().equals(tenantId)
+                && r.kind().startsWith(kindPrefix)
+                && (afterRow == null || Utf8Order.BY_POSITION_IN_TENANT.compare(r, afterRow) > 0);
+    List<StateRecord> rows =
+        consistentRead(
+            () ->
+                smallest(
+                    sessions.entrySet().stream()
+                        .filter(e -> e.getKey().tenantId().equals(tenantId))
+                        .map(Map.Entry::getValue)
+                        .toList(),
+                    matches,
+                    limit + 1,
+                    Utf8Order.BY_POSITION_IN_TENANT));
     return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
   }
 
   @Override
   public ScanPage scanAll(ListScope scope, int limit, String continuation) {
     Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
-    Predicate<StateRecord> matches = r -> after.isEmpty() || Utf8Order.BY_SLOT.compare(r, after.get()) > 0;
-    List<StateRecord> rows = consistentRead(() -> smallest(sessions.values(), matches, limit + 1, Utf8Order.BY_SLOT));
+    Predicate<StateRecord> matches =
+        r -> after.isEmpty() || Utf8Order.BY_SLOT.compare(r, after.get()) > 0;
+    List<StateRecord> rows =
+        consistentRead(() -> smallest(sessions.values(), matches, limit + 1, Utf8Order.BY_SLOT));
     return ScanContinuations.pageAll(scope, limit, rows);
   }
 
@@ -326,7 +373,10 @@ final class InMemoryStateStore implements StateStore {
     return session == null ? null : session.get(new RunKind(identity.runId(), kind));
   }
 
-  /** Whether {@code record} is an exact replay of a live write; throws if its event id is live with other content. */
+  /**
+   * Whether {@code record} is an exact replay of a live write; throws if its event id is live with
+   * other content.
+   */
   private boolean isReplay(StateRecord record) {
     StateRecord live = byEventId.get(record.id());
     if (live == null) {
@@ -335,16 +385,22 @@ final class InMemoryStateStore implements StateStore {
     if (live.sameContent(record)) {
       return true;
     }
-    throw new IdempotencyConflictException("event id " + record.id().value() + " is live at slot "
-        + StoreGuard.describe(live.identity(), live.kind())
-        + (live.identity().equals(record.identity()) && live.kind().equals(record.kind())
-            ? " with different bytes or version" : ", not at " + StoreGuard.describe(record.identity(), record.kind())));
+    throw new IdempotencyConflictException(
+        "event id "
+            + record.id().value()
+            + " is live at slot "
+            + StoreGuard.describe(live.identity(), live.kind())
+            + (live.identity().equals(record.identity()) && live.kind().equals(record.kind())
+                ? " with different bytes or version"
+                : ", not at " + StoreGuard.describe(record.identity(), record.kind())));
   }
 
   private void put(StateRecord record) {
     Quadruple q = record.identity();
-    StateRecord previous = sessions.computeIfAbsent(q.identity(), k -> new ConcurrentHashMap<>())
-        .put(new RunKind(q.runId(), record.kind()), record);
+    StateRecord previous =
+        sessions
+            .computeIfAbsent(q.identity(), k -> new ConcurrentHashMap<>())
+            .put(new RunKind(q.runId(), record.kind()), record);
     if (previous != null) {
       byEventId.remove(previous.id());
     }
@@ -363,9 +419,15 @@ final class InMemoryStateStore implements StateStore {
     }
   }
 
-  /** The {@code limit} smallest matching records in order, holding at most {@code limit} candidates at a time. */
-  private static List<StateRecord> smallest(Iterable<Map<RunKind, StateRecord>> groups, Predicate<StateRecord> filter,
-      int limit, Comparator<StateRecord> order) {
+  /**
+   * The {@code limit} smallest matching records in order, holding at most {@code limit} candidates
+   * at a time.
+   */
+  private static List<StateRecord> smallest(
+      Iterable<Map<RunKind, StateRecord>> groups,
+      Predicate<StateRecord> filter,
+      int limit,
+      Comparator<StateRecord> order) {
     PriorityQueue<StateRecord> largestFirst = new PriorityQueue<>(order.reversed());
     for (Map<RunKind, StateRecord> group : groups) {
       for (StateRecord r : group.values()) {
@@ -385,7 +447,10 @@ final class InMemoryStateStore implements StateStore {
     return out;
   }
 
-  /** Runs a multi-record read optimistically; if a write intervened, runs it again under the read lock. */
+  /**
+   * Runs a multi-record read optimistically; if a write intervened, runs it again under the read
+   * lock.
+   */
   private <T> T consistentRead(Supplier<T> read) {
     long stamp = lock.tryOptimisticRead();
     if (stamp != 0) {
@@ -428,7 +493,10 @@ final class InMemoryStateStore implements StateStore {
     return stamp;
   }
 
-  /** Locks the expectations' slot stripes in ascending order, so two callers never wait on each other in a cycle. */
+  /**
+   * Locks the expectations' slot stripes in ascending order, so two callers never wait on each
+   * other in a cycle.
+   */
   private List<Lock> lockSlots(List<SlotExpectation> expectations) {
     TreeSet<Integer> stripes = new TreeSet<>();
     for (SlotExpectation e : expectations) {
@@ -462,12 +530,23 @@ final class InMemoryStateStore implements StateStore {
   }
 
   private StorageException timedOut(String what) {
-    return new StorageException("timed out after " + timeout.toMillis() + " ms (operationTimeout) waiting for "
-        + what + "; nothing was changed", true, null);
+    return new StorageException(
+        "timed out after "
+            + timeout.toMillis()
+            + " ms (operationTimeout) waiting for "
+            + what
+            + "; nothing was changed",
+        true,
+        null);
   }
 
   private static ConditionFailedException conditionFailed(SlotExpectation e) {
-    return new ConditionFailedException("slot " + StoreGuard.describe(e.identity(), e.kind()) + " does not hold "
-        + (e.expectsAbsent() ? "nothing (expected absent)" : "event id " + e.expectedEventId().value()));
+    return new ConditionFailedException(
+        "slot "
+            + StoreGuard.describe(e.identity(), e.kind())
+            + " does not hold "
+            + (e.expectsAbsent()
+                ? "nothing (expected absent)"
+                : "event id " + e.expectedEventId().value()));
   }
 }

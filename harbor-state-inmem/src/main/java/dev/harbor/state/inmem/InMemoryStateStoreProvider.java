@@ -8,16 +8,17 @@ import dev.harbor.state.spi.StoreOption;
 import java.util.List;
 
 /**
- * The {@code inmem} driver: the reference semantics of the contract, kept on the JVM heap. Each open is a new, empty
- * store; nothing survives {@code close()}. Location: {@code inmem:}.
+ * The {@code inmem} driver: the reference semantics of the contract, kept on the JVM heap. Each
+ * open is a new, empty store; nothing survives {@code close()}. Location: {@code inmem:}.
  *
- * <p>Options: {@code maxPayloadBytes} (default 16MiB) and {@code operationTimeout} (default 30s, the longest a call
- * waits for a lock held by a concurrent conditional write or fence).
+ * <p>Options: {@code maxPayloadBytes} (default 16MiB) and {@code operationTimeout} (default 30s,
+ * the longest a call waits for a lock held by a concurrent conditional write or fence).
  */
 public final class InMemoryStateStoreProvider implements StateStoreProvider {
 
   /** The driver's options, in documentation order. */
-  static final List<StoreOption> OPTIONS = List.of(StoreOption.MAX_PAYLOAD_BYTES, StoreOption.OPERATION_TIMEOUT);
+  static final List<StoreOption> OPTIONS =
+      List.of(StoreOption.MAX_PAYLOAD_BYTES, StoreOption.OPERATION_TIMEOUT);
 
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */
   public InMemoryStateStoreProvider() {}
@@ -35,6 +36,7 @@ public final class InMemoryStateStoreProvider implements StateStoreProvider {
   @Override
   public StateStore open(StateConfig config) {
     Options options = Options.of(config, OPTIONS);
-    return new InMemoryStateStore(options.maxPayloadBytes(), options.operationTimeout(), config.clock());
+    return new InMemoryStateStore(
+        options.maxPayloadBytes(), options.operationTimeout(), config.clock());
   }
 }

@@ -8,6 +8,7 @@ import dev.harbor.state.tck.StateStoreTck;
 class InMemoryStateStoreTckTest extends StateStoreTck {
   @Override
   protected StateStore newStore() {
-    return new InMemoryStateStoreProvider().open(StateConfig.builder().driver("inmem").clock(clock()).build());
+    return new InMemoryStateStoreProvider()
+        .open(StateConfig.builder().driver("inmem").clock(clock()).build());
   }
 }

@@ -25,7 +25,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** What only the in-memory driver shows: lock waits that are interrupted or time out, options, ordering. */
+/**
+ * What only the in-memory driver shows: lock waits that are interrupted or time out, options,
+ * ordering.
+ */
 class InMemoryStateStoreTest {
 
   private static final Quadruple Q = new Quadruple("t", "u", "s", "");
@@ -35,36 +38,47 @@ class InMemoryStateStoreTest {
   }
 
   @Test
-  void conditionalWrite_interruptedWhileWaitingForAFencedSlot_isCancelledAndChangesNothing() throws Exception {
+  void conditionalWrite_interruptedWhileWaitingForAFencedSlot_isCancelledAndChangesNothing()
+      throws Exception {
     try (StateStore store = StateStores.open("inmem:")) {
       store.save(record("a", "one"));
       CountDownLatch fenced = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       ExecutorService pool = Executors.newFixedThreadPool(2);
       try {
-        Future<?> fence = pool.submit(() -> store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("a")), () -> {
-          fenced.countDown();
-          awaitQuietly(release);
-        }));
+        Future<?> fence =
+            pool.submit(
+                () ->
+                    store.fenceIf(
+                        SlotExpectation.exact(Q, "k", EventId.of("a")),
+                        () -> {
+                          fenced.countDown();
+                          awaitQuietly(release);
+                        }));
         assertThat(fenced.await(10, TimeUnit.SECONDS)).isTrue();
         AtomicReference<Thread> waiter = new AtomicReference<>();
-        Future<Throwable> saveIf = pool.submit(() -> {
-          waiter.set(Thread.currentThread());
-          try {
-            store.saveIf(List.of(SlotExpectation.exact(Q, "k", EventId.of("a"))), record("b", "two"));
-            return null;
-          } catch (Throwable t) {
-            return t;
-          } finally {
-            Thread.interrupted();
-          }
-        });
+        Future<Throwable> saveIf =
+            pool.submit(
+                () -> {
+                  waiter.set(Thread.currentThread());
+                  try {
+                    store.saveIf(
+                        List.of(SlotExpectation.exact(Q, "k", EventId.of("a"))),
+                        record("b", "two"));
+                    return null;
+                  } catch (Throwable t) {
+                    return t;
+                  } finally {
+                    Thread.interrupted();
+                  }
+                });
         while (waiter.get() == null) {
           Thread.onSpinWait();
         }
         Thread.sleep(50); // let it block on the slot lock
         waiter.get().interrupt();
-        assertThat(saveIf.get(10, TimeUnit.SECONDS)).isInstanceOf(OperationCancelledException.class);
+        assertThat(saveIf.get(10, TimeUnit.SECONDS))
+            .isInstanceOf(OperationCancelledException.class);
         release.countDown();
         fence.get(10, TimeUnit.SECONDS);
       } finally {
@@ -77,23 +91,33 @@ class InMemoryStateStoreTest {
   }
 
   @Test
-  void conditionalWrite_blockedLongerThanOperationTimeout_failsTransientlyAndChangesNothing() throws Exception {
+  void conditionalWrite_blockedLongerThanOperationTimeout_failsTransientlyAndChangesNothing()
+      throws Exception {
     try (StateStore store = StateStores.open("inmem:?operationTimeout=100ms")) {
       store.save(record("a", "one"));
       CountDownLatch fenced = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      CompletableFuture<Void> fence = CompletableFuture.runAsync(() ->
-          store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("a")), () -> {
-            fenced.countDown();
-            awaitQuietly(release);
-          }));
+      CompletableFuture<Void> fence =
+          CompletableFuture.runAsync(
+              () ->
+                  store.fenceIf(
+                      SlotExpectation.exact(Q, "k", EventId.of("a")),
+                      () -> {
+                        fenced.countDown();
+                        awaitQuietly(release);
+                      }));
       try {
         assertThat(fenced.await(10, TimeUnit.SECONDS)).isTrue();
-        assertThatThrownBy(() ->
-            store.saveIf(List.of(SlotExpectation.exact(Q, "k", EventId.of("a"))), record("b", "two")))
-            .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isTrue());
+        assertThatThrownBy(
+                () ->
+                    store.saveIf(
+                        List.of(SlotExpectation.exact(Q, "k", EventId.of("a"))),
+                        record("b", "two")))
+            .isInstanceOfSatisfying(
+                StorageException.class, e -> assertThat(e.isTransient()).isTrue());
         assertThat(store.deleteIf(SlotExpectation.exact(Q, "other", EventId.of("z"))))
-            .as("an unrelated slot is not held back").isFalse();
+            .as("an unrelated slot is not held back")
+            .isFalse();
       } finally {
         release.countDown();
       }
@@ -106,13 +130,18 @@ class InMemoryStateStoreTest {
   void unconditionalSave_isNotHeldBackByAFence() throws Exception {
     try (StateStore store = StateStores.open("inmem:")) {
       store.save(record("a", "one"));
-      store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("a")), () -> {
-        try {
-          CompletableFuture.runAsync(() -> store.save(record("b", "two"))).get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException | ExecutionException | java.util.concurrent.TimeoutException e) {
-          throw new AssertionError(e);
-        }
-      });
+      store.fenceIf(
+          SlotExpectation.exact(Q, "k", EventId.of("a")),
+          () -> {
+            try {
+              CompletableFuture.runAsync(() -> store.save(record("b", "two")))
+                  .get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException
+                | ExecutionException
+                | java.util.concurrent.TimeoutException e) {
+              throw new AssertionError(e);
+            }
+          });
       assertThat(store.load(Q, "k").id()).isEqualTo(EventId.of("b"));
     }
   }
@@ -124,22 +153,43 @@ class InMemoryStateStoreTest {
       for (String t : tenants) {
         store.save(StateRecord.of(EventId.newId(), new Quadruple(t, "u", "s", ""), "k", null));
       }
-      assertThat(store.listKind(ListScope.MAINTENANCE, "k", 4)).extracting(r -> r.identity().tenantId())
+      assertThat(store.listKind(ListScope.MAINTENANCE, "k", 4))
+          .extracting(r -> r.identity().tenantId())
           .containsExactly("A", "a", "ab", "b");
-      assertThat(store.listKind(ListScope.MAINTENANCE, "k", 10001)).extracting(r -> r.identity().tenantId())
+      assertThat(store.listKind(ListScope.MAINTENANCE, "k", 10001))
+          .extracting(r -> r.identity().tenantId())
           .containsExactly("A", "a", "ab", "b", "\uFF61", "\uD83D\uDE00");
     }
   }
 
   @Test
   void utf8Order_matchesByteOrderOfTheEncodings() {
-    String[] samples = {"", "a", "ab", "b", "\u007F", "\u0080", "\u07FF", "\u0800", "\uFFFF", "\uFF61",
-        "\uD800\uDC00", "\uD83D\uDE00", "\uDBFF\uDFFF", "a\uD83D\uDE00", "a\uFF61"};
+    String[] samples = {
+      "",
+      "a",
+      "ab",
+      "b",
+      "\u007F",
+      "\u0080",
+      "\u07FF",
+      "\u0800",
+      "\uFFFF",
+      "\uFF61",
+      "\uD800\uDC00",
+      "\uD83D\uDE00",
+      "\uDBFF\uDFFF",
+      "a\uD83D\uDE00",
+      "a\uFF61"
+    };
     for (String a : samples) {
       for (String b : samples) {
-        int expected = Integer.signum(java.util.Arrays.compareUnsigned(
-            a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8)));
-        assertThat(Integer.signum(Utf8Order.compare(a, b))).as("%s vs %s", a, b).isEqualTo(expected);
+        int expected =
+            Integer.signum(
+                java.util.Arrays.compareUnsigned(
+                    a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8)));
+        assertThat(Integer.signum(Utf8Order.compare(a, b)))
+            .as("%s vs %s", a, b)
+            .isEqualTo(expected);
       }
     }
   }

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 import org.postgresql.PGProperty;
 
 /**
- * The validated options of one store (the table is {@link PostgresStateStore#options()}), fixed at open.
+ * The validated options of one store (the table is {@link PostgresStateStore#options()}), fixed at
+ * open.
  *
  * @param schema the schema's name, unquoted
  * @param quotedSchema the schema as a quoted SQL identifier
@@ -35,26 +36,49 @@ record PgConfig(
     String applicationName,
     Map<String, String> passThrough) {
 
-  static final StoreOption SCHEMA = new StoreOption("schema", "public",
-      "schema holding the store's tables (exact, case-sensitive name); created if missing");
-  static final StoreOption MAX_POOL_SIZE = new StoreOption("maxPoolSize", "10",
-      "most connections the store's own pool opens (1..1000)");
-  static final StoreOption CONNECT_TIMEOUT = new StoreOption("connectTimeout", "10s",
-      "longest wait to open one database connection (TCP connect and login)");
-  static final StoreOption MIGRATE = new StoreOption("migrate", "apply",
-      "apply: create or upgrade the schema at open; verify: run no DDL and fail if the schema is not current");
-  static final StoreOption APPLICATION_NAME = new StoreOption("applicationName", "harbor-state",
-      "application_name the store's connections report to the server (pg_stat_activity)");
+  static final StoreOption SCHEMA =
+      new StoreOption(
+          "schema",
+          "public",
+          "schema holding the store's tables (exact, case-sensitive name); created if missing");
+  static final StoreOption MAX_POOL_SIZE =
+      new StoreOption("maxPoolSize", "10", "most connections the store's own pool opens (1..1000)");
+  static final StoreOption CONNECT_TIMEOUT =
+      new StoreOption(
+          "connectTimeout",
+          "10s",
+          "longest wait to open one database connection (TCP connect and login)");
+  static final StoreOption MIGRATE =
+      new StoreOption(
+          "migrate",
+          "apply",
+          "apply: create or upgrade the schema at open; verify: run no DDL and fail if the schema is not current");
+  static final StoreOption APPLICATION_NAME =
+      new StoreOption(
+          "applicationName",
+          "harbor-state",
+          "application_name the store's connections report to the server (pg_stat_activity)");
 
   /** The options, in the order the README and --help list them. */
-  static final List<StoreOption> TABLE = List.of(SCHEMA, MAX_POOL_SIZE, CONNECT_TIMEOUT,
-      StoreOption.OPERATION_TIMEOUT, StoreOption.MAX_PAYLOAD_BYTES, MIGRATE, APPLICATION_NAME);
+  static final List<StoreOption> TABLE =
+      List.of(
+          SCHEMA,
+          MAX_POOL_SIZE,
+          CONNECT_TIMEOUT,
+          StoreOption.OPERATION_TIMEOUT,
+          StoreOption.MAX_PAYLOAD_BYTES,
+          MIGRATE,
+          APPLICATION_NAME);
 
-  /** The options that make sense for a borrowed DataSource: the pool's own settings belong to its owner. */
+  /**
+   * The options that make sense for a borrowed DataSource: the pool's own settings belong to its
+   * owner.
+   */
   static final List<StoreOption> BORROWED_TABLE =
       List.of(SCHEMA, StoreOption.OPERATION_TIMEOUT, StoreOption.MAX_PAYLOAD_BYTES, MIGRATE);
 
-  // Plain identifiers only: they read the same quoted or not (bar case), and cannot smuggle SQL. pg_ is reserved.
+  // Plain identifiers only: they read the same quoted or not (bar case), and cannot smuggle SQL.
+  // pg_ is reserved.
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*");
 
   /**
@@ -67,32 +91,59 @@ record PgConfig(
    */
   static PgConfig from(Options options, boolean ownPool) {
     String schema = options.text(SCHEMA).strip();
-    if (!IDENTIFIER.matcher(schema).matches() || schema.getBytes(StandardCharsets.UTF_8).length > 63
+    if (!IDENTIFIER.matcher(schema).matches()
+        || schema.getBytes(StandardCharsets.UTF_8).length > 63
         || schema.toLowerCase(java.util.Locale.ROOT).startsWith("pg_")) {
-      throw new InvalidConfigException("option schema='" + schema + "' of driver 'postgres' is invalid; expected a "
-          + "name of letters, digits, _ and $ (not starting with a digit or pg_), at most 63 bytes");
+      throw new InvalidConfigException(
+          "option schema='"
+              + schema
+              + "' of driver 'postgres' is invalid; expected a "
+              + "name of letters, digits, _ and $ (not starting with a digit or pg_), at most 63 bytes");
     }
     boolean verify = options.choice(MIGRATE, Set.of("apply", "verify")).equals("verify");
     Duration operationTimeout = options.operationTimeout();
     int maxPayload = options.maxPayloadBytes();
     if (!ownPool) {
-      return new PgConfig(schema, quote(schema), 0, Duration.ZERO, operationTimeout, maxPayload, verify, "", Map.of());
+      return new PgConfig(
+          schema,
+          quote(schema),
+          0,
+          Duration.ZERO,
+          operationTimeout,
+          maxPayload,
+          verify,
+          "",
+          Map.of());
     }
     for (String name : options.passThrough().keySet()) {
       // Only pgjdbc's own properties pass through: a misspelt option must not be silently ignored.
       if (PGProperty.forName(name) == null) {
-        throw new InvalidConfigException("unknown option '" + name + "' for driver 'postgres'; known options: "
-            + TABLE.stream().map(StoreOption::name).toList() + " and pgjdbc connection properties such as sslmode");
+        throw new InvalidConfigException(
+            "unknown option '"
+                + name
+                + "' for driver 'postgres'; known options: "
+                + TABLE.stream().map(StoreOption::name).toList()
+                + " and pgjdbc connection properties such as sslmode");
       }
     }
     int pool = options.integer(MAX_POOL_SIZE, 1, 1000);
     Duration connect = options.duration(CONNECT_TIMEOUT, Duration.ofSeconds(1));
     String app = options.text(APPLICATION_NAME);
-    return new PgConfig(schema, quote(schema), pool, connect, operationTimeout, maxPayload, verify, app,
+    return new PgConfig(
+        schema,
+        quote(schema),
+        pool,
+        connect,
+        operationTimeout,
+        maxPayload,
+        verify,
+        app,
         options.passThrough());
   }
 
-  /** A double-quoted identifier; doubling quotes keeps it safe even beyond the validated alphabet. */
+  /**
+   * A double-quoted identifier; doubling quotes keeps it safe even beyond the validated alphabet.
+   */
   static String quote(String identifier) {
     return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }

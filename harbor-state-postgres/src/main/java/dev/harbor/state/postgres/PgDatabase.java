@@ -17,14 +17,15 @@ import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 
 /**
- * Runs the store's SQL on pooled connections: borrows (bounded by the pool's connection timeout, which is
- * operationTimeout), prepares each physical connection once, runs a unit of work in autocommit or in one transaction,
- * and decides what a failure means.
+ * Runs the store's SQL on pooled connections: borrows (bounded by the pool's connection timeout,
+ * which is operationTimeout), prepares each physical connection once, runs a unit of work in
+ * autocommit or in one transaction, and decides what a failure means.
  *
- * <p>Retries are internal and bounded by the attempt count and the call's operationTimeout: a connection found broken
- * (the server restarted or terminated it) is retried on a fresh one when that cannot apply a write twice; a deadlock or
- * serialization failure (rolled back by the server) is retried; and work may ask for a rerun ({@link Rerun}) when it
- * observed a concurrent commit it could not classify.
+ * <p>Retries are internal and bounded by the attempt count and the call's operationTimeout: a
+ * connection found broken (the server restarted or terminated it) is retried on a fresh one when
+ * that cannot apply a write twice; a deadlock or serialization failure (rolled back by the server)
+ * is retried; and work may ask for a rerun ({@link Rerun}) when it observed a concurrent commit it
+ * could not classify.
  */
 final class PgDatabase {
 
@@ -36,7 +37,10 @@ final class PgDatabase {
     IDEMPOTENT_WRITE,
     /** One transaction, committed at the end; retried only if the commit was never sent. */
     TRANSACTION,
-    /** One transaction, rolled back at the end (it wrote nothing); retried only before {@link Attempt#noRetry()}. */
+    /**
+     * One transaction, rolled back at the end (it wrote nothing); retried only before {@link
+     * Attempt#noRetry()}.
+     */
     READ_ONLY_TRANSACTION
   }
 
@@ -73,29 +77,41 @@ final class PgDatabase {
   private final StoreGuard guard;
   private final long timeoutNanos;
   private final String sessionSetup;
-  /** Physical connections of a borrowed pool already set up; weak, so connections the pool retires are forgotten. */
+
+  /**
+   * Physical connections of a borrowed pool already set up; weak, so connections the pool retires
+   * are forgotten.
+   */
   private final Map<Object, Boolean> prepared = new WeakHashMap<>();
 
-  PgDatabase(DataSource dataSource, HikariDataSource ownPool, StoreGuard guard, Duration operationTimeout) {
+  PgDatabase(
+      DataSource dataSource,
+      HikariDataSource ownPool,
+      StoreGuard guard,
+      Duration operationTimeout) {
     this.dataSource = dataSource;
     this.ownPool = ownPool;
     this.guard = guard;
     this.timeoutNanos = operationTimeout.toNanos();
-    // Our own pool runs the setup as Hikari's connectionInitSql; a borrowed pool's connections are set up here.
+    // Our own pool runs the setup as Hikari's connectionInitSql; a borrowed pool's connections are
+    // set up here.
     this.sessionSetup = ownPool == null ? sessionSetup(operationTimeout) : null;
   }
 
   /**
-   * What runs once on each physical connection, in one round trip: bound every statement and lock wait by
-   * operationTimeout (SPEC 4.13), and pin READ COMMITTED, which the single-statement save and the advisory locking
-   * rely on whatever the server's default_transaction_isolation is.
+   * What runs once on each physical connection, in one round trip: bound every statement and lock
+   * wait by operationTimeout (SPEC 4.13), and pin READ COMMITTED, which the single-statement save
+   * and the advisory locking rely on whatever the server's default_transaction_isolation is.
    *
    * @param operationTimeout the store's operationTimeout
    * @return the SQL
    */
   static String sessionSetup(Duration operationTimeout) {
     long millis = Math.max(1, operationTimeout.toMillis());
-    return "SET statement_timeout = " + millis + "; SET lock_timeout = " + millis
+    return "SET statement_timeout = "
+        + millis
+        + "; SET lock_timeout = "
+        + millis
         + "; SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED";
   }
 
@@ -117,26 +133,35 @@ final class PgDatabase {
         return attempt(mode, work, state);
       } catch (Rerun rerun) {
         if (attempt >= MAX_ATTEMPTS || System.nanoTime() - deadline > 0) {
-          throw new StorageException(what.get() + " gave up after " + attempt + " attempts under concurrent changes",
-              true, null);
+          throw new StorageException(
+              what.get() + " gave up after " + attempt + " attempts under concurrent changes",
+              true,
+              null);
         }
       } catch (SQLException e) {
         if (guard.isClosed()) {
           throw new StoreClosedException("the postgres store was closed during " + what.get(), e);
         }
         if (Thread.currentThread().isInterrupted()) {
-          throw new OperationCancelledException("the calling thread was interrupted during " + what.get(), e);
+          throw new OperationCancelledException(
+              "the calling thread was interrupted during " + what.get(), e);
         }
         boolean broken = PgErrors.isBrokenConnection(e);
         if (broken) {
           evictAll();
         }
-        // A unique violation on the event id is not retried: the other write committed, the id is live in another
+        // A unique violation on the event id is not retried: the other write committed, the id is
+        // live in another
         // slot, and the call is a conflict.
-        boolean again = state.retryable && attempt < MAX_ATTEMPTS && System.nanoTime() - deadline < 0
-            && ((broken && (mode != Mode.TRANSACTION || !state.commitSent)) || PgErrors.isContention(e));
+        boolean again =
+            state.retryable
+                && attempt < MAX_ATTEMPTS
+                && System.nanoTime() - deadline < 0
+                && ((broken && (mode != Mode.TRANSACTION || !state.commitSent))
+                    || PgErrors.isContention(e));
         if (!again) {
-          boolean commitUnknown = state.commitSent && mode != Mode.READ && mode != Mode.READ_ONLY_TRANSACTION;
+          boolean commitUnknown =
+              state.commitSent && mode != Mode.READ && mode != Mode.READ_ONLY_TRANSACTION;
           throw PgErrors.map(e, what.get(), commitUnknown);
         }
       }
@@ -147,7 +172,8 @@ final class PgDatabase {
     Connection c = borrow();
     try {
       if (mode == Mode.READ || mode == Mode.IDEMPOTENT_WRITE) {
-        // An autocommit write is its own commit: once sent, a broken connection leaves its outcome unknown.
+        // An autocommit write is its own commit: once sent, a broken connection leaves its outcome
+        // unknown.
         state.commitSent = mode == Mode.IDEMPOTENT_WRITE;
         return work.run(c, state);
       }
@@ -211,8 +237,9 @@ final class PgDatabase {
   }
 
   /**
-   * After one broken connection the others are suspect too (a restart or failover ends them all): evict them, so the
-   * retry and later calls get fresh connections instead of finding the dead ones one by one. Only for our own pool.
+   * After one broken connection the others are suspect too (a restart or failover ends them all):
+   * evict them, so the retry and later calls get fresh connections instead of finding the dead ones
+   * one by one. Only for our own pool.
    */
   private void evictAll() {
     if (ownPool != null) {
@@ -234,7 +261,8 @@ final class PgDatabase {
     try {
       c.rollback();
     } catch (SQLException e) {
-      // The connection is broken; the server rolls the transaction back when it notices, and the pool evicts it.
+      // The connection is broken; the server rolls the transaction back when it notices, and the
+      // pool evicts it.
     }
   }
 

@@ -10,9 +10,11 @@ import org.postgresql.Driver;
 import org.postgresql.PGProperty;
 
 /**
- * Where the database is: a pgjdbc URL without credentials, the credentials apart, and the host and database names for
- * messages. Accepts {@code postgres://user[:password]@host[:port][,host2[:port]]/db}, {@code postgresql://...} and
- * {@code jdbc:postgresql://...} (passed through unchanged, so every pgjdbc URL form works, multi-host included).
+ * Where the database is: a pgjdbc URL without credentials, the credentials apart, and the host and
+ * database names for messages. Accepts {@code
+ * postgres://user[:password]@host[:port][,host2[:port]]/db}, {@code postgresql://...} and {@code
+ * jdbc:postgresql://...} (passed through unchanged, so every pgjdbc URL form works, multi-host
+ * included).
  *
  * @param jdbcUrl the pgjdbc URL, without user information or query
  * @param user the user name, or {@code null} for pgjdbc's default
@@ -52,9 +54,12 @@ record PgLocation(String jdbcUrl, String user, String password, String hosts, St
       if (parsed == null) {
         throw invalid(text);
       }
-      String hosts = join(parsed.getProperty(PGProperty.PG_HOST.getName()),
-          parsed.getProperty(PGProperty.PG_PORT.getName()));
-      return new PgLocation(text, null, null, hosts, parsed.getProperty(PGProperty.PG_DBNAME.getName(), ""));
+      String hosts =
+          join(
+              parsed.getProperty(PGProperty.PG_HOST.getName()),
+              parsed.getProperty(PGProperty.PG_PORT.getName()));
+      return new PgLocation(
+          text, null, null, hosts, parsed.getProperty(PGProperty.PG_DBNAME.getName(), ""));
     }
     String rest;
     if (lower.startsWith("postgres://")) {
@@ -88,7 +93,8 @@ record PgLocation(String jdbcUrl, String user, String password, String hosts, St
     }
     String database = decode(rawDb, text);
     // pgjdbc URL-decodes the database name itself, so the encoded form passes through.
-    return new PgLocation("jdbc:postgresql://" + hosts + "/" + rawDb, user, password, hosts, database);
+    return new PgLocation(
+        "jdbc:postgresql://" + hosts + "/" + rawDb, user, password, hosts, database);
   }
 
   private static String join(String hosts, String ports) {
@@ -111,13 +117,16 @@ record PgLocation(String jdbcUrl, String user, String password, String hosts, St
     try {
       return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw new InvalidConfigException("malformed URL encoding in PostgreSQL location '" + Locations.redact(location)
-          + "'");
+      throw new InvalidConfigException(
+          "malformed URL encoding in PostgreSQL location '" + Locations.redact(location) + "'");
     }
   }
 
   private static InvalidConfigException invalid(String location) {
-    return new InvalidConfigException("'" + Locations.redact(location) + "' is not a PostgreSQL location; expected "
-        + "postgres://user[:password]@host[:port]/database, postgresql://... or jdbc:postgresql://...");
+    return new InvalidConfigException(
+        "'"
+            + Locations.redact(location)
+            + "' is not a PostgreSQL location; expected "
+            + "postgres://user[:password]@host[:port]/database, postgresql://... or jdbc:postgresql://...");
   }
 }

@@ -12,16 +12,21 @@ import java.sql.Statement;
 import java.util.List;
 
 /**
- * A small forward-only migration runner of our own (a library must not impose a Flyway or Liquibase version on its host
- * application). Migrations are SQL resources beside this class, listed in {@link #INDEX}; each applied one is recorded
- * in the schema's {@code harbor_state_migrations} ledger with the SHA-256 of its text. All of it runs in one
- * transaction under a transaction-scoped advisory lock per schema, so any number of nodes may open the store at once
- * against an empty database: one applies, the others wait and then find the schema current. Loading, checksums and
- * the check of the ledger are the shared {@link MigrationPlan}; the lock, the DDL and the ledger's SQL are here.
+ * A small forward-only migration runner of our own (a library must not impose a Flyway or Liquibase
+ * version on its host application). Migrations are SQL resources beside this class, listed in
+ * {@link #INDEX}; each applied one is recorded in the schema's {@code harbor_state_migrations}
+ * ledger with the SHA-256 of its text. All of it runs in one transaction under a transaction-scoped
+ * advisory lock per schema, so any number of nodes may open the store at once against an empty
+ * database: one applies, the others wait and then find the schema current. Loading, checksums and
+ * the check of the ledger are the shared {@link MigrationPlan}; the lock, the DDL and the ledger's
+ * SQL are here.
  */
 final class PgMigrations {
 
-  /** The migrations, in order. A fixed list rather than a class-path scan, which jars and module paths make fragile. */
+  /**
+   * The migrations, in order. A fixed list rather than a class-path scan, which jars and module
+   * paths make fragile.
+   */
   static final List<String> INDEX = List.of("V0001__init.sql");
 
   private static final String SCHEMA_PLACEHOLDER = "${schema}";
@@ -32,7 +37,8 @@ final class PgMigrations {
   private PgMigrations() {}
 
   /**
-   * Brings the schema up to date: creates it and the ledger if missing, checks the ledger and applies what is pending.
+   * Brings the schema up to date: creates it and the ledger if missing, checks the ledger and
+   * applies what is pending.
    *
    * @param c a connection in autocommit mode; left in autocommit mode
    * @param schema the schema's name
@@ -50,8 +56,10 @@ final class PgMigrations {
       } catch (SQLException e) {
         c.rollback();
         String state = PgErrors.state(e);
-        // Someone without our lock (another tool, an operator) created the schema at the same moment.
-        boolean raced = state.equals(PgErrors.DUPLICATE_SCHEMA) || state.equals(PgErrors.UNIQUE_VIOLATION);
+        // Someone without our lock (another tool, an operator) created the schema at the same
+        // moment.
+        boolean raced =
+            state.equals(PgErrors.DUPLICATE_SCHEMA) || state.equals(PgErrors.UNIQUE_VIOLATION);
         if (!raced || attempt >= 3) {
           throw e;
         }
@@ -69,7 +77,8 @@ final class PgMigrations {
       lock.setLong(1, SlotLocks.migrationKey(schema));
       lock.execute();
     }
-    // Checked before CREATE SCHEMA: a user may use an existing schema without the right to create schemas.
+    // Checked before CREATE SCHEMA: a user may use an existing schema without the right to create
+    // schemas.
     if (!schemaExists(c, schema)) {
       try (Statement s = c.createStatement()) {
         s.execute("CREATE SCHEMA " + quoted);
@@ -77,8 +86,13 @@ final class PgMigrations {
     }
     if (!ledgerExists(c, quoted)) {
       try (Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE " + quoted + "." + PgSql.MIGRATIONS + " (version INTEGER PRIMARY KEY,"
-            + " name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+        s.execute(
+            "CREATE TABLE "
+                + quoted
+                + "."
+                + PgSql.MIGRATIONS
+                + " (version INTEGER PRIMARY KEY,"
+                + " name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
       }
     }
     List<Migration> pending = pending(schema, readLedger(c, quoted));
@@ -86,8 +100,13 @@ final class PgMigrations {
       try (Statement s = c.createStatement()) {
         s.execute(m.sql().replace(SCHEMA_PLACEHOLDER, quoted));
       }
-      try (PreparedStatement p = c.prepareStatement(
-          "INSERT INTO " + quoted + "." + PgSql.MIGRATIONS + " (version, name, checksum) VALUES (?, ?, ?)")) {
+      try (PreparedStatement p =
+          c.prepareStatement(
+              "INSERT INTO "
+                  + quoted
+                  + "."
+                  + PgSql.MIGRATIONS
+                  + " (version, name, checksum) VALUES (?, ?, ?)")) {
         p.setInt(1, m.version());
         p.setString(2, m.name());
         p.setString(3, m.checksum());
@@ -107,14 +126,27 @@ final class PgMigrations {
    */
   static void verify(Connection c, String schema, String quoted) throws SQLException {
     if (!schemaExists(c, schema) || !ledgerExists(c, quoted)) {
-      throw new StorageException("schema \"" + schema + "\" holds no harbor-state tables (migrate=verify runs no DDL);"
-          + " open once with migrate=apply or run 'harbor-state migrate'", false, null);
+      throw new StorageException(
+          "schema \""
+              + schema
+              + "\" holds no harbor-state tables (migrate=verify runs no DDL);"
+              + " open once with migrate=apply or run 'harbor-state migrate'",
+          false,
+          null);
     }
     List<Migration> pending = pending(schema, readLedger(c, quoted));
     if (!pending.isEmpty()) {
-      throw new StorageException("schema \"" + schema + "\" is not current: " + pending.size()
-          + " migration(s) pending, first " + pending.get(0).name() + " (migrate=verify runs no DDL); open once with"
-          + " migrate=apply or run 'harbor-state migrate'", false, null);
+      throw new StorageException(
+          "schema \""
+              + schema
+              + "\" is not current: "
+              + pending.size()
+              + " migration(s) pending, first "
+              + pending.get(0).name()
+              + " (migrate=verify runs no DDL); open once with"
+              + " migrate=apply or run 'harbor-state migrate'",
+          false,
+          null);
     }
   }
 
@@ -131,7 +163,8 @@ final class PgMigrations {
   }
 
   private static boolean schemaExists(Connection c, String schema) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?")) {
+    try (PreparedStatement p =
+        c.prepareStatement("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?")) {
       p.setString(1, schema);
       try (ResultSet rs = p.executeQuery()) {
         return rs.next();
@@ -150,7 +183,12 @@ final class PgMigrations {
   }
 
   private static List<Applied> readLedger(Connection c, String quoted) throws SQLException {
-    return MigrationPlan.readLedger(c,
-        "SELECT version, name, checksum FROM " + quoted + "." + PgSql.MIGRATIONS + " ORDER BY version");
+    return MigrationPlan.readLedger(
+        c,
+        "SELECT version, name, checksum FROM "
+            + quoted
+            + "."
+            + PgSql.MIGRATIONS
+            + " ORDER BY version");
   }
 }

@@ -4,28 +4,41 @@ import dev.harbor.state.sql.MigrationPlan;
 import dev.harbor.state.sql.RecordRows;
 
 /**
- * The SQL of one store, built once for its schema. Every statement names the schema, so nothing depends on
- * {@code search_path}; every value is a parameter.
+ * The SQL of one store, built once for its schema. Every statement names the schema, so nothing
+ * depends on {@code search_path}; every value is a parameter.
  *
- * <p>Text parameters are cast to {@code text COLLATE "C"} so comparisons with the key columns (also {@code "C"}) use
- * UTF-8 byte order and can use the indexes. A kind prefix is matched with a half-open range {@code [prefix, upper)}
- * computed by {@link KindRange} (index-friendly) and, as a second, literal check, {@code starts_with}.
+ * <p>Text parameters are cast to {@code text COLLATE "C"} so comparisons with the key columns (also
+ * {@code "C"}) use UTF-8 byte order and can use the indexes. A kind prefix is matched with a
+ * half-open range {@code [prefix, upper)} computed by {@link KindRange} (index-friendly) and, as a
+ * second, literal check, {@code starts_with}.
  */
 final class PgSql {
 
   static final String RECORDS = RecordRows.TABLE;
   static final String MIGRATIONS = MigrationPlan.LEDGER;
+
   /** The UNIQUE constraint on event_id; a unique violation naming it is an idempotency conflict. */
   static final String EVENT_ID_CONSTRAINT = "harbor_state_records_event_id_key";
 
   private static final String COLS = RecordRows.COLUMNS;
   private static final String PK = RecordRows.KEY;
   private static final String TXT = "CAST(? AS text) COLLATE \"C\"";
-  private static final String PREFIX = "kind >= " + TXT + " AND kind < " + TXT + " AND starts_with(kind, " + TXT + ")";
-  private static final String SLOT = "tenant_id = " + TXT + " AND user_id = " + TXT + " AND session_id = " + TXT
-      + " AND run_id = " + TXT + " AND kind = " + TXT;
-  private static final String OVERWRITE = "SET event_id = EXCLUDED.event_id, version = EXCLUDED.version,"
-      + " payload = EXCLUDED.payload, updated_at = EXCLUDED.updated_at";
+  private static final String PREFIX =
+      "kind >= " + TXT + " AND kind < " + TXT + " AND starts_with(kind, " + TXT + ")";
+  private static final String SLOT =
+      "tenant_id = "
+          + TXT
+          + " AND user_id = "
+          + TXT
+          + " AND session_id = "
+          + TXT
+          + " AND run_id = "
+          + TXT
+          + " AND kind = "
+          + TXT;
+  private static final String OVERWRITE =
+      "SET event_id = EXCLUDED.event_id, version = EXCLUDED.version,"
+          + " payload = EXCLUDED.payload, updated_at = EXCLUDED.updated_at";
 
   final String table;
   final String find;
@@ -54,86 +67,180 @@ final class PgSql {
     findByEventId = select + " WHERE event_id = " + TXT;
     slotEventId = "SELECT event_id FROM " + table + " WHERE " + SLOT;
 
-    // save: one statement, one round trip, the plain upsert. The two unique indexes make it the idempotency check:
-    // - the slot holds another event id: overwritten (1 row), unless the new id is live in another slot, which the
-    //   event_id index rejects (23505, a conflict), also when that other save is still in flight (the index waits for
+    // save: one statement, one round trip, the plain upsert. The two unique indexes make it the
+    // idempotency check:
+    // - the slot holds another event id: overwritten (1 row), unless the new id is live in another
+    // slot, which the
+    //   event_id index rejects (23505, a conflict), also when that other save is still in flight
+    // (the index waits for
     //   it, then decides);
-    // - the slot already holds this event id: nothing is written (0 rows); the caller compares the stored content,
+    // - the slot already holds this event id: nothing is written (0 rows); the caller compares the
+    // stored content,
     //   which is the rare replay path.
-    save = "INSERT INTO " + table + " AS r (" + COLS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        + " ON CONFLICT (" + PK + ") DO UPDATE " + OVERWRITE + " WHERE r.event_id <> EXCLUDED.event_id";
+    save =
+        "INSERT INTO "
+            + table
+            + " AS r ("
+            + COLS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT ("
+            + PK
+            + ") DO UPDATE "
+            + OVERWRITE
+            + " WHERE r.event_id <> EXCLUDED.event_id";
 
-    // saveAll: one statement for the whole batch, over arrays. "live" is the idempotency probe: nothing is written if
-    // any record's event id is live with another slot or content (the caller rolls back and reports the conflict);
-    // records whose id is live with the same content are skipped. ON CONFLICT overwrites a slot unless it already
-    // holds the record's event id, which only happens when a concurrent save of that id committed after this
-    // statement's snapshot; then fewer rows are written than expected and the caller runs the batch again.
-    saveAll = "WITH input AS (SELECT i.tenant_id, i.user_id, i.session_id, i.run_id, i.kind, i.event_id, i.version,"
-        + " i.payload, CAST(i.updated_at AS timestamptz) AS updated_at, i.ord"
-        + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
-        + " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bytea[]), CAST(? AS text[]))"
-        + " WITH ORDINALITY AS i(tenant_id, user_id, session_id, run_id, kind, event_id, version, payload,"
-        + " updated_at, ord)),"
-        + " live AS (SELECT i.ord, r.tenant_id = i.tenant_id AND r.user_id = i.user_id"
-        + " AND r.session_id = i.session_id AND r.run_id = i.run_id AND r.kind = i.kind"
-        + " AND r.version = i.version AND r.payload = i.payload AS same"
-        // A probe of the event-id index per input row (LIMIT 1 keeps the planner from turning it into a hash join
-        // over the whole table, which it prefers while the table is small and then keeps in the cached plan).
-        + " FROM input i CROSS JOIN LATERAL (SELECT * FROM " + table + " r WHERE r.event_id = i.event_id COLLATE \"C\""
-        + " LIMIT 1) r),"
-        + " written AS (INSERT INTO " + table + " AS r (" + COLS + ") SELECT " + COLS + " FROM input i"
-        + " WHERE NOT EXISTS (SELECT 1 FROM live WHERE NOT live.same)"
-        + " AND NOT EXISTS (SELECT 1 FROM live WHERE live.ord = i.ord)"
-        + " ORDER BY " + PK
-        + " ON CONFLICT (" + PK + ") DO UPDATE " + OVERWRITE + " WHERE r.event_id <> EXCLUDED.event_id RETURNING 1)"
-        + " SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM live WHERE same),"
-        + " (SELECT min(ord) FROM live WHERE NOT same)";
+    // saveAll: one statement for the whole batch, over arrays. "live" is the idempotency probe:
+    // nothing is written if
+    // any record's event id is live with another slot or content (the caller rolls back and reports
+    // the conflict);
+    // records whose id is live with the same content are skipped. ON CONFLICT overwrites a slot
+    // unless it already
+    // holds the record's event id, which only happens when a concurrent save of that id committed
+    // after this
+    // statement's snapshot; then fewer rows are written than expected and the caller runs the batch
+    // again.
+    saveAll =
+        "WITH input AS (SELECT i.tenant_id, i.user_id, i.session_id, i.run_id, i.kind, i.event_id, i.version,"
+            + " i.payload, CAST(i.updated_at AS timestamptz) AS updated_at, i.ord"
+            + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
+            + " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bytea[]), CAST(? AS text[]))"
+            + " WITH ORDINALITY AS i(tenant_id, user_id, session_id, run_id, kind, event_id, version, payload,"
+            + " updated_at, ord)),"
+            + " live AS (SELECT i.ord, r.tenant_id = i.tenant_id AND r.user_id = i.user_id"
+            + " AND r.session_id = i.session_id AND r.run_id = i.run_id AND r.kind = i.kind"
+            + " AND r.version = i.version AND r.payload = i.payload AS same"
+            // A probe of the event-id index per input row (LIMIT 1 keeps the planner from turning
+            // it into a hash join
+            // over the whole table, which it prefers while the table is small and then keeps in the
+            // cached plan).
+            + " FROM input i CROSS JOIN LATERAL (SELECT * FROM "
+            + table
+            + " r WHERE r.event_id = i.event_id COLLATE \"C\""
+            + " LIMIT 1) r),"
+            + " written AS (INSERT INTO "
+            + table
+            + " AS r ("
+            + COLS
+            + ") SELECT "
+            + COLS
+            + " FROM input i"
+            + " WHERE NOT EXISTS (SELECT 1 FROM live WHERE NOT live.same)"
+            + " AND NOT EXISTS (SELECT 1 FROM live WHERE live.ord = i.ord)"
+            + " ORDER BY "
+            + PK
+            + " ON CONFLICT ("
+            + PK
+            + ") DO UPDATE "
+            + OVERWRITE
+            + " WHERE r.event_id <> EXCLUDED.event_id RETURNING 1)"
+            + " SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM live WHERE same),"
+            + " (SELECT min(ord) FROM live WHERE NOT same)";
 
     delete = "DELETE FROM " + table + " WHERE " + SLOT;
     deleteIf = delete + " AND event_id = " + TXT;
-    deleteScope = "DELETE FROM " + table + " WHERE tenant_id = " + TXT + " AND user_id = " + TXT
-        + " AND session_id = " + TXT;
+    deleteScope =
+        "DELETE FROM "
+            + table
+            + " WHERE tenant_id = "
+            + TXT
+            + " AND user_id = "
+            + TXT
+            + " AND session_id = "
+            + TXT;
 
     listKind = select + " WHERE " + PREFIX;
     listKindLimit = listKind + " ORDER BY " + PK + " LIMIT ?";
-    listIdentity = select + " WHERE tenant_id = " + TXT + " AND user_id = " + TXT + " AND session_id = " + TXT
-        + " AND run_id = " + TXT + " AND " + PREFIX;
+    listIdentity =
+        select
+            + " WHERE tenant_id = "
+            + TXT
+            + " AND user_id = "
+            + TXT
+            + " AND session_id = "
+            + TXT
+            + " AND run_id = "
+            + TXT
+            + " AND "
+            + PREFIX;
     listIdentityLimit = listIdentity + " ORDER BY kind LIMIT ?";
     scanAllFirst = select + " ORDER BY " + PK + " LIMIT ?";
-    scanAllAfter = select + " WHERE (" + PK + ") > (" + TXT + ", " + TXT + ", " + TXT + ", " + TXT + ", " + TXT
-        + ") ORDER BY " + PK + " LIMIT ?";
+    scanAllAfter =
+        select
+            + " WHERE ("
+            + PK
+            + ") > ("
+            + TXT
+            + ", "
+            + TXT
+            + ", "
+            + TXT
+            + ", "
+            + TXT
+            + ", "
+            + TXT
+            + ") ORDER BY "
+            + PK
+            + " LIMIT ?";
     String scan = select + " WHERE tenant_id = " + TXT + " AND " + PREFIX;
     String scanOrder = " ORDER BY user_id, session_id, run_id, kind LIMIT ?";
     scanFirst = scan + scanOrder;
-    scanAfter = scan + " AND (user_id, session_id, run_id, kind) > (" + TXT + ", " + TXT + ", " + TXT + ", " + TXT
-        + ")" + scanOrder;
+    scanAfter =
+        scan
+            + " AND (user_id, session_id, run_id, kind) > ("
+            + TXT
+            + ", "
+            + TXT
+            + ", "
+            + TXT
+            + ", "
+            + TXT
+            + ")"
+            + scanOrder;
 
-    // After the locks: the event id held by each expected slot (ord >= 1; absent slots yield no row), and the live
+    // After the locks: the event id held by each expected slot (ord >= 1; absent slots yield no
+    // row), and the live
     // rows of the writes' event ids (ord = 0), in one round trip. Only the latter carry payloads.
-    readConditions = "SELECT e.ord, r.event_id, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS bigint),"
-        + " CAST(NULL AS bytea) FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
-        + " CAST(? AS text[]), CAST(? AS text[])) WITH ORDINALITY AS e(tenant_id, user_id, session_id, run_id, kind,"
-        + " ord) JOIN " + table + " r ON r.tenant_id = e.tenant_id COLLATE \"C\" AND r.user_id = e.user_id COLLATE"
-        + " \"C\" AND r.session_id = e.session_id COLLATE \"C\" AND r.run_id = e.run_id COLLATE \"C\""
-        + " AND r.kind = e.kind COLLATE \"C\""
-        + " UNION ALL SELECT 0, event_id, tenant_id, user_id, session_id, run_id, kind, version, payload FROM " + table
-        + " WHERE event_id = ANY(CAST(? AS text[]) COLLATE \"C\")";
-    // The writes of saveIf/saveBatchIf, each re-checking its expectation on the row it changes (an UPDATE re-evaluates
-    // its condition on the newest row version), so an unconditional save that slipped in after the read is detected
+    readConditions =
+        "SELECT e.ord, r.event_id, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS bigint),"
+            + " CAST(NULL AS bytea) FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
+            + " CAST(? AS text[]), CAST(? AS text[])) WITH ORDINALITY AS e(tenant_id, user_id, session_id, run_id, kind,"
+            + " ord) JOIN "
+            + table
+            + " r ON r.tenant_id = e.tenant_id COLLATE \"C\" AND r.user_id = e.user_id COLLATE"
+            + " \"C\" AND r.session_id = e.session_id COLLATE \"C\" AND r.run_id = e.run_id COLLATE \"C\""
+            + " AND r.kind = e.kind COLLATE \"C\""
+            + " UNION ALL SELECT 0, event_id, tenant_id, user_id, session_id, run_id, kind, version, payload FROM "
+            + table
+            + " WHERE event_id = ANY(CAST(? AS text[]) COLLATE \"C\")";
+    // The writes of saveIf/saveBatchIf, each re-checking its expectation on the row it changes (an
+    // UPDATE re-evaluates
+    // its condition on the newest row version), so an unconditional save that slipped in after the
+    // read is detected
     // (fewer rows written) instead of being overwritten.
-    writeConditional = "WITH w AS (SELECT w.tenant_id, w.user_id, w.session_id, w.run_id, w.kind, w.event_id,"
-        + " w.version, w.payload, CAST(w.updated_at AS timestamptz) AS updated_at, w.expected"
-        + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
-        + " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bytea[]), CAST(? AS text[]),"
-        + " CAST(? AS text[])) AS w(tenant_id, user_id, session_id, run_id, kind, event_id, version, payload,"
-        + " updated_at, expected)),"
-        + " upd AS (UPDATE " + table + " r SET event_id = w.event_id, version = w.version, payload = w.payload,"
-        + " updated_at = w.updated_at FROM w WHERE w.expected IS NOT NULL AND r.tenant_id = w.tenant_id COLLATE \"C\""
-        + " AND r.user_id = w.user_id COLLATE \"C\" AND r.session_id = w.session_id COLLATE \"C\""
-        + " AND r.run_id = w.run_id COLLATE \"C\" AND r.kind = w.kind COLLATE \"C\""
-        + " AND r.event_id = w.expected COLLATE \"C\" RETURNING 1),"
-        + " ins AS (INSERT INTO " + table + " (" + COLS + ") SELECT " + COLS + " FROM w WHERE w.expected IS NULL"
-        + " ON CONFLICT (" + PK + ") DO NOTHING RETURNING 1)"
-        + " SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins)";
+    writeConditional =
+        "WITH w AS (SELECT w.tenant_id, w.user_id, w.session_id, w.run_id, w.kind, w.event_id,"
+            + " w.version, w.payload, CAST(w.updated_at AS timestamptz) AS updated_at, w.expected"
+            + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
+            + " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bytea[]), CAST(? AS text[]),"
+            + " CAST(? AS text[])) AS w(tenant_id, user_id, session_id, run_id, kind, event_id, version, payload,"
+            + " updated_at, expected)),"
+            + " upd AS (UPDATE "
+            + table
+            + " r SET event_id = w.event_id, version = w.version, payload = w.payload,"
+            + " updated_at = w.updated_at FROM w WHERE w.expected IS NOT NULL AND r.tenant_id = w.tenant_id COLLATE \"C\""
+            + " AND r.user_id = w.user_id COLLATE \"C\" AND r.session_id = w.session_id COLLATE \"C\""
+            + " AND r.run_id = w.run_id COLLATE \"C\" AND r.kind = w.kind COLLATE \"C\""
+            + " AND r.event_id = w.expected COLLATE \"C\" RETURNING 1),"
+            + " ins AS (INSERT INTO "
+            + table
+            + " ("
+            + COLS
+            + ") SELECT "
+            + COLS
+            + " FROM w WHERE w.expected IS NULL"
+            + " ON CONFLICT ("
+            + PK
+            + ") DO NOTHING RETURNING 1)"
+            + " SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins)";
   }
 }

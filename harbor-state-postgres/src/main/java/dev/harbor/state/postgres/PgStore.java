@@ -36,7 +36,8 @@ final class PgStore implements StateStore {
 
   static final String DRIVER = "postgres";
 
-  private static final RecordRows ROWS = new RecordRows(rs -> rs.getObject(9, OffsetDateTime.class).toInstant());
+  private static final RecordRows ROWS =
+      new RecordRows(rs -> rs.getObject(9, OffsetDateTime.class).toInstant());
 
   private final StoreGuard guard;
   private final PgDatabase db;
@@ -56,33 +57,42 @@ final class PgStore implements StateStore {
   public void save(StateRecord record) {
     guard.save(record);
     StateRecord r = guard.stamp(record);
-    Supplier<String> what = () -> "save of event id " + r.id().value() + " at "
-        + StoreGuard.describe(r.identity(), r.kind());
-    db.call(PgDatabase.Mode.IDEMPOTENT_WRITE, what, (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(sql.save)) {
-        int i = bindSlot(p, 1, r.identity(), r.kind());
-        p.setString(i++, r.id().value());
-        p.setLong(i++, r.version());
-        p.setBytes(i++, r.bytes());
-        p.setObject(i, OffsetDateTime.ofInstant(r.updatedAt(), ZoneOffset.UTC));
-        if (p.executeUpdate() == 1) {
+    Supplier<String> what =
+        () ->
+            "save of event id "
+                + r.id().value()
+                + " at "
+                + StoreGuard.describe(r.identity(), r.kind());
+    db.call(
+        PgDatabase.Mode.IDEMPOTENT_WRITE,
+        what,
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.save)) {
+            int i = bindSlot(p, 1, r.identity(), r.kind());
+            p.setString(i++, r.id().value());
+            p.setLong(i++, r.version());
+            p.setBytes(i++, r.bytes());
+            p.setObject(i, OffsetDateTime.ofInstant(r.updatedAt(), ZoneOffset.UTC));
+            if (p.executeUpdate() == 1) {
+              return null;
+            }
+          }
+          // Nothing written: the slot holds this event id. The same write again is a no-op; other
+          // content a conflict.
+          StateRecord held;
+          try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
+            p.setString(1, r.id().value());
+            held = ROWS.first(p).orElse(null);
+          }
+          if (held == null) {
+            throw new PgDatabase
+                .Rerun(); // overwritten or deleted in between: the save is simply due again
+          }
+          if (!held.sameContent(r)) {
+            throw conflict(r, held.identity().equals(r.identity()) && held.kind().equals(r.kind()));
+          }
           return null;
-        }
-      }
-      // Nothing written: the slot holds this event id. The same write again is a no-op; other content a conflict.
-      StateRecord held;
-      try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
-        p.setString(1, r.id().value());
-        held = ROWS.first(p).orElse(null);
-      }
-      if (held == null) {
-        throw new PgDatabase.Rerun(); // overwritten or deleted in between: the save is simply due again
-      }
-      if (!held.sameContent(r)) {
-        throw conflict(r, held.identity().equals(r.identity()) && held.kind().equals(r.kind()));
-      }
-      return null;
-    });
+        });
   }
 
   @Override
@@ -92,33 +102,44 @@ final class PgStore implements StateStore {
       return;
     }
     List<StateRecord> batch = records.stream().map(guard::stamp).toList();
-    // One statement is atomic on its own: autocommit saves the COMMIT round trip, and a retry is safe (idempotent).
-    db.call(PgDatabase.Mode.IDEMPOTENT_WRITE, () -> "saveAll of " + batch.size() + " records", (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(sql.saveAll)) {
-        bindRecords(c, p, 1, batch);
-        try (ResultSet rs = p.executeQuery()) {
-          rs.next();
-          long written = rs.getLong(1);
-          long replayed = rs.getLong(2);
-          long conflictOrd = rs.getLong(3);
-          if (!rs.wasNull()) {
-            StateRecord bad = batch.get((int) conflictOrd - 1);
-            throw conflict(bad, false);
+    // One statement is atomic on its own: autocommit saves the COMMIT round trip, and a retry is
+    // safe (idempotent).
+    db.call(
+        PgDatabase.Mode.IDEMPOTENT_WRITE,
+        () -> "saveAll of " + batch.size() + " records",
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.saveAll)) {
+            bindRecords(c, p, 1, batch);
+            try (ResultSet rs = p.executeQuery()) {
+              rs.next();
+              long written = rs.getLong(1);
+              long replayed = rs.getLong(2);
+              long conflictOrd = rs.getLong(3);
+              if (!rs.wasNull()) {
+                StateRecord bad = batch.get((int) conflictOrd - 1);
+                throw conflict(bad, false);
+              }
+              if (written + replayed != batch.size()) {
+                throw new PgDatabase
+                    .Rerun(); // a concurrent save of one of these ids committed after our snapshot
+              }
+              return null;
+            }
           }
-          if (written + replayed != batch.size()) {
-            throw new PgDatabase.Rerun(); // a concurrent save of one of these ids committed after our snapshot
-          }
-          return null;
-        }
-      }
-    });
+        });
   }
 
   @Override
   public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
     guard.saveIf(expectations, next);
-    conditionalWrite(expectations, List.of(next), () -> "saveIf of event id " + next.id().value() + " at "
-        + StoreGuard.describe(next.identity(), next.kind()));
+    conditionalWrite(
+        expectations,
+        List.of(next),
+        () ->
+            "saveIf of event id "
+                + next.id().value()
+                + " at "
+                + StoreGuard.describe(next.identity(), next.kind()));
   }
 
   @Override
@@ -127,58 +148,78 @@ final class PgStore implements StateStore {
     conditionalWrite(expectations, writes, () -> "saveBatchIf of " + writes.size() + " records");
   }
 
-  private void conditionalWrite(List<SlotExpectation> expectations, List<StateRecord> writes, Supplier<String> what) {
+  private void conditionalWrite(
+      List<SlotExpectation> expectations, List<StateRecord> writes, Supplier<String> what) {
     List<StateRecord> stamped = writes.stream().map(guard::stamp).toList();
-    Long[] keys = SlotLocks.ordered(expectations.stream().map(e -> locks.key(e.identity(), e.kind())).toList());
-    db.call(PgDatabase.Mode.TRANSACTION, what, (c, a) -> {
-      lock(c, keys);
-      // 1. every expectation, 2. the idempotency of every write, before the first mutation (SPEC 4.4, 4.5).
-      String[] current = new String[expectations.size()];
-      Map<String, StateRecord> live = new HashMap<>();
-      readConditions(c, expectations, stamped, current, live);
-      for (int i = 0; i < expectations.size(); i++) {
-        SlotExpectation e = expectations.get(i);
-        String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
-        if (!Objects.equals(expected, current[i])) {
-          throw conditionFailed(e, current[i]);
-        }
-      }
-      List<StateRecord> toWrite = new ArrayList<>();
-      for (StateRecord w : stamped) {
-        StateRecord held = live.get(w.id().value());
-        if (held == null) {
-          toWrite.add(w);
-        } else if (!held.sameContent(w)) {
-          throw conflict(w, held.identity().equals(w.identity()) && held.kind().equals(w.kind()));
-        }
-      }
-      if (toWrite.isEmpty()) {
-        return null;
-      }
-      Map<Slot, String> expectedBySlot = new HashMap<>();
-      for (SlotExpectation e : expectations) {
-        expectedBySlot.put(new Slot(e.identity(), e.kind()), e.expectsAbsent() ? null : e.expectedEventId().value());
-      }
-      try (PreparedStatement p = c.prepareStatement(sql.writeConditional)) {
-        int i = bindRecords(c, p, 1, toWrite);
-        String[] expected = toWrite.stream().map(w -> expectedBySlot.get(new Slot(w.identity(), w.kind())))
-            .toArray(String[]::new);
-        p.setArray(i, c.createArrayOf("text", expected));
-        try (ResultSet rs = p.executeQuery()) {
-          rs.next();
-          if (rs.getLong(1) != toWrite.size()) {
-            // An unconditional save or delete changed a written slot after our read: its expectation no longer holds.
-            throw new ConditionFailedException(what.get() + " failed: a slot changed concurrently, so its"
-                + " expectation no longer holds; nothing was changed");
+    Long[] keys =
+        SlotLocks.ordered(
+            expectations.stream().map(e -> locks.key(e.identity(), e.kind())).toList());
+    db.call(
+        PgDatabase.Mode.TRANSACTION,
+        what,
+        (c, a) -> {
+          lock(c, keys);
+          // 1. every expectation, 2. the idempotency of every write, before the first mutation
+          // (SPEC 4.4, 4.5).
+          String[] current = new String[expectations.size()];
+          Map<String, StateRecord> live = new HashMap<>();
+          readConditions(c, expectations, stamped, current, live);
+          for (int i = 0; i < expectations.size(); i++) {
+            SlotExpectation e = expectations.get(i);
+            String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
+            if (!Objects.equals(expected, current[i])) {
+              throw conditionFailed(e, current[i]);
+            }
           }
-        }
-      }
-      return null;
-    });
+          List<StateRecord> toWrite = new ArrayList<>();
+          for (StateRecord w : stamped) {
+            StateRecord held = live.get(w.id().value());
+            if (held == null) {
+              toWrite.add(w);
+            } else if (!held.sameContent(w)) {
+              throw conflict(
+                  w, held.identity().equals(w.identity()) && held.kind().equals(w.kind()));
+            }
+          }
+          if (toWrite.isEmpty()) {
+            return null;
+          }
+          Map<Slot, String> expectedBySlot = new HashMap<>();
+          for (SlotExpectation e : expectations) {
+            expectedBySlot.put(
+                new Slot(e.identity(), e.kind()),
+                e.expectsAbsent() ? null : e.expectedEventId().value());
+          }
+          try (PreparedStatement p = c.prepareStatement(sql.writeConditional)) {
+            int i = bindRecords(c, p, 1, toWrite);
+            String[] expected =
+                toWrite.stream()
+                    .map(w -> expectedBySlot.get(new Slot(w.identity(), w.kind())))
+                    .toArray(String[]::new);
+            p.setArray(i, c.createArrayOf("text", expected));
+            try (ResultSet rs = p.executeQuery()) {
+              rs.next();
+              if (rs.getLong(1) != toWrite.size()) {
+                // An unconditional save or delete changed a written slot after our read: its
+                // expectation no longer holds.
+                throw new ConditionFailedException(
+                    what.get()
+                        + " failed: a slot changed concurrently, so its"
+                        + " expectation no longer holds; nothing was changed");
+              }
+            }
+          }
+          return null;
+        });
   }
 
-  private void readConditions(Connection c, List<SlotExpectation> expectations, List<StateRecord> writes,
-      String[] current, Map<String, StateRecord> live) throws SQLException {
+  private void readConditions(
+      Connection c,
+      List<SlotExpectation> expectations,
+      List<StateRecord> writes,
+      String[] current,
+      Map<String, StateRecord> live)
+      throws SQLException {
     try (PreparedStatement p = c.prepareStatement(sql.readConditions)) {
       int n = expectations.size();
       String[][] cols = new String[5][n];
@@ -193,7 +234,9 @@ final class PgStore implements StateStore {
       for (int k = 0; k < 5; k++) {
         p.setArray(k + 1, c.createArrayOf("text", cols[k]));
       }
-      p.setArray(6, c.createArrayOf("text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
+      p.setArray(
+          6,
+          c.createArrayOf("text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
       try (ResultSet rs = p.executeQuery()) {
         while (rs.next()) {
           int ord = (int) rs.getLong(1);
@@ -201,9 +244,16 @@ final class PgStore implements StateStore {
           if (ord > 0) {
             current[ord - 1] = eventId;
           } else {
-            live.put(eventId, new StateRecord(EventId.of(eventId),
-                new Quadruple(rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6)), rs.getString(7),
-                rs.getLong(8), rs.getBytes(9), null));
+            live.put(
+                eventId,
+                new StateRecord(
+                    EventId.of(eventId),
+                    new Quadruple(
+                        rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6)),
+                    rs.getString(7),
+                    rs.getLong(8),
+                    rs.getBytes(9),
+                    null));
           }
         }
       }
@@ -214,27 +264,40 @@ final class PgStore implements StateStore {
   public boolean deleteIf(SlotExpectation expectation) {
     guard.deleteIf(expectation);
     long key = locks.key(expectation.identity(), expectation.kind());
-    Supplier<String> what = () -> "deleteIf of event id " + expectation.expectedEventId().value() + " at "
-        + StoreGuard.describe(expectation.identity(), expectation.kind());
-    return db.call(PgDatabase.Mode.TRANSACTION, what, (c, a) -> {
-      lock(c, new Long[] {key});
-      // The event id condition is re-checked on the newest row version, so a concurrent replacement is never deleted.
-      try (PreparedStatement p = c.prepareStatement(sql.deleteIf)) {
-        int i = bindSlot(p, 1, expectation.identity(), expectation.kind());
-        p.setString(i, expectation.expectedEventId().value());
-        return p.executeUpdate() == 1;
-      }
-    });
+    Supplier<String> what =
+        () ->
+            "deleteIf of event id "
+                + expectation.expectedEventId().value()
+                + " at "
+                + StoreGuard.describe(expectation.identity(), expectation.kind());
+    return db.call(
+        PgDatabase.Mode.TRANSACTION,
+        what,
+        (c, a) -> {
+          lock(c, new Long[] {key});
+          // The event id condition is re-checked on the newest row version, so a concurrent
+          // replacement is never deleted.
+          try (PreparedStatement p = c.prepareStatement(sql.deleteIf)) {
+            int i = bindSlot(p, 1, expectation.identity(), expectation.kind());
+            p.setString(i, expectation.expectedEventId().value());
+            return p.executeUpdate() == 1;
+          }
+        });
   }
 
   @Override
   public void fenceIf(SlotExpectation expectation, Runnable action) {
     guard.fenceIf(expectation, action);
     long key = locks.key(expectation.identity(), expectation.kind());
-    Supplier<String> what = () -> "fenceIf on event id " + expectation.expectedEventId().value() + " at "
-        + StoreGuard.describe(expectation.identity(), expectation.kind());
+    Supplier<String> what =
+        () ->
+            "fenceIf on event id "
+                + expectation.expectedEventId().value()
+                + " at "
+                + StoreGuard.describe(expectation.identity(), expectation.kind());
     Throwable[] thrown = new Throwable[1];
-    // The transaction (and with it the advisory lock and the connection) stays open while the action runs; it is
+    // The transaction (and with it the advisory lock and the connection) stays open while the
+    // action runs; it is
     // rolled back afterwards, since the fence writes nothing.
     try {
       fence(expectation, action, key, what, thrown);
@@ -242,7 +305,8 @@ final class PgStore implements StateStore {
       if (thrown[0] == null) {
         throw e;
       }
-      // The action failed and then releasing failed too: the action's failure is the one the caller must see.
+      // The action failed and then releasing failed too: the action's failure is the one the caller
+      // must see.
       thrown[0].addSuppressed(e);
     }
     if (thrown[0] instanceof RuntimeException e) {
@@ -253,53 +317,74 @@ final class PgStore implements StateStore {
     }
   }
 
-  private void fence(SlotExpectation expectation, Runnable action, long key, Supplier<String> what,
+  private void fence(
+      SlotExpectation expectation,
+      Runnable action,
+      long key,
+      Supplier<String> what,
       Throwable[] thrown) {
-    db.call(PgDatabase.Mode.READ_ONLY_TRANSACTION, what, (c, a) -> {
-      lock(c, new Long[] {key});
-      String current;
-      try (PreparedStatement p = c.prepareStatement(sql.slotEventId)) {
-        bindSlot(p, 1, expectation.identity(), expectation.kind());
-        try (ResultSet rs = p.executeQuery()) {
-          current = rs.next() ? rs.getString(1) : null;
-        }
-      }
-      if (!expectation.expectedEventId().value().equals(current)) {
-        throw conditionFailed(expectation, current);
-      }
-      a.noRetry(); // the action runs at most once
-      try {
-        action.run();
-      } catch (RuntimeException | Error e) {
-        thrown[0] = e; // released first, then rethrown unchanged
-      }
-      return null;
-    });
+    db.call(
+        PgDatabase.Mode.READ_ONLY_TRANSACTION,
+        what,
+        (c, a) -> {
+          lock(c, new Long[] {key});
+          String current;
+          try (PreparedStatement p = c.prepareStatement(sql.slotEventId)) {
+            bindSlot(p, 1, expectation.identity(), expectation.kind());
+            try (ResultSet rs = p.executeQuery()) {
+              current = rs.next() ? rs.getString(1) : null;
+            }
+          }
+          if (!expectation.expectedEventId().value().equals(current)) {
+            throw conditionFailed(expectation, current);
+          }
+          a.noRetry(); // the action runs at most once
+          try {
+            action.run();
+          } catch (RuntimeException | Error e) {
+            thrown[0] = e; // released first, then rethrown unchanged
+          }
+          return null;
+        });
   }
 
   @Override
   public void delete(Quadruple identity, String kind) {
     guard.slot(identity, kind);
-    db.call(PgDatabase.Mode.IDEMPOTENT_WRITE, () -> "delete of " + StoreGuard.describe(identity, kind), (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(sql.delete)) {
-        bindSlot(p, 1, identity, kind);
-        return p.executeUpdate();
-      }
-    });
+    db.call(
+        PgDatabase.Mode.IDEMPOTENT_WRITE,
+        () -> "delete of " + StoreGuard.describe(identity, kind),
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.delete)) {
+            bindSlot(p, 1, identity, kind);
+            return p.executeUpdate();
+          }
+        });
   }
 
   @Override
   public int deleteScope(Identity identity) {
     guard.deleteScope(identity);
-    Supplier<String> what = () -> "deleteScope of (" + identity.tenantId() + ", " + identity.userId() + ", "
-        + identity.sessionId() + ")";
-    // A transaction, not autocommit: a lost connection before the commit can then be retried without losing the count.
-    return db.call(PgDatabase.Mode.TRANSACTION, what, (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(sql.deleteScope)) {
-        RecordRows.bindIdentity(p, 1, identity);
-        return p.executeUpdate();
-      }
-    });
+    Supplier<String> what =
+        () ->
+            "deleteScope of ("
+                + identity.tenantId()
+                + ", "
+                + identity.userId()
+                + ", "
+                + identity.sessionId()
+                + ")";
+    // A transaction, not autocommit: a lost connection before the commit can then be retried
+    // without losing the count.
+    return db.call(
+        PgDatabase.Mode.TRANSACTION,
+        what,
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.deleteScope)) {
+            RecordRows.bindIdentity(p, 1, identity);
+            return p.executeUpdate();
+          }
+        });
   }
 
   // ---- reads ----
@@ -307,111 +392,146 @@ final class PgStore implements StateStore {
   @Override
   public Optional<StateRecord> find(Quadruple identity, String kind) {
     guard.slot(identity, kind);
-    return db.call(PgDatabase.Mode.READ, () -> "find of " + StoreGuard.describe(identity, kind), (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(sql.find)) {
-        bindSlot(p, 1, identity, kind);
-        return ROWS.first(p);
-      }
-    });
+    return db.call(
+        PgDatabase.Mode.READ,
+        () -> "find of " + StoreGuard.describe(identity, kind),
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.find)) {
+            bindSlot(p, 1, identity, kind);
+            return ROWS.first(p);
+          }
+        });
   }
 
   @Override
   public StateRecord load(Quadruple identity, String kind) {
-    return find(identity, kind).orElseThrow(() ->
-        new RecordNotFoundException("no record at " + StoreGuard.describe(identity, kind)));
+    return find(identity, kind)
+        .orElseThrow(
+            () ->
+                new RecordNotFoundException("no record at " + StoreGuard.describe(identity, kind)));
   }
 
   @Override
   public Optional<StateRecord> findByEventId(EventId eventId) {
     guard.eventId(eventId);
-    return db.call(PgDatabase.Mode.READ, () -> "findByEventId of " + eventId.value(), (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
-        p.setString(1, eventId.value());
-        return ROWS.first(p);
-      }
-    });
+    return db.call(
+        PgDatabase.Mode.READ,
+        () -> "findByEventId of " + eventId.value(),
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
+            p.setString(1, eventId.value());
+            return ROWS.first(p);
+          }
+        });
   }
 
   @Override
   public StateRecord loadByEventId(EventId eventId) {
-    return findByEventId(eventId).orElseThrow(() ->
-        new RecordNotFoundException("no live record with event id " + eventId.value()));
+    return findByEventId(eventId)
+        .orElseThrow(
+            () -> new RecordNotFoundException("no live record with event id " + eventId.value()));
   }
 
   @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
     guard.listKind(scope, kindPrefix);
-    return db.call(PgDatabase.Mode.READ, () -> "listKind of prefix " + kindPrefix, (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(sql.listKind)) {
-        bindPrefix(p, 1, kindPrefix);
-        return ROWS.all(p);
-      }
-    });
+    return db.call(
+        PgDatabase.Mode.READ,
+        () -> "listKind of prefix " + kindPrefix,
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.listKind)) {
+            bindPrefix(p, 1, kindPrefix);
+            return ROWS.all(p);
+          }
+        });
   }
 
   @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix, int limit) {
     guard.listKind(scope, kindPrefix, limit);
-    return db.call(PgDatabase.Mode.READ, () -> "listKind of prefix " + kindPrefix, (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(sql.listKindLimit)) {
-        int i = bindPrefix(p, 1, kindPrefix);
-        p.setInt(i, limit);
-        return ROWS.all(p);
-      }
-    });
+    return db.call(
+        PgDatabase.Mode.READ,
+        () -> "listKind of prefix " + kindPrefix,
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.listKindLimit)) {
+            int i = bindPrefix(p, 1, kindPrefix);
+            p.setInt(i, limit);
+            return ROWS.all(p);
+          }
+        });
   }
 
   @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix) {
     guard.listKindForIdentity(identity, kindPrefix);
-    return db.call(PgDatabase.Mode.READ, () -> "listKindForIdentity of " + identity, (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(sql.listIdentity)) {
-        bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
-        return ROWS.all(p);
-      }
-    });
+    return db.call(
+        PgDatabase.Mode.READ,
+        () -> "listKindForIdentity of " + identity,
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.listIdentity)) {
+            bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
+            return ROWS.all(p);
+          }
+        });
   }
 
   @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
     guard.listKindForIdentity(identity, kindPrefix, limit);
-    return db.call(PgDatabase.Mode.READ, () -> "listKindForIdentity of " + identity, (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(sql.listIdentityLimit)) {
-        int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
-        p.setInt(i, limit);
-        return ROWS.all(p);
-      }
-    });
+    return db.call(
+        PgDatabase.Mode.READ,
+        () -> "listKindForIdentity of " + identity,
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.listIdentityLimit)) {
+            int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
+            p.setInt(i, limit);
+            return ROWS.all(p);
+          }
+        });
   }
 
   @Override
-  public ScanPage scanKindForTenant(ListScope scope, String tenantId, String kindPrefix, int limit,
-      String continuation) {
-    Optional<ScanContinuations.Position> after = guard.scan(scope, tenantId, kindPrefix, limit, continuation);
-    List<StateRecord> rows = db.call(PgDatabase.Mode.READ, () -> "scanKindForTenant of tenant " + tenantId, (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
-        p.setString(1, tenantId);
-        int i = bindPrefix(p, 2, kindPrefix);
-        if (after.isPresent()) {
-          i = RecordRows.bindPosition(p, i, after.get());
-        }
-        p.setInt(i, limit + 1);
-        return ROWS.all(p);
-      }
-    });
+  public ScanPage scanKindForTenant(
+      ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
+    Optional<ScanContinuations.Position> after =
+        guard.scan(scope, tenantId, kindPrefix, limit, continuation);
+    List<StateRecord> rows =
+        db.call(
+            PgDatabase.Mode.READ,
+            () -> "scanKindForTenant of tenant " + tenantId,
+            (c, a) -> {
+              try (PreparedStatement p =
+                  c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
+                p.setString(1, tenantId);
+                int i = bindPrefix(p, 2, kindPrefix);
+                if (after.isPresent()) {
+                  i = RecordRows.bindPosition(p, i, after.get());
+                }
+                p.setInt(i, limit + 1);
+                return ROWS.all(p);
+              }
+            });
     return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
   }
 
   @Override
   public ScanPage scanAll(ListScope scope, int limit, String continuation) {
     Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
-    List<StateRecord> rows = db.call(PgDatabase.Mode.READ, () -> "scanAll", (c, a) -> {
-      try (PreparedStatement p = c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
-        int i = after.isPresent() ? bindSlot(p, 1, after.get().identity(), after.get().kind()) : 1;
-        p.setInt(i, limit + 1);
-        return ROWS.all(p);
-      }
-    });
+    List<StateRecord> rows =
+        db.call(
+            PgDatabase.Mode.READ,
+            () -> "scanAll",
+            (c, a) -> {
+              try (PreparedStatement p =
+                  c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
+                int i =
+                    after.isPresent()
+                        ? bindSlot(p, 1, after.get().identity(), after.get().kind())
+                        : 1;
+                p.setInt(i, limit + 1);
+                return ROWS.all(p);
+              }
+            });
     return ScanContinuations.pageAll(scope, limit, rows);
   }
 
@@ -434,14 +554,17 @@ final class PgStore implements StateStore {
   // ---- helpers ----
 
   /**
-   * Takes the transaction-scoped advisory locks of slots. The keys arrive sorted and distinct and unnest yields them in
-   * array order, so every caller takes its locks in one global order and two callers never deadlock. The wait is
-   * bounded by lock_timeout (operationTimeout).
+   * Takes the transaction-scoped advisory locks of slots. The keys arrive sorted and distinct and
+   * unnest yields them in array order, so every caller takes its locks in one global order and two
+   * callers never deadlock. The wait is bounded by lock_timeout (operationTimeout).
    */
   private static void lock(Connection c, Long[] keys) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement(
-        keys.length == 1 ? "SELECT pg_advisory_xact_lock(?)" : "SELECT count(pg_advisory_xact_lock(k)) FROM"
-            + " unnest(CAST(? AS bigint[])) AS k")) {
+    try (PreparedStatement p =
+        c.prepareStatement(
+            keys.length == 1
+                ? "SELECT pg_advisory_xact_lock(?)"
+                : "SELECT count(pg_advisory_xact_lock(k)) FROM"
+                    + " unnest(CAST(? AS bigint[])) AS k")) {
       if (keys.length == 1) {
         p.setLong(1, keys[0]);
       } else {
@@ -458,8 +581,12 @@ final class PgStore implements StateStore {
     return i;
   }
 
-  /** Binds the nine record columns as arrays (the unnest form of saveAll and the conditional writes). */
-  private static int bindRecords(Connection c, PreparedStatement p, int i, List<StateRecord> rs) throws SQLException {
+  /**
+   * Binds the nine record columns as arrays (the unnest form of saveAll and the conditional
+   * writes).
+   */
+  private static int bindRecords(Connection c, PreparedStatement p, int i, List<StateRecord> rs)
+      throws SQLException {
     int n = rs.size();
     String[][] text = new String[7][n];
     Long[] versions = new Long[n];
@@ -473,7 +600,8 @@ final class PgStore implements StateStore {
       text[3][j] = q.runId();
       text[4][j] = r.kind();
       text[5][j] = r.id().value();
-      text[6][j] = r.updatedAt().toString(); // ISO-8601 in UTC, which PostgreSQL reads as timestamptz
+      text[6][j] =
+          r.updatedAt().toString(); // ISO-8601 in UTC, which PostgreSQL reads as timestamptz
       versions[j] = r.version();
       payloads[j] = r.bytes();
     }
@@ -487,16 +615,28 @@ final class PgStore implements StateStore {
   }
 
   private static IdempotencyConflictException conflict(StateRecord r, boolean sameSlot) {
-    return new IdempotencyConflictException("event id " + r.id().value() + " is live "
-        + (sameSlot ? "at " + StoreGuard.describe(r.identity(), r.kind()) + " with other bytes or version"
-            : "at another slot than " + StoreGuard.describe(r.identity(), r.kind())));
+    return new IdempotencyConflictException(
+        "event id "
+            + r.id().value()
+            + " is live "
+            + (sameSlot
+                ? "at "
+                    + StoreGuard.describe(r.identity(), r.kind())
+                    + " with other bytes or version"
+                : "at another slot than " + StoreGuard.describe(r.identity(), r.kind())));
   }
 
   private static ConditionFailedException conditionFailed(SlotExpectation e, String current) {
     String expected = e.expectsAbsent() ? "absent" : "event id " + e.expectedEventId().value();
     String found = current == null ? "absent" : "event id " + current;
-    return new ConditionFailedException("expected " + StoreGuard.describe(e.identity(), e.kind()) + " to be "
-        + expected + " but it is " + found + "; nothing was changed");
+    return new ConditionFailedException(
+        "expected "
+            + StoreGuard.describe(e.identity(), e.kind())
+            + " to be "
+            + expected
+            + " but it is "
+            + found
+            + "; nothing was changed");
   }
 
   /** A slot, as a map key. */

@@ -26,18 +26,20 @@ import javax.sql.DataSource;
 import org.postgresql.PGProperty;
 
 /**
- * Opens PostgreSQL stores: by location through {@link dev.harbor.state.StateStores} (the store then owns a HikariCP
- * pool), or over an application's own {@link DataSource} with {@link #open(DataSource, Map)} (the store borrows
- * connections and never closes the pool).
+ * Opens PostgreSQL stores: by location through {@link dev.harbor.state.StateStores} (the store then
+ * owns a HikariCP pool), or over an application's own {@link DataSource} with {@link
+ * #open(DataSource, Map)} (the store borrows connections and never closes the pool).
  *
- * <p>Options ({@link #options()}): {@code schema} (default {@code public}), {@code maxPoolSize} (10),
- * {@code connectTimeout} (10s), {@code operationTimeout} (30s), {@code maxPayloadBytes} (16MiB), {@code migrate}
- * ({@code apply} or {@code verify}) and {@code applicationName} ({@code harbor-state}). Any other option of a location
- * is handed to pgjdbc as a connection property (such as {@code sslmode} or {@code targetServerType}).
+ * <p>Options ({@link #options()}): {@code schema} (default {@code public}), {@code maxPoolSize}
+ * (10), {@code connectTimeout} (10s), {@code operationTimeout} (30s), {@code maxPayloadBytes}
+ * (16MiB), {@code migrate} ({@code apply} or {@code verify}) and {@code applicationName} ({@code
+ * harbor-state}). Any other option of a location is handed to pgjdbc as a connection property (such
+ * as {@code sslmode} or {@code targetServerType}).
  *
- * <p>Several application nodes may share one database: every node opens the same location; conditional writes
- * serialize through PostgreSQL advisory locks, so they hold across pools, processes and machines; and migrations
- * serialize through an advisory lock, so any number of nodes may start at once.
+ * <p>Several application nodes may share one database: every node opens the same location;
+ * conditional writes serialize through PostgreSQL advisory locks, so they hold across pools,
+ * processes and machines; and migrations serialize through an advisory lock, so any number of nodes
+ * may start at once.
  */
 public final class PostgresStateStore {
 
@@ -58,11 +60,12 @@ public final class PostgresStateStore {
    * Opens a store over a pool the application owns, stamping records with the system clock.
    *
    * @param dataSource the application's pool of PostgreSQL connections; the store never closes it
-   * @param options {@code schema}, {@code operationTimeout}, {@code maxPayloadBytes} and {@code migrate}
+   * @param options {@code schema}, {@code operationTimeout}, {@code maxPayloadBytes} and {@code
+   *     migrate}
    * @return an open store, connected and with a current schema
    * @throws NullPointerException if an argument is {@code null}
-   * @throws InvalidConfigException if an option is malformed or configures a pool (the application's pool is
-   *     configured by the application)
+   * @throws InvalidConfigException if an option is malformed or configures a pool (the
+   *     application's pool is configured by the application)
    * @throws StorageException if the database cannot be reached or its schema is not usable
    */
   public static StateStore open(DataSource dataSource, Map<String, String> options) {
@@ -72,11 +75,13 @@ public final class PostgresStateStore {
   /**
    * Opens a store over a pool the application owns.
    *
-   * <p>The store sets {@code statement_timeout} and {@code lock_timeout} (to operationTimeout) and READ COMMITTED as
-   * the session's isolation on each connection it borrows, the first time it sees that connection.
+   * <p>The store sets {@code statement_timeout} and {@code lock_timeout} (to operationTimeout) and
+   * READ COMMITTED as the session's isolation on each connection it borrows, the first time it sees
+   * that connection.
    *
    * @param dataSource the application's pool of PostgreSQL connections; the store never closes it
-   * @param options {@code schema}, {@code operationTimeout}, {@code maxPayloadBytes} and {@code migrate}
+   * @param options {@code schema}, {@code operationTimeout}, {@code maxPayloadBytes} and {@code
+   *     migrate}
    * @param clock the clock that stamps records saved without {@code updatedAt}
    * @return an open store, connected and with a current schema
    * @throws NullPointerException if an argument is {@code null}
@@ -89,11 +94,15 @@ public final class PostgresStateStore {
     Objects.requireNonNull(clock, "clock");
     for (StoreOption o : PgConfig.TABLE) {
       if (options.containsKey(o.name()) && !PgConfig.BORROWED_TABLE.contains(o)) {
-        throw new InvalidConfigException("option " + o.name() + " configures the store's own pool; with a borrowed"
-            + " DataSource, configure that pool instead");
+        throw new InvalidConfigException(
+            "option "
+                + o.name()
+                + " configures the store's own pool; with a borrowed"
+                + " DataSource, configure that pool instead");
       }
     }
-    StateConfig config = StateConfig.builder().driver(PgStore.DRIVER).options(options).clock(clock).build();
+    StateConfig config =
+        StateConfig.builder().driver(PgStore.DRIVER).options(options).clock(clock).build();
     PgConfig cfg = PgConfig.from(Options.of(config, PgConfig.BORROWED_TABLE), false);
     StoreGuard guard = new StoreGuard(PgStore.DRIVER, cfg.maxPayloadBytes(), clock);
     PgDatabase db = new PgDatabase(dataSource, null, guard, cfg.operationTimeout());
@@ -144,25 +153,33 @@ public final class PostgresStateStore {
     Map<String, String> given = cfg.passThrough();
     defaultProperty(hc, given, PGProperty.APPLICATION_NAME.getName(), cfg.applicationName());
     defaultProperty(hc, given, PGProperty.CONNECT_TIMEOUT.getName(), seconds(cfg.connectTimeout()));
-    // A backstop for a server that vanished without closing the socket; statement_timeout fires well before it.
-    defaultProperty(hc, given, PGProperty.SOCKET_TIMEOUT.getName(),
+    // A backstop for a server that vanished without closing the socket; statement_timeout fires
+    // well before it.
+    defaultProperty(
+        hc,
+        given,
+        PGProperty.SOCKET_TIMEOUT.getName(),
         seconds(cfg.operationTimeout().plusSeconds(30)));
     defaultProperty(hc, given, PGProperty.TCP_KEEP_ALIVE.getName(), "true");
     hc.setMaximumPoolSize(cfg.maxPoolSize());
-    // Connections are opened on demand and kept while in use; many stores in one process stay cheap.
+    // Connections are opened on demand and kept while in use; many stores in one process stay
+    // cheap.
     hc.setMinimumIdle(Math.min(1, cfg.maxPoolSize()));
-    // Waiting for a connection is waiting on the backend: bounded by operationTimeout (Hikari's floor is 250 ms).
+    // Waiting for a connection is waiting on the backend: bounded by operationTimeout (Hikari's
+    // floor is 250 ms).
     long wait = Math.max(250, cfg.operationTimeout().toMillis());
     hc.setConnectionTimeout(wait);
     hc.setValidationTimeout(Math.max(250, Math.min(5_000, wait / 2)));
-    // Fail the open on the first connection attempt instead of waiting: a wrong host or password is reported at once.
+    // Fail the open on the first connection attempt instead of waiting: a wrong host or password is
+    // reported at once.
     hc.setInitializationFailTimeout(1);
     hc.setAutoCommit(true);
     hc.setConnectionInitSql(PgDatabase.sessionSetup(cfg.operationTimeout()));
     return hc;
   }
 
-  private static void defaultProperty(HikariConfig hc, Map<String, String> given, String name, String value) {
+  private static void defaultProperty(
+      HikariConfig hc, Map<String, String> given, String name, String value) {
     if (!given.containsKey(name)) {
       hc.addDataSourceProperty(name, value);
     }
@@ -172,15 +189,24 @@ public final class PostgresStateStore {
     return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
   }
 
-  /** Verifies the connection and brings the schema up to date (or verifies it), at open rather than at first use. */
+  /**
+   * Verifies the connection and brings the schema up to date (or verifies it), at open rather than
+   * at first use.
+   */
   private static void prepareSchema(PgDatabase db, PgConfig cfg, String where, String password) {
     try (Connection c = db.borrow()) {
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT current_setting('server_encoding')")) {
         rs.next();
         if (!"UTF8".equals(rs.getString(1))) {
-          throw new StorageException("cannot open the postgres store at " + where + ": the database encoding is "
-              + rs.getString(1) + ", but harbor-state needs UTF8", false, null);
+          throw new StorageException(
+              "cannot open the postgres store at "
+                  + where
+                  + ": the database encoding is "
+                  + rs.getString(1)
+                  + ", but harbor-state needs UTF8",
+              false,
+              null);
         }
       }
       if (cfg.verifyOnly()) {
@@ -195,15 +221,17 @@ public final class PostgresStateStore {
 
   /** One line naming host and database and the server's reason, never the password. */
   private static StateStoreException openFailure(String where, String password, Throwable cause) {
-    boolean transientFailure = cause instanceof SQLException e
-        && PgErrors.classify(e, false) == PgErrors.Kind.TRANSIENT;
-    String reason = cause instanceof SQLException e ? PgErrors.reason(e, PgErrors.state(e))
-        : String.valueOf(cause.getMessage()).strip().split("\n", 2)[0];
+    boolean transientFailure =
+        cause instanceof SQLException e && PgErrors.classify(e, false) == PgErrors.Kind.TRANSIENT;
+    String reason =
+        cause instanceof SQLException e
+            ? PgErrors.reason(e, PgErrors.state(e))
+            : String.valueOf(cause.getMessage()).strip().split("\n", 2)[0];
     reason = Locations.redact(reason);
     if (password != null && !password.isEmpty()) {
       reason = reason.replace(password, "***");
     }
-    return new StorageException("cannot open the postgres store at " + where + ": " + reason, transientFailure,
-        cause);
+    return new StorageException(
+        "cannot open the postgres store at " + where + ": " + reason, transientFailure, cause);
   }
 }

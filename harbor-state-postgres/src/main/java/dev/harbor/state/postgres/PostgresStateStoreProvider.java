@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * The {@code postgres} driver, found by {@link java.util.ServiceLoader}: opens stores for locations
- * {@code postgres://user[:password]@host[:port]/db?...}, {@code postgresql://...} and {@code jdbc:postgresql://...}.
- * See {@link PostgresStateStore} for the options and what several nodes sharing one database need.
+ * {@code postgres://user[:password]@host[:port]/db?...}, {@code postgresql://...} and {@code
+ * jdbc:postgresql://...}. See {@link PostgresStateStore} for the options and what several nodes
+ * sharing one database need.
  */
 public final class PostgresStateStoreProvider implements StateStoreProvider {
 
@@ -31,8 +32,10 @@ public final class PostgresStateStoreProvider implements StateStoreProvider {
    *
    * @param config the location, options and clock
    * @return an open store, connected and with a current schema
-   * @throws dev.harbor.state.InvalidConfigException if the location or an option is malformed or unknown
-   * @throws dev.harbor.state.StorageException if the database cannot be reached or its schema is not usable
+   * @throws dev.harbor.state.InvalidConfigException if the location or an option is malformed or
+   *     unknown
+   * @throws dev.harbor.state.StorageException if the database cannot be reached or its schema is
+   *     not usable
    */
   @Override
   public StateStore open(StateConfig config) {

@@ -9,10 +9,11 @@ import java.util.Arrays;
 import java.util.Collection;
 
 /**
- * Advisory lock keys for slots, computed in the client so every store instance (every pool, process or node) on one
- * database agrees. The encoding is injective (a namespace, the schema and the five slot strings, each UTF-8 with a
- * length prefix), hashed with SHA-256 to the 64 bits {@code pg_advisory_xact_lock} takes. Two slots sharing a key only
- * serialize more than needed; correctness never depends on keys being distinct.
+ * Advisory lock keys for slots, computed in the client so every store instance (every pool, process
+ * or node) on one database agrees. The encoding is injective (a namespace, the schema and the five
+ * slot strings, each UTF-8 with a length prefix), hashed with SHA-256 to the 64 bits {@code
+ * pg_advisory_xact_lock} takes. Two slots sharing a key only serialize more than needed;
+ * correctness never depends on keys being distinct.
  */
 final class SlotLocks {
 
@@ -37,7 +38,8 @@ final class SlotLocks {
   }
 
   /**
-   * The keys to lock, distinct and ascending: the one global order that keeps callers from deadlocking.
+   * The keys to lock, distinct and ascending: the one global order that keeps callers from
+   * deadlocking.
    *
    * @param keys the slots' keys
    * @return sorted distinct keys
@@ -59,7 +61,8 @@ final class SlotLocks {
   }
 
   private static byte[] frame(String... parts) {
-    byte[][] encoded = Arrays.stream(parts).map(p -> p.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+    byte[][] encoded =
+        Arrays.stream(parts).map(p -> p.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
     int size = Arrays.stream(encoded).mapToInt(b -> 4 + b.length).sum();
     ByteBuffer out = ByteBuffer.allocate(size);
     for (byte[] b : encoded) {

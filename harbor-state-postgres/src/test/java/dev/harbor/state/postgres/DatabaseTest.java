@@ -13,13 +13,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
-/** A test against the database, in a fresh schema of its own that is dropped afterwards with every store closed. */
+/**
+ * A test against the database, in a fresh schema of its own that is dropped afterwards with every
+ * store closed.
+ */
 abstract class DatabaseTest {
 
   static final Quadruple Q = new Quadruple("tenant", "user", "session", "run");
 
   /** This test's schema. */
   String schema;
+
   private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
 
   @BeforeEach

@@ -31,17 +31,42 @@ class KindRangeTest {
 
   @Test
   void range_matchesExactlyThePrefixedStrings() {
-    List<String> prefixes = List.of("a", "a\u007F", "\u00FF", "\u07FF", "\uFFFF", "x" + MAX, "\uD83D\uDE00", "%_\\");
-    List<String> probes = List.of("", "a", "ab", "a\u007F", "a\u0080", "b", "\u00FF", "\u0100", "\u07FF\u0000x",
-        "\u0800", "\uFFFF", "\uFFFFz", "\uD800\uDC00", "x" + MAX, "x" + MAX + "y", "y", "\uD83D\uDE00",
-        "\uD83D\uDE01", "%_\\", "%_\\%", "%_]", "A");
+    List<String> prefixes =
+        List.of("a", "a\u007F", "\u00FF", "\u07FF", "\uFFFF", "x" + MAX, "\uD83D\uDE00", "%_\\");
+    List<String> probes =
+        List.of(
+            "",
+            "a",
+            "ab",
+            "a\u007F",
+            "a\u0080",
+            "b",
+            "\u00FF",
+            "\u0100",
+            "\u07FF\u0000x",
+            "\u0800",
+            "\uFFFF",
+            "\uFFFFz",
+            "\uD800\uDC00",
+            "x" + MAX,
+            "x" + MAX + "y",
+            "y",
+            "\uD83D\uDE00",
+            "\uD83D\uDE01",
+            "%_\\",
+            "%_\\%",
+            "%_]",
+            "A");
     for (String prefix : prefixes) {
       byte[] low = utf8(prefix);
       byte[] high = utf8(KindRange.upper(prefix));
       for (String probe : probes) {
         byte[] p = utf8(probe);
-        boolean inRange = Arrays.compareUnsigned(p, low) >= 0 && Arrays.compareUnsigned(p, high) < 0;
-        assertThat(inRange).as("'%s' in range of prefix '%s'", probe, prefix).isEqualTo(probe.startsWith(prefix));
+        boolean inRange =
+            Arrays.compareUnsigned(p, low) >= 0 && Arrays.compareUnsigned(p, high) < 0;
+        assertThat(inRange)
+            .as("'%s' in range of prefix '%s'", probe, prefix)
+            .isEqualTo(probe.startsWith(prefix));
       }
     }
   }

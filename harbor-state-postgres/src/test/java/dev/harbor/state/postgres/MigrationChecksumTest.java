@@ -8,9 +8,10 @@ import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 /**
- * The checksum recorded for a shipped migration never changes: databases migrated before must still verify. This
- * driver has always recorded the SHA-256 of the file's bytes; the shared plan hashes the text with LF line endings,
- * which is the same for the shipped files (UTF-8 with LF endings). A file that broke this would fail here.
+ * The checksum recorded for a shipped migration never changes: databases migrated before must still
+ * verify. This driver has always recorded the SHA-256 of the file's bytes; the shared plan hashes
+ * the text with LF line endings, which is the same for the shipped files (UTF-8 with LF endings). A
+ * file that broke this would fail here.
  */
 class MigrationChecksumTest {
 
@@ -21,7 +22,8 @@ class MigrationChecksumTest {
       try (InputStream in = PgMigrations.class.getResourceAsStream("migrations/" + m.name())) {
         bytes = in.readAllBytes();
       }
-      assertThat(m.checksum()).as(m.name())
+      assertThat(m.checksum())
+          .as(m.name())
           .isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
     }
     assertThat(PgMigrations.PLAN.migrations().get(0).checksum())

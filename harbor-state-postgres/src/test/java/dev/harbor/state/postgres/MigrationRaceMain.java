@@ -4,8 +4,8 @@ import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
 
 /**
- * Opens and closes a store in a JVM of its own, for the migration race test. Prints {@code OK} and exits 0 on success;
- * prints the failure and exits 1 otherwise.
+ * Opens and closes a store in a JVM of its own, for the migration race test. Prints {@code OK} and
+ * exits 0 on success; prints the failure and exits 1 otherwise.
  */
 final class MigrationRaceMain {
 

@@ -23,21 +23,34 @@ import org.junit.jupiter.api.Test;
 class MigrationTest extends DatabaseTest {
 
   @Test
-  void sixteenThreadsAndThreeProcesses_openAnEmptySchemaAtOnce_eachMigrationRecordedOnce() throws Exception {
+  void sixteenThreadsAndThreeProcesses_openAnEmptySchemaAtOnce_eachMigrationRecordedOnce()
+      throws Exception {
     String location = TestPostgres.location(schema, "maxPoolSize=2");
     long startAt = System.currentTimeMillis() + 1500; // JVM start-up takes about that long
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    String java =
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     List<Process> processes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      processes.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-          MigrationRaceMain.class.getName(), location, Long.toString(startAt)).redirectErrorStream(true).start());
+      processes.add(
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  MigrationRaceMain.class.getName(),
+                  location,
+                  Long.toString(startAt))
+              .redirectErrorStream(true)
+              .start());
     }
-    List<Throwable> errors = TwoInstancesTest.race(16, i -> {
-      while (System.currentTimeMillis() < startAt) {
-        Thread.onSpinWait();
-      }
-      open("maxPoolSize=2").driverName();
-    });
+    List<Throwable> errors =
+        TwoInstancesTest.race(
+            16,
+            i -> {
+              while (System.currentTimeMillis() < startAt) {
+                Thread.onSpinWait();
+              }
+              open("maxPoolSize=2").driverName();
+            });
     assertThat(errors).containsOnlyNulls();
     for (Process p : processes) {
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -60,7 +73,8 @@ class MigrationTest extends DatabaseTest {
   @Test
   void editedAppliedMigration_stopsTheOpen() {
     open().close();
-    TestPostgres.execute("UPDATE \"" + schema + "\".harbor_state_migrations SET checksum = 'abc' WHERE version = 1");
+    TestPostgres.execute(
+        "UPDATE \"" + schema + "\".harbor_state_migrations SET checksum = 'abc' WHERE version = 1");
     assertThatThrownBy(this::open)
         .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isFalse())
         .hasMessageContaining("V0001__init.sql")
@@ -70,18 +84,26 @@ class MigrationTest extends DatabaseTest {
   @Test
   void unknownAppliedMigration_stopsTheOpen() {
     open().close();
-    TestPostgres.execute("INSERT INTO \"" + schema + "\".harbor_state_migrations (version, name, checksum)"
-        + " VALUES (2, 'V0002__future.sql', 'f')");
-    assertThatThrownBy(this::open).isInstanceOf(StorageException.class).hasMessageContaining("V0002__future.sql")
+    TestPostgres.execute(
+        "INSERT INTO \""
+            + schema
+            + "\".harbor_state_migrations (version, name, checksum)"
+            + " VALUES (2, 'V0002__future.sql', 'f')");
+    assertThatThrownBy(this::open)
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("V0002__future.sql")
         .hasMessageContaining("does not know");
   }
 
   @Test
   void verify_onAnEmptyDatabase_failsAndRunsNoDdl() throws Exception {
-    assertThatThrownBy(() -> open("migrate=verify")).isInstanceOf(StorageException.class)
+    assertThatThrownBy(() -> open("migrate=verify"))
+        .isInstanceOf(StorageException.class)
         .hasMessageContaining("migrate=apply");
-    try (Connection c = TestPostgres.connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'")) {
+    try (Connection c = TestPostgres.connect();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'")) {
       rs.next();
       assertThat(rs.getInt(1)).as("schema created by verify").isZero();
     }
@@ -89,11 +111,17 @@ class MigrationTest extends DatabaseTest {
 
   @Test
   void verify_onAnOutOfDateSchema_failsAndRunsNoDdl() {
-    TestPostgres.execute("CREATE SCHEMA \"" + schema + "\"", "CREATE TABLE \"" + schema + "\".harbor_state_migrations"
-        + " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL"
-        + " DEFAULT now())");
-    assertThatThrownBy(() -> open("migrate=verify")).isInstanceOf(StorageException.class)
-        .hasMessageContaining("not current").hasMessageContaining("V0001__init.sql");
+    TestPostgres.execute(
+        "CREATE SCHEMA \"" + schema + "\"",
+        "CREATE TABLE \""
+            + schema
+            + "\".harbor_state_migrations"
+            + " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL"
+            + " DEFAULT now())");
+    assertThatThrownBy(() -> open("migrate=verify"))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("not current")
+        .hasMessageContaining("V0001__init.sql");
     assertThat(ledger()).isEmpty();
   }
 
@@ -112,15 +140,21 @@ class MigrationTest extends DatabaseTest {
     Migration m = known.get(0);
     assertThat(PgMigrations.pending("s", List.of(new Applied(1, m.name(), m.checksum()))))
         .isEmpty();
-    assertThatThrownBy(() -> PgMigrations.pending("s", List.of(new Applied(2, "V0002__x.sql", "c"))))
-        .isInstanceOf(StorageException.class).hasMessageContaining("missing migration V0001__init.sql");
+    assertThatThrownBy(
+            () -> PgMigrations.pending("s", List.of(new Applied(2, "V0002__x.sql", "c"))))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("missing migration V0001__init.sql");
   }
 
   private List<String> ledger() {
     List<String> rows = new ArrayList<>();
-    try (Connection c = TestPostgres.connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT version, name FROM \"" + schema
-            + "\".harbor_state_migrations ORDER BY version")) {
+    try (Connection c = TestPostgres.connect();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT version, name FROM \""
+                    + schema
+                    + "\".harbor_state_migrations ORDER BY version")) {
       while (rs.next()) {
         rows.add(rs.getInt(1) + " " + rs.getString(2));
       }

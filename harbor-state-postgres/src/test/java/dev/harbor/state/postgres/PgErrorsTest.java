@@ -25,8 +25,11 @@ class PgErrorsTest {
   }
 
   private static PSQLException server(String state, String constraint) {
-    String fields = "SERROR\u0000C" + state + "\u0000Mfailed\u0000" + (constraint == null ? "" : "n" + constraint
-        + "\u0000");
+    String fields =
+        "SERROR\u0000C"
+            + state
+            + "\u0000Mfailed\u0000"
+            + (constraint == null ? "" : "n" + constraint + "\u0000");
     return new PSQLException(new ServerErrorMessage(fields));
   }
 
@@ -52,7 +55,8 @@ class PgErrorsTest {
 
   @Test
   void connectionFailure08006_isTransient() {
-    SQLException e = new SQLException("An I/O error occurred while sending to the backend.", "08006");
+    SQLException e =
+        new SQLException("An I/O error occurred while sending to the backend.", "08006");
     assertTransient(map(e), e);
   }
 
@@ -112,13 +116,16 @@ class PgErrorsTest {
 
   @Test
   void poolTimeoutWithoutState_isTransient() {
-    SQLException e = new SQLTransientConnectionException("pool - Connection is not available, request timed out");
+    SQLException e =
+        new SQLTransientConnectionException(
+            "pool - Connection is not available, request timed out");
     assertTransient(map(e), e);
   }
 
   @Test
   void brokenConnectionDuringCommit_isCommitOutcomeUnknown() {
-    SQLException e = new SQLException("An I/O error occurred while sending to the backend.", "08006");
+    SQLException e =
+        new SQLException("An I/O error occurred while sending to the backend.", "08006");
     StateStoreException mapped = PgErrors.map(e, "saveAll of 3 records", true);
     assertThat(mapped).isInstanceOf(CommitOutcomeUnknownException.class).hasCause(e);
     assertThat(((StorageException) mapped).isTransient()).isTrue();
@@ -127,7 +134,9 @@ class PgErrorsTest {
   @Test
   void adminShutdownDuringCommit_isCommitOutcomeUnknown() {
     PSQLException e = server("57P01", null);
-    assertThat(PgErrors.map(e, "saveAll", true)).isInstanceOf(CommitOutcomeUnknownException.class).hasCause(e);
+    assertThat(PgErrors.map(e, "saveAll", true))
+        .isInstanceOf(CommitOutcomeUnknownException.class)
+        .hasCause(e);
   }
 
   @Test
@@ -152,6 +161,9 @@ class PgErrorsTest {
   @Test
   void messages_areOneLine() {
     SQLException e = new SQLException("first line\n  Detail: second", "08006");
-    assertThat(map(e).getMessage()).doesNotContain("\n").contains("first line").contains("save of event id E1");
+    assertThat(map(e).getMessage())
+        .doesNotContain("\n")
+        .contains("first line")
+        .contains("save of event id E1");
   }
 }

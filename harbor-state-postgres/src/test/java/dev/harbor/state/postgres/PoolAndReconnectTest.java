@@ -21,7 +21,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Pool exhaustion is bounded by operationTimeout, and a store survives the loss of all its connections. */
+/**
+ * Pool exhaustion is bounded by operationTimeout, and a store survives the loss of all its
+ * connections.
+ */
 class PoolAndReconnectTest extends DatabaseTest {
 
   @Test
@@ -32,16 +35,23 @@ class PoolAndReconnectTest extends DatabaseTest {
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      Future<?> fence = pool.submit(() -> store.fenceIf(SlotExpectation.exact(Q, "lease", EventId.of("G0")), () -> {
-        fenced.countDown();
-        TwoInstancesTest.await(release);
-      }));
+      Future<?> fence =
+          pool.submit(
+              () ->
+                  store.fenceIf(
+                      SlotExpectation.exact(Q, "lease", EventId.of("G0")),
+                      () -> {
+                        fenced.countDown();
+                        TwoInstancesTest.await(release);
+                      }));
       assertThat(fenced.await(10, TimeUnit.SECONDS)).isTrue();
       long start = System.nanoTime();
       assertThatThrownBy(() -> store.find(Q, "lease"))
-          .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isTrue());
+          .isInstanceOfSatisfying(
+              StorageException.class, e -> assertThat(e.isTransient()).isTrue());
       assertThatThrownBy(() -> store.save(record("G1", "other", "x")))
-          .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isTrue());
+          .isInstanceOfSatisfying(
+              StorageException.class, e -> assertThat(e.isTransient()).isTrue());
       // Never a hang: both calls gave up (generously bounded to stay robust on a loaded machine).
       assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(20);
       release.countDown();
@@ -56,18 +66,23 @@ class PoolAndReconnectTest extends DatabaseTest {
 
   @Test
   void terminatedConnections_nextCallsSucceedWithoutReopening() throws Exception {
-    String app = "harbor-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    String app =
+        "harbor-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
     StateStore store = open("maxPoolSize=4", "applicationName=" + app);
     // Several connections in the pool, all recently used.
-    List<Throwable> errors = TwoInstancesTest.race(8, i -> store.save(record("E" + i, "k" + i, "v")));
+    List<Throwable> errors =
+        TwoInstancesTest.race(8, i -> store.save(record("E" + i, "k" + i, "v")));
     assertThat(errors).containsOnlyNulls();
     for (int round = 0; round < 3; round++) {
       assertThat(terminate(app)).isPositive();
       assertThat(store.find(Q, "k0")).isPresent();
       store.save(record("R" + round, "k0", "after-" + round));
-      assertThat(store.loadByEventId(EventId.of("R" + round)).bytes()).asString().isEqualTo("after-" + round);
+      assertThat(store.loadByEventId(EventId.of("R" + round)).bytes())
+          .asString()
+          .isEqualTo("after-" + round);
       assertThat(terminate(app)).isPositive();
-      store.saveIf(List.of(SlotExpectation.exact(Q, "k0", EventId.of("R" + round))),
+      store.saveIf(
+          List.of(SlotExpectation.exact(Q, "k0", EventId.of("R" + round))),
           record("S" + round, "k0", "cas-" + round));
       assertThat(terminate(app)).isPositive();
       assertThat(store.deleteScope(Q.identity())).isEqualTo(8);
@@ -83,8 +98,9 @@ class PoolAndReconnectTest extends DatabaseTest {
   /** Terminates every backend of the store; returns how many. */
   private static int terminate(String applicationName) throws Exception {
     try (Connection c = TestPostgres.connect();
-        PreparedStatement p = c.prepareStatement(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?")) {
+        PreparedStatement p =
+            c.prepareStatement(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?")) {
       p.setString(1, applicationName);
       try (ResultSet rs = p.executeQuery()) {
         rs.next();

@@ -8,7 +8,10 @@ import dev.harbor.state.testing.TestPostgres;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The conformance kit against PostgreSQL, each scenario in a schema of its own that is dropped afterwards. */
+/**
+ * The conformance kit against PostgreSQL, each scenario in a schema of its own that is dropped
+ * afterwards.
+ */
 class PostgresTckTest extends StateStoreTck {
 
   private final Map<StateStore, String> schemas = new ConcurrentHashMap<>();
@@ -17,7 +20,8 @@ class PostgresTckTest extends StateStoreTck {
   protected StateStore newStore() {
     TestPostgres.ensureReachable();
     String schema = TestPostgres.newSchemaName("harbor_test");
-    StateStore store = StateStores.open(StateConfig.parse(TestPostgres.location(schema)).withClock(clock()));
+    StateStore store =
+        StateStores.open(StateConfig.parse(TestPostgres.location(schema)).withClock(clock()));
     schemas.put(store, schema);
     return store;
   }

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Counts what each call sends to the server: statement executions and commits (pgjdbc sends BEGIN together with the
- * first statement of a transaction, so those are the round trips).
+ * Counts what each call sends to the server: statement executions and commits (pgjdbc sends BEGIN
+ * together with the first statement of a transaction, so those are the round trips).
  */
 class RoundTripTest extends DatabaseTest {
 
@@ -73,7 +73,10 @@ class RoundTripTest extends DatabaseTest {
     store.save(record("E2", "k", "w")); // overwrite
     assertThat(executions).hasValue(1);
     reset();
-    store.save(record("E2", "k", "w")); // a replay, the retry path: the upsert, then a look at the stored content
+    store.save(
+        record(
+            "E2", "k",
+            "w")); // a replay, the retry path: the upsert, then a look at the stored content
     assertThat(executions).hasValue(2);
     assertThat(commits).hasValue(0);
   }
@@ -88,7 +91,8 @@ class RoundTripTest extends DatabaseTest {
       reset();
       store.saveAll(batch);
       assertThat(executions).as("statements for %d records", size).hasValue(1);
-      assertThat(commits).as("explicit commits for %d records (the statement is its own transaction)", size)
+      assertThat(commits)
+          .as("explicit commits for %d records (the statement is its own transaction)", size)
           .hasValue(0);
     }
     assertThat(store.listKindForIdentity(Q, "k", 1000)).hasSize(1000);
@@ -98,7 +102,9 @@ class RoundTripTest extends DatabaseTest {
   void saveIf_isLockReadWriteAndCommit() {
     store.save(record("G0", "k", "v"));
     reset();
-    store.saveIf(List.of(SlotExpectation.exact(Q, "k", EventId.of("G0")), SlotExpectation.absent(Q, "other")),
+    store.saveIf(
+        List.of(
+            SlotExpectation.exact(Q, "k", EventId.of("G0")), SlotExpectation.absent(Q, "other")),
         record("G1", "k", "w"));
     assertThat(executions).hasValue(3);
     assertThat(commits).hasValue(1);
@@ -106,7 +112,8 @@ class RoundTripTest extends DatabaseTest {
 
   @Test
   void borrowedConnections_getTheSessionSettingsOnce() throws SQLException {
-    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement()) {
       for (String setting : new String[] {"statement_timeout", "lock_timeout"}) {
         try (java.sql.ResultSet rs = s.executeQuery("SHOW " + setting)) {
           rs.next();
@@ -138,17 +145,19 @@ class RoundTripTest extends DatabaseTest {
     }
 
     private <T> T wrap(Class<T> type, T object) {
-      InvocationHandler handler = (proxy, method, args) -> {
-        count(method);
-        Object result = invoke(method, object, args);
-        if (result instanceof Statement s && method.getReturnType().isInterface()) {
-          @SuppressWarnings("unchecked")
-          Class<Statement> statementType = (Class<Statement>) method.getReturnType();
-          return wrap(statementType, s);
-        }
-        return result;
-      };
-      return type.cast(Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {type}, handler));
+      InvocationHandler handler =
+          (proxy, method, args) -> {
+            count(method);
+            Object result = invoke(method, object, args);
+            if (result instanceof Statement s && method.getReturnType().isInterface()) {
+              @SuppressWarnings("unchecked")
+              Class<Statement> statementType = (Class<Statement>) method.getReturnType();
+              return wrap(statementType, s);
+            }
+            return result;
+          };
+      return type.cast(
+          Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {type}, handler));
     }
 
     private void count(Method method) {

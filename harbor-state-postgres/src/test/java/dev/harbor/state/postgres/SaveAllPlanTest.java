@@ -14,7 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** An import into an empty store must not read the whole table once per batch (a plan made while it was empty). */
+/**
+ * An import into an empty store must not read the whole table once per batch (a plan made while it
+ * was empty).
+ */
 class SaveAllPlanTest extends DatabaseTest {
 
   @Test
@@ -24,25 +27,32 @@ class SaveAllPlanTest extends DatabaseTest {
     for (int b = 0; b < batches; b++) {
       List<StateRecord> batch = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
-        batch.add(StateRecord.of(EventId.of("b" + b + "-" + i), new Quadruple("t", "u" + b, "s", ""), "k" + i,
-            new byte[] {1}));
+        batch.add(
+            StateRecord.of(
+                EventId.of("b" + b + "-" + i),
+                new Quadruple("t", "u" + b, "s", ""),
+                "k" + i,
+                new byte[] {1}));
       }
       store.saveAll(batch);
     }
     store.close(); // a backend's table statistics are flushed at the latest when it exits
     Thread.sleep(1500);
     long rowsReadBySequentialScans = sequentialTuplesRead();
-    // A full scan per batch reads about batches^2 * 100 / 2 = 1,117,500 rows (measured before the fix); index
+    // A full scan per batch reads about batches^2 * 100 / 2 = 1,117,500 rows (measured before the
+    // fix); index
     // probes read none.
-    assertThat(rowsReadBySequentialScans).as("rows read by sequential scans for %d batches", batches)
+    assertThat(rowsReadBySequentialScans)
+        .as("rows read by sequential scans for %d batches", batches)
         .isLessThan(100_000);
   }
 
   private long sequentialTuplesRead() throws Exception {
     try (Connection c = TestPostgres.connect()) {
       // Statistics reach the view asynchronously: flush this backend's and read the table's totals.
-      try (PreparedStatement p = c.prepareStatement(
-          "SELECT coalesce(seq_tup_read, 0) FROM pg_stat_user_tables WHERE schemaname = ? AND relname = ?")) {
+      try (PreparedStatement p =
+          c.prepareStatement(
+              "SELECT coalesce(seq_tup_read, 0) FROM pg_stat_user_tables WHERE schemaname = ? AND relname = ?")) {
         p.setString(1, schema);
         p.setString(2, "harbor_state_records");
         for (int attempt = 0; ; attempt++) {

@@ -16,7 +16,10 @@ import java.util.concurrent.Future;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
-/** SPEC 4.2 on PostgreSQL: the single-statement save never surfaces contention, whatever 64 callers do at once. */
+/**
+ * SPEC 4.2 on PostgreSQL: the single-statement save never surfaces contention, whatever 64 callers
+ * do at once.
+ */
 class SaveConcurrencyTest extends DatabaseTest {
 
   private static final int THREADS = 64;
@@ -35,10 +38,16 @@ class SaveConcurrencyTest extends DatabaseTest {
     StateStore store = open("maxPoolSize=16");
     List<Throwable> errors = race(i -> () -> store.save(record("E1", "k", "content-" + i)));
     assertThat(errors.stream().filter(e -> e == null)).hasSize(1);
-    assertThat(errors.stream().filter(e -> e != null)).hasSize(THREADS - 1)
-        .allMatch(e -> e instanceof IdempotencyConflictException, "is IdempotencyConflictException");
+    assertThat(errors.stream().filter(e -> e != null))
+        .hasSize(THREADS - 1)
+        .allMatch(
+            e -> e instanceof IdempotencyConflictException, "is IdempotencyConflictException");
     int winner = errors.indexOf(null);
-    assertThat(store.loadByEventId(EventId.of("E1")).sameContent(record("E1", "k", "content-" + winner))).isTrue();
+    assertThat(
+            store
+                .loadByEventId(EventId.of("E1"))
+                .sameContent(record("E1", "k", "content-" + winner)))
+        .isTrue();
   }
 
   @Test
@@ -47,7 +56,8 @@ class SaveConcurrencyTest extends DatabaseTest {
     List<Throwable> errors = race(i -> () -> store.save(record("E1", "k" + i, "x")));
     assertThat(errors.stream().filter(e -> e == null)).hasSize(1);
     assertThat(errors.stream().filter(e -> e != null))
-        .allMatch(e -> e instanceof IdempotencyConflictException, "is IdempotencyConflictException");
+        .allMatch(
+            e -> e instanceof IdempotencyConflictException, "is IdempotencyConflictException");
     assertThat(store.loadByEventId(EventId.of("E1")).kind()).isEqualTo("k" + errors.indexOf(null));
   }
 
@@ -75,15 +85,16 @@ class SaveConcurrencyTest extends DatabaseTest {
       List<Future<Throwable>> futures = new ArrayList<>();
       for (int i = 0; i < THREADS; i++) {
         Runnable r = task.apply(i);
-        Callable<Throwable> c = () -> {
-          start.await();
-          try {
-            r.run();
-            return null;
-          } catch (RuntimeException e) {
-            return e;
-          }
-        };
+        Callable<Throwable> c =
+            () -> {
+              start.await();
+              try {
+                r.run();
+                return null;
+              } catch (RuntimeException e) {
+                return e;
+              }
+            };
         futures.add(pool.submit(c));
       }
       start.countDown();

@@ -11,9 +11,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A quick load loop for comparing single-record save with pgbench's upsert line (../shared/bench): the same slot
- * shape (tenant t1, user u1, one of 100,000 sessions, empty run, kind session.lifecycle, 32-byte payload), a fresh
- * event id per save. Not a test; run by hand with the test class path:
+ * A quick load loop for comparing single-record save with pgbench's upsert line (../shared/bench):
+ * the same slot shape (tenant t1, user u1, one of 100,000 sessions, empty run, kind
+ * session.lifecycle, 32-byte payload), a fresh event id per save. Not a test; run by hand with the
+ * test class path:
  *
  * <pre>java -cp ... dev.harbor.state.postgres.SaveLoadMain LOCATION [SECONDS] [THREADS...]</pre>
  */
@@ -44,19 +45,23 @@ final class SaveLoadMain {
     }
   }
 
-  private static double run(StateStore store, byte[] payload, int threads, int seconds) throws InterruptedException {
+  private static double run(StateStore store, byte[] payload, int threads, int seconds)
+      throws InterruptedException {
     LongAdder done = new LongAdder();
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     List<Thread> workers = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
-      Thread w = new Thread(() -> {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        while (System.nanoTime() < end) {
-          Quadruple q = new Quadruple("t1", "u1", "s" + (1 + random.nextInt(100_000)), "");
-          store.save(new StateRecord(EventId.newId(), q, "session.lifecycle", 1, payload, null));
-          done.increment();
-        }
-      });
+      Thread w =
+          new Thread(
+              () -> {
+                ThreadLocalRandom random = ThreadLocalRandom.current();
+                while (System.nanoTime() < end) {
+                  Quadruple q = new Quadruple("t1", "u1", "s" + (1 + random.nextInt(100_000)), "");
+                  store.save(
+                      new StateRecord(EventId.newId(), q, "session.lifecycle", 1, payload, null));
+                  done.increment();
+                }
+              });
       workers.add(w);
       w.start();
     }

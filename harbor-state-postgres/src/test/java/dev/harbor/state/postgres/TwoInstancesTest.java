@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
-/** Conditional writes serialize through the database, so they hold across two stores with two pools. */
+/**
+ * Conditional writes serialize through the database, so they hold across two stores with two pools.
+ */
 class TwoInstancesTest extends DatabaseTest {
 
   @Test
@@ -28,8 +30,14 @@ class TwoInstancesTest extends DatabaseTest {
     StateStore a = open("maxPoolSize=8");
     StateStore b = open("maxPoolSize=8");
     a.save(record("G0", "lease", "g0"));
-    List<Throwable> errors = race(128, i -> (i % 2 == 0 ? a : b).saveIf(
-        List.of(SlotExpectation.exact(Q, "lease", EventId.of("G0"))), record("G1-" + i, "lease", "g1")));
+    List<Throwable> errors =
+        race(
+            128,
+            i ->
+                (i % 2 == 0 ? a : b)
+                    .saveIf(
+                        List.of(SlotExpectation.exact(Q, "lease", EventId.of("G0"))),
+                        record("G1-" + i, "lease", "g1")));
     assertThat(errors.stream().filter(e -> e == null)).hasSize(1);
     assertThat(errors.stream().filter(e -> e != null))
         .hasSize(127)
@@ -41,8 +49,14 @@ class TwoInstancesTest extends DatabaseTest {
   void saveIf_128AbsentExpectationsOnTwoStores_exactlyOneWinner() throws Exception {
     StateStore a = open("maxPoolSize=8");
     StateStore b = open("maxPoolSize=8");
-    List<Throwable> errors = race(128, i -> (i % 2 == 0 ? a : b).saveIf(
-        List.of(SlotExpectation.absent(Q, "lease")), record("A-" + i, "lease", "first")));
+    List<Throwable> errors =
+        race(
+            128,
+            i ->
+                (i % 2 == 0 ? a : b)
+                    .saveIf(
+                        List.of(SlotExpectation.absent(Q, "lease")),
+                        record("A-" + i, "lease", "first")));
     assertThat(errors.stream().filter(e -> e == null)).hasSize(1);
     assertThat(errors.stream().filter(e -> e != null))
         .allMatch(e -> e instanceof ConditionFailedException, "is ConditionFailedException");
@@ -58,14 +72,25 @@ class TwoInstancesTest extends DatabaseTest {
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      Future<?> fence = pool.submit(() -> a.fenceIf(SlotExpectation.exact(Q, "lease", EventId.of("G0")), () -> {
-        fenced.countDown();
-        await(release);
-      }));
+      Future<?> fence =
+          pool.submit(
+              () ->
+                  a.fenceIf(
+                      SlotExpectation.exact(Q, "lease", EventId.of("G0")),
+                      () -> {
+                        fenced.countDown();
+                        await(release);
+                      }));
       assertThat(fenced.await(10, TimeUnit.SECONDS)).isTrue();
-      CompletableFuture<Void> write = CompletableFuture.runAsync(() -> b.saveIf(
-          List.of(SlotExpectation.exact(Q, "lease", EventId.of("G0"))), record("G1", "lease", "g1")), pool);
-      assertThatThrownBy(() -> write.get(300, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+      CompletableFuture<Void> write =
+          CompletableFuture.runAsync(
+              () ->
+                  b.saveIf(
+                      List.of(SlotExpectation.exact(Q, "lease", EventId.of("G0"))),
+                      record("G1", "lease", "g1")),
+              pool);
+      assertThatThrownBy(() -> write.get(300, TimeUnit.MILLISECONDS))
+          .isInstanceOf(TimeoutException.class);
       assertThat(b.load(Q, "lease").id().value()).isEqualTo("G0");
       release.countDown();
       fence.get(10, TimeUnit.SECONDS);
@@ -86,13 +111,19 @@ class TwoInstancesTest extends DatabaseTest {
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      Future<?> fence = pool.submit(() -> a.fenceIf(SlotExpectation.exact(Q, "lease", EventId.of("G0")), () -> {
-        fenced.countDown();
-        await(release);
-      }));
+      Future<?> fence =
+          pool.submit(
+              () ->
+                  a.fenceIf(
+                      SlotExpectation.exact(Q, "lease", EventId.of("G0")),
+                      () -> {
+                        fenced.countDown();
+                        await(release);
+                      }));
       assertThat(fenced.await(10, TimeUnit.SECONDS)).isTrue();
       assertThatThrownBy(() -> b.deleteIf(SlotExpectation.exact(Q, "lease", EventId.of("G0"))))
-          .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isTrue());
+          .isInstanceOfSatisfying(
+              StorageException.class, e -> assertThat(e.isTransient()).isTrue());
       release.countDown();
       fence.get(10, TimeUnit.SECONDS);
       assertThat(b.deleteIf(SlotExpectation.exact(Q, "lease", EventId.of("G0")))).isTrue();
@@ -108,8 +139,12 @@ class TwoInstancesTest extends DatabaseTest {
     StateStore b = open();
     a.save(record("G0", "lease", "g0"));
     b.save(record("X", "lease", "x"));
-    assertThatThrownBy(() -> a.saveIf(List.of(SlotExpectation.exact(Q, "lease", EventId.of("G0"))),
-        record("G1", "lease", "g1"))).isInstanceOf(ConditionFailedException.class);
+    assertThatThrownBy(
+            () ->
+                a.saveIf(
+                    List.of(SlotExpectation.exact(Q, "lease", EventId.of("G0"))),
+                    record("G1", "lease", "g1")))
+        .isInstanceOf(ConditionFailedException.class);
     StateRecord held = a.load(Q, "lease");
     assertThat(held.id().value()).isEqualTo("X");
   }
@@ -133,15 +168,17 @@ class TwoInstancesTest extends DatabaseTest {
       List<Future<Throwable>> futures = new ArrayList<>();
       for (int i = 0; i < threads; i++) {
         int n = i;
-        futures.add(pool.submit(() -> {
-          start.await();
-          try {
-            task.run(n);
-            return null;
-          } catch (RuntimeException e) {
-            return e;
-          }
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  try {
+                    task.run(n);
+                    return null;
+                  } catch (RuntimeException e) {
+                    return e;
+                  }
+                }));
       }
       start.countDown();
       List<Throwable> out = new ArrayList<>();

@@ -30,16 +30,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random operations from 8 threads at once, checked against the rules rather than a sequential model:
+ * Random operations from 8 threads at once, checked against the rules rather than a sequential
+ * model:
  *
  * <ul>
- *   <li>each {@code saveIf}/{@code saveBatchIf} generation has at most one winner (every write has a fresh event id,
- *       so a generation is unique);
- *   <li>nothing a read returns was never written: every record seen is one some thread tried to write, with exactly
- *       that content;
- *   <li>no acknowledged write is lost: each thread also owns private slots, whose final state must equal that
- *       thread's own last acknowledged write or delete;
- *   <li>no call fails with anything but the contract's expected outcomes (conflict, condition failed).
+ *   <li>each {@code saveIf}/{@code saveBatchIf} generation has at most one winner (every write has
+ *       a fresh event id, so a generation is unique);
+ *   <li>nothing a read returns was never written: every record seen is one some thread tried to
+ *       write, with exactly that content;
+ *   <li>no acknowledged write is lost: each thread also owns private slots, whose final state must
+ *       equal that thread's own last acknowledged write or delete;
+ *   <li>no call fails with anything but the contract's expected outcomes (conflict, condition
+ *       failed).
  * </ul>
  *
  * {@code -Dharbor.reliability.concurrentOps} sets the operations per thread (default 300).
@@ -59,7 +61,8 @@ abstract class ConcurrentProperties {
   @Test
   final void eightThreadsOfRandomOperations_keepEveryRule() throws Exception {
     long seed = Long.getLong("harbor.reliability.seed", new Random().nextLong());
-    try (StoreUnderTest underTest = driver(); StateStore store = underTest.open(Clock.systemUTC())) {
+    try (StoreUnderTest underTest = driver();
+        StateStore store = underTest.open(Clock.systemUTC())) {
       Identity shared = new Identity("shared", "u", "s");
       ExecutorService pool = Executors.newFixedThreadPool(THREADS);
       CyclicBarrier start = new CyclicBarrier(THREADS);
@@ -68,17 +71,21 @@ abstract class ConcurrentProperties {
         for (int t = 0; t < THREADS; t++) {
           Random random = new Random(seed + t);
           Identity own = new Identity("private-" + t, "u", "s");
-          results.add(pool.submit(() -> {
-            start.await(30, TimeUnit.SECONDS);
-            return run(store, random, shared, own);
-          }));
+          results.add(
+              pool.submit(
+                  () -> {
+                    start.await(30, TimeUnit.SECONDS);
+                    return run(store, random, shared, own);
+                  }));
         }
         for (int t = 0; t < THREADS; t++) {
           Map<String, Optional<StateRecord>> expectedOwn = results.get(t).get(5, TimeUnit.MINUTES);
           Identity own = new Identity("private-" + t, "u", "s");
           for (Map.Entry<String, Optional<StateRecord>> e : expectedOwn.entrySet()) {
             assertThat(store.find(own.sessionScoped(), e.getKey()).map(StateRecord::id))
-                .as("seed %d: private slot %s of thread %d holds its last acknowledged write", seed, e.getKey(), t)
+                .as(
+                    "seed %d: private slot %s of thread %d holds its last acknowledged write",
+                    seed, e.getKey(), t)
                 .isEqualTo(e.getValue().map(StateRecord::id));
           }
         }
@@ -88,13 +95,17 @@ abstract class ConcurrentProperties {
       for (StateRecord r : store.listKind(ListScope.MAINTENANCE, "c.")) {
         assertWritten(r, seed);
       }
-      winsPerGeneration.forEach((generation, wins) ->
-          assertThat(wins.get()).as("seed %d: winners of generation %s", seed, generation).isLessThanOrEqualTo(1));
+      winsPerGeneration.forEach(
+          (generation, wins) ->
+              assertThat(wins.get())
+                  .as("seed %d: winners of generation %s", seed, generation)
+                  .isLessThanOrEqualTo(1));
     }
   }
 
   /** One thread's work; returns the expected final state of its private slots. */
-  private Map<String, Optional<StateRecord>> run(StateStore store, Random r, Identity shared, Identity own) {
+  private Map<String, Optional<StateRecord>> run(
+      StateStore store, Random r, Identity shared, Identity own) {
     Map<String, Optional<StateRecord>> ownState = new HashMap<>();
     for (int i = 0; i < OPS; i++) {
       boolean mine = r.nextInt(3) == 0;
@@ -110,12 +121,15 @@ abstract class ConcurrentProperties {
           case 1 -> {
             Optional<StateRecord> current = store.find(q, kind);
             current.ifPresent(c -> assertWritten(c, 0));
-            SlotExpectation e = current.map(c -> SlotExpectation.exact(q, kind, c.id()))
-                .orElse(SlotExpectation.absent(q, kind));
+            SlotExpectation e =
+                current
+                    .map(c -> SlotExpectation.exact(q, kind, c.id()))
+                    .orElse(SlotExpectation.absent(q, kind));
             try {
               store.saveIf(List.of(e), next);
               if (e.expectedEventId() != null) {
-                winsPerGeneration.computeIfAbsent(e.expectedEventId().value(), k -> new AtomicInteger())
+                winsPerGeneration
+                    .computeIfAbsent(e.expectedEventId().value(), k -> new AtomicInteger())
                     .incrementAndGet();
               }
               if (mine) ownState.put(kind, Optional.of(next));
@@ -153,7 +167,8 @@ abstract class ConcurrentProperties {
           }
           case 6 -> store.listKindForIdentity(q, "c.").forEach(x -> assertWritten(x, 0));
           default -> {
-            ScanPage page = store.scanKindForTenant(ListScope.MAINTENANCE, q.tenantId(), "c.", 2, "");
+            ScanPage page =
+                store.scanKindForTenant(ListScope.MAINTENANCE, q.tenantId(), "c.", 2, "");
             page.records().forEach(x -> assertWritten(x, 0));
             store.findByEventId(next.id()).ifPresent(x -> assertWritten(x, 0));
           }
@@ -175,6 +190,8 @@ abstract class ConcurrentProperties {
   private void assertWritten(StateRecord seen, long seed) {
     StateRecord written = attempted.get(seen.id());
     assertThat(written).as("seed %d: %s was never written", seed, seen).isNotNull();
-    assertThat(seen.sameContent(written)).as("seed %d: %s has other content than was written", seed, seen).isTrue();
+    assertThat(seen.sameContent(written))
+        .as("seed %d: %s has other content than was written", seed, seen)
+        .isTrue();
   }
 }

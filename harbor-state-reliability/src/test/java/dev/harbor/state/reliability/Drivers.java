@@ -13,13 +13,18 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/** The three drivers as {@link StoreUnderTest}s: each opens a store of its own and removes it afterwards. */
+/**
+ * The three drivers as {@link StoreUnderTest}s: each opens a store of its own and removes it
+ * afterwards.
+ */
 final class Drivers {
 
   private Drivers() {}
 
   static StoreUnderTest inmem(Map<String, String> options) {
-    return clock -> StateStores.open(StateConfig.builder().driver("inmem").options(options).clock(clock).build());
+    return clock ->
+        StateStores.open(
+            StateConfig.builder().driver("inmem").options(options).clock(clock).build());
   }
 
   /** A SQLite file in a temporary directory, deleted on close. */
@@ -34,8 +39,13 @@ final class Drivers {
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-        return StateStores.open(StateConfig.builder().driver("sqlite").location(dir.resolve("state.db").toString())
-            .options(options).clock(clock).build());
+        return StateStores.open(
+            StateConfig.builder()
+                .driver("sqlite")
+                .location(dir.resolve("state.db").toString())
+                .options(options)
+                .clock(clock)
+                .build());
       }
 
       @Override
@@ -50,7 +60,9 @@ final class Drivers {
     return new PostgresSchema(options);
   }
 
-  /** A store in a schema of its own; {@link #location()} opens further instances on the same schema. */
+  /**
+   * A store in a schema of its own; {@link #location()} opens further instances on the same schema.
+   */
   static final class PostgresSchema implements StoreUnderTest {
     private final String schema = TestPostgres.newSchemaName("harbor_reliability");
     private final Map<String, String> options;
@@ -70,8 +82,14 @@ final class Drivers {
     @Override
     public StateStore open(Clock clock) {
       StateConfig parsed = StateConfig.parse(location());
-      return StateStores.open(StateConfig.builder().driver(parsed.driver()).location(parsed.location())
-          .options(parsed.options()).options(options).clock(clock).build());
+      return StateStores.open(
+          StateConfig.builder()
+              .driver(parsed.driver())
+              .location(parsed.location())
+              .options(parsed.options())
+              .options(options)
+              .clock(clock)
+              .build());
     }
 
     @Override

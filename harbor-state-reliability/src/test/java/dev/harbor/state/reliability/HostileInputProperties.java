@@ -27,10 +27,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hostile input through every method: malformed strings, huge values, SQL and pattern fragments, Unicode
- * normalization twins, whitespace ids, payloads around the limit, nulls. Each gets its contract exception or succeeds
- * as specified, and no failure changes the store's content. Also the isolation property: identities that differ in
- * one component never see each other's records.
+ * Hostile input through every method: malformed strings, huge values, SQL and pattern fragments,
+ * Unicode normalization twins, whitespace ids, payloads around the limit, nulls. Each gets its
+ * contract exception or succeeds as specified, and no failure changes the store's content. Also the
+ * isolation property: identities that differ in one component never see each other's records.
  */
 abstract class HostileInputProperties {
 
@@ -50,7 +50,9 @@ abstract class HostileInputProperties {
     underTest = driver();
     store = underTest.open(Clock.systemUTC());
     for (String kind : List.of("seed.a", "seed.b")) {
-      save(StateRecord.of(EventId.newId(), new Quadruple("seed", "u", "s", ""), kind, new byte[] {42}));
+      save(
+          StateRecord.of(
+              EventId.newId(), new Quadruple("seed", "u", "s", ""), kind, new byte[] {42}));
     }
   }
 
@@ -65,7 +67,9 @@ abstract class HostileInputProperties {
     store.save(r);
   }
 
-  /** Everything in the store, in slot order: the kinds this test wrote are known, so list by each. */
+  /**
+   * Everything in the store, in slot order: the kinds this test wrote are known, so list by each.
+   */
   private List<StateRecord> content() {
     List<StateRecord> all = new ArrayList<>();
     Set<String> firstChars = new TreeSet<>();
@@ -75,7 +79,8 @@ abstract class HostileInputProperties {
     return all;
   }
 
-  private void rejectedWithoutChange(String what, Class<? extends Throwable> type, Consumer<StateStore> call) {
+  private void rejectedWithoutChange(
+      String what, Class<? extends Throwable> type, Consumer<StateStore> call) {
     List<StateRecord> before = content();
     assertThatThrownBy(() -> call.accept(store)).as(what).isInstanceOf(type);
     assertThat(content()).as("%s changed nothing", what).isEqualTo(before);
@@ -83,9 +88,11 @@ abstract class HostileInputProperties {
 
   @Test
   void malformedStrings_areRejectedByEveryMethod_withNothingChanged() {
-    List<String> bad = List.of("a\u0000b", "\uD800", "x\uDFFF", "y".repeat(257), "\u00E9".repeat(129), TEN_MB);
+    List<String> bad =
+        List.of("a\u0000b", "\uD800", "x\uDFFF", "y".repeat(257), "\u00E9".repeat(129), TEN_MB);
     for (String s : bad) {
-      String label = s.length() > 20 ? s.length() + "-char string" : Arrays.toString(s.toCharArray());
+      String label =
+          s.length() > 20 ? s.length() + "-char string" : Arrays.toString(s.toCharArray());
       Quadruple badTenant = new Quadruple(s, "u", "s", "");
       Quadruple badRun = new Quadruple("t", "u", "s", s);
       Quadruple ok = new Quadruple("t", "u", "s", "");
@@ -93,31 +100,55 @@ abstract class HostileInputProperties {
       for (Quadruple q : List.of(badTenant, badRun)) {
         StateRecord r = StateRecord.of(EventId.newId(), q, "k", null);
         rejectedWithoutChange("save " + label, InvalidRecordException.class, st -> st.save(r));
-        rejectedWithoutChange("saveAll " + label, InvalidRecordException.class, st -> st.saveAll(List.of(good, r)));
-        rejectedWithoutChange("saveIf " + label, InvalidRecordException.class,
+        rejectedWithoutChange(
+            "saveAll " + label, InvalidRecordException.class, st -> st.saveAll(List.of(good, r)));
+        rejectedWithoutChange(
+            "saveIf " + label,
+            InvalidRecordException.class,
             st -> st.saveIf(List.of(SlotExpectation.absent(q, "k")), r));
         rejectedWithoutChange("find " + label, InvalidRecordException.class, st -> st.find(q, "k"));
-        rejectedWithoutChange("delete " + label, InvalidRecordException.class, st -> st.delete(q, "k"));
-        rejectedWithoutChange("deleteIf " + label, InvalidRecordException.class,
+        rejectedWithoutChange(
+            "delete " + label, InvalidRecordException.class, st -> st.delete(q, "k"));
+        rejectedWithoutChange(
+            "deleteIf " + label,
+            InvalidRecordException.class,
             st -> st.deleteIf(SlotExpectation.exact(q, "k", EventId.of("e"))));
-        rejectedWithoutChange("listKindForIdentity " + label, InvalidRecordException.class,
+        rejectedWithoutChange(
+            "listKindForIdentity " + label,
+            InvalidRecordException.class,
             st -> st.listKindForIdentity(q, "k"));
       }
-      rejectedWithoutChange("deleteScope " + label, InvalidRecordException.class,
+      rejectedWithoutChange(
+          "deleteScope " + label,
+          InvalidRecordException.class,
           st -> st.deleteScope(badTenant.identity()));
-      rejectedWithoutChange("save kind " + label, InvalidRecordException.class,
+      rejectedWithoutChange(
+          "save kind " + label,
+          InvalidRecordException.class,
           st -> st.save(StateRecord.of(EventId.newId(), ok, s, null)));
-      rejectedWithoutChange("save event id " + label, InvalidRecordException.class,
+      rejectedWithoutChange(
+          "save event id " + label,
+          InvalidRecordException.class,
           st -> st.save(StateRecord.of(EventId.of(s), ok, "k", null)));
-      rejectedWithoutChange("findByEventId " + label, InvalidRecordException.class,
+      rejectedWithoutChange(
+          "findByEventId " + label,
+          InvalidRecordException.class,
           st -> st.findByEventId(EventId.of(s)));
-      rejectedWithoutChange("fenceIf " + label, InvalidRecordException.class,
-          st -> st.fenceIf(SlotExpectation.exact(ok, s, EventId.of("e")), () -> { }));
-      rejectedWithoutChange("listKind " + label, InvalidRecordException.class,
+      rejectedWithoutChange(
+          "fenceIf " + label,
+          InvalidRecordException.class,
+          st -> st.fenceIf(SlotExpectation.exact(ok, s, EventId.of("e")), () -> {}));
+      rejectedWithoutChange(
+          "listKind " + label,
+          InvalidRecordException.class,
           st -> st.listKind(ListScope.MAINTENANCE, s, 10));
-      rejectedWithoutChange("scan tenant " + label, InvalidScanException.class,
+      rejectedWithoutChange(
+          "scan tenant " + label,
+          InvalidScanException.class,
           st -> st.scanKindForTenant(ListScope.MAINTENANCE, s, "k", 10, ""));
-      rejectedWithoutChange("scan prefix " + label, InvalidScanException.class,
+      rejectedWithoutChange(
+          "scan prefix " + label,
+          InvalidScanException.class,
           st -> st.scanKindForTenant(ListScope.MAINTENANCE, "t", s, 10, ""));
     }
   }
@@ -131,15 +162,24 @@ abstract class HostileInputProperties {
     }
     for (String kind : kinds) {
       assertThat(store.load(q, kind).bytes()).isEqualTo(kind.getBytes(StandardCharsets.UTF_8));
-      List<String> expected = kinds.stream().filter(k -> k.startsWith(kind))
-          .sorted(Comparator.comparing((String k) -> k.getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned))
-          .toList();
-      assertThat(store.listKindForIdentity(q, kind, 100)).extracting(StateRecord::kind)
-          .as("prefix %s", kind).containsExactlyElementsOf(expected);
+      List<String> expected =
+          kinds.stream()
+              .filter(k -> k.startsWith(kind))
+              .sorted(
+                  Comparator.comparing(
+                      (String k) -> k.getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned))
+              .toList();
+      assertThat(store.listKindForIdentity(q, kind, 100))
+          .extracting(StateRecord::kind)
+          .as("prefix %s", kind)
+          .containsExactlyElementsOf(expected);
       assertThat(store.scanKindForTenant(ListScope.MAINTENANCE, SQL, kind, 256, "").records())
-          .extracting(StateRecord::kind).containsExactlyElementsOf(expected);
+          .extracting(StateRecord::kind)
+          .containsExactlyElementsOf(expected);
     }
-    assertThat(store.find(new Quadruple("seed", "u", "s", ""), "seed.a")).as("the table survived").isPresent();
+    assertThat(store.find(new Quadruple("seed", "u", "s", ""), "seed.a"))
+        .as("the table survived")
+        .isPresent();
   }
 
   @Test
@@ -156,7 +196,9 @@ abstract class HostileInputProperties {
     save(StateRecord.of(EventId.of(" "), space, " ", new byte[] {2}));
     assertThat(store.load(space, " ").id()).isEqualTo(EventId.of(" "));
     assertThat(store.find(new Quadruple("  ", " ", "\t", " "), " ")).isEmpty();
-    rejectedWithoutChange("empty tenant", IdentityRequiredException.class,
+    rejectedWithoutChange(
+        "empty tenant",
+        IdentityRequiredException.class,
         st -> st.save(StateRecord.of(EventId.newId(), new Quadruple("", " ", " ", ""), "k", null)));
   }
 
@@ -169,11 +211,18 @@ abstract class HostileInputProperties {
       save(StateRecord.of(EventId.newId(), q, "size" + size, payload));
       assertThat(store.load(q, "size" + size).bytes()).isEqualTo(payload);
     }
-    rejectedWithoutChange("one byte over the limit", InvalidRecordException.class,
+    rejectedWithoutChange(
+        "one byte over the limit",
+        InvalidRecordException.class,
         st -> st.save(StateRecord.of(EventId.newId(), q, "over", new byte[MAX_PAYLOAD + 1])));
-    rejectedWithoutChange("one byte over the limit in a batch", InvalidRecordException.class,
-        st -> st.saveAll(List.of(StateRecord.of(EventId.newId(), q, "fine", null),
-            StateRecord.of(EventId.newId(), q, "over", new byte[MAX_PAYLOAD + 1]))));
+    rejectedWithoutChange(
+        "one byte over the limit in a batch",
+        InvalidRecordException.class,
+        st ->
+            st.saveAll(
+                List.of(
+                    StateRecord.of(EventId.newId(), q, "fine", null),
+                    StateRecord.of(EventId.newId(), q, "over", new byte[MAX_PAYLOAD + 1]))));
   }
 
   @Test
@@ -182,18 +231,29 @@ abstract class HostileInputProperties {
     StateRecord r = StateRecord.of(EventId.newId(), q, "k", null);
     rejectedWithoutChange("null record", NullPointerException.class, st -> st.save(null));
     rejectedWithoutChange("null list", NullPointerException.class, st -> st.saveAll(null));
-    rejectedWithoutChange("null element", NullPointerException.class, st -> st.saveAll(Arrays.asList(r, null)));
-    rejectedWithoutChange("null expectations", NullPointerException.class, st -> st.saveIf(null, r));
-    rejectedWithoutChange("null expectation element", NullPointerException.class,
+    rejectedWithoutChange(
+        "null element", NullPointerException.class, st -> st.saveAll(Arrays.asList(r, null)));
+    rejectedWithoutChange(
+        "null expectations", NullPointerException.class, st -> st.saveIf(null, r));
+    rejectedWithoutChange(
+        "null expectation element",
+        NullPointerException.class,
         st -> st.saveIf(Arrays.asList(SlotExpectation.absent(q, "k"), null), r));
-    rejectedWithoutChange("null writes", NullPointerException.class,
+    rejectedWithoutChange(
+        "null writes",
+        NullPointerException.class,
         st -> st.saveBatchIf(List.of(SlotExpectation.absent(q, "k")), null));
-    rejectedWithoutChange("null action", NullPointerException.class,
+    rejectedWithoutChange(
+        "null action",
+        NullPointerException.class,
         st -> st.fenceIf(SlotExpectation.exact(q, "k", EventId.of("e")), null));
-    rejectedWithoutChange("null quadruple", IdentityRequiredException.class, st -> st.find(null, "k"));
+    rejectedWithoutChange(
+        "null quadruple", IdentityRequiredException.class, st -> st.find(null, "k"));
     rejectedWithoutChange("null kind", InvalidRecordException.class, st -> st.find(q, null));
-    rejectedWithoutChange("null event id", InvalidRecordException.class, st -> st.findByEventId(null));
-    rejectedWithoutChange("null identity", IdentityRequiredException.class, st -> st.deleteScope(null));
+    rejectedWithoutChange(
+        "null event id", InvalidRecordException.class, st -> st.findByEventId(null));
+    rejectedWithoutChange(
+        "null identity", IdentityRequiredException.class, st -> st.deleteScope(null));
   }
 
   @Test
@@ -201,7 +261,9 @@ abstract class HostileInputProperties {
     Random random = new Random();
     String[] pool = {"a", "b", "A", "a ", "\u00E9", "e\u0301", "%", "_"};
     for (int i = 0; i < 50; i++) {
-      String[] one = {pick(random, pool), pick(random, pool), pick(random, pool), pick(random, pool)};
+      String[] one = {
+        pick(random, pool), pick(random, pool), pick(random, pool), pick(random, pool)
+      };
       String[] other = one.clone();
       int component = random.nextInt(4);
       while (other[component].equals(one[component])) {
@@ -219,8 +281,9 @@ abstract class HostileInputProperties {
       if (component < 3) {
         store.deleteScope(theirs.identity());
       }
-      assertThat(store.load(mine, kind)).as("%s unaffected by %s", mine, theirs).isEqualTo(r.withUpdatedAt(
-          store.load(mine, kind).updatedAt()));
+      assertThat(store.load(mine, kind))
+          .as("%s unaffected by %s", mine, theirs)
+          .isEqualTo(r.withUpdatedAt(store.load(mine, kind).updatedAt()));
       store.delete(mine, kind);
     }
   }
@@ -228,5 +291,4 @@ abstract class HostileInputProperties {
   private static String pick(Random r, String[] from) {
     return from[r.nextInt(from.length)];
   }
-
 }

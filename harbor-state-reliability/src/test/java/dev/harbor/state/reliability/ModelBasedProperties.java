@@ -14,15 +14,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Random sequences of every operation, run against a driver and against {@link ModelStore}; every result and every
- * exception type must match after every step. A failing sequence is shrunk (chunks of steps removed while it still
- * fails) to a minimal reproduction, reported with its seed.
+ * Random sequences of every operation, run against a driver and against {@link ModelStore}; every
+ * result and every exception type must match after every step. A failing sequence is shrunk (chunks
+ * of steps removed while it still fails) to a minimal reproduction, reported with its seed.
  *
- * <p>The number of sequences is {@code -Dharbor.reliability.sequences} (default 200, the README test command;
- * {@code 1000} or more for the full run); {@code -Dharbor.reliability.seed} replays one run.
+ * <p>The number of sequences is {@code -Dharbor.reliability.sequences} (default 200, the README
+ * test command; {@code 1000} or more for the full run); {@code -Dharbor.reliability.seed} replays
+ * one run.
  *
- * <p>One store is opened per class and wiped between sequences (the key space is tiny and known), which keeps the
- * PostgreSQL run fast.
+ * <p>One store is opened per class and wiped between sequences (the key space is tiny and known),
+ * which keeps the PostgreSQL run fast.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class ModelBasedProperties {
@@ -60,8 +61,15 @@ abstract class ModelBasedProperties {
       String mismatch = firstMismatch(sequence);
       if (mismatch != null) {
         List<Ops.Op> minimal = shrink(sequence);
-        StringBuilder report = new StringBuilder("driver disagrees with the model (seed " + seed + ", sequence "
-            + i + "); minimal reproduction of " + minimal.size() + " steps:\n");
+        StringBuilder report =
+            new StringBuilder(
+                "driver disagrees with the model (seed "
+                    + seed
+                    + ", sequence "
+                    + i
+                    + "); minimal reproduction of "
+                    + minimal.size()
+                    + " steps:\n");
         for (int s = 0; s < minimal.size(); s++) {
           report.append("  ").append(s).append(": ").append(minimal.get(s)).append('\n');
         }
@@ -70,7 +78,10 @@ abstract class ModelBasedProperties {
     }
   }
 
-  /** Runs a sequence on a wiped store and a fresh model; returns a description of the first difference, or null. */
+  /**
+   * Runs a sequence on a wiped store and a fresh model; returns a description of the first
+   * difference, or null.
+   */
   private String firstMismatch(List<Ops.Op> sequence) {
     for (Identity identity : Ops.allIdentities()) {
       store.deleteScope(identity);
@@ -88,7 +99,10 @@ abstract class ModelBasedProperties {
     return null;
   }
 
-  /** Removes ever smaller chunks of steps while the sequence still fails (delta debugging, removal only). */
+  /**
+   * Removes ever smaller chunks of steps while the sequence still fails (delta debugging, removal
+   * only).
+   */
   private List<Ops.Op> shrink(List<Ops.Op> failing) {
     List<Ops.Op> current = new ArrayList<>(failing);
     for (int chunk = Math.max(1, current.size() / 2); chunk >= 1; chunk /= 2) {

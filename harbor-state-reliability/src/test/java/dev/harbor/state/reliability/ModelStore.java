@@ -22,19 +22,20 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The contract written as plainly as possible: one list of live records, searched linearly, single-threaded. It is
- * the oracle of the model-based tests, so it favours obviousness over speed; it shares only the boundary validation
- * ({@link StoreGuard}) with the drivers, which the TCK covers on its own.
+ * The contract written as plainly as possible: one list of live records, searched linearly,
+ * single-threaded. It is the oracle of the model-based tests, so it favours obviousness over speed;
+ * it shares only the boundary validation ({@link StoreGuard}) with the drivers, which the TCK
+ * covers on its own.
  */
 final class ModelStore implements StateStore {
 
   private static final Comparator<byte[]> BYTES = Arrays::compareUnsigned;
-  static final Comparator<StateRecord> SLOT_ORDER = Comparator
-      .comparing((StateRecord r) -> utf8(r.identity().tenantId()), BYTES)
-      .thenComparing(r -> utf8(r.identity().userId()), BYTES)
-      .thenComparing(r -> utf8(r.identity().sessionId()), BYTES)
-      .thenComparing(r -> utf8(r.identity().runId()), BYTES)
-      .thenComparing(r -> utf8(r.kind()), BYTES);
+  static final Comparator<StateRecord> SLOT_ORDER =
+      Comparator.comparing((StateRecord r) -> utf8(r.identity().tenantId()), BYTES)
+          .thenComparing(r -> utf8(r.identity().userId()), BYTES)
+          .thenComparing(r -> utf8(r.identity().sessionId()), BYTES)
+          .thenComparing(r -> utf8(r.identity().runId()), BYTES)
+          .thenComparing(r -> utf8(r.kind()), BYTES);
 
   private final StoreGuard guard;
   private final List<StateRecord> live = new ArrayList<>();
@@ -55,7 +56,10 @@ final class ModelStore implements StateStore {
     return live.stream().filter(r -> r.id().equals(id)).findFirst();
   }
 
-  /** save's rules: replay is a no-op, a live id elsewhere or with other content conflicts, else upsert. */
+  /**
+   * save's rules: replay is a no-op, a live id elsewhere or with other content conflicts, else
+   * upsert.
+   */
   private void checkIdempotency(StateRecord r) {
     Optional<StateRecord> same = withId(r.id());
     if (same.isPresent() && !same.get().sameContent(r)) {
@@ -181,37 +185,55 @@ final class ModelStore implements StateStore {
   @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix) {
     guard.listKindForIdentity(identity, kindPrefix);
-    return matching(kindPrefix).filter(r -> r.identity().equals(identity)).sorted(SLOT_ORDER).toList();
+    return matching(kindPrefix)
+        .filter(r -> r.identity().equals(identity))
+        .sorted(SLOT_ORDER)
+        .toList();
   }
 
   @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
     guard.listKindForIdentity(identity, kindPrefix, limit);
-    return matching(kindPrefix).filter(r -> r.identity().equals(identity)).sorted(SLOT_ORDER).limit(limit).toList();
+    return matching(kindPrefix)
+        .filter(r -> r.identity().equals(identity))
+        .sorted(SLOT_ORDER)
+        .limit(limit)
+        .toList();
   }
 
   @Override
-  public ScanPage scanKindForTenant(ListScope scope, String tenantId, String kindPrefix, int limit,
-      String continuation) {
-    Optional<ScanContinuations.Position> after = guard.scan(scope, tenantId, kindPrefix, limit, continuation);
-    List<StateRecord> rows = matching(kindPrefix)
-        .filter(r -> r.identity().tenantId().equals(tenantId))
-        .filter(r -> after.isEmpty() || SLOT_ORDER.compare(r, positionRecord(tenantId, after.get())) > 0)
-        .sorted(SLOT_ORDER).limit(limit + 1L).toList();
+  public ScanPage scanKindForTenant(
+      ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
+    Optional<ScanContinuations.Position> after =
+        guard.scan(scope, tenantId, kindPrefix, limit, continuation);
+    List<StateRecord> rows =
+        matching(kindPrefix)
+            .filter(r -> r.identity().tenantId().equals(tenantId))
+            .filter(
+                r ->
+                    after.isEmpty()
+                        || SLOT_ORDER.compare(r, positionRecord(tenantId, after.get())) > 0)
+            .sorted(SLOT_ORDER)
+            .limit(limit + 1L)
+            .toList();
     return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
   }
 
   @Override
   public ScanPage scanAll(ListScope scope, int limit, String continuation) {
     Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
-    List<StateRecord> rows = live.stream()
-        .filter(r -> after.isEmpty() || SLOT_ORDER.compare(r, after.get()) > 0)
-        .sorted(SLOT_ORDER).limit(limit + 1L).toList();
+    List<StateRecord> rows =
+        live.stream()
+            .filter(r -> after.isEmpty() || SLOT_ORDER.compare(r, after.get()) > 0)
+            .sorted(SLOT_ORDER)
+            .limit(limit + 1L)
+            .toList();
     return ScanContinuations.pageAll(scope, limit, rows);
   }
 
   private static StateRecord positionRecord(String tenantId, ScanContinuations.Position p) {
-    return StateRecord.of(null, new Quadruple(tenantId, p.userId(), p.sessionId(), p.runId()), p.kind(), null);
+    return StateRecord.of(
+        null, new Quadruple(tenantId, p.userId(), p.sessionId(), p.runId()), p.kind(), null);
   }
 
   private java.util.stream.Stream<StateRecord> matching(String kindPrefix) {

@@ -14,8 +14,8 @@ import java.util.Optional;
 import java.util.Random;
 
 /**
- * Random operations over a deliberately tiny key space (32 slots, 6 event ids, 3 payloads, 2 versions), so that
- * replays, conflicts, stale expectations and overwrites happen all the time.
+ * Random operations over a deliberately tiny key space (32 slots, 6 event ids, 3 payloads, 2
+ * versions), so that replays, conflicts, stale expectations and overwrites happen all the time.
  */
 final class Ops {
 
@@ -90,12 +90,14 @@ final class Ops {
     public Object run(StateStore s) {
       int[] ran = {0};
       try {
-        s.fenceIf(e, () -> {
-          ran[0]++;
-          if (actionThrows) {
-            throw new IllegalStateException("action failed");
-          }
-        });
+        s.fenceIf(
+            e,
+            () -> {
+              ran[0]++;
+              if (actionThrows) {
+                throw new IllegalStateException("action failed");
+              }
+            });
       } catch (IllegalStateException expected) {
         return "action threw, ran " + ran[0];
       }
@@ -143,7 +145,9 @@ final class Ops {
   record ListKind(String prefix) implements Op {
     public Object run(StateStore s) {
       // Unordered by contract: compare in slot order.
-      return s.listKind(ListScope.MAINTENANCE, prefix).stream().sorted(ModelStore.SLOT_ORDER).toList();
+      return s.listKind(ListScope.MAINTENANCE, prefix).stream()
+          .sorted(ModelStore.SLOT_ORDER)
+          .toList();
     }
   }
 
@@ -155,17 +159,23 @@ final class Ops {
 
   record ListForIdentity(Quadruple q, String prefix, Optional<Integer> limit) implements Op {
     public Object run(StateStore s) {
-      return limit.isPresent() ? s.listKindForIdentity(q, prefix, limit.get()) : s.listKindForIdentity(q, prefix);
+      return limit.isPresent()
+          ? s.listKindForIdentity(q, prefix, limit.get())
+          : s.listKindForIdentity(q, prefix);
     }
   }
 
-  /** Follows continuations to the end; continuations are compared too, since every driver shares the codec. */
+  /**
+   * Follows continuations to the end; continuations are compared too, since every driver shares the
+   * codec.
+   */
   record ScanAll(String tenant, String prefix, int limit) implements Op {
     public Object run(StateStore s) {
       List<ScanPage> pages = new ArrayList<>();
       String continuation = "";
       do {
-        ScanPage page = s.scanKindForTenant(ListScope.MAINTENANCE, tenant, prefix, limit, continuation);
+        ScanPage page =
+            s.scanKindForTenant(ListScope.MAINTENANCE, tenant, prefix, limit, continuation);
         pages.add(page);
         continuation = page.continuation();
       } while (!continuation.isEmpty() && pages.size() < 100);
@@ -194,15 +204,18 @@ final class Ops {
   }
 
   static Slot slot(Random r) {
-    return new Slot(new Quadruple(pick(r, TENANTS), pick(r, USERS), "s1", pick(r, RUNS)), pick(r, KINDS));
+    return new Slot(
+        new Quadruple(pick(r, TENANTS), pick(r, USERS), "s1", pick(r, RUNS)), pick(r, KINDS));
   }
 
   static StateRecord recordAt(Random r, Slot slot) {
-    return new StateRecord(EventId.of(pick(r, IDS)), slot.q(), slot.kind(), r.nextInt(2), pick(r, PAYLOADS), null);
+    return new StateRecord(
+        EventId.of(pick(r, IDS)), slot.q(), slot.kind(), r.nextInt(2), pick(r, PAYLOADS), null);
   }
 
   static SlotExpectation expectationAt(Random r, Slot slot) {
-    return new SlotExpectation(slot.q(), slot.kind(), r.nextInt(10) < 3 ? null : EventId.of(pick(r, IDS)));
+    return new SlotExpectation(
+        slot.q(), slot.kind(), r.nextInt(10) < 3 ? null : EventId.of(pick(r, IDS)));
   }
 
   private static List<Slot> slots(Random r, int max) {
@@ -227,10 +240,12 @@ final class Ops {
       return new SaveAll(batch);
     } else if (roll < 17) {
       List<Slot> slots = slots(r, 2);
-      return new SaveIf(slots.stream().map(s -> expectationAt(r, s)).toList(), recordAt(r, slots.get(0)));
+      return new SaveIf(
+          slots.stream().map(s -> expectationAt(r, s)).toList(), recordAt(r, slots.get(0)));
     } else if (roll < 20) {
       List<Slot> slots = slots(r, 3);
-      return new SaveBatchIf(slots.stream().map(s -> expectationAt(r, s)).toList(),
+      return new SaveBatchIf(
+          slots.stream().map(s -> expectationAt(r, s)).toList(),
           slots.subList(0, Math.min(2, slots.size())).stream().map(s -> recordAt(r, s)).toList());
     } else if (roll < 23) {
       return new DeleteIf(expectationAt(r, slot(r)));
@@ -253,7 +268,9 @@ final class Ops {
     } else if (roll < 38) {
       return new ListKindBounded(pick(r, PREFIXES), 1 + r.nextInt(5));
     } else if (roll < 40) {
-      return new ListForIdentity(slot(r).q(), pick(r, PREFIXES),
+      return new ListForIdentity(
+          slot(r).q(),
+          pick(r, PREFIXES),
           r.nextBoolean() ? Optional.empty() : Optional.of(1 + r.nextInt(3)));
     } else if (roll < 42) {
       return new ScanAll(pick(r, TENANTS), pick(r, PREFIXES), 1 + r.nextInt(3));
@@ -265,8 +282,8 @@ final class Ops {
   }
 
   /**
-   * A random sequence of 1..maxLength operations. One step in five repeats an earlier step, as a caller retrying
-   * after a failure would, so idempotent replays and their conflicts are frequent.
+   * A random sequence of 1..maxLength operations. One step in five repeats an earlier step, as a
+   * caller retrying after a failure would, so idempotent replays and their conflicts are frequent.
    */
   static List<Op> sequence(Random r, int maxLength) {
     List<Op> ops = new ArrayList<>();

@@ -37,15 +37,16 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 /**
- * PostgreSQL under faults: backends terminated under load, a server restart under load, and calls blocked past
- * {@code operationTimeout}. Every call either succeeds or throws a transient {@link StorageException}; afterwards every
- * acknowledged write is present with its bytes, a retry of every call that threw converges, and the same store works
- * without reopening.
+ * PostgreSQL under faults: backends terminated under load, a server restart under load, and calls
+ * blocked past {@code operationTimeout}. Every call either succeeds or throws a transient {@link
+ * StorageException}; afterwards every acknowledged write is present with its bytes, a retry of
+ * every call that threw converges, and the same store works without reopening.
  */
 class PostgresFaultsTest {
 
   private static final int THREADS = 8;
-  private static final Duration FAULT_WINDOW = Duration.ofSeconds(Long.getLong("harbor.reliability.faultSeconds", 6));
+  private static final Duration FAULT_WINDOW =
+      Duration.ofSeconds(Long.getLong("harbor.reliability.faultSeconds", 6));
 
   /** A call that threw during the faults, kept to be retried once they stop. */
   private record Failed(StateRecord write, SlotExpectation expectation) {}
@@ -57,20 +58,24 @@ class PostgresFaultsTest {
   void terminatingTheStoresBackendsUnderLoad_losesNoAcknowledgedWrite() throws Exception {
     String app = "harbor-faults-" + Long.toHexString(System.nanoTime());
     AtomicInteger terminated = new AtomicInteger();
-    runUnderFault(Map.of("applicationName", app, "maxPoolSize", "8"), stop -> {
-      try (Connection c = TestPostgres.connect();
-          PreparedStatement kill = c.prepareStatement("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))"
-              + " FROM pg_stat_activity WHERE application_name = ?")) {
-        kill.setString(1, app);
-        while (!stop.get()) {
-          try (ResultSet rs = kill.executeQuery()) {
-            rs.next();
-            terminated.addAndGet(rs.getInt(1));
+    runUnderFault(
+        Map.of("applicationName", app, "maxPoolSize", "8"),
+        stop -> {
+          try (Connection c = TestPostgres.connect();
+              PreparedStatement kill =
+                  c.prepareStatement(
+                      "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))"
+                          + " FROM pg_stat_activity WHERE application_name = ?")) {
+            kill.setString(1, app);
+            while (!stop.get()) {
+              try (ResultSet rs = kill.executeQuery()) {
+                rs.next();
+                terminated.addAndGet(rs.getInt(1));
+              }
+              sleep(150);
+            }
           }
-          sleep(150);
-        }
-      }
-    });
+        });
     assertThat(terminated.get()).as("backends terminated during the run").isPositive();
   }
 
@@ -79,27 +84,42 @@ class PostgresFaultsTest {
     File clusters = new File("/etc/postgresql");
     String[] versions = clusters.list();
     if (!TestPostgres.url().contains("127.0.0.1") && !TestPostgres.url().contains("localhost")
-        || versions == null || versions.length == 0) {
-      fail("restarting the server needs the test database to be a local cluster (pg_ctlcluster); "
-          + TestPostgres.ENV + " points elsewhere");
+        || versions == null
+        || versions.length == 0) {
+      fail(
+          "restarting the server needs the test database to be a local cluster (pg_ctlcluster); "
+              + TestPostgres.ENV
+              + " points elsewhere");
     }
-    runUnderFault(Map.of("connectTimeout", "2s", "operationTimeout", "5s"), stop -> {
-      sleep(1500);
-      try {
-        Process p = new ProcessBuilder("pg_ctlcluster", "--skip-systemctl-redirect", versions[0], "main", "restart",
-            "-m", "fast").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("pg_ctlcluster restart: %s", out).isZero();
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-      TestPostgres.ensureReachable();
-    });
+    runUnderFault(
+        Map.of("connectTimeout", "2s", "operationTimeout", "5s"),
+        stop -> {
+          sleep(1500);
+          try {
+            Process p =
+                new ProcessBuilder(
+                        "pg_ctlcluster",
+                        "--skip-systemctl-redirect",
+                        versions[0],
+                        "main",
+                        "restart",
+                        "-m",
+                        "fast")
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as("pg_ctlcluster restart: %s", out).isZero();
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+          TestPostgres.ensureReachable();
+        });
   }
 
   @Test
-  void aCallBlockedByALockPastOperationTimeout_failsTransientlyWithinTheBound_andChangesNothing() throws Exception {
+  void aCallBlockedByALockPastOperationTimeout_failsTransientlyWithinTheBound_andChangesNothing()
+      throws Exception {
     try (Drivers.PostgresSchema underTest = Drivers.postgres(Map.of("operationTimeout", "500ms"));
         StateStore store = underTest.open(Clock.systemUTC());
         StateStore otherInstance = StateStores.open(underTest.location())) {
@@ -111,7 +131,10 @@ class PostgresFaultsTest {
       try (Connection c = TestPostgres.connect()) {
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
-          s.execute("LOCK TABLE " + underTest.schema() + ".harbor_state_records IN ACCESS EXCLUSIVE MODE");
+          s.execute(
+              "LOCK TABLE "
+                  + underTest.schema()
+                  + ".harbor_state_records IN ACCESS EXCLUSIVE MODE");
         }
         StateRecord blocked = StateRecord.of(EventId.newId(), q, "k2", new byte[] {2});
         assertTransientWithinBound(() -> store.save(blocked));
@@ -124,24 +147,35 @@ class PostgresFaultsTest {
       CountDownLatch release = new CountDownLatch(1);
       ExecutorService pool = Executors.newSingleThreadExecutor();
       try {
-        Future<?> fence = pool.submit(() -> otherInstance.fenceIf(SlotExpectation.exact(q, "k", first.id()), () -> {
-          fenced.countDown();
-          await(release);
-        }));
+        Future<?> fence =
+            pool.submit(
+                () ->
+                    otherInstance.fenceIf(
+                        SlotExpectation.exact(q, "k", first.id()),
+                        () -> {
+                          fenced.countDown();
+                          await(release);
+                        }));
         assertThat(fenced.await(30, TimeUnit.SECONDS)).isTrue();
         StateRecord next = StateRecord.of(EventId.newId(), q, "k", new byte[] {3});
-        assertTransientWithinBound(() -> store.saveIf(List.of(SlotExpectation.exact(q, "k", first.id())), next));
+        assertTransientWithinBound(
+            () -> store.saveIf(List.of(SlotExpectation.exact(q, "k", first.id())), next));
         release.countDown();
         fence.get(30, TimeUnit.SECONDS);
       } finally {
         release.countDown();
         pool.shutdownNow();
       }
-      assertThat(store.load(q, "k").id()).as("the timed-out saveIf changed nothing").isEqualTo(first.id());
+      assertThat(store.load(q, "k").id())
+          .as("the timed-out saveIf changed nothing")
+          .isEqualTo(first.id());
     }
   }
 
-  /** The call fails with a transient StorageException well within operationTimeout (500 ms) plus slack. */
+  /**
+   * The call fails with a transient StorageException well within operationTimeout (500 ms) plus
+   * slack.
+   */
   private static void assertTransientWithinBound(ThrowingCallable call) {
     long started = System.nanoTime();
     assertThatThrownBy(call)
@@ -156,7 +190,8 @@ class PostgresFaultsTest {
   }
 
   private void runUnderFault(Map<String, String> options, Fault fault) throws Exception {
-    try (StoreUnderTest underTest = Drivers.postgres(options); StateStore store = underTest.open(Clock.systemUTC())) {
+    try (StoreUnderTest underTest = Drivers.postgres(options);
+        StateStore store = underTest.open(Clock.systemUTC())) {
       AtomicBoolean stop = new AtomicBoolean();
       ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
       ExecutorService pool = Executors.newFixedThreadPool(THREADS + 1);
@@ -166,10 +201,12 @@ class PostgresFaultsTest {
           int thread = t;
           writers.add(pool.submit(() -> write(store, thread, stop, unexpected)));
         }
-        Future<?> faults = pool.submit(() -> {
-          fault.run(stop);
-          return null;
-        });
+        Future<?> faults =
+            pool.submit(
+                () -> {
+                  fault.run(stop);
+                  return null;
+                });
         Thread.sleep(FAULT_WINDOW.toMillis());
         stop.set(true);
         faults.get(2, TimeUnit.MINUTES);
@@ -177,7 +214,9 @@ class PostgresFaultsTest {
         for (Future<Outcomes> w : writers) {
           outcomes.add(w.get(2, TimeUnit.MINUTES));
         }
-        assertThat(unexpected).as("calls failed with something other than a transient StorageException").isEmpty();
+        assertThat(unexpected)
+            .as("calls failed with something other than a transient StorageException")
+            .isEmpty();
         verify(store, outcomes);
       } finally {
         stop.set(true);
@@ -186,22 +225,32 @@ class PostgresFaultsTest {
     }
   }
 
-  /** Saves fresh records to fresh slots and chains saveIf on one slot per thread, until told to stop. */
-  private static Outcomes write(StateStore store, int thread, AtomicBoolean stop, ConcurrentLinkedQueue<Throwable> bad) {
+  /**
+   * Saves fresh records to fresh slots and chains saveIf on one slot per thread, until told to
+   * stop.
+   */
+  private static Outcomes write(
+      StateStore store, int thread, AtomicBoolean stop, ConcurrentLinkedQueue<Throwable> bad) {
     List<StateRecord> acknowledged = new ArrayList<>();
     List<Failed> failed = new ArrayList<>();
     Quadruple q = new Quadruple("faults", "u" + thread, "s", "");
     Optional<EventId> chainHead = Optional.empty();
     for (int i = 0; !stop.get(); i++) {
-      StateRecord write = StateRecord.of(EventId.newId(), q, "save." + i, ("w" + thread + "." + i).getBytes(
-          StandardCharsets.UTF_8));
+      StateRecord write =
+          StateRecord.of(
+              EventId.newId(),
+              q,
+              "save." + i,
+              ("w" + thread + "." + i).getBytes(StandardCharsets.UTF_8));
       SlotExpectation expectation = null;
       try {
         if (i % 2 == 0) {
           store.save(write);
         } else {
-          expectation = chainHead.map(id -> SlotExpectation.exact(q, "chain", id))
-              .orElse(SlotExpectation.absent(q, "chain"));
+          expectation =
+              chainHead
+                  .map(id -> SlotExpectation.exact(q, "chain", id))
+                  .orElse(SlotExpectation.absent(q, "chain"));
           write = write.withSlot(q, "chain");
           store.saveIf(List.of(expectation), write);
           chainHead = Optional.of(write.id());
@@ -240,7 +289,8 @@ class PostgresFaultsTest {
 
   private static void verify(StateStore store, List<Outcomes> outcomes) {
     for (Outcomes o : outcomes) {
-      // Retrying each failed call converges: a save applies or is a no-op; a saveIf applies, or already applied.
+      // Retrying each failed call converges: a save applies or is a no-op; a saveIf applies, or
+      // already applied.
       for (Failed f : o.failed()) {
         if (f.expectation() == null) {
           store.save(f.write());
@@ -249,25 +299,30 @@ class PostgresFaultsTest {
           try {
             store.saveIf(List.of(f.expectation()), f.write());
           } catch (ConditionFailedException e) {
-            // Either the first attempt applied (and a later link moved on) or a later link replaced the slot.
+            // Either the first attempt applied (and a later link moved on) or a later link replaced
+            // the slot.
           }
         }
       }
       for (StateRecord w : o.acknowledged()) {
         if (w.kind().startsWith("save.")) {
           assertThat(store.load(w.identity(), w.kind()).sameContent(w))
-              .as("acknowledged write %s is present with its bytes", w.id()).isTrue();
+              .as("acknowledged write %s is present with its bytes", w.id())
+              .isTrue();
         }
       }
-      List<StateRecord> chainLinks = o.acknowledged().stream().filter(w -> w.kind().equals("chain")).toList();
+      List<StateRecord> chainLinks =
+          o.acknowledged().stream().filter(w -> w.kind().equals("chain")).toList();
       if (!chainLinks.isEmpty()) {
         StateRecord head = store.load(chainLinks.get(0).identity(), "chain");
-        assertThat(head.id()).as("the chain's head is no older than its last acknowledged link")
+        assertThat(head.id())
+            .as("the chain's head is no older than its last acknowledged link")
             .isGreaterThanOrEqualTo(chainLinks.get(chainLinks.size() - 1).id());
       }
     }
     // The store works again without reopening.
-    StateRecord after = StateRecord.of(EventId.newId(), new Quadruple("faults", "after", "s", ""), "k", null);
+    StateRecord after =
+        StateRecord.of(EventId.newId(), new Quadruple("faults", "after", "s", ""), "k", null);
     store.save(after);
     assertThat(store.load(after.identity(), "k").id()).isEqualTo(after.id());
   }

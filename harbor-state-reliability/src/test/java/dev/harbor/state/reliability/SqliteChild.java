@@ -15,9 +15,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A second process for the SQLite fault tests. {@code batches FILE FIRST}: writes batches of {@value #BATCH} records with
- * {@code saveAll} forever, printing each batch number once it returned. {@code lock FILE}: holds an exclusive lock on
- * the database, prints {@code locked}, and sleeps until killed.
+ * A second process for the SQLite fault tests. {@code batches FILE FIRST}: writes batches of
+ * {@value #BATCH} records with {@code saveAll} forever, printing each batch number once it
+ * returned. {@code lock FILE}: holds an exclusive lock on the database, prints {@code locked}, and
+ * sleeps until killed.
  */
 final class SqliteChild {
 
@@ -36,7 +37,8 @@ final class SqliteChild {
         }
       }
     }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + new File(file).getAbsolutePath());
+    try (Connection c =
+            DriverManager.getConnection("jdbc:sqlite:" + new File(file).getAbsolutePath());
         Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout = 10000");
       s.execute("BEGIN EXCLUSIVE");
@@ -46,12 +48,19 @@ final class SqliteChild {
     }
   }
 
-  /** The records of one batch: slots and ids named after the batch, so a test can count each batch's rows. */
+  /**
+   * The records of one batch: slots and ids named after the batch, so a test can count each batch's
+   * rows.
+   */
   static List<StateRecord> batch(int batch) {
     List<StateRecord> records = new ArrayList<>(BATCH);
     for (int i = 0; i < BATCH; i++) {
-      records.add(StateRecord.of(EventId.of("b" + batch + "-" + i), new Quadruple("batch", "u", "s", "b" + batch),
-          "k" + i, ("payload " + batch + "/" + i).getBytes(StandardCharsets.UTF_8)));
+      records.add(
+          StateRecord.of(
+              EventId.of("b" + batch + "-" + i),
+              new Quadruple("batch", "u", "s", "b" + batch),
+              "k" + i,
+              ("payload " + batch + "/" + i).getBytes(StandardCharsets.UTF_8)));
     }
     return records;
   }

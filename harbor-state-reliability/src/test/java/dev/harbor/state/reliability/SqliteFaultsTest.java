@@ -31,8 +31,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * SQLite under faults: a writer process killed mid-batch, a file locked by another process past {@code busyTimeout},
- * and a full disk.
+ * SQLite under faults: a writer process killed mid-batch, a file locked by another process past
+ * {@code busyTimeout}, and a full disk.
  */
 class SqliteFaultsTest {
 
@@ -57,14 +57,16 @@ class SqliteFaultsTest {
     List<Integer> acknowledged = new ArrayList<>();
     for (int kill = 0; kill < KILLS; kill++) {
       Process child = child("batches", file, Integer.toString(kill * 1_000_000));
-      try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-          StandardCharsets.UTF_8))) {
+      try (BufferedReader out =
+          new BufferedReader(
+              new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(400 + random.nextInt(800));
         String line;
         while (System.nanoTime() < until && (line = out.readLine()) != null) {
           acknowledged.add(Integer.parseInt(line.substring("batch ".length())));
         }
-        // SIGKILL by pid: Process.destroyForcibly() would also close our end of the pipe, losing the last lines.
+        // SIGKILL by pid: Process.destroyForcibly() would also close our end of the pipe, losing
+        // the last lines.
         new ProcessBuilder("kill", "-KILL", Long.toString(child.pid())).start().waitFor();
         child.waitFor(30, TimeUnit.SECONDS);
         while ((line = out.readLine()) != null) {
@@ -72,39 +74,52 @@ class SqliteFaultsTest {
         }
       }
       try (StateStore store = StateStores.open("sqlite:" + file)) {
-        int batches = store.listKind(ListScope.MAINTENANCE, "k").stream()
-            .map(r -> r.identity().runId()).distinct().toList().size();
+        int batches =
+            store.listKind(ListScope.MAINTENANCE, "k").stream()
+                .map(r -> r.identity().runId())
+                .distinct()
+                .toList()
+                .size();
         for (StateRecord r : store.listKind(ListScope.MAINTENANCE, "k")) {
           String run = r.identity().runId();
           int batch = Integer.parseInt(run.substring(1));
           assertThat(store.listKindForIdentity(new Quadruple("batch", "u", "s", run), "k"))
-              .as("batch %d after kill %d is whole", batch, kill).hasSize(SqliteChild.BATCH);
+              .as("batch %d after kill %d is whole", batch, kill)
+              .hasSize(SqliteChild.BATCH);
         }
         for (int batch : acknowledged) {
           assertThat(store.listKindForIdentity(new Quadruple("batch", "u", "s", "b" + batch), "k"))
-              .as("acknowledged batch %d survived", batch).containsExactlyInAnyOrderElementsOf(
+              .as("acknowledged batch %d survived", batch)
+              .containsExactlyInAnyOrderElementsOf(
                   SqliteChild.batch(batch).stream().map(r -> store.loadByEventId(r.id())).toList());
         }
         assertThat(batches).isGreaterThanOrEqualTo(acknowledged.size() > 0 ? 1 : 0);
       }
       assertThat(integrityCheck(file)).isEqualTo("ok");
     }
-    assertThat(acknowledged).as("the children acknowledged batches before being killed").isNotEmpty();
+    assertThat(acknowledged)
+        .as("the children acknowledged batches before being killed")
+        .isNotEmpty();
   }
 
   @Test
-  void aFileLockedByAnotherProcessPastBusyTimeout_failsTransiently_andChangesNothing() throws Exception {
+  void aFileLockedByAnotherProcessPastBusyTimeout_failsTransiently_andChangesNothing()
+      throws Exception {
     Path file = dir.resolve("locked.db");
-    try (StateStore store = StateStores.open("sqlite:" + file + "?busyTimeout=300ms&operationTimeout=2s")) {
+    try (StateStore store =
+        StateStores.open("sqlite:" + file + "?busyTimeout=300ms&operationTimeout=2s")) {
       Quadruple q = new Quadruple("t", "u", "s", "");
       store.save(StateRecord.of(EventId.of("before"), q, "k", new byte[] {1}));
       Process child = child("lock", file, "0");
-      try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-          StandardCharsets.UTF_8))) {
+      try (BufferedReader out =
+          new BufferedReader(
+              new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
         assertThat(out.readLine()).isEqualTo("locked");
         long started = System.nanoTime();
-        assertThatThrownBy(() -> store.save(StateRecord.of(EventId.of("during"), q, "k2", new byte[] {2})))
-            .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isTrue());
+        assertThatThrownBy(
+                () -> store.save(StateRecord.of(EventId.of("during"), q, "k2", new byte[] {2})))
+            .isInstanceOfSatisfying(
+                StorageException.class, e -> assertThat(e.isTransient()).isTrue());
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
       } finally {
         child.destroyForcibly();
@@ -120,10 +135,16 @@ class SqliteFaultsTest {
   void aFullDisk_givesAStorageException_andTheDatabaseStaysReadable() throws Exception {
     Path mount = dir.resolve("small");
     Files.createDirectories(mount);
-    int rc = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount.toString())
-        .redirectErrorStream(true).start().waitFor();
+    int rc =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount.toString())
+            .redirectErrorStream(true)
+            .start()
+            .waitFor();
     if (rc != 0) {
-      fail("the full-disk test mounts a 2 MiB tmpfs and needs root for it (mount exited " + rc + ")");
+      fail(
+          "the full-disk test mounts a 2 MiB tmpfs and needs root for it (mount exited "
+              + rc
+              + ")");
     }
     try {
       Path file = mount.resolve("full.db");
@@ -161,12 +182,21 @@ class SqliteFaultsTest {
 
   private static Process child(String mode, Path file, String firstBatch) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), SqliteChild.class.getName(), mode,
-        file.toString(), firstBatch).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    return new ProcessBuilder(
+            java,
+            "-cp",
+            System.getProperty("java.class.path"),
+            SqliteChild.class.getName(),
+            mode,
+            file.toString(),
+            firstBatch)
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
   }
 
   private static String integrityCheck(Path file) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
       rs.next();
       return rs.getString(1);

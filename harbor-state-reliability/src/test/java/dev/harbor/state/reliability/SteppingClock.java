@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** A clock the test moves by hand, so that model and driver stamp the same instants. */
 final class SteppingClock extends Clock {
-  private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2031-05-06T07:08:09.000001500Z"));
+  private final AtomicReference<Instant> now =
+      new AtomicReference<>(Instant.parse("2031-05-06T07:08:09.000001500Z"));
 
   void advance() {
     now.updateAndGet(i -> i.plus(Duration.ofNanos(1_001_001)));

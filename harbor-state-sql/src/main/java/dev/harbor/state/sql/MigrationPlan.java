@@ -19,12 +19,13 @@ import java.util.regex.Pattern;
 
 /**
  * The forward-only migrations a SQL driver ships and their check against the database's ledger
- * {@value #LEDGER}: loading the SQL resources from a fixed index, their SHA-256 checksums, and which migrations are
- * pending. Locking, DDL and the ledger's SQL stay in each driver. Internal to Harbor State: not an API, no
- * compatibility promise.
+ * {@value #LEDGER}: loading the SQL resources from a fixed index, their SHA-256 checksums, and
+ * which migrations are pending. Locking, DDL and the ledger's SQL stay in each driver. Internal to
+ * Harbor State: not an API, no compatibility promise.
  *
- * <p>Files are named {@code V<4 digits>__<name>.sql}, numbered from 1 without gaps. The checksum is the SHA-256 of the
- * file's UTF-8 text with CRLF line endings turned into LF, so a checkout with other line endings ships the same value.
+ * <p>Files are named {@code V<4 digits>__<name>.sql}, numbered from 1 without gaps. The checksum is
+ * the SHA-256 of the file's UTF-8 text with CRLF line endings turned into LF, so a checkout with
+ * other line endings ships the same value.
  */
 public final class MigrationPlan {
 
@@ -71,14 +72,15 @@ public final class MigrationPlan {
   }
 
   /**
-   * Loads migrations from class-path resources: a fixed index rather than a scan, which jars and module paths make
-   * fragile.
+   * Loads migrations from class-path resources: a fixed index rather than a scan, which jars and
+   * module paths make fragile.
    *
    * @param anchor the class whose package holds {@code directory}
    * @param directory the resource directory relative to {@code anchor}, ending in {@code /}
    * @param names the file names, versions 1, 2, 3... in order
    * @return the plan
-   * @throws IllegalStateException if a name is out of sequence or a file is missing or unreadable (a packaging error)
+   * @throws IllegalStateException if a name is out of sequence or a file is missing or unreadable
+   *     (a packaging error)
    */
   public static MigrationPlan load(Class<?> anchor, String directory, List<String> names) {
     List<Migration> loaded = new ArrayList<>();
@@ -86,13 +88,18 @@ public final class MigrationPlan {
       int version = loaded.size() + 1;
       Matcher m = NAME.matcher(name);
       if (!m.matches() || Integer.parseInt(m.group(1)) != version) {
-        throw new IllegalStateException("migration " + name + " must be named V" + String.format("%04d", version)
-            + "__<name>.sql");
+        throw new IllegalStateException(
+            "migration "
+                + name
+                + " must be named V"
+                + String.format("%04d", version)
+                + "__<name>.sql");
       }
       String text;
       try (InputStream in = anchor.getResourceAsStream(directory + name)) {
         if (in == null) {
-          throw new IllegalStateException("migration " + directory + name + " is missing from the class path");
+          throw new IllegalStateException(
+              "migration " + directory + name + " is missing from the class path");
         }
         text = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\r\n", "\n");
       } catch (IOException e) {
@@ -122,33 +129,68 @@ public final class MigrationPlan {
   }
 
   /**
-   * The migrations still to apply, after checking that the applied ones are exactly the first shipped ones, unchanged.
+   * The migrations still to apply, after checking that the applied ones are exactly the first
+   * shipped ones, unchanged.
    *
    * @param applied the ledger, ordered by version
    * @param database the database for messages, such as {@code sqlite database /data/state.db}
    * @return the shipped migrations not yet applied, in order
-   * @throws StorageException (not transient) if an applied migration is unknown to this driver, was edited after it
-   *     was applied, or is missing below a later applied one; the message says what to do
+   * @throws StorageException (not transient) if an applied migration is unknown to this driver, was
+   *     edited after it was applied, or is missing below a later applied one; the message says what
+   *     to do
    */
   public List<Migration> pending(List<Applied> applied, String database) {
     for (int i = 0; i < applied.size(); i++) {
       Applied a = applied.get(i);
       Migration m = i < migrations.size() ? migrations.get(i) : null;
       if (m == null || a.version() < m.version()) {
-        throw new StorageException(database + " has migration " + a.name() + " (version " + a.version()
-            + ") applied, which this driver does not know (it knows versions 1 to " + migrations.size() + "): the"
-            + " database was migrated by a newer harbor-state; use that version or restore a backup", false, null);
+        throw new StorageException(
+            database
+                + " has migration "
+                + a.name()
+                + " (version "
+                + a.version()
+                + ") applied, which this driver does not know (it knows versions 1 to "
+                + migrations.size()
+                + "): the"
+                + " database was migrated by a newer harbor-state; use that version or restore a backup",
+            false,
+            null);
       }
       if (a.version() > m.version()) {
-        throw new StorageException(database + " is missing migration " + m.name() + " although later migration "
-            + a.name() + " (version " + a.version() + ") is applied: the ledger " + LEDGER + " was altered, as "
-            + m.name() + " is missing from it; restore the database from a backup", false, null);
+        throw new StorageException(
+            database
+                + " is missing migration "
+                + m.name()
+                + " although later migration "
+                + a.name()
+                + " (version "
+                + a.version()
+                + ") is applied: the ledger "
+                + LEDGER
+                + " was altered, as "
+                + m.name()
+                + " is missing from it; restore the database from a backup",
+            false,
+            null);
       }
       if (!a.name().equals(m.name()) || !a.checksum().equals(m.checksum())) {
-        throw new StorageException("migration " + a.name() + " applied to " + database + " has checksum "
-            + a.checksum() + ", but this driver ships " + m.name() + " with checksum " + m.checksum() + ": it was"
-            + " edited after it was applied, and applied migrations must never be edited. Restore the original file"
-            + " and put changes in a new migration, or restore the database from a backup", false, null);
+        throw new StorageException(
+            "migration "
+                + a.name()
+                + " applied to "
+                + database
+                + " has checksum "
+                + a.checksum()
+                + ", but this driver ships "
+                + m.name()
+                + " with checksum "
+                + m.checksum()
+                + ": it was"
+                + " edited after it was applied, and applied migrations must never be edited. Restore the original file"
+                + " and put changes in a new migration, or restore the database from a backup",
+            false,
+            null);
       }
     }
     return migrations.subList(applied.size(), migrations.size());
@@ -158,13 +200,15 @@ public final class MigrationPlan {
    * Reads the ledger.
    *
    * @param c a connection
-   * @param select the driver's {@code SELECT version, name, checksum ... ORDER BY version} of its ledger
+   * @param select the driver's {@code SELECT version, name, checksum ... ORDER BY version} of its
+   *     ledger
    * @return the rows, in version order
    * @throws SQLException if the database fails
    */
   public static List<Applied> readLedger(Connection c, String select) throws SQLException {
     List<Applied> applied = new ArrayList<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(select)) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(select)) {
       while (rs.next()) {
         applied.add(new Applied(rs.getInt(1), rs.getString(2), rs.getString(3)));
       }

@@ -14,17 +14,19 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The rows of the records table as both SQL drivers select them ({@link #COLUMNS}, in that order): binding their keys
- * and reading them back as records. Only the {@code updated_at} column differs between the databases (microseconds in
- * an INTEGER, a TIMESTAMPTZ), so each driver passes its reader of it. Internal to Harbor State: not an API, no
- * compatibility promise.
+ * The rows of the records table as both SQL drivers select them ({@link #COLUMNS}, in that order):
+ * binding their keys and reading them back as records. Only the {@code updated_at} column differs
+ * between the databases (microseconds in an INTEGER, a TIMESTAMPTZ), so each driver passes its
+ * reader of it. Internal to Harbor State: not an API, no compatibility promise.
  */
 public final class RecordRows {
 
   /** The records table. */
   public static final String TABLE = "harbor_state_records";
 
-  /** The selected columns, in the order {@link #record} reads them; {@code updated_at} is column 9. */
+  /**
+   * The selected columns, in the order {@link #record} reads them; {@code updated_at} is column 9.
+   */
   public static final String COLUMNS =
       "tenant_id, user_id, session_id, run_id, kind, event_id, version, payload, updated_at";
 
@@ -64,9 +66,13 @@ public final class RecordRows {
    * @throws SQLException if reading fails
    */
   public StateRecord record(ResultSet rs) throws SQLException {
-    return new StateRecord(EventId.of(rs.getString(6)),
-        new Quadruple(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)), rs.getString(5),
-        rs.getLong(7), rs.getBytes(8), updatedAt.read(rs));
+    return new StateRecord(
+        EventId.of(rs.getString(6)),
+        new Quadruple(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)),
+        rs.getString(5),
+        rs.getLong(7),
+        rs.getBytes(8),
+        updatedAt.read(rs));
   }
 
   /**
@@ -108,7 +114,8 @@ public final class RecordRows {
    * @return the next parameter index
    * @throws SQLException if binding fails
    */
-  public static int bindIdentity(PreparedStatement p, int from, Identity identity) throws SQLException {
+  public static int bindIdentity(PreparedStatement p, int from, Identity identity)
+      throws SQLException {
     p.setString(from, identity.tenantId());
     p.setString(from + 1, identity.userId());
     p.setString(from + 2, identity.sessionId());
@@ -142,7 +149,8 @@ public final class RecordRows {
    * @return the next parameter index
    * @throws SQLException if binding fails
    */
-  public static int bindSlot(PreparedStatement p, int from, Quadruple q, String kind) throws SQLException {
+  public static int bindSlot(PreparedStatement p, int from, Quadruple q, String kind)
+      throws SQLException {
     int i = bindQuadruple(p, from, q);
     p.setString(i, kind);
     return i + 1;

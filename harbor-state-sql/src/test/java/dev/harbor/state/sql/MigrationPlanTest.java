@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /** Loading, checksums and the ledger check, without a database. */
 class MigrationPlanTest {
 
-  private static final List<String> THREE = List.of("V0001__one.sql", "V0002__two.sql", "V0003__three.sql");
+  private static final List<String> THREE =
+      List.of("V0001__one.sql", "V0002__two.sql", "V0003__three.sql");
   private static final String DB = "test database t";
 
   private static MigrationPlan plan() {
@@ -27,14 +28,17 @@ class MigrationPlanTest {
   }
 
   private static String sha256(String text) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(
+            MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
   void load_numbersFromOne_andHashesTheTextWithLfLineEndings() throws Exception {
     List<Migration> ms = plan().migrations();
     assertThat(ms).extracting(Migration::version).containsExactly(1, 2, 3);
-    assertThat(ms.get(0).sql()).isEqualTo("-- one\nCREATE TABLE one (x TEXT);\n"); // the file has CRLF
+    assertThat(ms.get(0).sql())
+        .isEqualTo("-- one\nCREATE TABLE one (x TEXT);\n"); // the file has CRLF
     assertThat(ms.get(0).checksum()).isEqualTo(sha256("-- one\nCREATE TABLE one (x TEXT);\n"));
     assertThat(ms.get(1).checksum()).isEqualTo(sha256("CREATE TABLE two (x TEXT);\n"));
     assertThat(plan().latestVersion()).isEqualTo(3);
@@ -42,10 +46,14 @@ class MigrationPlanTest {
 
   @Test
   void load_ofAMisnumberedOrMissingFile_isAPackagingError() {
-    assertThatThrownBy(() -> MigrationPlan.load(MigrationPlanTest.class, "plan/", List.of("V0002__two.sql")))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("V0001__<name>.sql");
-    assertThatThrownBy(() -> MigrationPlan.load(MigrationPlanTest.class, "plan/", List.of("V0001__none.sql")))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("missing");
+    assertThatThrownBy(
+            () -> MigrationPlan.load(MigrationPlanTest.class, "plan/", List.of("V0002__two.sql")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("V0001__<name>.sql");
+    assertThatThrownBy(
+            () -> MigrationPlan.load(MigrationPlanTest.class, "plan/", List.of("V0001__none.sql")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("missing");
   }
 
   @Test
@@ -61,23 +69,32 @@ class MigrationPlanTest {
     Migration m = plan().migrations().get(0);
     assertThatThrownBy(() -> plan().pending(List.of(new Applied(1, m.name(), "abc")), DB))
         .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isFalse())
-        .hasMessageContaining(DB).hasMessageContaining("V0001__one.sql").hasMessageContaining("abc")
-        .hasMessageContaining("must never be edited").hasMessageContaining("new migration");
-    assertThatThrownBy(() -> plan().pending(List.of(new Applied(1, "V0001__renamed.sql", m.checksum())), DB))
-        .isInstanceOf(StorageException.class).hasMessageContaining("edited");
+        .hasMessageContaining(DB)
+        .hasMessageContaining("V0001__one.sql")
+        .hasMessageContaining("abc")
+        .hasMessageContaining("must never be edited")
+        .hasMessageContaining("new migration");
+    assertThatThrownBy(
+            () -> plan().pending(List.of(new Applied(1, "V0001__renamed.sql", m.checksum())), DB))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("edited");
   }
 
   @Test
   void unknownMigration_isRefused_asFromANewerVersion() {
-    List<Applied> ledger = plan().migrations().stream().map(MigrationPlanTest::applied)
-        .collect(java.util.stream.Collectors.toCollection(java.util.ArrayList::new));
+    List<Applied> ledger =
+        plan().migrations().stream()
+            .map(MigrationPlanTest::applied)
+            .collect(java.util.stream.Collectors.toCollection(java.util.ArrayList::new));
     ledger.add(new Applied(4, "V0004__future.sql", "f"));
     assertThatThrownBy(() -> plan().pending(ledger, DB))
         .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isFalse())
-        .hasMessageContaining("V0004__future.sql").hasMessageContaining("does not know")
+        .hasMessageContaining("V0004__future.sql")
+        .hasMessageContaining("does not know")
         .hasMessageContaining("newer harbor-state");
     assertThatThrownBy(() -> plan().pending(List.of(new Applied(0, "V0000__zero.sql", "z")), DB))
-        .isInstanceOf(StorageException.class).hasMessageContaining("does not know");
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("does not know");
   }
 
   @Test
@@ -85,7 +102,9 @@ class MigrationPlanTest {
     List<Migration> ms = plan().migrations();
     assertThatThrownBy(() -> plan().pending(List.of(applied(ms.get(0)), applied(ms.get(2))), DB))
         .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isFalse())
-        .hasMessageContaining("missing migration V0002__two.sql").hasMessageContaining("V0002__two.sql is missing")
-        .hasMessageContaining("V0003__three.sql").hasMessageContaining("backup");
+        .hasMessageContaining("missing migration V0002__two.sql")
+        .hasMessageContaining("V0002__two.sql is missing")
+        .hasMessageContaining("V0003__three.sql")
+        .hasMessageContaining("backup");
   }
 }

@@ -16,34 +16,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forward-only schema migrations: SQL files shipped in the jar beside this class, applied in version order under an
- * exclusive transaction and recorded, with a SHA-256 checksum of their text, in the ledger table
- * {@value #LEDGER}. An applied migration that was edited, that this driver does not know, or that is missing below a
- * later applied one stops the open with a non-transient {@link StorageException} that says what to do: the schema is
- * not usable, which is how {@link dev.harbor.state.spi.StateStoreProvider#open} reports it. Loading, checksums and that
- * check are the shared {@link MigrationPlan}; the transaction, the ledger's SQL and the statements are SQLite's.
+ * Forward-only schema migrations: SQL files shipped in the jar beside this class, applied in
+ * version order under an exclusive transaction and recorded, with a SHA-256 checksum of their text,
+ * in the ledger table {@value #LEDGER}. An applied migration that was edited, that this driver does
+ * not know, or that is missing below a later applied one stops the open with a non-transient {@link
+ * StorageException} that says what to do: the schema is not usable, which is how {@link
+ * dev.harbor.state.spi.StateStoreProvider#open} reports it. Loading, checksums and that check are
+ * the shared {@link MigrationPlan}; the transaction, the ledger's SQL and the statements are
+ * SQLite's.
  *
- * <p>Files are named {@code V<4 digits>__<name>.sql}, numbered from 1 without gaps, and listed in {@link #SHIPPED}.
- * Each statement ends with a {@code ;} at the end of a line; lines starting with {@code --} are comments.
+ * <p>Files are named {@code V<4 digits>__<name>.sql}, numbered from 1 without gaps, and listed in
+ * {@link #SHIPPED}. Each statement ends with a {@code ;} at the end of a line; lines starting with
+ * {@code --} are comments.
  */
 final class Migrations {
 
   /** The ledger table. */
   static final String LEDGER = MigrationPlan.LEDGER;
 
-  /** The migrations this driver ships, in order. Add a file here; never edit one that was released. */
+  /**
+   * The migrations this driver ships, in order. Add a file here; never edit one that was released.
+   */
   static final List<String> SHIPPED = List.of("V0001__init.sql");
 
   /** Where the shipped migrations live, relative to this class. */
   static final String DIRECTORY = "migrations/";
 
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
-  private static final String CREATE_LEDGER = "CREATE TABLE IF NOT EXISTS " + LEDGER + " ("
-      + "version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)";
-  private static final String LEDGER_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
-  private static final String READ_LEDGER = "SELECT version, name, checksum FROM " + LEDGER + " ORDER BY version";
-  private static final String RECORD = "INSERT INTO " + LEDGER + " (version, name, checksum, applied_at)"
-      + " VALUES (?, ?, ?, ?)";
+  private static final String CREATE_LEDGER =
+      "CREATE TABLE IF NOT EXISTS "
+          + LEDGER
+          + " ("
+          + "version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+  private static final String LEDGER_EXISTS =
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
+  private static final String READ_LEDGER =
+      "SELECT version, name, checksum FROM " + LEDGER + " ORDER BY version";
+  private static final String RECORD =
+      "INSERT INTO " + LEDGER + " (version, name, checksum, applied_at)" + " VALUES (?, ?, ?, ?)";
 
   private final MigrationPlan plan;
   private final String database;
@@ -81,9 +91,9 @@ final class Migrations {
   }
 
   /**
-   * Applies the pending migrations, each in the exclusive transaction that also reads and checks the ledger, so that
-   * two stores opening one file at once apply each migration once. Reopening a current database applies nothing and
-   * takes no write lock.
+   * Applies the pending migrations, each in the exclusive transaction that also reads and checks
+   * the ledger, so that two stores opening one file at once apply each migration once. Reopening a
+   * current database applies nothing and takes no write lock.
    *
    * @param c a connection in auto-commit mode, not in a transaction
    * @param clock stamps the ledger rows
@@ -119,16 +129,27 @@ final class Migrations {
    * Checks that the schema is current without changing anything.
    *
    * @param c a connection
-   * @throws StorageException if the ledger does not match the shipped migrations or migrations are pending
+   * @throws StorageException if the ledger does not match the shipped migrations or migrations are
+   *     pending
    * @throws SQLException if SQLite fails
    */
   void verify(Connection c) throws SQLException {
     List<Applied> applied = readLedger(c);
     List<Migration> pending = pending(applied);
     if (!pending.isEmpty()) {
-      throw new StorageException("the schema of sqlite database " + database + " is at version " + applied.size()
-          + " but this driver needs version " + latestVersion() + " (pending: " + names(pending) + "); migrate=verify"
-          + " changes nothing: open it once with migrate=apply or run 'harbor-state migrate'", false, null);
+      throw new StorageException(
+          "the schema of sqlite database "
+              + database
+              + " is at version "
+              + applied.size()
+              + " but this driver needs version "
+              + latestVersion()
+              + " (pending: "
+              + names(pending)
+              + "); migrate=verify"
+              + " changes nothing: open it once with migrate=apply or run 'harbor-state migrate'",
+          false,
+          null);
     }
   }
 
@@ -138,8 +159,16 @@ final class Migrations {
         s.execute(sql);
       }
     } catch (SQLException e) {
-      throw new StorageException("migration " + m.name() + " failed on sqlite database " + database + ": "
-          + e.getMessage() + "; nothing of it was applied", false, e);
+      throw new StorageException(
+          "migration "
+              + m.name()
+              + " failed on sqlite database "
+              + database
+              + ": "
+              + e.getMessage()
+              + "; nothing of it was applied",
+          false,
+          e);
     }
     try (PreparedStatement p = c.prepareStatement(RECORD)) {
       p.setInt(1, m.version());
@@ -151,7 +180,10 @@ final class Migrations {
     LOG.info("applied migration {} to sqlite database {}", m.name(), database);
   }
 
-  /** The migrations still to apply, after the shared check of the ledger (naming this database in its messages). */
+  /**
+   * The migrations still to apply, after the shared check of the ledger (naming this database in
+   * its messages).
+   */
   private List<Migration> pending(List<Applied> applied) {
     return plan.pending(applied, "sqlite database " + database);
   }

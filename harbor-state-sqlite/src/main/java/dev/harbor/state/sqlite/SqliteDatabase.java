@@ -24,18 +24,21 @@ import org.sqlite.SQLiteOpenMode;
 /**
  * The connections of one store and the discipline around them.
  *
- * <p>Writes: one write connection, taken under a fair lock (so writers of this store are served in arrival order and
- * never meet SQLite's busy handler among themselves) and used only inside {@code BEGIN IMMEDIATE} transactions, which
- * take SQLite's write lock up front: a transaction never has to upgrade from reading to writing, which is the case
- * where SQLite gives up with a busy error instead of waiting. Other store instances and processes on the same file are
- * waited for by SQLite's busy handler, for at most what is left of the call's {@code operationTimeout}.
+ * <p>Writes: one write connection, taken under a fair lock (so writers of this store are served in
+ * arrival order and never meet SQLite's busy handler among themselves) and used only inside {@code
+ * BEGIN IMMEDIATE} transactions, which take SQLite's write lock up front: a transaction never has
+ * to upgrade from reading to writing, which is the case where SQLite gives up with a busy error
+ * instead of waiting. Other store instances and processes on the same file are waited for by
+ * SQLite's busy handler, for at most what is left of the call's {@code operationTimeout}.
  *
- * <p>Reads on a file: a fixed pool of read connections. In WAL mode they read the last committed state while a write
- * is in progress, so a reader never queues behind the writer, only behind other readers when all are in use.
+ * <p>Reads on a file: a fixed pool of read connections. In WAL mode they read the last committed
+ * state while a write is in progress, so a reader never queues behind the writer, only behind other
+ * readers when all are in use.
  *
- * <p>In memory: one connection for everything, under the write lock. A private in-memory database lives in its
- * connection, and SQLite's shared-cache mode, the only way to give it more connections, reports table locks to
- * readers as errors rather than waiting, so readers share the writer's connection instead.
+ * <p>In memory: one connection for everything, under the write lock. A private in-memory database
+ * lives in its connection, and SQLite's shared-cache mode, the only way to give it more
+ * connections, reports table locks to readers as errors rather than waiting, so readers share the
+ * writer's connection instead.
  *
  * <p>No threads are started: callers' threads do all the work.
  */
@@ -67,7 +70,11 @@ final class SqliteDatabase {
   private final long busyMillis;
   private boolean inTransaction; // guarded by writeLock; still set after a failed rollback
 
-  private SqliteDatabase(SqliteSettings settings, StoreGuard guard, SqliteErrors errors, Connection writer,
+  private SqliteDatabase(
+      SqliteSettings settings,
+      StoreGuard guard,
+      SqliteErrors errors,
+      Connection writer,
       List<Connection> readers) {
     this.settings = settings;
     this.guard = guard;
@@ -81,7 +88,8 @@ final class SqliteDatabase {
   }
 
   /**
-   * Opens the connections, switches the file to WAL and brings the schema up to date (or verifies it).
+   * Opens the connections, switches the file to WAL and brings the schema up to date (or verifies
+   * it).
    *
    * @param settings the validated settings
    * @param guard the store's guard
@@ -92,8 +100,13 @@ final class SqliteDatabase {
   static SqliteDatabase open(SqliteSettings settings, StoreGuard guard, Clock clock) {
     SqliteErrors errors = new SqliteErrors(settings.describe(), null);
     if (!settings.migrate() && !settings.inMemory() && !Files.exists(settings.file())) {
-      throw new StorageException("sqlite database " + settings.describe() + " does not exist; migrate=verify creates"
-          + " nothing: open it once with migrate=apply or run 'harbor-state migrate'", false, null);
+      throw new StorageException(
+          "sqlite database "
+              + settings.describe()
+              + " does not exist; migrate=verify creates"
+              + " nothing: open it once with migrate=apply or run 'harbor-state migrate'",
+          false,
+          null);
     }
     List<Connection> opened = new ArrayList<>();
     try {
@@ -104,11 +117,19 @@ final class SqliteDatabase {
         migrations.verify(writer); // before anything that could change the file
       }
       if (!settings.inMemory()) {
-        try (Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
+        try (Statement s = writer.createStatement();
+            ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
           String mode = rs.next() ? rs.getString(1) : "";
           if (!"wal".equalsIgnoreCase(mode)) {
-            throw new StorageException("sqlite database " + settings.describe() + " cannot use the WAL journal"
-                + " (journal_mode is '" + mode + "'); put it on a local file system", false, null);
+            throw new StorageException(
+                "sqlite database "
+                    + settings.describe()
+                    + " cannot use the WAL journal"
+                    + " (journal_mode is '"
+                    + mode
+                    + "'); put it on a local file system",
+                false,
+                null);
           }
         }
       }
@@ -123,7 +144,8 @@ final class SqliteDatabase {
           readers.add(reader);
         }
       }
-      return new SqliteDatabase(settings, guard, new SqliteErrors(settings.describe(), guard), writer, readers);
+      return new SqliteDatabase(
+          settings, guard, new SqliteErrors(settings.describe(), guard), writer, readers);
     } catch (SQLException e) {
       closeAll(opened);
       throw errors.map(e, "opening");
@@ -142,7 +164,8 @@ final class SqliteDatabase {
     String url = settings.inMemory() ? "jdbc:sqlite::memory:" : "jdbc:sqlite:" + settings.file();
     Connection c = config.createConnection(url);
     try (Statement s = c.createStatement()) {
-      // PRAGMAs take no parameters; the value is one of the fixed words SqliteSettings accepts (sqlite-jdbc's own
+      // PRAGMAs take no parameters; the value is one of the fixed words SqliteSettings accepts
+      // (sqlite-jdbc's own
       // enum lacks EXTRA).
       s.execute("PRAGMA synchronous = " + settings.synchronous());
       if (reader) {
@@ -157,21 +180,26 @@ final class SqliteDatabase {
   }
 
   /**
-   * Runs work in one {@code BEGIN IMMEDIATE} transaction on the write connection: committed if it returns, rolled
-   * back if it throws. A {@link RuntimeException} or {@link Error} of the work propagates as the same instance.
+   * Runs work in one {@code BEGIN IMMEDIATE} transaction on the write connection: committed if it
+   * returns, rolled back if it throws. A {@link RuntimeException} or {@link Error} of the work
+   * propagates as the same instance.
    *
    * @param operation what is being done, for messages
    * @param work the work
    * @param <T> its result
    * @return the work's result
-   * @throws IllegalStateException if called from inside a write of the same store (a fenced action writing)
+   * @throws IllegalStateException if called from inside a write of the same store (a fenced action
+   *     writing)
    */
   <T> T write(String operation, Work<T> work) {
     if (writeLock.isHeldByCurrentThread()) {
-      // Only a fenceIf action calling back into its own store gets here; SQLite has no nested transactions, and
+      // Only a fenceIf action calling back into its own store gets here; SQLite has no nested
+      // transactions, and
       // running the write inside the fence's transaction would break the fence.
-      throw new IllegalStateException(operation + " was called from inside a fenceIf action of the same store;"
-          + " a fenced action must not call the store that fences it");
+      throw new IllegalStateException(
+          operation
+              + " was called from inside a fenceIf action of the same store;"
+              + " a fenced action must not call the store that fences it");
     }
     long deadline = System.nanoTime() + timeoutNanos;
     lockWriter(operation);
@@ -187,7 +215,8 @@ final class SqliteDatabase {
     boolean committed = false;
     try (Statement s = writer.createStatement()) {
       if (inTransaction) {
-        rollbackQuietly(s); // left over from a failed rollback; a failure here means there is nothing to undo
+        rollbackQuietly(
+            s); // left over from a failed rollback; a failure here means there is nothing to undo
         inTransaction = false;
       }
       if (!settings.inMemory()) {
@@ -217,15 +246,16 @@ final class SqliteDatabase {
       s.execute("ROLLBACK");
       inTransaction = false;
     } catch (SQLException e) {
-      // Usually "no transaction is active": SQLite rolled back by itself after the failure. inTransaction stays set
+      // Usually "no transaction is active": SQLite rolled back by itself after the failure.
+      // inTransaction stays set
       // so the next transaction makes sure. Either way the caller sees the original failure.
       LOG.debug("rollback on sqlite database {} reported: {}", settings.describe(), e.getMessage());
     }
   }
 
   /**
-   * Runs read-only work on a read connection (file) or on the single connection (memory), in auto-commit mode: each
-   * statement sees one committed state.
+   * Runs read-only work on a read connection (file) or on the single connection (memory), in
+   * auto-commit mode: each statement sees one committed state.
    *
    * @param operation what is being done, for messages
    * @param work the work
@@ -283,13 +313,21 @@ final class SqliteDatabase {
     if (guard.isClosed()) {
       return guard.closedException();
     }
-    return new StorageException(operation + " on sqlite database " + settings.describe() + " timed out after "
-        + settings.operationTimeout().toMillis() + "ms (operationTimeout) waiting for " + what, true, null);
+    return new StorageException(
+        operation
+            + " on sqlite database "
+            + settings.describe()
+            + " timed out after "
+            + settings.operationTimeout().toMillis()
+            + "ms (operationTimeout) waiting for "
+            + what,
+        true,
+        null);
   }
 
   /**
-   * Closes every connection once the calls in flight have finished, waiting for them at most
-   * {@code operationTimeout}; the guard is already marked closed, so no new call starts.
+   * Closes every connection once the calls in flight have finished, waiting for them at most {@code
+   * operationTimeout}; the guard is already marked closed, so no new call starts.
    */
   void close() {
     long deadline = System.nanoTime() + timeoutNanos;
@@ -304,7 +342,8 @@ final class SqliteDatabase {
       int returned = 0;
       while (returned < readers.size() && !interrupted) {
         try {
-          Connection c = idleReaders.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          Connection c =
+              idleReaders.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
           if (c == null) {
             break;
           }
@@ -314,7 +353,9 @@ final class SqliteDatabase {
         }
       }
       if (returned < readers.size()) {
-        LOG.warn("closing sqlite database {} while {} read(s) are still running", settings.describe(),
+        LOG.warn(
+            "closing sqlite database {} while {} read(s) are still running",
+            settings.describe(),
             readers.size() - returned);
       }
       List<Connection> all = new ArrayList<>(readers);

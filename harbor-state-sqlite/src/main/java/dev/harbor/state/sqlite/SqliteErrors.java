@@ -11,18 +11,25 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * The one table that turns SQLite failures into the exceptions of the contract, by result code. sqlite-jdbc reports
- * extended result codes ({@code SQLITE_CONSTRAINT_UNIQUE}, {@code SQLITE_BUSY_SNAPSHOT}) and sets no SQLSTATE, so a row
- * matches either one extended code or a whole primary code ({@code code & 0xFF}); extended rows win. The driver's
- * exception is always the cause, never the thrown type.
+ * The one table that turns SQLite failures into the exceptions of the contract, by result code.
+ * sqlite-jdbc reports extended result codes ({@code SQLITE_CONSTRAINT_UNIQUE}, {@code
+ * SQLITE_BUSY_SNAPSHOT}) and sets no SQLSTATE, so a row matches either one extended code or a whole
+ * primary code ({@code code & 0xFF}); extended rows win. The driver's exception is always the
+ * cause, never the thrown type.
  */
 final class SqliteErrors {
 
   /** What a result code becomes. */
   enum Outcome {
-    /** {@link StorageException} with {@code isTransient() == true}: the same call may succeed if retried. */
+    /**
+     * {@link StorageException} with {@code isTransient() == true}: the same call may succeed if
+     * retried.
+     */
     TRANSIENT,
-    /** {@link StorageException} with {@code isTransient() == false}: needs an operator (disk, file, schema). */
+    /**
+     * {@link StorageException} with {@code isTransient() == false}: needs an operator (disk, file,
+     * schema).
+     */
     PERMANENT,
     /** {@link IdempotencyConflictException}: the event id's unique index refused a second slot. */
     IDEMPOTENCY_CONFLICT
@@ -32,42 +39,108 @@ final class SqliteErrors {
    * One row of the table.
    *
    * @param code the result code
-   * @param extended whether {@code code} is an extended code (matched exactly) or a primary one (matched by its low
-   *     byte)
+   * @param extended whether {@code code} is an extended code (matched exactly) or a primary one
+   *     (matched by its low byte)
    * @param outcome what it becomes
    * @param meaning the diagnosis for the message
    */
   record Row(SQLiteErrorCode code, boolean extended, Outcome outcome, String meaning) {}
 
   /** The table. Unlisted codes are {@link Outcome#PERMANENT}. */
-  static final List<Row> TABLE = List.of(
-      // The unique index on event_id: a concurrent write reached a second slot with a live event id.
-      new Row(SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE, true, Outcome.IDEMPOTENCY_CONFLICT,
-          "an event id is already live at another slot"),
-      new Row(SQLiteErrorCode.SQLITE_IOERR_NOMEM, true, Outcome.TRANSIENT, "out of memory during I/O"),
-      // Contention: another connection or process holds the lock for longer than the busy timeout.
-      new Row(SQLiteErrorCode.SQLITE_BUSY, false, Outcome.TRANSIENT,
-          "the database is locked by another connection or process (busy timeout expired)"),
-      new Row(SQLiteErrorCode.SQLITE_LOCKED, false, Outcome.TRANSIENT, "a table is locked by another connection"),
-      new Row(SQLiteErrorCode.SQLITE_NOMEM, false, Outcome.TRANSIENT, "SQLite ran out of memory"),
-      new Row(SQLiteErrorCode.SQLITE_INTERRUPT, false, Outcome.TRANSIENT, "the statement was interrupted"),
-      new Row(SQLiteErrorCode.SQLITE_ABORT, false, Outcome.TRANSIENT, "the statement was aborted"),
-      // A WAL locking race that SQLite gave up retrying; the next attempt normally succeeds.
-      new Row(SQLiteErrorCode.SQLITE_PROTOCOL, false, Outcome.TRANSIENT, "a WAL locking race"),
-      new Row(SQLiteErrorCode.SQLITE_SCHEMA, false, Outcome.TRANSIENT, "the schema changed under the statement"),
-      // Everything below needs someone to look at the disk, the file or the schema.
-      new Row(SQLiteErrorCode.SQLITE_CONSTRAINT, false, Outcome.PERMANENT, "a constraint of the schema failed"),
-      new Row(SQLiteErrorCode.SQLITE_FULL, false, Outcome.PERMANENT, "the disk is full"),
-      new Row(SQLiteErrorCode.SQLITE_IOERR, false, Outcome.PERMANENT, "the disk or file system failed"),
-      new Row(SQLiteErrorCode.SQLITE_CORRUPT, false, Outcome.PERMANENT, "the database file is corrupt"),
-      new Row(SQLiteErrorCode.SQLITE_NOTADB, false, Outcome.PERMANENT, "the file is not a SQLite database"),
-      new Row(SQLiteErrorCode.SQLITE_CANTOPEN, false, Outcome.PERMANENT, "the database file cannot be opened"),
-      new Row(SQLiteErrorCode.SQLITE_READONLY, false, Outcome.PERMANENT, "the database file is read-only"),
-      new Row(SQLiteErrorCode.SQLITE_PERM, false, Outcome.PERMANENT, "access to the database file is denied"),
-      new Row(SQLiteErrorCode.SQLITE_TOOBIG, false, Outcome.PERMANENT, "a value is larger than SQLite allows"),
-      new Row(SQLiteErrorCode.SQLITE_ERROR, false, Outcome.PERMANENT,
-          "SQL error (is the schema of this file a harbor-state schema?)"),
-      new Row(SQLiteErrorCode.SQLITE_MISUSE, false, Outcome.PERMANENT, "the SQLite library was misused"));
+  static final List<Row> TABLE =
+      List.of(
+          // The unique index on event_id: a concurrent write reached a second slot with a live
+          // event id.
+          new Row(
+              SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE,
+              true,
+              Outcome.IDEMPOTENCY_CONFLICT,
+              "an event id is already live at another slot"),
+          new Row(
+              SQLiteErrorCode.SQLITE_IOERR_NOMEM,
+              true,
+              Outcome.TRANSIENT,
+              "out of memory during I/O"),
+          // Contention: another connection or process holds the lock for longer than the busy
+          // timeout.
+          new Row(
+              SQLiteErrorCode.SQLITE_BUSY,
+              false,
+              Outcome.TRANSIENT,
+              "the database is locked by another connection or process (busy timeout expired)"),
+          new Row(
+              SQLiteErrorCode.SQLITE_LOCKED,
+              false,
+              Outcome.TRANSIENT,
+              "a table is locked by another connection"),
+          new Row(
+              SQLiteErrorCode.SQLITE_NOMEM, false, Outcome.TRANSIENT, "SQLite ran out of memory"),
+          new Row(
+              SQLiteErrorCode.SQLITE_INTERRUPT,
+              false,
+              Outcome.TRANSIENT,
+              "the statement was interrupted"),
+          new Row(
+              SQLiteErrorCode.SQLITE_ABORT, false, Outcome.TRANSIENT, "the statement was aborted"),
+          // A WAL locking race that SQLite gave up retrying; the next attempt normally succeeds.
+          new Row(SQLiteErrorCode.SQLITE_PROTOCOL, false, Outcome.TRANSIENT, "a WAL locking race"),
+          new Row(
+              SQLiteErrorCode.SQLITE_SCHEMA,
+              false,
+              Outcome.TRANSIENT,
+              "the schema changed under the statement"),
+          // Everything below needs someone to look at the disk, the file or the schema.
+          new Row(
+              SQLiteErrorCode.SQLITE_CONSTRAINT,
+              false,
+              Outcome.PERMANENT,
+              "a constraint of the schema failed"),
+          new Row(SQLiteErrorCode.SQLITE_FULL, false, Outcome.PERMANENT, "the disk is full"),
+          new Row(
+              SQLiteErrorCode.SQLITE_IOERR,
+              false,
+              Outcome.PERMANENT,
+              "the disk or file system failed"),
+          new Row(
+              SQLiteErrorCode.SQLITE_CORRUPT,
+              false,
+              Outcome.PERMANENT,
+              "the database file is corrupt"),
+          new Row(
+              SQLiteErrorCode.SQLITE_NOTADB,
+              false,
+              Outcome.PERMANENT,
+              "the file is not a SQLite database"),
+          new Row(
+              SQLiteErrorCode.SQLITE_CANTOPEN,
+              false,
+              Outcome.PERMANENT,
+              "the database file cannot be opened"),
+          new Row(
+              SQLiteErrorCode.SQLITE_READONLY,
+              false,
+              Outcome.PERMANENT,
+              "the database file is read-only"),
+          new Row(
+              SQLiteErrorCode.SQLITE_PERM,
+              false,
+              Outcome.PERMANENT,
+              "access to the database file is denied"),
+          new Row(
+              SQLiteErrorCode.SQLITE_TOOBIG,
+              false,
+              Outcome.PERMANENT,
+              "a value is larger than SQLite allows"),
+          new Row(
+              SQLiteErrorCode.SQLITE_ERROR,
+              false,
+              Outcome.PERMANENT,
+              "SQL error (is the schema of this file a harbor-state schema?)"),
+          new Row(
+              SQLiteErrorCode.SQLITE_MISUSE,
+              false,
+              Outcome.PERMANENT,
+              "the SQLite library was misused"));
 
   private final String database;
   private final StoreGuard guard;
@@ -92,7 +165,8 @@ final class SqliteErrors {
    */
   StateStoreException map(SQLException e, String operation) {
     if (guard != null && guard.isClosed()) {
-      // A call that raced with close() lost its connection: say so instead of reporting a storage failure.
+      // A call that raced with close() lost its connection: say so instead of reporting a storage
+      // failure.
       StateStoreException closed = guard.closedException();
       closed.initCause(e);
       return closed;
@@ -105,8 +179,10 @@ final class SqliteErrors {
     Row r = row.get();
     return switch (r.outcome()) {
       case IDEMPOTENCY_CONFLICT -> new IdempotencyConflictException(where + r.meaning(), e);
-      case TRANSIENT -> new StorageException(where + r.meaning() + " (" + e.getMessage() + ")", true, e);
-      case PERMANENT -> new StorageException(where + r.meaning() + " (" + e.getMessage() + ")", false, e);
+      case TRANSIENT ->
+          new StorageException(where + r.meaning() + " (" + e.getMessage() + ")", true, e);
+      case PERMANENT ->
+          new StorageException(where + r.meaning() + " (" + e.getMessage() + ")", false, e);
     };
   }
 
@@ -114,7 +190,8 @@ final class SqliteErrors {
    * The row for a failure: its extended code's row, else its primary code's row, else none.
    *
    * @param e the failure
-   * @return the row, empty for unlisted codes and for exceptions that are not {@link SQLiteException}s
+   * @return the row, empty for unlisted codes and for exceptions that are not {@link
+   *     SQLiteException}s
    */
   static Optional<Row> row(SQLException e) {
     if (!(e instanceof SQLiteException se) || se.getResultCode() == null) {

@@ -13,13 +13,14 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The validated configuration of one SQLite store: where the database lives and the options of {@link #OPTIONS},
- * parsed once at open and immutable afterwards.
+ * The validated configuration of one SQLite store: where the database lives and the options of
+ * {@link #OPTIONS}, parsed once at open and immutable afterwards.
  *
  * @param file the database file, absolute; {@code null} for a private in-memory database
- * @param operationTimeout the longest a call waits for the write connection, a read connection or a busy database
- * @param busyTimeout the longest SQLite retries a database locked by another connection (capped per call by what is
- *     left of {@code operationTimeout})
+ * @param operationTimeout the longest a call waits for the write connection, a read connection or a
+ *     busy database
+ * @param busyTimeout the longest SQLite retries a database locked by another connection (capped per
+ *     call by what is left of {@code operationTimeout})
  * @param synchronous {@code NORMAL}, {@code FULL} or {@code EXTRA}
  * @param maxPayloadBytes the payload limit
  * @param migrate {@code true} to apply pending migrations at open, {@code false} to only verify
@@ -37,21 +38,39 @@ record SqliteSettings(
   /** The location of a new, private in-memory database. */
   static final String MEMORY = ":memory:";
 
-  static final StoreOption BUSY_TIMEOUT = new StoreOption("busyTimeout", "operationTimeout",
-      "longest SQLite waits for a database file locked by another store instance or process before a transient"
-          + " StorageException; never longer than what is left of operationTimeout");
-  static final StoreOption SYNCHRONOUS = new StoreOption("synchronous", "FULL",
-      "SQLite synchronous mode: NORMAL, FULL or EXTRA; with FULL (WAL journal) every write that returned survives a"
-          + " crash or power loss");
-  static final StoreOption MIGRATE = new StoreOption("migrate", "apply",
-      "apply: create or upgrade the schema at open; verify: change nothing and fail the open unless the schema is"
-          + " current");
-  static final StoreOption READERS = new StoreOption("readers", "4",
-      "read connections of a file store (1..64); reads never wait for the writer, only for a free read connection");
+  static final StoreOption BUSY_TIMEOUT =
+      new StoreOption(
+          "busyTimeout",
+          "operationTimeout",
+          "longest SQLite waits for a database file locked by another store instance or process before a transient"
+              + " StorageException; never longer than what is left of operationTimeout");
+  static final StoreOption SYNCHRONOUS =
+      new StoreOption(
+          "synchronous",
+          "FULL",
+          "SQLite synchronous mode: NORMAL, FULL or EXTRA; with FULL (WAL journal) every write that returned survives a"
+              + " crash or power loss");
+  static final StoreOption MIGRATE =
+      new StoreOption(
+          "migrate",
+          "apply",
+          "apply: create or upgrade the schema at open; verify: change nothing and fail the open unless the schema is"
+              + " current");
+  static final StoreOption READERS =
+      new StoreOption(
+          "readers",
+          "4",
+          "read connections of a file store (1..64); reads never wait for the writer, only for a free read connection");
 
   /** The driver's options, in the order the README lists them. */
-  static final List<StoreOption> OPTIONS = List.of(
-      BUSY_TIMEOUT, SYNCHRONOUS, StoreOption.MAX_PAYLOAD_BYTES, StoreOption.OPERATION_TIMEOUT, MIGRATE, READERS);
+  static final List<StoreOption> OPTIONS =
+      List.of(
+          BUSY_TIMEOUT,
+          SYNCHRONOUS,
+          StoreOption.MAX_PAYLOAD_BYTES,
+          StoreOption.OPERATION_TIMEOUT,
+          MIGRATE,
+          READERS);
 
   /** SQLite refuses values longer than its default SQLITE_MAX_LENGTH, one billion bytes. */
   static final long MAX_PAYLOAD_LIMIT = 1_000_000_000L;
@@ -61,21 +80,29 @@ record SqliteSettings(
    *
    * @param config the location and options
    * @return the settings
-   * @throws InvalidConfigException if the location is empty or its directory does not exist, or an option is unknown
-   *     or malformed
+   * @throws InvalidConfigException if the location is empty or its directory does not exist, or an
+   *     option is unknown or malformed
    */
   static SqliteSettings parse(StateConfig config) {
     Options options = Options.of(config, OPTIONS);
     Duration operationTimeout = options.operationTimeout();
-    Duration busyTimeout = "operationtimeout".equals(options.text(BUSY_TIMEOUT).strip().toLowerCase(Locale.ROOT))
-        ? operationTimeout
-        : options.duration(BUSY_TIMEOUT, Duration.ZERO);
-    String synchronous = options.choice(SYNCHRONOUS, Set.of("normal", "full", "extra")).toUpperCase(Locale.ROOT);
+    Duration busyTimeout =
+        "operationtimeout".equals(options.text(BUSY_TIMEOUT).strip().toLowerCase(Locale.ROOT))
+            ? operationTimeout
+            : options.duration(BUSY_TIMEOUT, Duration.ZERO);
+    String synchronous =
+        options.choice(SYNCHRONOUS, Set.of("normal", "full", "extra")).toUpperCase(Locale.ROOT);
     int maxPayloadBytes = (int) options.bytes(StoreOption.MAX_PAYLOAD_BYTES, 1, MAX_PAYLOAD_LIMIT);
     boolean migrate = "apply".equals(options.choice(MIGRATE, Set.of("apply", "verify")));
     int readers = options.integer(READERS, 1, 64);
-    return new SqliteSettings(file(config.location()), operationTimeout, busyTimeout, synchronous, maxPayloadBytes,
-        migrate, readers);
+    return new SqliteSettings(
+        file(config.location()),
+        operationTimeout,
+        busyTimeout,
+        synchronous,
+        maxPayloadBytes,
+        migrate,
+        readers);
   }
 
   /** Whether this is a private in-memory database. */
@@ -91,8 +118,9 @@ record SqliteSettings(
   private static Path file(String location) {
     String trimmed = location.strip();
     if (trimmed.isEmpty()) {
-      throw new InvalidConfigException("the sqlite location needs a database file, such as sqlite:./harbor-state.db,"
-          + " or sqlite::memory: for a private in-memory database");
+      throw new InvalidConfigException(
+          "the sqlite location needs a database file, such as sqlite:./harbor-state.db,"
+              + " or sqlite::memory: for a private in-memory database");
     }
     if (MEMORY.equals(trimmed)) {
       return null;
@@ -101,15 +129,21 @@ record SqliteSettings(
     try {
       file = Path.of(trimmed).toAbsolutePath().normalize();
     } catch (InvalidPathException e) {
-      throw new InvalidConfigException("the sqlite location '" + trimmed + "' is not a valid file path", e);
+      throw new InvalidConfigException(
+          "the sqlite location '" + trimmed + "' is not a valid file path", e);
     }
     Path directory = file.getParent();
     if (directory == null || !Files.isDirectory(directory)) {
-      throw new InvalidConfigException("the directory " + directory + " of sqlite database " + file
-          + " does not exist; create it first");
+      throw new InvalidConfigException(
+          "the directory "
+              + directory
+              + " of sqlite database "
+              + file
+              + " does not exist; create it first");
     }
     if (Files.isDirectory(file)) {
-      throw new InvalidConfigException("the sqlite location " + file + " is a directory, not a database file");
+      throw new InvalidConfigException(
+          "the sqlite location " + file + " is a directory, not a database file");
     }
     return file;
   }

@@ -30,13 +30,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The SQLite store. Every method validates through the {@link StoreGuard} first, then runs one statement on a read
- * connection or one {@code BEGIN IMMEDIATE} transaction on the write connection (see {@link SqliteDatabase}).
+ * The SQLite store. Every method validates through the {@link StoreGuard} first, then runs one
+ * statement on a read connection or one {@code BEGIN IMMEDIATE} transaction on the write connection
+ * (see {@link SqliteDatabase}).
  *
- * <p>Keys are TEXT compared with SQLite's default BINARY collation, which is {@code memcmp} of the UTF-8 encoding: the
- * byte order the contract asks for. Prefixes are matched with an index-friendly range, {@code kind >= prefix AND kind <
- * successor(prefix)}, never {@code LIKE} or {@code GLOB} (see {@link KindPrefix#successor}). {@code updated_at} holds
- * microseconds since the epoch.
+ * <p>Keys are TEXT compared with SQLite's default BINARY collation, which is {@code memcmp} of the
+ * UTF-8 encoding: the byte order the contract asks for. Prefixes are matched with an index-friendly
+ * range, {@code kind >= prefix AND kind < successor(prefix)}, never {@code LIKE} or {@code GLOB}
+ * (see {@link KindPrefix#successor}). {@code updated_at} holds microseconds since the epoch.
  */
 final class SqliteStateStore implements StateStore {
 
@@ -45,17 +46,28 @@ final class SqliteStateStore implements StateStore {
   // ---- SQL: identifiers are constants, values are always parameters ----
   private static final String TABLE = RecordRows.TABLE;
   private static final String COLUMNS = RecordRows.COLUMNS;
-  private static final String SLOT = "tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ? AND kind = ?";
+  private static final String SLOT =
+      "tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ? AND kind = ?";
   private static final String SELECT = "SELECT " + COLUMNS + " FROM " + TABLE;
   private static final String FIND = SELECT + " WHERE " + SLOT;
   private static final String FIND_BY_EVENT = SELECT + " WHERE event_id = ?";
   private static final String SLOT_EVENT = "SELECT event_id FROM " + TABLE + " WHERE " + SLOT;
   // The payload is compared in SQLite so that a replay of a large record does not copy it out.
-  private static final String EVENT_CHECK = "SELECT tenant_id, user_id, session_id, run_id, kind, version, payload = ?"
-      + " FROM " + TABLE + " WHERE event_id = ?";
-  private static final String UPSERT = "INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-      + " ON CONFLICT (" + RecordRows.KEY + ") DO UPDATE SET event_id = excluded.event_id,"
-      + " version = excluded.version, payload = excluded.payload, updated_at = excluded.updated_at";
+  private static final String EVENT_CHECK =
+      "SELECT tenant_id, user_id, session_id, run_id, kind, version, payload = ?"
+          + " FROM "
+          + TABLE
+          + " WHERE event_id = ?";
+  private static final String UPSERT =
+      "INSERT INTO "
+          + TABLE
+          + " ("
+          + COLUMNS
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          + " ON CONFLICT ("
+          + RecordRows.KEY
+          + ") DO UPDATE SET event_id = excluded.event_id,"
+          + " version = excluded.version, payload = excluded.payload, updated_at = excluded.updated_at";
   private static final String DELETE = "DELETE FROM " + TABLE + " WHERE " + SLOT;
   private static final String DELETE_IF = DELETE + " AND event_id = ?";
   private static final String DELETE_SCOPE =
@@ -69,7 +81,8 @@ final class SqliteStateStore implements StateStore {
   private static final String BY_KIND = " ORDER BY kind";
   private static final String LIMIT = " LIMIT ?";
   private static final String SCAN = SELECT + " WHERE tenant_id = ?";
-  private static final String SCAN_AFTER = " AND (user_id, session_id, run_id, kind) > (?, ?, ?, ?)";
+  private static final String SCAN_AFTER =
+      " AND (user_id, session_id, run_id, kind) > (?, ?, ?, ?)";
   private static final String BY_POSITION = " ORDER BY user_id, session_id, run_id, kind LIMIT ?";
   private static final String SCAN_ALL_AFTER =
       " AND (tenant_id, user_id, session_id, run_id, kind) > (?, ?, ?, ?, ?)";
@@ -96,7 +109,8 @@ final class SqliteStateStore implements StateStore {
    */
   static SqliteStateStore open(SqliteSettings settings, Clock clock) {
     StoreGuard guard = new StoreGuard(DRIVER, settings.maxPayloadBytes(), clock);
-    return new SqliteStateStore(guard, SqliteDatabase.open(settings, guard, clock), settings.describe());
+    return new SqliteStateStore(
+        guard, SqliteDatabase.open(settings, guard, clock), settings.describe());
   }
 
   // ---- writes ----
@@ -105,10 +119,12 @@ final class SqliteStateStore implements StateStore {
   public void save(StateRecord record) {
     guard.save(record);
     Row row = Row.of(guard.stamp(record));
-    db.write("save", c -> {
-      applyAll(c, List.of(row));
-      return null;
-    });
+    db.write(
+        "save",
+        c -> {
+          applyAll(c, List.of(row));
+          return null;
+        });
   }
 
   @Override
@@ -118,10 +134,12 @@ final class SqliteStateStore implements StateStore {
       return;
     }
     List<Row> rows = records.stream().map(r -> Row.of(guard.stamp(r))).toList();
-    db.write("saveAll", c -> {
-      applyAll(c, rows);
-      return null;
-    });
+    db.write(
+        "saveAll",
+        c -> {
+          applyAll(c, rows);
+          return null;
+        });
   }
 
   @Override
@@ -133,20 +151,27 @@ final class SqliteStateStore implements StateStore {
   @Override
   public void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
     guard.saveBatchIf(expectations, writes);
-    conditionalSave("saveBatchIf", expectations, writes.stream().map(r -> Row.of(guard.stamp(r))).toList());
+    conditionalSave(
+        "saveBatchIf", expectations, writes.stream().map(r -> Row.of(guard.stamp(r))).toList());
   }
 
-  private void conditionalSave(String operation, List<SlotExpectation> expectations, List<Row> writes) {
-    db.write(operation, c -> {
-      for (SlotExpectation e : expectations) {
-        requireExpected(c, e);
-      }
-      applyAll(c, writes);
-      return null;
-    });
+  private void conditionalSave(
+      String operation, List<SlotExpectation> expectations, List<Row> writes) {
+    db.write(
+        operation,
+        c -> {
+          for (SlotExpectation e : expectations) {
+            requireExpected(c, e);
+          }
+          applyAll(c, writes);
+          return null;
+        });
   }
 
-  /** Checks every write's idempotency before the first mutation, then writes those that are not replays. */
+  /**
+   * Checks every write's idempotency before the first mutation, then writes those that are not
+   * replays.
+   */
   private static void applyAll(Connection c, List<Row> rows) throws SQLException {
     List<Row> toWrite = new ArrayList<>(rows.size());
     try (PreparedStatement check = c.prepareStatement(EVENT_CHECK)) {
@@ -162,47 +187,57 @@ final class SqliteStateStore implements StateStore {
   @Override
   public boolean deleteIf(SlotExpectation expectation) {
     guard.deleteIf(expectation);
-    return db.write("deleteIf", c -> {
-      try (PreparedStatement p = c.prepareStatement(DELETE_IF)) {
-        int i = bindSlot(p, 1, expectation.identity(), expectation.kind());
-        p.setString(i, expectation.expectedEventId().value());
-        return p.executeUpdate() == 1;
-      }
-    });
+    return db.write(
+        "deleteIf",
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(DELETE_IF)) {
+            int i = bindSlot(p, 1, expectation.identity(), expectation.kind());
+            p.setString(i, expectation.expectedEventId().value());
+            return p.executeUpdate() == 1;
+          }
+        });
   }
 
   @Override
   public void fenceIf(SlotExpectation expectation, Runnable action) {
     guard.fenceIf(expectation, action);
-    // The write transaction is SQLite's write lock: while the action runs no other connection of any store instance
-    // or process can write, so no conditional write on this slot completes. The transaction writes nothing.
-    db.write("fenceIf", c -> {
-      requireExpected(c, expectation);
-      action.run();
-      return null;
-    });
+    // The write transaction is SQLite's write lock: while the action runs no other connection of
+    // any store instance
+    // or process can write, so no conditional write on this slot completes. The transaction writes
+    // nothing.
+    db.write(
+        "fenceIf",
+        c -> {
+          requireExpected(c, expectation);
+          action.run();
+          return null;
+        });
   }
 
   @Override
   public void delete(Quadruple identity, String kind) {
     guard.slot(identity, kind);
-    db.write("delete", c -> {
-      try (PreparedStatement p = c.prepareStatement(DELETE)) {
-        bindSlot(p, 1, identity, kind);
-        return p.executeUpdate();
-      }
-    });
+    db.write(
+        "delete",
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(DELETE)) {
+            bindSlot(p, 1, identity, kind);
+            return p.executeUpdate();
+          }
+        });
   }
 
   @Override
   public int deleteScope(Identity identity) {
     guard.deleteScope(identity);
-    return db.write("deleteScope", c -> {
-      try (PreparedStatement p = c.prepareStatement(DELETE_SCOPE)) {
-        RecordRows.bindIdentity(p, 1, identity);
-        return p.executeUpdate();
-      }
-    });
+    return db.write(
+        "deleteScope",
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(DELETE_SCOPE)) {
+            RecordRows.bindIdentity(p, 1, identity);
+            return p.executeUpdate();
+          }
+        });
   }
 
   // ---- reads ----
@@ -210,35 +245,51 @@ final class SqliteStateStore implements StateStore {
   @Override
   public Optional<StateRecord> find(Quadruple identity, String kind) {
     guard.slot(identity, kind);
-    return db.read("find", c -> {
-      try (PreparedStatement p = c.prepareStatement(FIND)) {
-        bindSlot(p, 1, identity, kind);
-        return ROWS.first(p);
-      }
-    });
+    return db.read(
+        "find",
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(FIND)) {
+            bindSlot(p, 1, identity, kind);
+            return ROWS.first(p);
+          }
+        });
   }
 
   @Override
   public StateRecord load(Quadruple identity, String kind) {
-    return find(identity, kind).orElseThrow(() -> new RecordNotFoundException(
-        "no record at slot " + StoreGuard.describe(identity, kind) + " in sqlite database " + database));
+    return find(identity, kind)
+        .orElseThrow(
+            () ->
+                new RecordNotFoundException(
+                    "no record at slot "
+                        + StoreGuard.describe(identity, kind)
+                        + " in sqlite database "
+                        + database));
   }
 
   @Override
   public Optional<StateRecord> findByEventId(EventId eventId) {
     guard.eventId(eventId);
-    return db.read("findByEventId", c -> {
-      try (PreparedStatement p = c.prepareStatement(FIND_BY_EVENT)) {
-        p.setString(1, eventId.value());
-        return ROWS.first(p);
-      }
-    });
+    return db.read(
+        "findByEventId",
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(FIND_BY_EVENT)) {
+            p.setString(1, eventId.value());
+            return ROWS.first(p);
+          }
+        });
   }
 
   @Override
   public StateRecord loadByEventId(EventId eventId) {
-    return findByEventId(eventId).orElseThrow(() -> new RecordNotFoundException(
-        "no live record has event id " + eventId.value() + " in sqlite database " + database));
+    return findByEventId(eventId)
+        .orElseThrow(
+            () ->
+                new RecordNotFoundException(
+                    "no live record has event id "
+                        + eventId.value()
+                        + " in sqlite database "
+                        + database));
   }
 
   @Override
@@ -255,16 +306,19 @@ final class SqliteStateStore implements StateStore {
 
   private List<StateRecord> listAll(String kindPrefix, int limit) {
     String upper = successor(kindPrefix);
-    String sql = LIST_KIND + KIND_FROM + (upper == null ? "" : KIND_BELOW) + (limit > 0 ? BY_KEY : "");
-    return db.read("listKind", c -> {
-      try (PreparedStatement p = c.prepareStatement(sql)) {
-        int i = bindPrefix(p, 1, kindPrefix, upper);
-        if (limit > 0) {
-          p.setInt(i, limit);
-        }
-        return ROWS.all(p);
-      }
-    });
+    String sql =
+        LIST_KIND + KIND_FROM + (upper == null ? "" : KIND_BELOW) + (limit > 0 ? BY_KEY : "");
+    return db.read(
+        "listKind",
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(sql)) {
+            int i = bindPrefix(p, 1, kindPrefix, upper);
+            if (limit > 0) {
+              p.setInt(i, limit);
+            }
+            return ROWS.all(p);
+          }
+        });
   }
 
   @Override
@@ -281,36 +335,51 @@ final class SqliteStateStore implements StateStore {
 
   private List<StateRecord> listForIdentity(Quadruple identity, String kindPrefix, int limit) {
     String upper = successor(kindPrefix);
-    String sql = LIST_IDENTITY + KIND_FROM + (upper == null ? "" : KIND_BELOW) + BY_KIND + (limit > 0 ? LIMIT : "");
-    return db.read("listKindForIdentity", c -> {
-      try (PreparedStatement p = c.prepareStatement(sql)) {
-        int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix, upper);
-        if (limit > 0) {
-          p.setInt(i, limit);
-        }
-        return ROWS.all(p);
-      }
-    });
+    String sql =
+        LIST_IDENTITY
+            + KIND_FROM
+            + (upper == null ? "" : KIND_BELOW)
+            + BY_KIND
+            + (limit > 0 ? LIMIT : "");
+    return db.read(
+        "listKindForIdentity",
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(sql)) {
+            int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix, upper);
+            if (limit > 0) {
+              p.setInt(i, limit);
+            }
+            return ROWS.all(p);
+          }
+        });
   }
 
   @Override
   public ScanPage scanKindForTenant(
       ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
-    Optional<ScanContinuations.Position> after = guard.scan(scope, tenantId, kindPrefix, limit, continuation);
+    Optional<ScanContinuations.Position> after =
+        guard.scan(scope, tenantId, kindPrefix, limit, continuation);
     String upper = successor(kindPrefix);
-    String sql = SCAN + KIND_FROM + (upper == null ? "" : KIND_BELOW) + (after.isPresent() ? SCAN_AFTER : "")
-        + BY_POSITION;
-    List<StateRecord> rows = db.read("scanKindForTenant", c -> {
-      try (PreparedStatement p = c.prepareStatement(sql)) {
-        p.setString(1, tenantId);
-        int i = bindPrefix(p, 2, kindPrefix, upper);
-        if (after.isPresent()) {
-          i = RecordRows.bindPosition(p, i, after.get());
-        }
-        p.setInt(i, limit + 1);
-        return ROWS.all(p);
-      }
-    });
+    String sql =
+        SCAN
+            + KIND_FROM
+            + (upper == null ? "" : KIND_BELOW)
+            + (after.isPresent() ? SCAN_AFTER : "")
+            + BY_POSITION;
+    List<StateRecord> rows =
+        db.read(
+            "scanKindForTenant",
+            c -> {
+              try (PreparedStatement p = c.prepareStatement(sql)) {
+                p.setString(1, tenantId);
+                int i = bindPrefix(p, 2, kindPrefix, upper);
+                if (after.isPresent()) {
+                  i = RecordRows.bindPosition(p, i, after.get());
+                }
+                p.setInt(i, limit + 1);
+                return ROWS.all(p);
+              }
+            });
     return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
   }
 
@@ -318,13 +387,19 @@ final class SqliteStateStore implements StateStore {
   public ScanPage scanAll(ListScope scope, int limit, String continuation) {
     Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
     String sql = LIST_KIND + (after.isPresent() ? SCAN_ALL_AFTER : "") + BY_KEY;
-    List<StateRecord> rows = db.read("scanAll", c -> {
-      try (PreparedStatement p = c.prepareStatement(sql)) {
-        int i = after.isPresent() ? bindSlot(p, 1, after.get().identity(), after.get().kind()) : 1;
-        p.setInt(i, limit + 1);
-        return ROWS.all(p);
-      }
-    });
+    List<StateRecord> rows =
+        db.read(
+            "scanAll",
+            c -> {
+              try (PreparedStatement p = c.prepareStatement(sql)) {
+                int i =
+                    after.isPresent()
+                        ? bindSlot(p, 1, after.get().identity(), after.get().kind())
+                        : 1;
+                p.setInt(i, limit + 1);
+                return ROWS.all(p);
+              }
+            });
     return ScanContinuations.pageAll(scope, limit, rows);
   }
 
@@ -358,16 +433,21 @@ final class SqliteStateStore implements StateStore {
     }
     String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
     if (current == null ? expected != null : !current.equals(expected)) {
-      throw new ConditionFailedException("slot " + StoreGuard.describe(e.identity(), e.kind()) + " holds "
-          + (current == null ? "no record" : "event id " + current) + ", expected "
-          + (expected == null ? "no record" : "event id " + expected));
+      throw new ConditionFailedException(
+          "slot "
+              + StoreGuard.describe(e.identity(), e.kind())
+              + " holds "
+              + (current == null ? "no record" : "event id " + current)
+              + ", expected "
+              + (expected == null ? "no record" : "event id " + expected));
     }
   }
 
   /**
    * Whether the row's event id is live with exactly this content (a replay, nothing to write).
    *
-   * @throws IdempotencyConflictException if the event id is live with another slot, bytes or version
+   * @throws IdempotencyConflictException if the event id is live with another slot, bytes or
+   *     version
    */
   private static boolean isReplay(PreparedStatement check, Row row) throws SQLException {
     StateRecord r = row.record();
@@ -377,15 +457,21 @@ final class SqliteStateStore implements StateStore {
       if (!rs.next()) {
         return false;
       }
-      Quadruple q = new Quadruple(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
+      Quadruple q =
+          new Quadruple(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
       String kind = rs.getString(5);
       boolean sameSlot = q.equals(r.identity()) && kind.equals(r.kind());
       if (sameSlot && rs.getLong(6) == r.version() && rs.getInt(7) == 1) {
         return true;
       }
-      throw new IdempotencyConflictException("event id " + r.id().value() + " is live at slot "
-          + StoreGuard.describe(q, kind) + (sameSlot ? " with different bytes or version"
-              : ", not at " + StoreGuard.describe(r.identity(), r.kind())));
+      throw new IdempotencyConflictException(
+          "event id "
+              + r.id().value()
+              + " is live at slot "
+              + StoreGuard.describe(q, kind)
+              + (sameSlot
+                  ? " with different bytes or version"
+                  : ", not at " + StoreGuard.describe(r.identity(), r.kind())));
     }
   }
 
@@ -408,7 +494,8 @@ final class SqliteStateStore implements StateStore {
 
   // ---- binding and reading ----
 
-  private static int bindPrefix(PreparedStatement p, int from, String prefix, String upper) throws SQLException {
+  private static int bindPrefix(PreparedStatement p, int from, String prefix, String upper)
+      throws SQLException {
     p.setString(from, prefix);
     if (upper == null) {
       return from + 1;
@@ -440,18 +527,27 @@ final class SqliteStateStore implements StateStore {
   }
 
   static Instant instant(long micros) {
-    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    return Instant.ofEpochSecond(
+        Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
   }
 
-  /** A stamped record and its timestamp as stored, computed before the transaction so a bad instant changes nothing. */
+  /**
+   * A stamped record and its timestamp as stored, computed before the transaction so a bad instant
+   * changes nothing.
+   */
   private record Row(StateRecord record, long updatedAtMicros) {
     static Row of(StateRecord stamped) {
       try {
         return new Row(stamped, micros(stamped.updatedAt()));
       } catch (ArithmeticException e) {
-        throw new InvalidRecordException("updatedAt " + stamped.updatedAt() + " of "
-            + StoreGuard.describe(stamped.identity(), stamped.kind()) + " is outside the range the sqlite driver"
-            + " stores (microseconds since 1970 in 64 bits)", e);
+        throw new InvalidRecordException(
+            "updatedAt "
+                + stamped.updatedAt()
+                + " of "
+                + StoreGuard.describe(stamped.identity(), stamped.kind())
+                + " is outside the range the sqlite driver"
+                + " stores (microseconds since 1970 in 64 bits)",
+            e);
       }
     }
   }

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The {@code sqlite} driver: the durable embedded default, one database file and no server, on xerial
- * {@code sqlite-jdbc}.
+ * The {@code sqlite} driver: the durable embedded default, one database file and no server, on
+ * xerial {@code sqlite-jdbc}.
  *
- * <p>Locations: {@code sqlite:<path>} (the file is created if missing; its directory must exist) and
- * {@code sqlite::memory:} (a new private in-memory database per open). Options, given as the location's query or in
- * {@link StateConfig#options()}:
+ * <p>Locations: {@code sqlite:<path>} (the file is created if missing; its directory must exist)
+ * and {@code sqlite::memory:} (a new private in-memory database per open). Options, given as the
+ * location's query or in {@link StateConfig#options()}:
  *
  * <table>
  *   <caption>Options of the sqlite driver</caption>
@@ -31,8 +31,8 @@ import java.util.Objects;
  *   <tr><td>{@code readers}</td><td>{@code 4}</td><td>read connections of a file store (1..64)</td></tr>
  * </table>
  *
- * <p>The database runs in WAL mode: readers never wait for the writer, one writer at a time. Several store instances
- * and processes may share one file and behave as one store.
+ * <p>The database runs in WAL mode: readers never wait for the writer, one writer at a time.
+ * Several store instances and processes may share one file and behave as one store.
  */
 public final class SqliteStateStoreProvider implements StateStoreProvider {
 
@@ -50,8 +50,8 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
   }
 
   /**
-   * The driver's options: {@code busyTimeout}, {@code synchronous}, {@code maxPayloadBytes},
-   * {@code operationTimeout}, {@code migrate}, {@code readers}.
+   * The driver's options: {@code busyTimeout}, {@code synchronous}, {@code maxPayloadBytes}, {@code
+   * operationTimeout}, {@code migrate}, {@code readers}.
    *
    * @return the option table, in documentation order
    */
@@ -61,16 +61,17 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
   }
 
   /**
-   * Opens a SQLite store: validates the location and options, opens the connections, switches the file to WAL and
-   * applies (or verifies) the schema migrations.
+   * Opens a SQLite store: validates the location and options, opens the connections, switches the
+   * file to WAL and applies (or verifies) the schema migrations.
    *
    * @param config the location, options and clock
    * @return an open store; the caller closes it
    * @throws NullPointerException if {@code config} is {@code null}
-   * @throws dev.harbor.state.InvalidConfigException if the location is empty, its directory does not exist, or an
-   *     option is unknown or malformed
-   * @throws dev.harbor.state.StorageException if SQLite cannot open the file, or its schema is not usable (an edited,
-   *     unknown or missing applied migration; with {@code migrate=verify}, any pending migration)
+   * @throws dev.harbor.state.InvalidConfigException if the location is empty, its directory does
+   *     not exist, or an option is unknown or malformed
+   * @throws dev.harbor.state.StorageException if SQLite cannot open the file, or its schema is not
+   *     usable (an edited, unknown or missing applied migration; with {@code migrate=verify}, any
+   *     pending migration)
    */
   @Override
   public StateStore open(StateConfig config) {

@@ -27,8 +27,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A second JVM working on the same database file, for the multi-process and crash tests: the parent starts it with
- * {@link #start}, talks to it over stdin and stdout, and may kill it.
+ * A second JVM working on the same database file, for the multi-process and crash tests: the parent
+ * starts it with {@link #start}, talks to it over stdin and stdout, and may kill it.
  */
 final class ChildProcess {
 
@@ -40,32 +40,41 @@ final class ChildProcess {
    * Runs one role.
    *
    * <ul>
-   *   <li>{@code saver FILE TAG}: saves records forever, printing each event id after {@code save} returned;
-   *   <li>{@code fence FILE EVENT_ID}: fences slot {@link #FENCED}/{@code k} on EVENT_ID, prints {@code FENCED},
-   *       holds the fence until a line arrives on stdin, then prints {@code RELEASED};
-   *   <li>{@code saveIf FILE EVENT_ID THREADS}: prints {@code READY}, waits for a line on stdin, then runs THREADS
-   *       concurrent saveIf calls expecting EVENT_ID at {@link #FENCED}/{@code k} and prints
-   *       {@code RESULT wins conditionFailed otherErrors} followed by one line per other error.
+   *   <li>{@code saver FILE TAG}: saves records forever, printing each event id after {@code save}
+   *       returned;
+   *   <li>{@code fence FILE EVENT_ID}: fences slot {@link #FENCED}/{@code k} on EVENT_ID, prints
+   *       {@code FENCED}, holds the fence until a line arrives on stdin, then prints {@code
+   *       RELEASED};
+   *   <li>{@code saveIf FILE EVENT_ID THREADS}: prints {@code READY}, waits for a line on stdin,
+   *       then runs THREADS concurrent saveIf calls expecting EVENT_ID at {@link #FENCED}/{@code k}
+   *       and prints {@code RESULT wins conditionFailed otherErrors} followed by one line per other
+   *       error.
    * </ul>
    */
   public static void main(String[] args) throws Exception {
-    PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
-        StandardCharsets.UTF_8);
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    PrintStream out =
+        new PrintStream(
+            new java.io.FileOutputStream(java.io.FileDescriptor.out),
+            false,
+            StandardCharsets.UTF_8);
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     Path file = Path.of(args[1]);
     try (StateStore store = TestFiles.open(file)) {
       switch (args[0]) {
         case "saver" -> saver(store, args[2], out);
         case "fence" -> {
-          store.fenceIf(SlotExpectation.exact(FENCED, "k", EventId.of(args[2])), () -> {
-            out.println("FENCED");
-            out.flush();
-            try {
-              in.readLine();
-            } catch (IOException e) {
-              throw new IllegalStateException(e);
-            }
-          });
+          store.fenceIf(
+              SlotExpectation.exact(FENCED, "k", EventId.of(args[2])),
+              () -> {
+                out.println("FENCED");
+                out.flush();
+                try {
+                  in.readLine();
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
           out.println("RELEASED");
           out.flush();
         }
@@ -86,8 +95,12 @@ final class ChildProcess {
   private static void saver(StateStore store, String tag, PrintStream out) {
     for (long i = 0; ; i++) {
       EventId id = EventId.of(tag + "-" + EventId.newId().value());
-      store.save(StateRecord.of(id, new Quadruple("t", "u", "s" + (i % 8), ""), "k." + id.value(),
-          payloadOf(id.value())));
+      store.save(
+          StateRecord.of(
+              id,
+              new Quadruple("t", "u", "s" + (i % 8), ""),
+              "k." + id.value(),
+              payloadOf(id.value())));
       out.print(id.value() + "\n");
       out.flush();
     }
@@ -100,23 +113,31 @@ final class ChildProcess {
     final List<String> others = new ArrayList<>();
   }
 
-  /** {@code threads} concurrent saveIf calls, all expecting {@code expected} at {@link #FENCED}/{@code k}. */
-  static Outcomes raceSaveIf(StateStore store, EventId expected, int threads, String idPrefix) throws Exception {
+  /**
+   * {@code threads} concurrent saveIf calls, all expecting {@code expected} at {@link
+   * #FENCED}/{@code k}.
+   */
+  static Outcomes raceSaveIf(StateStore store, EventId expected, int threads, String idPrefix)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     CountDownLatch start = new CountDownLatch(1);
     List<Future<Throwable>> results = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
       String id = idPrefix + i;
-      results.add(pool.submit(() -> {
-        start.await();
-        try {
-          store.saveIf(List.of(SlotExpectation.exact(FENCED, "k", expected)),
-              StateRecord.of(EventId.of(id), FENCED, "k", id.getBytes(StandardCharsets.UTF_8)));
-          return null;
-        } catch (Throwable t) {
-          return t;
-        }
-      }));
+      results.add(
+          pool.submit(
+              () -> {
+                start.await();
+                try {
+                  store.saveIf(
+                      List.of(SlotExpectation.exact(FENCED, "k", expected)),
+                      StateRecord.of(
+                          EventId.of(id), FENCED, "k", id.getBytes(StandardCharsets.UTF_8)));
+                  return null;
+                } catch (Throwable t) {
+                  return t;
+                }
+              }));
     }
     start.countDown();
     Outcomes o = new Outcomes();
@@ -134,10 +155,14 @@ final class ChildProcess {
     return o;
   }
 
-  /** The payload a saver writes for an event id: derived from it, of varying length, so the parent can check it. */
+  /**
+   * The payload a saver writes for an event id: derived from it, of varying length, so the parent
+   * can check it.
+   */
   static byte[] payloadOf(String id) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
       int length = (digest[0] & 0xFF) * 16;
       ByteArrayOutputStream out = new ByteArrayOutputStream(length);
       for (int i = 0; i < length; i++) {
@@ -162,7 +187,10 @@ final class ChildProcess {
     return new ProcessBuilder(command).redirectError(stderr).start();
   }
 
-  /** Reads one line of a child's stdout; {@code null} at end of stream. Only lines ended by a newline count. */
+  /**
+   * Reads one line of a child's stdout; {@code null} at end of stream. Only lines ended by a
+   * newline count.
+   */
   static String readLine(InputStream in) throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     for (int b = in.read(); b >= 0; b = in.read()) {

@@ -22,9 +22,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A save that returned has survived: child JVMs save in a loop on one file, printing each event id after
- * {@code save} returned, and are killed with SIGKILL at random moments, two at a time. After each round the file is
- * reopened: every printed event id loads with its exact bytes and {@code PRAGMA integrity_check} is {@code ok}.
+ * A save that returned has survived: child JVMs save in a loop on one file, printing each event id
+ * after {@code save} returned, and are killed with SIGKILL at random moments, two at a time. After
+ * each round the file is reopened: every printed event id loads with its exact bytes and {@code
+ * PRAGMA integrity_check} is {@code ok}.
  */
 class DurabilityKillTest {
 
@@ -46,7 +47,8 @@ class DurabilityKillTest {
   void everySaveThatReturned_survivesSigkill() throws Exception {
     long seed = System.nanoTime();
     Random random = new Random(seed);
-    TestFiles.open(file).close(); // create the schema once, so that children race on saves, not on migrations
+    TestFiles.open(file)
+        .close(); // create the schema once, so that children race on saves, not on migrations
     List<String> allPrinted = new ArrayList<>();
     int kills = 0;
     for (int round = 0; round < ROUNDS; round++) {
@@ -56,15 +58,19 @@ class DurabilityKillTest {
         File stderr = dir.resolve("child-" + round + "-" + c + ".err").toFile();
         Process p = ChildProcess.start(stderr, "saver", file.toString(), "r" + round + "c" + c);
         List<String> printed = new CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-          try (InputStream in = p.getInputStream()) {
-            for (String line = ChildProcess.readLine(in); line != null; line = ChildProcess.readLine(in)) {
-              printed.add(line);
-            }
-          } catch (java.io.IOException e) {
-            // the child died; what was printed before is what counts
-          }
-        });
+        Thread reader =
+            new Thread(
+                () -> {
+                  try (InputStream in = p.getInputStream()) {
+                    for (String line = ChildProcess.readLine(in);
+                        line != null;
+                        line = ChildProcess.readLine(in)) {
+                      printed.add(line);
+                    }
+                  } catch (java.io.IOException e) {
+                    // the child died; what was printed before is what counts
+                  }
+                });
         reader.start();
         children.add(new Child(p, printed, reader, stderr));
         killAt.add(1 + random.nextInt(400));
@@ -72,7 +78,8 @@ class DurabilityKillTest {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       int alive = CHILDREN;
       while (alive > 0) {
-        assertThat(System.nanoTime()).as("seed %d: children did not reach their kill points", seed)
+        assertThat(System.nanoTime())
+            .as("seed %d: children did not reach their kill points", seed)
             .isLessThan(deadline);
         alive = 0;
         for (int c = 0; c < CHILDREN; c++) {
@@ -93,8 +100,11 @@ class DurabilityKillTest {
       }
       for (Child child : children) {
         child.reader().join(20_000);
-        assertThat(child.printed()).as("seed %d: child printed nothing; stderr: %s", seed,
-            MultiInstanceTest.read(child.stderr())).isNotEmpty();
+        assertThat(child.printed())
+            .as(
+                "seed %d: child printed nothing; stderr: %s",
+                seed, MultiInstanceTest.read(child.stderr()))
+            .isNotEmpty();
         assertThat(child.process().exitValue()).as("killed by SIGKILL").isEqualTo(137);
         allPrinted.addAll(child.printed());
       }
@@ -107,12 +117,16 @@ class DurabilityKillTest {
     try (StateStore store = TestFiles.open(file)) {
       for (String id : printed) {
         StateRecord r = store.loadByEventId(EventId.of(id));
-        assertThat(r.bytes()).as("seed %d: bytes of %s", seed, id).isEqualTo(ChildProcess.payloadOf(id));
+        assertThat(r.bytes())
+            .as("seed %d: bytes of %s", seed, id)
+            .isEqualTo(ChildProcess.payloadOf(id));
         assertThat(r.kind()).isEqualTo("k." + id);
       }
-      assertThat(store.listKind(ListScope.MAINTENANCE, "k.")).hasSizeGreaterThanOrEqualTo(printed.size());
+      assertThat(store.listKind(ListScope.MAINTENANCE, "k."))
+          .hasSizeGreaterThanOrEqualTo(printed.size());
     }
-    try (Connection c = TestFiles.jdbc(file); Statement s = c.createStatement();
+    try (Connection c = TestFiles.jdbc(file);
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getString(1)).as("seed %d", seed).isEqualTo("ok");

@@ -18,8 +18,10 @@ class KeyEncodingTest {
     assertThat(SqliteStateStore.successor("a")).isEqualTo("b");
     assertThat(SqliteStateStore.successor("a%")).isEqualTo("a&");
     assertThat(SqliteStateStore.successor("k\u007F")).isEqualTo("k\u0080");
-    assertThat(SqliteStateStore.successor("k\uD7FF")).isEqualTo("k\uE000"); // skips the surrogate range
-    assertThat(SqliteStateStore.successor("k\uFFFF")).isEqualTo("k" + new String(Character.toChars(0x10000)));
+    assertThat(SqliteStateStore.successor("k\uD7FF"))
+        .isEqualTo("k\uE000"); // skips the surrogate range
+    assertThat(SqliteStateStore.successor("k\uFFFF"))
+        .isEqualTo("k" + new String(Character.toChars(0x10000)));
     assertThat(SqliteStateStore.successor("k" + MAX)).isEqualTo("l");
     assertThat(SqliteStateStore.successor(MAX + MAX)).isNull();
   }
@@ -39,13 +41,20 @@ class KeyEncodingTest {
   }
 
   private static int compareUtf8(String a, String b) {
-    return Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    return Arrays.compareUnsigned(
+        a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
   void micros_roundTripBothSidesOfTheEpoch() {
-    for (String at : List.of("1970-01-01T00:00:00Z", "1969-12-31T23:59:59.999999Z", "0001-01-01T00:00:00.000001Z",
-        "2030-01-02T03:04:05.123456Z", "+200000-01-01T00:00:00Z", "-200000-01-01T00:00:00.5Z")) {
+    for (String at :
+        List.of(
+            "1970-01-01T00:00:00Z",
+            "1969-12-31T23:59:59.999999Z",
+            "0001-01-01T00:00:00.000001Z",
+            "2030-01-02T03:04:05.123456Z",
+            "+200000-01-01T00:00:00Z",
+            "-200000-01-01T00:00:00.5Z")) {
       Instant instant = Instant.parse(at);
       assertThat(SqliteStateStore.instant(SqliteStateStore.micros(instant))).isEqualTo(instant);
     }

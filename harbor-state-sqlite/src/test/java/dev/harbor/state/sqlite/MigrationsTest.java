@@ -27,11 +27,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Forward-only migrations: applied once, checked on every open, never edited, verify changes nothing. */
+/**
+ * Forward-only migrations: applied once, checked on every open, never edited, verify changes
+ * nothing.
+ */
 class MigrationsTest {
 
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2031-02-03T04:05:06.789Z"), ZoneOffset.UTC);
-  private static final List<String> THREE = List.of("V0001__one.sql", "V0002__two.sql", "V0003__three.sql");
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2031-02-03T04:05:06.789Z"), ZoneOffset.UTC);
+  private static final List<String> THREE =
+      List.of("V0001__one.sql", "V0002__two.sql", "V0003__three.sql");
 
   private final Path dir = TestFiles.newDirectory("harbor-sqlite-migrations");
   private final Path file = dir.resolve("state.db");
@@ -46,12 +51,15 @@ class MigrationsTest {
   }
 
   private List<List<Object>> ledger() throws SQLException {
-    return query("SELECT version, name, checksum, applied_at FROM harbor_state_migrations ORDER BY version");
+    return query(
+        "SELECT version, name, checksum, applied_at FROM harbor_state_migrations ORDER BY version");
   }
 
   private List<List<Object>> query(String sql) throws SQLException {
     List<List<Object>> rows = new ArrayList<>();
-    try (Connection c = TestFiles.jdbc(file); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Connection c = TestFiles.jdbc(file);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       while (rs.next()) {
         List<Object> row = new ArrayList<>();
         for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
@@ -64,7 +72,8 @@ class MigrationsTest {
   }
 
   private void execute(String sql) throws SQLException {
-    try (Connection c = TestFiles.jdbc(file); Statement s = c.createStatement()) {
+    try (Connection c = TestFiles.jdbc(file);
+        Statement s = c.createStatement()) {
       s.execute(sql);
     }
   }
@@ -77,14 +86,19 @@ class MigrationsTest {
     String expected;
     try (InputStream in = Migrations.class.getResourceAsStream("migrations/V0001__init.sql")) {
       String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\r\n", "\n");
-      expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(StandardCharsets.UTF_8)));
+      expected =
+          HexFormat.of()
+              .formatHex(
+                  MessageDigest.getInstance("SHA-256")
+                      .digest(text.getBytes(StandardCharsets.UTF_8)));
     }
     List<List<Object>> ledger = ledger();
     assertThat(ledger).hasSize(1);
     assertThat(ledger.get(0).subList(0, 3)).containsExactly(1, "V0001__init.sql", expected);
-    assertThat(ledger.get(0).get(3)).isEqualTo(SqliteStateStore.micros(SqliteStoreTestBase.NOW.truncatedTo(
-        java.time.temporal.ChronoUnit.MICROS)));
+    assertThat(ledger.get(0).get(3))
+        .isEqualTo(
+            SqliteStateStore.micros(
+                SqliteStoreTestBase.NOW.truncatedTo(java.time.temporal.ChronoUnit.MICROS)));
   }
 
   @Test
@@ -106,9 +120,12 @@ class MigrationsTest {
     execute("UPDATE harbor_state_migrations SET checksum = 'abc123' WHERE version = 1");
     assertThatThrownBy(() -> TestFiles.open(file))
         .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isFalse())
-        .hasMessageContaining("V0001__init.sql").hasMessageContaining("edited").hasMessageContaining("abc123")
+        .hasMessageContaining("V0001__init.sql")
+        .hasMessageContaining("edited")
+        .hasMessageContaining("abc123")
         .hasMessageContaining("new migration");
-    assertThatThrownBy(() -> TestFiles.open(file, "migrate", "verify")).isInstanceOf(StorageException.class)
+    assertThatThrownBy(() -> TestFiles.open(file, "migrate", "verify"))
+        .isInstanceOf(StorageException.class)
         .hasMessageContaining("edited");
   }
 
@@ -118,7 +135,8 @@ class MigrationsTest {
     execute("INSERT INTO harbor_state_migrations VALUES (2, 'V0002__future.sql', 'ff', 0)");
     assertThatThrownBy(() -> TestFiles.open(file))
         .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isFalse())
-        .hasMessageContaining("V0002__future.sql").hasMessageContaining("newer harbor-state");
+        .hasMessageContaining("V0002__future.sql")
+        .hasMessageContaining("newer harbor-state");
   }
 
   @Test
@@ -128,7 +146,8 @@ class MigrationsTest {
     }
     execute("DELETE FROM harbor_state_migrations WHERE version = 2");
     try (Connection c = TestFiles.jdbc(file)) {
-      assertThatThrownBy(() -> testMigrations(THREE).apply(c, CLOCK)).isInstanceOf(StorageException.class)
+      assertThatThrownBy(() -> testMigrations(THREE).apply(c, CLOCK))
+          .isInstanceOf(StorageException.class)
           .hasMessageContaining("V0002__two.sql is missing");
     }
   }
@@ -137,8 +156,10 @@ class MigrationsTest {
   void newMigrations_areAppliedInOrder_onTopOfApplied() throws Exception {
     try (Connection c = TestFiles.jdbc(file)) {
       assertThat(testMigrations(THREE.subList(0, 1)).apply(c, CLOCK)).isEqualTo(1);
-      assertThatThrownBy(() -> testMigrations(THREE).verify(c)).isInstanceOf(StorageException.class)
-          .hasMessageContaining("version 1").hasMessageContaining("version 3")
+      assertThatThrownBy(() -> testMigrations(THREE).verify(c))
+          .isInstanceOf(StorageException.class)
+          .hasMessageContaining("version 1")
+          .hasMessageContaining("version 3")
           .hasMessageContaining("migrate=apply");
       assertThat(testMigrations(THREE).apply(c, CLOCK)).isEqualTo(2);
       testMigrations(THREE).verify(c);
@@ -150,13 +171,21 @@ class MigrationsTest {
   @Test
   void failingMigration_appliesNothingOfIt() throws Exception {
     Migrations broken =
-        new Migrations(MigrationsTest.class, "brokenmigrations/", List.of("V0001__one.sql", "V0002__broken.sql"), "b");
+        new Migrations(
+            MigrationsTest.class,
+            "brokenmigrations/",
+            List.of("V0001__one.sql", "V0002__broken.sql"),
+            "b");
     try (Connection c = TestFiles.jdbc(file)) {
-      assertThatThrownBy(() -> broken.apply(c, CLOCK)).isInstanceOf(StorageException.class)
-          .hasMessageContaining("V0002__broken.sql").hasCauseInstanceOf(SQLException.class);
+      assertThatThrownBy(() -> broken.apply(c, CLOCK))
+          .isInstanceOf(StorageException.class)
+          .hasMessageContaining("V0002__broken.sql")
+          .hasCauseInstanceOf(SQLException.class);
     }
     // One exclusive transaction: neither V0001 nor the first half of V0002 stayed.
-    assertThat(query("SELECT name FROM sqlite_master WHERE name IN ('one', 'half', 'harbor_state_migrations')"))
+    assertThat(
+            query(
+                "SELECT name FROM sqlite_master WHERE name IN ('one', 'half', 'harbor_state_migrations')"))
         .isEmpty();
   }
 
@@ -164,7 +193,8 @@ class MigrationsTest {
   void verify_ofAMissingFile_failsAndCreatesNothing() {
     assertThatThrownBy(() -> TestFiles.open(file, "migrate", "verify"))
         .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isFalse())
-        .hasMessageContaining("does not exist").hasMessageContaining("migrate=apply");
+        .hasMessageContaining("does not exist")
+        .hasMessageContaining("migrate=apply");
     assertThat(file).doesNotExist();
   }
 
@@ -192,10 +222,13 @@ class MigrationsTest {
     try {
       List<Future<Void>> opens = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        opens.add(pool.submit((Callable<Void>) () -> {
-          TestFiles.open(file).close();
-          return null;
-        }));
+        opens.add(
+            pool.submit(
+                (Callable<Void>)
+                    () -> {
+                      TestFiles.open(file).close();
+                      return null;
+                    }));
       }
       for (Future<Void> f : opens) {
         f.get(60, TimeUnit.SECONDS);
@@ -208,7 +241,10 @@ class MigrationsTest {
 
   @Test
   void statements_splitAtLineEndSemicolons_skippingComments() {
-    assertThat(Migrations.statements("-- c\nCREATE TABLE a (x TEXT,\n y TEXT);\n\nINSERT INTO a VALUES ('p;q', 'r');\n"))
-        .containsExactly("CREATE TABLE a (x TEXT,\n y TEXT);", "INSERT INTO a VALUES ('p;q', 'r');");
+    assertThat(
+            Migrations.statements(
+                "-- c\nCREATE TABLE a (x TEXT,\n y TEXT);\n\nINSERT INTO a VALUES ('p;q', 'r');\n"))
+        .containsExactly(
+            "CREATE TABLE a (x TEXT,\n y TEXT);", "INSERT INTO a VALUES ('p;q', 'r');");
   }
 }

@@ -45,7 +45,8 @@ class MultiInstanceTest {
 
   @Test
   void saveIf_from128ThreadsSplitOverTwoInstances_hasExactlyOneWinner() throws Exception {
-    try (StateStore a = TestFiles.open(file); StateStore b = TestFiles.open(file)) {
+    try (StateStore a = TestFiles.open(file);
+        StateStore b = TestFiles.open(file)) {
       for (int round = 0; round < 3; round++) {
         String generation = "gen-" + round;
         a.save(rec(generation));
@@ -55,15 +56,18 @@ class MultiInstanceTest {
         for (int i = 0; i < 128; i++) {
           StateStore store = i % 2 == 0 ? a : b;
           String id = "r" + round + "-" + i;
-          results.add(pool.submit(() -> {
-            start.await();
-            try {
-              store.saveIf(List.of(SlotExpectation.exact(Q, "k", EventId.of(generation))), rec(id));
-              return null;
-            } catch (Throwable t) {
-              return t;
-            }
-          }));
+          results.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    try {
+                      store.saveIf(
+                          List.of(SlotExpectation.exact(Q, "k", EventId.of(generation))), rec(id));
+                      return null;
+                    } catch (Throwable t) {
+                      return t;
+                    }
+                  }));
         }
         start.countDown();
         int wins = 0;
@@ -78,8 +82,10 @@ class MultiInstanceTest {
         }
         pool.shutdown();
         assertThat(wins).as("round %d winners", round).isEqualTo(1);
-        assertThat(failures).hasSize(127)
-            .allSatisfy(t -> assertThat(t).isInstanceOf(dev.harbor.state.ConditionFailedException.class));
+        assertThat(failures)
+            .hasSize(127)
+            .allSatisfy(
+                t -> assertThat(t).isInstanceOf(dev.harbor.state.ConditionFailedException.class));
         assertThat(a.load(Q, "k")).isEqualTo(b.load(Q, "k"));
       }
     }
@@ -87,7 +93,8 @@ class MultiInstanceTest {
 
   @Test
   void absentExpectations_raceFreeAcrossInstances() throws Exception {
-    try (StateStore a = TestFiles.open(file); StateStore b = TestFiles.open(file)) {
+    try (StateStore a = TestFiles.open(file);
+        StateStore b = TestFiles.open(file)) {
       ExecutorService pool = Executors.newFixedThreadPool(32);
       AtomicInteger wins = new AtomicInteger();
       AtomicInteger failed = new AtomicInteger();
@@ -95,14 +102,16 @@ class MultiInstanceTest {
       for (int i = 0; i < 32; i++) {
         StateStore store = i % 2 == 0 ? a : b;
         String id = "abs-" + i;
-        fs.add(pool.submit(() -> {
-          try {
-            store.saveIf(List.of(SlotExpectation.absent(Q, "k")), rec(id));
-            wins.incrementAndGet();
-          } catch (dev.harbor.state.ConditionFailedException e) {
-            failed.incrementAndGet();
-          }
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  try {
+                    store.saveIf(List.of(SlotExpectation.absent(Q, "k")), rec(id));
+                    wins.incrementAndGet();
+                  } catch (dev.harbor.state.ConditionFailedException e) {
+                    failed.incrementAndGet();
+                  }
+                }));
       }
       for (Future<?> f : fs) {
         f.get(60, TimeUnit.SECONDS);
@@ -115,7 +124,8 @@ class MultiInstanceTest {
 
   @Test
   void sameEventIdDifferentContentAcrossInstances_exactlyOneContentIsStored() throws Exception {
-    try (StateStore a = TestFiles.open(file); StateStore b = TestFiles.open(file)) {
+    try (StateStore a = TestFiles.open(file);
+        StateStore b = TestFiles.open(file)) {
       ExecutorService pool = Executors.newFixedThreadPool(16);
       AtomicInteger ok = new AtomicInteger();
       AtomicInteger conflicts = new AtomicInteger();
@@ -123,14 +133,16 @@ class MultiInstanceTest {
       for (int i = 0; i < 16; i++) {
         StateStore store = i % 2 == 0 ? a : b;
         byte[] content = ("content-" + i).getBytes(StandardCharsets.UTF_8);
-        fs.add(pool.submit(() -> {
-          try {
-            store.save(StateRecord.of(EventId.of("same"), Q, "k", content));
-            ok.incrementAndGet();
-          } catch (IdempotencyConflictException e) {
-            conflicts.incrementAndGet();
-          }
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  try {
+                    store.save(StateRecord.of(EventId.of("same"), Q, "k", content));
+                    ok.incrementAndGet();
+                  } catch (IdempotencyConflictException e) {
+                    conflicts.incrementAndGet();
+                  }
+                }));
       }
       for (Future<?> f : fs) {
         f.get(60, TimeUnit.SECONDS);
@@ -143,20 +155,29 @@ class MultiInstanceTest {
 
   @Test
   void fenceOnOneInstance_holdsBackSaveIfOnTheOther_longerThanAnyBusyRetry() throws Exception {
-    try (StateStore a = TestFiles.open(file); StateStore b = TestFiles.open(file, "operationTimeout", "20s")) {
+    try (StateStore a = TestFiles.open(file);
+        StateStore b = TestFiles.open(file, "operationTimeout", "20s")) {
       a.save(rec("gen0"));
       CountDownLatch inFence = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      CompletableFuture<Void> fence = CompletableFuture.runAsync(
-          () -> a.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("gen0")), () -> {
-            inFence.countDown();
-            SqliteStoreTestBase.await(release);
-          }));
+      CompletableFuture<Void> fence =
+          CompletableFuture.runAsync(
+              () ->
+                  a.fenceIf(
+                      SlotExpectation.exact(Q, "k", EventId.of("gen0")),
+                      () -> {
+                        inFence.countDown();
+                        SqliteStoreTestBase.await(release);
+                      }));
       try {
         assertThat(inFence.await(10, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<Void> saveIf = CompletableFuture.runAsync(
-            () -> b.saveIf(List.of(SlotExpectation.exact(Q, "k", EventId.of("gen0"))), rec("gen1")));
-        // Well past SQLite's longest busy-handler sleep (100 ms): the other instance keeps waiting, it does not fail.
+        CompletableFuture<Void> saveIf =
+            CompletableFuture.runAsync(
+                () ->
+                    b.saveIf(
+                        List.of(SlotExpectation.exact(Q, "k", EventId.of("gen0"))), rec("gen1")));
+        // Well past SQLite's longest busy-handler sleep (100 ms): the other instance keeps waiting,
+        // it does not fail.
         Thread.sleep(1500);
         assertThat(saveIf).isNotDone();
         // Reads of the other instance are not held back by the fence.
@@ -182,9 +203,14 @@ class MultiInstanceTest {
       Process child = ChildProcess.start(stderr, "fence", file.toString(), "gen0");
       try {
         InputStream out = child.getInputStream();
-        assertThat(ChildProcess.readLine(out)).as("child stderr: %s", read(stderr)).isEqualTo("FENCED");
-        CompletableFuture<Void> saveIf = CompletableFuture.runAsync(
-            () -> store.saveIf(List.of(SlotExpectation.exact(Q, "k", EventId.of("gen0"))), rec("gen1")));
+        assertThat(ChildProcess.readLine(out))
+            .as("child stderr: %s", read(stderr))
+            .isEqualTo("FENCED");
+        CompletableFuture<Void> saveIf =
+            CompletableFuture.runAsync(
+                () ->
+                    store.saveIf(
+                        List.of(SlotExpectation.exact(Q, "k", EventId.of("gen0"))), rec("gen1")));
         Thread.sleep(500);
         assertThat(saveIf).isNotDone();
         ChildProcess.send(child, "RELEASE");
@@ -207,9 +233,12 @@ class MultiInstanceTest {
       Process child = ChildProcess.start(stderr, "saveIf", file.toString(), "gen0", "64");
       try {
         InputStream out = child.getInputStream();
-        assertThat(ChildProcess.readLine(out)).as("child stderr: %s", read(stderr)).isEqualTo("READY");
+        assertThat(ChildProcess.readLine(out))
+            .as("child stderr: %s", read(stderr))
+            .isEqualTo("READY");
         ChildProcess.send(child, "GO");
-        ChildProcess.Outcomes here = ChildProcess.raceSaveIf(store, EventId.of("gen0"), 64, "parent-");
+        ChildProcess.Outcomes here =
+            ChildProcess.raceSaveIf(store, EventId.of("gen0"), 64, "parent-");
         String[] result = ChildProcess.readLine(out).split(" ");
         List<String> childErrors = new ArrayList<>();
         for (int i = 0; i < Integer.parseInt(result[3]); i++) {

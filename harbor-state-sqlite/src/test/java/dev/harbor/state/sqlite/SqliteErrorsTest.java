@@ -27,10 +27,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
-/** The result-code table of {@link SqliteErrors}, one case per row, and real SQLite failures going through it. */
+/**
+ * The result-code table of {@link SqliteErrors}, one case per row, and real SQLite failures going
+ * through it.
+ */
 class SqliteErrorsTest {
 
-  private final SqliteErrors errors = new SqliteErrors("/data/x.db", new StoreGuard("sqlite", 10, Clock.systemUTC()));
+  private final SqliteErrors errors =
+      new SqliteErrors("/data/x.db", new StoreGuard("sqlite", 10, Clock.systemUTC()));
   private final Path dir = TestFiles.newDirectory("harbor-sqlite-errors");
 
   @AfterEach
@@ -38,7 +42,11 @@ class SqliteErrorsTest {
     TestFiles.deleteRecursively(dir);
   }
 
-  enum Expect { TRANSIENT, PERMANENT, CONFLICT }
+  enum Expect {
+    TRANSIENT,
+    PERMANENT,
+    CONFLICT
+  }
 
   /** Every row of the table, and extended codes that must fall into their primary code's row. */
   static Stream<Arguments> rows() {
@@ -82,30 +90,37 @@ class SqliteErrorsTest {
 
   @ParameterizedTest(name = "{0} -> {1}")
   @MethodSource("rows")
-  void resultCode_mapsToItsContractException_withTheSqlExceptionAsCause(SQLiteErrorCode code, Expect expect) {
+  void resultCode_mapsToItsContractException_withTheSqlExceptionAsCause(
+      SQLiteErrorCode code, Expect expect) {
     SQLiteException cause = new SQLiteException("[" + code.name() + "] test", code);
     StateStoreException mapped = errors.map(cause, "save");
     assertThat(mapped.getCause()).isSameAs(cause);
     assertThat(mapped.getMessage()).contains("save").contains("/data/x.db");
     switch (expect) {
       case CONFLICT -> assertThat(mapped).isInstanceOf(IdempotencyConflictException.class);
-      case TRANSIENT -> assertThat(mapped).isInstanceOfSatisfying(StorageException.class,
-          e -> assertThat(e.isTransient()).isTrue());
-      case PERMANENT -> assertThat(mapped).isInstanceOfSatisfying(StorageException.class,
-          e -> assertThat(e.isTransient()).isFalse());
+      case TRANSIENT ->
+          assertThat(mapped)
+              .isInstanceOfSatisfying(
+                  StorageException.class, e -> assertThat(e.isTransient()).isTrue());
+      case PERMANENT ->
+          assertThat(mapped)
+              .isInstanceOfSatisfying(
+                  StorageException.class, e -> assertThat(e.isTransient()).isFalse());
     }
   }
 
   @Test
   void everyRowOfTheTable_isCovered() {
     List<SQLiteErrorCode> covered = rows().map(a -> (SQLiteErrorCode) a.get()[0]).toList();
-    assertThat(covered).containsAll(SqliteErrors.TABLE.stream().map(SqliteErrors.Row::code).toList());
+    assertThat(covered)
+        .containsAll(SqliteErrors.TABLE.stream().map(SqliteErrors.Row::code).toList());
   }
 
   @Test
   void extendedRows_winOverPrimaryRows() {
     assertThat(SqliteErrors.row(new SQLiteException("x", SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE)))
-        .hasValueSatisfying(r -> assertThat(r.outcome()).isEqualTo(SqliteErrors.Outcome.IDEMPOTENCY_CONFLICT));
+        .hasValueSatisfying(
+            r -> assertThat(r.outcome()).isEqualTo(SqliteErrors.Outcome.IDEMPOTENCY_CONFLICT));
     assertThat(SqliteErrors.row(new SQLiteException("x", SQLiteErrorCode.SQLITE_IOERR_NOMEM)))
         .hasValueSatisfying(r -> assertThat(r.outcome()).isEqualTo(SqliteErrors.Outcome.TRANSIENT));
   }
@@ -113,10 +128,13 @@ class SqliteErrorsTest {
   @Test
   void plainSqlException_isPermanentStorageException() {
     SQLException cause = new SQLException("database connection closed");
-    assertThat(errors.map(cause, "find")).isInstanceOfSatisfying(StorageException.class, e -> {
-      assertThat(e.isTransient()).isFalse();
-      assertThat(e.getCause()).isSameAs(cause);
-    });
+    assertThat(errors.map(cause, "find"))
+        .isInstanceOfSatisfying(
+            StorageException.class,
+            e -> {
+              assertThat(e.isTransient()).isFalse();
+              assertThat(e.getCause()).isSameAs(cause);
+            });
   }
 
   @Test
@@ -124,7 +142,8 @@ class SqliteErrorsTest {
     StoreGuard guard = new StoreGuard("sqlite", 10, Clock.systemUTC());
     guard.markClosed();
     SQLException cause = new SQLException("database connection closed");
-    assertThat(new SqliteErrors("x", guard).map(cause, "find")).isInstanceOf(StoreClosedException.class)
+    assertThat(new SqliteErrors("x", guard).map(cause, "find"))
+        .isInstanceOf(StoreClosedException.class)
         .hasCause(cause);
   }
 
@@ -133,36 +152,49 @@ class SqliteErrorsTest {
   @Test
   void openingAFileThatIsNotADatabase_isPermanentStorageException() throws Exception {
     Path file = dir.resolve("garbage.db");
-    Files.writeString(file, "this is not a sqlite database, just some text that is long enough to matter");
+    Files.writeString(
+        file, "this is not a sqlite database, just some text that is long enough to matter");
     assertThatThrownBy(() -> TestFiles.open(file))
-        .isInstanceOfSatisfying(StorageException.class, e -> {
-          assertThat(e.isTransient()).isFalse();
-          assertThat(e.getCause()).isInstanceOf(SQLiteException.class);
-          assertThat(((SQLiteException) e.getCause()).getResultCode()).isEqualTo(SQLiteErrorCode.SQLITE_NOTADB);
-        })
+        .isInstanceOfSatisfying(
+            StorageException.class,
+            e -> {
+              assertThat(e.isTransient()).isFalse();
+              assertThat(e.getCause()).isInstanceOf(SQLiteException.class);
+              assertThat(((SQLiteException) e.getCause()).getResultCode())
+                  .isEqualTo(SQLiteErrorCode.SQLITE_NOTADB);
+            })
         .hasMessageContaining(file.toString());
   }
 
   @Test
   void lockedByAnotherInstancePastTheBusyTimeout_isTransientStorageException() throws Exception {
     Path file = dir.resolve("state.db");
-    try (StateStore a = TestFiles.open(file); StateStore b = TestFiles.open(file, "operationTimeout", "300ms")) {
+    try (StateStore a = TestFiles.open(file);
+        StateStore b = TestFiles.open(file, "operationTimeout", "300ms")) {
       a.save(SqliteStoreTestBase.rec("e1", SqliteStoreTestBase.Q, "k", "a"));
       CountDownLatch inFence = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      Thread fence = new Thread(() -> a.fenceIf(
-          SlotExpectation.exact(SqliteStoreTestBase.Q, "k", EventId.of("e1")), () -> {
-            inFence.countDown();
-            SqliteStoreTestBase.await(release);
-          }));
+      Thread fence =
+          new Thread(
+              () ->
+                  a.fenceIf(
+                      SlotExpectation.exact(SqliteStoreTestBase.Q, "k", EventId.of("e1")),
+                      () -> {
+                        inFence.countDown();
+                        SqliteStoreTestBase.await(release);
+                      }));
       fence.start();
       try {
         assertThat(inFence.await(10, TimeUnit.SECONDS)).isTrue();
-        assertThatThrownBy(() -> b.save(SqliteStoreTestBase.rec("e2", SqliteStoreTestBase.Q, "k2", "b")))
-            .isInstanceOfSatisfying(StorageException.class, e -> {
-              assertThat(e.isTransient()).isTrue();
-              assertThat(((SQLiteException) e.getCause()).getResultCode()).isEqualTo(SQLiteErrorCode.SQLITE_BUSY);
-            });
+        assertThatThrownBy(
+                () -> b.save(SqliteStoreTestBase.rec("e2", SqliteStoreTestBase.Q, "k2", "b")))
+            .isInstanceOfSatisfying(
+                StorageException.class,
+                e -> {
+                  assertThat(e.isTransient()).isTrue();
+                  assertThat(((SQLiteException) e.getCause()).getResultCode())
+                      .isEqualTo(SQLiteErrorCode.SQLITE_BUSY);
+                });
       } finally {
         release.countDown();
         fence.join(10_000);

@@ -24,7 +24,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The driver's behaviour tests on a file, plus what only a file can show: reopening, WAL, readers during a write. */
+/**
+ * The driver's behaviour tests on a file, plus what only a file can show: reopening, WAL, readers
+ * during a write.
+ */
 class SqliteFileStoreTest extends SqliteStoreTestBase {
 
   private final Path dir = TestFiles.newDirectory("harbor-sqlite-test");
@@ -44,9 +47,15 @@ class SqliteFileStoreTest extends SqliteStoreTestBase {
   void closeAndReopen_keepsEverything() {
     List<StateRecord> saved = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      StateRecord r = StateRecord.builder().id("e" + i).identity(Q).kind("k" + i).version(i)
-          .bytes(("payload-" + i).getBytes()).updatedAt(Instant.parse("2024-05-06T07:08:09.123456Z").plusNanos(i * 1000L))
-          .build();
+      StateRecord r =
+          StateRecord.builder()
+              .id("e" + i)
+              .identity(Q)
+              .kind("k" + i)
+              .version(i)
+              .bytes(("payload-" + i).getBytes())
+              .updatedAt(Instant.parse("2024-05-06T07:08:09.123456Z").plusNanos(i * 1000L))
+              .build();
       store.save(r);
       saved.add(r);
     }
@@ -59,7 +68,8 @@ class SqliteFileStoreTest extends SqliteStoreTestBase {
   @Test
   void file_runsInWalMode_withSynchronousFull() throws Exception {
     store.save(rec("e1", Q, "k", "a"));
-    try (Connection c = TestFiles.jdbc(file); Statement s = c.createStatement();
+    try (Connection c = TestFiles.jdbc(file);
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
       rs.next();
       assertThat(rs.getString(1)).isEqualTo("wal");
@@ -74,14 +84,22 @@ class SqliteFileStoreTest extends SqliteStoreTestBase {
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      Future<?> fence = pool.submit(() -> store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("e1")), () -> {
-        inFence.countDown();
-        await(release);
-      }));
+      Future<?> fence =
+          pool.submit(
+              () ->
+                  store.fenceIf(
+                      SlotExpectation.exact(Q, "k", EventId.of("e1")),
+                      () -> {
+                        inFence.countDown();
+                        await(release);
+                      }));
       assertThat(inFence.await(10, TimeUnit.SECONDS)).isTrue();
       // The write transaction is open: reads on other connections still complete.
-      Future<String> read = pool.submit(() -> store.load(Q, "k").id().value()
-          + store.listKind(ListScope.MAINTENANCE, "k").size());
+      Future<String> read =
+          pool.submit(
+              () ->
+                  store.load(Q, "k").id().value()
+                      + store.listKind(ListScope.MAINTENANCE, "k").size());
       assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo("e11");
       release.countDown();
       fence.get(10, TimeUnit.SECONDS);
@@ -98,8 +116,12 @@ class SqliteFileStoreTest extends SqliteStoreTestBase {
     other.save(rec("e1", Q, "k", "a"));
     other.find(Q, "k");
     other.close();
-    Set<String> added = Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t))
-        .filter(Thread::isAlive).map(Thread::getName).collect(Collectors.toSet());
+    Set<String> added =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> !before.contains(t))
+            .filter(Thread::isAlive)
+            .map(Thread::getName)
+            .collect(Collectors.toSet());
     assertThat(added).isEmpty();
   }
 }

@@ -16,8 +16,13 @@ class SqliteFileTckTest extends StateStoreTck {
   @Override
   protected StateStore newStore() {
     Path dir = TestFiles.newDirectory("harbor-sqlite-tck");
-    StateStore store = StateStores.open(StateConfig.builder().driver("sqlite")
-        .location(dir.resolve("state.db").toString()).clock(clock()).build());
+    StateStore store =
+        StateStores.open(
+            StateConfig.builder()
+                .driver("sqlite")
+                .location(dir.resolve("state.db").toString())
+                .clock(clock())
+                .build());
     dirs.put(store, dir);
     return store;
   }

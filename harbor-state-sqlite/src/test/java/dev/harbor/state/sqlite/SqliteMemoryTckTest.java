@@ -10,6 +10,7 @@ class SqliteMemoryTckTest extends StateStoreTck {
 
   @Override
   protected StateStore newStore() {
-    return StateStores.open(StateConfig.builder().driver("sqlite").location(":memory:").clock(clock()).build());
+    return StateStores.open(
+        StateConfig.builder().driver("sqlite").location(":memory:").clock(clock()).build());
   }
 }

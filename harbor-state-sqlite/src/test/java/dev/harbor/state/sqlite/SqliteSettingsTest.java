@@ -26,7 +26,8 @@ class SqliteSettingsTest {
   }
 
   private SqliteSettings parse(String location, Map<String, String> options) {
-    return SqliteSettings.parse(StateConfig.builder().driver("sqlite").location(location).options(options).build());
+    return SqliteSettings.parse(
+        StateConfig.builder().driver("sqlite").location(location).options(options).build());
   }
 
   private SqliteSettings parse(Map<String, String> options) {
@@ -35,9 +36,17 @@ class SqliteSettingsTest {
 
   @Test
   void table_listsEveryOptionOnce_includingTheCommonOnes() {
-    assertThat(SqliteSettings.OPTIONS).extracting(StoreOption::name).containsExactly(
-        "busyTimeout", "synchronous", "maxPayloadBytes", "operationTimeout", "migrate", "readers");
-    assertThat(SqliteSettings.OPTIONS).contains(StoreOption.MAX_PAYLOAD_BYTES, StoreOption.OPERATION_TIMEOUT);
+    assertThat(SqliteSettings.OPTIONS)
+        .extracting(StoreOption::name)
+        .containsExactly(
+            "busyTimeout",
+            "synchronous",
+            "maxPayloadBytes",
+            "operationTimeout",
+            "migrate",
+            "readers");
+    assertThat(SqliteSettings.OPTIONS)
+        .contains(StoreOption.MAX_PAYLOAD_BYTES, StoreOption.OPERATION_TIMEOUT);
     assertThat(SqliteSettings.OPTIONS).allSatisfy(o -> assertThat(o.meaning()).isNotBlank());
   }
 
@@ -56,7 +65,8 @@ class SqliteSettingsTest {
 
   @Test
   void busyTimeout_followsOperationTimeoutUnlessGiven() {
-    assertThat(parse(Map.of("operationTimeout", "2s")).busyTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(parse(Map.of("operationTimeout", "2s")).busyTimeout())
+        .isEqualTo(Duration.ofSeconds(2));
     assertThat(parse(Map.of("operationTimeout", "2s", "busyTimeout", "500ms")).busyTimeout())
         .isEqualTo(Duration.ofMillis(500));
     assertThat(parse(Map.of("busyTimeout", "0")).busyTimeout()).isZero();
@@ -64,8 +74,19 @@ class SqliteSettingsTest {
 
   @Test
   void explicitValues() {
-    SqliteSettings s = parse(Map.of("synchronous", "normal", "maxPayloadBytes", "1MiB", "operationTimeout", "250ms",
-        "migrate", "VERIFY", "readers", "8"));
+    SqliteSettings s =
+        parse(
+            Map.of(
+                "synchronous",
+                "normal",
+                "maxPayloadBytes",
+                "1MiB",
+                "operationTimeout",
+                "250ms",
+                "migrate",
+                "VERIFY",
+                "readers",
+                "8"));
     assertThat(s.synchronous()).isEqualTo("NORMAL");
     assertThat(s.maxPayloadBytes()).isEqualTo(1024 * 1024);
     assertThat(s.operationTimeout()).isEqualTo(Duration.ofMillis(250));
@@ -88,22 +109,29 @@ class SqliteSettingsTest {
   }
 
   private void assertInvalid(Map<String, String> options, String named) {
-    assertThatThrownBy(() -> parse(options)).isInstanceOf(InvalidConfigException.class).hasMessageContaining(named);
+    assertThatThrownBy(() -> parse(options))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining(named);
   }
 
   @Test
   void synchronous_isAppliedToTheWriteConnection() {
     for (Map.Entry<String, Integer> e : Map.of("NORMAL", 1, "FULL", 2, "EXTRA", 3).entrySet()) {
       SqliteSettings settings = parse(Map.of("synchronous", e.getKey()));
-      dev.harbor.state.spi.StoreGuard guard = new dev.harbor.state.spi.StoreGuard("sqlite", 1, java.time.Clock.systemUTC());
+      dev.harbor.state.spi.StoreGuard guard =
+          new dev.harbor.state.spi.StoreGuard("sqlite", 1, java.time.Clock.systemUTC());
       SqliteDatabase db = SqliteDatabase.open(settings, guard, java.time.Clock.systemUTC());
       try {
-        int level = db.write("test", c -> {
-          try (java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("PRAGMA synchronous")) {
-            rs.next();
-            return rs.getInt(1);
-          }
-        });
+        int level =
+            db.write(
+                "test",
+                c -> {
+                  try (java.sql.Statement s = c.createStatement();
+                      java.sql.ResultSet rs = s.executeQuery("PRAGMA synchronous")) {
+                    rs.next();
+                    return rs.getInt(1);
+                  }
+                });
         assertThat(level).as(e.getKey()).isEqualTo(e.getValue());
       } finally {
         guard.markClosed();
@@ -121,7 +149,8 @@ class SqliteSettingsTest {
 
   @Test
   void emptyLocation_isInvalidConfig() {
-    assertThatThrownBy(() -> parse("", Map.of())).isInstanceOf(InvalidConfigException.class)
+    assertThatThrownBy(() -> parse("", Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining("sqlite:./harbor-state.db");
   }
 
@@ -129,20 +158,23 @@ class SqliteSettingsTest {
   void missingDirectory_isInvalidConfig_namingIt() {
     Path missing = dir.resolve("no-such-dir");
     assertThatThrownBy(() -> StateStores.open("sqlite:" + missing.resolve("x.db")))
-        .isInstanceOf(InvalidConfigException.class).hasMessageContaining(missing.toString());
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining(missing.toString());
     assertThat(Files.exists(missing)).isFalse();
   }
 
   @Test
   void directoryAsLocation_isInvalidConfig() {
-    assertThatThrownBy(() -> parse(dir.toString(), Map.of())).isInstanceOf(InvalidConfigException.class)
+    assertThatThrownBy(() -> parse(dir.toString(), Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining("is a directory");
   }
 
   @Test
   void locationString_withQueryOptions_opensTheStore() {
     Path file = dir.resolve("q.db");
-    try (StateStore store = StateStores.open("sqlite:" + file + "?synchronous=NORMAL&readers=2&busyTimeout=1s")) {
+    try (StateStore store =
+        StateStores.open("sqlite:" + file + "?synchronous=NORMAL&readers=2&busyTimeout=1s")) {
       assertThat(store.driverName()).isEqualTo("sqlite");
     }
     assertThat(Files.exists(file)).isTrue();
@@ -156,7 +188,8 @@ class SqliteSettingsTest {
   void unknownOptionViaLocation_failsBeforeCreatingTheFile() {
     Path file = dir.resolve("never.db");
     assertThatThrownBy(() -> StateStores.open("sqlite:" + file + "?cache=shared"))
-        .isInstanceOf(InvalidConfigException.class).hasMessageContaining("cache");
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("cache");
     assertThat(Files.exists(file)).isFalse();
   }
 }

@@ -40,8 +40,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The driver's own behaviour tests, run against a file and against memory: the places where SQL could get the
- * contract wrong (byte order, literal prefixes, idempotency inside transactions, the write lock).
+ * The driver's own behaviour tests, run against a file and against memory: the places where SQL
+ * could get the contract wrong (byte order, literal prefixes, idempotency inside transactions, the
+ * write lock).
  */
 abstract class SqliteStoreTestBase {
 
@@ -70,8 +71,13 @@ abstract class SqliteStoreTestBase {
   }
 
   static StateStore openConfig(String location, Map<String, String> options) {
-    return StateStores.open(StateConfig.builder().driver("sqlite").location(location).options(options).clock(CLOCK)
-        .build());
+    return StateStores.open(
+        StateConfig.builder()
+            .driver("sqlite")
+            .location(location)
+            .options(options)
+            .clock(CLOCK)
+            .build());
   }
 
   static StateRecord rec(String id, Quadruple q, String kind, String payload) {
@@ -87,14 +93,22 @@ abstract class SqliteStoreTestBase {
   @Test
   void save_roundTripsEveryField_andStampsFromTheClockAtMicros() {
     Instant explicit = Instant.parse("1969-12-31T23:59:59.999999999Z");
-    StateRecord a = StateRecord.builder().id("e1").identity(Q).kind("k").version(-7).bytes(new byte[] {0, -1, 2})
-        .updatedAt(explicit).build();
+    StateRecord a =
+        StateRecord.builder()
+            .id("e1")
+            .identity(Q)
+            .kind("k")
+            .version(-7)
+            .bytes(new byte[] {0, -1, 2})
+            .updatedAt(explicit)
+            .build();
     store.save(a);
     store.save(rec("e2", Q, "k2", "x"));
 
     StateRecord loaded = store.load(Q, "k");
     assertThat(loaded).isEqualTo(a.withUpdatedAt(Instant.parse("1969-12-31T23:59:59.999999Z")));
-    assertThat(store.load(Q, "k2").updatedAt()).isEqualTo(Instant.parse("2030-01-02T03:04:05.123456Z"));
+    assertThat(store.load(Q, "k2").updatedAt())
+        .isEqualTo(Instant.parse("2030-01-02T03:04:05.123456Z"));
     assertThat(store.loadByEventId(EventId.of("e1"))).isEqualTo(loaded);
   }
 
@@ -121,14 +135,17 @@ abstract class SqliteStoreTestBase {
   @Test
   void save_sameEventIdDifferentContentOrSlot_throwsIdempotencyConflict_andChangesNothing() {
     store.save(rec("e1", Q, "k", "a"));
-    assertThatThrownBy(() -> store.save(rec("e1", Q, "k", "b"))).isInstanceOf(IdempotencyConflictException.class);
+    assertThatThrownBy(() -> store.save(rec("e1", Q, "k", "b")))
+        .isInstanceOf(IdempotencyConflictException.class);
     assertThatThrownBy(() -> store.save(rec("e1", Q, "k", "a").withVersion(1)))
         .isInstanceOf(IdempotencyConflictException.class);
-    assertThatThrownBy(() -> store.save(rec("e1", Q, "other", "a"))).isInstanceOf(IdempotencyConflictException.class)
+    assertThatThrownBy(() -> store.save(rec("e1", Q, "other", "a")))
+        .isInstanceOf(IdempotencyConflictException.class)
         .hasMessageContaining("e1");
     assertThatThrownBy(() -> store.save(rec("e1", Q_SESSION, "k", "a")))
         .isInstanceOf(IdempotencyConflictException.class);
-    assertThat(store.load(Q, "k")).isEqualTo(rec("e1", Q, "k", "a").withUpdatedAt(store.load(Q, "k").updatedAt()));
+    assertThat(store.load(Q, "k"))
+        .isEqualTo(rec("e1", Q, "k", "a").withUpdatedAt(store.load(Q, "k").updatedAt()));
     assertThat(store.find(Q, "other")).isEmpty();
     assertThat(store.find(Q_SESSION, "k")).isEmpty();
   }
@@ -145,9 +162,11 @@ abstract class SqliteStoreTestBase {
 
   @Test
   void load_miss_throwsRecordNotFound_namingTheKey() {
-    assertThatThrownBy(() -> store.load(Q, "nope")).isInstanceOf(RecordNotFoundException.class)
+    assertThatThrownBy(() -> store.load(Q, "nope"))
+        .isInstanceOf(RecordNotFoundException.class)
         .hasMessageContaining("nope");
-    assertThatThrownBy(() -> store.loadByEventId(EventId.of("e404"))).isInstanceOf(RecordNotFoundException.class)
+    assertThatThrownBy(() -> store.loadByEventId(EventId.of("e404")))
+        .isInstanceOf(RecordNotFoundException.class)
         .hasMessageContaining("e404");
   }
 
@@ -189,7 +208,8 @@ abstract class SqliteStoreTestBase {
     assertThatThrownBy(() -> store.saveAll(bad)).isInstanceOf(IdempotencyConflictException.class);
     assertThat(store.find(Q, "k1")).isEmpty();
 
-    List<StateRecord> good = List.of(rec("e1", Q, "k1", "a"), rec("e2", Q, "k2", "b"), rec("taken", Q, "k0", "x"));
+    List<StateRecord> good =
+        List.of(rec("e1", Q, "k1", "a"), rec("e2", Q, "k2", "b"), rec("taken", Q, "k0", "x"));
     store.saveAll(good);
     store.saveAll(good);
     assertThat(kinds(store.listKindForIdentity(Q, "k"))).containsExactly("k0", "k1", "k2");
@@ -201,15 +221,23 @@ abstract class SqliteStoreTestBase {
   @Test
   void saveIf_checksEverySlotAtomically() {
     store.saveIf(List.of(SlotExpectation.absent(Q, "a")), rec("e1", Q, "a", "1"));
-    assertThatThrownBy(() -> store.saveIf(List.of(SlotExpectation.absent(Q, "a")), rec("e2", Q, "a", "2")))
+    assertThatThrownBy(
+            () -> store.saveIf(List.of(SlotExpectation.absent(Q, "a")), rec("e2", Q, "a", "2")))
         .isInstanceOf(ConditionFailedException.class);
     store.save(rec("b1", Q, "b", "x"));
-    assertThatThrownBy(() -> store.saveIf(
-        List.of(SlotExpectation.exact(Q, "a", EventId.of("e1")), SlotExpectation.exact(Q, "b", EventId.of("zz"))),
-        rec("e2", Q, "a", "2"))).isInstanceOf(ConditionFailedException.class);
+    assertThatThrownBy(
+            () ->
+                store.saveIf(
+                    List.of(
+                        SlotExpectation.exact(Q, "a", EventId.of("e1")),
+                        SlotExpectation.exact(Q, "b", EventId.of("zz"))),
+                    rec("e2", Q, "a", "2")))
+        .isInstanceOf(ConditionFailedException.class);
     assertThat(store.load(Q, "a").id().value()).isEqualTo("e1");
     store.saveIf(
-        List.of(SlotExpectation.exact(Q, "a", EventId.of("e1")), SlotExpectation.exact(Q, "b", EventId.of("b1"))),
+        List.of(
+            SlotExpectation.exact(Q, "a", EventId.of("e1")),
+            SlotExpectation.exact(Q, "b", EventId.of("b1"))),
         rec("e2", Q, "a", "2"));
     assertThat(store.load(Q, "a").id().value()).isEqualTo("e2");
     assertThat(store.load(Q, "b").id().value()).isEqualTo("b1");
@@ -218,7 +246,8 @@ abstract class SqliteStoreTestBase {
   @Test
   void saveBatchIf_stalePredicateChangesNothing() {
     store.save(rec("a1", Q, "a", "x"));
-    List<SlotExpectation> exp = List.of(SlotExpectation.exact(Q, "a", EventId.of("a1")), SlotExpectation.absent(Q, "b"));
+    List<SlotExpectation> exp =
+        List.of(SlotExpectation.exact(Q, "a", EventId.of("a1")), SlotExpectation.absent(Q, "b"));
     store.saveBatchIf(exp, List.of(rec("a2", Q, "a", "y"), rec("b1", Q, "b", "y")));
     assertThatThrownBy(() -> store.saveBatchIf(exp, List.of(rec("a3", Q, "a", "z"))))
         .isInstanceOf(ConditionFailedException.class);
@@ -239,15 +268,28 @@ abstract class SqliteStoreTestBase {
   void fenceIf_actionExceptionPropagatesAsTheSameInstance_andNothingChanges() {
     store.save(rec("e1", Q, "k", "a"));
     IllegalStateException boom = new IllegalStateException("boom");
-    assertThatThrownBy(() -> store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("e1")), () -> {
-      throw boom;
-    })).isSameAs(boom);
+    assertThatThrownBy(
+            () ->
+                store.fenceIf(
+                    SlotExpectation.exact(Q, "k", EventId.of("e1")),
+                    () -> {
+                      throw boom;
+                    }))
+        .isSameAs(boom);
     AssertionError error = new AssertionError("err");
-    assertThatThrownBy(() -> store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("e1")), () -> {
-      throw error;
-    })).isSameAs(error);
+    assertThatThrownBy(
+            () ->
+                store.fenceIf(
+                    SlotExpectation.exact(Q, "k", EventId.of("e1")),
+                    () -> {
+                      throw error;
+                    }))
+        .isSameAs(error);
     AtomicInteger runs = new AtomicInteger();
-    assertThatThrownBy(() -> store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("e0")), runs::incrementAndGet))
+    assertThatThrownBy(
+            () ->
+                store.fenceIf(
+                    SlotExpectation.exact(Q, "k", EventId.of("e0")), runs::incrementAndGet))
         .isInstanceOf(ConditionFailedException.class);
     store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("e1")), runs::incrementAndGet);
     assertThat(runs).hasValue(1);
@@ -259,14 +301,20 @@ abstract class SqliteStoreTestBase {
   void fenceIf_actionWritingToTheSameStore_isRejected_andNothingIsWritten() {
     store.save(rec("e1", Q, "k", "a"));
     AtomicReference<RuntimeException> inner = new AtomicReference<>();
-    assertThatThrownBy(() -> store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("e1")), () -> {
-      try {
-        store.save(rec("e2", Q, "k2", "b"));
-      } catch (RuntimeException e) {
-        inner.set(e);
-        throw e;
-      }
-    })).isInstanceOf(IllegalStateException.class).hasMessageContaining("fenceIf");
+    assertThatThrownBy(
+            () ->
+                store.fenceIf(
+                    SlotExpectation.exact(Q, "k", EventId.of("e1")),
+                    () -> {
+                      try {
+                        store.save(rec("e2", Q, "k2", "b"));
+                      } catch (RuntimeException e) {
+                        inner.set(e);
+                        throw e;
+                      }
+                    }))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("fenceIf");
     assertThat(inner.get()).isInstanceOf(IllegalStateException.class);
     assertThat(store.find(Q, "k2")).isEmpty();
     store.save(rec("e3", Q, "k3", "c"));
@@ -280,13 +328,22 @@ abstract class SqliteStoreTestBase {
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      Future<?> fence = pool.submit(() -> store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("e1")), () -> {
-        inFence.countDown();
-        await(release);
-      }));
+      Future<?> fence =
+          pool.submit(
+              () ->
+                  store.fenceIf(
+                      SlotExpectation.exact(Q, "k", EventId.of("e1")),
+                      () -> {
+                        inFence.countDown();
+                        await(release);
+                      }));
       assertThat(inFence.await(10, TimeUnit.SECONDS)).isTrue();
-      Future<?> saveIf = pool.submit(
-          () -> store.saveIf(List.of(SlotExpectation.exact(Q, "k", EventId.of("e1"))), rec("e2", Q, "k", "b")));
+      Future<?> saveIf =
+          pool.submit(
+              () ->
+                  store.saveIf(
+                      List.of(SlotExpectation.exact(Q, "k", EventId.of("e1"))),
+                      rec("e2", Q, "k", "b")));
       Thread.sleep(100);
       assertThat(saveIf.isDone()).isFalse();
       release.countDown();
@@ -300,17 +357,22 @@ abstract class SqliteStoreTestBase {
   }
 
   @Test
-  void writer_waitingPastOperationTimeout_isTransientStorageException_andChangesNothing() throws Exception {
+  void writer_waitingPastOperationTimeout_isTransientStorageException_andChangesNothing()
+      throws Exception {
     StateStore quick = open(Map.of("operationTimeout", "200ms"));
     CountDownLatch inFence = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     try {
       quick.save(rec("e1", Q, "k", "a"));
-      CompletableFuture<Void> fence = CompletableFuture.runAsync(
-          () -> quick.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("e1")), () -> {
-            inFence.countDown();
-            await(release);
-          }));
+      CompletableFuture<Void> fence =
+          CompletableFuture.runAsync(
+              () ->
+                  quick.fenceIf(
+                      SlotExpectation.exact(Q, "k", EventId.of("e1")),
+                      () -> {
+                        inFence.countDown();
+                        await(release);
+                      }));
       assertThat(inFence.await(10, TimeUnit.SECONDS)).isTrue();
       assertThatThrownBy(() -> quick.save(rec("e2", Q, "k2", "b")))
           .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isTrue())
@@ -331,21 +393,28 @@ abstract class SqliteStoreTestBase {
     CountDownLatch release = new CountDownLatch(1);
     AtomicReference<Throwable> seen = new AtomicReference<>();
     AtomicReference<Boolean> flag = new AtomicReference<>();
-    Thread fence = new Thread(() -> store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("e1")), () -> {
-      inFence.countDown();
-      await(release);
-    }));
+    Thread fence =
+        new Thread(
+            () ->
+                store.fenceIf(
+                    SlotExpectation.exact(Q, "k", EventId.of("e1")),
+                    () -> {
+                      inFence.countDown();
+                      await(release);
+                    }));
     fence.start();
     try {
       assertThat(inFence.await(10, TimeUnit.SECONDS)).isTrue();
-      Thread writer = new Thread(() -> {
-        try {
-          store.save(rec("e2", Q, "k2", "b"));
-        } catch (Throwable t) {
-          seen.set(t);
-        }
-        flag.set(Thread.currentThread().isInterrupted());
-      });
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  store.save(rec("e2", Q, "k2", "b"));
+                } catch (Throwable t) {
+                  seen.set(t);
+                }
+                flag.set(Thread.currentThread().isInterrupted());
+              });
       writer.start();
       while (writer.getState() != Thread.State.TIMED_WAITING && writer.isAlive()) {
         Thread.onSpinWait();
@@ -365,7 +434,8 @@ abstract class SqliteStoreTestBase {
   void interruptedCaller_isCancelled_andFlagStaysSet() {
     Thread.currentThread().interrupt();
     try {
-      assertThatThrownBy(() -> store.save(rec("e1", Q, "k", "a"))).isInstanceOf(OperationCancelledException.class);
+      assertThatThrownBy(() -> store.save(rec("e1", Q, "k", "a")))
+          .isInstanceOf(OperationCancelledException.class);
       assertThat(Thread.currentThread().isInterrupted()).isTrue();
     } finally {
       Thread.interrupted();
@@ -395,9 +465,25 @@ abstract class SqliteStoreTestBase {
 
   @Test
   void prefixes_matchLiterallyAndByteExactly() {
-    String[] kinds = {"a%b", "a_b", "axb", "a\\b", "a\\\\", "A_b", "ab", "é.x", "e\u0301", "e", "\uFFFF.x",
-        new String(Character.toChars(0x10000)) + ".x", new String(Character.toChars(0x10FFFF)) + "z",
-        new String(Character.toChars(0x10FFFF)), "*x", "?x", "[x"};
+    String[] kinds = {
+      "a%b",
+      "a_b",
+      "axb",
+      "a\\b",
+      "a\\\\",
+      "A_b",
+      "ab",
+      "é.x",
+      "e\u0301",
+      "e",
+      "\uFFFF.x",
+      new String(Character.toChars(0x10000)) + ".x",
+      new String(Character.toChars(0x10FFFF)) + "z",
+      new String(Character.toChars(0x10FFFF)),
+      "*x",
+      "?x",
+      "[x"
+    };
     int n = 0;
     for (String k : kinds) {
       store.save(rec("e" + n++, Q, k, k));
@@ -429,8 +515,10 @@ abstract class SqliteStoreTestBase {
     }
     List<String> expected = List.of("kA", "kz", "k\u00E9", "k\uFFFF", "k" + supplementary);
     assertThat(kinds(store.listKindForIdentity(Q, "k", 1000))).containsExactlyElementsOf(expected);
-    assertThat(kinds(store.listKindForIdentity(Q, "k", 2))).containsExactlyElementsOf(expected.subList(0, 2));
-    assertThat(kinds(store.listKind(ListScope.MAINTENANCE, "k", 3))).containsExactlyElementsOf(expected.subList(0, 3));
+    assertThat(kinds(store.listKindForIdentity(Q, "k", 2)))
+        .containsExactlyElementsOf(expected.subList(0, 2));
+    assertThat(kinds(store.listKind(ListScope.MAINTENANCE, "k", 3)))
+        .containsExactlyElementsOf(expected.subList(0, 3));
   }
 
   @Test
@@ -472,8 +560,10 @@ abstract class SqliteStoreTestBase {
     } while (!continuation.isEmpty());
     assertThat(seen).containsExactlyElementsOf(expected);
     ScanPage replay = store.scanKindForTenant(ListScope.MAINTENANCE, "t1", "job.", 3, second);
-    assertThat(store.scanKindForTenant(ListScope.MAINTENANCE, "t1", "job.", 3, second)).isEqualTo(replay);
-    assertThat(replay.records().stream().map(r -> r.id().value())).containsExactlyElementsOf(expected.subList(1, 4));
+    assertThat(store.scanKindForTenant(ListScope.MAINTENANCE, "t1", "job.", 3, second))
+        .isEqualTo(replay);
+    assertThat(replay.records().stream().map(r -> r.id().value()))
+        .containsExactlyElementsOf(expected.subList(1, 4));
     ScanPage all = store.scanKindForTenant(ListScope.MAINTENANCE, "t1", "job.", 8, "");
     assertThat(all.isLast()).isTrue();
     assertThat(all.records()).hasSize(8);
@@ -487,8 +577,10 @@ abstract class SqliteStoreTestBase {
     store.close();
     store.close();
     assertThatThrownBy(() -> store.find(Q, "k")).isInstanceOf(StoreClosedException.class);
-    assertThatThrownBy(() -> store.save(rec("e2", Q, "k", "a"))).isInstanceOf(StoreClosedException.class);
-    assertThatThrownBy(() -> store.listKind(ListScope.MAINTENANCE, "k")).isInstanceOf(StoreClosedException.class);
+    assertThatThrownBy(() -> store.save(rec("e2", Q, "k", "a")))
+        .isInstanceOf(StoreClosedException.class);
+    assertThatThrownBy(() -> store.listKind(ListScope.MAINTENANCE, "k"))
+        .isInstanceOf(StoreClosedException.class);
   }
 
   @Test
@@ -498,21 +590,25 @@ abstract class SqliteStoreTestBase {
     List<Future<?>> futures = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int me = t;
-      futures.add(pool.submit(() -> {
-        Quadruple q = new Quadruple("t", "u" + (me % 4), "s", "");
-        for (int i = 0; i < 16; i++) {
-          String kind = "k" + (i % 3);
-          String id = "e-" + me + "-" + i;
-          switch (i % 4) {
-            case 0 -> store.save(rec(id, q, kind, "v" + i));
-            case 1 -> store.find(q, kind);
-            case 2 -> store.listKindForIdentity(q, "k", 10);
-            default -> store.saveIf(List.of(SlotExpectation.absent(q, "own-" + me + "-" + i)),
-                rec(id, q, "own-" + me + "-" + i, "v"));
-          }
-        }
-        return null;
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                Quadruple q = new Quadruple("t", "u" + (me % 4), "s", "");
+                for (int i = 0; i < 16; i++) {
+                  String kind = "k" + (i % 3);
+                  String id = "e-" + me + "-" + i;
+                  switch (i % 4) {
+                    case 0 -> store.save(rec(id, q, kind, "v" + i));
+                    case 1 -> store.find(q, kind);
+                    case 2 -> store.listKindForIdentity(q, "k", 10);
+                    default ->
+                        store.saveIf(
+                            List.of(SlotExpectation.absent(q, "own-" + me + "-" + i)),
+                            rec(id, q, "own-" + me + "-" + i, "v"));
+                  }
+                }
+                return null;
+              }));
     }
     for (Future<?> f : futures) {
       f.get(60, TimeUnit.SECONDS);

@@ -35,15 +35,23 @@ final class TestFiles {
   }
 
   static StateStore open(Path file) {
-    return StateStores.open(StateConfig.builder().driver("sqlite").location(file.toString()).build());
+    return StateStores.open(
+        StateConfig.builder().driver("sqlite").location(file.toString()).build());
   }
 
   static StateStore open(Path file, String option, String value) {
     return StateStores.open(
-        StateConfig.builder().driver("sqlite").location(file.toString()).option(option, value).build());
+        StateConfig.builder()
+            .driver("sqlite")
+            .location(file.toString())
+            .option(option, value)
+            .build());
   }
 
-  /** A plain JDBC connection to the file, for inspecting or tampering with it behind the store's back. */
+  /**
+   * A plain JDBC connection to the file, for inspecting or tampering with it behind the store's
+   * back.
+   */
   static Connection jdbc(Path file) throws SQLException {
     return DriverManager.getConnection("jdbc:sqlite:" + file);
   }

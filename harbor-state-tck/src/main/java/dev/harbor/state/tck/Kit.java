@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
- * Fixtures of the kit: identities, record builders, the strings SPEC 4.1 rejects, UTF-8 orderings and a runner that
- * starts many threads at once. Package-private: the kit's only public type is {@link StateStoreTck}.
+ * Fixtures of the kit: identities, record builders, the strings SPEC 4.1 rejects, UTF-8 orderings
+ * and a runner that starts many threads at once. Package-private: the kit's only public type is
+ * {@link StateStoreTck}.
  *
  * <p>Every kind the kit writes outside the prefix-matching scenarios starts with {@code 'k'}, so
  * {@code listKind(MAINTENANCE, "k")} is a snapshot of the whole store for "nothing changed" checks.
@@ -76,33 +77,40 @@ final class Kit {
     return SlotExpectation.exact(current.identity(), current.kind(), current.id());
   }
 
-  /** Compares strings by their UTF-8 bytes, unsigned: the order every driver must list and scan in. */
+  /**
+   * Compares strings by their UTF-8 bytes, unsigned: the order every driver must list and scan in.
+   */
   static int compareUtf8(String a, String b) {
     return Arrays.compareUnsigned(utf8(a), utf8(b));
   }
 
-  /** (tenant, user, session, run, kind) by UTF-8 bytes: the order of the bounded {@code listKind}. */
-  static final Comparator<StateRecord> BY_SLOT = Comparator
-      .comparing((StateRecord r) -> r.identity().tenantId(), Kit::compareUtf8)
-      .thenComparing(r -> r.identity().userId(), Kit::compareUtf8)
-      .thenComparing(r -> r.identity().sessionId(), Kit::compareUtf8)
-      .thenComparing(r -> r.identity().runId(), Kit::compareUtf8)
-      .thenComparing(StateRecord::kind, Kit::compareUtf8);
+  /**
+   * (tenant, user, session, run, kind) by UTF-8 bytes: the order of the bounded {@code listKind}.
+   */
+  static final Comparator<StateRecord> BY_SLOT =
+      Comparator.comparing((StateRecord r) -> r.identity().tenantId(), Kit::compareUtf8)
+          .thenComparing(r -> r.identity().userId(), Kit::compareUtf8)
+          .thenComparing(r -> r.identity().sessionId(), Kit::compareUtf8)
+          .thenComparing(r -> r.identity().runId(), Kit::compareUtf8)
+          .thenComparing(StateRecord::kind, Kit::compareUtf8);
 
   /** (user, session, run, kind) by UTF-8 bytes: the order of a scan within one tenant. */
-  static final Comparator<StateRecord> BY_SCAN_POSITION = Comparator
-      .comparing((StateRecord r) -> r.identity().userId(), Kit::compareUtf8)
-      .thenComparing(r -> r.identity().sessionId(), Kit::compareUtf8)
-      .thenComparing(r -> r.identity().runId(), Kit::compareUtf8)
-      .thenComparing(StateRecord::kind, Kit::compareUtf8);
+  static final Comparator<StateRecord> BY_SCAN_POSITION =
+      Comparator.comparing((StateRecord r) -> r.identity().userId(), Kit::compareUtf8)
+          .thenComparing(r -> r.identity().sessionId(), Kit::compareUtf8)
+          .thenComparing(r -> r.identity().runId(), Kit::compareUtf8)
+          .thenComparing(StateRecord::kind, Kit::compareUtf8);
 
-  /** The same tuple compared as Java strings (UTF-16), to prove a data set tells the two orders apart. */
-  static final Comparator<StateRecord> BY_SLOT_UTF16 = Comparator
-      .comparing((StateRecord r) -> r.identity().tenantId())
-      .thenComparing(r -> r.identity().userId())
-      .thenComparing(r -> r.identity().sessionId())
-      .thenComparing(r -> r.identity().runId())
-      .thenComparing(StateRecord::kind);
+  /**
+   * The same tuple compared as Java strings (UTF-16), to prove a data set tells the two orders
+   * apart.
+   */
+  static final Comparator<StateRecord> BY_SLOT_UTF16 =
+      Comparator.comparing((StateRecord r) -> r.identity().tenantId())
+          .thenComparing(r -> r.identity().userId())
+          .thenComparing(r -> r.identity().sessionId())
+          .thenComparing(r -> r.identity().runId())
+          .thenComparing(StateRecord::kind);
 
   static <T> List<T> sorted(List<T> list, Comparator<? super T> order) {
     List<T> copy = new ArrayList<>(list);
@@ -110,7 +118,10 @@ final class Kit {
     return copy;
   }
 
-  /** Strings of SPEC 4.1 that no slot string, event id or prefix may be; each starts with {@code 'k'}. */
+  /**
+   * Strings of SPEC 4.1 that no slot string, event id or prefix may be; each starts with {@code
+   * 'k'}.
+   */
   static Map<String, String> badStrings() {
     Map<String, String> bad = new LinkedHashMap<>();
     bad.put("U+0000", "k\u0000x");
@@ -128,16 +139,27 @@ final class Kit {
   /** One wrong position of a slot: the identity and kind to pass, and what is wrong with it. */
   record BadSlot(String label, Quadruple identity, String kind) {}
 
-  /** Every way of putting a bad string (or an empty kind) into one position of the slot ({@code q}, {@code kind}). */
+  /**
+   * Every way of putting a bad string (or an empty kind) into one position of the slot ({@code q},
+   * {@code kind}).
+   */
   static List<BadSlot> badSlots(Quadruple q, String kind) {
     List<BadSlot> slots = new ArrayList<>();
     for (Map.Entry<String, String> e : badStrings().entrySet()) {
       String s = e.getValue();
       String why = e.getKey();
-      slots.add(new BadSlot("tenant: " + why, new Quadruple(s, q.userId(), q.sessionId(), q.runId()), kind));
-      slots.add(new BadSlot("user: " + why, new Quadruple(q.tenantId(), s, q.sessionId(), q.runId()), kind));
-      slots.add(new BadSlot("session: " + why, new Quadruple(q.tenantId(), q.userId(), s, q.runId()), kind));
-      slots.add(new BadSlot("run: " + why, new Quadruple(q.tenantId(), q.userId(), q.sessionId(), s), kind));
+      slots.add(
+          new BadSlot(
+              "tenant: " + why, new Quadruple(s, q.userId(), q.sessionId(), q.runId()), kind));
+      slots.add(
+          new BadSlot(
+              "user: " + why, new Quadruple(q.tenantId(), s, q.sessionId(), q.runId()), kind));
+      slots.add(
+          new BadSlot(
+              "session: " + why, new Quadruple(q.tenantId(), q.userId(), s, q.runId()), kind));
+      slots.add(
+          new BadSlot(
+              "run: " + why, new Quadruple(q.tenantId(), q.userId(), q.sessionId(), s), kind));
       slots.add(new BadSlot("kind: " + why, q, s));
     }
     slots.add(new BadSlot("kind: empty", q, ""));
@@ -181,8 +203,9 @@ final class Kit {
   }
 
   /**
-   * Runs {@code threads} tasks on as many threads, released together by a barrier, and waits for all of them. A task
-   * that does not finish within {@link #TIMEOUT} fails the scenario as a hang. The threads are stopped before return.
+   * Runs {@code threads} tasks on as many threads, released together by a barrier, and waits for
+   * all of them. A task that does not finish within {@link #TIMEOUT} fails the scenario as a hang.
+   * The threads are stopped before return.
    */
   static <T> List<Outcome<T>> runTogether(int threads, IntFunction<Callable<T>> task) {
     ExecutorService pool = Executors.newFixedThreadPool(threads, threadFactory("harbor-tck-race"));
@@ -191,10 +214,12 @@ final class Kit {
       List<Future<T>> futures = new ArrayList<>(threads);
       for (int i = 0; i < threads; i++) {
         Callable<T> call = task.apply(i);
-        futures.add(pool.submit(() -> {
-          start.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-          return call.call();
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                  return call.call();
+                }));
       }
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
       List<Outcome<T>> outcomes = new ArrayList<>(threads);
@@ -210,11 +235,13 @@ final class Kit {
   /** The outcome of a future, failing as a hang after the deadline ({@link System#nanoTime()}). */
   static <T> Outcome<T> await(Future<T> future, long deadlineNanos) {
     try {
-      return new Outcome<>(future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS), null);
+      return new Outcome<>(
+          future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS), null);
     } catch (ExecutionException e) {
       return new Outcome<>(null, e.getCause());
     } catch (TimeoutException e) {
-      throw new AssertionError("a call did not finish within " + TIMEOUT.toSeconds() + " s: the store hangs", e);
+      throw new AssertionError(
+          "a call did not finish within " + TIMEOUT.toSeconds() + " s: the store hangs", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("the kit was interrupted while waiting", e);
@@ -230,12 +257,15 @@ final class Kit {
     };
   }
 
-  /** Stops the kit's own executor and waits for its threads, so they never look like a store's leak. */
+  /**
+   * Stops the kit's own executor and waits for its threads, so they never look like a store's leak.
+   */
   static void shutdown(ExecutorService pool) {
     pool.shutdownNow();
     try {
       if (!pool.awaitTermination(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        throw new AssertionError("the kit's worker threads did not stop within " + TIMEOUT.toSeconds() + " s");
+        throw new AssertionError(
+            "the kit's worker threads did not stop within " + TIMEOUT.toSeconds() + " s");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -248,8 +278,11 @@ final class Kit {
     if (unexpected.isEmpty()) {
       return;
     }
-    StringBuilder sb = new StringBuilder(scenario).append(": ").append(unexpected.size())
-        .append(" unexpected failure(s):");
+    StringBuilder sb =
+        new StringBuilder(scenario)
+            .append(": ")
+            .append(unexpected.size())
+            .append(" unexpected failure(s):");
     unexpected.stream().limit(20).forEach(t -> sb.append("\n  ").append(t));
     AssertionError error = new AssertionError(sb.toString(), unexpected.get(0));
     unexpected.stream().skip(1).limit(5).forEach(error::addSuppressed);

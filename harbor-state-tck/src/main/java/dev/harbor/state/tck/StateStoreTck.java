@@ -79,117 +79,135 @@ import org.junit.jupiter.api.Test;
  * }
  * }</pre>
  *
- * <p>{@link #newStore()} must return a fresh, empty store built with {@link #clock()} and the default options (in
- * particular the default {@code maxPayloadBytes} of 16 MiB): the kit sets that clock to check that a {@code null}
- * {@code updatedAt} is stamped from the store's clock. The kit opens a store before every scenario and closes it, then
- * calls {@link #dispose(StateStore)}, after every scenario; the leak scenario opens one more store itself. Every
- * scenario runs for every driver: there are no capability switches, no skips and no assumptions.
+ * <p>{@link #newStore()} must return a fresh, empty store built with {@link #clock()} and the
+ * default options (in particular the default {@code maxPayloadBytes} of 16 MiB): the kit sets that
+ * clock to check that a {@code null} {@code updatedAt} is stamped from the store's clock. The kit
+ * opens a store before every scenario and closes it, then calls {@link #dispose(StateStore)}, after
+ * every scenario; the leak scenario opens one more store itself. Every scenario runs for every
+ * driver: there are no capability switches, no skips and no assumptions.
  *
  * <h2>The gate: every scenario of SPEC section 5</h2>
  *
  * <p><b>SaveAndLoad</b>
+ *
  * <ul>
- *   <li>a saved record loads back with the same id, slot, version, bytes and updatedAt (by slot and by event id);
+ *   <li>a saved record loads back with the same id, slot, version, bytes and updatedAt (by slot and
+ *       by event id);
  *   <li>null and zero-length bytes are the same content (a replay of one by the other is a no-op);
  *   <li>saving the same event id with the same content is a no-op: updatedAt keeps its first value;
- *   <li>the same event id with different bytes, version, kind, or slot (tenant, user, session, run) is an
- *       {@code IdempotencyConflictException} and changes nothing;
+ *   <li>the same event id with different bytes, version, kind, or slot (tenant, user, session, run)
+ *       is an {@code IdempotencyConflictException} and changes nothing;
  *   <li>a second event id overwrites the slot, the first id becomes unknown and may be used again;
  *   <li>an explicit updatedAt round-trips truncated to microseconds (also before 1970);
  *   <li>a null updatedAt is stamped from the store's clock, truncated to microseconds;
- *   <li>the array passed to a save and the array returned by a load are not aliased with stored state.
+ *   <li>the array passed to a save and the array returned by a load are not aliased with stored
+ *       state.
  * </ul>
  *
- * <p><b>SaveContention</b> (SPEC 4.2): 128 concurrent saves of one slot under different ids all succeed and one
- * record remains (one live id); 128 concurrent replays of one record all succeed; 128 concurrent saves of one event
- * id with different contents (same slot or other slots) store exactly one, the rest get
- * {@code IdempotencyConflictException}, nothing else.
+ * <p><b>SaveContention</b> (SPEC 4.2): 128 concurrent saves of one slot under different ids all
+ * succeed and one record remains (one live id); 128 concurrent replays of one record all succeed;
+ * 128 concurrent saves of one event id with different contents (same slot or other slots) store
+ * exactly one, the rest get {@code IdempotencyConflictException}, nothing else.
  *
- * <p><b>Lookups</b>: load of a missing slot throws {@code RecordNotFoundException} (find is empty); loadByEventId
- * round-trips; loadByEventId of an unknown id throws {@code RecordNotFoundException} (findByEventId is empty); the
- * empty run is a slot of its own, not a wildcard.
+ * <p><b>Lookups</b>: load of a missing slot throws {@code RecordNotFoundException} (find is empty);
+ * loadByEventId round-trips; loadByEventId of an unknown id throws {@code RecordNotFoundException}
+ * (findByEventId is empty); the empty run is a slot of its own, not a wildcard.
  *
- * <p><b>IdentityRequired</b>: for each identity-scoped method (save, saveAll, saveIf, saveBatchIf, deleteIf, fenceIf,
- * find, load, delete, deleteScope, both listKindForIdentity) an all-empty identity and each of tenant, user and session
- * empty is an {@code IdentityRequiredException}, and nothing changes. One scenario per method.
+ * <p><b>IdentityRequired</b>: for each identity-scoped method (save, saveAll, saveIf, saveBatchIf,
+ * deleteIf, fenceIf, find, load, delete, deleteScope, both listKindForIdentity) an all-empty
+ * identity and each of tenant, user and session empty is an {@code IdentityRequiredException}, and
+ * nothing changes. One scenario per method.
  *
- * <p><b>Isolation</b>: equal user, session, run and kind names under another tenant or session are independent
- * slots for save and load; delete and deleteScope touch only their own tenant and session; listKindForIdentity sees
- * only its own quadruple; an event id is global (a live id cannot be reused under another tenant).
+ * <p><b>Isolation</b>: equal user, session, run and kind names under another tenant or session are
+ * independent slots for save and load; delete and deleteScope touch only their own tenant and
+ * session; listKindForIdentity sees only its own quadruple; an event id is global (a live id cannot
+ * be reused under another tenant).
  *
- * <p><b>BadStrings</b>: U+0000, lone high and low surrogates, reversed pairs, more than 256 UTF-8 bytes (ASCII, 2-
- * and 4-byte characters) in tenant, user, session, run, kind, event id, expected event id or prefix, and an empty
- * kind, event id or prefix are rejected ({@code InvalidRecordException}; {@code InvalidScanException} for the scan's
- * tenant and prefix) with nothing changed. One scenario per method: save, saveAll, saveIf, saveBatchIf, deleteIf,
- * fenceIf (action not run), find, load, findByEventId, loadByEventId, delete, deleteScope, listKind (both),
+ * <p><b>BadStrings</b>: U+0000, lone high and low surrogates, reversed pairs, more than 256 UTF-8
+ * bytes (ASCII, 2- and 4-byte characters) in tenant, user, session, run, kind, event id, expected
+ * event id or prefix, and an empty kind, event id or prefix are rejected ({@code
+ * InvalidRecordException}; {@code InvalidScanException} for the scan's tenant and prefix) with
+ * nothing changed. One scenario per method: save, saveAll, saveIf, saveBatchIf, deleteIf, fenceIf
+ * (action not run), find, load, findByEventId, loadByEventId, delete, deleteScope, listKind (both),
  * listKindForIdentity (both), scanKindForTenant.
  *
- * <p><b>Validation</b>: strings of exactly 256 UTF-8 bytes are accepted in every position by every method (and a
- * scan continuation over them stays within 1366 characters); a payload of exactly 16 MiB is accepted and one byte
- * more is an {@code InvalidRecordException} for save, saveAll, saveIf and saveBatchIf; the order of checks is closed,
- * then interrupted, then identity, then the rest (three scenarios).
+ * <p><b>Validation</b>: strings of exactly 256 UTF-8 bytes are accepted in every position by every
+ * method (and a scan continuation over them stays within 1366 characters); a payload of exactly 16
+ * MiB is accepted and one byte more is an {@code InvalidRecordException} for save, saveAll, saveIf
+ * and saveBatchIf; the order of checks is closed, then interrupted, then identity, then the rest
+ * (three scenarios).
  *
- * <p><b>SaveAll</b>: applies every record; one invalid record applies nothing; one conflicting record applies
- * nothing; a replay is a no-op (updatedAt unchanged) also mixed with new records; a duplicate slot, a duplicate event
- * id in one batch are {@code InvalidRecordException}; an empty list is a no-op; a null list or element is a
- * {@code NullPointerException}.
+ * <p><b>SaveAll</b>: applies every record; one invalid record applies nothing; one conflicting
+ * record applies nothing; a replay is a no-op (updatedAt unchanged) also mixed with new records; a
+ * duplicate slot, a duplicate event id in one batch are {@code InvalidRecordException}; an empty
+ * list is a no-op; a null list or element is a {@code NullPointerException}.
  *
- * <p><b>SaveIf</b>: an absent expectation creates; a stale absent expectation fails with
- * {@code ConditionFailedException} and changes nothing; a multi-slot match writes next only (other slots are
- * predicates); any mismatch leaves every slot unchanged; a replay after success must expect the new id (then it is a
- * no-op); next's slot not among the expectations, empty expectations, a slot listed twice are
- * {@code InvalidRecordException}; null list, element or next is a {@code NullPointerException}; next reusing a live
- * event id of another slot is an {@code IdempotencyConflictException}; 128 concurrent callers on one generation give
- * exactly one winner and 127 {@code ConditionFailedException}; the same for 128 callers expecting an absent slot.
+ * <p><b>SaveIf</b>: an absent expectation creates; a stale absent expectation fails with {@code
+ * ConditionFailedException} and changes nothing; a multi-slot match writes next only (other slots
+ * are predicates); any mismatch leaves every slot unchanged; a replay after success must expect the
+ * new id (then it is a no-op); next's slot not among the expectations, empty expectations, a slot
+ * listed twice are {@code InvalidRecordException}; null list, element or next is a {@code
+ * NullPointerException}; next reusing a live event id of another slot is an {@code
+ * IdempotencyConflictException}; 128 concurrent callers on one generation give exactly one winner
+ * and 127 {@code ConditionFailedException}; the same for 128 callers expecting an absent slot.
  *
- * <p><b>SaveBatchIf</b>: all predicates hold → every write applied, predicate-only slots untouched; a stale predicate
- * changes nothing; an idempotency conflict of one write changes nothing; shape errors ({@code InvalidRecordException}):
- * empty expectations, empty writes, a duplicate expectation slot, a write whose slot is not expected, a duplicate
- * write slot, a duplicate write event id; null lists or elements are a {@code NullPointerException}.
+ * <p><b>SaveBatchIf</b>: all predicates hold → every write applied, predicate-only slots untouched;
+ * a stale predicate changes nothing; an idempotency conflict of one write changes nothing; shape
+ * errors ({@code InvalidRecordException}): empty expectations, empty writes, a duplicate
+ * expectation slot, a write whose slot is not expected, a duplicate write slot, a duplicate write
+ * event id; null lists or elements are a {@code NullPointerException}.
  *
- * <p><b>DeleteIf</b>: the exact generation is deleted ({@code true}, id forgotten); a stale generation returns
- * {@code false} and keeps the slot; an absent slot returns {@code false}; an absent expectation, an empty kind, an
- * incomplete identity or null are rejected with nothing changed; 32 rounds of deleteIf racing a save of the next
- * generation never delete the new generation.
+ * <p><b>DeleteIf</b>: the exact generation is deleted ({@code true}, id forgotten); a stale
+ * generation returns {@code false} and keeps the slot; an absent slot returns {@code false}; an
+ * absent expectation, an empty kind, an incomplete identity or null are rejected with nothing
+ * changed; 32 rounds of deleteIf racing a save of the next generation never delete the new
+ * generation.
  *
- * <p><b>FenceIf</b>: the exact generation runs the action once; a stale or absent slot is a
- * {@code ConditionFailedException} without running it; the action's {@code RuntimeException} and {@code Error}
- * propagate as the same instance, nothing changes and the fence is released; a saveIf, a saveBatchIf and a deleteIf
- * started during the fence are still pending after 25 ms and succeed after release (three scenarios); an absent
- * expectation, an empty kind, a null expectation or a null action are rejected without running it.
+ * <p><b>FenceIf</b>: the exact generation runs the action once; a stale or absent slot is a {@code
+ * ConditionFailedException} without running it; the action's {@code RuntimeException} and {@code
+ * Error} propagate as the same instance, nothing changes and the fence is released; a saveIf, a
+ * saveBatchIf and a deleteIf started during the fence are still pending after 25 ms and succeed
+ * after release (three scenarios); an absent expectation, an empty kind, a null expectation or a
+ * null action are rejected without running it.
  *
- * <p><b>DeleteAndDeleteScope</b>: delete removes the slot and forgets its id; deleting an absent slot succeeds
- * (idempotent); deleteScope removes every kind and run of one identity and nothing else and returns the count;
- * deleteScope forgets the ids; deleteScope is idempotent (0 the second time, 0 for an unknown scope).
+ * <p><b>DeleteAndDeleteScope</b>: delete removes the slot and forgets its id; deleting an absent
+ * slot succeeds (idempotent); deleteScope removes every kind and run of one identity and nothing
+ * else and returns the count; deleteScope forgets the ids; deleteScope is idempotent (0 the second
+ * time, 0 for an unknown scope).
  *
- * <p><b>Listing</b>: listKind(MAINTENANCE) returns matches across identities, each with its own identity; both
- * listKind variants without the maintenance scope are a {@code MaintenanceScopeRequiredException}; an empty prefix is
- * an {@code InvalidRecordException} for all four list methods; no matches → empty; {@code %}, {@code _}, {@code \},
- * {@code *}, {@code ?} and case match literally in every list method and the scan; bounded listKind orders by
- * (tenant, user, session, run, kind) comparing UTF-8 bytes (not UTF-16, not concatenated keys) and applies the
- * limit; its limits 0, -1 and 10002 are rejected (10001 accepted); listKindForIdentity sees exactly its quadruple,
- * the empty run only the empty run; bounded listKindForIdentity orders by kind in UTF-8 byte order and applies the
- * limit; its limits 0, -1 and 1001 are rejected (1000 accepted).
+ * <p><b>Listing</b>: listKind(MAINTENANCE) returns matches across identities, each with its own
+ * identity; both listKind variants without the maintenance scope are a {@code
+ * MaintenanceScopeRequiredException}; an empty prefix is an {@code InvalidRecordException} for all
+ * four list methods; no matches → empty; {@code %}, {@code _}, {@code \}, {@code *}, {@code ?} and
+ * case match literally in every list method and the scan; bounded listKind orders by (tenant, user,
+ * session, run, kind) comparing UTF-8 bytes (not UTF-16, not concatenated keys) and applies the
+ * limit; its limits 0, -1 and 10002 are rejected (10001 accepted); listKindForIdentity sees exactly
+ * its quadruple, the empty run only the empty run; bounded listKindForIdentity orders by kind in
+ * UTF-8 byte order and applies the limit; its limits 0, -1 and 1001 are rejected (1000 accepted).
  *
- * <p><b>Scan</b>: paging (limits 1, 2, 3 and 256) visits every matching row of the tenant exactly once in (user,
- * session, run, kind) UTF-8 byte order, only full pages carry a continuation; replaying a continuation returns the same
- * page; replaying the continuation that led to the last page returns that last page again (empty continuation), and
- * an empty last page once its rows are gone; a continuation of another tenant or another prefix is an
- * {@code InvalidScanException}; garbage ({@code %%%}, {@code e30}, tampered, too long) is an
- * {@code InvalidScanException}; limits 0, -1 and 257 are an {@code InvalidScanException} (1 and 256 accepted);
- * {@code ListScope.NONE} is a {@code MaintenanceScopeRequiredException}; a scan returns only its tenant's rows (not a
- * tenant whose name extends it); 128 concurrent scans of 128 tenants each see only their own row.
+ * <p><b>Scan</b>: paging (limits 1, 2, 3 and 256) visits every matching row of the tenant exactly
+ * once in (user, session, run, kind) UTF-8 byte order, only full pages carry a continuation;
+ * replaying a continuation returns the same page; replaying the continuation that led to the last
+ * page returns that last page again (empty continuation), and an empty last page once its rows are
+ * gone; a continuation of another tenant or another prefix is an {@code InvalidScanException};
+ * garbage ({@code %%%}, {@code e30}, tampered, too long) is an {@code InvalidScanException}; limits
+ * 0, -1 and 257 are an {@code InvalidScanException} (1 and 256 accepted); {@code ListScope.NONE} is
+ * a {@code MaintenanceScopeRequiredException}; a scan returns only its tenant's rows (not a tenant
+ * whose name extends it); 128 concurrent scans of 128 tenants each see only their own row.
  *
- * <p><b>ScanWholeStore</b> ({@code scanAll}): paging (limits 1, 2, 3 and 1000) visits every record of every tenant
- * exactly once in (tenant, user, session, run, kind) UTF-8 byte order, only full pages carry a continuation of at
- * most 1708 characters; replaying a continuation returns the same page; a continuation of {@code scanKindForTenant},
- * garbage or a tampered one is an {@code InvalidScanException}; limits 0 and 1001 are an {@code InvalidScanException};
- * {@code ListScope.NONE} is a {@code MaintenanceScopeRequiredException}; an empty store gives one empty last page.
+ * <p><b>ScanWholeStore</b> ({@code scanAll}): paging (limits 1, 2, 3 and 1000) visits every record
+ * of every tenant exactly once in (tenant, user, session, run, kind) UTF-8 byte order, only full
+ * pages carry a continuation of at most 1708 characters; replaying a continuation returns the same
+ * page; a continuation of {@code scanKindForTenant}, garbage or a tampered one is an {@code
+ * InvalidScanException}; limits 0 and 1001 are an {@code InvalidScanException}; {@code
+ * ListScope.NONE} is a {@code MaintenanceScopeRequiredException}; an empty store gives one empty
+ * last page.
  *
- * <p><b>Lifecycle</b>: every method (all 19, including driverName) after close is a {@code StoreClosedException};
- * close twice is fine; every method on an interrupted thread is an {@code OperationCancelledException}, the interrupt
- * flag stays set and nothing changes; 128 threads × 16 mixed operations on one store finish with zero errors; after
- * close (and dispose) no thread the store started is still alive.
+ * <p><b>Lifecycle</b>: every method (all 19, including driverName) after close is a {@code
+ * StoreClosedException}; close twice is fine; every method on an interrupted thread is an {@code
+ * OperationCancelledException}, the interrupt flag stays set and nothing changes; 128 threads × 16
+ * mixed operations on one store finish with zero errors; after close (and dispose) no thread the
+ * store started is still alive.
  */
 public abstract class StateStoreTck {
 
@@ -225,7 +243,8 @@ public abstract class StateStoreTck {
     return clock;
   }
 
-  // Final lifecycle hooks: a subclass only implements newStore()/dispose() and cannot forget an annotation.
+  // Final lifecycle hooks: a subclass only implements newStore()/dispose() and cannot forget an
+  // annotation.
 
   @BeforeEach
   final void openStoreUnderTest() {
@@ -250,7 +269,10 @@ public abstract class StateStoreTck {
 
   // ---- helpers shared by the scenarios ----
 
-  /** What the store must return for {@code saved}: updatedAt truncated to micros, or the clock's instant if null. */
+  /**
+   * What the store must return for {@code saved}: updatedAt truncated to micros, or the clock's
+   * instant if null.
+   */
   private StateRecord stored(StateRecord saved) {
     Instant at = saved.updatedAt() == null ? clock.instant() : saved.updatedAt();
     return saved.withUpdatedAt(at.truncatedTo(ChronoUnit.MICROS));
@@ -262,7 +284,9 @@ public abstract class StateStoreTck {
     return stored(record);
   }
 
-  /** Every record the kit can see: all kit kinds start with 'k' (or 'é' for one bad-string case). */
+  /**
+   * Every record the kit can see: all kit kinds start with 'k' (or 'é' for one bad-string case).
+   */
   private List<StateRecord> snapshot() {
     List<StateRecord> all = new ArrayList<>(store.listKind(MAINTENANCE, "k"));
     all.addAll(store.listKind(MAINTENANCE, "\u00E9"));
@@ -272,8 +296,11 @@ public abstract class StateStoreTck {
   /** The store holds {@code expected} at its slot and under its event id. */
   private void assertHolds(StateRecord expected) {
     assertThat(store.find(expected.identity(), expected.kind()))
-        .as("find %s %s", expected.identity(), expected.kind()).contains(expected);
-    assertThat(store.findByEventId(expected.id())).as("findByEventId %s", expected.id()).contains(expected);
+        .as("find %s %s", expected.identity(), expected.kind())
+        .contains(expected);
+    assertThat(store.findByEventId(expected.id()))
+        .as("findByEventId %s", expected.id())
+        .contains(expected);
   }
 
   private void assertAbsent(Quadruple identity, String kind) {
@@ -284,8 +311,11 @@ public abstract class StateStoreTck {
     assertThat(store.findByEventId(id)).as("findByEventId %s", id).isEmpty();
   }
 
-  /** {@code call} throws {@code type}; a failure names {@code label}, also when nothing was thrown. */
-  private static void assertRejected(String label, Class<? extends Throwable> type, ThrowingCallable call) {
+  /**
+   * {@code call} throws {@code type}; a failure names {@code label}, also when nothing was thrown.
+   */
+  private static void assertRejected(
+      String label, Class<? extends Throwable> type, ThrowingCallable call) {
     Throwable thrown = catchThrowable(call);
     if (thrown == null) {
       fail("%s: expected %s but the call returned normally", label, type.getSimpleName());
@@ -301,8 +331,11 @@ public abstract class StateStoreTck {
     calls.put("save", () -> store.save(fresh));
     calls.put("saveAll", () -> store.saveAll(List.of(fresh)));
     calls.put("saveIf", () -> store.saveIf(List.of(exact(live)), nextGeneration(live, "next")));
-    calls.put("saveBatchIf",
-        () -> store.saveBatchIf(List.of(exact(live), absent(fresh)), List.of(nextGeneration(live, "n"), fresh)));
+    calls.put(
+        "saveBatchIf",
+        () ->
+            store.saveBatchIf(
+                List.of(exact(live), absent(fresh)), List.of(nextGeneration(live, "n"), fresh)));
     calls.put("deleteIf", () -> store.deleteIf(exact(live)));
     calls.put("fenceIf", () -> store.fenceIf(exact(live), () -> actionRan.set(true)));
     calls.put("find", () -> store.find(q, live.kind()));
@@ -315,7 +348,8 @@ public abstract class StateStoreTck {
     calls.put("listKind(limit)", () -> store.listKind(MAINTENANCE, "k", 10));
     calls.put("listKindForIdentity", () -> store.listKindForIdentity(q, "k"));
     calls.put("listKindForIdentity(limit)", () -> store.listKindForIdentity(q, "k", 10));
-    calls.put("scanKindForTenant", () -> store.scanKindForTenant(MAINTENANCE, q.tenantId(), "k", 10, ""));
+    calls.put(
+        "scanKindForTenant", () -> store.scanKindForTenant(MAINTENANCE, q.tenantId(), "k", 10, ""));
     calls.put("scanAll", () -> store.scanAll(MAINTENANCE, 10, ""));
     return calls;
   }
@@ -328,9 +362,12 @@ public abstract class StateStoreTck {
         fail("scan of %s/%s with limit %d does not end", tenant, prefix, limit);
       }
       ScanPage page = store.scanKindForTenant(MAINTENANCE, tenant, prefix, limit, continuation);
-      assertThat(page.records()).as("page %d of limit %d", pages, limit).hasSizeLessThanOrEqualTo(limit);
+      assertThat(page.records())
+          .as("page %d of limit %d", pages, limit)
+          .hasSizeLessThanOrEqualTo(limit);
       if (!page.isLast()) {
-        assertThat(page.records()).as("a page with a continuation is full (page %d, limit %d)", pages, limit)
+        assertThat(page.records())
+            .as("a page with a continuation is full (page %d, limit %d)", pages, limit)
             .hasSize(limit);
         assertThat(page.continuation().length()).isLessThanOrEqualTo(1366);
       }
@@ -342,8 +379,12 @@ public abstract class StateStoreTck {
     }
   }
 
-  private static StateRecord at(String tenant, String user, String session, String run, String kind) {
-    return record(new Quadruple(tenant, user, session, run), kind, tenant + "/" + user + "/" + session + "/" + run);
+  private static StateRecord at(
+      String tenant, String user, String session, String run, String kind) {
+    return record(
+        new Quadruple(tenant, user, session, run),
+        kind,
+        tenant + "/" + user + "/" + session + "/" + run);
   }
 
   // =====================================================================================================
@@ -354,9 +395,15 @@ public abstract class StateStoreTck {
     @Test
     void save_thenLoad_roundTripsIdSlotVersionBytesAndUpdatedAt() {
       Quadruple q = ALICE.run("run-1");
-      StateRecord r = StateRecord.builder().id(EventId.newId()).identity(q).kind("k.task.checkpoint").version(42)
-          .bytes(new byte[] {0, 1, 2, (byte) 0xFF, 0}).updatedAt(Instant.parse("2029-05-06T07:08:09.123456Z"))
-          .build();
+      StateRecord r =
+          StateRecord.builder()
+              .id(EventId.newId())
+              .identity(q)
+              .kind("k.task.checkpoint")
+              .version(42)
+              .bytes(new byte[] {0, 1, 2, (byte) 0xFF, 0})
+              .updatedAt(Instant.parse("2029-05-06T07:08:09.123456Z"))
+              .build();
       store.save(r);
 
       StateRecord loaded = store.load(q, "k.task.checkpoint");
@@ -378,7 +425,8 @@ public abstract class StateStoreTck {
       StateRecord withEmpty = StateRecord.of(withNull.id(), q, "k.null", new byte[0]);
       StateRecord expected = save(withNull);
 
-      assertThatCode(() -> store.save(withEmpty)).as("replaying null bytes as zero-length bytes")
+      assertThatCode(() -> store.save(withEmpty))
+          .as("replaying null bytes as zero-length bytes")
           .doesNotThrowAnyException();
       StateRecord loaded = store.load(q, "k.null");
       assertThat(loaded.bytes()).isEmpty();
@@ -387,7 +435,8 @@ public abstract class StateStoreTck {
       StateRecord emptyFirst = StateRecord.of(EventId.newId(), q, "k.empty", new byte[0]);
       StateRecord expectedEmpty = save(emptyFirst);
       assertThatCode(() -> store.save(StateRecord.of(emptyFirst.id(), q, "k.empty", null)))
-          .as("replaying zero-length bytes as null bytes").doesNotThrowAnyException();
+          .as("replaying zero-length bytes as null bytes")
+          .doesNotThrowAnyException();
       assertHolds(expectedEmpty);
     }
 
@@ -403,15 +452,20 @@ public abstract class StateStoreTck {
       // updatedAt is not part of the content: an explicit other timestamp is still the same write.
       store.save(r.withUpdatedAt(Instant.parse("2040-01-01T00:00:00Z")));
       assertHolds(first);
-      assertThat(store.load(r.identity(), r.kind()).updatedAt()).isEqualTo(START.truncatedTo(ChronoUnit.MICROS));
+      assertThat(store.load(r.identity(), r.kind()).updatedAt())
+          .isEqualTo(START.truncatedTo(ChronoUnit.MICROS));
     }
 
     @Test
     void save_sameEventIdDifferentBytes_throwsIdempotencyConflict() {
       StateRecord r = save(record(ALICE.run("r"), "k.x", "original"));
-      assertRejected("different bytes", IdempotencyConflictException.class,
+      assertRejected(
+          "different bytes",
+          IdempotencyConflictException.class,
           () -> store.save(r.withBytes(utf8("changed")).withUpdatedAt(null)));
-      assertRejected("empty vs non-empty bytes", IdempotencyConflictException.class,
+      assertRejected(
+          "empty vs non-empty bytes",
+          IdempotencyConflictException.class,
           () -> store.save(r.withBytes(null).withUpdatedAt(null)));
       assertHolds(r);
     }
@@ -419,7 +473,9 @@ public abstract class StateStoreTck {
     @Test
     void save_sameEventIdDifferentVersion_throwsIdempotencyConflict() {
       StateRecord r = save(record(ALICE.run("r"), "k.x", "original").withVersion(7));
-      assertRejected("different version", IdempotencyConflictException.class,
+      assertRejected(
+          "different version",
+          IdempotencyConflictException.class,
           () -> store.save(r.withVersion(8).withUpdatedAt(null)));
       assertHolds(r);
     }
@@ -427,7 +483,9 @@ public abstract class StateStoreTck {
     @Test
     void save_sameEventIdDifferentKind_throwsIdempotencyConflict() {
       StateRecord r = save(record(ALICE.run("r"), "k.x", "original"));
-      assertRejected("different kind", IdempotencyConflictException.class,
+      assertRejected(
+          "different kind",
+          IdempotencyConflictException.class,
           () -> store.save(r.withSlot(r.identity(), "k.y").withUpdatedAt(null)));
       assertHolds(r);
       assertAbsent(r.identity(), "k.y");
@@ -442,10 +500,12 @@ public abstract class StateStoreTck {
       otherSlots.put("other session", new Quadruple("tenant-a", "user-a", "session-other", "r"));
       otherSlots.put("other run", ALICE.run("r2"));
       otherSlots.put("empty run", ALICE.sessionScoped());
-      otherSlots.forEach((label, q) -> {
-        assertRejected(label, IdempotencyConflictException.class, () -> store.save(r.withSlot(q, "k.x")));
-        assertAbsent(q, "k.x");
-      });
+      otherSlots.forEach(
+          (label, q) -> {
+            assertRejected(
+                label, IdempotencyConflictException.class, () -> store.save(r.withSlot(q, "k.x")));
+            assertAbsent(q, "k.x");
+          });
       assertHolds(r);
     }
 
@@ -457,11 +517,14 @@ public abstract class StateStoreTck {
       assertThat(store.load(first.identity(), "k.x")).isEqualTo(second);
       assertHolds(second);
       assertUnknown(first.id());
-      assertRejected("loadByEventId of the overwritten id", RecordNotFoundException.class,
+      assertRejected(
+          "loadByEventId of the overwritten id",
+          RecordNotFoundException.class,
           () -> store.loadByEventId(first.id()));
 
       // A forgotten id may be used again, even for another slot and content.
-      StateRecord reused = save(StateRecord.of(first.id(), BOB.run("r"), "k.reused", utf8("again")));
+      StateRecord reused =
+          save(StateRecord.of(first.id(), BOB.run("r"), "k.reused", utf8("again")));
       assertHolds(reused);
       assertHolds(second);
     }
@@ -473,13 +536,15 @@ public abstract class StateStoreTck {
       instants.put("k.micros", Instant.parse("2031-02-03T04:05:06.000001Z"));
       instants.put("k.second", Instant.parse("2031-02-03T04:05:06Z"));
       instants.put("k.before1970", Instant.parse("1969-12-31T23:59:59.999999999Z"));
-      instants.forEach((kind, at) -> store.save(record(ALICE.run("r"), kind, kind).withUpdatedAt(at)));
+      instants.forEach(
+          (kind, at) -> store.save(record(ALICE.run("r"), kind, kind).withUpdatedAt(at)));
 
       assertThat(store.load(ALICE.run("r"), "k.nanos").updatedAt())
           .isEqualTo(Instant.parse("2031-02-03T04:05:06.987654Z"));
       assertThat(store.load(ALICE.run("r"), "k.micros").updatedAt())
           .isEqualTo(Instant.parse("2031-02-03T04:05:06.000001Z"));
-      assertThat(store.load(ALICE.run("r"), "k.second").updatedAt()).isEqualTo(Instant.parse("2031-02-03T04:05:06Z"));
+      assertThat(store.load(ALICE.run("r"), "k.second").updatedAt())
+          .isEqualTo(Instant.parse("2031-02-03T04:05:06Z"));
       assertThat(store.load(ALICE.run("r"), "k.before1970").updatedAt())
           .isEqualTo(Instant.parse("1969-12-31T23:59:59.999999Z"));
     }
@@ -492,7 +557,8 @@ public abstract class StateStoreTck {
 
       StateRecord loaded = store.load(r.identity(), r.kind());
       assertThat(loaded.updatedAt()).isEqualTo(Instant.parse("2033-03-04T03:04:05.123456Z"));
-      assertThat(store.loadByEventId(r.id()).updatedAt()).isEqualTo(Instant.parse("2033-03-04T03:04:05.123456Z"));
+      assertThat(store.loadByEventId(r.id()).updatedAt())
+          .isEqualTo(Instant.parse("2033-03-04T03:04:05.123456Z"));
     }
 
     @Test
@@ -508,7 +574,8 @@ public abstract class StateStoreTck {
 
     @Test
     void load_returnedArray_isNotAliased() {
-      StateRecord r = save(StateRecord.of(EventId.newId(), ALICE.run("r"), "k.alias", new byte[] {1, 2, 3}));
+      StateRecord r =
+          save(StateRecord.of(EventId.newId(), ALICE.run("r"), "k.alias", new byte[] {1, 2, 3}));
       byte[] got = store.load(r.identity(), r.kind()).bytes();
       got[0] = 9;
       byte[] byId = store.loadByEventId(r.id()).bytes();
@@ -522,7 +589,10 @@ public abstract class StateStoreTck {
   }
 
   // =====================================================================================================
-  /** SPEC 4.2: contention never makes a save fail; one event id never ends up with two contents or slots. */
+  /**
+   * SPEC 4.2: contention never makes a save fail; one event id never ends up with two contents or
+   * slots.
+   */
   @Nested
   class SaveContention {
 
@@ -532,12 +602,20 @@ public abstract class StateStoreTck {
       for (int i = 0; i < 128; i++) {
         writes.add(record(ALICE.run("r"), "k.contended", "writer " + i));
       }
-      List<Outcome<StateRecord>> outcomes = Kit.runTogether(128, i -> () -> {
-        store.save(writes.get(i));
-        return writes.get(i);
-      });
-      Kit.failOn("128 concurrent saves of one slot", outcomes.stream().map(Outcome::error).filter(Objects::nonNull)
-          .collect(Collectors.toList()));
+      List<Outcome<StateRecord>> outcomes =
+          Kit.runTogether(
+              128,
+              i ->
+                  () -> {
+                    store.save(writes.get(i));
+                    return writes.get(i);
+                  });
+      Kit.failOn(
+          "128 concurrent saves of one slot",
+          outcomes.stream()
+              .map(Outcome::error)
+              .filter(Objects::nonNull)
+              .collect(Collectors.toList()));
       List<StateRecord> all = snapshot();
       assertThat(all).hasSize(1);
       assertThat(writes).extracting(StateRecord::id).contains(all.get(0).id());
@@ -548,12 +626,20 @@ public abstract class StateStoreTck {
     @Test
     void save_128ConcurrentReplaysOfOneRecord_allSucceed() {
       StateRecord r = record(ALICE.run("r"), "k.replayed", "same content");
-      List<Outcome<Boolean>> outcomes = Kit.runTogether(128, i -> () -> {
-        store.save(r);
-        return Boolean.TRUE;
-      });
-      Kit.failOn("128 concurrent replays", outcomes.stream().map(Outcome::error).filter(Objects::nonNull)
-          .collect(Collectors.toList()));
+      List<Outcome<Boolean>> outcomes =
+          Kit.runTogether(
+              128,
+              i ->
+                  () -> {
+                    store.save(r);
+                    return Boolean.TRUE;
+                  });
+      Kit.failOn(
+          "128 concurrent replays",
+          outcomes.stream()
+              .map(Outcome::error)
+              .filter(Objects::nonNull)
+              .collect(Collectors.toList()));
       assertThat(snapshot()).containsExactly(stored(r));
     }
 
@@ -566,14 +652,25 @@ public abstract class StateStoreTck {
         Quadruple q = i % 2 == 0 ? ALICE.run("r") : ALICE.run("r" + i);
         writes.add(StateRecord.of(id, q, "k.one.id", utf8("content " + i)));
       }
-      List<Outcome<StateRecord>> outcomes = Kit.runTogether(128, i -> () -> {
-        store.save(writes.get(i));
-        return writes.get(i);
-      });
-      List<StateRecord> winners = outcomes.stream().filter(Outcome::succeeded).map(Outcome::value)
-          .collect(Collectors.toList());
-      Kit.failOn("128 concurrent saves of one event id", outcomes.stream().map(Outcome::error)
-          .filter(e -> e != null && !(e instanceof IdempotencyConflictException)).collect(Collectors.toList()));
+      List<Outcome<StateRecord>> outcomes =
+          Kit.runTogether(
+              128,
+              i ->
+                  () -> {
+                    store.save(writes.get(i));
+                    return writes.get(i);
+                  });
+      List<StateRecord> winners =
+          outcomes.stream()
+              .filter(Outcome::succeeded)
+              .map(Outcome::value)
+              .collect(Collectors.toList());
+      Kit.failOn(
+          "128 concurrent saves of one event id",
+          outcomes.stream()
+              .map(Outcome::error)
+              .filter(e -> e != null && !(e instanceof IdempotencyConflictException))
+              .collect(Collectors.toList()));
       assertThat(winners).as("saves that succeeded").hasSize(1);
       assertThat(snapshot()).containsExactly(stored(winners.get(0)));
       assertThat(store.loadByEventId(id)).isEqualTo(stored(winners.get(0)));
@@ -588,9 +685,13 @@ public abstract class StateStoreTck {
     @Test
     void load_missingSlot_throwsRecordNotFound() {
       save(record(ALICE.run("r"), "k.present", "v"));
-      assertRejected("load of a missing kind", RecordNotFoundException.class,
+      assertRejected(
+          "load of a missing kind",
+          RecordNotFoundException.class,
           () -> store.load(ALICE.run("r"), "k.missing"));
-      assertRejected("load of a missing run", RecordNotFoundException.class,
+      assertRejected(
+          "load of a missing run",
+          RecordNotFoundException.class,
           () -> store.load(ALICE.run("other"), "k.present"));
       assertAbsent(ALICE.run("r"), "k.missing");
     }
@@ -600,18 +701,21 @@ public abstract class StateStoreTck {
       StateRecord r = save(record(ALICE.run("r"), "k.byid", "v").withVersion(3));
       assertThat(store.loadByEventId(r.id())).isEqualTo(r);
       assertThat(store.findByEventId(r.id())).contains(r);
-      assertThat(store.loadByEventId(EventId.of(r.id().value())).identity()).isEqualTo(ALICE.run("r"));
+      assertThat(store.loadByEventId(EventId.of(r.id().value())).identity())
+          .isEqualTo(ALICE.run("r"));
     }
 
     @Test
     void loadByEventId_unknownId_throwsRecordNotFound() {
       StateRecord r = save(record(ALICE.run("r"), "k.byid", "v"));
       EventId unknown = EventId.newId();
-      assertRejected("unknown id", RecordNotFoundException.class, () -> store.loadByEventId(unknown));
+      assertRejected(
+          "unknown id", RecordNotFoundException.class, () -> store.loadByEventId(unknown));
       assertUnknown(unknown);
 
       store.delete(r.identity(), r.kind());
-      assertRejected("deleted id", RecordNotFoundException.class, () -> store.loadByEventId(r.id()));
+      assertRejected(
+          "deleted id", RecordNotFoundException.class, () -> store.loadByEventId(r.id()));
       assertUnknown(r.id());
     }
 
@@ -645,10 +749,14 @@ public abstract class StateStoreTck {
       before = snapshot();
     }
 
-    /** Each incomplete identity makes {@code call} throw IdentityRequiredException; nothing changes. */
+    /**
+     * Each incomplete identity makes {@code call} throw IdentityRequiredException; nothing changes.
+     */
     private void forEachIncomplete(Function<Quadruple, ThrowingCallable> call) {
-      Kit.incompleteIdentities().forEach((label, id) ->
-          assertRejected(label, IdentityRequiredException.class, call.apply(id.run("r"))));
+      Kit.incompleteIdentities()
+          .forEach(
+              (label, id) ->
+                  assertRejected(label, IdentityRequiredException.class, call.apply(id.run("r"))));
       assertThat(snapshot()).isEqualTo(before);
     }
 
@@ -659,32 +767,45 @@ public abstract class StateStoreTck {
 
     @Test
     void saveAll_incompleteIdentity_throwsIdentityRequired() {
-      forEachIncomplete(q -> () -> store.saveAll(List.of(record(ALICE.run("r"), "k.ok", "v"), record(q, "k.x", "v"))));
+      forEachIncomplete(
+          q ->
+              () ->
+                  store.saveAll(
+                      List.of(record(ALICE.run("r"), "k.ok", "v"), record(q, "k.x", "v"))));
     }
 
     @Test
     void saveIf_incompleteIdentity_throwsIdentityRequired() {
-      forEachIncomplete(q -> () -> {
-        StateRecord next = record(q, "k.x", "v");
-        store.saveIf(List.of(absent(next)), next);
-      });
-      forEachIncomplete(q -> () -> {
-        StateRecord next = record(ALICE.run("r"), "k.ok", "v");
-        store.saveIf(List.of(absent(next), SlotExpectation.absent(q, "k.x")), next);
-      });
+      forEachIncomplete(
+          q ->
+              () -> {
+                StateRecord next = record(q, "k.x", "v");
+                store.saveIf(List.of(absent(next)), next);
+              });
+      forEachIncomplete(
+          q ->
+              () -> {
+                StateRecord next = record(ALICE.run("r"), "k.ok", "v");
+                store.saveIf(List.of(absent(next), SlotExpectation.absent(q, "k.x")), next);
+              });
     }
 
     @Test
     void saveBatchIf_incompleteIdentity_throwsIdentityRequired() {
-      forEachIncomplete(q -> () -> {
-        StateRecord ok = record(ALICE.run("r"), "k.ok", "v");
-        StateRecord bad = record(q, "k.x", "v");
-        store.saveBatchIf(List.of(absent(ok), absent(bad)), List.of(ok, bad));
-      });
-      forEachIncomplete(q -> () -> {
-        StateRecord ok = record(ALICE.run("r"), "k.ok", "v");
-        store.saveBatchIf(List.of(absent(ok), SlotExpectation.absent(q, "k.x")), List.of(ok));
-      });
+      forEachIncomplete(
+          q ->
+              () -> {
+                StateRecord ok = record(ALICE.run("r"), "k.ok", "v");
+                StateRecord bad = record(q, "k.x", "v");
+                store.saveBatchIf(List.of(absent(ok), absent(bad)), List.of(ok, bad));
+              });
+      forEachIncomplete(
+          q ->
+              () -> {
+                StateRecord ok = record(ALICE.run("r"), "k.ok", "v");
+                store.saveBatchIf(
+                    List.of(absent(ok), SlotExpectation.absent(q, "k.x")), List.of(ok));
+              });
     }
 
     @Test
@@ -695,7 +816,11 @@ public abstract class StateStoreTck {
     @Test
     void fenceIf_incompleteIdentity_throwsIdentityRequired() {
       AtomicBoolean ran = new AtomicBoolean();
-      forEachIncomplete(q -> () -> store.fenceIf(SlotExpectation.exact(q, "k.seed", seed.id()), () -> ran.set(true)));
+      forEachIncomplete(
+          q ->
+              () ->
+                  store.fenceIf(
+                      SlotExpectation.exact(q, "k.seed", seed.id()), () -> ran.set(true)));
       assertThat(ran).as("action ran").isFalse();
     }
 
@@ -797,7 +922,9 @@ public abstract class StateStoreTck {
     @Test
     void eventIds_areGlobal_aLiveIdCannotBeReusedUnderAnotherTenant() {
       StateRecord a = save(record(mine, "k.x", "mine"));
-      assertRejected("same id under another tenant", IdempotencyConflictException.class,
+      assertRejected(
+          "same id under another tenant",
+          IdempotencyConflictException.class,
           () -> store.save(a.withSlot(otherTenant, "k.x").withUpdatedAt(null)));
       assertAbsent(otherTenant, "k.x");
       assertThat(store.findByEventId(a.id())).contains(a);
@@ -829,64 +956,115 @@ public abstract class StateStoreTck {
       for (BadSlot b : Kit.badSlots(q, "k.new")) {
         records.put(b.label(), record(b.identity(), b.kind(), "v"));
       }
-      Kit.badKeys().forEach((label, id) ->
-          records.put("event id: " + label, StateRecord.of(EventId.of(id), q, "k.new", utf8("v"))));
+      Kit.badKeys()
+          .forEach(
+              (label, id) ->
+                  records.put(
+                      "event id: " + label, StateRecord.of(EventId.of(id), q, "k.new", utf8("v"))));
       return records;
     }
 
     @Test
     void save_badStrings_throwInvalidRecordAndChangeNothing() {
-      badRecords().forEach((label, r) -> assertRejected(label, InvalidRecordException.class, () -> store.save(r)));
+      badRecords()
+          .forEach(
+              (label, r) ->
+                  assertRejected(label, InvalidRecordException.class, () -> store.save(r)));
       assertUnchanged();
     }
 
     @Test
     void saveAll_badStrings_throwInvalidRecordAndChangeNothing() {
-      badRecords().forEach((label, r) -> assertRejected(label, InvalidRecordException.class,
-          () -> store.saveAll(List.of(record(q, "k.good", "good"), r))));
+      badRecords()
+          .forEach(
+              (label, r) ->
+                  assertRejected(
+                      label,
+                      InvalidRecordException.class,
+                      () -> store.saveAll(List.of(record(q, "k.good", "good"), r))));
       assertUnchanged();
     }
 
     @Test
     void saveIf_badStrings_throwInvalidRecordAndChangeNothing() {
-      badRecords().forEach((label, r) -> assertRejected("next " + label, InvalidRecordException.class,
-          () -> store.saveIf(List.of(absent(r)), r)));
+      badRecords()
+          .forEach(
+              (label, r) ->
+                  assertRejected(
+                      "next " + label,
+                      InvalidRecordException.class,
+                      () -> store.saveIf(List.of(absent(r)), r)));
       StateRecord good = record(q, "k.good", "good");
       for (BadSlot b : Kit.badSlots(q, "k.other")) {
-        assertRejected("expectation " + b.label(), InvalidRecordException.class,
-            () -> store.saveIf(List.of(absent(good), SlotExpectation.absent(b.identity(), b.kind())), good));
+        assertRejected(
+            "expectation " + b.label(),
+            InvalidRecordException.class,
+            () ->
+                store.saveIf(
+                    List.of(absent(good), SlotExpectation.absent(b.identity(), b.kind())), good));
       }
-      Kit.badStrings().forEach((label, id) -> assertRejected("expected event id " + label,
-          InvalidRecordException.class,
-          () -> store.saveIf(List.of(absent(good), SlotExpectation.exact(q, "k.seed", EventId.of(id))), good)));
+      Kit.badStrings()
+          .forEach(
+              (label, id) ->
+                  assertRejected(
+                      "expected event id " + label,
+                      InvalidRecordException.class,
+                      () ->
+                          store.saveIf(
+                              List.of(
+                                  absent(good), SlotExpectation.exact(q, "k.seed", EventId.of(id))),
+                              good)));
       assertUnchanged();
     }
 
     @Test
     void saveBatchIf_badStrings_throwInvalidRecordAndChangeNothing() {
       StateRecord good = record(q, "k.good", "good");
-      badRecords().forEach((label, r) -> assertRejected("write " + label, InvalidRecordException.class,
-          () -> store.saveBatchIf(List.of(absent(good), absent(r)), List.of(good, r))));
+      badRecords()
+          .forEach(
+              (label, r) ->
+                  assertRejected(
+                      "write " + label,
+                      InvalidRecordException.class,
+                      () -> store.saveBatchIf(List.of(absent(good), absent(r)), List.of(good, r))));
       for (BadSlot b : Kit.badSlots(q, "k.other")) {
-        assertRejected("expectation " + b.label(), InvalidRecordException.class,
-            () -> store.saveBatchIf(List.of(absent(good), SlotExpectation.absent(b.identity(), b.kind())),
-                List.of(good)));
+        assertRejected(
+            "expectation " + b.label(),
+            InvalidRecordException.class,
+            () ->
+                store.saveBatchIf(
+                    List.of(absent(good), SlotExpectation.absent(b.identity(), b.kind())),
+                    List.of(good)));
       }
-      Kit.badStrings().forEach((label, id) -> assertRejected("expected event id " + label,
-          InvalidRecordException.class,
-          () -> store.saveBatchIf(List.of(absent(good), SlotExpectation.exact(q, "k.seed", EventId.of(id))),
-              List.of(good))));
+      Kit.badStrings()
+          .forEach(
+              (label, id) ->
+                  assertRejected(
+                      "expected event id " + label,
+                      InvalidRecordException.class,
+                      () ->
+                          store.saveBatchIf(
+                              List.of(
+                                  absent(good), SlotExpectation.exact(q, "k.seed", EventId.of(id))),
+                              List.of(good))));
       assertUnchanged();
     }
 
     @Test
     void deleteIf_badStrings_throwInvalidRecordAndChangeNothing() {
       for (BadSlot b : Kit.badSlots(q, "k.seed")) {
-        assertRejected(b.label(), InvalidRecordException.class,
+        assertRejected(
+            b.label(),
+            InvalidRecordException.class,
             () -> store.deleteIf(SlotExpectation.exact(b.identity(), b.kind(), seed.id())));
       }
-      Kit.badStrings().forEach((label, id) -> assertRejected("expected event id " + label,
-          InvalidRecordException.class, () -> store.deleteIf(SlotExpectation.exact(q, "k.seed", EventId.of(id)))));
+      Kit.badStrings()
+          .forEach(
+              (label, id) ->
+                  assertRejected(
+                      "expected event id " + label,
+                      InvalidRecordException.class,
+                      () -> store.deleteIf(SlotExpectation.exact(q, "k.seed", EventId.of(id)))));
       assertUnchanged();
     }
 
@@ -894,12 +1072,24 @@ public abstract class StateStoreTck {
     void fenceIf_badStrings_throwInvalidRecordWithoutRunningTheAction() {
       AtomicInteger runs = new AtomicInteger();
       for (BadSlot b : Kit.badSlots(q, "k.seed")) {
-        assertRejected(b.label(), InvalidRecordException.class,
-            () -> store.fenceIf(SlotExpectation.exact(b.identity(), b.kind(), seed.id()), runs::incrementAndGet));
+        assertRejected(
+            b.label(),
+            InvalidRecordException.class,
+            () ->
+                store.fenceIf(
+                    SlotExpectation.exact(b.identity(), b.kind(), seed.id()),
+                    runs::incrementAndGet));
       }
-      Kit.badStrings().forEach((label, id) -> assertRejected("expected event id " + label,
-          InvalidRecordException.class,
-          () -> store.fenceIf(SlotExpectation.exact(q, "k.seed", EventId.of(id)), runs::incrementAndGet)));
+      Kit.badStrings()
+          .forEach(
+              (label, id) ->
+                  assertRejected(
+                      "expected event id " + label,
+                      InvalidRecordException.class,
+                      () ->
+                          store.fenceIf(
+                              SlotExpectation.exact(q, "k.seed", EventId.of(id)),
+                              runs::incrementAndGet)));
       assertThat(runs).as("action runs").hasValue(0);
       assertUnchanged();
     }
@@ -907,7 +1097,8 @@ public abstract class StateStoreTck {
     @Test
     void find_badStrings_throwInvalidRecord() {
       for (BadSlot b : Kit.badSlots(q, "k.seed")) {
-        assertRejected(b.label(), InvalidRecordException.class, () -> store.find(b.identity(), b.kind()));
+        assertRejected(
+            b.label(), InvalidRecordException.class, () -> store.find(b.identity(), b.kind()));
       }
       assertUnchanged();
     }
@@ -915,57 +1106,86 @@ public abstract class StateStoreTck {
     @Test
     void load_badStrings_throwInvalidRecord() {
       for (BadSlot b : Kit.badSlots(q, "k.seed")) {
-        assertRejected(b.label(), InvalidRecordException.class, () -> store.load(b.identity(), b.kind()));
+        assertRejected(
+            b.label(), InvalidRecordException.class, () -> store.load(b.identity(), b.kind()));
       }
       assertUnchanged();
     }
 
     @Test
     void findByEventId_badStrings_throwInvalidRecord() {
-      Kit.badKeys().forEach((label, id) ->
-          assertRejected(label, InvalidRecordException.class, () -> store.findByEventId(EventId.of(id))));
-      assertRejected("null event id", InvalidRecordException.class, () -> store.findByEventId(EventId.of(null)));
+      Kit.badKeys()
+          .forEach(
+              (label, id) ->
+                  assertRejected(
+                      label,
+                      InvalidRecordException.class,
+                      () -> store.findByEventId(EventId.of(id))));
+      assertRejected(
+          "null event id",
+          InvalidRecordException.class,
+          () -> store.findByEventId(EventId.of(null)));
       assertUnchanged();
     }
 
     @Test
     void loadByEventId_badStrings_throwInvalidRecord() {
-      Kit.badKeys().forEach((label, id) ->
-          assertRejected(label, InvalidRecordException.class, () -> store.loadByEventId(EventId.of(id))));
+      Kit.badKeys()
+          .forEach(
+              (label, id) ->
+                  assertRejected(
+                      label,
+                      InvalidRecordException.class,
+                      () -> store.loadByEventId(EventId.of(id))));
       assertUnchanged();
     }
 
     @Test
     void delete_badStrings_throwInvalidRecordAndChangeNothing() {
       for (BadSlot b : Kit.badSlots(q, "k.seed")) {
-        assertRejected(b.label(), InvalidRecordException.class, () -> store.delete(b.identity(), b.kind()));
+        assertRejected(
+            b.label(), InvalidRecordException.class, () -> store.delete(b.identity(), b.kind()));
       }
       assertUnchanged();
     }
 
     @Test
     void deleteScope_badStrings_throwInvalidRecordAndChangeNothing() {
-      Kit.badIdentities(ALICE).forEach((label, id) ->
-          assertRejected(label, InvalidRecordException.class, () -> store.deleteScope(id)));
+      Kit.badIdentities(ALICE)
+          .forEach(
+              (label, id) ->
+                  assertRejected(label, InvalidRecordException.class, () -> store.deleteScope(id)));
       assertUnchanged();
     }
 
     @Test
     void listKind_badPrefix_throwsInvalidRecord() {
-      Kit.badKeys().forEach((label, prefix) ->
-          assertRejected(label, InvalidRecordException.class, () -> store.listKind(MAINTENANCE, prefix)));
+      Kit.badKeys()
+          .forEach(
+              (label, prefix) ->
+                  assertRejected(
+                      label,
+                      InvalidRecordException.class,
+                      () -> store.listKind(MAINTENANCE, prefix)));
     }
 
     @Test
     void listKindWithLimit_badPrefix_throwsInvalidRecord() {
-      Kit.badKeys().forEach((label, prefix) ->
-          assertRejected(label, InvalidRecordException.class, () -> store.listKind(MAINTENANCE, prefix, 10)));
+      Kit.badKeys()
+          .forEach(
+              (label, prefix) ->
+                  assertRejected(
+                      label,
+                      InvalidRecordException.class,
+                      () -> store.listKind(MAINTENANCE, prefix, 10)));
     }
 
     @Test
     void listKindForIdentity_badStrings_throwInvalidRecord() {
       for (BadSlot b : Kit.badSlots(q, "k")) {
-        assertRejected(b.label(), InvalidRecordException.class,
+        assertRejected(
+            b.label(),
+            InvalidRecordException.class,
             () -> store.listKindForIdentity(b.identity(), b.kind()));
       }
     }
@@ -973,19 +1193,27 @@ public abstract class StateStoreTck {
     @Test
     void listKindForIdentityWithLimit_badStrings_throwInvalidRecord() {
       for (BadSlot b : Kit.badSlots(q, "k")) {
-        assertRejected(b.label(), InvalidRecordException.class,
+        assertRejected(
+            b.label(),
+            InvalidRecordException.class,
             () -> store.listKindForIdentity(b.identity(), b.kind(), 10));
       }
     }
 
     @Test
     void scanKindForTenant_badTenantOrPrefix_throwsInvalidScan() {
-      Kit.badKeys().forEach((label, s) -> {
-        assertRejected("tenant " + label, InvalidScanException.class,
-            () -> store.scanKindForTenant(MAINTENANCE, s, "k", 10, ""));
-        assertRejected("prefix " + label, InvalidScanException.class,
-            () -> store.scanKindForTenant(MAINTENANCE, ALICE.tenantId(), s, 10, ""));
-      });
+      Kit.badKeys()
+          .forEach(
+              (label, s) -> {
+                assertRejected(
+                    "tenant " + label,
+                    InvalidScanException.class,
+                    () -> store.scanKindForTenant(MAINTENANCE, s, "k", 10, ""));
+                assertRejected(
+                    "prefix " + label,
+                    InvalidScanException.class,
+                    () -> store.scanKindForTenant(MAINTENANCE, ALICE.tenantId(), s, 10, ""));
+              });
     }
   }
 
@@ -1015,7 +1243,8 @@ public abstract class StateStoreTck {
       assertThat(store.listKindForIdentity(q, kind, 1000)).containsExactly(r);
       assertThat(store.listKind(MAINTENANCE, kind)).containsExactly(r);
       assertThat(store.listKind(MAINTENANCE, kind, 10001)).containsExactly(r);
-      assertThat(store.scanKindForTenant(MAINTENANCE, tenant, kind, 256, "").records()).containsExactly(r);
+      assertThat(store.scanKindForTenant(MAINTENANCE, tenant, kind, 256, "").records())
+          .containsExactly(r);
       store.saveIf(List.of(exact(r)), r);
       store.saveAll(List.of(r));
       AtomicBoolean ran = new AtomicBoolean();
@@ -1023,10 +1252,16 @@ public abstract class StateStoreTck {
       assertThat(ran).isTrue();
       assertHolds(r);
 
-      // A continuation positioned at maximal components stays within its 1366 characters and resumes.
+      // A continuation positioned at maximal components stays within its 1366 characters and
+      // resumes.
       String user2 = "k" + "\u00E9".repeat(127) + "b";
-      StateRecord r2 = save(StateRecord.of(EventId.newId(), new Quadruple(tenant, user2, session, run), kind,
-          utf8("max 2")));
+      StateRecord r2 =
+          save(
+              StateRecord.of(
+                  EventId.newId(),
+                  new Quadruple(tenant, user2, session, run),
+                  kind,
+                  utf8("max 2")));
       ScanPage first = store.scanKindForTenant(MAINTENANCE, tenant, "k", 1, "");
       assertThat(first.records()).containsExactly(r);
       assertThat(first.continuation()).isNotEmpty();
@@ -1057,12 +1292,20 @@ public abstract class StateStoreTck {
       assertThat(loaded.sameBytes(big)).as("16 MiB payload round-trips").isTrue();
       List<StateRecord> before = snapshot();
 
-      StateRecord tooBig = StateRecord.of(EventId.newId(), ALICE.run("r"), "k.too.big", new byte[MIB_16 + 1]);
+      StateRecord tooBig =
+          StateRecord.of(EventId.newId(), ALICE.run("r"), "k.too.big", new byte[MIB_16 + 1]);
       assertRejected("save", InvalidRecordException.class, () -> store.save(tooBig));
-      assertRejected("saveAll", InvalidRecordException.class,
+      assertRejected(
+          "saveAll",
+          InvalidRecordException.class,
           () -> store.saveAll(List.of(record(ALICE.run("r"), "k.small", "s"), tooBig)));
-      assertRejected("saveIf", InvalidRecordException.class, () -> store.saveIf(List.of(absent(tooBig)), tooBig));
-      assertRejected("saveBatchIf", InvalidRecordException.class,
+      assertRejected(
+          "saveIf",
+          InvalidRecordException.class,
+          () -> store.saveIf(List.of(absent(tooBig)), tooBig));
+      assertRejected(
+          "saveBatchIf",
+          InvalidRecordException.class,
           () -> store.saveBatchIf(List.of(absent(tooBig)), List.of(tooBig)));
       assertThat(snapshot()).isEqualTo(before);
     }
@@ -1072,14 +1315,23 @@ public abstract class StateStoreTck {
       store.close();
       StateRecord bad = StateRecord.of(EventId.of(""), new Quadruple("", "", "", ""), "", null);
       assertRejected("save of a bad record", StoreClosedException.class, () -> store.save(bad));
-      assertRejected("deleteIf of an absent expectation", StoreClosedException.class,
+      assertRejected(
+          "deleteIf of an absent expectation",
+          StoreClosedException.class,
           () -> store.deleteIf(absent(bad)));
-      assertRejected("listKind without scope", StoreClosedException.class, () -> store.listKind(ListScope.NONE, ""));
-      assertRejected("scan with every argument wrong", StoreClosedException.class,
+      assertRejected(
+          "listKind without scope",
+          StoreClosedException.class,
+          () -> store.listKind(ListScope.NONE, ""));
+      assertRejected(
+          "scan with every argument wrong",
+          StoreClosedException.class,
           () -> store.scanKindForTenant(ListScope.NONE, "", "", 0, "%%%"));
       Thread.currentThread().interrupt();
       try {
-        assertRejected("save of a bad record on an interrupted thread", StoreClosedException.class,
+        assertRejected(
+            "save of a bad record on an interrupted thread",
+            StoreClosedException.class,
             () -> store.save(bad));
       } finally {
         Thread.interrupted();
@@ -1093,10 +1345,17 @@ public abstract class StateStoreTck {
       try {
         assertRejected("save", OperationCancelledException.class, () -> store.save(bad));
         assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag stays set").isTrue();
-        assertRejected("load", OperationCancelledException.class, () -> store.load(bad.identity(), ""));
-        assertRejected("deleteIf", OperationCancelledException.class, () -> store.deleteIf(absent(bad)));
-        assertRejected("listKind", OperationCancelledException.class, () -> store.listKind(ListScope.NONE, ""));
-        assertRejected("scan", OperationCancelledException.class,
+        assertRejected(
+            "load", OperationCancelledException.class, () -> store.load(bad.identity(), ""));
+        assertRejected(
+            "deleteIf", OperationCancelledException.class, () -> store.deleteIf(absent(bad)));
+        assertRejected(
+            "listKind",
+            OperationCancelledException.class,
+            () -> store.listKind(ListScope.NONE, ""));
+        assertRejected(
+            "scan",
+            OperationCancelledException.class,
             () -> store.scanKindForTenant(ListScope.NONE, "", "", 0, "%%%"));
         assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag stays set").isTrue();
       } finally {
@@ -1110,12 +1369,21 @@ public abstract class StateStoreTck {
       Quadruple incomplete = new Quadruple("tenant", "", "session", "\u0000");
       StateRecord bad = StateRecord.of(EventId.of(""), incomplete, "", new byte[MIB_16 + 1]);
       assertRejected("save", IdentityRequiredException.class, () -> store.save(bad));
-      assertRejected("saveAll", IdentityRequiredException.class, () -> store.saveAll(List.of(bad, bad)));
-      assertRejected("saveIf with no expectations", IdentityRequiredException.class,
+      assertRejected(
+          "saveAll", IdentityRequiredException.class, () -> store.saveAll(List.of(bad, bad)));
+      assertRejected(
+          "saveIf with no expectations",
+          IdentityRequiredException.class,
           () -> store.saveIf(List.of(), bad));
-      assertRejected("deleteIf absent", IdentityRequiredException.class, () -> store.deleteIf(absent(bad)));
-      assertRejected("load with bad kind", IdentityRequiredException.class, () -> store.load(incomplete, "\u0000"));
-      assertRejected("listKindForIdentity with empty prefix", IdentityRequiredException.class,
+      assertRejected(
+          "deleteIf absent", IdentityRequiredException.class, () -> store.deleteIf(absent(bad)));
+      assertRejected(
+          "load with bad kind",
+          IdentityRequiredException.class,
+          () -> store.load(incomplete, "\u0000"));
+      assertRejected(
+          "listKindForIdentity with empty prefix",
+          IdentityRequiredException.class,
           () -> store.listKindForIdentity(incomplete, "", 0));
       assertThat(snapshot()).isEmpty();
     }
@@ -1144,7 +1412,9 @@ public abstract class StateStoreTck {
       List<StateRecord> before = snapshot();
       StateRecord a = record(ALICE.run("r"), "k.a", "a");
       StateRecord bad = record(ALICE.run("r"), "", "bad kind");
-      assertRejected("batch with an empty kind", InvalidRecordException.class,
+      assertRejected(
+          "batch with an empty kind",
+          InvalidRecordException.class,
           () -> store.saveAll(List.of(a, nextGeneration(live, "n"), bad)));
       assertThat(snapshot()).isEqualTo(before);
     }
@@ -1158,7 +1428,9 @@ public abstract class StateStoreTck {
       StateRecord overwrite = nextGeneration(other, "overwrite");
       StateRecord conflicting = live.withBytes(utf8("changed")).withUpdatedAt(null);
       StateRecord b = record(BOB.run("r"), "k.b", "b");
-      assertRejected("batch with a conflicting replay", IdempotencyConflictException.class,
+      assertRejected(
+          "batch with a conflicting replay",
+          IdempotencyConflictException.class,
           () -> store.saveAll(List.of(a, overwrite, conflicting, b)));
       assertThat(snapshot()).isEqualTo(before);
       assertUnknown(a.id());
@@ -1180,7 +1452,8 @@ public abstract class StateStoreTck {
       store.saveAll(List.of(b, c, a));
       assertHolds(stored(a).withUpdatedAt(START.truncatedTo(ChronoUnit.MICROS)));
       assertHolds(stored(c));
-      assertThat(store.load(b.identity(), "k.b").updatedAt()).isEqualTo(START.truncatedTo(ChronoUnit.MICROS));
+      assertThat(store.load(b.identity(), "k.b").updatedAt())
+          .isEqualTo(START.truncatedTo(ChronoUnit.MICROS));
       assertThat(snapshot()).hasSize(3);
     }
 
@@ -1188,8 +1461,12 @@ public abstract class StateStoreTck {
     void saveAll_duplicateSlotInBatch_throwsInvalidRecord() {
       StateRecord a = record(ALICE.run("r"), "k.a", "a");
       StateRecord sameSlot = nextGeneration(a, "again");
-      assertRejected("same slot twice", InvalidRecordException.class, () -> store.saveAll(List.of(a, sameSlot)));
-      assertRejected("same record twice", InvalidRecordException.class, () -> store.saveAll(List.of(a, a)));
+      assertRejected(
+          "same slot twice",
+          InvalidRecordException.class,
+          () -> store.saveAll(List.of(a, sameSlot)));
+      assertRejected(
+          "same record twice", InvalidRecordException.class, () -> store.saveAll(List.of(a, a)));
       assertThat(snapshot()).isEmpty();
     }
 
@@ -1197,7 +1474,9 @@ public abstract class StateStoreTck {
     void saveAll_duplicateEventIdInBatch_throwsInvalidRecord() {
       StateRecord a = record(ALICE.run("r"), "k.a", "a");
       StateRecord sameId = a.withSlot(ALICE.run("r"), "k.b");
-      assertRejected("same event id at two slots", InvalidRecordException.class,
+      assertRejected(
+          "same event id at two slots",
+          InvalidRecordException.class,
           () -> store.saveAll(List.of(a, sameId)));
       assertThat(snapshot()).isEmpty();
     }
@@ -1234,7 +1513,9 @@ public abstract class StateStoreTck {
     void saveIf_staleAbsentExpectation_throwsConditionFailedAndChangesNothing() {
       StateRecord live = save(record(ALICE.run("r"), "k.cas", "v1"));
       StateRecord next = nextGeneration(live, "v2");
-      assertRejected("absent expected, slot present", ConditionFailedException.class,
+      assertRejected(
+          "absent expected, slot present",
+          ConditionFailedException.class,
           () -> store.saveIf(List.of(absent(next)), next));
       assertHolds(live);
       assertUnknown(next.id());
@@ -1262,15 +1543,28 @@ public abstract class StateStoreTck {
       List<StateRecord> before = snapshot();
       StateRecord next = nextGeneration(a, "a2");
 
-      assertRejected("stale exact on another slot", ConditionFailedException.class,
+      assertRejected(
+          "stale exact on another slot",
+          ConditionFailedException.class,
           () -> store.saveIf(List.of(exact(a), exact(b)), next));
-      assertRejected("absent expected on another slot that exists", ConditionFailedException.class,
+      assertRejected(
+          "absent expected on another slot that exists",
+          ConditionFailedException.class,
           () -> store.saveIf(List.of(exact(a), absent(bNext)), next));
-      assertRejected("exact expected on a slot that is absent", ConditionFailedException.class,
-          () -> store.saveIf(List.of(exact(a),
-              SlotExpectation.exact(ALICE.run("r"), "k.c", EventId.newId())), next));
-      assertRejected("stale exact on the written slot", ConditionFailedException.class,
-          () -> store.saveIf(List.of(SlotExpectation.exact(a.identity(), a.kind(), b.id()), exact(bNext)), next));
+      assertRejected(
+          "exact expected on a slot that is absent",
+          ConditionFailedException.class,
+          () ->
+              store.saveIf(
+                  List.of(exact(a), SlotExpectation.exact(ALICE.run("r"), "k.c", EventId.newId())),
+                  next));
+      assertRejected(
+          "stale exact on the written slot",
+          ConditionFailedException.class,
+          () ->
+              store.saveIf(
+                  List.of(SlotExpectation.exact(a.identity(), a.kind(), b.id()), exact(bNext)),
+                  next));
       assertThat(snapshot()).isEqualTo(before);
       assertUnknown(next.id());
     }
@@ -1282,14 +1576,18 @@ public abstract class StateStoreTck {
       StateRecord stored = stored(first);
 
       clock.set(START.plusSeconds(60));
-      assertRejected("replay with the original (absent) expectation", ConditionFailedException.class,
+      assertRejected(
+          "replay with the original (absent) expectation",
+          ConditionFailedException.class,
           () -> store.saveIf(List.of(absent(first)), first));
       store.saveIf(List.of(exact(first)), first);
       assertHolds(stored);
 
       StateRecord second = nextGeneration(first, "v2");
       store.saveIf(List.of(exact(first)), second);
-      assertRejected("replay with the original (exact v1) expectation", ConditionFailedException.class,
+      assertRejected(
+          "replay with the original (exact v1) expectation",
+          ConditionFailedException.class,
           () -> store.saveIf(List.of(exact(first)), second));
       store.saveIf(List.of(exact(second)), second);
       assertHolds(stored(second));
@@ -1299,9 +1597,13 @@ public abstract class StateStoreTck {
     void saveIf_unconditionedNext_throwsInvalidRecord() {
       StateRecord a = save(record(ALICE.run("r"), "k.a", "a1"));
       StateRecord elsewhere = record(ALICE.run("r"), "k.b", "b1");
-      assertRejected("next's slot not expected", InvalidRecordException.class,
+      assertRejected(
+          "next's slot not expected",
+          InvalidRecordException.class,
           () -> store.saveIf(List.of(exact(a)), elsewhere));
-      assertRejected("same kind, other run", InvalidRecordException.class,
+      assertRejected(
+          "same kind, other run",
+          InvalidRecordException.class,
           () -> store.saveIf(List.of(exact(a)), record(ALICE.run("r2"), "k.a", "x")));
       assertThat(snapshot()).containsExactly(a);
     }
@@ -1309,7 +1611,8 @@ public abstract class StateStoreTck {
     @Test
     void saveIf_emptyExpectations_throwsInvalidRecord() {
       StateRecord r = record(ALICE.run("r"), "k.a", "a1");
-      assertRejected("no expectations", InvalidRecordException.class, () -> store.saveIf(List.of(), r));
+      assertRejected(
+          "no expectations", InvalidRecordException.class, () -> store.saveIf(List.of(), r));
       assertThat(snapshot()).isEmpty();
     }
 
@@ -1317,9 +1620,13 @@ public abstract class StateStoreTck {
     void saveIf_sameSlotExpectedTwice_throwsInvalidRecord() {
       StateRecord live = save(record(ALICE.run("r"), "k.a", "a1"));
       StateRecord next = nextGeneration(live, "a2");
-      assertRejected("same slot twice, same expectation", InvalidRecordException.class,
+      assertRejected(
+          "same slot twice, same expectation",
+          InvalidRecordException.class,
           () -> store.saveIf(List.of(exact(live), exact(live)), next));
-      assertRejected("same slot twice, different expectations", InvalidRecordException.class,
+      assertRejected(
+          "same slot twice, different expectations",
+          InvalidRecordException.class,
           () -> store.saveIf(List.of(exact(live), absent(live)), next));
       assertThat(snapshot()).containsExactly(live);
     }
@@ -1328,9 +1635,11 @@ public abstract class StateStoreTck {
     void saveIf_nullArguments_throwNullPointer() {
       StateRecord r = record(ALICE.run("r"), "k.a", "a1");
       assertRejected("null expectations", NullPointerException.class, () -> store.saveIf(null, r));
-      assertRejected("null next", NullPointerException.class, () -> store.saveIf(List.of(absent(r)), null));
+      assertRejected(
+          "null next", NullPointerException.class, () -> store.saveIf(List.of(absent(r)), null));
       List<SlotExpectation> withNull = Arrays.asList(absent(r), null);
-      assertRejected("null expectation element", NullPointerException.class, () -> store.saveIf(withNull, r));
+      assertRejected(
+          "null expectation element", NullPointerException.class, () -> store.saveIf(withNull, r));
       assertThat(snapshot()).isEmpty();
     }
 
@@ -1338,9 +1647,13 @@ public abstract class StateStoreTck {
     void saveIf_nextReusingLiveEventIdOfAnotherSlot_throwsIdempotencyConflict() {
       StateRecord live = save(record(ALICE.run("r"), "k.a", "a1"));
       StateRecord reuse = live.withSlot(ALICE.run("r"), "k.b").withUpdatedAt(null);
-      assertRejected("live id at another slot", IdempotencyConflictException.class,
+      assertRejected(
+          "live id at another slot",
+          IdempotencyConflictException.class,
           () -> store.saveIf(List.of(absent(reuse)), reuse));
-      assertRejected("live id, same slot, other bytes", IdempotencyConflictException.class,
+      assertRejected(
+          "live id, same slot, other bytes",
+          IdempotencyConflictException.class,
           () -> store.saveIf(List.of(exact(live)), live.withBytes(utf8("x")).withUpdatedAt(null)));
       assertThat(snapshot()).containsExactly(live);
     }
@@ -1352,10 +1665,14 @@ public abstract class StateStoreTck {
       for (int i = 0; i < 128; i++) {
         candidates.add(nextGeneration(current, "gen-2 by " + i));
       }
-      List<Outcome<StateRecord>> outcomes = Kit.runTogether(128, i -> () -> {
-        store.saveIf(List.of(exact(current)), candidates.get(i));
-        return candidates.get(i);
-      });
+      List<Outcome<StateRecord>> outcomes =
+          Kit.runTogether(
+              128,
+              i ->
+                  () -> {
+                    store.saveIf(List.of(exact(current)), candidates.get(i));
+                    return candidates.get(i);
+                  });
       assertExactlyOneWinner(outcomes, current);
     }
 
@@ -1366,22 +1683,34 @@ public abstract class StateStoreTck {
       for (int i = 0; i < 128; i++) {
         candidates.add(record(q, "k.race", "first by " + i));
       }
-      List<Outcome<StateRecord>> outcomes = Kit.runTogether(128, i -> () -> {
-        store.saveIf(List.of(SlotExpectation.absent(q, "k.race")), candidates.get(i));
-        return candidates.get(i);
-      });
+      List<Outcome<StateRecord>> outcomes =
+          Kit.runTogether(
+              128,
+              i ->
+                  () -> {
+                    store.saveIf(List.of(SlotExpectation.absent(q, "k.race")), candidates.get(i));
+                    return candidates.get(i);
+                  });
       assertExactlyOneWinner(outcomes, null);
     }
 
     private void assertExactlyOneWinner(List<Outcome<StateRecord>> outcomes, StateRecord replaced) {
-      List<StateRecord> winners = outcomes.stream().filter(Outcome::succeeded).map(Outcome::value)
-          .collect(Collectors.toList());
-      List<Throwable> unexpected = outcomes.stream().map(Outcome::error)
-          .filter(e -> e != null && !(e instanceof ConditionFailedException)).collect(Collectors.toList());
+      List<StateRecord> winners =
+          outcomes.stream()
+              .filter(Outcome::succeeded)
+              .map(Outcome::value)
+              .collect(Collectors.toList());
+      List<Throwable> unexpected =
+          outcomes.stream()
+              .map(Outcome::error)
+              .filter(e -> e != null && !(e instanceof ConditionFailedException))
+              .collect(Collectors.toList());
       Kit.failOn("128 concurrent saveIf", unexpected);
       assertThat(winners).as("winners").hasSize(1);
-      assertThat(outcomes.stream().filter(o -> o.error() instanceof ConditionFailedException).count())
-          .as("ConditionFailedException count").isEqualTo(127);
+      assertThat(
+              outcomes.stream().filter(o -> o.error() instanceof ConditionFailedException).count())
+          .as("ConditionFailedException count")
+          .isEqualTo(127);
       StateRecord winner = winners.get(0);
       assertThat(store.load(winner.identity(), winner.kind())).isEqualTo(stored(winner));
       assertThat(snapshot()).containsExactly(stored(winner));
@@ -1422,14 +1751,24 @@ public abstract class StateStoreTck {
       StateRecord a2 = nextGeneration(a, "a2");
       StateRecord b2 = nextGeneration(b, "b2");
 
-      assertRejected("absent expected, slot present", ConditionFailedException.class,
+      assertRejected(
+          "absent expected, slot present",
+          ConditionFailedException.class,
           () -> store.saveBatchIf(List.of(exact(a), absent(b)), List.of(a2, b2)));
-      assertRejected("stale predicate-only slot", ConditionFailedException.class,
-          () -> store.saveBatchIf(List.of(exact(a), exact(b), SlotExpectation.exact(q, "k.c", a.id())),
-              List.of(a2, b2)));
-      assertRejected("exact expected on an absent slot", ConditionFailedException.class,
-          () -> store.saveBatchIf(List.of(exact(a), exact(b), SlotExpectation.exact(q, "k.d", c.id())),
-              List.of(a2, b2)));
+      assertRejected(
+          "stale predicate-only slot",
+          ConditionFailedException.class,
+          () ->
+              store.saveBatchIf(
+                  List.of(exact(a), exact(b), SlotExpectation.exact(q, "k.c", a.id())),
+                  List.of(a2, b2)));
+      assertRejected(
+          "exact expected on an absent slot",
+          ConditionFailedException.class,
+          () ->
+              store.saveBatchIf(
+                  List.of(exact(a), exact(b), SlotExpectation.exact(q, "k.d", c.id())),
+                  List.of(a2, b2)));
       assertThat(snapshot()).isEqualTo(before);
     }
 
@@ -1441,7 +1780,9 @@ public abstract class StateStoreTck {
       StateRecord a2 = nextGeneration(a, "a2");
       StateRecord bReusingC = c.withSlot(q, "k.b").withUpdatedAt(null);
 
-      assertRejected("second write reuses a live id", IdempotencyConflictException.class,
+      assertRejected(
+          "second write reuses a live id",
+          IdempotencyConflictException.class,
           () -> store.saveBatchIf(List.of(exact(a), absent(bReusingC)), List.of(a2, bReusingC)));
       assertThat(snapshot()).isEqualTo(before);
       assertUnknown(a2.id());
@@ -1450,14 +1791,19 @@ public abstract class StateStoreTck {
     @Test
     void saveBatchIf_emptyExpectations_throwsInvalidRecord() {
       StateRecord r = record(q, "k.a", "a1");
-      assertRejected("no expectations", InvalidRecordException.class, () -> store.saveBatchIf(List.of(), List.of(r)));
+      assertRejected(
+          "no expectations",
+          InvalidRecordException.class,
+          () -> store.saveBatchIf(List.of(), List.of(r)));
       assertThat(snapshot()).isEmpty();
     }
 
     @Test
     void saveBatchIf_emptyWrites_throwsInvalidRecord() {
       StateRecord r = record(q, "k.a", "a1");
-      assertRejected("no writes", InvalidRecordException.class,
+      assertRejected(
+          "no writes",
+          InvalidRecordException.class,
           () -> store.saveBatchIf(List.of(absent(r)), List.of()));
       assertThat(snapshot()).isEmpty();
     }
@@ -1465,7 +1811,9 @@ public abstract class StateStoreTck {
     @Test
     void saveBatchIf_sameSlotExpectedTwice_throwsInvalidRecord() {
       StateRecord r = record(q, "k.a", "a1");
-      assertRejected("slot expected twice", InvalidRecordException.class,
+      assertRejected(
+          "slot expected twice",
+          InvalidRecordException.class,
           () -> store.saveBatchIf(List.of(absent(r), absent(r)), List.of(r)));
       assertThat(snapshot()).isEmpty();
     }
@@ -1474,7 +1822,9 @@ public abstract class StateStoreTck {
     void saveBatchIf_writeWithoutExpectation_throwsInvalidRecord() {
       StateRecord a = record(q, "k.a", "a1");
       StateRecord b = record(q, "k.b", "b1");
-      assertRejected("write to an unexpected slot", InvalidRecordException.class,
+      assertRejected(
+          "write to an unexpected slot",
+          InvalidRecordException.class,
           () -> store.saveBatchIf(List.of(absent(a)), List.of(a, b)));
       assertThat(snapshot()).isEmpty();
     }
@@ -1483,7 +1833,9 @@ public abstract class StateStoreTck {
     void saveBatchIf_sameSlotWrittenTwice_throwsInvalidRecord() {
       StateRecord a = record(q, "k.a", "a1");
       StateRecord a2 = nextGeneration(a, "a2");
-      assertRejected("slot written twice", InvalidRecordException.class,
+      assertRejected(
+          "slot written twice",
+          InvalidRecordException.class,
           () -> store.saveBatchIf(List.of(absent(a)), List.of(a, a2)));
       assertThat(snapshot()).isEmpty();
     }
@@ -1492,7 +1844,9 @@ public abstract class StateStoreTck {
     void saveBatchIf_sameEventIdWrittenTwice_throwsInvalidRecord() {
       StateRecord a = record(q, "k.a", "a1");
       StateRecord b = a.withSlot(q, "k.b");
-      assertRejected("event id written twice", InvalidRecordException.class,
+      assertRejected(
+          "event id written twice",
+          InvalidRecordException.class,
           () -> store.saveBatchIf(List.of(absent(a), absent(b)), List.of(a, b)));
       assertThat(snapshot()).isEmpty();
     }
@@ -1500,11 +1854,21 @@ public abstract class StateStoreTck {
     @Test
     void saveBatchIf_nullArguments_throwNullPointer() {
       StateRecord r = record(q, "k.a", "a1");
-      assertRejected("null expectations", NullPointerException.class, () -> store.saveBatchIf(null, List.of(r)));
-      assertRejected("null writes", NullPointerException.class, () -> store.saveBatchIf(List.of(absent(r)), null));
-      assertRejected("null expectation element", NullPointerException.class,
+      assertRejected(
+          "null expectations",
+          NullPointerException.class,
+          () -> store.saveBatchIf(null, List.of(r)));
+      assertRejected(
+          "null writes",
+          NullPointerException.class,
+          () -> store.saveBatchIf(List.of(absent(r)), null));
+      assertRejected(
+          "null expectation element",
+          NullPointerException.class,
           () -> store.saveBatchIf(Arrays.asList(absent(r), null), List.of(r)));
-      assertRejected("null write element", NullPointerException.class,
+      assertRejected(
+          "null write element",
+          NullPointerException.class,
           () -> store.saveBatchIf(List.of(absent(r)), Arrays.asList(r, null)));
       assertThat(snapshot()).isEmpty();
     }
@@ -1530,29 +1894,43 @@ public abstract class StateStoreTck {
       StateRecord first = save(record(ALICE.run("r"), "k.d", "v1"));
       StateRecord second = save(nextGeneration(first, "v2"));
       assertThat(store.deleteIf(exact(first))).isFalse();
-      assertThat(store.deleteIf(SlotExpectation.exact(first.identity(), first.kind(), EventId.newId()))).isFalse();
+      assertThat(
+              store.deleteIf(
+                  SlotExpectation.exact(first.identity(), first.kind(), EventId.newId())))
+          .isFalse();
       assertHolds(second);
     }
 
     @Test
     void deleteIf_absentSlot_returnsFalse() {
       StateRecord other = save(record(ALICE.run("r"), "k.other", "v"));
-      assertThat(store.deleteIf(SlotExpectation.exact(ALICE.run("r"), "k.d", EventId.newId()))).isFalse();
-      assertThat(store.deleteIf(SlotExpectation.exact(ALICE.run("r"), "k.other", EventId.newId()))).isFalse();
+      assertThat(store.deleteIf(SlotExpectation.exact(ALICE.run("r"), "k.d", EventId.newId())))
+          .isFalse();
+      assertThat(store.deleteIf(SlotExpectation.exact(ALICE.run("r"), "k.other", EventId.newId())))
+          .isFalse();
       assertThat(snapshot()).containsExactly(other);
     }
 
     @Test
     void deleteIf_invalidExpectations_throwAndChangeNothing() {
       StateRecord r = save(record(ALICE.run("r"), "k.d", "v"));
-      assertRejected("absent expectation", InvalidRecordException.class, () -> store.deleteIf(absent(r)));
-      assertRejected("expectation with an empty event id", InvalidRecordException.class,
+      assertRejected(
+          "absent expectation", InvalidRecordException.class, () -> store.deleteIf(absent(r)));
+      assertRejected(
+          "expectation with an empty event id",
+          InvalidRecordException.class,
           () -> store.deleteIf(SlotExpectation.exact(r.identity(), r.kind(), EventId.of(""))));
-      assertRejected("empty kind", InvalidRecordException.class,
+      assertRejected(
+          "empty kind",
+          InvalidRecordException.class,
           () -> store.deleteIf(SlotExpectation.exact(r.identity(), "", r.id())));
-      assertRejected("incomplete identity", IdentityRequiredException.class,
-          () -> store.deleteIf(SlotExpectation.exact(new Quadruple("tenant-a", "", "session-a", "r"), r.kind(),
-              r.id())));
+      assertRejected(
+          "incomplete identity",
+          IdentityRequiredException.class,
+          () ->
+              store.deleteIf(
+                  SlotExpectation.exact(
+                      new Quadruple("tenant-a", "", "session-a", "r"), r.kind(), r.id())));
       assertRejected("null", NullPointerException.class, () -> store.deleteIf(null));
       assertThat(snapshot()).containsExactly(r);
     }
@@ -1562,15 +1940,24 @@ public abstract class StateStoreTck {
       for (int round = 0; round < 32; round++) {
         StateRecord current = save(record(ALICE.run("r"), "k.race", "gen " + round));
         StateRecord next = nextGeneration(current, "gen " + round + " next");
-        List<Outcome<Boolean>> outcomes = Kit.runTogether(2, i -> i == 0
-            ? () -> store.deleteIf(exact(current))
-            : () -> {
-              store.save(next);
-              return Boolean.TRUE;
-            });
-        Kit.failOn("round " + round, outcomes.stream().map(Outcome::error).filter(Objects::nonNull)
-            .collect(Collectors.toList()));
-        assertThat(store.find(next.identity(), next.kind())).as("round %d: the new generation survives", round)
+        List<Outcome<Boolean>> outcomes =
+            Kit.runTogether(
+                2,
+                i ->
+                    i == 0
+                        ? () -> store.deleteIf(exact(current))
+                        : () -> {
+                          store.save(next);
+                          return Boolean.TRUE;
+                        });
+        Kit.failOn(
+            "round " + round,
+            outcomes.stream()
+                .map(Outcome::error)
+                .filter(Objects::nonNull)
+                .collect(Collectors.toList()));
+        assertThat(store.find(next.identity(), next.kind()))
+            .as("round %d: the new generation survives", round)
             .contains(stored(next));
         assertUnknown(current.id());
         store.delete(next.identity(), next.kind());
@@ -1602,7 +1989,9 @@ public abstract class StateStoreTck {
     void fenceIf_staleGeneration_throwsConditionFailedWithoutRunning() {
       StateRecord next = save(nextGeneration(current, "gen-2"));
       AtomicInteger runs = new AtomicInteger();
-      assertRejected("stale generation", ConditionFailedException.class,
+      assertRejected(
+          "stale generation",
+          ConditionFailedException.class,
           () -> store.fenceIf(exact(current), runs::incrementAndGet));
       assertThat(runs).hasValue(0);
       assertHolds(next);
@@ -1611,10 +2000,17 @@ public abstract class StateStoreTck {
     @Test
     void fenceIf_absentSlot_throwsConditionFailedWithoutRunning() {
       AtomicInteger runs = new AtomicInteger();
-      assertRejected("absent slot", ConditionFailedException.class,
-          () -> store.fenceIf(SlotExpectation.exact(ALICE.run("r"), "k.none", EventId.newId()), runs::incrementAndGet));
+      assertRejected(
+          "absent slot",
+          ConditionFailedException.class,
+          () ->
+              store.fenceIf(
+                  SlotExpectation.exact(ALICE.run("r"), "k.none", EventId.newId()),
+                  runs::incrementAndGet));
       store.delete(current.identity(), current.kind());
-      assertRejected("deleted slot", ConditionFailedException.class,
+      assertRejected(
+          "deleted slot",
+          ConditionFailedException.class,
           () -> store.fenceIf(exact(current), runs::incrementAndGet));
       assertThat(runs).hasValue(0);
       assertThat(snapshot()).isEmpty();
@@ -1623,9 +2019,14 @@ public abstract class StateStoreTck {
     @Test
     void fenceIf_actionRuntimeException_propagatesSameInstanceAndChangesNothing() {
       IllegalStateException thrown = new IllegalStateException("from the fenced action");
-      assertThatThrownBy(() -> store.fenceIf(exact(current), () -> {
-        throw thrown;
-      })).isSameAs(thrown);
+      assertThatThrownBy(
+              () ->
+                  store.fenceIf(
+                      exact(current),
+                      () -> {
+                        throw thrown;
+                      }))
+          .isSameAs(thrown);
       assertThat(snapshot()).containsExactly(current);
       assertFenceReleased();
     }
@@ -1633,16 +2034,22 @@ public abstract class StateStoreTck {
     @Test
     void fenceIf_actionError_propagatesSameInstanceAndChangesNothing() {
       Error thrown = new FenceActionError();
-      assertThatThrownBy(() -> store.fenceIf(exact(current), () -> {
-        throw thrown;
-      })).isSameAs(thrown);
+      assertThatThrownBy(
+              () ->
+                  store.fenceIf(
+                      exact(current),
+                      () -> {
+                        throw thrown;
+                      }))
+          .isSameAs(thrown);
       assertThat(snapshot()).containsExactly(current);
       assertFenceReleased();
     }
 
     private void assertFenceReleased() {
       StateRecord next = nextGeneration(current, "after the fence");
-      ExecutorService pool = Executors.newSingleThreadExecutor(Kit.threadFactory("harbor-tck-fence"));
+      ExecutorService pool =
+          Executors.newSingleThreadExecutor(Kit.threadFactory("harbor-tck-fence"));
       try {
         Future<?> f = pool.submit(() -> store.saveIf(List.of(exact(current)), next));
         Outcome<?> outcome = Kit.await(f, System.nanoTime() + Kit.TIMEOUT.toNanos());
@@ -1656,10 +2063,11 @@ public abstract class StateStoreTck {
     @Test
     void fenceIf_saveIfDuringFence_isPendingAfter25msAndSucceedsAfterRelease() {
       StateRecord next = nextGeneration(current, "gen-2");
-      assertPendingDuringFence(() -> {
-        store.saveIf(List.of(exact(current)), next);
-        return null;
-      });
+      assertPendingDuringFence(
+          () -> {
+            store.saveIf(List.of(exact(current)), next);
+            return null;
+          });
       assertHolds(stored(next));
     }
 
@@ -1667,10 +2075,11 @@ public abstract class StateStoreTck {
     void fenceIf_saveBatchIfDuringFence_isPendingAfter25msAndSucceedsAfterRelease() {
       StateRecord next = nextGeneration(current, "gen-2");
       StateRecord other = record(ALICE.run("r"), "k.fence.other", "other");
-      assertPendingDuringFence(() -> {
-        store.saveBatchIf(List.of(exact(current), absent(other)), List.of(next, other));
-        return null;
-      });
+      assertPendingDuringFence(
+          () -> {
+            store.saveBatchIf(List.of(exact(current), absent(other)), List.of(next, other));
+            return null;
+          });
       assertHolds(stored(next));
       assertHolds(stored(other));
     }
@@ -1682,36 +2091,48 @@ public abstract class StateStoreTck {
       assertThat(snapshot()).isEmpty();
     }
 
-    /** Starts {@code call} on another thread inside a fence; it must still be pending after 25 ms, then succeed. */
+    /**
+     * Starts {@code call} on another thread inside a fence; it must still be pending after 25 ms,
+     * then succeed.
+     */
     private Object assertPendingDuringFence(Callable<Object> call) {
-      ExecutorService pool = Executors.newSingleThreadExecutor(Kit.threadFactory("harbor-tck-fence"));
+      ExecutorService pool =
+          Executors.newSingleThreadExecutor(Kit.threadFactory("harbor-tck-fence"));
       try {
         AtomicReference<Future<Object>> started = new AtomicReference<>();
         AtomicBoolean pendingAfter25ms = new AtomicBoolean();
         AtomicInteger runs = new AtomicInteger();
-        store.fenceIf(exact(current), () -> {
-          runs.incrementAndGet();
-          CountDownLatch calling = new CountDownLatch(1);
-          started.set(pool.submit(() -> {
-            calling.countDown();
-            return call.call();
-          }));
-          try {
-            if (!calling.await(Kit.TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-              throw new AssertionError("the competing call did not start");
-            }
-            Thread.sleep(25);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted inside the fence", e);
-          }
-          pendingAfter25ms.set(!started.get().isDone());
-        });
+        store.fenceIf(
+            exact(current),
+            () -> {
+              runs.incrementAndGet();
+              CountDownLatch calling = new CountDownLatch(1);
+              started.set(
+                  pool.submit(
+                      () -> {
+                        calling.countDown();
+                        return call.call();
+                      }));
+              try {
+                if (!calling.await(Kit.TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                  throw new AssertionError("the competing call did not start");
+                }
+                Thread.sleep(25);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted inside the fence", e);
+              }
+              pendingAfter25ms.set(!started.get().isDone());
+            });
         assertThat(runs).hasValue(1);
-        assertThat(pendingAfter25ms).as("the competing call is still pending 25 ms into the fence").isTrue();
-        Outcome<Object> outcome = Kit.await(started.get(), System.nanoTime() + Kit.TIMEOUT.toNanos());
+        assertThat(pendingAfter25ms)
+            .as("the competing call is still pending 25 ms into the fence")
+            .isTrue();
+        Outcome<Object> outcome =
+            Kit.await(started.get(), System.nanoTime() + Kit.TIMEOUT.toNanos());
         if (outcome.error() != null) {
-          throw new AssertionError("the competing call failed after the fence was released", outcome.error());
+          throw new AssertionError(
+              "the competing call failed after the fence was released", outcome.error());
         }
         return outcome.value();
       } finally {
@@ -1722,15 +2143,31 @@ public abstract class StateStoreTck {
     @Test
     void fenceIf_invalidExpectationsOrNullAction_rejectedWithoutRunning() {
       AtomicInteger runs = new AtomicInteger();
-      assertRejected("absent expectation", InvalidRecordException.class,
+      assertRejected(
+          "absent expectation",
+          InvalidRecordException.class,
           () -> store.fenceIf(absent(current), runs::incrementAndGet));
-      assertRejected("empty kind", InvalidRecordException.class,
-          () -> store.fenceIf(SlotExpectation.exact(current.identity(), "", current.id()), runs::incrementAndGet));
-      assertRejected("incomplete identity", IdentityRequiredException.class,
-          () -> store.fenceIf(SlotExpectation.exact(new Quadruple("", "u", "s", ""), current.kind(), current.id()),
-              runs::incrementAndGet));
-      assertRejected("null expectation", NullPointerException.class, () -> store.fenceIf(null, runs::incrementAndGet));
-      assertRejected("null action", NullPointerException.class, () -> store.fenceIf(exact(current), null));
+      assertRejected(
+          "empty kind",
+          InvalidRecordException.class,
+          () ->
+              store.fenceIf(
+                  SlotExpectation.exact(current.identity(), "", current.id()),
+                  runs::incrementAndGet));
+      assertRejected(
+          "incomplete identity",
+          IdentityRequiredException.class,
+          () ->
+              store.fenceIf(
+                  SlotExpectation.exact(
+                      new Quadruple("", "u", "s", ""), current.kind(), current.id()),
+                  runs::incrementAndGet));
+      assertRejected(
+          "null expectation",
+          NullPointerException.class,
+          () -> store.fenceIf(null, runs::incrementAndGet));
+      assertRejected(
+          "null action", NullPointerException.class, () -> store.fenceIf(exact(current), null));
       assertThat(runs).hasValue(0);
       assertThat(snapshot()).containsExactly(current);
     }
@@ -1755,7 +2192,10 @@ public abstract class StateStoreTck {
       store.delete(r.identity(), r.kind());
       assertAbsent(r.identity(), r.kind());
       assertUnknown(r.id());
-      assertRejected("load after delete", RecordNotFoundException.class, () -> store.load(r.identity(), r.kind()));
+      assertRejected(
+          "load after delete",
+          RecordNotFoundException.class,
+          () -> store.load(r.identity(), r.kind()));
       assertHolds(other);
       StateRecord reused = save(StateRecord.of(r.id(), BOB.run("r"), "k.reused", utf8("x")));
       assertHolds(reused);
@@ -1772,16 +2212,30 @@ public abstract class StateStoreTck {
 
     @Test
     void deleteScope_removesEveryKindAndRunOfOneIdentityOnly_andReturnsTheCount() {
-      List<StateRecord> mine = List.of(
-          save(record(ALICE.sessionScoped(), "k.a", "1")),
-          save(record(ALICE.sessionScoped(), "k.b", "2")),
-          save(record(ALICE.run("r1"), "k.a", "3")),
-          save(record(ALICE.run("r2"), "k.c", "4")));
-      List<StateRecord> others = List.of(
-          save(record(new Quadruple(ALICE.tenantId(), ALICE.userId(), "session-other", ""), "k.a", "5")),
-          save(record(new Quadruple(ALICE.tenantId(), "user-other", ALICE.sessionId(), ""), "k.a", "6")),
-          save(record(new Quadruple("tenant-other", ALICE.userId(), ALICE.sessionId(), ""), "k.a", "7")),
-          save(record(BOB.run("r1"), "k.a", "8")));
+      List<StateRecord> mine =
+          List.of(
+              save(record(ALICE.sessionScoped(), "k.a", "1")),
+              save(record(ALICE.sessionScoped(), "k.b", "2")),
+              save(record(ALICE.run("r1"), "k.a", "3")),
+              save(record(ALICE.run("r2"), "k.c", "4")));
+      List<StateRecord> others =
+          List.of(
+              save(
+                  record(
+                      new Quadruple(ALICE.tenantId(), ALICE.userId(), "session-other", ""),
+                      "k.a",
+                      "5")),
+              save(
+                  record(
+                      new Quadruple(ALICE.tenantId(), "user-other", ALICE.sessionId(), ""),
+                      "k.a",
+                      "6")),
+              save(
+                  record(
+                      new Quadruple("tenant-other", ALICE.userId(), ALICE.sessionId(), ""),
+                      "k.a",
+                      "7")),
+              save(record(BOB.run("r1"), "k.a", "8")));
       assertThat(mine).hasSize(4);
 
       assertThat(store.deleteScope(ALICE)).isEqualTo(4);
@@ -1795,7 +2249,9 @@ public abstract class StateStoreTck {
       assertThat(store.deleteScope(ALICE)).isEqualTo(2);
       assertUnknown(a.id());
       assertUnknown(b.id());
-      assertRejected("loadByEventId after deleteScope", RecordNotFoundException.class,
+      assertRejected(
+          "loadByEventId after deleteScope",
+          RecordNotFoundException.class,
           () -> store.loadByEventId(a.id()));
       StateRecord reused = save(StateRecord.of(a.id(), BOB.run("r"), "k.reused", utf8("x")));
       assertHolds(reused);
@@ -1807,7 +2263,8 @@ public abstract class StateStoreTck {
       StateRecord bob = save(record(BOB.run("r"), "k.a", "2"));
       assertThat(store.deleteScope(ALICE)).isEqualTo(1);
       assertThat(store.deleteScope(ALICE)).isEqualTo(0);
-      assertThat(store.deleteScope(new Identity("tenant-none", "user-none", "session-none"))).isEqualTo(0);
+      assertThat(store.deleteScope(new Identity("tenant-none", "user-none", "session-none")))
+          .isEqualTo(0);
       assertThat(snapshot()).containsExactly(bob);
     }
   }
@@ -1833,22 +2290,36 @@ public abstract class StateStoreTck {
     @Test
     void listKind_withoutMaintenanceScope_throwsMaintenanceScopeRequired() {
       save(record(ALICE.run("r"), "k.a", "1"));
-      assertRejected("listKind(NONE)", MaintenanceScopeRequiredException.class,
+      assertRejected(
+          "listKind(NONE)",
+          MaintenanceScopeRequiredException.class,
           () -> store.listKind(ListScope.NONE, "k"));
-      assertRejected("listKind(NONE, limit)", MaintenanceScopeRequiredException.class,
+      assertRejected(
+          "listKind(NONE, limit)",
+          MaintenanceScopeRequiredException.class,
           () -> store.listKind(ListScope.NONE, "k", 10));
-      assertRejected("listKind(new ListScope(false))", MaintenanceScopeRequiredException.class,
+      assertRejected(
+          "listKind(new ListScope(false))",
+          MaintenanceScopeRequiredException.class,
           () -> store.listKind(new ListScope(false), "k"));
     }
 
     @Test
     void listing_emptyPrefix_throwsInvalidRecord() {
       save(record(ALICE.run("r"), "k.a", "1"));
-      assertRejected("listKind", InvalidRecordException.class, () -> store.listKind(MAINTENANCE, ""));
-      assertRejected("listKind(limit)", InvalidRecordException.class, () -> store.listKind(MAINTENANCE, "", 10));
-      assertRejected("listKindForIdentity", InvalidRecordException.class,
+      assertRejected(
+          "listKind", InvalidRecordException.class, () -> store.listKind(MAINTENANCE, ""));
+      assertRejected(
+          "listKind(limit)",
+          InvalidRecordException.class,
+          () -> store.listKind(MAINTENANCE, "", 10));
+      assertRejected(
+          "listKindForIdentity",
+          InvalidRecordException.class,
           () -> store.listKindForIdentity(ALICE.run("r"), ""));
-      assertRejected("listKindForIdentity(limit)", InvalidRecordException.class,
+      assertRejected(
+          "listKindForIdentity(limit)",
+          InvalidRecordException.class,
           () -> store.listKindForIdentity(ALICE.run("r"), "", 10));
     }
 
@@ -1884,17 +2355,28 @@ public abstract class StateStoreTck {
       expected.put("_", Set.of());
       expected.put("a%b", Set.of("a%b"));
       expected.put("a", Set.of("a%b", "axb", "a_b", "aXb", "a\\b", "a*b", "a?b", "abc"));
-      expected.forEach((prefix, want) -> {
-        assertThat(kindsOf(store.listKind(MAINTENANCE, prefix))).as("listKind %s", prefix).isEqualTo(want);
-        assertThat(kindsOf(store.listKind(MAINTENANCE, prefix, 100))).as("listKind(limit) %s", prefix)
-            .isEqualTo(want);
-        assertThat(kindsOf(store.listKindForIdentity(q, prefix))).as("listKindForIdentity %s", prefix)
-            .isEqualTo(want);
-        assertThat(kindsOf(store.listKindForIdentity(q, prefix, 100))).as("listKindForIdentity(limit) %s", prefix)
-            .isEqualTo(want);
-        assertThat(kindsOf(store.scanKindForTenant(MAINTENANCE, q.tenantId(), prefix, 256, "").records()))
-            .as("scanKindForTenant %s", prefix).isEqualTo(want);
-      });
+      expected.forEach(
+          (prefix, want) -> {
+            assertThat(kindsOf(store.listKind(MAINTENANCE, prefix)))
+                .as("listKind %s", prefix)
+                .isEqualTo(want);
+            assertThat(kindsOf(store.listKind(MAINTENANCE, prefix, 100)))
+                .as("listKind(limit) %s", prefix)
+                .isEqualTo(want);
+            assertThat(kindsOf(store.listKindForIdentity(q, prefix)))
+                .as("listKindForIdentity %s", prefix)
+                .isEqualTo(want);
+            assertThat(kindsOf(store.listKindForIdentity(q, prefix, 100)))
+                .as("listKindForIdentity(limit) %s", prefix)
+                .isEqualTo(want);
+            assertThat(
+                    kindsOf(
+                        store
+                            .scanKindForTenant(MAINTENANCE, q.tenantId(), prefix, 256, "")
+                            .records()))
+                .as("scanKindForTenant %s", prefix)
+                .isEqualTo(want);
+          });
     }
 
     private Set<String> kindsOf(List<StateRecord> records) {
@@ -1905,7 +2387,10 @@ public abstract class StateStoreTck {
       return kinds;
     }
 
-    /** Records whose UTF-8 order differs from UTF-16 order and from concatenated-key order at every level. */
+    /**
+     * Records whose UTF-8 order differs from UTF-16 order and from concatenated-key order at every
+     * level.
+     */
     private List<StateRecord> orderingData() {
       List<StateRecord> rows = new ArrayList<>();
       rows.add(at("a", "u", "s", "", "k.o"));
@@ -1919,8 +2404,8 @@ public abstract class StateStoreTck {
       rows.add(at("a", "u", EMOJI, "", "k.o"));
       rows.add(at("a", STOP, "s", "", "k.o"));
       rows.add(at("a", EMOJI, "s", "", "k.o"));
-      rows.add(at("a", "z", "s", "", "k.o"));       // (a, z) before (ab, a): compare per component,
-      rows.add(at("ab", "a", "s", "", "k.o"));      // not on concatenated keys
+      rows.add(at("a", "z", "s", "", "k.o")); // (a, z) before (ab, a): compare per component,
+      rows.add(at("ab", "a", "s", "", "k.o")); // not on concatenated keys
       rows.add(at("a\u00E9", "u", "s", "", "k.o"));
       rows.add(at(STOP, "u", "s", "", "k.o"));
       rows.add(at(EMOJI, "u", "s", "", "k.o"));
@@ -1939,7 +2424,9 @@ public abstract class StateStoreTck {
       save(at("a", "u", "s", "", "k.p"));
       save(at("a", "u", "s", "", "K.o"));
       List<StateRecord> expected = sorted(rows, BY_SLOT);
-      assertThat(expected).as("test data tells UTF-8 from UTF-16 order").isNotEqualTo(sorted(rows, BY_SLOT_UTF16));
+      assertThat(expected)
+          .as("test data tells UTF-8 from UTF-16 order")
+          .isNotEqualTo(sorted(rows, BY_SLOT_UTF16));
 
       assertThat(store.listKind(MAINTENANCE, "k.o", 10_001)).containsExactlyElementsOf(expected);
       assertThat(store.listKind(MAINTENANCE, "k.o")).containsExactlyInAnyOrderElementsOf(expected);
@@ -1952,16 +2439,22 @@ public abstract class StateStoreTck {
         rows.add(save(r));
       }
       List<StateRecord> expected = sorted(rows, BY_SLOT);
-      assertThat(store.listKind(MAINTENANCE, "k.o", 1)).containsExactlyElementsOf(expected.subList(0, 1));
-      assertThat(store.listKind(MAINTENANCE, "k.o", 5)).containsExactlyElementsOf(expected.subList(0, 5));
-      assertThat(store.listKind(MAINTENANCE, "k.o", expected.size())).containsExactlyElementsOf(expected);
+      assertThat(store.listKind(MAINTENANCE, "k.o", 1))
+          .containsExactlyElementsOf(expected.subList(0, 1));
+      assertThat(store.listKind(MAINTENANCE, "k.o", 5))
+          .containsExactlyElementsOf(expected.subList(0, 5));
+      assertThat(store.listKind(MAINTENANCE, "k.o", expected.size()))
+          .containsExactlyElementsOf(expected);
     }
 
     @Test
     void listKindWithLimit_rejectsLimitsOutside1To10001() {
       save(record(ALICE.run("r"), "k.a", "1"));
       for (int limit : new int[] {0, -1, 10_002, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
-        assertRejected("limit " + limit, InvalidRecordException.class, () -> store.listKind(MAINTENANCE, "k", limit));
+        assertRejected(
+            "limit " + limit,
+            InvalidRecordException.class,
+            () -> store.listKind(MAINTENANCE, "k", limit));
       }
       assertThat(store.listKind(MAINTENANCE, "k", 10_001)).hasSize(1);
       assertThat(store.listKind(MAINTENANCE, "k", 1)).hasSize(1);
@@ -1974,8 +2467,10 @@ public abstract class StateStoreTck {
       StateRecord run = save(record(ALICE.run("r"), "k.x", "run"));
       save(record(ALICE.run("r2"), "k.x", "other run"));
 
-      assertThat(store.listKindForIdentity(ALICE.sessionScoped(), "k")).containsExactlyInAnyOrder(session, sessionY);
-      assertThat(store.listKindForIdentity(ALICE.sessionScoped(), "k", 1000)).containsExactly(session, sessionY);
+      assertThat(store.listKindForIdentity(ALICE.sessionScoped(), "k"))
+          .containsExactlyInAnyOrder(session, sessionY);
+      assertThat(store.listKindForIdentity(ALICE.sessionScoped(), "k", 1000))
+          .containsExactly(session, sessionY);
       assertThat(store.listKindForIdentity(ALICE.run("r"), "k")).containsExactly(run);
       assertThat(store.listKindForIdentity(ALICE.run("r"), "k", 10)).containsExactly(run);
       assertThat(store.listKindForIdentity(ALICE.run("none"), "k")).isEmpty();
@@ -1985,7 +2480,8 @@ public abstract class StateStoreTck {
     void listKindForIdentityWithLimit_ordersByKindInUtf8ByteOrderAndAppliesTheLimit() {
       Quadruple q = ALICE.run("r");
       List<StateRecord> rows = new ArrayList<>();
-      for (String kind : List.of("k.o" + EMOJI, "k.o", "k.o" + STOP, "k.oa", "k.o.a", "k.o\u00E9", "k.oZ")) {
+      for (String kind :
+          List.of("k.o" + EMOJI, "k.o", "k.o" + STOP, "k.oa", "k.o.a", "k.o\u00E9", "k.oZ")) {
         rows.add(save(record(q, kind, kind)));
       }
       save(record(q, "k.p", "no"));
@@ -1994,8 +2490,10 @@ public abstract class StateStoreTck {
       List<StateRecord> expected = sorted(rows, Kit.BY_SCAN_POSITION);
 
       assertThat(store.listKindForIdentity(q, "k.o", 1000)).containsExactlyElementsOf(expected);
-      assertThat(store.listKindForIdentity(q, "k.o", 3)).containsExactlyElementsOf(expected.subList(0, 3));
-      assertThat(store.listKindForIdentity(q, "k.o", 1)).containsExactlyElementsOf(expected.subList(0, 1));
+      assertThat(store.listKindForIdentity(q, "k.o", 3))
+          .containsExactlyElementsOf(expected.subList(0, 3));
+      assertThat(store.listKindForIdentity(q, "k.o", 1))
+          .containsExactlyElementsOf(expected.subList(0, 1));
       assertThat(store.listKindForIdentity(q, "k.o")).containsExactlyInAnyOrderElementsOf(expected);
     }
 
@@ -2003,7 +2501,9 @@ public abstract class StateStoreTck {
     void listKindForIdentityWithLimit_rejectsLimitsOutside1To1000() {
       save(record(ALICE.run("r"), "k.a", "1"));
       for (int limit : new int[] {0, -1, 1001, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
-        assertRejected("limit " + limit, InvalidRecordException.class,
+        assertRejected(
+            "limit " + limit,
+            InvalidRecordException.class,
             () -> store.listKindForIdentity(ALICE.run("r"), "k", limit));
       }
       assertThat(store.listKindForIdentity(ALICE.run("r"), "k", 1000)).hasSize(1);
@@ -2017,7 +2517,9 @@ public abstract class StateStoreTck {
 
     private static final String TENANT = "scan-t";
 
-    /** The tenant's matching rows (in no order) after saving them and some rows the scan must skip. */
+    /**
+     * The tenant's matching rows (in no order) after saving them and some rows the scan must skip.
+     */
     private List<StateRecord> seed() {
       List<StateRecord> rows = new ArrayList<>();
       rows.add(save(at(TENANT, "u", "s", "", "k.s")));
@@ -2031,7 +2533,7 @@ public abstract class StateStoreTck {
       rows.add(save(at(TENANT, "u", STOP, "", "k.s")));
       rows.add(save(at(TENANT, EMOJI, "s", "", "k.s")));
       rows.add(save(at(TENANT, STOP, "s", "", "k.s")));
-      rows.add(save(at(TENANT, "a", "z", "", "k.s")));     // (a, z) before (ab, a): per component
+      rows.add(save(at(TENANT, "a", "z", "", "k.s"))); // (a, z) before (ab, a): per component
       rows.add(save(at(TENANT, "ab", "a", "", "k.s")));
       rows.add(save(at(TENANT, "u\u00E9", "s", "", "k.s")));
       // Rows the scan must not return: other tenants (one whose name extends ours) and other kinds.
@@ -2047,7 +2549,9 @@ public abstract class StateStoreTck {
     void scan_pagingVisitsEveryMatchingRowOnceInUtf8Order() {
       List<StateRecord> expected = sorted(seed(), BY_SCAN_POSITION);
       for (int limit : new int[] {1, 2, 3, 256}) {
-        assertThat(scanAll(TENANT, "k.s", limit)).as("limit %d", limit).containsExactlyElementsOf(expected);
+        assertThat(scanAll(TENANT, "k.s", limit))
+            .as("limit %d", limit)
+            .containsExactlyElementsOf(expected);
       }
     }
 
@@ -2055,10 +2559,13 @@ public abstract class StateStoreTck {
     void scan_replayingAContinuation_returnsTheSamePage() {
       seed();
       ScanPage first = store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 2, "");
-      ScanPage second = store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 2, first.continuation());
+      ScanPage second =
+          store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 2, first.continuation());
       assertThat(store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 2, "")).isEqualTo(first);
-      assertThat(store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 2, first.continuation())).isEqualTo(second);
-      assertThat(store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 2, first.continuation())).isEqualTo(second);
+      assertThat(store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 2, first.continuation()))
+          .isEqualTo(second);
+      assertThat(store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 2, first.continuation()))
+          .isEqualTo(second);
       assertThat(store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 2, null)).isEqualTo(first);
     }
 
@@ -2091,22 +2598,32 @@ public abstract class StateStoreTck {
     void scan_continuationOfAnotherTenant_throwsInvalidScan() {
       seed();
       save(at(TENANT + "2", "u2", "s", "", "k.s"));
-      String continuation = store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 1, "").continuation();
+      String continuation =
+          store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 1, "").continuation();
       assertThat(continuation).isNotEmpty();
-      assertRejected("other tenant", InvalidScanException.class,
+      assertRejected(
+          "other tenant",
+          InvalidScanException.class,
           () -> store.scanKindForTenant(MAINTENANCE, TENANT + "2", "k.s", 1, continuation));
-      assertRejected("tenant differing in case", InvalidScanException.class,
+      assertRejected(
+          "tenant differing in case",
+          InvalidScanException.class,
           () -> store.scanKindForTenant(MAINTENANCE, "Scan-t", "k.s", 1, continuation));
     }
 
     @Test
     void scan_continuationOfAnotherPrefix_throwsInvalidScan() {
       seed();
-      String continuation = store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 1, "").continuation();
+      String continuation =
+          store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 1, "").continuation();
       assertThat(continuation).isNotEmpty();
-      assertRejected("shorter prefix", InvalidScanException.class,
+      assertRejected(
+          "shorter prefix",
+          InvalidScanException.class,
           () -> store.scanKindForTenant(MAINTENANCE, TENANT, "k.", 1, continuation));
-      assertRejected("longer prefix", InvalidScanException.class,
+      assertRejected(
+          "longer prefix",
+          InvalidScanException.class,
           () -> store.scanKindForTenant(MAINTENANCE, TENANT, "k.sa", 1, continuation));
     }
 
@@ -2126,29 +2643,42 @@ public abstract class StateStoreTck {
       garbage.put("truncated", valid.substring(0, valid.length() - 1));
       for (int i : new int[] {0, valid.length() / 2, valid.length() - 1}) {
         char c = valid.charAt(i);
-        garbage.put("tampered at " + i, valid.substring(0, i) + (c == 'A' ? 'B' : 'A') + valid.substring(i + 1));
+        garbage.put(
+            "tampered at " + i,
+            valid.substring(0, i) + (c == 'A' ? 'B' : 'A') + valid.substring(i + 1));
       }
-      garbage.forEach((label, continuation) -> assertRejected(label, InvalidScanException.class,
-          () -> store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 1, continuation)));
+      garbage.forEach(
+          (label, continuation) ->
+              assertRejected(
+                  label,
+                  InvalidScanException.class,
+                  () -> store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 1, continuation)));
     }
 
     @Test
     void scan_limitsOutside1To256_throwInvalidScan() {
       seed();
       for (int limit : new int[] {0, -1, 257, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
-        assertRejected("limit " + limit, InvalidScanException.class,
+        assertRejected(
+            "limit " + limit,
+            InvalidScanException.class,
             () -> store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", limit, ""));
       }
-      assertThat(store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 256, "").records()).hasSize(14);
+      assertThat(store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 256, "").records())
+          .hasSize(14);
       assertThat(store.scanKindForTenant(MAINTENANCE, TENANT, "k.s", 1, "").records()).hasSize(1);
     }
 
     @Test
     void scan_withoutMaintenanceScope_throwsMaintenanceScopeRequired() {
       seed();
-      assertRejected("NONE", MaintenanceScopeRequiredException.class,
+      assertRejected(
+          "NONE",
+          MaintenanceScopeRequiredException.class,
           () -> store.scanKindForTenant(ListScope.NONE, TENANT, "k.s", 10, ""));
-      assertRejected("new ListScope(false)", MaintenanceScopeRequiredException.class,
+      assertRejected(
+          "new ListScope(false)",
+          MaintenanceScopeRequiredException.class,
           () -> store.scanKindForTenant(new ListScope(false), TENANT, "k.s", 10, ""));
     }
 
@@ -2170,10 +2700,15 @@ public abstract class StateStoreTck {
         // t1, t10, t100 share prefixes on purpose.
         rows.add(save(record(new Quadruple("t" + i, "u", "s", ""), "k.c", "row of t" + i)));
       }
-      List<Outcome<ScanPage>> outcomes = Kit.runTogether(128,
-          i -> () -> store.scanKindForTenant(MAINTENANCE, "t" + i, "k", 256, ""));
-      Kit.failOn("128 concurrent scans", outcomes.stream().map(Outcome::error).filter(Objects::nonNull)
-          .collect(Collectors.toList()));
+      List<Outcome<ScanPage>> outcomes =
+          Kit.runTogether(
+              128, i -> () -> store.scanKindForTenant(MAINTENANCE, "t" + i, "k", 256, ""));
+      Kit.failOn(
+          "128 concurrent scans",
+          outcomes.stream()
+              .map(Outcome::error)
+              .filter(Objects::nonNull)
+              .collect(Collectors.toList()));
       for (int i = 0; i < 128; i++) {
         ScanPage page = outcomes.get(i).value();
         assertThat(page.records()).as("scan of t%d", i).containsExactly(rows.get(i));
@@ -2187,7 +2722,10 @@ public abstract class StateStoreTck {
   @Nested
   class ScanWholeStore {
 
-    /** Rows across tenants whose per-component order differs from their concatenated and UTF-16 orders. */
+    /**
+     * Rows across tenants whose per-component order differs from their concatenated and UTF-16
+     * orders.
+     */
     private List<StateRecord> seed() {
       List<StateRecord> rows = new ArrayList<>();
       rows.add(save(at("t", "u", "s", "", "k")));
@@ -2212,7 +2750,9 @@ public abstract class StateStoreTck {
           fail("scanAll with limit %d does not end", limit);
         }
         ScanPage page = store.scanAll(MAINTENANCE, limit, continuation);
-        assertThat(page.records()).as("page %d of limit %d", pages, limit).hasSizeLessThanOrEqualTo(limit);
+        assertThat(page.records())
+            .as("page %d of limit %d", pages, limit)
+            .hasSizeLessThanOrEqualTo(limit);
         if (!page.isLast()) {
           assertThat(page.records()).as("a page with a continuation is full").hasSize(limit);
           assertThat(page.continuation().length()).isLessThanOrEqualTo(1708);
@@ -2272,11 +2812,19 @@ public abstract class StateStoreTck {
       garbage.put("with padding", valid + "=");
       for (int i : new int[] {0, valid.length() / 2, valid.length() - 1}) {
         char c = valid.charAt(i);
-        garbage.put("tampered at " + i, valid.substring(0, i) + (c == 'A' ? 'B' : 'A') + valid.substring(i + 1));
+        garbage.put(
+            "tampered at " + i,
+            valid.substring(0, i) + (c == 'A' ? 'B' : 'A') + valid.substring(i + 1));
       }
-      garbage.forEach((label, continuation) -> assertRejected(label, InvalidScanException.class,
-          () -> store.scanAll(MAINTENANCE, 1, continuation)));
-      assertRejected("a scanAll continuation given to scanKindForTenant", InvalidScanException.class,
+      garbage.forEach(
+          (label, continuation) ->
+              assertRejected(
+                  label,
+                  InvalidScanException.class,
+                  () -> store.scanAll(MAINTENANCE, 1, continuation)));
+      assertRejected(
+          "a scanAll continuation given to scanKindForTenant",
+          InvalidScanException.class,
           () -> store.scanKindForTenant(MAINTENANCE, "t", "k", 1, valid));
     }
 
@@ -2284,15 +2832,22 @@ public abstract class StateStoreTck {
     void scanAll_limitsOutside1To1000_throwInvalidScan() {
       seed();
       for (int limit : new int[] {0, -1, 1001, Integer.MAX_VALUE}) {
-        assertRejected("limit " + limit, InvalidScanException.class, () -> store.scanAll(MAINTENANCE, limit, ""));
+        assertRejected(
+            "limit " + limit,
+            InvalidScanException.class,
+            () -> store.scanAll(MAINTENANCE, limit, ""));
       }
     }
 
     @Test
     void scanAll_withoutMaintenanceScope_throwsMaintenanceScopeRequired() {
       seed();
-      assertRejected("NONE", MaintenanceScopeRequiredException.class, () -> store.scanAll(ListScope.NONE, 10, ""));
-      assertRejected("null", MaintenanceScopeRequiredException.class, () -> store.scanAll(null, 10, ""));
+      assertRejected(
+          "NONE",
+          MaintenanceScopeRequiredException.class,
+          () -> store.scanAll(ListScope.NONE, 10, ""));
+      assertRejected(
+          "null", MaintenanceScopeRequiredException.class, () -> store.scanAll(null, 10, ""));
     }
   }
 
@@ -2308,7 +2863,8 @@ public abstract class StateStoreTck {
       Map<String, ThrowingCallable> calls = everyStoreCall(live, actionRan);
       calls.put("driverName", () -> store.driverName());
       // Counted from the interface, so a method added to StateStore cannot be forgotten here.
-      assertThat(calls).as("every method of StateStore but close")
+      assertThat(calls)
+          .as("every method of StateStore but close")
           .hasSize(StateStore.class.getDeclaredMethods().length - 1);
       store.close();
       calls.forEach((method, call) -> assertRejected(method, StoreClosedException.class, call));
@@ -2320,7 +2876,9 @@ public abstract class StateStoreTck {
       save(record(ALICE.run("r"), "k.live", "live"));
       store.close();
       assertThatCode(() -> store.close()).doesNotThrowAnyException();
-      assertRejected("save after two closes", StoreClosedException.class,
+      assertRejected(
+          "save after two closes",
+          StoreClosedException.class,
           () -> store.save(record(ALICE.run("r"), "k.x", "x")));
     }
 
@@ -2332,13 +2890,14 @@ public abstract class StateStoreTck {
       Map<String, ThrowingCallable> calls = everyStoreCall(live, actionRan);
       List<String> flagCleared = new ArrayList<>();
       try {
-        calls.forEach((method, call) -> {
-          Thread.currentThread().interrupt();
-          assertRejected(method, OperationCancelledException.class, call);
-          if (!Thread.currentThread().isInterrupted()) {
-            flagCleared.add(method);
-          }
-        });
+        calls.forEach(
+            (method, call) -> {
+              Thread.currentThread().interrupt();
+              assertRejected(method, OperationCancelledException.class, call);
+              if (!Thread.currentThread().isInterrupted()) {
+                flagCleared.add(method);
+              }
+            });
       } finally {
         Thread.interrupted();
       }
@@ -2350,13 +2909,19 @@ public abstract class StateStoreTck {
     @Test
     void concurrency_128ThreadsTimes16MixedOperations_zeroErrors() {
       List<Outcome<Integer>> outcomes = Kit.runTogether(128, i -> () -> mixedOperations(i));
-      Kit.failOn("128 threads x 16 operations", outcomes.stream().map(Outcome::error).filter(Objects::nonNull)
-          .collect(Collectors.toList()));
+      Kit.failOn(
+          "128 threads x 16 operations",
+          outcomes.stream()
+              .map(Outcome::error)
+              .filter(Objects::nonNull)
+              .collect(Collectors.toList()));
       assertThat(outcomes).allSatisfy(o -> assertThat(o.value()).isEqualTo(16));
       assertThat(store.listKind(MAINTENANCE, "k.mix")).isEmpty();
     }
 
-    /** Sixteen operations on one thread's own identity; every result is checked. Returns the count. */
+    /**
+     * Sixteen operations on one thread's own identity; every result is checked. Returns the count.
+     */
     private int mixedOperations(int thread) {
       Identity id = new Identity("mix-t" + (thread % 8), "mix-u" + thread, "mix-s");
       Quadruple q = id.run("r");
@@ -2373,12 +2938,16 @@ public abstract class StateStoreTck {
       ops++;
       check(store.findByEventId(b.id()).isPresent(), "findByEventId of the new generation");
       ops++;
-      check(store.listKindForIdentity(q, "k.mix").size() == 1, "listKindForIdentity sees one record");
+      check(
+          store.listKindForIdentity(q, "k.mix").size() == 1, "listKindForIdentity sees one record");
       ops++;
-      check(store.listKind(MAINTENANCE, "k.mix", 10).size() <= 10, "bounded listKind respects the limit");
+      check(
+          store.listKind(MAINTENANCE, "k.mix", 10).size() <= 10,
+          "bounded listKind respects the limit");
       ops++;
       ScanPage page = store.scanKindForTenant(MAINTENANCE, id.tenantId(), "k.mix", 16, "");
-      check(page.records().stream().allMatch(r -> r.identity().tenantId().equals(id.tenantId())),
+      check(
+          page.records().stream().allMatch(r -> r.identity().tenantId().equals(id.tenantId())),
           "scan sees only its tenant");
       ops++;
       check(!store.deleteIf(exact(a)), "deleteIf of a stale generation");
@@ -2396,7 +2965,8 @@ public abstract class StateStoreTck {
       store.delete(id.sessionScoped(), "k.mix.d");
       ops++;
       List<StateRecord> listed = store.listKindForIdentity(q, "k.mix", 10);
-      check(listed.size() == 2 && listed.get(0).sameContent(c2) && listed.get(1).sameContent(e),
+      check(
+          listed.size() == 2 && listed.get(0).sameContent(c2) && listed.get(1).sameContent(e),
           "bounded listKindForIdentity after saveBatchIf");
       ops++;
       check(store.deleteScope(id) == 2, "deleteScope count");
@@ -2414,7 +2984,8 @@ public abstract class StateStoreTck {
 
     @Test
     void close_leavesNoThreadBehind() throws Exception {
-      // Warm-up with the kit's store: JVM-wide driver threads started once (a JDBC cleaner, say) exist from now on.
+      // Warm-up with the kit's store: JVM-wide driver threads started once (a JDBC cleaner, say)
+      // exist from now on.
       exerciseFromSeveralThreads(store);
       StateStore warm = store;
       store = null;
@@ -2439,17 +3010,23 @@ public abstract class StateStoreTck {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       List<Thread> leaked;
       do {
-        leaked = Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> !before.contains(t) && t.isAlive())
-            // The common pool belongs to the JVM, not to the store; its idle workers retire on their own.
-            .filter(t -> !t.getName().startsWith("ForkJoinPool.commonPool-worker"))
-            .collect(Collectors.toList());
+        leaked =
+            Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !before.contains(t) && t.isAlive())
+                // The common pool belongs to the JVM, not to the store; its idle workers retire on
+                // their own.
+                .filter(t -> !t.getName().startsWith("ForkJoinPool.commonPool-worker"))
+                .collect(Collectors.toList());
         if (!leaked.isEmpty()) {
           Thread.sleep(50);
         }
       } while (!leaked.isEmpty() && System.nanoTime() < deadline);
-      assertThat(leaked.stream().map(t -> t.getName() + (t.isDaemon() ? " (daemon)" : "")).collect(Collectors.toList()))
-          .as("threads started while the store was open and still alive 10 s after close").isEmpty();
+      assertThat(
+              leaked.stream()
+                  .map(t -> t.getName() + (t.isDaemon() ? " (daemon)" : ""))
+                  .collect(Collectors.toList()))
+          .as("threads started while the store was open and still alive 10 s after close")
+          .isEmpty();
     }
 
     private void exerciseFromSeveralThreads(StateStore s) {
@@ -2458,16 +3035,18 @@ public abstract class StateStoreTck {
         List<Future<Object>> futures = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
           Quadruple q = new Identity("leak-t", "u" + i, "s").run("r");
-          futures.add(pool.submit(() -> {
-            StateRecord r = record(q, "k.leak", "v");
-            s.save(r);
-            s.load(q, "k.leak");
-            s.saveIf(List.of(exact(r)), nextGeneration(r, "v2"));
-            s.listKind(MAINTENANCE, "k.leak", 10);
-            s.scanKindForTenant(MAINTENANCE, "leak-t", "k", 10, "");
-            s.deleteScope(q.identity());
-            return null;
-          }));
+          futures.add(
+              pool.submit(
+                  () -> {
+                    StateRecord r = record(q, "k.leak", "v");
+                    s.save(r);
+                    s.load(q, "k.leak");
+                    s.saveIf(List.of(exact(r)), nextGeneration(r, "v2"));
+                    s.listKind(MAINTENANCE, "k.leak", 10);
+                    s.scanKindForTenant(MAINTENANCE, "leak-t", "k", 10, "");
+                    s.deleteScope(q.identity());
+                    return null;
+                  }));
         }
         long deadline = System.nanoTime() + Kit.TIMEOUT.toNanos();
         for (Future<Object> f : futures) {

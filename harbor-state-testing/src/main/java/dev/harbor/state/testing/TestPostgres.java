@@ -15,10 +15,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The PostgreSQL that tests run against: the location in {@code HARBOR_TEST_POSTGRES_URL}
- * ({@code postgres://user[:password]@host[:port]/db}), else {@code postgres://root@127.0.0.1:5432/test}. If nothing
- * answers and PostgreSQL is installed on this machine, its clusters are started. If it still cannot be reached,
- * {@link #ensureReachable()} fails with instructions: tests that need PostgreSQL fail loudly, never skip.
+ * The PostgreSQL that tests run against: the location in {@code HARBOR_TEST_POSTGRES_URL} ({@code
+ * postgres://user[:password]@host[:port]/db}), else {@code postgres://root@127.0.0.1:5432/test}. If
+ * nothing answers and PostgreSQL is installed on this machine, its clusters are started. If it
+ * still cannot be reached, {@link #ensureReachable()} fails with instructions: tests that need
+ * PostgreSQL fail loudly, never skip.
  */
 public final class TestPostgres {
 
@@ -60,7 +61,11 @@ public final class TestPostgres {
   public static String location(String schema, String... options) {
     ensureReachable();
     String url = url();
-    StringBuilder sb = new StringBuilder(url).append(url.contains("?") ? '&' : '?').append("schema=").append(schema);
+    StringBuilder sb =
+        new StringBuilder(url)
+            .append(url.contains("?") ? '&' : '?')
+            .append("schema=")
+            .append(schema);
     for (String option : options) {
       sb.append('&').append(option);
     }
@@ -84,7 +89,8 @@ public final class TestPostgres {
    * @param sql the statements
    */
   public static void execute(String... sql) {
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       for (String q : sql) {
         s.execute(q);
       }
@@ -94,10 +100,11 @@ public final class TestPostgres {
   }
 
   /**
-   * Drops a schema and everything in it, if it exists. The name is used exactly (quoted), so a test may use a
-   * mixed-case schema.
+   * Drops a schema and everything in it, if it exists. The name is used exactly (quoted), so a test
+   * may use a mixed-case schema.
    *
-   * @param schema a schema name such as one made by {@link #newSchemaName}: letters, digits and underscores
+   * @param schema a schema name such as one made by {@link #newSchemaName}: letters, digits and
+   *     underscores
    */
   public static void dropSchema(String schema) {
     if (!schema.matches("[A-Za-z0-9_]+")) {
@@ -106,7 +113,10 @@ public final class TestPostgres {
     execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
   }
 
-  /** Makes sure the database answers, starting a local PostgreSQL if needed; fails with instructions otherwise. */
+  /**
+   * Makes sure the database answers, starting a local PostgreSQL if needed; fails with instructions
+   * otherwise.
+   */
   public static synchronized void ensureReachable() {
     if (reachable) {
       return;
@@ -121,9 +131,16 @@ public final class TestPostgres {
       }
     }
     if (last != null) {
-      throw new AssertionError("these tests need PostgreSQL and none answers at " + redacted() + " ("
-          + last.getMessage() + "). Start PostgreSQL there, or set " + ENV + " to a location such as "
-          + "postgres://user:password@host:5432/db of a database where the user may create schemas.", last);
+      throw new AssertionError(
+          "these tests need PostgreSQL and none answers at "
+              + redacted()
+              + " ("
+              + last.getMessage()
+              + "). Start PostgreSQL there, or set "
+              + ENV
+              + " to a location such as "
+              + "postgres://user:password@host:5432/db of a database where the user may create schemas.",
+          last);
     }
     reachable = true;
   }
@@ -140,9 +157,12 @@ public final class TestPostgres {
   private static Connection rawConnect() throws SQLException {
     URI uri;
     try {
-      uri = new URI(url().replaceFirst("^postgres(ql)?://", "postgresql://").replaceFirst("\\?.*$", ""));
+      uri =
+          new URI(
+              url().replaceFirst("^postgres(ql)?://", "postgresql://").replaceFirst("\\?.*$", ""));
     } catch (URISyntaxException e) {
-      throw new IllegalStateException(ENV + " is not a postgres://user@host:port/db location: " + redacted(), e);
+      throw new IllegalStateException(
+          ENV + " is not a postgres://user@host:port/db location: " + redacted(), e);
     }
     Properties p = new Properties();
     String userInfo = uri.getRawUserInfo();
@@ -154,8 +174,12 @@ public final class TestPostgres {
       }
     }
     p.setProperty("connectTimeout", "5");
-    String jdbc = "jdbc:postgresql://" + uri.getHost() + ":" + (uri.getPort() < 0 ? 5432 : uri.getPort())
-        + uri.getRawPath();
+    String jdbc =
+        "jdbc:postgresql://"
+            + uri.getHost()
+            + ":"
+            + (uri.getPort() < 0 ? 5432 : uri.getPort())
+            + uri.getRawPath();
     return DriverManager.getConnection(jdbc, p);
   }
 
@@ -171,8 +195,17 @@ public final class TestPostgres {
     File[] versions = new File("/etc/postgresql").listFiles(File::isDirectory);
     for (File version : versions == null ? new File[0] : versions) {
       try {
-        Process p = new ProcessBuilder(List.of("pg_ctlcluster", "--skip-systemctl-redirect", version.getName(),
-            "main", "start")).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p =
+            new ProcessBuilder(
+                    List.of(
+                        "pg_ctlcluster",
+                        "--skip-systemctl-redirect",
+                        version.getName(),
+                        "main",
+                        "start"))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         p.waitFor(60, TimeUnit.SECONDS);
       } catch (Exception e) {
         // Reported through the connection failure that follows, with instructions.
