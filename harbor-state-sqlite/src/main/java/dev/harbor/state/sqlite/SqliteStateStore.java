@@ -19,7 +19,6 @@ import dev.harbor.state.StateStore;
 import dev.harbor.state.spi.StoreGuard;
 import dev.harbor.state.sql.KindPrefix;
 import dev.harbor.state.sql.RecordRows;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -122,7 +121,7 @@ final class SqliteStateStore implements StateStore {
     db.write(
         "save",
         c -> {
-          applyAll(c, List.of(row));
+          applyAll(List.of(row));
           return null;
         });
   }
@@ -137,7 +136,7 @@ final class SqliteStateStore implements StateStore {
     db.write(
         "saveAll",
         c -> {
-          applyAll(c, rows);
+          applyAll(rows);
           return null;
         });
   }
@@ -161,9 +160,9 @@ final class SqliteStateStore implements StateStore {
         operation,
         c -> {
           for (SlotExpectation e : expectations) {
-            requireExpected(c, e);
+            requireExpected(e);
           }
-          applyAll(c, writes);
+          applyAll(writes);
           return null;
         });
   }
@@ -172,16 +171,16 @@ final class SqliteStateStore implements StateStore {
    * Checks every write's idempotency before the first mutation, then writes those that are not
    * replays.
    */
-  private static void applyAll(Connection c, List<Row> rows) throws SQLException {
+  /** Inside write work: the write connection's kept statements (never closed here). */
+  private void applyAll(List<Row> rows) throws SQLException {
     List<Row> toWrite = new ArrayList<>(rows.size());
-    try (PreparedStatement check = c.prepareStatement(EVENT_CHECK)) {
-      for (Row row : rows) {
-        if (!isReplay(check, row)) {
-          toWrite.add(row);
-        }
+    PreparedStatement check = db.writeStatement(EVENT_CHECK);
+    for (Row row : rows) {
+      if (!isReplay(check, row)) {
+        toWrite.add(row);
       }
     }
-    upsert(c, toWrite);
+    upsert(db.writeStatement(UPSERT), toWrite);
   }
 
   @Override
@@ -208,7 +207,7 @@ final class SqliteStateStore implements StateStore {
     db.write(
         "fenceIf",
         c -> {
-          requireExpected(c, expectation);
+          requireExpected(expectation);
           action.run();
           return null;
         });
@@ -423,13 +422,12 @@ final class SqliteStateStore implements StateStore {
 
   // ---- steps inside a transaction ----
 
-  private void requireExpected(Connection c, SlotExpectation e) throws SQLException {
+  private void requireExpected(SlotExpectation e) throws SQLException {
     String current;
-    try (PreparedStatement p = c.prepareStatement(SLOT_EVENT)) {
-      bindSlot(p, 1, e.identity(), e.kind());
-      try (ResultSet rs = p.executeQuery()) {
-        current = rs.next() ? rs.getString(1) : null;
-      }
+    PreparedStatement p = db.writeStatement(SLOT_EVENT); // inside write work: kept, never closed
+    bindSlot(p, 1, e.identity(), e.kind());
+    try (ResultSet rs = p.executeQuery()) {
+      current = rs.next() ? rs.getString(1) : null;
     }
     String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
     if (current == null ? expected != null : !current.equals(expected)) {
@@ -475,20 +473,15 @@ final class SqliteStateStore implements StateStore {
     }
   }
 
-  private static void upsert(Connection c, List<Row> rows) throws SQLException {
-    if (rows.isEmpty()) {
-      return;
-    }
-    try (PreparedStatement p = c.prepareStatement(UPSERT)) {
-      for (Row row : rows) {
-        StateRecord r = row.record();
-        int i = bindSlot(p, 1, r.identity(), r.kind());
-        p.setString(i++, r.id().value());
-        p.setLong(i++, r.version());
-        p.setBytes(i++, r.bytes());
-        p.setLong(i, row.updatedAtMicros());
-        p.executeUpdate();
-      }
+  private static void upsert(PreparedStatement p, List<Row> rows) throws SQLException {
+    for (Row row : rows) {
+      StateRecord r = row.record();
+      int i = bindSlot(p, 1, r.identity(), r.kind());
+      p.setString(i++, r.id().value());
+      p.setLong(i++, r.version());
+      p.setBytes(i++, r.bytes());
+      p.setLong(i, row.updatedAtMicros());
+      p.executeUpdate();
     }
   }
 
