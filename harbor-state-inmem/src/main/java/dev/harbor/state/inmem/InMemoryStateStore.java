@@ -60,6 +60,7 @@ final class InMemoryStateStore implements StateStore {
   private final Map<EventId, StateRecord> byEventId = new ConcurrentHashMap<>();
   private final StampedLock lock = new StampedLock();
   private final ReentrantLock[] slotLocks = new ReentrantLock[STRIPES];
+  private final ReentrantLock[] writeStripes = new ReentrantLock[STRIPES];
 
   InMemoryStateStore(int maxPayloadBytes, Duration operationTimeout, Clock clock) {
     this.guard = new StoreGuard(DRIVER, maxPayloadBytes, clock);
@@ -67,6 +68,7 @@ final class InMemoryStateStore implements StateStore {
     this.timeoutNanos = operationTimeout.toNanos();
     for (int i = 0; i < STRIPES; i++) {
       slotLocks[i] = new ReentrantLock();
+      writeStripes[i] = new ReentrantLock();
     }
   }
 
@@ -79,13 +81,27 @@ final class InMemoryStateStore implements StateStore {
   public void save(StateRecord record) {
     guard.save(record);
     StateRecord stamped = guard.stamp(record);
-    long stamp = writeLock();
+    // Single saves share the store-wide lock (batches, erasures and conditional writes take it
+    // exclusively) and serialize per slot on a write stripe: saves of different slots run in
+    // parallel, and the event-id claim below keeps ids unique across them.
+    long stamp = readLock();
     try {
-      if (!isReplay(stamped)) {
-        put(stamped);
+      ReentrantLock slot = lockWriteStripe(stamped.identity(), stamped.kind());
+      try {
+        StateRecord live = byEventId.putIfAbsent(stamped.id(), stamped);
+        if (live != null) {
+          requireReplay(stamped, live); // a replay writes nothing at all
+          return;
+        }
+        StateRecord previous = putIntoSlot(stamped);
+        if (previous != null) {
+          byEventId.remove(previous.id(), previous);
+        }
+      } finally {
+        slot.unlock();
       }
     } finally {
-      lock.unlockWrite(stamp);
+      lock.unlockRead(stamp);
     }
   }
 
@@ -187,14 +203,19 @@ final class InMemoryStateStore implements StateStore {
   @Override
   public void delete(Quadruple identity, String kind) {
     guard.slot(identity, kind);
-    long stamp = writeLock();
+    long stamp = readLock();
     try {
-      StateRecord current = current(identity, kind);
-      if (current != null) {
-        remove(current);
+      ReentrantLock slot = lockWriteStripe(identity, kind);
+      try {
+        StateRecord current = current(identity, kind);
+        if (current != null) {
+          remove(current);
+        }
+      } finally {
+        slot.unlock();
       }
     } finally {
-      lock.unlockWrite(stamp);
+      lock.unlockRead(stamp);
     }
   }
 
@@ -234,7 +255,12 @@ final class InMemoryStateStore implements StateStore {
   @Override
   public Optional<StateRecord> findByEventId(EventId eventId) {
     guard.eventId(eventId);
-    return Optional.ofNullable(byEventId.get(eventId));
+    // Only what its slot shows: a save claims its id just before writing the slot, and an
+    // overwritten record leaves the index just after, so the index alone could run ahead.
+    StateRecord live = byEventId.get(eventId);
+    return live != null && current(live.identity(), live.kind()) == live
+        ? Optional.of(live)
+        : Optional.empty();
   }
 
   @Override
@@ -382,8 +408,14 @@ final class InMemoryStateStore implements StateStore {
     if (live == null) {
       return false;
     }
+    requireReplay(record, live);
+    return true;
+  }
+
+  /** Returns if {@code record} is an exact replay of the live {@code live}; else a conflict. */
+  private static void requireReplay(StateRecord record, StateRecord live) {
     if (live.sameContent(record)) {
-      return true;
+      return;
     }
     throw new IdempotencyConflictException(
         "event id "
@@ -395,27 +427,46 @@ final class InMemoryStateStore implements StateStore {
                 : ", not at " + StoreGuard.describe(record.identity(), record.kind())));
   }
 
+  /** Under the exclusive lock: writes the record and moves its slot's event id to it. */
   private void put(StateRecord record) {
-    Quadruple q = record.identity();
-    StateRecord previous =
-        sessions
-            .computeIfAbsent(q.identity(), k -> new ConcurrentHashMap<>())
-            .put(new RunKind(q.runId(), record.kind()), record);
+    StateRecord previous = putIntoSlot(record);
     if (previous != null) {
-      byEventId.remove(previous.id());
+      byEventId.remove(previous.id(), previous);
     }
     byEventId.put(record.id(), record);
   }
 
+  /**
+   * Writes the record into its slot and returns the slot's previous record. Atomic per session
+   * entry, so a concurrent removal of the session's last record cannot drop this write.
+   */
+  private StateRecord putIntoSlot(StateRecord record) {
+    Quadruple q = record.identity();
+    RunKind slot = new RunKind(q.runId(), record.kind());
+    StateRecord[] previous = new StateRecord[1];
+    sessions.compute(
+        q.identity(),
+        (id, session) -> {
+          Map<RunKind, StateRecord> target = session == null ? new ConcurrentHashMap<>() : session;
+          previous[0] = target.put(slot, record);
+          return target;
+        });
+    return previous[0];
+  }
+
+  /** Removes the record from its slot (if it is still there) and forgets its event id. */
   private void remove(StateRecord record) {
     Quadruple q = record.identity();
-    Identity id = q.identity();
-    Map<RunKind, StateRecord> session = sessions.get(id);
-    if (session != null && session.remove(new RunKind(q.runId(), record.kind())) != null) {
-      byEventId.remove(record.id());
-      if (session.isEmpty()) {
-        sessions.remove(id);
-      }
+    RunKind slot = new RunKind(q.runId(), record.kind());
+    boolean[] removed = new boolean[1];
+    sessions.computeIfPresent(
+        q.identity(),
+        (id, session) -> {
+          removed[0] = session.remove(slot, record);
+          return session.isEmpty() ? null : session;
+        });
+    if (removed[0]) {
+      byEventId.remove(record.id(), record);
     }
   }
 
@@ -493,6 +544,42 @@ final class InMemoryStateStore implements StateStore {
     return stamp;
   }
 
+  private long readLock() {
+    long stamp;
+    try {
+      stamp = lock.tryReadLock(timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw guard.cancelled();
+    }
+    if (stamp == 0) {
+      throw timedOut("the store's lock, held by a batch or an erasure");
+    }
+    if (guard.isClosed()) {
+      lock.unlockRead(stamp);
+      throw guard.closedException();
+    }
+    return stamp;
+  }
+
+  /** Locks the write stripe of one slot (single saves and deletes of one slot take turns). */
+  private ReentrantLock lockWriteStripe(Quadruple identity, String kind) {
+    ReentrantLock l = writeStripes[stripe(identity, kind)];
+    try {
+      if (!l.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
+        throw timedOut("a slot being written by a concurrent save");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw guard.cancelled();
+    }
+    return l;
+  }
+
+  private static int stripe(Quadruple identity, String kind) {
+    return (identity.hashCode() * 31 + kind.hashCode()) & (STRIPES - 1);
+  }
+
   /**
    * Locks the expectations' slot stripes in ascending order, so two callers never wait on each
    * other in a cycle.
@@ -500,7 +587,7 @@ final class InMemoryStateStore implements StateStore {
   private List<Lock> lockSlots(List<SlotExpectation> expectations) {
     TreeSet<Integer> stripes = new TreeSet<>();
     for (SlotExpectation e : expectations) {
-      stripes.add((e.identity().hashCode() * 31 + e.kind().hashCode()) & (STRIPES - 1));
+      stripes.add(stripe(e.identity(), e.kind()));
     }
     List<Lock> held = new ArrayList<>(stripes.size());
     long deadline = System.nanoTime() + timeoutNanos;
