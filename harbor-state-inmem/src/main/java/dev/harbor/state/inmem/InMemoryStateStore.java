@@ -510,15 +510,7 @@ final class InMemoryStateStore implements StateStore {
         return result;
       }
     }
-    try {
-      stamp = lock.tryReadLock(timeoutNanos, TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw guard.cancelled();
-    }
-    if (stamp == 0) {
-      throw timedOut("the store's read lock");
-    }
+    stamp = readLock();
     try {
       return read.get();
     } finally {
@@ -527,36 +519,30 @@ final class InMemoryStateStore implements StateStore {
   }
 
   private long writeLock() {
-    long stamp;
-    try {
-      stamp = lock.tryWriteLock(timeoutNanos, TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw guard.cancelled();
-    }
-    if (stamp == 0) {
-      throw timedOut("the store's write lock");
-    }
-    if (guard.isClosed()) {
-      lock.unlockWrite(stamp);
-      throw guard.closedException();
-    }
-    return stamp;
+    return acquire(true);
   }
 
   private long readLock() {
+    return acquire(false);
+  }
+
+  /** Takes the store-wide lock, bounded by operationTimeout; a close that won meanwhile wins. */
+  private long acquire(boolean exclusive) {
     long stamp;
     try {
-      stamp = lock.tryReadLock(timeoutNanos, TimeUnit.NANOSECONDS);
+      stamp =
+          exclusive
+              ? lock.tryWriteLock(timeoutNanos, TimeUnit.NANOSECONDS)
+              : lock.tryReadLock(timeoutNanos, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw guard.cancelled();
     }
     if (stamp == 0) {
-      throw timedOut("the store's lock, held by a batch or an erasure");
+      throw timedOut("the store's lock, held by a concurrent batch, erasure or conditional write");
     }
     if (guard.isClosed()) {
-      lock.unlockRead(stamp);
+      lock.unlock(stamp);
       throw guard.closedException();
     }
     return stamp;
