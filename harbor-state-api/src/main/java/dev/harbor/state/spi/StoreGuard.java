@@ -1,6 +1,8 @@
 package dev.harbor.state.spi;
 
+import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
+import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Identity;
 import dev.harbor.state.IdentityRequiredException;
 import dev.harbor.state.InvalidRecordException;
@@ -387,6 +389,48 @@ public final class StoreGuard {
       throw new InvalidScanException("limit " + limit + " is outside 1.." + MAX_SCAN_ALL_LIMIT);
     }
     return ScanContinuations.decodeAll(scope, continuation);
+  }
+
+  /**
+   * The exception for a write whose event id is live with other content. Every driver words it the
+   * same way; it names only the caller's own slot, never the slot (possibly another tenant's) that
+   * holds the id.
+   *
+   * @param attempted the write that was refused
+   * @param sameSlot whether the id is live at the write's own slot (with other bytes or version)
+   * @return the exception to throw
+   */
+  public static IdempotencyConflictException idempotencyConflict(
+      StateRecord attempted, boolean sameSlot) {
+    String slot = describe(attempted.identity(), attempted.kind());
+    return new IdempotencyConflictException(
+        "event id "
+            + attempted.id().value()
+            + " is live "
+            + (sameSlot
+                ? "at " + slot + " with other bytes or version"
+                : "at another slot than " + slot)
+            + "; nothing was changed");
+  }
+
+  /**
+   * The exception for an expectation that does not hold. Every driver words it the same way.
+   *
+   * @param expectation the expectation
+   * @param current the event id the slot holds, {@code null} if absent or unknown
+   * @return the exception to throw
+   */
+  public static ConditionFailedException conditionFailed(
+      SlotExpectation expectation, String current) {
+    return new ConditionFailedException(
+        "expected "
+            + describe(expectation.identity(), expectation.kind())
+            + " to be "
+            + (expectation.expectsAbsent()
+                ? "absent"
+                : "event id " + expectation.expectedEventId().value())
+            + (current == null ? "" : " but it holds event id " + current)
+            + "; nothing was changed");
   }
 
   /**

@@ -239,4 +239,20 @@ class StoreGuardTest {
   void identityScopedHelpers() {
     assertThat(new Identity("t", "u", "s").sessionScoped()).isEqualTo(Q);
   }
+
+  @Test
+  void contractMessages_nameTheCallersSlotOnly() {
+    StateRecord r = rec(Q, "k", "e1", 0);
+    assertThat(StoreGuard.idempotencyConflict(r, false).getMessage())
+        .contains("e1")
+        .contains("another slot than (t, u, s, , k)");
+    assertThat(StoreGuard.idempotencyConflict(r, true).getMessage())
+        .contains("at (t, u, s, , k) with other bytes or version");
+    assertThat(StoreGuard.conditionFailed(SlotExpectation.absent(Q, "k"), "e9").getMessage())
+        .contains("to be absent but it holds event id e9");
+    assertThat(
+            StoreGuard.conditionFailed(SlotExpectation.exact(Q, "k", EventId.of("e1")), null)
+                .getMessage())
+        .contains("to be event id e1;");
+  }
 }

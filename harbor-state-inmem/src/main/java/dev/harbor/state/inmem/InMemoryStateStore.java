@@ -2,7 +2,6 @@ package dev.harbor.state.inmem;
 
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
-import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Identity;
 import dev.harbor.state.ListScope;
 import dev.harbor.state.Quadruple;
@@ -417,14 +416,8 @@ final class InMemoryStateStore implements StateStore {
     if (live.sameContent(record)) {
       return;
     }
-    throw new IdempotencyConflictException(
-        "event id "
-            + record.id().value()
-            + " is live at slot "
-            + StoreGuard.describe(live.identity(), live.kind())
-            + (live.identity().equals(record.identity()) && live.kind().equals(record.kind())
-                ? " with different bytes or version"
-                : ", not at " + StoreGuard.describe(record.identity(), record.kind())));
+    throw StoreGuard.idempotencyConflict(
+        record, live.identity().equals(record.identity()) && live.kind().equals(record.kind()));
   }
 
   /** Under the exclusive lock: writes the record and moves its slot's event id to it. */
@@ -613,13 +606,8 @@ final class InMemoryStateStore implements StateStore {
         null);
   }
 
-  private static ConditionFailedException conditionFailed(SlotExpectation e) {
-    return new ConditionFailedException(
-        "slot "
-            + StoreGuard.describe(e.identity(), e.kind())
-            + " does not hold "
-            + (e.expectsAbsent()
-                ? "nothing (expected absent)"
-                : "event id " + e.expectedEventId().value()));
+  private ConditionFailedException conditionFailed(SlotExpectation e) {
+    StateRecord current = current(e.identity(), e.kind());
+    return StoreGuard.conditionFailed(e, current == null ? null : current.id().value());
   }
 }

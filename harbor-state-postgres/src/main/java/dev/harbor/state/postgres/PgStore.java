@@ -5,7 +5,6 @@ import static dev.harbor.state.sql.RecordRows.bindSlot;
 
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
-import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Identity;
 import dev.harbor.state.ListScope;
 import dev.harbor.state.Quadruple;
@@ -89,7 +88,8 @@ final class PgStore implements StateStore {
                 .Rerun(); // overwritten or deleted in between: the save is simply due again
           }
           if (!held.sameContent(r)) {
-            throw conflict(r, held.identity().equals(r.identity()) && held.kind().equals(r.kind()));
+            throw StoreGuard.idempotencyConflict(
+                r, held.identity().equals(r.identity()) && held.kind().equals(r.kind()));
           }
           return null;
         });
@@ -117,7 +117,7 @@ final class PgStore implements StateStore {
               long conflictOrd = rs.getLong(3);
               if (!rs.wasNull()) {
                 StateRecord bad = batch.get((int) conflictOrd - 1);
-                throw conflict(bad, false);
+                throw StoreGuard.idempotencyConflict(bad, false);
               }
               if (written + replayed != batch.size()) {
                 throw new PgDatabase
@@ -168,7 +168,7 @@ final class PgStore implements StateStore {
             SlotExpectation e = expectations.get(i);
             String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
             if (!Objects.equals(expected, current[i])) {
-              throw conditionFailed(e, current[i]);
+              throw StoreGuard.conditionFailed(e, current[i]);
             }
           }
           List<StateRecord> toWrite = new ArrayList<>();
@@ -177,7 +177,7 @@ final class PgStore implements StateStore {
             if (held == null) {
               toWrite.add(w);
             } else if (!held.sameContent(w)) {
-              throw conflict(
+              throw StoreGuard.idempotencyConflict(
                   w, held.identity().equals(w.identity()) && held.kind().equals(w.kind()));
             }
           }
@@ -336,7 +336,7 @@ final class PgStore implements StateStore {
             }
           }
           if (!expectation.expectedEventId().value().equals(current)) {
-            throw conditionFailed(expectation, current);
+            throw StoreGuard.conditionFailed(expectation, current);
           }
           a.noRetry(); // the action runs at most once
           try {
@@ -612,31 +612,6 @@ final class PgStore implements StateStore {
     p.setArray(i++, c.createArrayOf("bytea", payloads));
     p.setArray(i++, c.createArrayOf("text", text[6]));
     return i;
-  }
-
-  private static IdempotencyConflictException conflict(StateRecord r, boolean sameSlot) {
-    return new IdempotencyConflictException(
-        "event id "
-            + r.id().value()
-            + " is live "
-            + (sameSlot
-                ? "at "
-                    + StoreGuard.describe(r.identity(), r.kind())
-                    + " with other bytes or version"
-                : "at another slot than " + StoreGuard.describe(r.identity(), r.kind())));
-  }
-
-  private static ConditionFailedException conditionFailed(SlotExpectation e, String current) {
-    String expected = e.expectsAbsent() ? "absent" : "event id " + e.expectedEventId().value();
-    String found = current == null ? "absent" : "event id " + current;
-    return new ConditionFailedException(
-        "expected "
-            + StoreGuard.describe(e.identity(), e.kind())
-            + " to be "
-            + expected
-            + " but it is "
-            + found
-            + "; nothing was changed");
   }
 
   /** A slot, as a map key. */

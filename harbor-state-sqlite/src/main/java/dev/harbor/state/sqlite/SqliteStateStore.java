@@ -3,7 +3,6 @@ package dev.harbor.state.sqlite;
 import static dev.harbor.state.sql.RecordRows.bindQuadruple;
 import static dev.harbor.state.sql.RecordRows.bindSlot;
 
-import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Identity;
@@ -431,13 +430,7 @@ final class SqliteStateStore implements StateStore {
     }
     String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
     if (current == null ? expected != null : !current.equals(expected)) {
-      throw new ConditionFailedException(
-          "slot "
-              + StoreGuard.describe(e.identity(), e.kind())
-              + " holds "
-              + (current == null ? "no record" : "event id " + current)
-              + ", expected "
-              + (expected == null ? "no record" : "event id " + expected));
+      throw StoreGuard.conditionFailed(e, current);
     }
   }
 
@@ -462,14 +455,7 @@ final class SqliteStateStore implements StateStore {
       if (sameSlot && rs.getLong(6) == r.version() && rs.getInt(7) == 1) {
         return true;
       }
-      throw new IdempotencyConflictException(
-          "event id "
-              + r.id().value()
-              + " is live at slot "
-              + StoreGuard.describe(q, kind)
-              + (sameSlot
-                  ? " with different bytes or version"
-                  : ", not at " + StoreGuard.describe(r.identity(), r.kind())));
+      throw StoreGuard.idempotencyConflict(r, sameSlot);
     }
   }
 
