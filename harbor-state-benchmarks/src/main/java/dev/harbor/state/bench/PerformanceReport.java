@@ -1,5 +1,6 @@
 package dev.harbor.state.bench;
 
+import dev.harbor.state.cli.BenchFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -112,7 +113,10 @@ public final class PerformanceReport {
           new Verdict(
               "SQLite load at 4 threads ≥ 1.6 × at 1 thread",
               4,
-              rate(four.get().ops()) + " vs " + rate(one.get().ops()) + " ops/s",
+              BenchFormat.rate(four.get().ops())
+                  + " vs "
+                  + BenchFormat.rate(one.get().ops())
+                  + " ops/s",
               r,
               1.6,
               Optional.of(r >= 1.6)));
@@ -143,7 +147,7 @@ public final class PerformanceReport {
                         new Verdict(
                             target,
                             t,
-                            rate(x.ops())
+                            BenchFormat.rate(x.ops())
                                 + " swaps/s, "
                                 + String.format(Locale.ROOT, "%,d", x.conflicts())
                                 + " lost races, "
@@ -177,7 +181,7 @@ public final class PerformanceReport {
     return new Verdict(
         target,
         threads,
-        rate(s.get().ops()) + " vs " + rate(b.get().ops()) + " ops/s",
+        BenchFormat.rate(s.get().ops()) + " vs " + BenchFormat.rate(b.get().ops()) + " ops/s",
         r,
         needed,
         Optional.of(r >= needed));
@@ -269,9 +273,9 @@ public final class PerformanceReport {
           .append(" | ")
           .append(v.measured())
           .append(" | ")
-          .append(Double.isNaN(v.ratio()) ? "" : ratio(v.ratio()))
+          .append(Double.isNaN(v.ratio()) ? "" : BenchFormat.ratio(v.ratio()))
           .append(" | ")
-          .append(Double.isNaN(v.needed()) ? "" : ratio(v.needed()))
+          .append(Double.isNaN(v.needed()) ? "" : BenchFormat.ratio(v.needed()))
           .append(" | ")
           .append(v.holds().map(h -> h ? "yes" : "**no**").orElse("not measured"))
           .append(" |\n");
@@ -364,20 +368,20 @@ public final class PerformanceReport {
       sb.append("| ")
           .append(any.workload())
           .append(" | ")
-          .append(size(any.payload()))
+          .append(BenchFormat.size(any.payload()))
           .append(" | ")
           .append(any.threads())
           .append(" | ");
       if (s == null) {
         sb.append(" | | | | |");
       } else {
-        sb.append(rate(s.ops()))
+        sb.append(BenchFormat.rate(s.ops()))
             .append(" | ")
-            .append(latency(s.p50()))
+            .append(BenchFormat.latency(s.p50(), ""))
             .append(" | ")
-            .append(latency(s.p99()))
+            .append(BenchFormat.latency(s.p99(), ""))
             .append(" | ")
-            .append(latency(s.p999()))
+            .append(BenchFormat.latency(s.p999(), ""))
             .append(" | ")
             .append(s.errors())
             .append(" |");
@@ -390,9 +394,9 @@ public final class PerformanceReport {
           sb.append(" failed | |");
         } else {
           sb.append(' ')
-              .append(rate(base.ops()))
+              .append(BenchFormat.rate(base.ops()))
               .append(" | ")
-              .append(s == null ? "" : "**" + ratio(s.ops() / base.ops()) + "**")
+              .append(s == null ? "" : "**" + BenchFormat.ratio(s.ops() / base.ops()) + "**")
               .append(" |");
         }
       }
@@ -428,7 +432,7 @@ public final class PerformanceReport {
               .append(" | ")
               .append(
                   s.isPresent() && b.isPresent() && b.get().score() > 0
-                      ? "**" + ratio(s.get().score() / b.get().score()) + "**"
+                      ? "**" + BenchFormat.ratio(s.get().score() / b.get().score()) + "**"
                       : "")
               .append(" |\n");
         }
@@ -450,8 +454,8 @@ public final class PerformanceReport {
   }
 
   private static String score(JmhRow r) {
-    return rate(r.score())
-        + (Double.isNaN(r.error()) || r.error() <= 0 ? "" : " ± " + rate(r.error()));
+    return BenchFormat.rate(r.score())
+        + (Double.isNaN(r.error()) || r.error() <= 0 ? "" : " ± " + BenchFormat.rate(r.error()));
   }
 
   // ---- the chart ----
@@ -573,14 +577,14 @@ public final class PerformanceReport {
               .append(", ")
               .append(threads.get(t))
               .append(" threads: ")
-              .append(ratio(ratio.get()))
+              .append(BenchFormat.ratio(ratio.get()))
               .append("</title></rect>\n");
           s.append("<text x=\"")
               .append(bx + (barW - 2) / 2)
               .append("\" y=\"")
               .append(plotTop + plotH - h - 3)
               .append("\" text-anchor=\"middle\" font-size=\"9\">")
-              .append(ratio(ratio.get()))
+              .append(BenchFormat.ratio(ratio.get()))
               .append("</text>\n");
         }
         double target = target(d, workload);
@@ -662,28 +666,6 @@ public final class PerformanceReport {
   }
 
   // ---- formatting ----
-
-  static String size(int bytes) {
-    return bytes >= 1024 && bytes % 1024 == 0 ? bytes / 1024 + " KiB" : bytes + " B";
-  }
-
-  static String rate(double perSecond) {
-    return String.format(Locale.ROOT, perSecond >= 100 ? "%,.0f" : "%,.1f", perSecond);
-  }
-
-  static String ratio(double r) {
-    return String.format(Locale.ROOT, "%.2f", r);
-  }
-
-  static String latency(long nanos) {
-    if (nanos <= 0) {
-      return "";
-    }
-    if (nanos < 1_000_000) {
-      return String.format(Locale.ROOT, "%.1f µs", nanos / 1e3);
-    }
-    return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
-  }
 
   /**
    * The notes between the markers of an existing PERFORMANCE.md.

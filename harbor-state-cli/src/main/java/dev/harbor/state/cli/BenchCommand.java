@@ -40,21 +40,21 @@ final class BenchCommand extends StoreCommand {
       split = ",",
       paramLabel = "N[,N...]",
       defaultValue = "1,4,16",
-      description = "Thread counts (default: 1,4,16).")
+      description = "Thread counts (default: ${DEFAULT-VALUE}).")
   List<Integer> threads;
 
   @Option(
       names = "--seconds",
       paramLabel = "S",
       defaultValue = "5",
-      description = "Measured seconds per run (default: 5).")
+      description = "Measured seconds per run (default: ${DEFAULT-VALUE}).")
   double seconds;
 
   @Option(
       names = "--warmup",
       paramLabel = "S",
       defaultValue = "1",
-      description = "Warmup seconds before each measured run (default: 1).")
+      description = "Warmup seconds before each measured run (default: ${DEFAULT-VALUE}).")
   double warmup;
 
   @Option(
@@ -62,7 +62,7 @@ final class BenchCommand extends StoreCommand {
       split = ",",
       paramLabel = "BYTES[,BYTES...]",
       defaultValue = "32,16384",
-      description = "Payload sizes in bytes (default: 32,16384).")
+      description = "Payload sizes in bytes (default: ${DEFAULT-VALUE}).")
   List<Integer> payloads;
 
   @Option(
@@ -70,7 +70,7 @@ final class BenchCommand extends StoreCommand {
       split = ",",
       paramLabel = "W[,W...]",
       defaultValue = "save,load,saveAll,saveIf,mixed",
-      description = "Workloads (default: save,load,saveAll,saveIf,mixed).")
+      description = "Workloads (default: ${DEFAULT-VALUE}).")
   List<String> workloads;
 
   @Option(

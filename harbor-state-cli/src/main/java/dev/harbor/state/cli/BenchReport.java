@@ -56,16 +56,17 @@ final class BenchReport {
       Cell c = e.getKey();
       BenchResult s = e.getValue().get("store");
       List<String> row =
-          new ArrayList<>(List.of(c.workload(), size(c.payload()), Integer.toString(c.threads())));
+          new ArrayList<>(
+              List.of(c.workload(), BenchFormat.size(c.payload()), Integer.toString(c.threads())));
       if (s == null) {
         row.addAll(List.of("-", "-", "-", "-", "-"));
       } else {
         row.addAll(
             List.of(
-                rate(s.opsPerSecond()),
-                latency(s.p50()),
-                latency(s.p99()),
-                latency(s.p999()),
+                BenchFormat.rate(s.opsPerSecond()),
+                BenchFormat.latency(s.p50(), "-"),
+                BenchFormat.latency(s.p99(), "-"),
+                BenchFormat.latency(s.p999(), "-"),
                 Long.toString(s.errors())));
       }
       for (String b : baselines) {
@@ -77,11 +78,11 @@ final class BenchReport {
           row.add("failed");
           row.add("");
         } else {
-          row.add(rate(base.opsPerSecond()));
+          row.add(BenchFormat.rate(base.opsPerSecond()));
           row.add(
               s == null || base.opsPerSecond() == 0
                   ? "-"
-                  : ratio(s.opsPerSecond() / base.opsPerSecond()));
+                  : BenchFormat.ratio(s.opsPerSecond() / base.opsPerSecond()));
         }
       }
       rows.add(row);
@@ -99,7 +100,11 @@ final class BenchReport {
         out.printf(
             "saveIf %s, %d threads: %s swaps/s, %,d lost races (ConditionFailedException, expected),"
                 + " %d other errors%n",
-            size(r.payload()), r.threads(), rate(r.opsPerSecond()), r.conflicts(), r.errors());
+            BenchFormat.size(r.payload()),
+            r.threads(),
+            BenchFormat.rate(r.opsPerSecond()),
+            r.conflicts(),
+            r.errors());
       }
     }
     for (BenchResult r : results) {
@@ -108,7 +113,7 @@ final class BenchReport {
             "errors: %s %s %s, %d threads (%s): %d, first: %s%n",
             r.target(),
             r.workload(),
-            size(r.payload()),
+            BenchFormat.size(r.payload()),
             r.threads(),
             r.driver(),
             r.errors(),
@@ -163,28 +168,5 @@ final class BenchReport {
 
   private static String quote(String s) {
     return s.isEmpty() ? "" : "\"" + s.replace("\"", "\"\"").replace('\n', ' ') + "\"";
-  }
-
-  static String size(int bytes) {
-    return bytes >= 1024 && bytes % 1024 == 0 ? bytes / 1024 + " KiB" : bytes + " B";
-  }
-
-  static String rate(double perSecond) {
-    return String.format(Locale.ROOT, perSecond >= 100 ? "%,.0f" : "%,.1f", perSecond);
-  }
-
-  static String ratio(double r) {
-    return String.format(Locale.ROOT, "%.2f", r);
-  }
-
-  /** Nanoseconds as µs below 1 ms, else ms; "-" when not measured. */
-  static String latency(long nanos) {
-    if (nanos <= 0) {
-      return "-";
-    }
-    if (nanos < 1_000_000) {
-      return String.format(Locale.ROOT, "%.1f µs", nanos / 1e3);
-    }
-    return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
   }
 }

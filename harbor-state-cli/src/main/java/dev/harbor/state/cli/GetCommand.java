@@ -22,14 +22,7 @@ import picocli.CommandLine.Option;
     })
 final class GetCommand extends StoreCommand {
 
-  @Mixin IdentityOptions id;
-
-  @Option(
-      names = "--run",
-      paramLabel = "RUN",
-      defaultValue = "",
-      description = "Run id (default: empty).")
-  String run;
+  @Mixin QuadrupleOptions at;
 
   @Option(names = "--kind", required = true, paramLabel = "KIND", description = "Kind.")
   String kind;
@@ -40,7 +33,7 @@ final class GetCommand extends StoreCommand {
   @Override
   int run() {
     try (StateStore store = open()) {
-      emit(store.load(id.run(run), kind));
+      emit(store.load(at.quadruple(), kind));
     }
     return ExitCodes.OK;
   }

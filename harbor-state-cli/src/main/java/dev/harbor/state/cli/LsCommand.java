@@ -23,14 +23,7 @@ import picocli.CommandLine.Option;
     })
 final class LsCommand extends StoreCommand {
 
-  @Mixin IdentityOptions id;
-
-  @Option(
-      names = "--run",
-      paramLabel = "RUN",
-      defaultValue = "",
-      description = "Run id (default: empty).")
-  String run;
+  @Mixin QuadrupleOptions at;
 
   @Option(
       names = "--prefix",
@@ -53,8 +46,8 @@ final class LsCommand extends StoreCommand {
     try (StateStore store = open()) {
       List<StateRecord> records =
           limit == null
-              ? store.listKindForIdentity(id.run(run), prefix)
-              : store.listKindForIdentity(id.run(run), prefix, limit);
+              ? store.listKindForIdentity(at.quadruple(), prefix)
+              : store.listKindForIdentity(at.quadruple(), prefix, limit);
       for (StateRecord r : records) {
         Records.print(io().out(), r, json);
       }

@@ -29,14 +29,7 @@ import picocli.CommandLine.Option;
     })
 final class PutCommand extends StoreCommand {
 
-  @Mixin IdentityOptions id;
-
-  @Option(
-      names = "--run",
-      paramLabel = "RUN",
-      defaultValue = "",
-      description = "Run id (default: empty, session-scoped).")
-  String run;
+  @Mixin QuadrupleOptions at;
 
   @Option(
       names = "--kind",
@@ -86,7 +79,7 @@ final class PutCommand extends StoreCommand {
       bytes = io().in().readAllBytes();
     }
     EventId eid = eventId != null ? EventId.of(eventId) : EventId.newId();
-    StateRecord record = new StateRecord(eid, id.run(run), kind, version, bytes, null);
+    StateRecord record = new StateRecord(eid, at.quadruple(), kind, version, bytes, null);
     try (StateStore store = open()) {
       store.save(record);
       if (json) {

@@ -26,14 +26,7 @@ import picocli.CommandLine.Option;
     })
 final class RmCommand extends StoreCommand {
 
-  @Mixin IdentityOptions id;
-
-  @Option(
-      names = "--run",
-      paramLabel = "RUN",
-      defaultValue = "",
-      description = "Run id (default: empty).")
-  String run;
+  @Mixin QuadrupleOptions at;
 
   @Option(names = "--kind", required = true, paramLabel = "KIND", description = "Kind.")
   String kind;
@@ -46,7 +39,7 @@ final class RmCommand extends StoreCommand {
 
   @Override
   int run() {
-    Quadruple q = id.run(run);
+    Quadruple q = at.quadruple();
     String slot = Records.slot(q, kind);
     try (StateStore store = open()) {
       if (ifEvent != null) {
