@@ -28,7 +28,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Where a benchmark runs for one location, never on the user's data: a fresh schema {@code
@@ -262,17 +261,7 @@ public abstract class BenchBackend implements AutoCloseable {
 
     @Override
     void cleanUp() {
-      if (dir == null) {
-        return;
-      }
-      try (Stream<Path> files = Files.list(dir)) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          Files.deleteIfExists(f);
-        }
-        Files.deleteIfExists(dir);
-      } catch (IOException e) {
-        // Best effort: a leftover temporary file only costs disk.
-      }
+      TempDirs.deleteQuietly(dir);
     }
   }
 

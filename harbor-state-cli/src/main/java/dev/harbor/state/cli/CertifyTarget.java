@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Where {@code certify} opens its fresh stores for one location, and how it removes them: a new
@@ -198,16 +197,7 @@ abstract class CertifyTarget implements AutoCloseable {
     @Override
     public void close() {
       super.close();
-      if (dir != null) {
-        try (Stream<Path> files = Files.list(dir)) {
-          for (Path f : (Iterable<Path>) files::iterator) {
-            Files.deleteIfExists(f);
-          }
-          Files.deleteIfExists(dir);
-        } catch (IOException e) {
-          // Best effort, as above.
-        }
-      }
+      TempDirs.deleteQuietly(dir);
     }
   }
 
