@@ -25,17 +25,10 @@ final class PgSql {
   private static final String TXT = "CAST(? AS text) COLLATE \"C\"";
   private static final String PREFIX =
       "kind >= " + TXT + " AND kind < " + TXT + " AND starts_with(kind, " + TXT + ")";
-  private static final String SLOT =
-      "tenant_id = "
-          + TXT
-          + " AND user_id = "
-          + TXT
-          + " AND session_id = "
-          + TXT
-          + " AND run_id = "
-          + TXT
-          + " AND kind = "
-          + TXT;
+  private static final String IDENTITY =
+      "tenant_id = " + TXT + " AND user_id = " + TXT + " AND session_id = " + TXT;
+  private static final String QUADRUPLE = IDENTITY + " AND run_id = " + TXT;
+  private static final String SLOT = QUADRUPLE + " AND kind = " + TXT;
   private static final String OVERWRITE =
       "SET event_id = EXCLUDED.event_id, version = EXCLUDED.version,"
           + " payload = EXCLUDED.payload, updated_at = EXCLUDED.updated_at";
@@ -138,30 +131,11 @@ final class PgSql {
 
     delete = "DELETE FROM " + table + " WHERE " + SLOT;
     deleteIf = delete + " AND event_id = " + TXT;
-    deleteScope =
-        "DELETE FROM "
-            + table
-            + " WHERE tenant_id = "
-            + TXT
-            + " AND user_id = "
-            + TXT
-            + " AND session_id = "
-            + TXT;
+    deleteScope = "DELETE FROM " + table + " WHERE " + IDENTITY;
 
     listKind = select + " WHERE " + PREFIX;
     listKindLimit = listKind + " ORDER BY " + PK + " LIMIT ?";
-    listIdentity =
-        select
-            + " WHERE tenant_id = "
-            + TXT
-            + " AND user_id = "
-            + TXT
-            + " AND session_id = "
-            + TXT
-            + " AND run_id = "
-            + TXT
-            + " AND "
-            + PREFIX;
+    listIdentity = select + " WHERE " + QUADRUPLE + " AND " + PREFIX;
     listIdentityLimit = listIdentity + " ORDER BY kind LIMIT ?";
     scanAllFirst = select + " ORDER BY " + PK + " LIMIT ?";
     scanAllAfter =
