@@ -1,6 +1,7 @@
 package dev.harbor.state;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -20,11 +21,28 @@ import java.util.Objects;
  * @param version an opaque number for callers, stored and compared for idempotency; not a
  *     compare-and-swap token
  * @param bytes the payload; never {@code null} once constructed
- * @param updatedAt when the record was written, at microsecond precision; {@code null} asks the
+ * @param updatedAt when the record was written, at microsecond precision (finer digits are
+ *     truncated) and within {@link #MIN_UPDATED_AT}..{@link #MAX_UPDATED_AT}; {@code null} asks the
  *     store to stamp it
  */
 public record StateRecord(
     EventId id, Quadruple identity, String kind, long version, byte[] bytes, Instant updatedAt) {
+
+  /**
+   * The earliest {@code updatedAt} a store accepts: 4714-11-24 BC, 00:00 UTC (ISO year -4713), the
+   * first instant PostgreSQL's {@code timestamptz} holds. Together with {@link #MAX_UPDATED_AT} it
+   * bounds the range every driver stores exactly; a store rejects an instant outside it with {@link
+   * InvalidRecordException}, so a record that one driver accepted can be copied to any other.
+   */
+  public static final Instant MIN_UPDATED_AT = Instant.parse("-4713-11-24T00:00:00Z");
+
+  /**
+   * The latest {@code updatedAt} a store accepts: {@code Long.MAX_VALUE} microseconds after the
+   * epoch (in the year 294247), the last instant SQLite's 64-bit microsecond column holds. See
+   * {@link #MIN_UPDATED_AT}.
+   */
+  public static final Instant MAX_UPDATED_AT =
+      Instant.EPOCH.plus(Long.MAX_VALUE, ChronoUnit.MICROS);
 
   private static final byte[] EMPTY = new byte[0];
 

@@ -150,8 +150,27 @@ public final class StoreGuard {
    */
   public StateRecord stamp(StateRecord record) {
     Instant at = record.updatedAt() == null ? clock.instant() : record.updatedAt();
-    Instant micros = at.truncatedTo(ChronoUnit.MICROS);
+    Instant micros = requireUpdatedAtInRange(at.truncatedTo(ChronoUnit.MICROS), record);
     return micros.equals(record.updatedAt()) ? record : record.withUpdatedAt(micros);
+  }
+
+  /**
+   * An {@code updatedAt} outside the range every driver stores exactly is malformed input, checked
+   * identically on every driver (the clock's own instant too, should a test clock go that far).
+   */
+  private static Instant requireUpdatedAtInRange(Instant micros, StateRecord record) {
+    if (micros.isBefore(StateRecord.MIN_UPDATED_AT) || micros.isAfter(StateRecord.MAX_UPDATED_AT)) {
+      throw new InvalidRecordException(
+          "updatedAt "
+              + micros
+              + " of "
+              + describe(record.identity(), record.kind())
+              + " is outside the range every driver stores exactly, "
+              + StateRecord.MIN_UPDATED_AT
+              + " to "
+              + StateRecord.MAX_UPDATED_AT);
+    }
+    return micros;
   }
 
   // ---- per-operation checks, named after the StateStore methods ----
@@ -475,6 +494,9 @@ public final class StoreGuard {
     requireQuadrupleStrings(r.identity());
     requireKey("kind", r.kind());
     requireKey("event id", r.id().value());
+    if (r.updatedAt() != null) {
+      requireUpdatedAtInRange(r.updatedAt().truncatedTo(ChronoUnit.MICROS), r);
+    }
     if (r.size() > maxPayloadBytes) {
       throw new InvalidRecordException(
           "payload of "

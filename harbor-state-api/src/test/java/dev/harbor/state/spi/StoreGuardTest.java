@@ -19,6 +19,7 @@ import dev.harbor.state.StoreClosedException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -54,6 +55,42 @@ class StoreGuardTest {
     assertThatThrownBy(() -> open.save(bad)).isInstanceOf(IdentityRequiredException.class);
     assertThatThrownBy(() -> open.save(rec(Q, "", "", 100)))
         .isInstanceOf(InvalidRecordException.class);
+  }
+
+  @Test
+  void updatedAt_withinTheRangeEveryDriverStores_isAccepted_outsideIsInvalid() {
+    StateRecord r = rec(Q, "k", "e", 1);
+    for (Instant ok :
+        List.of(
+            StateRecord.MIN_UPDATED_AT,
+            StateRecord.MAX_UPDATED_AT,
+            StateRecord.MAX_UPDATED_AT.plusNanos(999), // truncated to MAX
+            Instant.parse("0000-01-01T00:00:00Z"),
+            Instant.parse("+10000-01-01T00:00:00Z"))) {
+      StateRecord at = r.withUpdatedAt(ok);
+      assertThatCode(() -> guard.save(at)).as("%s", ok).doesNotThrowAnyException();
+      assertThat(guard.stamp(at).updatedAt()).isEqualTo(ok.truncatedTo(ChronoUnit.MICROS));
+    }
+    for (Instant bad :
+        List.of(
+            StateRecord.MIN_UPDATED_AT.minusNanos(1),
+            StateRecord.MAX_UPDATED_AT.plusNanos(1000),
+            Instant.MIN,
+            Instant.MAX)) {
+      StateRecord at = r.withUpdatedAt(bad);
+      assertThatThrownBy(() -> guard.save(at))
+          .as("%s", bad)
+          .isInstanceOf(InvalidRecordException.class)
+          .hasMessageContaining("updatedAt");
+      assertThatThrownBy(() -> guard.saveAll(List.of(at)))
+          .isInstanceOf(InvalidRecordException.class);
+      assertThatThrownBy(() -> guard.saveIf(List.of(SlotExpectation.absent(Q, "k")), at))
+          .isInstanceOf(InvalidRecordException.class);
+    }
+    StoreGuard farClock =
+        new StoreGuard(
+            "test", 8, Clock.fixed(Instant.parse("-5000-01-01T00:00:00Z"), ZoneOffset.UTC));
+    assertThatThrownBy(() -> farClock.stamp(r)).isInstanceOf(InvalidRecordException.class);
   }
 
   @Test
