@@ -2,8 +2,9 @@ package dev.harbor.state.postgres;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.OperationCancelledException;
-import dev.harbor.state.StorageException;
+import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StoreClosedException;
 import dev.harbor.state.spi.StoreGuard;
 import java.sql.Connection;
@@ -12,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -21,11 +23,16 @@ import org.postgresql.PGConnection;
  * which is operationTimeout), prepares each physical connection once, runs a unit of work in
  * autocommit or in one transaction, and decides what a failure means.
  *
- * <p>Retries are internal and bounded by the attempt count and the call's operationTimeout: a
- * connection found broken (the server restarted or terminated it) is retried on a fresh one when
- * that cannot apply a write twice; a deadlock or serialization failure (rolled back by the server)
- * is retried; and work may ask for a rerun ({@link Rerun}) when it observed a concurrent commit it
- * could not classify.
+ * <p>Every unit of work sets the autocommit mode it needs and restores the connection's own
+ * afterwards, so a borrowed pool whose connections default to {@code autoCommit=false} (common
+ * under Spring and Hibernate) neither rolls back the store's writes nor its session setup (issue
+ * 10, defect 2).
+ *
+ * <p>Retries are internal and bounded by the attempt count and the call's operationTimeout, which
+ * also bounds each attempt's socket reads: a connection found broken (the server restarted or
+ * terminated it) is retried on a fresh one when that cannot apply a write twice, and a deadlock or
+ * serialization failure (rolled back by the server) is retried. Once an attempt's commit was sent
+ * and its connection broke, the outcome stays unknown whatever later attempts meet.
  */
 final class PgDatabase {
 
@@ -33,7 +40,10 @@ final class PgDatabase {
   enum Mode {
     /** Autocommit, read-only: always safe to retry. */
     READ,
-    /** One autocommit write that is idempotent (same event id, same content): safe to retry. */
+    /**
+     * Autocommit: one round trip that is one implicit transaction (its statements may be several,
+     * sent together) and idempotent (same event id, same content): safe to retry.
+     */
     IDEMPOTENT_WRITE,
     /** One transaction, committed at the end; retried only if the commit was never sent. */
     TRANSACTION,
@@ -61,16 +71,14 @@ final class PgDatabase {
     }
   }
 
-  /** Thrown by work to run again from the start, in a fresh transaction and snapshot. */
-  static final class Rerun extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Rerun() {
-      super("rerun", null, false, false);
-    }
-  }
-
   private static final int MAX_ATTEMPTS = 8;
+
+  /**
+   * How much longer than what is left of operationTimeout a socket read may wait: the server ends a
+   * statement at statement_timeout and its answer needs a moment to arrive; past this grace the
+   * server is taken to be gone.
+   */
+  private static final long SOCKET_GRACE_MILLIS = 1_000;
 
   private final DataSource dataSource;
   private final HikariDataSource ownPool;
@@ -100,8 +108,8 @@ final class PgDatabase {
 
   /**
    * What runs once on each physical connection, in one round trip: bound every statement and lock
-   * wait by operationTimeout (SPEC 4.13), and pin READ COMMITTED, which the single-statement save
-   * and the advisory locking rely on whatever the server's default_transaction_isolation is.
+   * wait by operationTimeout (SPEC 4.13), and pin READ COMMITTED, which the statements and the
+   * advisory locking rely on whatever the server's default_transaction_isolation is.
    *
    * @param operationTimeout the store's operationTimeout
    * @return the SQL
@@ -125,24 +133,16 @@ final class PgDatabase {
    */
   <T> T call(Mode mode, Supplier<String> what, Work<T> work) {
     long deadline = System.nanoTime() + timeoutNanos;
-    int attempt = 0;
-    while (true) {
-      attempt++;
+    SQLException unknownCommit = null; // an earlier attempt's commit that broke in flight
+    for (int attempt = 1; ; attempt++) {
       Attempt state = new Attempt();
       try {
-        return attempt(mode, work, state);
-      } catch (Rerun rerun) {
-        if (attempt >= MAX_ATTEMPTS || System.nanoTime() - deadline > 0) {
-          throw new StorageException(
-              what.get() + " gave up after " + attempt + " attempts under concurrent changes",
-              true,
-              null);
-        }
+        return attempt(mode, work, state, deadline);
       } catch (SQLException e) {
         if (guard.isClosed()) {
           throw new StoreClosedException("the postgres store was closed during " + what.get(), e);
         }
-        if (Thread.currentThread().isInterrupted()) {
+        if (Thread.currentThread().isInterrupted() && unknownCommit == null && !state.commitSent) {
           throw new OperationCancelledException(
               "the calling thread was interrupted during " + what.get(), e);
         }
@@ -150,40 +150,72 @@ final class PgDatabase {
         if (broken) {
           evictAll();
         }
+        boolean writes = mode == Mode.IDEMPOTENT_WRITE || mode == Mode.TRANSACTION;
+        if (broken && writes && state.commitSent && unknownCommit == null) {
+          unknownCommit = e;
+        }
         // A unique violation on the event id is not retried: the other write committed, the id is
-        // live in another
-        // slot, and the call is a conflict.
+        // live in another slot, and the call is a conflict.
         boolean again =
             state.retryable
                 && attempt < MAX_ATTEMPTS
                 && System.nanoTime() - deadline < 0
+                && !Thread.currentThread().isInterrupted()
                 && ((broken && (mode != Mode.TRANSACTION || !state.commitSent))
                     || PgErrors.isContention(e));
         if (!again) {
-          boolean commitUnknown =
-              state.commitSent && mode != Mode.READ && mode != Mode.READ_ONLY_TRANSACTION;
-          throw PgErrors.map(e, what.get(), commitUnknown);
+          throw unknownCommit == null
+              ? PgErrors.map(e, what.get(), false)
+              : outcomeUnknown(what.get(), unknownCommit, e);
         }
+      } catch (StateStoreException e) {
+        // A definite answer from a later attempt (a conflict, say) cannot be trusted once an
+        // earlier attempt may have committed: that commit may be what the answer saw.
+        if (unknownCommit != null && !(e instanceof StoreClosedException)) {
+          throw outcomeUnknown(what.get(), unknownCommit, e);
+        }
+        throw e;
       }
     }
   }
 
-  private <T> T attempt(Mode mode, Work<T> work, Attempt state) throws SQLException {
+  private static CommitOutcomeUnknownException outcomeUnknown(
+      String what, SQLException brokenCommit, Exception last) {
+    CommitOutcomeUnknownException unknown =
+        (CommitOutcomeUnknownException) PgErrors.map(brokenCommit, what, true);
+    if (last != brokenCommit) {
+      unknown.addSuppressed(last);
+    }
+    return unknown;
+  }
+
+  private <T> T attempt(Mode mode, Work<T> work, Attempt state, long deadline) throws SQLException {
     Connection c = borrow();
+    boolean autoCommit = c.getAutoCommit();
+    int networkTimeout = c.getNetworkTimeout();
     try {
+      boundSocketReads(c, deadline);
       if (mode == Mode.READ || mode == Mode.IDEMPOTENT_WRITE) {
+        if (!autoCommit) {
+          c.setAutoCommit(true);
+        }
         // An autocommit write is its own commit: once sent, a broken connection leaves its outcome
         // unknown.
         state.commitSent = mode == Mode.IDEMPOTENT_WRITE;
         return work.run(c, state);
       }
-      c.setAutoCommit(false);
+      if (autoCommit) {
+        c.setAutoCommit(false);
+      }
       boolean ended = false;
       try {
         T result = work.run(c, state);
         if (mode == Mode.READ_ONLY_TRANSACTION) {
           c.rollback();
         } else {
+          // JDBC reads do not notice interrupts: one that arrived while the writes ran is honoured
+          // here, where the transaction can still be rolled back.
+          guard.checkOpen();
           state.commitSent = true;
           c.commit();
         }
@@ -193,11 +225,21 @@ final class PgDatabase {
         if (!ended) {
           rollbackQuietly(c);
         }
-        restoreAutoCommit(c);
       }
     } finally {
+      restore(c, autoCommit, networkTimeout);
       closeQuietly(c);
     }
+  }
+
+  /**
+   * Bounds each socket read of this attempt by what is left of operationTimeout (plus a grace), so
+   * a server that vanished without closing the socket cannot hold the call much past it.
+   */
+  private static void boundSocketReads(Connection c, long deadline) throws SQLException {
+    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    c.setNetworkTimeout(
+        Runnable::run, (int) Math.min(Integer.MAX_VALUE, left + SOCKET_GRACE_MILLIS));
   }
 
   /**
@@ -222,14 +264,24 @@ final class PgDatabase {
     if (sessionSetup == null) {
       return;
     }
+    // The setup is session state: made in autocommit, or a pool's autoCommit=false would leave it
+    // in a transaction that is rolled back.
     Object physical = c.isWrapperFor(PGConnection.class) ? c.unwrap(PGConnection.class) : c;
     synchronized (prepared) {
       if (prepared.containsKey(physical)) {
         return;
       }
     }
+    boolean autoCommit = c.getAutoCommit();
+    if (!autoCommit) {
+      c.setAutoCommit(true);
+    }
     try (Statement s = c.createStatement()) {
       s.execute(sessionSetup);
+    } finally {
+      if (!autoCommit) {
+        c.setAutoCommit(false);
+      }
     }
     synchronized (prepared) {
       prepared.put(physical, Boolean.TRUE);
@@ -266,11 +318,15 @@ final class PgDatabase {
     }
   }
 
-  private static void restoreAutoCommit(Connection c) {
+  /** Gives the connection back as it was lent: its autocommit mode and socket timeout. */
+  private static void restore(Connection c, boolean autoCommit, int networkTimeout) {
     try {
-      c.setAutoCommit(true);
+      if (c.getAutoCommit() != autoCommit) {
+        c.setAutoCommit(autoCommit);
+      }
+      c.setNetworkTimeout(Runnable::run, networkTimeout);
     } catch (SQLException e) {
-      // As above: a broken connection is evicted by the pool on return.
+      // The connection is broken: the pool evicts it on return.
     }
   }
 

@@ -29,6 +29,27 @@ final class PgSql {
       "tenant_id = " + TXT + " AND user_id = " + TXT + " AND session_id = " + TXT;
   private static final String QUADRUPLE = IDENTITY + " AND run_id = " + TXT;
   private static final String SLOT = QUADRUPLE + " AND kind = " + TXT;
+
+  /**
+   * The locks of a write of one slot (SlotLocks): its scope shared, then the slot exclusive. A
+   * statement that follows in the same string runs in the same transaction, on a snapshot taken
+   * after the locks were granted (READ COMMITTED takes one per statement), so it sees every write
+   * that held them before.
+   */
+  static final String LOCK_SLOT =
+      "SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?); ";
+
+  /**
+   * The locks of a write of several slots: their scopes shared, then the slots exclusive, each
+   * array sorted (unnest keeps array order), so every caller takes them in one global order.
+   */
+  static final String LOCK_SLOTS =
+      "SELECT (SELECT count(pg_advisory_xact_lock_shared(k)) FROM unnest(CAST(? AS bigint[])) AS k),"
+          + " (SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(? AS bigint[])) AS k); ";
+
+  /** The lock of a scope's erasure: exclusive, so no write into the scope runs beside it. */
+  static final String LOCK_SCOPE = "SELECT pg_advisory_xact_lock(?); ";
+
   private static final String OVERWRITE =
       "SET event_id = EXCLUDED.event_id, version = EXCLUDED.version,"
           + " payload = EXCLUDED.payload, updated_at = EXCLUDED.updated_at";
@@ -58,42 +79,36 @@ final class PgSql {
     String select = "SELECT " + COLS + " FROM " + table;
     find = select + " WHERE " + SLOT;
     findByEventId = select + " WHERE event_id = " + TXT;
-    slotEventId = "SELECT event_id FROM " + table + " WHERE " + SLOT;
+    slotEventId = LOCK_SLOT + "SELECT event_id FROM " + table + " WHERE " + SLOT;
 
-    // save: one statement, one round trip, the plain upsert. The two unique indexes make it the
-    // idempotency check:
-    // - the slot holds another event id: overwritten (1 row), unless the new id is live in another
-    // slot, which the
-    //   event_id index rejects (23505, a conflict), also when that other save is still in flight
-    // (the index waits for
-    //   it, then decides);
+    // save: the slot's locks, then the plain upsert, in one round trip and one (implicit)
+    // transaction. Holding the slot's lock, the save is the only writer of the slot, so:
+    // - the slot holds another event id or none: written (1 row), unless the new id is live in
+    //   another slot, which the event_id index rejects (23505, a conflict);
     // - the slot already holds this event id: nothing is written (0 rows); the caller compares the
-    // stored content,
-    //   which is the rare replay path.
+    //   stored content, which is the rare replay path.
     save =
-        "INSERT INTO "
+        LOCK_SLOT
+            + "INSERT INTO "
             + table
             + " AS r ("
             + COLS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS timestamptz))"
             + " ON CONFLICT ("
             + PK
             + ") DO UPDATE "
             + OVERWRITE
             + " WHERE r.event_id <> EXCLUDED.event_id";
 
-    // saveAll: one statement for the whole batch, over arrays. "live" is the idempotency probe:
-    // nothing is written if
-    // any record's event id is live with another slot or content (the caller rolls back and reports
-    // the conflict);
-    // records whose id is live with the same content are skipped. ON CONFLICT overwrites a slot
-    // unless it already
-    // holds the record's event id, which only happens when a concurrent save of that id committed
-    // after this
-    // statement's snapshot; then fewer rows are written than expected and the caller runs the batch
-    // again.
+    // saveAll: the batch's locks, then one statement for the whole batch over arrays, in one
+    // transaction. "live" is the idempotency probe, on a snapshot taken after the locks: nothing is
+    // written if any record's event id is live with another slot or content (the caller reports the
+    // conflict); records whose id is live with the same content (in their own, locked slot) are
+    // skipped. A concurrent save that puts one of the ids into another slot after the snapshot is
+    // caught by the event_id index (23505, a conflict), which rolls the whole batch back.
     saveAll =
-        "WITH input AS (SELECT i.tenant_id, i.user_id, i.session_id, i.run_id, i.kind, i.event_id, i.version,"
+        LOCK_SLOTS
+            + "WITH input AS (SELECT i.tenant_id, i.user_id, i.session_id, i.run_id, i.kind, i.event_id, i.version,"
             + " i.payload, CAST(i.updated_at AS timestamptz) AS updated_at, i.ord"
             + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
             + " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bytea[]), CAST(? AS text[]))"
@@ -129,9 +144,9 @@ final class PgSql {
             + " SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM live WHERE same),"
             + " (SELECT min(ord) FROM live WHERE NOT same)";
 
-    delete = "DELETE FROM " + table + " WHERE " + SLOT;
+    delete = LOCK_SLOT + "DELETE FROM " + table + " WHERE " + SLOT;
     deleteIf = delete + " AND event_id = " + TXT;
-    deleteScope = "DELETE FROM " + table + " WHERE " + IDENTITY;
+    deleteScope = LOCK_SCOPE + "DELETE FROM " + table + " WHERE " + IDENTITY;
 
     listKind = select + " WHERE " + PREFIX;
     listKindLimit = listKind + " ORDER BY " + PK + " LIMIT ?";
@@ -171,11 +186,12 @@ final class PgSql {
             + ")"
             + scanOrder;
 
-    // After the locks: the event id held by each expected slot (ord >= 1; absent slots yield no
-    // row), and the live
-    // rows of the writes' event ids (ord = 0), in one round trip. Only the latter carry payloads.
+    // After the locks of every expected slot: the event id each holds (ord >= 1; absent slots
+    // yield no row), and the live rows of the writes' event ids (ord = 0), in one round trip. Only
+    // the latter carry payloads. The locks keep every expected slot as read until the commit.
     readConditions =
-        "SELECT e.ord, r.event_id, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS bigint),"
+        LOCK_SLOTS
+            + "SELECT e.ord, r.event_id, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS bigint),"
             + " CAST(NULL AS bytea) FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
             + " CAST(? AS text[]), CAST(? AS text[])) WITH ORDINALITY AS e(tenant_id, user_id, session_id, run_id, kind,"
             + " ord) JOIN "
@@ -186,11 +202,9 @@ final class PgSql {
             + " UNION ALL SELECT 0, event_id, tenant_id, user_id, session_id, run_id, kind, version, payload FROM "
             + table
             + " WHERE event_id = ANY(CAST(? AS text[]) COLLATE \"C\")";
-    // The writes of saveIf/saveBatchIf, each re-checking its expectation on the row it changes (an
-    // UPDATE re-evaluates
-    // its condition on the newest row version), so an unconditional save that slipped in after the
-    // read is detected
-    // (fewer rows written) instead of being overwritten.
+    // The writes of saveIf/saveBatchIf. Each still re-checks its expectation on the row it changes
+    // (an UPDATE re-evaluates its condition on the newest row version), a second line of defence
+    // behind the slot locks: fewer rows written than expected fails the condition.
     writeConditional =
         "WITH w AS (SELECT w.tenant_id, w.user_id, w.session_id, w.run_id, w.kind, w.event_id,"
             + " w.version, w.payload, CAST(w.updated_at AS timestamptz) AS updated_at, w.expected"

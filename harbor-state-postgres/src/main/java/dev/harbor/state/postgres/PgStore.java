@@ -14,6 +14,7 @@ import dev.harbor.state.ScanPage;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.StorageException;
 import dev.harbor.state.spi.StoreGuard;
 import dev.harbor.state.sql.RecordRows;
 import java.sql.Connection;
@@ -21,7 +22,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,6 +43,9 @@ final class PgStore implements StateStore {
   private final PgSql sql;
   private final SlotLocks locks;
 
+  /** How often a save replays after finding its slot changed between its write and its check. */
+  private static final int MAX_SAVE_ROUNDS = 8;
+
   PgStore(StoreGuard guard, PgDatabase db, PgConfig config) {
     this.guard = guard;
     this.db = db;
@@ -56,6 +59,7 @@ final class PgStore implements StateStore {
   public void save(StateRecord record) {
     guard.save(record);
     StateRecord r = guard.stamp(record);
+    SlotLocks.Keys keys = locks.keys(r.identity(), r.kind());
     Supplier<String> what =
         () ->
             "save of event id "
@@ -66,32 +70,32 @@ final class PgStore implements StateStore {
         PgDatabase.Mode.IDEMPOTENT_WRITE,
         what,
         (c, a) -> {
-          try (PreparedStatement p = c.prepareStatement(sql.save)) {
-            int i = bindSlot(p, 1, r.identity(), r.kind());
-            p.setString(i++, r.id().value());
-            p.setLong(i++, r.version());
-            p.setBytes(i++, r.bytes());
-            p.setObject(i, OffsetDateTime.ofInstant(r.updatedAt(), ZoneOffset.UTC));
-            if (p.executeUpdate() == 1) {
+          for (int round = 1; ; round++) {
+            try (PreparedStatement p = c.prepareStatement(sql.save)) {
+              int i = bindSlot(p, bindLocks(p, keys), r.identity(), r.kind());
+              bindContent(p, i, r);
+              if (updateAfterLocks(p) == 1) {
+                return null;
+              }
+            }
+            // Nothing written: the slot held this event id. The same write again is a no-op;
+            // other content a conflict.
+            Optional<StateRecord> held = findByEventId(c, r.id());
+            if (held.isPresent()) {
+              if (!held.get().sameContent(r)) {
+                throw StoreGuard.idempotencyConflict(
+                    r,
+                    held.get().identity().equals(r.identity())
+                        && held.get().kind().equals(r.kind()));
+              }
               return null;
             }
+            // Overwritten or deleted since: the save, which has had no effect, is simply due again.
+            if (round == MAX_SAVE_ROUNDS) {
+              throw new StorageException(
+                  what.get() + " gave up: its slot kept changing under it", true, null);
+            }
           }
-          // Nothing written: the slot holds this event id. The same write again is a no-op; other
-          // content a conflict.
-          StateRecord held;
-          try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
-            p.setString(1, r.id().value());
-            held = ROWS.first(p).orElse(null);
-          }
-          if (held == null) {
-            throw new PgDatabase
-                .Rerun(); // overwritten or deleted in between: the save is simply due again
-          }
-          if (!held.sameContent(r)) {
-            throw StoreGuard.idempotencyConflict(
-                r, held.identity().equals(r.identity()) && held.kind().equals(r.kind()));
-          }
-          return null;
         });
   }
 
@@ -102,15 +106,16 @@ final class PgStore implements StateStore {
       return;
     }
     List<StateRecord> batch = records.stream().map(guard::stamp).toList();
-    // One statement is atomic on its own: autocommit saves the COMMIT round trip, and a retry is
-    // safe (idempotent).
+    SlotLocks.Keys keys =
+        locks.keys(batch.stream().map(r -> new SlotLocks.Slot(r.identity(), r.kind())).toList());
+    // One transaction: the batch's locks, then one statement for every record, then the commit.
     db.call(
-        PgDatabase.Mode.IDEMPOTENT_WRITE,
+        PgDatabase.Mode.TRANSACTION,
         () -> "saveAll of " + batch.size() + " records",
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.saveAll)) {
-            bindRecords(c, p, 1, batch);
-            try (ResultSet rs = p.executeQuery()) {
+            bindRecords(c, p, bindLocks(c, p, keys), batch);
+            try (ResultSet rs = queryAfterLocks(p)) {
               rs.next();
               long written = rs.getLong(1);
               long replayed = rs.getLong(2);
@@ -120,8 +125,14 @@ final class PgStore implements StateStore {
                 throw StoreGuard.idempotencyConflict(bad, false);
               }
               if (written + replayed != batch.size()) {
-                throw new PgDatabase
-                    .Rerun(); // a concurrent save of one of these ids committed after our snapshot
+                // Under the slot locks only a writer outside the protocol (a store of an older
+                // version on this schema) can have changed a slot since the probe. Rolled back.
+                throw new StorageException(
+                    "saveAll of "
+                        + batch.size()
+                        + " records found a slot changed concurrently; nothing was changed",
+                    true,
+                    null);
               }
               return null;
             }
@@ -151,19 +162,18 @@ final class PgStore implements StateStore {
   private void conditionalWrite(
       List<SlotExpectation> expectations, List<StateRecord> writes, Supplier<String> what) {
     List<StateRecord> stamped = writes.stream().map(guard::stamp).toList();
-    Long[] keys =
-        SlotLocks.ordered(
-            expectations.stream().map(e -> locks.key(e.identity(), e.kind())).toList());
+    SlotLocks.Keys keys =
+        locks.keys(
+            expectations.stream().map(e -> new SlotLocks.Slot(e.identity(), e.kind())).toList());
     db.call(
         PgDatabase.Mode.TRANSACTION,
         what,
         (c, a) -> {
-          lock(c, keys);
           // 1. every expectation, 2. the idempotency of every write, before the first mutation
-          // (SPEC 4.4, 4.5).
+          // (SPEC 4.4, 4.5); the locks keep every expected slot as read until the commit.
           String[] current = new String[expectations.size()];
           Map<String, StateRecord> live = new HashMap<>();
-          readConditions(c, expectations, stamped, current, live);
+          readConditions(c, keys, expectations, stamped, current, live);
           for (int i = 0; i < expectations.size(); i++) {
             SlotExpectation e = expectations.get(i);
             String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
@@ -184,17 +194,17 @@ final class PgStore implements StateStore {
           if (toWrite.isEmpty()) {
             return null;
           }
-          Map<Slot, String> expectedBySlot = new HashMap<>();
+          Map<SlotLocks.Slot, String> expectedBySlot = new HashMap<>();
           for (SlotExpectation e : expectations) {
             expectedBySlot.put(
-                new Slot(e.identity(), e.kind()),
+                new SlotLocks.Slot(e.identity(), e.kind()),
                 e.expectsAbsent() ? null : e.expectedEventId().value());
           }
           try (PreparedStatement p = c.prepareStatement(sql.writeConditional)) {
             int i = bindRecords(c, p, 1, toWrite);
             String[] expected =
                 toWrite.stream()
-                    .map(w -> expectedBySlot.get(new Slot(w.identity(), w.kind())))
+                    .map(w -> expectedBySlot.get(new SlotLocks.Slot(w.identity(), w.kind())))
                     .toArray(String[]::new);
             p.setArray(i, c.createArrayOf("text", expected));
             try (ResultSet rs = p.executeQuery()) {
@@ -202,6 +212,8 @@ final class PgStore implements StateStore {
               if (rs.getLong(1) != toWrite.size()) {
                 // An unconditional save or delete changed a written slot after our read: its
                 // expectation no longer holds.
+                // Under the slot locks only a writer outside the protocol (a store of an older
+                // version on this schema) can have changed a slot since the read.
                 throw new ConditionFailedException(
                     what.get()
                         + " failed: a slot changed concurrently, so its"
@@ -215,6 +227,7 @@ final class PgStore implements StateStore {
 
   private void readConditions(
       Connection c,
+      SlotLocks.Keys keys,
       List<SlotExpectation> expectations,
       List<StateRecord> writes,
       String[] current,
@@ -231,13 +244,14 @@ final class PgStore implements StateStore {
         cols[3][i] = e.identity().runId();
         cols[4][i] = e.kind();
       }
+      int i = bindLocks(c, p, keys);
       for (int k = 0; k < 5; k++) {
-        p.setArray(k + 1, c.createArrayOf("text", cols[k]));
+        p.setArray(i++, c.createArrayOf("text", cols[k]));
       }
       p.setArray(
-          6,
+          i,
           c.createArrayOf("text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
-      try (ResultSet rs = p.executeQuery()) {
+      try (ResultSet rs = queryAfterLocks(p)) {
         while (rs.next()) {
           int ord = (int) rs.getLong(1);
           String eventId = rs.getString(2);
@@ -263,7 +277,7 @@ final class PgStore implements StateStore {
   @Override
   public boolean deleteIf(SlotExpectation expectation) {
     guard.deleteIf(expectation);
-    long key = locks.key(expectation.identity(), expectation.kind());
+    SlotLocks.Keys keys = locks.keys(expectation.identity(), expectation.kind());
     Supplier<String> what =
         () ->
             "deleteIf of event id "
@@ -274,13 +288,12 @@ final class PgStore implements StateStore {
         PgDatabase.Mode.TRANSACTION,
         what,
         (c, a) -> {
-          lock(c, new Long[] {key});
-          // The event id condition is re-checked on the newest row version, so a concurrent
-          // replacement is never deleted.
+          // Under the slot's lock no other write changes the slot, so the generation that is
+          // checked is the one deleted.
           try (PreparedStatement p = c.prepareStatement(sql.deleteIf)) {
-            int i = bindSlot(p, 1, expectation.identity(), expectation.kind());
+            int i = bindSlot(p, bindLocks(p, keys), expectation.identity(), expectation.kind());
             p.setString(i, expectation.expectedEventId().value());
-            return p.executeUpdate() == 1;
+            return updateAfterLocks(p) == 1;
           }
         });
   }
@@ -288,7 +301,7 @@ final class PgStore implements StateStore {
   @Override
   public void fenceIf(SlotExpectation expectation, Runnable action) {
     guard.fenceIf(expectation, action);
-    long key = locks.key(expectation.identity(), expectation.kind());
+    SlotLocks.Keys keys = locks.keys(expectation.identity(), expectation.kind());
     Supplier<String> what =
         () ->
             "fenceIf on event id "
@@ -300,7 +313,7 @@ final class PgStore implements StateStore {
     // action runs; it is
     // rolled back afterwards, since the fence writes nothing.
     try {
-      fence(expectation, action, key, what, thrown);
+      fence(expectation, action, keys, what, thrown);
     } catch (RuntimeException e) {
       if (thrown[0] == null) {
         throw e;
@@ -320,18 +333,17 @@ final class PgStore implements StateStore {
   private void fence(
       SlotExpectation expectation,
       Runnable action,
-      long key,
+      SlotLocks.Keys keys,
       Supplier<String> what,
       Throwable[] thrown) {
     db.call(
         PgDatabase.Mode.READ_ONLY_TRANSACTION,
         what,
         (c, a) -> {
-          lock(c, new Long[] {key});
           String current;
           try (PreparedStatement p = c.prepareStatement(sql.slotEventId)) {
-            bindSlot(p, 1, expectation.identity(), expectation.kind());
-            try (ResultSet rs = p.executeQuery()) {
+            bindSlot(p, bindLocks(p, keys), expectation.identity(), expectation.kind());
+            try (ResultSet rs = queryAfterLocks(p)) {
               current = rs.next() ? rs.getString(1) : null;
             }
           }
@@ -356,8 +368,8 @@ final class PgStore implements StateStore {
         () -> "delete of " + StoreGuard.describe(identity, kind),
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.delete)) {
-            bindSlot(p, 1, identity, kind);
-            return p.executeUpdate();
+            bindSlot(p, bindLocks(p, locks.keys(identity, kind)), identity, kind);
+            return updateAfterLocks(p);
           }
         });
   }
@@ -374,15 +386,18 @@ final class PgStore implements StateStore {
                 + ", "
                 + identity.sessionId()
                 + ")";
+    long scopeKey = locks.scopeKey(identity);
     // A transaction, not autocommit: a lost connection before the commit can then be retried
-    // without losing the count.
+    // without losing the count. The scope's lock, exclusive, waits for the writes into the scope
+    // in flight and holds back new ones, so the erase is one step against every write.
     return db.call(
         PgDatabase.Mode.TRANSACTION,
         what,
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.deleteScope)) {
-            RecordRows.bindIdentity(p, 1, identity);
-            return p.executeUpdate();
+            p.setLong(1, scopeKey);
+            RecordRows.bindIdentity(p, 2, identity);
+            return updateAfterLocks(p);
           }
         });
   }
@@ -417,12 +432,14 @@ final class PgStore implements StateStore {
     return db.call(
         PgDatabase.Mode.READ,
         () -> "findByEventId of " + eventId.value(),
-        (c, a) -> {
-          try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
-            p.setString(1, eventId.value());
-            return ROWS.first(p);
-          }
-        });
+        (c, a) -> findByEventId(c, eventId));
+  }
+
+  private Optional<StateRecord> findByEventId(Connection c, EventId eventId) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
+      p.setString(1, eventId.value());
+      return ROWS.first(p);
+    }
   }
 
   @Override
@@ -554,24 +571,56 @@ final class PgStore implements StateStore {
   // ---- helpers ----
 
   /**
-   * Takes the transaction-scoped advisory locks of slots. The keys arrive sorted and distinct and
-   * unnest yields them in array order, so every caller takes its locks in one global order and two
-   * callers never deadlock. The wait is bounded by lock_timeout (operationTimeout).
+   * Binds the keys of a single-slot {@link PgSql#LOCK_SLOT}.
+   *
+   * @return the next parameter index
    */
-  private static void lock(Connection c, Long[] keys) throws SQLException {
-    try (PreparedStatement p =
-        c.prepareStatement(
-            keys.length == 1
-                ? "SELECT pg_advisory_xact_lock(?)"
-                : "SELECT count(pg_advisory_xact_lock(k)) FROM"
-                    + " unnest(CAST(? AS bigint[])) AS k")) {
-      if (keys.length == 1) {
-        p.setLong(1, keys[0]);
-      } else {
-        p.setArray(1, c.createArrayOf("bigint", keys));
-      }
-      p.execute();
+  private static int bindLocks(PreparedStatement p, SlotLocks.Keys keys) throws SQLException {
+    p.setLong(1, keys.scopes()[0]);
+    p.setLong(2, keys.slots()[0]);
+    return 3;
+  }
+
+  /**
+   * Binds the keys of {@link PgSql#LOCK_SLOTS}. The wait is bounded by lock_timeout
+   * (operationTimeout).
+   *
+   * @return the next parameter index
+   */
+  private static int bindLocks(Connection c, PreparedStatement p, SlotLocks.Keys keys)
+      throws SQLException {
+    p.setArray(1, c.createArrayOf("bigint", keys.scopes()));
+    p.setArray(2, c.createArrayOf("bigint", keys.slots()));
+    return 3;
+  }
+
+  /**
+   * Runs a statement that takes locks first ({@link PgSql#LOCK_SLOT} and its siblings) and returns
+   * the update count of the statement proper.
+   */
+  private static int updateAfterLocks(PreparedStatement p) throws SQLException {
+    p.execute(); // the locks' one row
+    if (p.getMoreResults()) {
+      throw new IllegalStateException("expected an update count after the locks");
     }
+    return p.getUpdateCount();
+  }
+
+  /** Runs a statement that takes locks first and returns the rows of the query proper. */
+  private static ResultSet queryAfterLocks(PreparedStatement p) throws SQLException {
+    p.execute(); // the locks' one row
+    if (!p.getMoreResults()) {
+      throw new IllegalStateException("expected rows after the locks");
+    }
+    return p.getResultSet();
+  }
+
+  /** Binds a record's event id, version, payload and updatedAt, after its slot. */
+  private static void bindContent(PreparedStatement p, int i, StateRecord r) throws SQLException {
+    p.setString(i++, r.id().value());
+    p.setLong(i++, r.version());
+    p.setBytes(i++, r.bytes());
+    p.setString(i, PgTimestamps.text(r.updatedAt()));
   }
 
   private static int bindPrefix(PreparedStatement p, int i, String prefix) throws SQLException {
@@ -600,8 +649,7 @@ final class PgStore implements StateStore {
       text[3][j] = q.runId();
       text[4][j] = r.kind();
       text[5][j] = r.id().value();
-      text[6][j] =
-          r.updatedAt().toString(); // ISO-8601 in UTC, which PostgreSQL reads as timestamptz
+      text[6][j] = PgTimestamps.text(r.updatedAt());
       versions[j] = r.version();
       payloads[j] = r.bytes();
     }
@@ -613,7 +661,4 @@ final class PgStore implements StateStore {
     p.setArray(i++, c.createArrayOf("text", text[6]));
     return i;
   }
-
-  /** A slot, as a map key. */
-  private record Slot(Quadruple identity, String kind) {}
 }

@@ -1,5 +1,6 @@
 package dev.harbor.state.postgres;
 
+import dev.harbor.state.Identity;
 import dev.harbor.state.Quadruple;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -9,18 +10,81 @@ import java.util.Arrays;
 import java.util.Collection;
 
 /**
- * Advisory lock keys for slots, computed in the client so every store instance (every pool, process
- * or node) on one database agrees. The encoding is injective (a namespace, the schema and the five
- * slot strings, each UTF-8 with a length prefix), hashed with SHA-256 to the 64 bits {@code
- * pg_advisory_xact_lock} takes. Two slots sharing a key only serialize more than needed;
- * correctness never depends on keys being distinct.
+ * Advisory lock keys for slots and scopes, computed in the client so every store instance (every
+ * pool, process or node) on one database agrees. The encoding is injective (a namespace, the schema
+ * and the slot's or scope's strings, each UTF-8 with a length prefix), hashed with SHA-256 to the
+ * 64 bits {@code pg_advisory_xact_lock} takes. Two keys colliding only serialize more than needed.
+ *
+ * <p>The locking protocol, which makes every write one atomic step against every other (issue 10,
+ * defects 3 and 4; issue 17, defect 1): each write to a slot takes its scope's (tenant, user,
+ * session) lock shared and the slot's lock exclusive, in its transaction, before its first read;
+ * {@code deleteScope} takes the scope's lock exclusive. So no write changes a slot that a
+ * conditional write has checked until that write commits, two writes of one slot never race on its
+ * unique indexes, and no write enters a scope while it is being erased. Every caller takes scope
+ * locks before slot locks, each in ascending key order ({@link Keys}), so they never deadlock.
  */
 final class SlotLocks {
 
-  private final byte[] namespace;
+  /**
+   * The locks of one write, in the order they are taken: scope keys (shared), then slot keys
+   * (exclusive), each distinct and ascending.
+   *
+   * @param scopes the scopes' keys
+   * @param slots the slots' keys
+   */
+  record Keys(Long[] scopes, Long[] slots) {}
+
+  /**
+   * A slot.
+   *
+   * @param identity its quadruple
+   * @param kind its kind
+   */
+  record Slot(Quadruple identity, String kind) {}
+
+  private final byte[] slotNamespace;
+  private final byte[] scopeNamespace;
 
   SlotLocks(String schema) {
-    this.namespace = frame("harbor-state/slot-lock/v1", schema);
+    this.slotNamespace = frame("harbor-state/slot-lock/v1", schema);
+    this.scopeNamespace = frame("harbor-state/scope-lock/v1", schema);
+  }
+
+  /**
+   * The locks a write of these slots takes.
+   *
+   * @param slots the slots
+   * @return their scopes' and their own keys, ordered
+   */
+  Keys keys(Collection<Slot> slots) {
+    return new Keys(
+        ordered(slots.stream().map(s -> scopeKey(s.identity().identity())).toList()),
+        ordered(slots.stream().map(s -> key(s.identity(), s.kind())).toList()));
+  }
+
+  /**
+   * The locks a write of one slot takes.
+   *
+   * @param q the slot's quadruple
+   * @param kind the slot's kind
+   * @return its scope's and its own key
+   */
+  Keys keys(Quadruple q, String kind) {
+    return new Keys(new Long[] {scopeKey(q.identity())}, new Long[] {key(q, kind)});
+  }
+
+  /**
+   * The lock key of one scope (tenant, user, session): shared by writes into it, exclusive for its
+   * erasure.
+   *
+   * @param identity the scope
+   * @return the key
+   */
+  long scopeKey(Identity identity) {
+    MessageDigest sha = sha256();
+    sha.update(scopeNamespace);
+    sha.update(frame(identity.tenantId(), identity.userId(), identity.sessionId()));
+    return ByteBuffer.wrap(sha.digest()).getLong();
   }
 
   /**
@@ -32,7 +96,7 @@ final class SlotLocks {
    */
   long key(Quadruple q, String kind) {
     MessageDigest sha = sha256();
-    sha.update(namespace);
+    sha.update(slotNamespace);
     sha.update(frame(q.tenantId(), q.userId(), q.sessionId(), q.runId(), kind));
     return ByteBuffer.wrap(sha.digest()).getLong();
   }

@@ -82,7 +82,7 @@ class RoundTripTest extends DatabaseTest {
   }
 
   @Test
-  void saveAll_isOneAutocommitStatement_whateverTheBatchSize() {
+  void saveAll_isOneStatementAndOneCommit_whateverTheBatchSize() {
     for (int size : new int[] {1, 10, 1000}) {
       List<StateRecord> batch = new ArrayList<>();
       for (int i = 0; i < size; i++) {
@@ -90,24 +90,46 @@ class RoundTripTest extends DatabaseTest {
       }
       reset();
       store.saveAll(batch);
+      // The locks travel with the statement; the commit is explicit so a failed check rolls back.
       assertThat(executions).as("statements for %d records", size).hasValue(1);
-      assertThat(commits)
-          .as("explicit commits for %d records (the statement is its own transaction)", size)
-          .hasValue(0);
+      assertThat(commits).as("commits for %d records", size).hasValue(1);
     }
     assertThat(store.listKindForIdentity(Q, "k", 1000)).hasSize(1000);
   }
 
   @Test
-  void saveIf_isLockReadWriteAndCommit() {
+  void saveIf_isLockAndReadThenWriteThenCommit() {
     store.save(record("G0", "k", "v"));
     reset();
     store.saveIf(
         List.of(
             SlotExpectation.exact(Q, "k", EventId.of("G0")), SlotExpectation.absent(Q, "other")),
         record("G1", "k", "w"));
-    assertThat(executions).hasValue(3);
+    assertThat(executions).hasValue(2);
     assertThat(commits).hasValue(1);
+  }
+
+  @Test
+  void deleteIfAndDeleteScope_areOneStatementAndOneCommit() {
+    store.save(record("G0", "k", "v"));
+    reset();
+    assertThat(store.deleteIf(SlotExpectation.exact(Q, "k", EventId.of("G0")))).isTrue();
+    assertThat(executions).hasValue(1);
+    assertThat(commits).hasValue(1);
+    store.save(record("G1", "k", "v"));
+    reset();
+    assertThat(store.deleteScope(Q.identity())).isEqualTo(1);
+    assertThat(executions).hasValue(1);
+    assertThat(commits).hasValue(1);
+  }
+
+  @Test
+  void delete_isOneStatementAndNoTransaction() {
+    store.save(record("G0", "k", "v"));
+    reset();
+    store.delete(Q, "k");
+    assertThat(executions).hasValue(1);
+    assertThat(commits).hasValue(0);
   }
 
   @Test
