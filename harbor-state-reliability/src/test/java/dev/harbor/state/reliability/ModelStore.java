@@ -44,6 +44,28 @@ final class ModelStore implements StateStore {
     this.guard = new StoreGuard("model", 16 * 1024 * 1024, clock);
   }
 
+  /**
+   * A model holding exactly these live records: the checker's way to branch the state.
+   *
+   * @param records the live records
+   * @return a new model
+   */
+  static ModelStore of(List<StateRecord> records) {
+    ModelStore m = new ModelStore(Clock.systemUTC());
+    m.live.addAll(records);
+    return m;
+  }
+
+  /**
+   * The live records in slot order: the model's whole state, comparable and hashable, so a checker
+   * can memoize it.
+   *
+   * @return an immutable copy
+   */
+  List<StateRecord> state() {
+    return live.stream().sorted(SLOT_ORDER).toList();
+  }
+
   static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
