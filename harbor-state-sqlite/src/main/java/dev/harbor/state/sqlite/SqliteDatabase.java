@@ -93,14 +93,15 @@ final class SqliteDatabase {
   }
 
   /**
-   * Opens the connections, switches the file to WAL and brings the schema up to date (or verifies
-   * it).
+   * Opens the connections, checks that the file is UTF-8, switches it to WAL and brings the schema
+   * up to date (or verifies it).
    *
    * @param settings the validated settings
    * @param guard the store's guard
    * @param clock stamps migration ledger rows
    * @return the open database
-   * @throws StorageException if SQLite cannot open the file or its schema is not usable
+   * @throws StorageException if SQLite cannot open the file, it is not UTF-8 (then it is left
+   *     untouched), or its schema is not usable
    */
   static SqliteDatabase open(SqliteSettings settings, StoreGuard guard, Clock clock) {
     SqliteErrors errors = new SqliteErrors(settings.describe(), null);
@@ -117,6 +118,7 @@ final class SqliteDatabase {
     try {
       Connection writer = connect(settings, false);
       opened.add(writer);
+      requireUtf8(writer, settings); // before anything that could change the file
       Migrations migrations = Migrations.shipped(settings.describe());
       if (!settings.migrate()) {
         migrations.verify(writer); // before anything that could change the file
@@ -160,8 +162,37 @@ final class SqliteDatabase {
     }
   }
 
+  /**
+   * Refuses a database whose text encoding is not UTF-8. SQLite's BINARY collation compares TEXT in
+   * the file's own encoding, so in a UTF-16 file keys would order and prefix-match by UTF-16 code
+   * units instead of the UTF-8 bytes the contract asks for; and SQLite cannot convert an existing
+   * file. Only reads.
+   */
+  private static void requireUtf8(Connection c, SqliteSettings settings) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA encoding")) {
+      String encoding = rs.next() ? rs.getString(1) : "";
+      if (!"UTF-8".equalsIgnoreCase(encoding)) {
+        throw new StorageException(
+            "cannot open the sqlite store at "
+                + settings.describe()
+                + ": the database encoding is "
+                + encoding
+                + ", but harbor-state needs UTF-8 (SQLite cannot convert a file; dump it into a"
+                + " new one: sqlite3 OLD .dump | sqlite3 NEW)",
+            false,
+            null);
+      }
+    }
+  }
+
   private static Connection connect(SqliteSettings settings, boolean reader) throws SQLException {
     SQLiteConfig config = new SQLiteConfig();
+    if (!reader) {
+      // A new file takes the encoding its first writer names; say UTF-8 rather than rely on the
+      // default. SQLite ignores this on an existing file, which is why open checks it afterwards.
+      config.setEncoding(SQLiteConfig.Encoding.UTF8);
+    }
     if ((!settings.migrate() || reader) && !settings.inMemory()) {
       config.resetOpenMode(SQLiteOpenMode.CREATE); // only an applying writer may create the file
     }
