@@ -217,17 +217,39 @@ final class SqliteDatabase {
 
   /**
    * Runs work in one {@code BEGIN IMMEDIATE} transaction on the write connection: committed if it
-   * returns, rolled back if it throws. A {@link RuntimeException} or {@link Error} of the work
-   * propagates as the same instance.
+   * returns, rolled back if it throws or if the calling thread was interrupted by the time it
+   * returned. A {@link RuntimeException} or {@link Error} of the work propagates as the same
+   * instance.
    *
    * @param operation what is being done, for messages
    * @param work the work
    * @param <T> its result
    * @return the work's result
+   * @throws dev.harbor.state.OperationCancelledException if the calling thread was interrupted
+   *     before the commit; the flag stays set and nothing was written
    * @throws IllegalStateException if called from inside a write of the same store (a fenced action
    *     writing)
    */
   <T> T write(String operation, Work<T> work) {
+    return write(operation, work, true);
+  }
+
+  /**
+   * Like {@link #write}, for work that writes nothing but runs a caller's action (a {@code fenceIf}
+   * action): it commits even if the thread was interrupted meanwhile, because the action has
+   * already run, and reporting the call as cancelled, with nothing done, could lead the caller to
+   * run it again.
+   *
+   * @param operation what is being done, for messages
+   * @param work the work
+   * @param <T> its result
+   * @return the work's result
+   */
+  <T> T fence(String operation, Work<T> work) {
+    return write(operation, work, false);
+  }
+
+  private <T> T write(String operation, Work<T> work, boolean cancellable) {
     if (writeLock.isHeldByCurrentThread()) {
       // Only a fenceIf action calling back into its own store gets here; SQLite has no nested
       // transactions, and
@@ -241,13 +263,13 @@ final class SqliteDatabase {
     lockWriter(operation);
     try {
       guard.checkOpen(); // a close or an interrupt that arrived while waiting wins
-      return transaction(operation, work, deadline);
+      return transaction(operation, work, cancellable, deadline);
     } finally {
       writeLock.unlock();
     }
   }
 
-  private <T> T transaction(String operation, Work<T> work, long deadline) {
+  private <T> T transaction(String operation, Work<T> work, boolean cancellable, long deadline) {
     boolean committed = false;
     try {
       if (inTransaction) {
@@ -263,6 +285,11 @@ final class SqliteDatabase {
       inTransaction = true;
       try {
         T result = work.run(writer);
+        if (cancellable && Thread.currentThread().isInterrupted()) {
+          // SQLite's statements run on without noticing Thread.interrupt(); an interrupt that came
+          // while they ran is honoured here, the last moment the writes can still be undone.
+          throw guard.cancelled();
+        }
         writeStatement("COMMIT").execute();
         committed = true;
         inTransaction = false;

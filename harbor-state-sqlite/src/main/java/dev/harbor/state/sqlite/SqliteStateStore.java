@@ -202,7 +202,7 @@ final class SqliteStateStore implements StateStore {
     // any store instance
     // or process can write, so no conditional write on this slot completes. The transaction writes
     // nothing.
-    db.write(
+    db.fence(
         "fenceIf",
         c -> {
           requireExpected(expectation);

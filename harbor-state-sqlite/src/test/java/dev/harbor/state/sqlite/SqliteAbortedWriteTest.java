@@ -2,8 +2,10 @@ package dev.harbor.state.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
 
 import dev.harbor.state.EventId;
+import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
@@ -16,21 +18,30 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
- * A write transaction that fails after it began writing changes nothing, reports a contract
- * exception, and leaves the store usable. A trigger added behind the store's back makes one kind's
- * writes fail ({@code RAISE(ABORT)}).
+ * A write transaction that fails after it began writing, or whose caller is interrupted before it
+ * commits, changes nothing, reports a contract exception, and leaves the store usable. Triggers
+ * added behind the store's back make one kind's writes fail ({@code RAISE(ABORT)}) or slow.
  */
 class SqliteAbortedWriteTest {
 
   private static final Quadruple Q = new Quadruple("t", "u", "s", "");
   private static final String POISON = "k.poison";
+  private static final String SLOW = "k.slow";
 
   @TempDir Path dir;
   private Path file;
@@ -139,5 +150,140 @@ class SqliteAbortedWriteTest {
 
     store.saveAll(List.of(rec("k.a-g1", "k.a"), rec("k.b-g1", "k.b")));
     assertThat(state().stream().map(r -> r.id().value())).containsExactly("k.a-g1", "k.b-g1");
+  }
+
+  // ---- an interrupt that arrives while the transaction runs ----
+
+  /**
+   * The calls an interrupt may catch inside their write transaction; each touches {@link #SLOW}.
+   */
+  enum Write {
+    SAVE(s -> s.save(rec("slow-g1", SLOW))),
+    SAVE_ALL(s -> s.saveAll(List.of(rec("other-g1", "k.other"), rec("slow-g1", SLOW)))),
+    SAVE_IF(
+        s ->
+            s.saveIf(
+                List.of(SlotExpectation.exact(Q, SLOW, EventId.of("slow-g0"))),
+                rec("slow-g1", SLOW))),
+    SAVE_BATCH_IF(
+        s ->
+            s.saveBatchIf(
+                List.of(
+                    SlotExpectation.exact(Q, "k.other", EventId.of("other-g0")),
+                    SlotExpectation.exact(Q, SLOW, EventId.of("slow-g0"))),
+                List.of(rec("other-g1", "k.other"), rec("slow-g1", SLOW)))),
+    DELETE(s -> s.delete(Q, SLOW)),
+    DELETE_IF(s -> s.deleteIf(SlotExpectation.exact(Q, SLOW, EventId.of("slow-g0")))),
+    DELETE_SCOPE(s -> s.deleteScope(Q.identity()));
+
+    final Consumer<StateStore> call;
+
+    Write(Consumer<StateStore> call) {
+      this.call = call;
+    }
+  }
+
+  /**
+   * Every write of kind {@link #SLOW} runs a statement that burns a few hundred ms of CPU inside
+   * SQLite, where {@link Thread#interrupt} does not reach.
+   */
+  private void slow() throws SQLException {
+    String burn =
+        " BEGIN SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL"
+            + " SELECT x + 1 FROM c WHERE x < 500000) SELECT x FROM c); END";
+    sql(
+        "CREATE TRIGGER slow_insert BEFORE INSERT ON harbor_state_records WHEN NEW.kind = '"
+            + SLOW
+            + "'"
+            + burn,
+        "CREATE TRIGGER slow_update BEFORE UPDATE ON harbor_state_records WHEN NEW.kind = '"
+            + SLOW
+            + "'"
+            + burn,
+        "CREATE TRIGGER slow_delete BEFORE DELETE ON harbor_state_records WHEN OLD.kind = '"
+            + SLOW
+            + "'"
+            + burn);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Write.class)
+  void interruptWhileTheTransactionRuns_rollsBack_throwsCancelled_flagStaysSet(Write write)
+      throws Exception {
+    store.save(rec("slow-g0", SLOW));
+    store.save(rec("other-g0", "k.other"));
+    slow();
+    List<StateRecord> before = state();
+
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    AtomicBoolean flagAfter = new AtomicBoolean();
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                write.call.accept(store);
+              } catch (Throwable t) {
+                thrown.set(t);
+              }
+              flagAfter.set(Thread.currentThread().isInterrupted());
+            },
+            "interrupted-" + write);
+    caller.start();
+    awaitWriteTransaction(caller);
+    caller.interrupt();
+    caller.join(TimeUnit.SECONDS.toMillis(20));
+    assertThat(caller.isAlive()).isFalse();
+
+    assertThat(thrown.get()).isInstanceOf(OperationCancelledException.class);
+    assertThat(flagAfter).isTrue();
+    assertThat(state()).isEqualTo(before);
+    store.save(rec("after", "k.after")); // the write connection is usable again
+    assertThat(store.find(Q, "k.after")).isPresent();
+  }
+
+  @Test
+  void fenceIf_interruptedWhileItsActionRuns_returnsNormally_flagStaysSet() {
+    store.save(rec("g0", "k.fenced"));
+    AtomicBoolean ran = new AtomicBoolean();
+    try {
+      // The action has run, so the call is not reported as cancelled ("nothing was changed").
+      store.fenceIf(
+          SlotExpectation.exact(Q, "k.fenced", EventId.of("g0")),
+          () -> {
+            ran.set(true);
+            Thread.currentThread().interrupt();
+          });
+      assertThat(ran).isTrue();
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    store.save(rec("after", "k.after"));
+    assertThat(store.find(Q, "k.after")).isPresent();
+  }
+
+  /**
+   * Returns once some connection holds the file's write lock, which here only the caller's write
+   * transaction takes: a probe's {@code BEGIN IMMEDIATE} with no busy wait then fails as busy.
+   */
+  private void awaitWriteTransaction(Thread caller) throws Exception {
+    try (Connection probe = TestFiles.jdbc(file);
+        Statement s = probe.createStatement()) {
+      s.execute("PRAGMA busy_timeout = 0");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline && caller.isAlive()) {
+        try {
+          s.execute("BEGIN IMMEDIATE");
+          s.execute("ROLLBACK");
+        } catch (SQLiteException e) {
+          if ((e.getResultCode().code & 0xFF) == SQLiteErrorCode.SQLITE_BUSY.code) {
+            return;
+          }
+          throw e;
+        }
+        Thread.sleep(1);
+      }
+    }
+    fail("the write transaction of " + caller.getName() + " was never seen");
   }
 }
