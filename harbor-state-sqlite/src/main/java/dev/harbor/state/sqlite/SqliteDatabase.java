@@ -93,14 +93,15 @@ final class SqliteDatabase {
   }
 
   /**
-   * Opens the connections, switches the file to WAL and brings the schema up to date (or verifies
-   * it).
+   * Opens the connections, checks that the file is UTF-8, switches it to WAL and brings the schema
+   * up to date (or verifies it).
    *
    * @param settings the validated settings
    * @param guard the store's guard
    * @param clock stamps migration ledger rows
    * @return the open database
-   * @throws StorageException if SQLite cannot open the file or its schema is not usable
+   * @throws StorageException if SQLite cannot open the file, it is not UTF-8 (then it is left
+   *     untouched), or its schema is not usable
    */
   static SqliteDatabase open(SqliteSettings settings, StoreGuard guard, Clock clock) {
     SqliteErrors errors = new SqliteErrors(settings.describe(), null);
@@ -117,6 +118,7 @@ final class SqliteDatabase {
     try {
       Connection writer = connect(settings, false);
       opened.add(writer);
+      requireUtf8(writer, settings); // before anything that could change the file
       Migrations migrations = Migrations.shipped(settings.describe());
       if (!settings.migrate()) {
         migrations.verify(writer); // before anything that could change the file
@@ -160,8 +162,37 @@ final class SqliteDatabase {
     }
   }
 
+  /**
+   * Refuses a database whose text encoding is not UTF-8. SQLite's BINARY collation compares TEXT in
+   * the file's own encoding, so in a UTF-16 file keys would order and prefix-match by UTF-16 code
+   * units instead of the UTF-8 bytes the contract asks for; and SQLite cannot convert an existing
+   * file. Only reads.
+   */
+  private static void requireUtf8(Connection c, SqliteSettings settings) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA encoding")) {
+      String encoding = rs.next() ? rs.getString(1) : "";
+      if (!"UTF-8".equalsIgnoreCase(encoding)) {
+        throw new StorageException(
+            "cannot open the sqlite store at "
+                + settings.describe()
+                + ": the database encoding is "
+                + encoding
+                + ", but harbor-state needs UTF-8 (SQLite cannot convert a file; dump it into a"
+                + " new one: sqlite3 OLD .dump | sqlite3 NEW)",
+            false,
+            null);
+      }
+    }
+  }
+
   private static Connection connect(SqliteSettings settings, boolean reader) throws SQLException {
     SQLiteConfig config = new SQLiteConfig();
+    if (!reader) {
+      // A new file takes the encoding its first writer names; say UTF-8 rather than rely on the
+      // default. SQLite ignores this on an existing file, which is why open checks it afterwards.
+      config.setEncoding(SQLiteConfig.Encoding.UTF8);
+    }
     if ((!settings.migrate() || reader) && !settings.inMemory()) {
       config.resetOpenMode(SQLiteOpenMode.CREATE); // only an applying writer may create the file
     }
@@ -186,17 +217,39 @@ final class SqliteDatabase {
 
   /**
    * Runs work in one {@code BEGIN IMMEDIATE} transaction on the write connection: committed if it
-   * returns, rolled back if it throws. A {@link RuntimeException} or {@link Error} of the work
-   * propagates as the same instance.
+   * returns, rolled back if it throws or if the calling thread was interrupted by the time it
+   * returned. A {@link RuntimeException} or {@link Error} of the work propagates as the same
+   * instance.
    *
    * @param operation what is being done, for messages
    * @param work the work
    * @param <T> its result
    * @return the work's result
+   * @throws dev.harbor.state.OperationCancelledException if the calling thread was interrupted
+   *     before the commit; the flag stays set and nothing was written
    * @throws IllegalStateException if called from inside a write of the same store (a fenced action
    *     writing)
    */
   <T> T write(String operation, Work<T> work) {
+    return write(operation, work, true);
+  }
+
+  /**
+   * Like {@link #write}, for work that writes nothing but runs a caller's action (a {@code fenceIf}
+   * action): it commits even if the thread was interrupted meanwhile, because the action has
+   * already run, and reporting the call as cancelled, with nothing done, could lead the caller to
+   * run it again.
+   *
+   * @param operation what is being done, for messages
+   * @param work the work
+   * @param <T> its result
+   * @return the work's result
+   */
+  <T> T fence(String operation, Work<T> work) {
+    return write(operation, work, false);
+  }
+
+  private <T> T write(String operation, Work<T> work, boolean cancellable) {
     if (writeLock.isHeldByCurrentThread()) {
       // Only a fenceIf action calling back into its own store gets here; SQLite has no nested
       // transactions, and
@@ -210,13 +263,13 @@ final class SqliteDatabase {
     lockWriter(operation);
     try {
       guard.checkOpen(); // a close or an interrupt that arrived while waiting wins
-      return transaction(operation, work, deadline);
+      return transaction(operation, work, cancellable, deadline);
     } finally {
       writeLock.unlock();
     }
   }
 
-  private <T> T transaction(String operation, Work<T> work, long deadline) {
+  private <T> T transaction(String operation, Work<T> work, boolean cancellable, long deadline) {
     boolean committed = false;
     try {
       if (inTransaction) {
@@ -232,6 +285,11 @@ final class SqliteDatabase {
       inTransaction = true;
       try {
         T result = work.run(writer);
+        if (cancellable && Thread.currentThread().isInterrupted()) {
+          // SQLite's statements run on without noticing Thread.interrupt(); an interrupt that came
+          // while they ran is honoured here, the last moment the writes can still be undone.
+          throw guard.cancelled();
+        }
         writeStatement("COMMIT").execute();
         committed = true;
         inTransaction = false;

@@ -6,7 +6,6 @@ import static dev.harbor.state.sql.RecordRows.bindSlot;
 import dev.harbor.state.EventId;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Identity;
-import dev.harbor.state.InvalidRecordException;
 import dev.harbor.state.ListScope;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.RecordNotFoundException;
@@ -203,7 +202,7 @@ final class SqliteStateStore implements StateStore {
     // any store instance
     // or process can write, so no conditional write on this slot completes. The transaction writes
     // nothing.
-    db.write(
+    db.fence(
         "fenceIf",
         c -> {
           requireExpected(expectation);
@@ -511,23 +510,13 @@ final class SqliteStateStore implements StateStore {
   }
 
   /**
-   * A stamped record and its timestamp as stored, computed before the transaction so a bad instant
-   * changes nothing.
+   * A stamped record and its timestamp as stored, converted before the transaction. {@link
+   * StoreGuard#stamp} has already refused an instant outside {@link StateRecord#MIN_UPDATED_AT}..
+   * {@link StateRecord#MAX_UPDATED_AT}, and every instant in that range fits the 64-bit column.
    */
   private record Row(StateRecord record, long updatedAtMicros) {
     static Row of(StateRecord stamped) {
-      try {
-        return new Row(stamped, micros(stamped.updatedAt()));
-      } catch (ArithmeticException e) {
-        throw new InvalidRecordException(
-            "updatedAt "
-                + stamped.updatedAt()
-                + " of "
-                + StoreGuard.describe(stamped.identity(), stamped.kind())
-                + " is outside the range the sqlite driver"
-                + " stores (microseconds since 1970 in 64 bits)",
-            e);
-      }
+      return new Row(stamped, micros(stamped.updatedAt()));
     }
   }
 }

@@ -69,9 +69,9 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
    * @throws NullPointerException if {@code config} is {@code null}
    * @throws dev.harbor.state.InvalidConfigException if the location is empty, its directory does
    *     not exist, or an option is unknown or malformed
-   * @throws dev.harbor.state.StorageException if SQLite cannot open the file, or its schema is not
-   *     usable (an edited, unknown or missing applied migration; with {@code migrate=verify}, any
-   *     pending migration)
+   * @throws dev.harbor.state.StorageException if SQLite cannot open the file, its text encoding is
+   *     not UTF-8, or its schema is not usable (an edited, unknown or missing applied migration;
+   *     with {@code migrate=verify}, any pending migration)
    */
   @Override
   public StateStore open(StateConfig config) {

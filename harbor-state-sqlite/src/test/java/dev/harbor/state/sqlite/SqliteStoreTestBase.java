@@ -199,6 +199,22 @@ abstract class SqliteStoreTestBase {
     assertThat(store.find(Q, "k")).isEmpty();
   }
 
+  @Test
+  void save_updatedAtAtTheEdgesOfTheRange_roundTrips() {
+    // The conversion to 64-bit microseconds has no range check of its own: these must fit.
+    store.save(rec("e1", Q, "min", "a").withUpdatedAt(StateRecord.MIN_UPDATED_AT));
+    store.save(rec("e2", Q, "max", "a").withUpdatedAt(StateRecord.MAX_UPDATED_AT));
+    assertThat(store.load(Q, "min").updatedAt()).isEqualTo(StateRecord.MIN_UPDATED_AT);
+    assertThat(store.load(Q, "max").updatedAt()).isEqualTo(StateRecord.MAX_UPDATED_AT);
+    assertThatThrownBy(
+            () ->
+                store.save(
+                    rec("e3", Q, "over", "a")
+                        .withUpdatedAt(StateRecord.MAX_UPDATED_AT.plusNanos(1000))))
+        .isInstanceOf(InvalidRecordException.class);
+    assertThat(store.find(Q, "over")).isEmpty();
+  }
+
   // ---- batches and conditions ----
 
   @Test
