@@ -249,7 +249,8 @@ record History(List<Op> ops) {
   record FenceIf(SlotExpectation expectation, List<String> sideLog) implements Call {
     @Override
     public Object run(StateStore store) {
-      // The checker replays calls on the model many times: only a real store's fence writes the log.
+      // The checker replays calls on the model many times: only a real store's fence writes the
+      // log.
       boolean record = !(store instanceof ModelStore);
       store.fenceIf(
           expectation,

@@ -137,7 +137,9 @@ final class HistoryGenerator {
    */
   private StateRecord record(String tenant, Slot slot) {
     EventId id =
-        random.nextInt(10) < 3 ? EventId.of(tenant + "-" + process + "-" + fresh++) : pooledId(tenant);
+        random.nextInt(10) < 3
+            ? EventId.of(tenant + "-" + process + "-" + fresh++)
+            : pooledId(tenant);
     String content = id.value() + (random.nextInt(8) == 0 ? "'" : "");
     return new StateRecord(
         id,
