@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code copy}: every record from one store to another, then a check that both sides match. */
@@ -16,7 +17,8 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description =
         "Copy every record (slot, event id, version, bytes and updatedAt) from one store to another in atomic "
-            + "saveAll batches, then read both sides back and compare record counts and a SHA-256 over every field. "
+            + "saveAll batches (bounded by --batch-size records and --batch-bytes bytes), then read both sides "
+            + "back and compare record counts and a SHA-256 over every field. "
             + "Idempotent: re-running a finished copy changes nothing. This is how a store moves from SQLite to "
             + "PostgreSQL. Exits 1 if the check finds a difference (e.g. the target already held other records). "
             + "--tenant and --prefix narrow what is copied.",
@@ -47,19 +49,14 @@ final class CopyCommand extends StoreCommand {
       description = "Only kinds with this prefix (repeatable).")
   List<String> prefixes = new ArrayList<>();
 
-  @Option(
-      names = "--batch-size",
-      paramLabel = "N",
-      defaultValue = "500",
-      description = "Records per saveAll batch, 1..10000 (default: 500).")
-  int batchSize;
+  @Mixin BatchOptions batch;
 
   @Override
   int run() throws IOException {
     String source = from != null ? from : location();
     try (StateStore src = StateStores.open(source);
         StateStore dst = StateStores.open(to)) {
-      Batcher batcher = new Batcher(dst, batchSize);
+      Batcher batcher = batch.batcher(dst);
       RecordSource records = RecordSource.of(src, tenant, prefixes);
       RecordDigest sourceDigest = new RecordDigest();
       try (Progress progress = new Progress(io(), "copy", "records")) {

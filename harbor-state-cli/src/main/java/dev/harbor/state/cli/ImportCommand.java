@@ -14,7 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code import}: JSON Lines into the store. */
@@ -23,9 +23,10 @@ import picocli.CommandLine.Parameters;
     sortOptions = false,
     description =
         "Read JSON Lines in the format of export (from FILE or stdin) and save them with saveAll in atomic "
-            + "batches. Re-running the same import is a no-op: records are keyed by event id. A bad line is "
-            + "reported as 'line N: ...' and nothing of its batch is written (earlier batches stay applied). run "
-            + "defaults to \"\", version to 0, and a missing updatedAt is stamped by the store.",
+            + "batches, bounded by --batch-size records and --batch-bytes bytes. Re-running the same import "
+            + "is a no-op: records are keyed by event id. A bad line is reported as 'line N: ...' and nothing "
+            + "of its batch is written (earlier batches stay applied). run defaults to \"\", version to 0, and "
+            + "a missing updatedAt is stamped by the store.",
     footer = {
       "",
       "Examples:",
@@ -42,19 +43,14 @@ final class ImportCommand extends StoreCommand {
       description = "Read this file (default: stdin).")
   Path file;
 
-  @Option(
-      names = "--batch-size",
-      paramLabel = "N",
-      defaultValue = "500",
-      description = "Records per saveAll batch, 1..10000 (default: 500).")
-  int batchSize;
+  @Mixin BatchOptions batch;
 
   @Override
   int run() throws IOException {
     try (StateStore store = open();
         InputStream in = file == null ? nonClosing(io().in()) : openFile(file);
         Progress progress = new Progress(io(), "import", "records")) {
-      Batcher batcher = new Batcher(store, batchSize);
+      Batcher batcher = batch.batcher(store);
       CharsetDecoder utf8 =
           StandardCharsets.UTF_8
               .newDecoder()

@@ -1,0 +1,35 @@
+package dev.harbor.state.cli;
+
+import dev.harbor.state.StateStore;
+import picocli.CommandLine.Option;
+
+/**
+ * The batch bounds of the commands that write with {@code saveAll}: {@code import}, {@code copy}.
+ */
+final class BatchOptions {
+
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "" + Batcher.DEFAULT_SIZE,
+      description =
+          "Records per saveAll batch, 1.." + Batcher.MAX_SIZE + " (default: ${DEFAULT-VALUE}).")
+  int size;
+
+  @Option(
+      names = "--batch-bytes",
+      paramLabel = "BYTES",
+      defaultValue = "" + Batcher.DEFAULT_BYTES,
+      description =
+          "Bytes per saveAll batch, 1.."
+              + Batcher.MAX_BYTES
+              + " (default: ${DEFAULT-VALUE}, 32 MiB): payloads plus "
+              + Batcher.RECORD_OVERHEAD
+              + " a record for keys. A larger record goes alone in its batch.")
+  long bytes;
+
+  /** A batcher over {@code store}'s {@code saveAll} with these bounds. */
+  Batcher batcher(StateStore store) {
+    return new Batcher(store::saveAll, size, bytes);
+  }
+}
