@@ -27,6 +27,26 @@ final class HistoryRecorder {
     int inject() throws Exception;
   }
 
+  /** A client that runs elsewhere (another process) and reports its operations at the end. */
+  interface Participant {
+    /** Starts; returns once it is about to run its calls. */
+    void start(long seed, List<String> tenants) throws Exception;
+
+    /** Waits for the end and returns its operations (ids are assigned by the recorder). */
+    List<History.Op> finish() throws Exception;
+  }
+
+  /**
+   * The seed of one client's generator, the same in every process.
+   *
+   * @param seed the history's seed
+   * @param client the client's number
+   * @return its generator's seed
+   */
+  static long clientSeed(long seed, int client) {
+    return seed * 1_000 + client;
+  }
+
   private final List<StateStore> nodes;
   private final int clients;
   private final int opsPerClient;
@@ -63,24 +83,47 @@ final class HistoryRecorder {
   }
 
   /**
+   * The same recorder for other tenants (each history of a run uses tenants of its own).
+   *
+   * @param tenants the tenants
+   * @return a recorder with a fault count of its own
+   */
+  HistoryRecorder withTenants(List<String> tenants) {
+    return new HistoryRecorder(nodes, clients, opsPerClient, tenants, fault, interruptPercent);
+  }
+
+  /**
    * Records one history.
    *
    * @param seed the seed of the clients' generators
    * @return the history
    */
   History record(long seed) throws Exception {
+    return record(seed, List.of());
+  }
+
+  /**
+   * Records one history with clients elsewhere too.
+   *
+   * @param seed the seed of the clients' generators
+   * @param participants clients in other processes, started just before the in-process ones
+   * @return the history
+   */
+  History record(long seed, List<? extends Participant> participants) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     List<String> sideLog = Collections.synchronizedList(new ArrayList<>());
-    AtomicInteger ids = new AtomicInteger();
     CyclicBarrier start = new CyclicBarrier(clients);
     List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
     try {
+      for (Participant p : participants) {
+        p.start(seed, tenants);
+      }
       List<Future<List<History.Op>>> results = new ArrayList<>();
       for (int c = 0; c < clients; c++) {
         int client = c;
         StateStore store = nodes.get(c % nodes.size());
         HistoryGenerator generator =
-            new HistoryGenerator(seed * 1_000 + c, tenants, "c" + c, sideLog);
+            new HistoryGenerator(clientSeed(seed, c), tenants, "c" + c, sideLog);
         results.add(
             pool.submit(
                 () -> {
@@ -93,9 +136,7 @@ final class HistoryRecorder {
                     History.Outcome outcome = History.Outcome.of(call, store);
                     long completed = System.nanoTime();
                     Thread.interrupted(); // an interrupt is meant for one call only
-                    ops.add(
-                        new History.Op(
-                            ids.getAndIncrement(), client, call, invoked, completed, outcome));
+                    ops.add(new History.Op(-1, client, call, invoked, completed, outcome));
                   }
                   return ops;
                 }));
@@ -105,7 +146,17 @@ final class HistoryRecorder {
       for (Future<List<History.Op>> r : results) {
         all.addAll(r.get(5, TimeUnit.MINUTES));
       }
-      return new History(all);
+      for (Participant p : participants) {
+        all.addAll(p.finish());
+      }
+      List<History.Op> numbered = new ArrayList<>();
+      int id = 0;
+      for (History.Op o : all) {
+        numbered.add(
+            new History.Op(
+                id++, o.process(), o.call(), o.invokedNanos(), o.completedNanos(), o.outcome()));
+      }
+      return new History(numbered);
     } finally {
       pool.shutdownNow();
       pool.awaitTermination(30, TimeUnit.SECONDS);
