@@ -16,63 +16,70 @@ import dev.harbor.state.spi.StoreGuard;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.StampedLock;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The reference store.
+ * The reference store: the contract's semantics, kept plainly on the heap.
  *
- * <p>Layout: records live in a two-level map, session identity to (run, kind) to record, so that a
- * lookup is two hash probes and a session erasure drops one entry; a second map indexes live
- * records by event id. Stored records are immutable (a {@link StateRecord} copies its bytes in and
- * out), so they are handed to callers as they are.
+ * <p>Layout: a hash map from slot to record; a sorted set of the same slots, in the order every
+ * listing and scan returns (see {@link Slot#ORDER}), so each of them is a walk over one range of
+ * it; and a hash map indexing the live records by event id. Stored records are immutable (a {@link
+ * StateRecord} copies its bytes in and out), so they are handed to callers as they are.
  *
- * <p>Concurrency: every mutation holds the write side of one {@link StampedLock} for a few map
- * operations, which makes batches, erasures and the two maps atomic with respect to each other.
- * Single-record reads are one map probe and take no lock; multi-record reads (lists, scans) run
- * optimistically and retry under the read lock if a write intervened, so they see a consistent
- * state and never wait on each other. Conditional writes and fences also take per-slot locks
- * (striped, always in ascending stripe order, so callers never deadlock); a fence holds its slot's
- * lock while the action runs, which holds back conditional writes on that slot but not the rest of
- * the store.
+ * <p>Concurrency: one {@link ReentrantReadWriteLock} guards the maps, the sorted set and the fence
+ * registry. Every mutation holds it exclusively and every read holds it shared, so a read sees one
+ * whole state of the store: never half of a batch, never a slot without its event id. {@link
+ * #close()} marks the store closed while holding it exclusively, and every call checks "closed"
+ * again once it holds the lock, so a call either completes before the close or throws {@code
+ * StoreClosedException}. This driver is the reference, so correctness that is obvious beats speed:
+ * no optimistic reads, no striping, no per-slot locks.
+ *
+ * <p>Fences: {@code fenceIf} checks its slot and registers it in {@link #fenced} under the
+ * exclusive lock, then releases the lock while the action runs; {@code saveIf}, {@code
+ * saveBatchIf}, {@code deleteIf} and other fences wait (on {@link #fenceLifted}, which releases the
+ * lock while waiting) until none of their slots is fenced, and then check and write under the same
+ * exclusive hold. Holding the store lock across the action instead would stall every other call,
+ * reads included, for as long as the caller's action runs, and would deadlock an action that waits
+ * for an unconditional save on another thread, which the contract lets through.
  */
 final class InMemoryStateStore implements StateStore {
 
   static final String DRIVER = "inmem";
-  private static final int STRIPES = 1024; // power of two
 
   private final StoreGuard guard;
   private final long timeoutNanos;
   private final Duration timeout;
-  private final Map<Identity, Map<RunKind, StateRecord>> sessions = new ConcurrentHashMap<>();
-  private final Map<EventId, StateRecord> byEventId = new ConcurrentHashMap<>();
-  private final StampedLock lock = new StampedLock();
-  private final ReentrantLock[] slotLocks = new ReentrantLock[STRIPES];
-  private final ReentrantLock[] writeStripes = new ReentrantLock[STRIPES];
+
+  // Non-fair: a waiting writer still holds back new readers, so writes are not starved.
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+  /** Signalled, under the exclusive lock, when a fence is lifted and when the store closes. */
+  private final Condition fenceLifted = lock.writeLock().newCondition();
+
+  // Guarded by lock. The sorted set holds exactly the keys of the slot map; it changes only when a
+  // slot appears or disappears, so overwriting a slot, the common write, touches only hash maps.
+  private final Map<Slot, StateRecord> slots = new HashMap<>();
+  private final NavigableSet<Slot> order = new TreeSet<>(Slot.ORDER);
+  private final Map<EventId, StateRecord> byEventId = new HashMap<>();
+
+  /** The fenced slots and the thread whose action runs under each fence; guarded by lock. */
+  private final Map<Slot, Thread> fenced = new HashMap<>();
 
   InMemoryStateStore(int maxPayloadBytes, Duration operationTimeout, Clock clock) {
     this.guard = new StoreGuard(DRIVER, maxPayloadBytes, clock);
     this.timeout = operationTimeout;
     this.timeoutNanos = operationTimeout.toNanos();
-    for (int i = 0; i < STRIPES; i++) {
-      slotLocks[i] = new ReentrantLock();
-      writeStripes[i] = new ReentrantLock();
-    }
   }
-
-  /** The part of a slot below the session. */
-  private record RunKind(String runId, String kind) {}
 
   // ---- writes ----
 
@@ -80,27 +87,11 @@ final class InMemoryStateStore implements StateStore {
   public void save(StateRecord record) {
     guard.save(record);
     StateRecord stamped = guard.stamp(record);
-    // Single saves share the store-wide lock (batches, erasures and conditional writes take it
-    // exclusively) and serialize per slot on a write stripe: saves of different slots run in
-    // parallel, and the event-id claim below keeps ids unique across them.
-    long stamp = readLock();
+    Lock held = exclusive();
     try {
-      ReentrantLock slot = lockWriteStripe(stamped.identity(), stamped.kind());
-      try {
-        StateRecord live = byEventId.putIfAbsent(stamped.id(), stamped);
-        if (live != null) {
-          requireReplay(stamped, live); // a replay writes nothing at all
-          return;
-        }
-        StateRecord previous = putIntoSlot(stamped);
-        if (previous != null) {
-          byEventId.remove(previous.id(), previous);
-        }
-      } finally {
-        slot.unlock();
-      }
+      apply(List.of(stamped));
     } finally {
-      lock.unlockRead(stamp);
+      held.unlock();
     }
   }
 
@@ -111,11 +102,11 @@ final class InMemoryStateStore implements StateStore {
       return;
     }
     List<StateRecord> stamped = records.stream().map(guard::stamp).toList();
-    long stamp = writeLock();
+    Lock held = exclusive();
     try {
-      applyAll(stamped);
+      apply(stamped);
     } finally {
-      lock.unlockWrite(stamp);
+      held.unlock();
     }
   }
 
@@ -132,105 +123,98 @@ final class InMemoryStateStore implements StateStore {
   }
 
   private void conditionalSave(List<SlotExpectation> expectations, List<StateRecord> writes) {
-    List<Lock> held = lockSlots(expectations);
+    Lock held = exclusiveUnfenced(expectations.stream().map(Slot::of).toList());
     try {
-      long stamp = writeLock();
-      try {
-        for (SlotExpectation e : expectations) {
-          if (!e.matches(current(e.identity(), e.kind()))) {
-            throw conditionFailed(e);
-          }
+      for (SlotExpectation e : expectations) {
+        if (!e.matches(slots.get(Slot.of(e)))) {
+          throw conditionFailed(e);
         }
-        applyAll(writes);
-      } finally {
-        lock.unlockWrite(stamp);
       }
+      apply(writes);
     } finally {
-      unlock(held);
+      held.unlock();
     }
-  }
-
-  /**
-   * Checks every write's idempotency before the first mutation, then applies those that are not
-   * replays.
-   */
-  private void applyAll(List<StateRecord> writes) {
-    List<StateRecord> toWrite = new ArrayList<>(writes.size());
-    for (StateRecord w : writes) {
-      if (!isReplay(w)) {
-        toWrite.add(w);
-      }
-    }
-    toWrite.forEach(this::put);
   }
 
   @Override
   public boolean deleteIf(SlotExpectation expectation) {
     guard.deleteIf(expectation);
-    List<Lock> held = lockSlots(List.of(expectation));
+    Slot slot = Slot.of(expectation);
+    Lock held = exclusiveUnfenced(List.of(slot));
     try {
-      long stamp = writeLock();
-      try {
-        StateRecord current = current(expectation.identity(), expectation.kind());
-        if (current == null || !expectation.matches(current)) {
-          return false;
-        }
-        remove(current);
-        return true;
-      } finally {
-        lock.unlockWrite(stamp);
+      StateRecord current = slots.get(slot);
+      if (current == null || !expectation.matches(current)) {
+        return false;
       }
+      remove(current);
+      return true;
     } finally {
-      unlock(held);
+      held.unlock();
     }
   }
 
   @Override
   public void fenceIf(SlotExpectation expectation, Runnable action) {
     guard.fenceIf(expectation, action);
-    List<Lock> held = lockSlots(List.of(expectation));
+    Slot slot = Slot.of(expectation);
+    Lock held = exclusiveUnfenced(List.of(slot));
     try {
-      if (!expectation.matches(current(expectation.identity(), expectation.kind()))) {
+      if (!expectation.matches(slots.get(slot))) {
         throw conditionFailed(expectation);
       }
+      fenced.put(slot, Thread.currentThread());
+    } finally {
+      held.unlock();
+    }
+    try {
       action.run();
     } finally {
-      unlock(held);
+      // Uninterruptibly: the fence must be lifted even if the action left this thread interrupted,
+      // and nobody holds the lock for long.
+      lock.writeLock().lock();
+      try {
+        fenced.remove(slot);
+        fenceLifted.signalAll();
+      } finally {
+        lock.writeLock().unlock();
+      }
     }
   }
 
   @Override
   public void delete(Quadruple identity, String kind) {
     guard.slot(identity, kind);
-    long stamp = readLock();
+    Lock held = exclusive();
     try {
-      ReentrantLock slot = lockWriteStripe(identity, kind);
-      try {
-        StateRecord current = current(identity, kind);
-        if (current != null) {
-          remove(current);
-        }
-      } finally {
-        slot.unlock();
+      StateRecord current = slots.get(new Slot(identity, kind));
+      if (current != null) {
+        remove(current);
       }
     } finally {
-      lock.unlockRead(stamp);
+      held.unlock();
     }
   }
 
   @Override
   public int deleteScope(Identity identity) {
     guard.deleteScope(identity);
-    long stamp = writeLock();
+    Lock held = exclusive();
     try {
-      Map<RunKind, StateRecord> removed = sessions.remove(identity);
-      if (removed == null) {
-        return 0;
+      int count = 0;
+      Iterator<Slot> session =
+          order.tailSet(new Slot(identity.sessionScoped(), ""), true).iterator();
+      while (session.hasNext()) {
+        Slot slot = session.next();
+        if (!slot.identity().identity().equals(identity)) {
+          break;
+        }
+        session.remove();
+        byEventId.remove(slots.remove(slot).id());
+        count++;
       }
-      removed.values().forEach(r -> byEventId.remove(r.id()));
-      return removed.size();
+      return count;
     } finally {
-      lock.unlockWrite(stamp);
+      held.unlock();
     }
   }
 
@@ -239,7 +223,12 @@ final class InMemoryStateStore implements StateStore {
   @Override
   public Optional<StateRecord> find(Quadruple identity, String kind) {
     guard.slot(identity, kind);
-    return Optional.ofNullable(current(identity, kind));
+    Lock held = shared();
+    try {
+      return Optional.ofNullable(slots.get(new Slot(identity, kind)));
+    } finally {
+      held.unlock();
+    }
   }
 
   @Override
@@ -254,12 +243,12 @@ final class InMemoryStateStore implements StateStore {
   @Override
   public Optional<StateRecord> findByEventId(EventId eventId) {
     guard.eventId(eventId);
-    // Only what its slot shows: a save claims its id just before writing the slot, and an
-    // overwritten record leaves the index just after, so the index alone could run ahead.
-    StateRecord live = byEventId.get(eventId);
-    return live != null && current(live.identity(), live.kind()) == live
-        ? Optional.of(live)
-        : Optional.empty();
+    Lock held = shared();
+    try {
+      return Optional.ofNullable(byEventId.get(eventId));
+    } finally {
+      held.unlock();
+    }
   }
 
   @Override
@@ -272,31 +261,32 @@ final class InMemoryStateStore implements StateStore {
   @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
     guard.listKind(scope, kindPrefix);
-    return consistentRead(
-        () -> {
-          List<StateRecord> out = new ArrayList<>();
-          sessions
-              .values()
-              .forEach(
-                  m ->
-                      m.values()
-                          .forEach(
-                              r -> {
-                                if (r.kind().startsWith(kindPrefix)) {
-                                  out.add(r);
-                                }
-                              }));
-          return out;
-        });
+    return allWithKindPrefix(kindPrefix, Integer.MAX_VALUE);
   }
 
   @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix, int limit) {
     guard.listKind(scope, kindPrefix, limit);
-    return consistentRead(
-        () ->
-            smallest(
-                sessions.values(), r -> r.kind().startsWith(kindPrefix), limit, Utf8Order.BY_SLOT));
+    return allWithKindPrefix(kindPrefix, limit);
+  }
+
+  /** The first {@code limit} records whose kind has the prefix, in slot order. */
+  private List<StateRecord> allWithKindPrefix(String kindPrefix, int limit) {
+    Lock held = shared();
+    try {
+      List<StateRecord> out = new ArrayList<>();
+      for (Slot slot : order) {
+        if (slot.kind().startsWith(kindPrefix)) {
+          out.add(slots.get(slot));
+          if (out.size() == limit) {
+            break;
+          }
+        }
+      }
+      return out;
+    } finally {
+      held.unlock();
+    }
   }
 
   @Override
@@ -311,19 +301,23 @@ final class InMemoryStateStore implements StateStore {
     return forIdentity(identity, kindPrefix, limit);
   }
 
+  /** The quadruple's kinds with the prefix are one range, starting at the prefix. */
   private List<StateRecord> forIdentity(Quadruple identity, String kindPrefix, int limit) {
-    Map<RunKind, StateRecord> session = sessions.get(identity.identity());
-    if (session == null) {
-      return List.of();
+    Lock held = shared();
+    try {
+      List<StateRecord> out = new ArrayList<>();
+      for (Slot slot : order.tailSet(new Slot(identity, kindPrefix), true)) {
+        if (out.size() == limit
+            || !slot.identity().equals(identity)
+            || !slot.kind().startsWith(kindPrefix)) {
+          break;
+        }
+        out.add(slots.get(slot));
+      }
+      return out;
+    } finally {
+      held.unlock();
     }
-    String runId = identity.runId();
-    return consistentRead(
-        () ->
-            smallest(
-                List.of(session),
-                r -> r.identity().runId().equals(runId) && r.kind().startsWith(kindPrefix),
-                limit,
-                Utf8Order.BY_KIND));
   }
 
   @Override
@@ -331,44 +325,49 @@ final class InMemoryStateStore implements StateStore {
       ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
     Optional<ScanContinuations.Position> after =
         guard.scan(scope, tenantId, kindPrefix, limit, continuation);
-    StateRecord afterRow =
-        after
-            .map(
-                p ->
-                    new StateRecord(
-                        null,
-                        new Quadruple(tenantId, p.userId(), p.sessionId(), p.runId()),
-                        p.kind(),
-                        0,
-                        null,
-                        null))
-            .orElse(null);
-    Predicate<StateRecord> matches =
-        r ->
-            r.identity().tenantId().equals(tenantId)
-                && r.kind().startsWith(kindPrefix)
-                && (afterRow == null || Utf8Order.BY_POSITION_IN_TENANT.compare(r, afterRow) > 0);
-    List<StateRecord> rows =
-        consistentRead(
-            () ->
-                smallest(
-                    sessions.entrySet().stream()
-                        .filter(e -> e.getKey().tenantId().equals(tenantId))
-                        .map(Map.Entry::getValue)
-                        .toList(),
-                    matches,
-                    limit + 1,
-                    Utf8Order.BY_POSITION_IN_TENANT));
+    List<StateRecord> rows = new ArrayList<>();
+    Lock held = shared();
+    try {
+      NavigableSet<Slot> range =
+          after
+              .map(
+                  p ->
+                      order.tailSet(
+                          new Slot(
+                              new Quadruple(tenantId, p.userId(), p.sessionId(), p.runId()),
+                              p.kind()),
+                          false))
+              .orElseGet(() -> order.tailSet(Slot.firstOfTenant(tenantId), true));
+      for (Slot slot : range) {
+        if (rows.size() > limit || !slot.identity().tenantId().equals(tenantId)) {
+          break;
+        }
+        if (slot.kind().startsWith(kindPrefix)) {
+          rows.add(slots.get(slot)); // up to limit + 1, to know whether another page follows
+        }
+      }
+    } finally {
+      held.unlock();
+    }
     return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
   }
 
   @Override
   public ScanPage scanAll(ListScope scope, int limit, String continuation) {
     Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
-    Predicate<StateRecord> matches =
-        r -> after.isEmpty() || Utf8Order.BY_SLOT.compare(r, after.get()) > 0;
-    List<StateRecord> rows =
-        consistentRead(() -> smallest(sessions.values(), matches, limit + 1, Utf8Order.BY_SLOT));
+    List<StateRecord> rows = new ArrayList<>();
+    Lock held = shared();
+    try {
+      NavigableSet<Slot> range = after.map(r -> order.tailSet(Slot.of(r), false)).orElse(order);
+      for (Slot slot : range) {
+        if (rows.size() > limit) {
+          break;
+        }
+        rows.add(slots.get(slot)); // up to limit + 1, to know whether another page follows
+      }
+    } finally {
+      held.unlock();
+    }
     return ScanContinuations.pageAll(scope, limit, rows);
   }
 
@@ -380,219 +379,145 @@ final class InMemoryStateStore implements StateStore {
 
   @Override
   public void close() {
-    if (guard.markClosed()) {
-      long stamp = lock.writeLock();
-      try {
-        sessions.clear();
-        byEventId.clear();
-      } finally {
-        lock.unlockWrite(stamp);
-      }
-    }
-  }
-
-  // ---- internals; callers of the mutators hold the write lock ----
-
-  private StateRecord current(Quadruple identity, String kind) {
-    Map<RunKind, StateRecord> session = sessions.get(identity.identity());
-    return session == null ? null : session.get(new RunKind(identity.runId(), kind));
-  }
-
-  /**
-   * Whether {@code record} is an exact replay of a live write; throws if its event id is live with
-   * other content.
-   */
-  private boolean isReplay(StateRecord record) {
-    StateRecord live = byEventId.get(record.id());
-    if (live == null) {
-      return false;
-    }
-    requireReplay(record, live);
-    return true;
-  }
-
-  /** Returns if {@code record} is an exact replay of the live {@code live}; else a conflict. */
-  private static void requireReplay(StateRecord record, StateRecord live) {
-    if (live.sameContent(record)) {
+    if (guard.isClosed()) {
       return;
     }
-    throw StoreGuard.idempotencyConflict(
-        record, live.identity().equals(record.identity()) && live.kind().equals(record.kind()));
-  }
-
-  /** Under the exclusive lock: writes the record and moves its slot's event id to it. */
-  private void put(StateRecord record) {
-    StateRecord previous = putIntoSlot(record);
-    if (previous != null) {
-      byEventId.remove(previous.id(), previous);
-    }
-    byEventId.put(record.id(), record);
-  }
-
-  /**
-   * Writes the record into its slot and returns the slot's previous record. Atomic per session
-   * entry, so a concurrent removal of the session's last record cannot drop this write.
-   */
-  private StateRecord putIntoSlot(StateRecord record) {
-    Quadruple q = record.identity();
-    RunKind slot = new RunKind(q.runId(), record.kind());
-    StateRecord[] previous = new StateRecord[1];
-    sessions.compute(
-        q.identity(),
-        (id, session) -> {
-          Map<RunKind, StateRecord> target = session == null ? new ConcurrentHashMap<>() : session;
-          previous[0] = target.put(slot, record);
-          return target;
-        });
-    return previous[0];
-  }
-
-  /** Removes the record from its slot (if it is still there) and forgets its event id. */
-  private void remove(StateRecord record) {
-    Quadruple q = record.identity();
-    RunKind slot = new RunKind(q.runId(), record.kind());
-    boolean[] removed = new boolean[1];
-    sessions.computeIfPresent(
-        q.identity(),
-        (id, session) -> {
-          removed[0] = session.remove(slot, record);
-          return session.isEmpty() ? null : session;
-        });
-    if (removed[0]) {
-      byEventId.remove(record.id(), record);
-    }
-  }
-
-  /**
-   * The {@code limit} smallest matching records in order, holding at most {@code limit} candidates
-   * at a time.
-   */
-  private static List<StateRecord> smallest(
-      Iterable<Map<RunKind, StateRecord>> groups,
-      Predicate<StateRecord> filter,
-      int limit,
-      Comparator<StateRecord> order) {
-    PriorityQueue<StateRecord> largestFirst = new PriorityQueue<>(order.reversed());
-    for (Map<RunKind, StateRecord> group : groups) {
-      for (StateRecord r : group.values()) {
-        if (!filter.test(r)) {
-          continue;
-        }
-        if (largestFirst.size() < limit) {
-          largestFirst.add(r);
-        } else if (order.compare(r, largestFirst.peek()) < 0) {
-          largestFirst.poll();
-          largestFirst.add(r);
-        }
-      }
-    }
-    List<StateRecord> out = new ArrayList<>(largestFirst);
-    out.sort(order);
-    return out;
-  }
-
-  /**
-   * Runs a multi-record read optimistically; if a write intervened, runs it again under the read
-   * lock.
-   */
-  private <T> T consistentRead(Supplier<T> read) {
-    long stamp = lock.tryOptimisticRead();
-    if (stamp != 0) {
-      T result = read.get();
-      if (lock.validate(stamp)) {
-        return result;
-      }
-    }
-    stamp = readLock();
+    // Marked under the exclusive lock: a call holding the lock finishes first, and every call that
+    // takes it afterwards sees "closed". Uninterruptibly, so that close always closes.
+    lock.writeLock().lock();
     try {
-      return read.get();
+      if (guard.markClosed()) {
+        slots.clear();
+        order.clear();
+        byEventId.clear();
+        fenced.clear();
+        fenceLifted.signalAll(); // waiters for a fence give up now, with StoreClosedException
+      }
     } finally {
-      lock.unlockRead(stamp);
+      lock.writeLock().unlock();
     }
   }
 
-  private long writeLock() {
-    return acquire(true);
+  // ---- internals; callers hold the exclusive lock ----
+
+  /**
+   * Checks every write's idempotency before the first mutation, then applies those that are not
+   * replays (a replay writes nothing at all).
+   */
+  private void apply(List<StateRecord> writes) {
+    List<StateRecord> toWrite = new ArrayList<>(writes.size());
+    for (StateRecord w : writes) {
+      StateRecord live = byEventId.get(w.id());
+      if (live == null) {
+        toWrite.add(w);
+      } else if (!live.sameContent(w)) {
+        throw StoreGuard.idempotencyConflict(
+            w, live.identity().equals(w.identity()) && live.kind().equals(w.kind()));
+      }
+    }
+    for (StateRecord w : toWrite) {
+      Slot slot = Slot.of(w);
+      StateRecord previous = slots.put(slot, w);
+      if (previous == null) {
+        order.add(slot);
+      } else {
+        byEventId.remove(previous.id());
+      }
+      byEventId.put(w.id(), w);
+    }
   }
 
-  private long readLock() {
-    return acquire(false);
+  /** Removes a live record from its slot and forgets its event id. */
+  private void remove(StateRecord record) {
+    Slot slot = Slot.of(record);
+    slots.remove(slot);
+    order.remove(slot);
+    byEventId.remove(record.id());
   }
 
-  /** Takes the store-wide lock, bounded by operationTimeout; a close that won meanwhile wins. */
-  private long acquire(boolean exclusive) {
-    long stamp;
-    try {
-      stamp =
-          exclusive
-              ? lock.tryWriteLock(timeoutNanos, TimeUnit.NANOSECONDS)
-              : lock.tryReadLock(timeoutNanos, TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw guard.cancelled();
-    }
-    if (stamp == 0) {
-      throw timedOut("the store's lock, held by a concurrent batch, erasure or conditional write");
-    }
-    if (guard.isClosed()) {
-      lock.unlock(stamp);
-      throw guard.closedException();
-    }
-    return stamp;
+  private ConditionFailedException conditionFailed(SlotExpectation e) {
+    StateRecord current = slots.get(Slot.of(e));
+    return StoreGuard.conditionFailed(e, current == null ? null : current.id().value());
   }
 
-  /** Locks the write stripe of one slot (single saves and deletes of one slot take turns). */
-  private ReentrantLock lockWriteStripe(Quadruple identity, String kind) {
-    ReentrantLock l = writeStripes[stripe(identity, kind)];
+  // ---- locking ----
+
+  /** Takes the lock for a read; the caller unlocks the returned lock. */
+  private Lock shared() {
+    return acquire(lock.readLock());
+  }
+
+  /** Takes the lock for a write; the caller unlocks the returned lock. */
+  private Lock exclusive() {
+    return acquire(lock.writeLock());
+  }
+
+  /**
+   * Takes the lock, bounded by operationTimeout and interruptibly, then checks again that the store
+   * is open and the caller not interrupted: a close that won meanwhile wins.
+   */
+  private Lock acquire(Lock l) {
     try {
       if (!l.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
-        throw timedOut("a slot being written by a concurrent save");
+        throw timedOut("the store's lock");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw guard.cancelled();
+    }
+    try {
+      guard.checkOpen();
+    } catch (RuntimeException e) {
+      l.unlock();
+      throw e;
     }
     return l;
   }
 
-  private static int stripe(Quadruple identity, String kind) {
-    return (identity.hashCode() * 31 + kind.hashCode()) & (STRIPES - 1);
-  }
-
   /**
-   * Locks the expectations' slot stripes in ascending order, so two callers never wait on each
-   * other in a cycle.
+   * Takes the exclusive lock once none of {@code wanted} is fenced, waiting for fences to be lifted
+   * within the same operationTimeout.
    */
-  private List<Lock> lockSlots(List<SlotExpectation> expectations) {
-    TreeSet<Integer> stripes = new TreeSet<>();
-    for (SlotExpectation e : expectations) {
-      stripes.add(stripe(e.identity(), e.kind()));
-    }
-    List<Lock> held = new ArrayList<>(stripes.size());
-    long deadline = System.nanoTime() + timeoutNanos;
+  private Lock exclusiveUnfenced(List<Slot> wanted) {
+    long start = System.nanoTime();
+    Lock held = exclusive();
     try {
-      for (int stripe : stripes) {
-        ReentrantLock l = slotLocks[stripe];
-        if (!l.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-          throw timedOut("a slot held by a concurrent conditional write or fence");
+      while (isAnyFenced(wanted)) {
+        long left = timeoutNanos - (System.nanoTime() - start);
+        if (left <= 0) {
+          throw timedOut("a slot held by a concurrent fence");
         }
-        held.add(l);
+        fenceLifted.awaitNanos(left);
+        guard.checkOpen();
       }
+      return held;
     } catch (InterruptedException e) {
-      unlock(held);
+      held.unlock();
       Thread.currentThread().interrupt();
       throw guard.cancelled();
-    } catch (RuntimeException e) {
-      unlock(held);
+    } catch (RuntimeException | Error e) {
+      held.unlock();
       throw e;
     }
-    return held;
   }
 
-  private static void unlock(List<Lock> held) {
-    for (int i = held.size() - 1; i >= 0; i--) {
-      held.get(i).unlock();
+  private boolean isAnyFenced(List<Slot> wanted) {
+    if (fenced.isEmpty()) {
+      return false;
     }
+    for (Slot slot : wanted) {
+      Thread owner = fenced.get(slot);
+      if (owner == Thread.currentThread()) {
+        // Waiting would never end: the fence is lifted only when this thread's action returns.
+        throw new IllegalStateException(
+            "fenceIf's action called the same store on its fenced slot "
+                + StoreGuard.describe(slot.identity(), slot.kind()));
+      }
+      if (owner != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private StorageException timedOut(String what) {
@@ -604,10 +529,5 @@ final class InMemoryStateStore implements StateStore {
             + "; nothing was changed",
         true,
         null);
-  }
-
-  private ConditionFailedException conditionFailed(SlotExpectation e) {
-    StateRecord current = current(e.identity(), e.kind());
-    return StoreGuard.conditionFailed(e, current == null ? null : current.id().value());
   }
 }

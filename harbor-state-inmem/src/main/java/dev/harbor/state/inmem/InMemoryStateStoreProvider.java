@@ -12,7 +12,7 @@ import java.util.List;
  * open is a new, empty store; nothing survives {@code close()}. Location: {@code inmem:}.
  *
  * <p>Options: {@code maxPayloadBytes} (default 16MiB) and {@code operationTimeout} (default 30s,
- * the longest a call waits for a lock held by a concurrent conditional write or fence).
+ * the longest a call waits for the store's lock, or a conditional write for a fenced slot).
  */
 public final class InMemoryStateStoreProvider implements StateStoreProvider {
 

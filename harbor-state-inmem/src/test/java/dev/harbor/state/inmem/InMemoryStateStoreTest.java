@@ -147,6 +147,20 @@ class InMemoryStateStoreTest {
   }
 
   @Test
+  void fenceIf_actionCallingAConditionalWriteOnItsOwnSlot_failsFastInsteadOfWaitingForItself() {
+    try (StateStore store = StateStores.open("inmem:")) {
+      store.save(record("a", "one"));
+      SlotExpectation fence = SlotExpectation.exact(Q, "k", EventId.of("a"));
+      assertThatThrownBy(
+              () -> store.fenceIf(fence, () -> store.saveIf(List.of(fence), record("b", "two"))))
+          .isInstanceOf(IllegalStateException.class);
+      assertThat(store.load(Q, "k").id()).isEqualTo(EventId.of("a"));
+      store.saveIf(List.of(fence), record("b", "two")); // the fence was lifted
+      assertThat(store.load(Q, "k").id()).isEqualTo(EventId.of("b"));
+    }
+  }
+
+  @Test
   void boundedListKind_returnsTheSmallestSlotsInUtf8ByteOrder() {
     try (StateStore store = StateStores.open("inmem:")) {
       String[] tenants = {"b", "a", "\uFF61", "\uD83D\uDE00", "A", "ab"};
