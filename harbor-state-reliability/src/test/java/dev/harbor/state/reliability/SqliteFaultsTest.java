@@ -189,7 +189,7 @@ class SqliteFaultsTest {
     }
   }
 
-  private static Process child(String mode, Path file, String firstBatch) throws IOException {
+  static Process child(String mode, Path file, String firstBatch) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return new ProcessBuilder(
             java,
