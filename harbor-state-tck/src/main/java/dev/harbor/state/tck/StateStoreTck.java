@@ -8,6 +8,7 @@ import static dev.harbor.state.tck.Kit.BY_SLOT_UTF16;
 import static dev.harbor.state.tck.Kit.EMOJI;
 import static dev.harbor.state.tck.Kit.STOP;
 import static dev.harbor.state.tck.Kit.absent;
+import static dev.harbor.state.tck.Kit.assertRejected;
 import static dev.harbor.state.tck.Kit.exact;
 import static dev.harbor.state.tck.Kit.nextGeneration;
 import static dev.harbor.state.tck.Kit.record;
@@ -17,7 +18,6 @@ import static dev.harbor.state.tck.Kit.utf8Length;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.harbor.state.ConditionFailedException;
@@ -268,18 +268,25 @@ public abstract class StateStoreTck {
   }
 
   // ---- helpers shared by the scenarios ----
+  // Package-private where the scenario groups kept in files of their own use them (through their
+  // kit()); a driver's subclass lives in another package and does not see them: they are not API.
+
+  /** The store under test of the running scenario. */
+  StateStore store() {
+    return store;
+  }
 
   /**
    * What the store must return for {@code saved}: updatedAt truncated to micros, or the clock's
    * instant if null.
    */
-  private StateRecord stored(StateRecord saved) {
+  StateRecord stored(StateRecord saved) {
     Instant at = saved.updatedAt() == null ? clock.instant() : saved.updatedAt();
     return saved.withUpdatedAt(at.truncatedTo(ChronoUnit.MICROS));
   }
 
   /** Saves and returns what the store must return from now on. */
-  private StateRecord save(StateRecord record) {
+  StateRecord save(StateRecord record) {
     store.save(record);
     return stored(record);
   }
@@ -287,14 +294,14 @@ public abstract class StateStoreTck {
   /**
    * Every record the kit can see: all kit kinds start with 'k' (or 'é' for one bad-string case).
    */
-  private List<StateRecord> snapshot() {
+  List<StateRecord> snapshot() {
     List<StateRecord> all = new ArrayList<>(store.listKind(MAINTENANCE, "k"));
     all.addAll(store.listKind(MAINTENANCE, "\u00E9"));
     return sorted(all, BY_SLOT);
   }
 
   /** The store holds {@code expected} at its slot and under its event id. */
-  private void assertHolds(StateRecord expected) {
+  void assertHolds(StateRecord expected) {
     assertThat(store.find(expected.identity(), expected.kind()))
         .as("find %s %s", expected.identity(), expected.kind())
         .contains(expected);
@@ -303,24 +310,12 @@ public abstract class StateStoreTck {
         .contains(expected);
   }
 
-  private void assertAbsent(Quadruple identity, String kind) {
+  void assertAbsent(Quadruple identity, String kind) {
     assertThat(store.find(identity, kind)).as("find %s %s", identity, kind).isEmpty();
   }
 
-  private void assertUnknown(EventId id) {
+  void assertUnknown(EventId id) {
     assertThat(store.findByEventId(id)).as("findByEventId %s", id).isEmpty();
-  }
-
-  /**
-   * {@code call} throws {@code type}; a failure names {@code label}, also when nothing was thrown.
-   */
-  private static void assertRejected(
-      String label, Class<? extends Throwable> type, ThrowingCallable call) {
-    Throwable thrown = catchThrowable(call);
-    if (thrown == null) {
-      fail("%s: expected %s but the call returned normally", label, type.getSimpleName());
-    }
-    assertThat(thrown).as(label).isInstanceOf(type);
   }
 
   /** A table of calls, one per method, with valid arguments against {@code live}. */
