@@ -123,6 +123,12 @@ import org.junit.jupiter.api.Test;
  * session; listKindForIdentity sees only its own quadruple; an event id is global (a live id cannot
  * be reused under another tenant).
  *
+ * <p><b>ConcurrentIsolation</b>: 128 concurrent listKindForIdentity callers (unbounded and
+ * bounded), each beside four decoys that differ from its quadruple in exactly one of tenant (case
+ * only), user, session or run (empty against non-empty), each see exactly their own record; every
+ * 16th, on an interrupted thread, gets {@code OperationCancelledException} and keeps the flag;
+ * nothing changes.
+ *
  * <p><b>BadStrings</b>: U+0000, lone high and low surrogates, reversed pairs, more than 256 UTF-8
  * bytes (ASCII, 2- and 4-byte characters) in tenant, user, session, run, kind, event id, expected
  * event id or prefix, and an empty kind, event id or prefix are rejected ({@code
@@ -193,7 +199,9 @@ import org.junit.jupiter.api.Test;
  * garbage ({@code %%%}, {@code e30}, tampered, too long) is an {@code InvalidScanException}; limits
  * 0, -1 and 257 are an {@code InvalidScanException} (1 and 256 accepted); {@code ListScope.NONE} is
  * a {@code MaintenanceScopeRequiredException}; a scan returns only its tenant's rows (not a tenant
- * whose name extends it); 128 concurrent scans of 128 tenants each see only their own row.
+ * whose name extends it); 128 concurrent scans (limit 1) of 128 tenants each see only their own row
+ * on a last page, and every 16th, on an interrupted thread, gets {@code
+ * OperationCancelledException} and keeps the flag.
  *
  * <p><b>ScanWholeStore</b> ({@code scanAll}): paging (limits 1, 2, 3 and 1000) visits every record
  * of every tenant exactly once in (tenant, user, session, run, kind) UTF-8 byte order, only full
@@ -923,6 +931,16 @@ public abstract class StateStoreTck {
           () -> store.save(a.withSlot(otherTenant, "k.x").withUpdatedAt(null)));
       assertAbsent(otherTenant, "k.x");
       assertThat(store.findByEventId(a.id())).contains(a);
+    }
+  }
+
+  // =====================================================================================================
+  /** Isolation under concurrency; the scenarios are in {@link ConcurrentIsolationScenarios}. */
+  @Nested
+  class ConcurrentIsolation extends ConcurrentIsolationScenarios {
+    @Override
+    StateStoreTck kit() {
+      return StateStoreTck.this;
     }
   }
 
@@ -2689,26 +2707,27 @@ public abstract class StateStoreTck {
     }
 
     @Test
-    void scan_128ConcurrentScansOf128Tenants_eachSeeOnlyItsOwnRow() {
+    void scan_128ConcurrentScansOf128Tenants_eachSeeOnlyItsOwnRow_interruptedOnesAreCancelled() {
       List<StateRecord> rows = new ArrayList<>();
       for (int i = 0; i < 128; i++) {
         // t1, t10, t100 share prefixes on purpose.
         rows.add(save(record(new Quadruple("t" + i, "u", "s", ""), "k.c", "row of t" + i)));
       }
-      List<Outcome<ScanPage>> outcomes =
-          Kit.runTogether(
-              128, i -> () -> store.scanKindForTenant(MAINTENANCE, "t" + i, "k", 256, ""));
-      Kit.failOn(
-          "128 concurrent scans",
-          outcomes.stream()
-              .map(Outcome::error)
-              .filter(Objects::nonNull)
-              .collect(Collectors.toList()));
-      for (int i = 0; i < 128; i++) {
-        ScanPage page = outcomes.get(i).value();
-        assertThat(page.records()).as("scan of t%d", i).containsExactly(rows.get(i));
-        assertThat(page.isLast()).as("scan of t%d is complete", i).isTrue();
-      }
+      List<StateRecord> before = snapshot();
+      // Limit 1 over one row: a full page that is still the last one (no row after it).
+      Map<Integer, ScanPage> pages =
+          Kit.runTogetherInterruptingEvery(
+              "128 concurrent scans, every 16th interrupted",
+              16,
+              128,
+              i -> () -> store.scanKindForTenant(MAINTENANCE, "t" + i, "k.c", 1, ""));
+      assertThat(pages).as("uninterrupted scans").hasSize(120);
+      pages.forEach(
+          (i, page) -> {
+            assertThat(page.records()).as("scan of t%d", i).containsExactly(rows.get(i));
+            assertThat(page.isLast()).as("scan of t%d is complete", i).isTrue();
+          });
+      assertThat(snapshot()).isEqualTo(before);
     }
   }
 
