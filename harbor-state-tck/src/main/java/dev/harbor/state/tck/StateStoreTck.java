@@ -185,11 +185,13 @@ import org.junit.jupiter.api.Test;
  * identity; both listKind variants without the maintenance scope are a {@code
  * MaintenanceScopeRequiredException}; an empty prefix is an {@code InvalidRecordException} for all
  * four list methods; no matches → empty; {@code %}, {@code _}, {@code \}, {@code *}, {@code ?} and
- * case match literally in every list method and the scan; bounded listKind orders by (tenant, user,
- * session, run, kind) comparing UTF-8 bytes (not UTF-16, not concatenated keys) and applies the
- * limit; its limits 0, -1 and 10002 are rejected (10001 accepted); listKindForIdentity sees exactly
- * its quadruple, the empty run only the empty run; bounded listKindForIdentity orders by kind in
- * UTF-8 byte order and applies the limit; its limits 0, -1 and 1001 are rejected (1000 accepted).
+ * case match literally in every list method and the scan, also in a prefix that ends in a backslash
+ * or holds a doubled one ({@code special%_\} matches {@code special%_\one} and {@code
+ * special%_\\two}, not {@code specialXXone}); bounded listKind orders by (tenant, user, session,
+ * run, kind) comparing UTF-8 bytes (not UTF-16, not concatenated keys) and applies the limit; its
+ * limits 0, -1 and 10002 are rejected (10001 accepted); listKindForIdentity sees exactly its
+ * quadruple, the empty run only the empty run; bounded listKindForIdentity orders by kind in UTF-8
+ * byte order and applies the limit; its limits 0, -1 and 1001 are rejected (1000 accepted).
  *
  * <p><b>Scan</b>: paging (limits 1, 2, 3 and 256) visits every matching row of the tenant exactly
  * once in (user, session, run, kind) UTF-8 byte order, only full pages carry a continuation;
@@ -2351,23 +2353,49 @@ public abstract class StateStoreTck {
     @Test
     void listing_metacharactersAndCase_matchLiterally() {
       Quadruple q = ALICE.run("r");
-      List<String> kinds = List.of("a%b", "axb", "a_b", "aXb", "A%b", "a\\b", "a*b", "a?b", "abc");
+      List<String> kinds =
+          List.of(
+              "a%b",
+              "axb",
+              "a_b",
+              "aXb",
+              "A%b",
+              "a\\b",
+              "a*b",
+              "a?b",
+              "abc",
+              "a%_\\literal",
+              "aXxliteral",
+              "special%_\\one",
+              "special%_\\\\two",
+              "specialXXone");
       for (String kind : kinds) {
         save(record(q, kind, kind));
       }
       Map<String, Set<String>> expected = new LinkedHashMap<>();
-      expected.put("a%", Set.of("a%b"));
+      expected.put("a%", Set.of("a%b", "a%_\\literal"));
       expected.put("a_", Set.of("a_b"));
       expected.put("a\\", Set.of("a\\b"));
       expected.put("a*", Set.of("a*b"));
       expected.put("a?", Set.of("a?b"));
       expected.put("A", Set.of("A%b"));
       expected.put("ax", Set.of("axb"));
-      expected.put("aX", Set.of("aXb"));
+      expected.put("aX", Set.of("aXb", "aXxliteral"));
       expected.put("%", Set.of());
       expected.put("_", Set.of());
+      expected.put("\\", Set.of());
       expected.put("a%b", Set.of("a%b"));
-      expected.put("a", Set.of("a%b", "axb", "a_b", "aXb", "a\\b", "a*b", "a?b", "abc"));
+      expected.put(
+          "a",
+          Set.of(
+              "a%b",
+              "axb", "a_b", "aXb", "a\\b", "a*b", "a?b", "abc", "a%_\\literal", "aXxliteral"));
+      // A backslash ends the prefix, or is doubled: an escape character of the backend's pattern
+      // syntax must not leak into the match (LIKE's ESCAPE, a trailing escape, an escaped escape).
+      expected.put("a%_\\", Set.of("a%_\\literal"));
+      expected.put("special%_\\", Set.of("special%_\\one", "special%_\\\\two"));
+      expected.put("special%_\\\\", Set.of("special%_\\\\two"));
+      expected.put("special", Set.of("special%_\\one", "special%_\\\\two", "specialXXone"));
       expected.forEach(
           (prefix, want) -> {
             assertThat(kindsOf(store.listKind(MAINTENANCE, prefix)))
