@@ -104,6 +104,13 @@ import org.junit.jupiter.api.Test;
  *       state.
  * </ul>
  *
+ * <p><b>UpdatedAtRange</b> (SPEC 3.3, {@code StateRecord.MIN_UPDATED_AT} to {@code
+ * MAX_UPDATED_AT}): an updatedAt of exactly the minimum, exactly the maximum, or in the years 0,
+ * -4712, 10000 and 200000 round-trips exactly through save, saveAll, saveIf and saveBatchIf; the
+ * minimum minus 1 µs, the maximum plus 1 µs, {@code Instant.MIN} and {@code Instant.MAX} are an
+ * {@code InvalidRecordException} from each of them (at a new slot and over a live record) and
+ * nothing changes. One scenario per method and outcome.
+ *
  * <p><b>SaveContention</b> (SPEC 4.2): 128 concurrent saves of one slot under different ids all
  * succeed and one record remains (one live id); 128 concurrent replays of one record all succeed;
  * 128 concurrent saves of one event id with different contents (same slot or other slots) store
@@ -590,6 +597,16 @@ public abstract class StateStoreTck {
 
       assertThat(store.load(r.identity(), r.kind()).bytes()).containsExactly(1, 2, 3);
       assertHolds(r);
+    }
+  }
+
+  // =====================================================================================================
+  /** The range of updatedAt; the scenarios are in {@link UpdatedAtRangeScenarios}. */
+  @Nested
+  class UpdatedAtRange extends UpdatedAtRangeScenarios {
+    @Override
+    StateStoreTck kit() {
+      return StateStoreTck.this;
     }
   }
 
