@@ -1,7 +1,12 @@
 package dev.harbor.state.tck;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.fail;
+
 import dev.harbor.state.EventId;
 import dev.harbor.state.Identity;
+import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
@@ -13,6 +18,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
@@ -24,11 +30,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /**
- * Fixtures of the kit: identities, record builders, the strings SPEC 4.1 rejects, UTF-8 orderings
- * and a runner that starts many threads at once. Package-private: the kit's only public type is
- * {@link StateStoreTck}.
+ * Fixtures of the kit: identities, record builders, the strings SPEC 4.1 rejects, UTF-8 orderings,
+ * a rejection assertion and a runner that starts many threads at once (some of them interrupted).
+ * Package-private: the kit's only public type is {@link StateStoreTck}.
  *
  * <p>Every kind the kit writes outside the prefix-matching scenarios starts with {@code 'k'}, so
  * {@code listKind(MAINTENANCE, "k")} is a snapshot of the whole store for "nothing changed" checks.
@@ -208,17 +216,64 @@ final class Kit {
    * The threads are stopped before return.
    */
   static <T> List<Outcome<T>> runTogether(int threads, IntFunction<Callable<T>> task) {
+    return runTogether(threads, i -> false, task);
+  }
+
+  /**
+   * Runs {@code threads} tasks as {@link #runTogether(int, IntFunction)} does, every {@code
+   * every}-th of them (task 0, {@code every}, 2 {@code every}, ...) on an interrupted thread: its
+   * worker sets its own interrupt flag after the start barrier, just before the task calls the
+   * store. SPEC 4.13: each interrupted task must throw {@code OperationCancelledException} and keep
+   * the flag set; every other task must succeed. Fails with every task that did otherwise.
+   *
+   * @return the values of the tasks that ran uninterrupted, by task index
+   */
+  static <T> Map<Integer, T> runTogetherInterruptingEvery(
+      String scenario, int every, int threads, IntFunction<Callable<T>> task) {
+    List<Outcome<T>> outcomes = runTogether(threads, i -> i % every == 0, task);
+    Map<Integer, T> values = new TreeMap<>();
+    List<Throwable> unexpected = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      Outcome<T> o = outcomes.get(i);
+      if (i % every != 0) {
+        if (o.succeeded()) {
+          values.put(i, o.value());
+        } else {
+          unexpected.add(new AssertionError("task " + i + " threw " + o.error(), o.error()));
+        }
+      } else if (o.succeeded()) {
+        unexpected.add(
+            new AssertionError(
+                "task " + i + " ran on an interrupted thread and returned normally: " + o.value()));
+      } else if (!(o.error() instanceof OperationCancelledException)) {
+        unexpected.add(
+            new AssertionError(
+                "task " + i + " (on an interrupted thread): " + o.error(), o.error()));
+      }
+    }
+    failOn(scenario, unexpected);
+    return values;
+  }
+
+  private static <T> List<Outcome<T>> runTogether(
+      int threads, IntPredicate interrupted, IntFunction<Callable<T>> task) {
     ExecutorService pool = Executors.newFixedThreadPool(threads, threadFactory("harbor-tck-race"));
     try {
       CyclicBarrier start = new CyclicBarrier(threads);
       List<Future<T>> futures = new ArrayList<>(threads);
       for (int i = 0; i < threads; i++) {
         Callable<T> call = task.apply(i);
+        boolean interrupt = interrupted.test(i);
         futures.add(
             pool.submit(
                 () -> {
                   start.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                  return call.call();
+                  try {
+                    return interrupt ? callInterrupted(call) : call.call();
+                  } finally {
+                    // Whatever the task did to its thread, the worker leaves no interrupt behind.
+                    Thread.interrupted();
+                  }
                 }));
       }
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -229,6 +284,32 @@ final class Kit {
       return outcomes;
     } finally {
       shutdown(pool);
+    }
+  }
+
+  /**
+   * Calls {@code call} with this thread's interrupt flag set; fails if the call cleared the flag
+   * (SPEC 3.9: it stays set), keeping what the call threw as the cause.
+   */
+  private static <T> T callInterrupted(Callable<T> call) throws Exception {
+    Thread.currentThread().interrupt();
+    T value;
+    try {
+      value = call.call();
+    } catch (Exception | Error e) {
+      requireInterruptFlag(e);
+      throw e;
+    }
+    requireInterruptFlag(null);
+    return value;
+  }
+
+  private static void requireInterruptFlag(Throwable outcome) {
+    if (!Thread.currentThread().isInterrupted()) {
+      throw new AssertionError(
+          "the store cleared the interrupted caller's interrupt flag"
+              + (outcome == null ? " and returned normally" : " and threw " + outcome),
+          outcome);
     }
   }
 
@@ -271,6 +352,17 @@ final class Kit {
       Thread.currentThread().interrupt();
       throw new AssertionError("the kit was interrupted while stopping its threads", e);
     }
+  }
+
+  /**
+   * {@code call} throws {@code type}; a failure names {@code label}, also when nothing was thrown.
+   */
+  static void assertRejected(String label, Class<? extends Throwable> type, ThrowingCallable call) {
+    Throwable thrown = catchThrowable(call);
+    if (thrown == null) {
+      fail("%s: expected %s but the call returned normally", label, type.getSimpleName());
+    }
+    assertThat(thrown).as(label).isInstanceOf(type);
   }
 
   /** Fails with every unexpected throwable of a concurrent scenario, the first one as the cause. */

@@ -8,6 +8,7 @@ import static dev.harbor.state.tck.Kit.BY_SLOT_UTF16;
 import static dev.harbor.state.tck.Kit.EMOJI;
 import static dev.harbor.state.tck.Kit.STOP;
 import static dev.harbor.state.tck.Kit.absent;
+import static dev.harbor.state.tck.Kit.assertRejected;
 import static dev.harbor.state.tck.Kit.exact;
 import static dev.harbor.state.tck.Kit.nextGeneration;
 import static dev.harbor.state.tck.Kit.record;
@@ -17,7 +18,6 @@ import static dev.harbor.state.tck.Kit.utf8Length;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.harbor.state.ConditionFailedException;
@@ -104,6 +104,13 @@ import org.junit.jupiter.api.Test;
  *       state.
  * </ul>
  *
+ * <p><b>UpdatedAtRange</b> (SPEC 3.3, {@code StateRecord.MIN_UPDATED_AT} to {@code
+ * MAX_UPDATED_AT}): an updatedAt of exactly the minimum, exactly the maximum, or in the years 0,
+ * -4712, 10000 and 200000 round-trips exactly through save, saveAll, saveIf and saveBatchIf; the
+ * minimum minus 1 µs, the maximum plus 1 µs, {@code Instant.MIN} and {@code Instant.MAX} are an
+ * {@code InvalidRecordException} from each of them (at a new slot and over a live record) and
+ * nothing changes. One scenario per method and outcome.
+ *
  * <p><b>SaveContention</b> (SPEC 4.2): 128 concurrent saves of one slot under different ids all
  * succeed and one record remains (one live id); 128 concurrent replays of one record all succeed;
  * 128 concurrent saves of one event id with different contents (same slot or other slots) store
@@ -122,6 +129,12 @@ import org.junit.jupiter.api.Test;
  * independent slots for save and load; delete and deleteScope touch only their own tenant and
  * session; listKindForIdentity sees only its own quadruple; an event id is global (a live id cannot
  * be reused under another tenant).
+ *
+ * <p><b>ConcurrentIsolation</b>: 128 concurrent listKindForIdentity callers (unbounded and
+ * bounded), each beside four decoys that differ from its quadruple in exactly one of tenant (case
+ * only), user, session or run (empty against non-empty), each see exactly their own record; every
+ * 16th, on an interrupted thread, gets {@code OperationCancelledException} and keeps the flag;
+ * nothing changes.
  *
  * <p><b>BadStrings</b>: U+0000, lone high and low surrogates, reversed pairs, more than 256 UTF-8
  * bytes (ASCII, 2- and 4-byte characters) in tenant, user, session, run, kind, event id, expected
@@ -179,11 +192,13 @@ import org.junit.jupiter.api.Test;
  * identity; both listKind variants without the maintenance scope are a {@code
  * MaintenanceScopeRequiredException}; an empty prefix is an {@code InvalidRecordException} for all
  * four list methods; no matches → empty; {@code %}, {@code _}, {@code \}, {@code *}, {@code ?} and
- * case match literally in every list method and the scan; bounded listKind orders by (tenant, user,
- * session, run, kind) comparing UTF-8 bytes (not UTF-16, not concatenated keys) and applies the
- * limit; its limits 0, -1 and 10002 are rejected (10001 accepted); listKindForIdentity sees exactly
- * its quadruple, the empty run only the empty run; bounded listKindForIdentity orders by kind in
- * UTF-8 byte order and applies the limit; its limits 0, -1 and 1001 are rejected (1000 accepted).
+ * case match literally in every list method and the scan, also in a prefix that ends in a backslash
+ * or holds a doubled one ({@code special%_\} matches {@code special%_\one} and {@code
+ * special%_\\two}, not {@code specialXXone}); bounded listKind orders by (tenant, user, session,
+ * run, kind) comparing UTF-8 bytes (not UTF-16, not concatenated keys) and applies the limit; its
+ * limits 0, -1 and 10002 are rejected (10001 accepted); listKindForIdentity sees exactly its
+ * quadruple, the empty run only the empty run; bounded listKindForIdentity orders by kind in UTF-8
+ * byte order and applies the limit; its limits 0, -1 and 1001 are rejected (1000 accepted).
  *
  * <p><b>Scan</b>: paging (limits 1, 2, 3 and 256) visits every matching row of the tenant exactly
  * once in (user, session, run, kind) UTF-8 byte order, only full pages carry a continuation;
@@ -193,7 +208,9 @@ import org.junit.jupiter.api.Test;
  * garbage ({@code %%%}, {@code e30}, tampered, too long) is an {@code InvalidScanException}; limits
  * 0, -1 and 257 are an {@code InvalidScanException} (1 and 256 accepted); {@code ListScope.NONE} is
  * a {@code MaintenanceScopeRequiredException}; a scan returns only its tenant's rows (not a tenant
- * whose name extends it); 128 concurrent scans of 128 tenants each see only their own row.
+ * whose name extends it); 128 concurrent scans (limit 1) of 128 tenants each see only their own row
+ * on a last page, and every 16th, on an interrupted thread, gets {@code
+ * OperationCancelledException} and keeps the flag.
  *
  * <p><b>ScanWholeStore</b> ({@code scanAll}): paging (limits 1, 2, 3 and 1000) visits every record
  * of every tenant exactly once in (tenant, user, session, run, kind) UTF-8 byte order, only full
@@ -268,18 +285,25 @@ public abstract class StateStoreTck {
   }
 
   // ---- helpers shared by the scenarios ----
+  // Package-private where the scenario groups kept in files of their own use them (through their
+  // kit()); a driver's subclass lives in another package and does not see them: they are not API.
+
+  /** The store under test of the running scenario. */
+  StateStore store() {
+    return store;
+  }
 
   /**
    * What the store must return for {@code saved}: updatedAt truncated to micros, or the clock's
    * instant if null.
    */
-  private StateRecord stored(StateRecord saved) {
+  StateRecord stored(StateRecord saved) {
     Instant at = saved.updatedAt() == null ? clock.instant() : saved.updatedAt();
     return saved.withUpdatedAt(at.truncatedTo(ChronoUnit.MICROS));
   }
 
   /** Saves and returns what the store must return from now on. */
-  private StateRecord save(StateRecord record) {
+  StateRecord save(StateRecord record) {
     store.save(record);
     return stored(record);
   }
@@ -287,14 +311,14 @@ public abstract class StateStoreTck {
   /**
    * Every record the kit can see: all kit kinds start with 'k' (or 'é' for one bad-string case).
    */
-  private List<StateRecord> snapshot() {
+  List<StateRecord> snapshot() {
     List<StateRecord> all = new ArrayList<>(store.listKind(MAINTENANCE, "k"));
     all.addAll(store.listKind(MAINTENANCE, "\u00E9"));
     return sorted(all, BY_SLOT);
   }
 
   /** The store holds {@code expected} at its slot and under its event id. */
-  private void assertHolds(StateRecord expected) {
+  void assertHolds(StateRecord expected) {
     assertThat(store.find(expected.identity(), expected.kind()))
         .as("find %s %s", expected.identity(), expected.kind())
         .contains(expected);
@@ -303,24 +327,12 @@ public abstract class StateStoreTck {
         .contains(expected);
   }
 
-  private void assertAbsent(Quadruple identity, String kind) {
+  void assertAbsent(Quadruple identity, String kind) {
     assertThat(store.find(identity, kind)).as("find %s %s", identity, kind).isEmpty();
   }
 
-  private void assertUnknown(EventId id) {
+  void assertUnknown(EventId id) {
     assertThat(store.findByEventId(id)).as("findByEventId %s", id).isEmpty();
-  }
-
-  /**
-   * {@code call} throws {@code type}; a failure names {@code label}, also when nothing was thrown.
-   */
-  private static void assertRejected(
-      String label, Class<? extends Throwable> type, ThrowingCallable call) {
-    Throwable thrown = catchThrowable(call);
-    if (thrown == null) {
-      fail("%s: expected %s but the call returned normally", label, type.getSimpleName());
-    }
-    assertThat(thrown).as(label).isInstanceOf(type);
   }
 
   /** A table of calls, one per method, with valid arguments against {@code live}. */
@@ -585,6 +597,16 @@ public abstract class StateStoreTck {
 
       assertThat(store.load(r.identity(), r.kind()).bytes()).containsExactly(1, 2, 3);
       assertHolds(r);
+    }
+  }
+
+  // =====================================================================================================
+  /** The range of updatedAt; the scenarios are in {@link UpdatedAtRangeScenarios}. */
+  @Nested
+  class UpdatedAtRange extends UpdatedAtRangeScenarios {
+    @Override
+    StateStoreTck kit() {
+      return StateStoreTck.this;
     }
   }
 
@@ -928,6 +950,16 @@ public abstract class StateStoreTck {
           () -> store.save(a.withSlot(otherTenant, "k.x").withUpdatedAt(null)));
       assertAbsent(otherTenant, "k.x");
       assertThat(store.findByEventId(a.id())).contains(a);
+    }
+  }
+
+  // =====================================================================================================
+  /** Isolation under concurrency; the scenarios are in {@link ConcurrentIsolationScenarios}. */
+  @Nested
+  class ConcurrentIsolation extends ConcurrentIsolationScenarios {
+    @Override
+    StateStoreTck kit() {
+      return StateStoreTck.this;
     }
   }
 
@@ -2338,23 +2370,49 @@ public abstract class StateStoreTck {
     @Test
     void listing_metacharactersAndCase_matchLiterally() {
       Quadruple q = ALICE.run("r");
-      List<String> kinds = List.of("a%b", "axb", "a_b", "aXb", "A%b", "a\\b", "a*b", "a?b", "abc");
+      List<String> kinds =
+          List.of(
+              "a%b",
+              "axb",
+              "a_b",
+              "aXb",
+              "A%b",
+              "a\\b",
+              "a*b",
+              "a?b",
+              "abc",
+              "a%_\\literal",
+              "aXxliteral",
+              "special%_\\one",
+              "special%_\\\\two",
+              "specialXXone");
       for (String kind : kinds) {
         save(record(q, kind, kind));
       }
       Map<String, Set<String>> expected = new LinkedHashMap<>();
-      expected.put("a%", Set.of("a%b"));
+      expected.put("a%", Set.of("a%b", "a%_\\literal"));
       expected.put("a_", Set.of("a_b"));
       expected.put("a\\", Set.of("a\\b"));
       expected.put("a*", Set.of("a*b"));
       expected.put("a?", Set.of("a?b"));
       expected.put("A", Set.of("A%b"));
       expected.put("ax", Set.of("axb"));
-      expected.put("aX", Set.of("aXb"));
+      expected.put("aX", Set.of("aXb", "aXxliteral"));
       expected.put("%", Set.of());
       expected.put("_", Set.of());
+      expected.put("\\", Set.of());
       expected.put("a%b", Set.of("a%b"));
-      expected.put("a", Set.of("a%b", "axb", "a_b", "aXb", "a\\b", "a*b", "a?b", "abc"));
+      expected.put(
+          "a",
+          Set.of(
+              "a%b",
+              "axb", "a_b", "aXb", "a\\b", "a*b", "a?b", "abc", "a%_\\literal", "aXxliteral"));
+      // A backslash ends the prefix, or is doubled: an escape character of the backend's pattern
+      // syntax must not leak into the match (LIKE's ESCAPE, a trailing escape, an escaped escape).
+      expected.put("a%_\\", Set.of("a%_\\literal"));
+      expected.put("special%_\\", Set.of("special%_\\one", "special%_\\\\two"));
+      expected.put("special%_\\\\", Set.of("special%_\\\\two"));
+      expected.put("special", Set.of("special%_\\one", "special%_\\\\two", "specialXXone"));
       expected.forEach(
           (prefix, want) -> {
             assertThat(kindsOf(store.listKind(MAINTENANCE, prefix)))
@@ -2694,26 +2752,27 @@ public abstract class StateStoreTck {
     }
 
     @Test
-    void scan_128ConcurrentScansOf128Tenants_eachSeeOnlyItsOwnRow() {
+    void scan_128ConcurrentScansOf128Tenants_eachSeeOnlyItsOwnRow_interruptedOnesAreCancelled() {
       List<StateRecord> rows = new ArrayList<>();
       for (int i = 0; i < 128; i++) {
         // t1, t10, t100 share prefixes on purpose.
         rows.add(save(record(new Quadruple("t" + i, "u", "s", ""), "k.c", "row of t" + i)));
       }
-      List<Outcome<ScanPage>> outcomes =
-          Kit.runTogether(
-              128, i -> () -> store.scanKindForTenant(MAINTENANCE, "t" + i, "k", 256, ""));
-      Kit.failOn(
-          "128 concurrent scans",
-          outcomes.stream()
-              .map(Outcome::error)
-              .filter(Objects::nonNull)
-              .collect(Collectors.toList()));
-      for (int i = 0; i < 128; i++) {
-        ScanPage page = outcomes.get(i).value();
-        assertThat(page.records()).as("scan of t%d", i).containsExactly(rows.get(i));
-        assertThat(page.isLast()).as("scan of t%d is complete", i).isTrue();
-      }
+      List<StateRecord> before = snapshot();
+      // Limit 1 over one row: a full page that is still the last one (no row after it).
+      Map<Integer, ScanPage> pages =
+          Kit.runTogetherInterruptingEvery(
+              "128 concurrent scans, every 16th interrupted",
+              16,
+              128,
+              i -> () -> store.scanKindForTenant(MAINTENANCE, "t" + i, "k.c", 1, ""));
+      assertThat(pages).as("uninterrupted scans").hasSize(120);
+      pages.forEach(
+          (i, page) -> {
+            assertThat(page.records()).as("scan of t%d", i).containsExactly(rows.get(i));
+            assertThat(page.isLast()).as("scan of t%d is complete", i).isTrue();
+          });
+      assertThat(snapshot()).isEqualTo(before);
     }
   }
 
