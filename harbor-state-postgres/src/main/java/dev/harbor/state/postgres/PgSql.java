@@ -21,6 +21,16 @@ final class PgSql {
   static final String EVENT_ID_CONSTRAINT = "harbor_state_records_event_id_key";
 
   private static final String COLS = RecordRows.COLUMNS;
+
+  /**
+   * The selected columns: {@link RecordRows#COLUMNS} with {@code updated_at} as text that {@link
+   * PgTimestamps#parse} reads exactly. pgjdbc's own conversion to {@code OffsetDateTime} misreads
+   * the first instants PostgreSQL holds (as {@code OffsetDateTime.MIN}) and leap days of BC years.
+   */
+  private static final String SELECTED =
+      "tenant_id, user_id, session_id, run_id, kind, event_id, version, payload, "
+          + PgTimestamps.SELECT_UTC_TEXT;
+
   private static final String PK = RecordRows.KEY;
   private static final String TXT = "CAST(? AS text) COLLATE \"C\"";
   private static final String PREFIX =
@@ -76,7 +86,7 @@ final class PgSql {
 
   PgSql(String quotedSchema) {
     table = quotedSchema + "." + RECORDS;
-    String select = "SELECT " + COLS + " FROM " + table;
+    String select = "SELECT " + SELECTED + " FROM " + table;
     find = select + " WHERE " + SLOT;
     findByEventId = select + " WHERE event_id = " + TXT;
     slotEventId = LOCK_SLOT + "SELECT event_id FROM " + table + " WHERE " + SLOT;

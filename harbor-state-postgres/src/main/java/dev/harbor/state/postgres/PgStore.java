@@ -21,7 +21,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,8 +34,7 @@ final class PgStore implements StateStore {
 
   static final String DRIVER = "postgres";
 
-  private static final RecordRows ROWS =
-      new RecordRows(rs -> rs.getObject(9, OffsetDateTime.class).toInstant());
+  private static final RecordRows ROWS = new RecordRows(rs -> PgTimestamps.parse(rs.getString(9)));
 
   private final StoreGuard guard;
   private final PgDatabase db;

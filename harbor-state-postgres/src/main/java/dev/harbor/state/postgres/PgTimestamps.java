@@ -14,7 +14,39 @@ import java.time.ZoneOffset;
  */
 final class PgTimestamps {
 
+  /**
+   * {@code updated_at} selected as text in UTC, whatever the session's time zone or date style:
+   * {@code 2030-01-02T03:04:05.123456 AD}, {@code 4714-11-24T00:00:00.000000 BC}.
+   */
+  static final String SELECT_UTC_TEXT =
+      "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US BC')";
+
   private PgTimestamps() {}
+
+  /**
+   * Reads {@link #SELECT_UTC_TEXT}.
+   *
+   * @param text the selected text
+   * @return the instant
+   */
+  static Instant parse(String text) {
+    int dash = text.indexOf('-');
+    int year = Integer.parseInt(text.substring(0, dash));
+    if (text.endsWith(" BC")) {
+      year = 1 - year;
+    }
+    // MM-DDTHH:MI:SS.US after the year, which may have more than four digits.
+    String rest = text.substring(dash + 1, text.indexOf(' '));
+    return LocalDateTime.of(
+            year,
+            Integer.parseInt(rest.substring(0, 2)),
+            Integer.parseInt(rest.substring(3, 5)),
+            Integer.parseInt(rest.substring(6, 8)),
+            Integer.parseInt(rest.substring(9, 11)),
+            Integer.parseInt(rest.substring(12, 14)),
+            Integer.parseInt(rest.substring(15, 21)) * 1000)
+        .toInstant(ZoneOffset.UTC);
+  }
 
   /**
    * The instant as PostgreSQL reads it, in UTC with microseconds: {@code 2030-01-02
