@@ -378,4 +378,52 @@ class LinearizabilityCheckerTest {
       assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(5));
     }
   }
+
+  @Nested
+  class Shrinking {
+
+    @Test
+    void paddedViolation_shrinksToTheOpsThatMatter() {
+      // The stale read of staleRead_isAViolation, buried among unrelated slots, a second tenant
+      // and an indeterminate write.
+      HandMadeHistory h = new HandMadeHistory();
+      for (int i = 0; i < 12; i++) {
+        StateRecord pad = rec("p" + i, "P" + (i % 3));
+        h.ok(4 + i % 3, 100 * i, 100 * i + 150, save(pad), null);
+        h.ok(7, 100 * i + 20, 100 * i + 60, find("P" + (i % 3)), found(pad));
+        h.ok(8, 100 * i, 100 * i + 10, save(rec("t2", "q" + i, "A")), null);
+      }
+      h.unknown(9, 50, 60, save(rec("x1", "X")));
+      h.ok(1, 300, 310, save(E1), null).ok(1, 400, 410, save(E2), null);
+      h.ok(2, 500, 510, save(E3), null).ok(2, 520, 530, find("A"), found(E3));
+      h.ok(3, 450, 460, find("A"), found(E1));
+      History padded = h.build();
+      assertThat(checker.check(padded).verdict()).isEqualTo(Verdict.VIOLATION);
+
+      HistoryShrinker shrinker = new HistoryShrinker(checker, Duration.ofSeconds(30));
+      History small = shrinker.shrink(padded);
+
+      assertThat(checker.check(small).verdict()).isEqualTo(Verdict.VIOLATION);
+      assertThat(small.ops())
+          .extracting(History.Op::call)
+          .containsExactlyInAnyOrder(save(E1), save(E2), find("A"));
+      String text = HistoryShrinker.describe(small);
+      System.out.printf(
+          "shrunk %d ops to %d in %d checks:%n%s",
+          padded.ops().size(), small.ops().size(), shrinker.checks(), text);
+      assertThat(text.lines().map(line -> line.replaceFirst("^#\\d+ +", "")))
+          .containsExactly(
+              "p1   [      0.0 ..      10.0] µs  save e1@t1/u1/s1/:A(v1,2B) -> ok",
+              "p1   [    100.0 ..     110.0] µs  save e2@t1/u1/s1/:A(v1,2B) -> ok",
+              "p3   [    150.0 ..     160.0] µs  find t1/u1/s1/:A -> e1@t1/u1/s1/:A(v1,2B)");
+    }
+
+    @Test
+    void aHistoryThatIsNotAViolation_isRefused() {
+      History fine = new HandMadeHistory().ok(1, 0, 10, save(E1), null).build();
+
+      assertThatThrownBy(() -> new HistoryShrinker(checker, Duration.ofSeconds(1)).shrink(fine))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }
