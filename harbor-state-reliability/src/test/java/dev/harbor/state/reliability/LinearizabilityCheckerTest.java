@@ -13,14 +13,17 @@ import static dev.harbor.state.reliability.HandMadeHistory.saveAll;
 import static dev.harbor.state.reliability.HandMadeHistory.saveIf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.IdempotencyConflictException;
+import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.reliability.LinearizabilityChecker.PartitionResult;
 import dev.harbor.state.reliability.LinearizabilityChecker.Result;
 import dev.harbor.state.reliability.LinearizabilityChecker.Verdict;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -175,7 +178,7 @@ class LinearizabilityCheckerTest {
       StateRecord b1 = rec("b1", "B");
       StateRecord b2 = rec("b2", "B");
       StateRecord next = rec("a1", "A");
-      List<dev.harbor.state.SlotExpectation> expect = List.of(exact("B", "b1"), absent("A"));
+      List<SlotExpectation> expect = List.of(exact("B", "b1"), absent("A"));
 
       Result concurrent =
           check(
@@ -329,9 +332,7 @@ class LinearizabilityCheckerTest {
       assertThat(r.verdict()).isEqualTo(Verdict.VIOLATION);
       assertThat(r.partitions())
           .extracting(PartitionResult::tenant, PartitionResult::verdict)
-          .containsExactly(
-              org.assertj.core.groups.Tuple.tuple("t1", Verdict.LINEARIZABLE),
-              org.assertj.core.groups.Tuple.tuple("t2", Verdict.VIOLATION));
+          .containsExactly(tuple("t1", Verdict.LINEARIZABLE), tuple("t2", Verdict.VIOLATION));
       assertThat(r.violation().orElseThrow().ops()).hasSize(3);
       assertThat(r.ops()).isEqualTo(5);
     }
@@ -424,6 +425,59 @@ class LinearizabilityCheckerTest {
 
       assertThatThrownBy(() -> new HistoryShrinker(checker, Duration.ofSeconds(1)).shrink(fine))
           .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Nested
+  class RandomHistories {
+
+    @Test
+    void sequentialExecutionsWithOverlappingIntervals_areLinearizableWithinTheDefaultBudget() {
+      // 200 ops over 2 tenants from 6 processes, 5% of writes indeterminate. The first check runs
+      // cold (class loading, interpreter), so it is reported apart from the others.
+      long[] millis = new long[20];
+      long steps = 0;
+      for (int seed = 0; seed < millis.length; seed++) {
+        History h = SequentialHistories.generate(seed, 200, List.of("t1", "t2"), 6, 0.05);
+        Result r = checker.check(h);
+        assertThat(r.verdict())
+            .as("seed %d: %s", seed, r.summary())
+            .isEqualTo(Verdict.LINEARIZABLE);
+        millis[seed] = r.elapsed().toMillis();
+        steps += r.steps();
+      }
+      long[] warm = Arrays.copyOfRange(millis, 1, millis.length);
+      System.out.printf(
+          "20 histories of 200 ops: first (cold) %d ms; then mean %.1f ms, max %d ms; %,d steps%n",
+          millis[0],
+          Arrays.stream(warm).average().orElse(0),
+          Arrays.stream(warm).max().orElse(0),
+          steps);
+    }
+  }
+
+  @Nested
+  class AgainstBruteForce {
+
+    @Test
+    void smallRandomHistories_getTheVerdictOfTheLiteralDefinition() {
+      int violations = 0;
+      for (long seed = 1; seed <= 400; seed++) {
+        // Odd seeds: one tenant, so the search meets all 8 operations at once.
+        List<String> tenants = seed % 2 == 1 ? List.of("t1") : List.of("t1", "t2");
+        History h = SequentialHistories.generate(seed, 8, tenants, 4, 0.2);
+        if (seed % 4 != 0) {
+          h = SequentialHistories.corrupt(h, seed);
+        }
+        boolean expected = BruteForceChecker.linearizable(h);
+        Result r = checker.check(h);
+        assertThat(r.verdict())
+            .as("seed %d:%n%s", seed, HistoryShrinker.describe(h))
+            .isEqualTo(expected ? Verdict.LINEARIZABLE : Verdict.VIOLATION);
+        violations += expected ? 0 : 1;
+      }
+      System.out.println("brute force agreed on 400 histories, " + violations + " violations");
+      assertThat(violations).as("both verdicts exercised").isBetween(50, 350);
     }
   }
 }
