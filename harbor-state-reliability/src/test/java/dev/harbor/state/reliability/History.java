@@ -46,6 +46,11 @@ record History(List<Op> ops) {
   record Op(
       int id, int process, Call call, long invokedNanos, long completedNanos, Outcome outcome) {
 
+    /** Whether the operation only reads and its outcome is known: it constrains, never changes. */
+    boolean isRead() {
+      return call.readOnly() && !indeterminate();
+    }
+
     /** Whether the operation's effect, if any, is unknown. */
     boolean indeterminate() {
       return outcome instanceof Unknown;

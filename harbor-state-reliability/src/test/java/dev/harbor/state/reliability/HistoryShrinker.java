@@ -25,7 +25,6 @@ import dev.harbor.state.reliability.LinearizabilityChecker.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -33,28 +32,28 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Makes a violating history small enough for a person to read: drops operations while the checker
- * still finds a violation, and prints what is left.
+ * Makes a violating history small enough for a person to read, and prints it.
  *
- * <p>Dropping is sound for this purpose: each candidate is checked afresh, so the result is itself
- * a violating history (of the same store run, with some operations unobserved). An {@link
- * Verdict#UNDECIDED} candidate counts as not violating, so the result never rests on a guess.
+ * <p>Every step only removes constraints, so what is left is still a violation of the same run and
+ * shows the anomaly itself, never one the shrinking made up (dropping a write would: a read of its
+ * record would then read a record never written):
  *
- * <p>A candidate must keep the writer of every record its reads return (when the original had one):
- * otherwise a stale read would shrink to a read of a record never written, a violation that no
- * longer shows the anomaly.
+ * <ol>
+ *   <li>cut the history at the earliest time by which it already violates: operations invoked later
+ *       go; writes still in flight then become indeterminate, reads in flight go;
+ *   <li>drop reads (they only constrain), in halving chunks down to single ones;
+ *   <li>turn writes whose recorded outcome the violation does not need into indeterminate ones
+ *       ("outcome not needed"), so the writes that matter stand out.
+ * </ol>
  *
- * <p>Order of attempts, cheapest wins first: keep only the violating tenant; drop the tail of each
- * process (whole process first, then halves), since an anomaly is usually made of a few early
- * operations; then drop contiguous chunks in invocation order, halving the chunk size down to
- * single operations, until no single operation can go (the result is 1-minimal).
+ * <p>Each candidate is checked afresh; an {@link Verdict#UNDECIDED} candidate counts as not
+ * violating, so the result never rests on a guess.
  */
 final class HistoryShrinker {
 
   private final LinearizabilityChecker checker;
   private final Duration timeLimit;
   private int checks;
-  private Set<StateRecord> originalWrites = Set.of();
 
   /**
    * A shrinker.
@@ -74,10 +73,10 @@ final class HistoryShrinker {
   }
 
   /**
-   * A smallest violating sub-history found.
+   * A small violating history made from this one.
    *
    * @param violating a history the checker finds violating
-   * @return a violating history made of some of its operations, of one tenant
+   * @return a violating history of one tenant: some of its operations, some made indeterminate
    * @throws IllegalArgumentException if the checker does not find the history violating
    */
   History shrink(History violating) {
@@ -88,105 +87,114 @@ final class HistoryShrinker {
       throw new IllegalArgumentException("not a violation: " + checker.check(violating).summary());
     }
     List<Op> ops = part.get().ops(); // one tenant, in invocation order
-    originalWrites = written(ops);
-    ops = dropProcessTails(ops, deadline);
-    ops = dropChunks(ops, deadline);
+    ops = cutEarly(ops, deadline);
+    ops = dropChunks(ops, Op::isRead, op -> null, deadline);
+    ops = dropChunks(ops, op -> !op.indeterminate(), HistoryShrinker::notNeeded, deadline);
     return new History(ops);
   }
 
-  private List<Op> dropProcessTails(List<Op> ops, long deadline) {
-    Set<Integer> processes = new LinkedHashSet<>();
-    ops.forEach(o -> processes.add(o.process()));
-    for (int p : processes) {
-      List<Op> mine = ops.stream().filter(o -> o.process() == p).toList();
-      int chunk = mine.size();
-      while (chunk >= 1 && !mine.isEmpty() && System.nanoTime() - deadline < 0) {
-        Set<Integer> tail =
-            mine.subList(mine.size() - chunk, mine.size()).stream()
-                .map(Op::id)
-                .collect(Collectors.toSet());
-        List<Op> candidate = ops.stream().filter(o -> !tail.contains(o.id())).toList();
-        if (violates(candidate)) {
-          ops = candidate;
-          mine = mine.subList(0, mine.size() - chunk);
-          chunk = Math.min(chunk, mine.size());
-        } else {
-          chunk /= 2;
-        }
+  /** The history as it stood at the earliest completion time by which it already violates. */
+  private List<Op> cutEarly(List<Op> ops, long deadline) {
+    List<Long> times =
+        ops.stream()
+            .filter(o -> !o.indeterminate())
+            .map(Op::completedNanos)
+            .distinct()
+            .sorted()
+            .toList();
+    int lo = 0;
+    int hi = times.size() - 1; // the whole history violates
+    List<Op> best = ops;
+    while (lo < hi && System.nanoTime() - deadline < 0) {
+      int mid = (lo + hi) >>> 1;
+      List<Op> candidate = cutAt(ops, times.get(mid));
+      if (violates(candidate)) {
+        best = candidate;
+        hi = mid;
+      } else {
+        lo = mid + 1;
       }
     }
-    return ops;
+    return best;
   }
 
-  private List<Op> dropChunks(List<Op> ops, long deadline) {
-    int chunk = Math.max(1, ops.size() / 2);
-    while (System.nanoTime() - deadline < 0) {
-      boolean dropped = false;
-      for (int i = 0; i < ops.size() && System.nanoTime() - deadline < 0; ) {
-        List<Op> candidate = new ArrayList<>(ops.subList(0, i));
-        candidate.addAll(ops.subList(Math.min(ops.size(), i + chunk), ops.size()));
+  private static List<Op> cutAt(List<Op> ops, long time) {
+    List<Op> out = new ArrayList<>();
+    for (Op o : ops) {
+      if (o.invokedNanos() > time) {
+        continue;
+      }
+      if (o.indeterminate() || o.completedNanos() <= time) {
+        out.add(o);
+      } else if (!o.call().readOnly()) {
+        out.add(withOutcome(o, new Unknown("in flight at the cut")));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Removes or replaces, in halving chunks down to single operations, the operations {@code
+   * eligible} selects, keeping each change that leaves a violation.
+   *
+   * @param replace what an operation becomes, or null to drop it
+   */
+  private List<Op> dropChunks(
+      List<Op> ops,
+      java.util.function.Predicate<Op> eligible,
+      java.util.function.UnaryOperator<Op> replace,
+      long deadline) {
+    List<Integer> targets = new ArrayList<>();
+    for (Op o : ops) {
+      if (eligible.test(o)) {
+        targets.add(o.id());
+      }
+    }
+    for (int chunk = Math.max(1, targets.size() / 2);
+        chunk >= 1 && System.nanoTime() - deadline < 0;
+        chunk /= 2) {
+      for (int i = 0; i < targets.size() && System.nanoTime() - deadline < 0; ) {
+        Set<Integer> change =
+            new HashSet<>(targets.subList(i, Math.min(targets.size(), i + chunk)));
+        List<Op> candidate = new ArrayList<>();
+        for (Op o : ops) {
+          if (!change.contains(o.id())) {
+            candidate.add(o);
+          } else if (replace.apply(o) != null) {
+            candidate.add(replace.apply(o));
+          }
+        }
         if (violates(candidate)) {
           ops = candidate;
-          dropped = true;
+          targets.removeAll(change);
         } else {
           i += chunk;
         }
       }
-      if (chunk > 1) {
-        chunk /= 2;
-      } else if (!dropped) {
-        break; // no single operation can go: 1-minimal
-      }
     }
     return ops;
   }
 
+  private static Op notNeeded(Op o) {
+    return withOutcome(o, new Unknown("outcome not needed; was " + outcome(o.outcome())));
+  }
+
+  private static Op withOutcome(Op o, Outcome outcome) {
+    return new Op(
+        o.id(),
+        o.process(),
+        o.call(),
+        o.invokedNanos(),
+        outcome instanceof Unknown ? Long.MAX_VALUE : o.completedNanos(),
+        outcome);
+  }
+
   private boolean violates(List<Op> ops) {
-    if (ops.isEmpty() || !keepsWritersOfReads(ops)) {
+    if (ops.isEmpty()) {
       return false;
     }
     checks++;
     return checker.check(new History(ops)).verdict() == Verdict.VIOLATION;
-  }
-
-  /**
-   * Whether every record a kept read returned is still written by a kept operation, when the
-   * original history wrote it. Without this, dropping the writes of a stale read would leave a read
-   * of a record never written: still a violation, but one that hides the anomaly.
-   */
-  private boolean keepsWritersOfReads(List<Op> ops) {
-    Set<StateRecord> writes = written(ops);
-    for (Op op : ops) {
-      if (op.outcome() instanceof Returned r) {
-        for (StateRecord read : records(r.value())) {
-          if (originalWrites.contains(read) && !writes.contains(read)) {
-            return false;
-          }
-        }
-      }
-    }
-    return true;
-  }
-
-  /** Records written by operations that may have taken effect (returned or unknown). */
-  private static Set<StateRecord> written(List<Op> ops) {
-    Set<StateRecord> out = new HashSet<>();
-    for (Op op : ops) {
-      if (op.outcome() instanceof Threw) {
-        continue; // a failed call changed nothing
-      }
-      Call c = op.call();
-      if (c instanceof Save s) {
-        out.add(s.record());
-      } else if (c instanceof SaveAll s) {
-        out.addAll(s.records());
-      } else if (c instanceof SaveIf s) {
-        out.add(s.next());
-      } else if (c instanceof SaveBatchIf s) {
-        out.addAll(s.writes());
-      }
-    }
-    return out;
   }
 
   /** The records in a read's normalized result. */

@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
  * explainable by one order that respects real time. Each history works in tenants of its own, so
  * one store serves them all and each history starts from an empty model.
  *
- * <p>{@code -Dharbor.reliability.histories} (default 4) and {@code
- * -Dharbor.reliability.historyOps} (operations per client, default 30) set the size; {@code
- * -Dharbor.reliability.seed} replays a run. A violation fails the test with the shrunk history
- * printed; an undecided history counts against the run, never for it.
+ * <p>{@code -Dharbor.reliability.histories} (default 4) and {@code -Dharbor.reliability.historyOps}
+ * (operations per client, default 30) set the size; {@code -Dharbor.reliability.seed} replays a
+ * run. A violation fails the test with the shrunk history printed; an undecided history counts
+ * against the run, never for it.
  */
 abstract class LinearizabilityProperties {
 
@@ -25,8 +25,14 @@ abstract class LinearizabilityProperties {
   static final int OPS_PER_CLIENT = Integer.getInteger("harbor.reliability.historyOps", 30);
   static final int CLIENTS = 6;
 
+  /** The checker every test uses: default budget per tenant. */
+  static final LinearizabilityChecker CHECKER = new LinearizabilityChecker();
+
+  /** How long shrinking a violating history may take. */
+  static final java.time.Duration SHRINK_TIME = java.time.Duration.ofSeconds(60);
+
   /** The store instances (nodes) and faults of one driver's run. */
-  interface Nodes extends AutoCloseable {
+  interface Nodes {
     /** The instances; clients are spread over them. */
     List<StateStore> stores();
 
@@ -40,7 +46,7 @@ abstract class LinearizabilityProperties {
       return List.of();
     }
 
-    @Override
+    /** Closes the instances and removes what they created. */
     default void close() throws Exception {}
   }
 
@@ -60,10 +66,16 @@ abstract class LinearizabilityProperties {
     int undecided = 0;
     List<String> violations = new ArrayList<>();
     HistoryRecorder recorder;
-    try (Nodes nodes = open()) {
+    Nodes nodes = open();
+    try {
       recorder =
           new HistoryRecorder(
-              nodes.stores(), CLIENTS, OPS_PER_CLIENT, List.of(), nodes.fault(), interruptPercent());
+              nodes.stores(),
+              CLIENTS,
+              OPS_PER_CLIENT,
+              List.of(),
+              nodes.fault(),
+              interruptPercent());
       for (int h = 0; h < HISTORIES; h++) {
         List<String> tenants = List.of("h" + h + "a", "h" + h + "b");
         HistoryRecorder forHistory = recorder.withTenants(tenants);
@@ -71,12 +83,12 @@ abstract class LinearizabilityProperties {
         recorder.faults.addAndGet(forHistory.faults.get());
         ops += history.ops().size();
         indeterminate += (int) history.ops().stream().filter(History.Op::indeterminate).count();
-        LinearizabilityChecker.Result result = LinearizabilityChecker.check(history);
+        LinearizabilityChecker.Result result = CHECKER.check(history);
         switch (result.verdict()) {
           case LINEARIZABLE -> {}
           case UNDECIDED -> undecided++;
           case VIOLATION -> {
-            History small = HistoryShrinker.shrink(history);
+            History small = new HistoryShrinker(CHECKER, SHRINK_TIME).shrink(history);
             violations.add(
                 "history "
                     + h
@@ -91,6 +103,8 @@ abstract class LinearizabilityProperties {
           }
         }
       }
+    } finally {
+      nodes.close();
     }
     System.out.printf(
         "%s: %d histories, %d operations, %d faults injected, %d indeterminate operations,"

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.harbor.state.StateStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -17,6 +18,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 class MutationsAreCaughtTest {
 
   private static final int MAX_HISTORIES = 30;
+
+  /** Shrinking only makes the printed history readable; a few seconds do for a report. */
+  private static final Duration SHRINK_TIME = Duration.ofSeconds(5);
 
   @ParameterizedTest
   @EnumSource(Mutations.class)
@@ -34,12 +38,17 @@ class MutationsAreCaughtTest {
                 null,
                 0);
         History history = recorder.record(seed + h);
-        LinearizabilityChecker.Result result = LinearizabilityChecker.check(history);
+        LinearizabilityChecker.Result result = LinearizabilityProperties.CHECKER.check(history);
         if (result.verdict() == LinearizabilityChecker.Verdict.VIOLATION) {
-          History small = HistoryShrinker.shrink(history);
+          History small =
+              new HistoryShrinker(LinearizabilityProperties.CHECKER, SHRINK_TIME).shrink(history);
           System.out.printf(
               "%s caught in history %d (seed %d), shrunk to %d of %d operations:%n%s%n",
-              mutation, h + 1, seed + h, small.ops().size(), history.ops().size(),
+              mutation,
+              h + 1,
+              seed + h,
+              small.ops().size(),
+              history.ops().size(),
               HistoryShrinker.describe(small));
           return;
         }
