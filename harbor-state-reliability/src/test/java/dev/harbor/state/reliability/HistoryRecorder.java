@@ -127,8 +127,8 @@ final class HistoryRecorder {
         results.add(
             pool.submit(
                 () -> {
-                  threads.add(Thread.currentThread());
                   start.await(30, TimeUnit.SECONDS);
+                  threads.add(Thread.currentThread()); // interrupted from now on, never waiting here
                   List<History.Op> ops = new ArrayList<>();
                   for (int i = 0; i < opsPerClient; i++) {
                     History.Call call = generator.next();
