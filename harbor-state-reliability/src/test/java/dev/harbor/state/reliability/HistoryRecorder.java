@@ -4,7 +4,7 @@ import dev.harbor.state.StateStore;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -112,7 +112,7 @@ final class HistoryRecorder {
   History record(long seed, List<? extends Participant> participants) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     List<String> sideLog = Collections.synchronizedList(new ArrayList<>());
-    CyclicBarrier start = new CyclicBarrier(clients);
+    CountDownLatch start = new CountDownLatch(1);
     List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
     try {
       for (Participant p : participants) {
@@ -127,8 +127,8 @@ final class HistoryRecorder {
         results.add(
             pool.submit(
                 () -> {
-                  start.await(30, TimeUnit.SECONDS);
-                  threads.add(Thread.currentThread()); // interrupted from now on, never waiting here
+                  awaitUninterruptibly(start);
+                  threads.add(Thread.currentThread()); // interrupted from now on
                   List<History.Op> ops = new ArrayList<>();
                   for (int i = 0; i < opsPerClient; i++) {
                     History.Call call = generator.next();
@@ -141,6 +141,7 @@ final class HistoryRecorder {
                   return ops;
                 }));
       }
+      start.countDown();
       disturb(results, threads);
       List<History.Op> all = new ArrayList<>();
       for (Future<List<History.Op>> r : results) {
@@ -158,8 +159,25 @@ final class HistoryRecorder {
       }
       return new History(numbered);
     } finally {
+      start.countDown(); // never leave a client waiting, whatever failed
       pool.shutdownNow();
       pool.awaitTermination(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** All clients start at once; an interrupt meant for a call must not end a client early. */
+  private static void awaitUninterruptibly(CountDownLatch start) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        start.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.interrupted();
     }
   }
 
