@@ -15,7 +15,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * PostgreSQL histories: three store instances (three pools, as three nodes) on one schema. Faults:
  * the stores' backends terminated at random, the table locked past operationTimeout now and then
- * (so calls time out), and client threads interrupted.
+ * (so calls time out), client threads interrupted, and with {@code
+ * -Dharbor.reliability.restartServer=true} (the long run) the server restarted about every ten
+ * seconds ({@code pg_ctlcluster … restart -m fast}, so a local cluster only).
  */
 class PostgresLinearizabilityTest extends LinearizabilityProperties {
 
@@ -31,10 +33,34 @@ class PostgresLinearizabilityTest extends LinearizabilityProperties {
                   TestPostgres.location(
                       schema, "applicationName=" + app, "operationTimeout=1s", "maxPoolSize=4"))));
     }
-    Connection admin = TestPostgres.connect();
+    boolean restarts = Boolean.getBoolean("harbor.reliability.restartServer");
     return new Nodes() {
+      private Connection admin = TestPostgres.connect();
       private long lockedUntil;
       private boolean locked;
+
+      private int restart() throws Exception {
+        String[] versions = new java.io.File("/etc/postgresql").list();
+        Process p =
+            new ProcessBuilder(
+                    "pg_ctlcluster",
+                    "--skip-systemctl-redirect",
+                    versions[0],
+                    "main",
+                    "restart",
+                    "-m",
+                    "fast")
+                .redirectErrorStream(true)
+                .start();
+        p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+          throw new IllegalStateException("pg_ctlcluster restart failed");
+        }
+        TestPostgres.ensureReachable();
+        admin = TestPostgres.connect();
+        locked = false; // the restart ended the lock's transaction
+        return 1;
+      }
 
       @Override
       public List<StateStore> stores() {
@@ -46,6 +72,9 @@ class PostgresLinearizabilityTest extends LinearizabilityProperties {
         return () -> {
           int faults = 0;
           ThreadLocalRandom random = ThreadLocalRandom.current();
+          if (restarts && random.nextInt(2000) == 0) {
+            return restart();
+          }
           if (random.nextInt(100) < 8) {
             try (PreparedStatement p =
                 admin.prepareStatement(
