@@ -3,40 +3,38 @@ package dev.harbor.state.reliability;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A history client in another process ({@link SqliteHistoryChild}) on the same SQLite file. Its
- * calls come from the same generator as the in-process clients'; its lines give their times and
- * outcomes. {@link #kill()} sends SIGKILL: the call in flight then is indeterminate.
+ * A history client in another process ({@link SqliteHistoryChild}) on the same SQLite file, kept
+ * across histories. Its calls come from the same generator as the in-process clients'; its lines
+ * give their times and outcomes. {@link #kill()} sends SIGKILL: the call in flight then is
+ * indeterminate, and the next history starts a new process.
  */
-final class ChildClient implements HistoryRecorder.Participant {
+final class ChildClient implements AutoCloseable {
+
+  private static final String END = "\u0000end"; // the reader's mark: the process is gone
 
   private final Path file;
   private final int client;
   private final int ops;
   private Process process;
-  private final List<String> lines = new CopyOnWriteArrayList<>();
-  private final CountDownLatch ready = new CountDownLatch(1);
-  private Thread reader;
-  private long seed;
-  private List<String> tenants;
-  private volatile boolean killed;
+  private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
   /**
    * A child client.
    *
    * @param file the SQLite file
-   * @param client its client number in the history (after the in-process clients)
-   * @param ops how many calls it makes
+   * @param client its client number in every history (after the in-process clients)
+   * @param ops how many calls it makes per history
    */
   ChildClient(Path file, int client, int ops) {
     this.file = file;
@@ -44,10 +42,51 @@ final class ChildClient implements HistoryRecorder.Participant {
     this.ops = ops;
   }
 
-  @Override
-  public void start(long seed, List<String> tenants) throws IOException, InterruptedException {
-    this.seed = seed;
-    this.tenants = tenants;
+  /** This client's part in one history. */
+  HistoryRecorder.Participant participant() {
+    return new HistoryRecorder.Participant() {
+      private long seed;
+      private List<String> tenants;
+
+      @Override
+      public void start(long seed, List<String> tenants) throws Exception {
+        this.seed = seed;
+        this.tenants = tenants;
+        run(seed, tenants);
+      }
+
+      @Override
+      public List<History.Op> finish() throws Exception {
+        return collect(seed, tenants);
+      }
+    };
+  }
+
+  private void run(long seed, List<String> tenants) throws IOException, InterruptedException {
+    if (process == null || !process.isAlive()) {
+      spawn();
+    }
+    OutputStream in = process.getOutputStream();
+    in.write(
+        ("run "
+                + HistoryRecorder.clientSeed(seed, client)
+                + " "
+                + client
+                + " "
+                + ops
+                + " "
+                + String.join(",", tenants)
+                + "\n")
+            .getBytes(StandardCharsets.UTF_8));
+    in.flush();
+    String first = lines.poll(60, TimeUnit.SECONDS);
+    if (!"ready".equals(first)) {
+      throw new IllegalStateException("the child client did not start a history: " + first);
+    }
+  }
+
+  private void spawn() throws IOException {
+    lines.clear();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     process =
         new ProcessBuilder(
@@ -55,64 +94,50 @@ final class ChildClient implements HistoryRecorder.Participant {
                 "-cp",
                 System.getProperty("java.class.path"),
                 SqliteHistoryChild.class.getName(),
-                file.toString(),
-                Long.toString(HistoryRecorder.clientSeed(seed, client)),
-                Integer.toString(client),
-                Integer.toString(ops),
-                String.join(",", tenants))
+                file.toString())
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
-    reader = new Thread(this::read, "history-child-" + client);
+    Process mine = process;
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader out =
+                  new BufferedReader(
+                      new InputStreamReader(mine.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                  lines.add(line);
+                }
+              } catch (IOException e) {
+                // the process is gone; what it printed is what happened
+              }
+              lines.add(END);
+            },
+            "history-child-" + client);
     reader.setDaemon(true);
     reader.start();
-    if (!ready.await(60, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("the child client never opened its store");
-    }
   }
 
-  private void read() {
-    try (BufferedReader in =
-        new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = in.readLine()) != null; ) {
-        if (line.equals("ready")) {
-          ready.countDown();
-        } else {
-          lines.add(line);
-        }
-      }
-    } catch (IOException e) {
-      // the process is gone; what it printed is what happened
-    }
-  }
-
-  /** Whether the child still runs. */
+  /** Whether the child is running a history. */
   boolean alive() {
     return process != null && process.isAlive();
   }
 
   /** Kills the child with SIGKILL, as a crash or power loss would end it. */
   void kill() throws IOException, InterruptedException {
-    killed = true;
     new ProcessBuilder("kill", "-KILL", Long.toString(process.pid())).start().waitFor();
   }
 
-  @Override
-  public List<History.Op> finish() throws Exception {
-    if (!process.waitFor(5, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-      throw new IllegalStateException("the child client did not finish");
-    }
-    reader.join(TimeUnit.SECONDS.toMillis(30));
-    if (!killed && process.exitValue() != 0) {
-      throw new IllegalStateException("the child client failed: exit " + process.exitValue());
-    }
-    HistoryGenerator generator =
-        new HistoryGenerator(
-            HistoryRecorder.clientSeed(seed, client), tenants, "c" + client, new ArrayList<>());
+  private List<History.Op> collect(long seed, List<String> tenants) throws InterruptedException {
     Map<Integer, Long> invoked = new HashMap<>();
     Map<Integer, String[]> completed = new HashMap<>();
-    for (String line : lines) {
+    while (true) {
+      String line = lines.poll(5, TimeUnit.MINUTES);
+      if (line == null) {
+        throw new IllegalStateException("the child client did not finish its history");
+      }
+      if (line.equals("done") || line.equals(END)) {
+        break;
+      }
       String[] p = line.split(" ", 4);
       if (p[0].equals("I")) {
         invoked.put(Integer.parseInt(p[1]), Long.parseLong(p[2]));
@@ -120,6 +145,9 @@ final class ChildClient implements HistoryRecorder.Participant {
         completed.put(Integer.parseInt(p[1]), p);
       }
     }
+    HistoryGenerator generator =
+        new HistoryGenerator(
+            HistoryRecorder.clientSeed(seed, client), tenants, "c" + client, new ArrayList<>());
     List<History.Op> result = new ArrayList<>();
     for (int i = 0; invoked.containsKey(i); i++) {
       History.Call call = generator.next();
@@ -127,12 +155,7 @@ final class ChildClient implements HistoryRecorder.Participant {
       result.add(
           c == null
               ? new History.Op(
-                  -1,
-                  client,
-                  call,
-                  invoked.get(i),
-                  Long.MAX_VALUE,
-                  new History.Unknown("process killed"))
+                  -1, client, call, invoked.get(i), Long.MAX_VALUE, new History.Unknown("killed"))
               : new History.Op(
                   -1,
                   client,
@@ -142,5 +165,16 @@ final class ChildClient implements HistoryRecorder.Participant {
                   OutcomeCodec.decode(c[3])));
     }
     return result;
+  }
+
+  @Override
+  public void close() {
+    if (process != null) {
+      try {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

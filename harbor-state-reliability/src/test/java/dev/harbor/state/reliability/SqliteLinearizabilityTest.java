@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
  * interrupted.
  */
 class SqliteLinearizabilityTest extends LinearizabilityProperties {
+  // The client process lives across histories; one killed mid-history is replaced by a new one.
 
   @Override
   Nodes open() throws Exception {
@@ -23,8 +24,8 @@ class SqliteLinearizabilityTest extends LinearizabilityProperties {
     String location = "sqlite:" + file + "?busyTimeout=250ms";
     StateStore a = StateStores.open(location);
     StateStore b = StateStores.open(location);
+    ChildClient child = new ChildClient(file, CLIENTS, OPS_PER_CLIENT * 2);
     return new Nodes() {
-      private ChildClient child;
       private boolean killThisOne;
       private Process locker;
       private long lockedUntil;
@@ -36,9 +37,8 @@ class SqliteLinearizabilityTest extends LinearizabilityProperties {
 
       @Override
       public List<HistoryRecorder.Participant> participants(int history) {
-        child = new ChildClient(file, CLIENTS, OPS_PER_CLIENT * 2);
         killThisOne = history % 2 == 1;
-        return List.of(child);
+        return List.of(child.participant());
       }
 
       @Override
@@ -46,7 +46,7 @@ class SqliteLinearizabilityTest extends LinearizabilityProperties {
         return () -> {
           int faults = 0;
           ThreadLocalRandom random = ThreadLocalRandom.current();
-          if (killThisOne && child != null && child.alive() && random.nextInt(100) < 3) {
+          if (killThisOne && child.alive() && random.nextInt(100) < 3) {
             child.kill();
             killThisOne = false;
             faults++;
@@ -68,6 +68,7 @@ class SqliteLinearizabilityTest extends LinearizabilityProperties {
         if (locker != null) {
           locker.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+        child.close();
         a.close();
         b.close();
         Drivers.deleteTree(dir);
