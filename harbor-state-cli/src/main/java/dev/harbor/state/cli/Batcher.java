@@ -93,6 +93,14 @@ final class Batcher {
     this.budget = budget;
   }
 
+  /**
+   * What a record counts against a byte budget: its payload plus {@value #RECORD_OVERHEAD}. The
+   * pages {@link RecordSource} reads are sized by the same measure.
+   */
+  static long cost(StateRecord r) {
+    return (long) r.size() + RECORD_OVERHEAD;
+  }
+
   /** Checks a record against the API's validation rules; the failure names the line. */
   static void validate(StateRecord r, long line) {
     try {
@@ -116,7 +124,7 @@ final class Batcher {
             r.identity().sessionId(),
             r.identity().runId(),
             r.kind());
-    long cost = (long) r.size() + RECORD_OVERHEAD;
+    long cost = cost(r);
     if (slots.contains(slot) || ids.contains(r.id()) || bytes + cost > budget) {
       flush();
     }

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description =
         "Copy every record (slot, event id, version, bytes and updatedAt) from one store to another in atomic "
-            + "saveAll batches (bounded by --batch-size records and --batch-bytes bytes), then read both sides "
+            + "saveAll batches (bounded by --batch-size records and --batch-bytes bytes; the source is read in "
+            + "pages sized to the same byte budget), then read both sides "
             + "back and compare record counts and a SHA-256 over every field. "
             + "Idempotent: re-running a finished copy changes nothing. This is how a store moves from SQLite to "
             + "PostgreSQL. Exits 1 if the check finds a difference (e.g. the target already held other records). "
@@ -57,7 +58,7 @@ final class CopyCommand extends StoreCommand {
     try (StateStore src = StateStores.open(source);
         StateStore dst = StateStores.open(to)) {
       Batcher batcher = batch.batcher(dst);
-      RecordSource records = RecordSource.of(src, tenant, prefixes);
+      RecordSource records = RecordSource.of(src, tenant, prefixes, batch.bytes);
       RecordDigest sourceDigest = new RecordDigest();
       try (Progress progress = new Progress(io(), "copy", "records")) {
         records.forEach(

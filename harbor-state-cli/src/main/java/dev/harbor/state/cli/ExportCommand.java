@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
     description =
         "Write records as JSON Lines, one object per record with every field (bytes in base64, updatedAt in "
             + "ISO-8601 UTC with microseconds), to stdout or --out. Records stream from keyset-paginated "
-            + "maintenance scans (StateStore.scanAll), so memory does not grow with the store.",
+            + "maintenance scans (StateStore.scanAll) in pages sized to about 32 MiB by the records read so "
+            + "far, so memory grows neither with the store nor with its records' sizes.",
     footer = {
       "",
       "Examples:",

@@ -4,6 +4,7 @@ import dev.harbor.state.ListScope;
 import dev.harbor.state.ScanPage;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.spi.StoreGuard;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,13 +24,29 @@ import java.util.TreeSet;
  *       tenant.
  * </ul>
  *
- * Both are keyset scans in pages of at most {@value #PAGE} records: memory does not grow with the
- * store.
+ * Both are keyset scans whose pages are bounded by a byte budget as well as by {@value #MAX_PAGE}
+ * records: memory grows neither with the store nor with its record sizes. The API cannot limit a
+ * page by bytes, so each scan sizes its pages by what it has read (see {@link #nextLimit}): it
+ * starts at one record and sets each next limit to what fits the budget given the largest record of
+ * the page just read, at most doubling. With the default budget of 32 MiB, records near the default
+ * payload limit (16 MiB) are read one a page, where pages of 256 held 4 GiB; small records soon go
+ * 256 a page again. A page that jumps from small records to large ones can still pass the budget
+ * once: it holds as many large records as its limit allows.
  */
 final class RecordSource {
 
-  /** The page size of the scans. */
-  static final int PAGE = 256;
+  /**
+   * The largest page: {@code scanKindForTenant}'s maximum. {@code scanAll} accepts up to 1000, but
+   * 256 small records already make a query's round trip negligible.
+   */
+  static final int MAX_PAGE = StoreGuard.MAX_SCAN_LIMIT;
+
+  /**
+   * The first page of a scan: nothing is known of its record sizes yet, and a page of even 16 near
+   * the default {@code maxPayloadBytes} would be 256 MiB. Doubling from one costs eight extra
+   * queries before pages reach {@value #MAX_PAGE}.
+   */
+  static final int FIRST_PAGE = 1;
 
   /** Receives records; may write to a stream. */
   interface Sink {
@@ -39,15 +56,18 @@ final class RecordSource {
   private final StateStore store;
   private final String tenant;
   private final List<String> prefixes;
+  private final long budget;
 
-  private RecordSource(StateStore store, String tenant, List<String> prefixes) {
+  private RecordSource(StateStore store, String tenant, List<String> prefixes, long budget) {
     this.store = store;
     this.tenant = tenant;
     this.prefixes = prefixes;
+    this.budget = budget;
   }
 
   /**
-   * A source over the given prefixes, or over every kind when none is given.
+   * A source over the given prefixes, or over every kind when none is given, with pages bounded by
+   * the default batch budget ({@link Batcher#DEFAULT_BYTES}).
    *
    * @param store the store to read
    * @param tenant one tenant, or {@code null} for all
@@ -55,15 +75,60 @@ final class RecordSource {
    * @return the source
    */
   static RecordSource of(StateStore store, String tenant, List<String> prefixes) {
-    return new RecordSource(store, tenant, normalize(prefixes));
+    return of(store, tenant, prefixes, Batcher.DEFAULT_BYTES);
   }
 
   /**
-   * The same tenant filter and prefixes, over another store: how {@code copy} reads its target
-   * back.
+   * A source as {@link #of(StateStore, String, List)} with pages bounded by {@code budget} bytes,
+   * measured as {@link Batcher#cost} measures batches: {@code copy} reads with its {@code
+   * --batch-bytes}, so what it holds at once is about one page read plus one batch written.
+   *
+   * @param store the store to read
+   * @param tenant one tenant, or {@code null} for all
+   * @param prefixes kind prefixes; empty means all kinds
+   * @param budget bytes a page should hold, at least 1 (a larger record still comes alone)
+   * @return the source
+   * @throws IllegalArgumentException if {@code budget} is not positive
+   */
+  static RecordSource of(StateStore store, String tenant, List<String> prefixes, long budget) {
+    if (budget < 1) {
+      throw new IllegalArgumentException("budget " + budget + " is not positive");
+    }
+    return new RecordSource(store, tenant, normalize(prefixes), budget);
+  }
+
+  /**
+   * The same tenant filter, prefixes and budget, over another store: how {@code copy} reads its
+   * target back.
    */
   RecordSource over(StateStore other) {
-    return new RecordSource(other, tenant, prefixes);
+    return new RecordSource(other, tenant, prefixes, budget);
+  }
+
+  /**
+   * The limit of the page after one read with {@code limit} whose largest record cost {@code
+   * largest} bytes ({@link Batcher#cost}): as many records of that size as fit {@code budget}, less
+   * one because the drivers read one row beyond the limit to know whether another page follows
+   * (SPEC 4.11: "fetch limit + 1 to know"); at most twice {@code limit}, so a run of small records
+   * earns a large page only gradually; and within 1..{@value #MAX_PAGE}.
+   *
+   * @param limit the limit of the page just read, 1..{@value #MAX_PAGE}
+   * @param largest the cost of its largest record, at least {@link Batcher#RECORD_OVERHEAD}
+   * @param budget bytes a page should hold
+   * @return the next limit, 1..{@value #MAX_PAGE}
+   */
+  static int nextLimit(int limit, long largest, long budget) {
+    long fits = budget / largest - 1;
+    return (int) Math.max(1, Math.min(Math.min(fits, 2L * limit), MAX_PAGE));
+  }
+
+  /** {@link #nextLimit} after {@code page}, read with {@code limit}. */
+  private int nextLimitAfter(int limit, ScanPage page) {
+    long largest = Batcher.RECORD_OVERHEAD;
+    for (StateRecord r : page.records()) {
+      largest = Math.max(largest, Batcher.cost(r));
+    }
+    return nextLimit(limit, largest, budget);
   }
 
   List<String> prefixes() {
@@ -83,9 +148,10 @@ final class RecordSource {
       }
       return;
     }
+    int limit = FIRST_PAGE;
     String continuation = "";
     do {
-      ScanPage page = store.scanAll(ListScope.MAINTENANCE, PAGE, continuation);
+      ScanPage page = store.scanAll(ListScope.MAINTENANCE, limit, continuation);
       for (StateRecord r : page.records()) {
         if (tenant != null) {
           int c = Utf8Order.COMPARATOR.compare(r.identity().tenantId(), tenant);
@@ -99,6 +165,7 @@ final class RecordSource {
           sink.accept(r);
         }
       }
+      limit = nextLimitAfter(limit, page);
       continuation = page.continuation();
     } while (!continuation.isEmpty());
   }
@@ -116,13 +183,16 @@ final class RecordSource {
   }
 
   private void scanTenant(String prefix, Sink sink) throws IOException {
+    // Each prefix starts small again: its kinds may hold records of quite another size.
+    int limit = FIRST_PAGE;
     String continuation = "";
     do {
       ScanPage page =
-          store.scanKindForTenant(ListScope.MAINTENANCE, tenant, prefix, PAGE, continuation);
+          store.scanKindForTenant(ListScope.MAINTENANCE, tenant, prefix, limit, continuation);
       for (StateRecord r : page.records()) {
         sink.accept(r);
       }
+      limit = nextLimitAfter(limit, page);
       continuation = page.continuation();
     } while (!continuation.isEmpty());
   }

@@ -2,13 +2,19 @@ package dev.harbor.state.cli;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the command in-process with captured streams, as a person's shell would, minus the JVM
- * start.
+ * start; or, where the JVM's own limits are under test, in a child JVM.
  */
 final class Cli {
 
@@ -46,5 +52,37 @@ final class Cli {
             env,
             false);
     return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Runs the command through {@code main} in a child JVM with the given maximum heap, so a test can
+   * hold the tool to a heap smaller than the one the tests run in. Its streams go to files in
+   * {@code scratch}, which the caller owns and removes.
+   */
+  static Result runInChildJvm(String maxHeap, Path scratch, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx" + maxHeap);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(HarborStateCli.class.getName());
+    command.addAll(List.of(args));
+    Path stdout = Files.createTempFile(scratch, "stdout", ".txt");
+    Path stderr = Files.createTempFile(scratch, "stderr", ".txt");
+    Process p =
+        new ProcessBuilder(command)
+            .redirectOutput(stdout.toFile())
+            .redirectError(stderr.toFile())
+            .start();
+    p.getOutputStream().close(); // stdin: empty
+    if (!p.waitFor(2, TimeUnit.MINUTES)) {
+      p.destroyForcibly().waitFor();
+      throw new AssertionError("harbor-state " + String.join(" ", args) + " ran over 2 minutes");
+    }
+    return new Result(
+        p.exitValue(),
+        Files.readAllBytes(stdout),
+        Files.readString(stderr, StandardCharsets.UTF_8));
   }
 }

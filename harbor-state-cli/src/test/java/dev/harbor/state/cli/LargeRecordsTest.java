@@ -7,6 +7,9 @@ import dev.harbor.state.Quadruple;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,11 +21,20 @@ import org.junit.jupiter.api.io.TempDir;
  * MiB are 144 MiB, which batches bounded by records alone would have sent in one saveAll. That
  * batches stay within the byte budget is {@link BatcherTest}'s part; here every record must arrive
  * intact. Payloads are generated per record and compared one at a time to keep the heap small.
+ *
+ * <p>Reading is bounded too: {@link #copyAndExport_ofManyRecordsNearTheSizeLimit_runInASmallHeap}
+ * runs the tool in a child JVM whose heap is about half of the store's payloads.
  */
 class LargeRecordsTest {
 
   private static final int RECORDS = 12;
   private static final int PAYLOAD = 12 << 20;
+
+  /** 480 MiB of payloads, far more than {@link #SMALL_HEAP}: no command may hold them all. */
+  private static final int MANY = 40;
+
+  /** A heap a tool reading the store a page of 256 records at a time runs out of. */
+  private static final String SMALL_HEAP = "256m";
 
   @TempDir Path dir;
 
@@ -90,5 +102,43 @@ class LargeRecordsTest {
     assertThat(imported.code()).as(imported.toString()).isZero();
     assertThat(imported.out().strip()).isEqualTo("imported " + RECORDS + " records");
     assertSameRecords(target);
+  }
+
+  @Test
+  void copyAndExport_ofManyRecordsNearTheSizeLimit_runInASmallHeap() throws Exception {
+    try (StateStore store = StateStores.open(source)) {
+      for (int i = RECORDS; i < MANY; i++) {
+        store.save(record(i));
+      }
+    }
+    String target = "sqlite:" + dir.resolve("target.db");
+    Cli.Result copied =
+        Cli.runInChildJvm(SMALL_HEAP, dir, "copy", "--from", source, "--to", target);
+    assertThat(copied.code()).as(copied.toString()).isZero();
+    // copy compared a digest over every field of both sides: the content is equal too.
+    assertThat(copied.out()).contains("copy verified: " + MANY + " records");
+
+    Path file = dir.resolve("many.jsonl");
+    Cli.Result exported =
+        Cli.runInChildJvm(SMALL_HEAP, dir, "--store", source, "export", "--out", file.toString());
+    assertThat(exported.code()).as(exported.toString()).isZero();
+    assertThat(exported.out().strip()).isEqualTo("exported " + MANY + " records to " + file);
+    assertThat(lines(file)).isEqualTo(MANY);
+  }
+
+  /** Counts line breaks without holding a line: the file is over 600 MiB. */
+  private static long lines(Path file) throws IOException {
+    long n = 0;
+    byte[] buffer = new byte[1 << 16];
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+        for (int i = 0; i < read; i++) {
+          if (buffer[i] == '\n') {
+            n++;
+          }
+        }
+      }
+    }
+    return n;
   }
 }
