@@ -57,6 +57,14 @@ final class PgSql {
       "SELECT (SELECT count(pg_advisory_xact_lock_shared(k)) FROM unnest(CAST(? AS bigint[])) AS k),"
           + " (SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(? AS bigint[])) AS k); ";
 
+  /**
+   * The locks of a batch: its scopes exclusive, which holds back every other write into them (each
+   * takes its scope shared) and so stands for the slot locks. One lock per session rather than two
+   * per record keeps a large batch within PostgreSQL's shared lock table.
+   */
+  static final String LOCK_SCOPES =
+      "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(? AS bigint[])) AS k; ";
+
   /** The lock of a scope's erasure: exclusive, so no write into the scope runs beside it. */
   static final String LOCK_SCOPE = "SELECT pg_advisory_xact_lock(?); ";
 
@@ -110,14 +118,14 @@ final class PgSql {
             + OVERWRITE
             + " WHERE r.event_id <> EXCLUDED.event_id";
 
-    // saveAll: the batch's locks, then one statement for the whole batch over arrays, in one
+    // saveAll: the batch's scope locks, then one statement for the whole batch over arrays, in one
     // transaction. "live" is the idempotency probe, on a snapshot taken after the locks: nothing is
     // written if any record's event id is live with another slot or content (the caller reports the
     // conflict); records whose id is live with the same content (in their own, locked slot) are
     // skipped. A concurrent save that puts one of the ids into another slot after the snapshot is
     // caught by the event_id index (23505, a conflict), which rolls the whole batch back.
     saveAll =
-        LOCK_SLOTS
+        LOCK_SCOPES
             + "WITH input AS (SELECT i.tenant_id, i.user_id, i.session_id, i.run_id, i.kind, i.event_id, i.version,"
             + " i.payload, CAST(i.updated_at AS timestamptz) AS updated_at, i.ord"
             + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"

@@ -104,15 +104,17 @@ final class PgStore implements StateStore {
       return;
     }
     List<StateRecord> batch = records.stream().map(guard::stamp).toList();
-    SlotLocks.Keys keys =
-        locks.keys(batch.stream().map(r -> new SlotLocks.Slot(r.identity(), r.kind())).toList());
+    Long[] scopes =
+        SlotLocks.ordered(
+            batch.stream().map(r -> locks.scopeKey(r.identity().identity())).toList());
     // One transaction: the batch's locks, then one statement for every record, then the commit.
     db.call(
         PgDatabase.Mode.TRANSACTION,
         () -> "saveAll of " + batch.size() + " records",
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.saveAll)) {
-            bindRecords(c, p, bindLocks(c, p, keys), batch);
+            p.setArray(1, c.createArrayOf("bigint", scopes));
+            bindRecords(c, p, 2, batch);
             try (ResultSet rs = queryAfterLocks(p)) {
               rs.next();
               long written = rs.getLong(1);
@@ -123,7 +125,7 @@ final class PgStore implements StateStore {
                 throw StoreGuard.idempotencyConflict(bad, false);
               }
               if (written + replayed != batch.size()) {
-                // Under the slot locks only a writer outside the protocol (a store of an older
+                // Under the scope locks only a writer outside the protocol (a store of an older
                 // version on this schema) can have changed a slot since the probe. Rolled back.
                 throw new StorageException(
                     "saveAll of "

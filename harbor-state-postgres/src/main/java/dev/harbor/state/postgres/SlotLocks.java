@@ -18,10 +18,12 @@ import java.util.Collection;
  * <p>The locking protocol, which makes every write one atomic step against every other (issue 10,
  * defects 3 and 4; issue 17, defect 1): each write to a slot takes its scope's (tenant, user,
  * session) lock shared and the slot's lock exclusive, in its transaction, before its first read;
- * {@code deleteScope} takes the scope's lock exclusive. So no write changes a slot that a
- * conditional write has checked until that write commits, two writes of one slot never race on its
- * unique indexes, and no write enters a scope while it is being erased. Every caller takes scope
- * locks before slot locks, each in ascending key order ({@link Keys}), so they never deadlock.
+ * {@code deleteScope} takes the scope's lock exclusive, and so does {@code saveAll} for each scope
+ * of its batch instead of a lock per slot (the shared lock table then holds one lock per session of
+ * a batch, not two per record). So no write changes a slot that a conditional write has checked
+ * until that write commits, two writes of one slot never race on its unique indexes, and no write
+ * enters a scope while it is being erased. Every caller takes scope locks before slot locks, each
+ * in ascending key order ({@link Keys}), so they never deadlock.
  */
 final class SlotLocks {
 

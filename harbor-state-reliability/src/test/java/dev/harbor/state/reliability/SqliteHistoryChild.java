@@ -25,7 +25,8 @@ final class SqliteHistoryChild {
 
   public static void main(String[] args) throws Exception {
     PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     try (StateStore store = StateStores.open("sqlite:" + args[0])) {
       for (String command; (command = in.readLine()) != null; ) {
         String[] c = command.split(" ");
