@@ -66,6 +66,34 @@ final class ChildClient implements AutoCloseable {
     if (process == null || !process.isAlive()) {
       spawn();
     }
+    if (!command(seed, tenants)) {
+      // Killed after its last history ended, before this one began: a new process takes over.
+      process.waitFor(30, TimeUnit.SECONDS);
+      spawn();
+      if (!command(seed, tenants)) {
+        throw new IllegalStateException("the child client did not start a history");
+      }
+    }
+  }
+
+  /** Sends one history's command; false if the process turned out to be gone. */
+  private boolean command(long seed, List<String> tenants) throws InterruptedException {
+    try {
+      send(seed, tenants);
+    } catch (IOException e) {
+      return false;
+    }
+    String first = lines.poll(60, TimeUnit.SECONDS);
+    if (END.equals(first)) {
+      return false;
+    }
+    if (!"ready".equals(first)) {
+      throw new IllegalStateException("the child client did not start a history: " + first);
+    }
+    return true;
+  }
+
+  private void send(long seed, List<String> tenants) throws IOException {
     OutputStream in = process.getOutputStream();
     in.write(
         ("run "
@@ -79,10 +107,6 @@ final class ChildClient implements AutoCloseable {
                 + "\n")
             .getBytes(StandardCharsets.UTF_8));
     in.flush();
-    String first = lines.poll(60, TimeUnit.SECONDS);
-    if (!"ready".equals(first)) {
-      throw new IllegalStateException("the child client did not start a history: " + first);
-    }
   }
 
   private void spawn() throws IOException {
