@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.Collection;
 
 /**
@@ -47,9 +46,21 @@ final class SlotLocks {
   private final byte[] slotNamespace;
   private final byte[] scopeNamespace;
 
+  /**
+   * SHA-256 states that have already digested the slot and the scope namespace, or null where the
+   * platform's digests cannot be cloned: each key clones one, which is cheaper than {@link
+   * MessageDigest#getInstance} (a provider lookup) per key, and a batch computes a key per record.
+   * Never updated after construction, so clones may be taken concurrently.
+   */
+  private final MessageDigest slotPrototype;
+
+  private final MessageDigest scopePrototype;
+
   SlotLocks(String schema) {
     this.slotNamespace = frame("harbor-state/slot-lock/v1", schema);
     this.scopeNamespace = frame("harbor-state/scope-lock/v1", schema);
+    this.slotPrototype = prototype(slotNamespace);
+    this.scopePrototype = prototype(scopeNamespace);
   }
 
   /**
@@ -83,8 +94,7 @@ final class SlotLocks {
    * @return the key
    */
   long scopeKey(Identity identity) {
-    MessageDigest sha = sha256();
-    sha.update(scopeNamespace);
+    MessageDigest sha = start(scopePrototype, scopeNamespace);
     sha.update(frame(identity.tenantId(), identity.userId(), identity.sessionId()));
     return ByteBuffer.wrap(sha.digest()).getLong();
   }
@@ -97,8 +107,7 @@ final class SlotLocks {
    * @return the key
    */
   long key(Quadruple q, String kind) {
-    MessageDigest sha = sha256();
-    sha.update(slotNamespace);
+    MessageDigest sha = start(slotPrototype, slotNamespace);
     sha.update(frame(q.tenantId(), q.userId(), q.sessionId(), q.runId(), kind));
     return ByteBuffer.wrap(sha.digest()).getLong();
   }
@@ -126,15 +135,43 @@ final class SlotLocks {
     return ByteBuffer.wrap(sha.digest()).getLong();
   }
 
+  /** Each part as UTF-8, with its length as a 4-byte big-endian prefix. */
   private static byte[] frame(String... parts) {
-    byte[][] encoded =
-        Arrays.stream(parts).map(p -> p.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
-    int size = Arrays.stream(encoded).mapToInt(b -> 4 + b.length).sum();
+    byte[][] encoded = new byte[parts.length][];
+    int size = 0;
+    for (int i = 0; i < parts.length; i++) {
+      encoded[i] = parts[i].getBytes(StandardCharsets.UTF_8);
+      size += 4 + encoded[i].length;
+    }
     ByteBuffer out = ByteBuffer.allocate(size);
     for (byte[] b : encoded) {
       out.putInt(b.length).put(b);
     }
     return out.array();
+  }
+
+  private static MessageDigest prototype(byte[] namespace) {
+    MessageDigest sha = sha256();
+    sha.update(namespace);
+    try {
+      return (MessageDigest) sha.clone();
+    } catch (CloneNotSupportedException e) {
+      return null;
+    }
+  }
+
+  /** A digest that has digested the namespace, to which the key's own parts are added. */
+  private static MessageDigest start(MessageDigest prototype, byte[] namespace) {
+    if (prototype != null) {
+      try {
+        return (MessageDigest) prototype.clone();
+      } catch (CloneNotSupportedException e) {
+        // Not expected of a digest that cloned once; start from scratch.
+      }
+    }
+    MessageDigest sha = sha256();
+    sha.update(namespace);
+    return sha;
   }
 
   private static MessageDigest sha256() {

@@ -9,7 +9,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,5 +58,41 @@ class PgTimestampsTest {
         }
       }
     }
+  }
+
+  @Test
+  void text_isWhatTheFormatStringPrinted_overTheWholeRange() {
+    SplittableRandom random = new SplittableRandom(42);
+    long min = StateRecord.MIN_UPDATED_AT.getEpochSecond();
+    long max = StateRecord.MAX_UPDATED_AT.getEpochSecond();
+    for (int i = 0; i < 200_000; i++) {
+      Instant at =
+          i < INSTANTS.size()
+              ? INSTANTS.get(i)
+              : Instant.ofEpochSecond(
+                  // every other one within years 1..9999
+                  i % 2 == 0
+                      ? random.nextLong(min, max)
+                      : random.nextLong(-62135596800L, 253402300800L),
+                  random.nextInt(1_000_000) * 1000L);
+      assertThat(PgTimestamps.text(at)).as("%s", at).isEqualTo(formatted(at));
+    }
+  }
+
+  /** The first implementation of PgTimestamps.text. */
+  private static String formatted(Instant instant) {
+    LocalDateTime t = LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+    int year = t.getYear();
+    boolean bc = year <= 0;
+    return String.format(
+        "%04d-%02d-%02d %02d:%02d:%02d.%06d+00%s",
+        bc ? 1 - year : year,
+        t.getMonthValue(),
+        t.getDayOfMonth(),
+        t.getHour(),
+        t.getMinute(),
+        t.getSecond(),
+        t.getNano() / 1000,
+        bc ? " BC" : "");
   }
 }
