@@ -11,16 +11,12 @@ import dev.harbor.state.testing.TestPostgres;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.List;
@@ -29,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -59,29 +54,9 @@ class CommitOutcomeTest extends DatabaseTest {
    * {@code first}.
    */
   private void terminateTheSleepingCommit(Runnable first) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    try (Connection c = TestPostgres.connect();
-        PreparedStatement p =
-            c.prepareStatement(
-                "SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
-                    + " AND application_name = ?");
-        PreparedStatement kill = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
-      p.setString(1, applicationName());
-      while (true) {
-        try (ResultSet rs = p.executeQuery()) {
-          if (rs.next()) {
-            first.run();
-            kill.setInt(1, rs.getInt(1));
-            kill.execute();
-            return;
-          }
-        }
-        if (System.nanoTime() - deadline > 0) {
-          throw new AssertionError("no commit ever slept in the trigger");
-        }
-        Thread.sleep(5);
-      }
-    }
+    int pid = Backends.awaitWaiting(applicationName(), "PgSleep", 10);
+    first.run();
+    Backends.terminate(applicationName(), pid);
   }
 
   /** The application name of this test's connections, which tells them from any other. */
@@ -171,12 +146,11 @@ class CommitOutcomeTest extends DatabaseTest {
   }
 
   /** A DataSource that hands out connections until told to fail, then fails before the server. */
-  private static final class FailingDataSource implements DataSource {
-    private final DataSource target;
+  private static final class FailingDataSource extends ForwardingDataSource {
     volatile boolean failFromNowOn;
 
     FailingDataSource(DataSource target) {
-      this.target = target;
+      super(target);
     }
 
     @Override
@@ -185,46 +159,6 @@ class CommitOutcomeTest extends DatabaseTest {
         throw new SQLTransientConnectionException("test: no connection available");
       }
       return target.getConnection();
-    }
-
-    @Override
-    public Connection getConnection(String user, String password) throws SQLException {
-      return getConnection();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return target.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      target.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      target.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return target.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      return target.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-      return target.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-      return target.isWrapperFor(iface);
     }
   }
 

@@ -9,20 +9,17 @@ import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.testing.TestPostgres;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -149,11 +146,10 @@ class RoundTripTest extends DatabaseTest {
   }
 
   /** A DataSource that counts executions and commits of the connections it hands out. */
-  private final class CountingDataSource implements DataSource {
-    private final DataSource target;
+  private final class CountingDataSource extends ForwardingDataSource {
 
     CountingDataSource(DataSource target) {
-      this.target = target;
+      super(target);
     }
 
     @Override
@@ -197,41 +193,6 @@ class RoundTripTest extends DatabaseTest {
       } catch (InvocationTargetException e) {
         throw e.getCause();
       }
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return target.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      target.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      target.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return target.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      return target.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-      return target.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-      return target.isWrapperFor(iface);
     }
   }
 }

@@ -96,20 +96,7 @@ class PostgresFaultsTest {
         stop -> {
           sleep(1500);
           try {
-            Process p =
-                new ProcessBuilder(
-                        "pg_ctlcluster",
-                        "--skip-systemctl-redirect",
-                        versions[0],
-                        "main",
-                        "restart",
-                        "-m",
-                        "fast")
-                    .redirectErrorStream(true)
-                    .start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as("pg_ctlcluster restart: %s", out).isZero();
+            restartLocalServer();
           } catch (Exception e) {
             throw new AssertionError(e);
           }
@@ -341,5 +328,28 @@ class PostgresFaultsTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Restarts the local test cluster ({@code pg_ctlcluster … restart -m fast}) and waits until it
+   * answers again.
+   */
+  static void restartLocalServer() throws Exception {
+    String[] versions = new File("/etc/postgresql").list();
+    Process p =
+        new ProcessBuilder(
+                "pg_ctlcluster",
+                "--skip-systemctl-redirect",
+                versions[0],
+                "main",
+                "restart",
+                "-m",
+                "fast")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("pg_ctlcluster restart: %s", out).isZero();
+    TestPostgres.ensureReachable();
   }
 }

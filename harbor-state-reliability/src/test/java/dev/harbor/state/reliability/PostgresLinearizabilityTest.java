@@ -40,23 +40,7 @@ class PostgresLinearizabilityTest extends LinearizabilityProperties {
       private boolean locked;
 
       private int restart() throws Exception {
-        String[] versions = new java.io.File("/etc/postgresql").list();
-        Process p =
-            new ProcessBuilder(
-                    "pg_ctlcluster",
-                    "--skip-systemctl-redirect",
-                    versions[0],
-                    "main",
-                    "restart",
-                    "-m",
-                    "fast")
-                .redirectErrorStream(true)
-                .start();
-        p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
-          throw new IllegalStateException("pg_ctlcluster restart failed");
-        }
-        TestPostgres.ensureReachable();
+        PostgresFaultsTest.restartLocalServer();
         admin = TestPostgres.connect();
         locked = false; // the restart ended the lock's transaction
         return 1;
