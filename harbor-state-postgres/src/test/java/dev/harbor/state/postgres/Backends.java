@@ -61,6 +61,26 @@ final class Backends {
   }
 
   /**
+   * Whether a backend of the application waits on a lock (a row, table or advisory lock).
+   *
+   * @param applicationName the store's application_name
+   * @return whether one does now
+   */
+  static boolean waitingOnLock(String applicationName) throws SQLException {
+    try (Connection c = TestPostgres.connect();
+        PreparedStatement p =
+            c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = ?"
+                    + " AND wait_event_type = 'Lock'")) {
+      p.setString(1, applicationName);
+      try (ResultSet rs = p.executeQuery()) {
+        rs.next();
+        return rs.getInt(1) > 0;
+      }
+    }
+  }
+
+  /**
    * Terminates one backend, if it still belongs to the application.
    *
    * @return whether it was terminated

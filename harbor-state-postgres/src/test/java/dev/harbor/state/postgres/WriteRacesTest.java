@@ -85,7 +85,7 @@ class WriteRacesTest extends DatabaseTest {
   /** Waits until a connection of the named store waits on a lock (a row or advisory lock). */
   private static void awaitWaitingOnLock(String applicationName) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!waitingOnLock(applicationName)) {
+    while (!Backends.waitingOnLock(applicationName)) {
       if (System.nanoTime() - deadline > 0) {
         throw new AssertionError(applicationName + " never waited on a lock");
       }
@@ -93,24 +93,10 @@ class WriteRacesTest extends DatabaseTest {
     }
   }
 
-  private static boolean waitingOnLock(String applicationName) throws SQLException {
-    try (Connection c = TestPostgres.connect();
-        PreparedStatement p =
-            c.prepareStatement(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = ?"
-                    + " AND wait_event_type = 'Lock'")) {
-      p.setString(1, applicationName);
-      try (ResultSet rs = p.executeQuery()) {
-        rs.next();
-        return rs.getInt(1) > 0;
-      }
-    }
-  }
-
   /** Waits until the call finished or its store waits on a lock; true if it finished. */
   private static boolean finishesOrWaits(Future<?> call, String applicationName) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!call.isDone() && !waitingOnLock(applicationName)) {
+    while (!call.isDone() && !Backends.waitingOnLock(applicationName)) {
       if (System.nanoTime() - deadline > 0) {
         throw new AssertionError("the call neither finished nor waited on a lock");
       }

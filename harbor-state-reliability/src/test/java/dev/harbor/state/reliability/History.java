@@ -12,7 +12,6 @@ import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A concurrent history: the operations client processes ran against a store, each with its call,
@@ -325,15 +324,4 @@ record History(List<Op> ops) {
 
   /** Operations in the order of their invocation. */
   static final Comparator<Op> BY_INVOCATION = Comparator.comparingLong(Op::invokedNanos);
-
-  /**
-   * The operation of a list with this id.
-   *
-   * @param ops operations
-   * @param id an id
-   * @return the operation, if present
-   */
-  static Optional<Op> byId(List<Op> ops, int id) {
-    return ops.stream().filter(o -> o.id() == id).findFirst();
-  }
 }

@@ -197,17 +197,6 @@ final class HistoryShrinker {
     return checker.check(new History(ops)).verdict() == Verdict.VIOLATION;
   }
 
-  /** The records in a read's normalized result. */
-  private static List<StateRecord> records(Object value) {
-    List<StateRecord> out = new ArrayList<>();
-    if (value instanceof Optional<?> opt && opt.isPresent()) {
-      out.add((StateRecord) opt.get());
-    } else if (value instanceof List<?> list) {
-      list.forEach(x -> out.add((StateRecord) x));
-    }
-    return out;
-  }
-
   /**
    * The operations one per line in invocation order: id, process, {@code [invoked .. completed]} in
    * microseconds after the first invocation ({@code ?} for an unknown completion), the call and its
@@ -236,20 +225,6 @@ final class HistoryShrinker {
               outcome(op.outcome())));
     }
     return out.toString();
-  }
-
-  /**
-   * A violating partition for a person: its operations as {@link #describe} prints them, then the
-   * ids of the longest linearizable prefix the search found (the anomaly follows it).
-   *
-   * @param part a violating partition
-   * @return the text
-   */
-  static String explain(PartitionResult part) {
-    return describe(part.history())
-        + "longest linearizable prefix: "
-        + part.longestPrefix().stream().map(o -> "#" + o.id()).collect(Collectors.joining(" "))
-        + "\n";
   }
 
   private static String micros(long nanos) {
