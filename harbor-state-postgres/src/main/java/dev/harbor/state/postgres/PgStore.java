@@ -104,9 +104,7 @@ final class PgStore implements StateStore {
       return;
     }
     List<StateRecord> batch = records.stream().map(guard::stamp).toList();
-    Long[] scopes =
-        SlotLocks.ordered(
-            batch.stream().map(r -> locks.scopeKey(r.identity().identity())).toList());
+    Long[] scopes = locks.batchKeys(batch.stream().map(r -> r.identity().identity()).toList());
     // One transaction: the batch's locks, then one statement for every record, then the commit.
     db.call(
         PgDatabase.Mode.TRANSACTION,

@@ -76,6 +76,16 @@ final class SlotLocks {
   }
 
   /**
+   * The locks a batch ({@code saveAll}) takes: its scopes', exclusive, ordered.
+   *
+   * @param scopes the scopes of the batch's records
+   * @return their keys, distinct and ascending
+   */
+  Long[] batchKeys(Collection<Identity> scopes) {
+    return ordered(scopes.stream().map(this::scopeKey).toList());
+  }
+
+  /**
    * The locks a write of one slot takes.
    *
    * @param q the slot's quadruple
@@ -119,7 +129,7 @@ final class SlotLocks {
    * @param keys the slots' keys
    * @return sorted distinct keys
    */
-  static Long[] ordered(Collection<Long> keys) {
+  private static Long[] ordered(Collection<Long> keys) {
     return keys.stream().distinct().sorted().toArray(Long[]::new);
   }
 
