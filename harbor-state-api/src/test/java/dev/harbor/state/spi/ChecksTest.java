@@ -11,11 +11,9 @@ import dev.harbor.state.InvalidRecordException;
 import dev.harbor.state.InvalidScanException;
 import dev.harbor.state.ListScope;
 import dev.harbor.state.MaintenanceScopeRequiredException;
-import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
-import dev.harbor.state.StoreClosedException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -27,11 +25,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class StoreGuardTest {
+class ChecksTest {
 
   private static final Quadruple Q = new Quadruple("t", "u", "s", "");
   private static final Instant NOW = Instant.parse("2030-01-02T03:04:05.123456789Z");
-  private final StoreGuard guard = new StoreGuard("test", 8, Clock.fixed(NOW, ZoneOffset.UTC));
+  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  private final Checks checks = new Checks(8);
 
   @AfterEach
   void clearInterrupt() {
@@ -40,21 +39,6 @@ class StoreGuardTest {
 
   private static StateRecord rec(Quadruple q, String kind, String id, int size) {
     return StateRecord.of(EventId.of(id), q, kind, new byte[size]);
-  }
-
-  @Test
-  void order_closedBeforeInterruptedBeforeIdentityBeforeTheRest() {
-    StateRecord bad = rec(new Quadruple("", "", "", ""), "", "", 100);
-    Thread.currentThread().interrupt();
-    assertThatThrownBy(() -> guard.save(bad)).isInstanceOf(OperationCancelledException.class);
-    assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag stays set").isTrue();
-    guard.markClosed();
-    assertThatThrownBy(() -> guard.save(bad)).isInstanceOf(StoreClosedException.class);
-    Thread.interrupted();
-    StoreGuard open = new StoreGuard("test", 8, Clock.systemUTC());
-    assertThatThrownBy(() -> open.save(bad)).isInstanceOf(IdentityRequiredException.class);
-    assertThatThrownBy(() -> open.save(rec(Q, "", "", 100)))
-        .isInstanceOf(InvalidRecordException.class);
   }
 
   @Test
@@ -68,8 +52,8 @@ class StoreGuardTest {
             Instant.parse("0000-01-01T00:00:00Z"),
             Instant.parse("+10000-01-01T00:00:00Z"))) {
       StateRecord at = r.withUpdatedAt(ok);
-      assertThatCode(() -> guard.save(at)).as("%s", ok).doesNotThrowAnyException();
-      assertThat(guard.stamp(at).updatedAt()).isEqualTo(ok.truncatedTo(ChronoUnit.MICROS));
+      assertThatCode(() -> checks.save(at)).as("%s", ok).doesNotThrowAnyException();
+      assertThat(Checks.stamp(at, CLOCK).updatedAt()).isEqualTo(ok.truncatedTo(ChronoUnit.MICROS));
     }
     for (Instant bad :
         List.of(
@@ -78,19 +62,17 @@ class StoreGuardTest {
             Instant.MIN,
             Instant.MAX)) {
       StateRecord at = r.withUpdatedAt(bad);
-      assertThatThrownBy(() -> guard.save(at))
+      assertThatThrownBy(() -> checks.save(at))
           .as("%s", bad)
           .isInstanceOf(InvalidRecordException.class)
           .hasMessageContaining("updatedAt");
-      assertThatThrownBy(() -> guard.saveAll(List.of(at)))
+      assertThatThrownBy(() -> checks.saveAll(List.of(at)))
           .isInstanceOf(InvalidRecordException.class);
-      assertThatThrownBy(() -> guard.saveIf(List.of(SlotExpectation.absent(Q, "k")), at))
+      assertThatThrownBy(() -> checks.saveIf(List.of(SlotExpectation.absent(Q, "k")), at))
           .isInstanceOf(InvalidRecordException.class);
     }
-    StoreGuard farClock =
-        new StoreGuard(
-            "test", 8, Clock.fixed(Instant.parse("-5000-01-01T00:00:00Z"), ZoneOffset.UTC));
-    assertThatThrownBy(() -> farClock.stamp(r)).isInstanceOf(InvalidRecordException.class);
+    Clock farClock = Clock.fixed(Instant.parse("-5000-01-01T00:00:00Z"), ZoneOffset.UTC);
+    assertThatThrownBy(() -> Checks.stamp(r, farClock)).isInstanceOf(InvalidRecordException.class);
   }
 
   @Test
@@ -100,86 +82,87 @@ class StoreGuardTest {
             new Quadruple("", "u", "s", ""),
             new Quadruple("t", "", "s", ""),
             new Quadruple("t", "u", "", ""))) {
-      assertThatThrownBy(() -> guard.slot(q, "k")).isInstanceOf(IdentityRequiredException.class);
-      assertThatThrownBy(() -> guard.deleteScope(q.identity()))
+      assertThatThrownBy(() -> checks.slot(q, "k")).isInstanceOf(IdentityRequiredException.class);
+      assertThatThrownBy(() -> checks.deleteScope(q.identity()))
           .isInstanceOf(IdentityRequiredException.class);
     }
-    assertThatThrownBy(() -> guard.deleteScope(null)).isInstanceOf(IdentityRequiredException.class);
-    assertThatCode(() -> guard.slot(Q, "k")).doesNotThrowAnyException();
+    assertThatThrownBy(() -> checks.deleteScope(null))
+        .isInstanceOf(IdentityRequiredException.class);
+    assertThatCode(() -> checks.slot(Q, "k")).doesNotThrowAnyException();
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"a\u0000b", "\uD800", "x\uDC00", "\uD83D", "tail\uD83D"})
   void badStrings_areRejectedInEveryPosition(String bad) {
-    assertThatThrownBy(() -> guard.slot(new Quadruple(bad, "u", "s", ""), "k"))
+    assertThatThrownBy(() -> checks.slot(new Quadruple(bad, "u", "s", ""), "k"))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.slot(new Quadruple("t", "u", "s", bad), "k"))
+    assertThatThrownBy(() -> checks.slot(new Quadruple("t", "u", "s", bad), "k"))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.slot(Q, bad)).isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.eventId(EventId.of(bad)))
+    assertThatThrownBy(() -> checks.slot(Q, bad)).isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> checks.eventId(EventId.of(bad)))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.listKind(ListScope.MAINTENANCE, bad))
+    assertThatThrownBy(() -> checks.listKind(ListScope.MAINTENANCE, bad))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.scan(ListScope.MAINTENANCE, bad, "k", 1, ""))
+    assertThatThrownBy(() -> checks.scan(ListScope.MAINTENANCE, bad, "k", 1, ""))
         .isInstanceOf(InvalidScanException.class);
-    assertThatThrownBy(() -> guard.scan(ListScope.MAINTENANCE, "t", bad, 1, ""))
+    assertThatThrownBy(() -> checks.scan(ListScope.MAINTENANCE, "t", bad, 1, ""))
         .isInstanceOf(InvalidScanException.class);
   }
 
   @Test
   void length_256Utf8BytesAccepted_257Rejected() {
-    assertThatCode(() -> guard.slot(Q, "a".repeat(256))).doesNotThrowAnyException();
-    assertThatCode(() -> guard.slot(Q, "\u00E9".repeat(128))).doesNotThrowAnyException();
-    assertThatCode(() -> guard.slot(Q, "\uD83D\uDE00".repeat(64))).doesNotThrowAnyException();
-    assertThatThrownBy(() -> guard.slot(Q, "a".repeat(257)))
+    assertThatCode(() -> checks.slot(Q, "a".repeat(256))).doesNotThrowAnyException();
+    assertThatCode(() -> checks.slot(Q, "\u00E9".repeat(128))).doesNotThrowAnyException();
+    assertThatCode(() -> checks.slot(Q, "\uD83D\uDE00".repeat(64))).doesNotThrowAnyException();
+    assertThatThrownBy(() -> checks.slot(Q, "a".repeat(257)))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.slot(Q, "a" + "\u00E9".repeat(128)))
+    assertThatThrownBy(() -> checks.slot(Q, "a" + "\u00E9".repeat(128)))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.slot(Q, "\u20AC".repeat(86)))
+    assertThatThrownBy(() -> checks.slot(Q, "\u20AC".repeat(86)))
         .isInstanceOf(InvalidRecordException.class);
   }
 
   @Test
   void payloadLimit() {
-    assertThatCode(() -> guard.save(rec(Q, "k", "e", 8))).doesNotThrowAnyException();
-    assertThatThrownBy(() -> guard.save(rec(Q, "k", "e", 9)))
+    assertThatCode(() -> checks.save(rec(Q, "k", "e", 8))).doesNotThrowAnyException();
+    assertThatThrownBy(() -> checks.save(rec(Q, "k", "e", 9)))
         .isInstanceOf(InvalidRecordException.class)
         .hasMessageContaining("maxPayloadBytes");
   }
 
   @Test
   void saveAll_rejectsDuplicateSlotsAndIds_andNullElements() {
-    assertThatThrownBy(() -> guard.saveAll(List.of(rec(Q, "k", "a", 0), rec(Q, "k", "b", 0))))
+    assertThatThrownBy(() -> checks.saveAll(List.of(rec(Q, "k", "a", 0), rec(Q, "k", "b", 0))))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.saveAll(List.of(rec(Q, "k", "a", 0), rec(Q, "k2", "a", 0))))
+    assertThatThrownBy(() -> checks.saveAll(List.of(rec(Q, "k", "a", 0), rec(Q, "k2", "a", 0))))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.saveAll(Arrays.asList(rec(Q, "k", "a", 0), null)))
+    assertThatThrownBy(() -> checks.saveAll(Arrays.asList(rec(Q, "k", "a", 0), null)))
         .isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> guard.saveAll(null)).isInstanceOf(NullPointerException.class);
-    assertThatCode(() -> guard.saveAll(List.of())).doesNotThrowAnyException();
+    assertThatThrownBy(() -> checks.saveAll(null)).isInstanceOf(NullPointerException.class);
+    assertThatCode(() -> checks.saveAll(List.of())).doesNotThrowAnyException();
   }
 
   @Test
   void saveIf_shapes() {
     SlotExpectation k = SlotExpectation.absent(Q, "k");
-    assertThatThrownBy(() -> guard.saveIf(List.of(), rec(Q, "k", "a", 0)))
+    assertThatThrownBy(() -> checks.saveIf(List.of(), rec(Q, "k", "a", 0)))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.saveIf(List.of(k, k), rec(Q, "k", "a", 0)))
+    assertThatThrownBy(() -> checks.saveIf(List.of(k, k), rec(Q, "k", "a", 0)))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.saveIf(List.of(k), rec(Q, "other", "a", 0)))
+    assertThatThrownBy(() -> checks.saveIf(List.of(k), rec(Q, "other", "a", 0)))
         .isInstanceOf(InvalidRecordException.class)
         .hasMessageContaining("no expectation");
-    assertThatThrownBy(() -> guard.saveIf(List.of(k), null))
+    assertThatThrownBy(() -> checks.saveIf(List.of(k), null))
         .isInstanceOf(NullPointerException.class);
     assertThatThrownBy(
             () ->
-                guard.saveIf(
+                checks.saveIf(
                     List.of(SlotExpectation.absent(new Quadruple("t", "", "s", ""), "x"), k),
                     rec(Q, "k", "a", 0)))
         .isInstanceOf(IdentityRequiredException.class);
     assertThatCode(
             () ->
-                guard.saveIf(
+                checks.saveIf(
                     List.of(k, SlotExpectation.exact(Q, "j", EventId.of("x"))),
                     rec(Q, "k", "a", 0)))
         .doesNotThrowAnyException();
@@ -189,87 +172,81 @@ class StoreGuardTest {
   void saveBatchIf_shapes() {
     SlotExpectation k = SlotExpectation.absent(Q, "k");
     SlotExpectation j = SlotExpectation.absent(Q, "j");
-    assertThatThrownBy(() -> guard.saveBatchIf(List.of(k), List.of()))
+    assertThatThrownBy(() -> checks.saveBatchIf(List.of(k), List.of()))
         .isInstanceOf(InvalidRecordException.class);
     assertThatThrownBy(
             () ->
-                guard.saveBatchIf(List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "j", "a", 0))))
+                checks.saveBatchIf(
+                    List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "j", "a", 0))))
         .isInstanceOf(InvalidRecordException.class);
     assertThatThrownBy(
             () ->
-                guard.saveBatchIf(List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "k", "b", 0))))
+                checks.saveBatchIf(
+                    List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "k", "b", 0))))
         .isInstanceOf(InvalidRecordException.class);
     assertThatCode(
             () ->
-                guard.saveBatchIf(List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "j", "b", 0))))
+                checks.saveBatchIf(
+                    List.of(k, j), List.of(rec(Q, "k", "a", 0), rec(Q, "j", "b", 0))))
         .doesNotThrowAnyException();
   }
 
   @Test
   void deleteIfAndFenceIf_needAnExactExpectation_andFenceAnAction() {
-    assertThatThrownBy(() -> guard.deleteIf(SlotExpectation.absent(Q, "k")))
+    assertThatThrownBy(() -> checks.deleteIf(SlotExpectation.absent(Q, "k")))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.fenceIf(SlotExpectation.absent(Q, "k"), () -> {}))
+    assertThatThrownBy(() -> checks.fenceIf(SlotExpectation.absent(Q, "k"), () -> {}))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("a")), null))
+    assertThatThrownBy(() -> checks.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("a")), null))
         .isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> guard.deleteIf(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> checks.deleteIf(null)).isInstanceOf(NullPointerException.class);
   }
 
   @Test
   void listing_needsMaintenanceForCrossIdentity_andValidLimits() {
-    assertThatThrownBy(() -> guard.listKind(ListScope.NONE, "k"))
+    assertThatThrownBy(() -> checks.listKind(ListScope.NONE, "k"))
         .isInstanceOf(MaintenanceScopeRequiredException.class);
-    assertThatThrownBy(() -> guard.listKind(null, "k"))
+    assertThatThrownBy(() -> checks.listKind(null, "k"))
         .isInstanceOf(MaintenanceScopeRequiredException.class);
-    assertThatThrownBy(() -> guard.listKind(ListScope.MAINTENANCE, ""))
+    assertThatThrownBy(() -> checks.listKind(ListScope.MAINTENANCE, ""))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.listKind(ListScope.MAINTENANCE, "k", 0))
+    assertThatThrownBy(() -> checks.listKind(ListScope.MAINTENANCE, "k", 0))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatThrownBy(() -> guard.listKind(ListScope.MAINTENANCE, "k", 10_002))
+    assertThatThrownBy(() -> checks.listKind(ListScope.MAINTENANCE, "k", 10_002))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatCode(() -> guard.listKind(ListScope.MAINTENANCE, "k", 10_001))
+    assertThatCode(() -> checks.listKind(ListScope.MAINTENANCE, "k", 10_001))
         .doesNotThrowAnyException();
-    assertThatThrownBy(() -> guard.listKindForIdentity(Q, "k", 1001))
+    assertThatThrownBy(() -> checks.listKindForIdentity(Q, "k", 1001))
         .isInstanceOf(InvalidRecordException.class);
-    assertThatCode(() -> guard.listKindForIdentity(Q, "k", 1000)).doesNotThrowAnyException();
+    assertThatCode(() -> checks.listKindForIdentity(Q, "k", 1000)).doesNotThrowAnyException();
   }
 
   @Test
   void scan_checksScopeThenTenantPrefixLimitAndContinuation() {
-    assertThatThrownBy(() -> guard.scan(ListScope.NONE, "", "", 0, "x"))
+    assertThatThrownBy(() -> checks.scan(ListScope.NONE, "", "", 0, "x"))
         .isInstanceOf(MaintenanceScopeRequiredException.class);
-    assertThatThrownBy(() -> guard.scan(ListScope.MAINTENANCE, "", "k", 1, ""))
+    assertThatThrownBy(() -> checks.scan(ListScope.MAINTENANCE, "", "k", 1, ""))
         .isInstanceOf(InvalidScanException.class);
-    assertThatThrownBy(() -> guard.scan(ListScope.MAINTENANCE, "t", "", 1, ""))
+    assertThatThrownBy(() -> checks.scan(ListScope.MAINTENANCE, "t", "", 1, ""))
         .isInstanceOf(InvalidScanException.class);
-    assertThatThrownBy(() -> guard.scan(ListScope.MAINTENANCE, "t", "k", 0, ""))
+    assertThatThrownBy(() -> checks.scan(ListScope.MAINTENANCE, "t", "k", 0, ""))
         .isInstanceOf(InvalidScanException.class);
-    assertThatThrownBy(() -> guard.scan(ListScope.MAINTENANCE, "t", "k", 257, ""))
+    assertThatThrownBy(() -> checks.scan(ListScope.MAINTENANCE, "t", "k", 257, ""))
         .isInstanceOf(InvalidScanException.class);
-    assertThatThrownBy(() -> guard.scan(ListScope.MAINTENANCE, "t", "k", 256, "%%%"))
+    assertThatThrownBy(() -> checks.scan(ListScope.MAINTENANCE, "t", "k", 256, "%%%"))
         .isInstanceOf(InvalidScanException.class);
-    assertThat(guard.scan(ListScope.MAINTENANCE, "t", "k", 256, "")).isEmpty();
+    assertThat(checks.scan(ListScope.MAINTENANCE, "t", "k", 256, "")).isEmpty();
   }
 
   @Test
   void stamp_usesTheClockForNull_andTruncatesToMicros() {
     StateRecord r = rec(Q, "k", "a", 0);
-    assertThat(guard.stamp(r).updatedAt()).isEqualTo(Instant.parse("2030-01-02T03:04:05.123456Z"));
+    assertThat(Checks.stamp(r, CLOCK).updatedAt())
+        .isEqualTo(Instant.parse("2030-01-02T03:04:05.123456Z"));
     assertThat(
-            guard
-                .stamp(r.withUpdatedAt(Instant.parse("2001-01-01T00:00:00.999999999Z")))
+            Checks.stamp(r.withUpdatedAt(Instant.parse("2001-01-01T00:00:00.999999999Z")), CLOCK)
                 .updatedAt())
         .isEqualTo(Instant.parse("2001-01-01T00:00:00.999999Z"));
-  }
-
-  @Test
-  void markClosed_reportsTheFirstCallOnly() {
-    assertThat(guard.markClosed()).isTrue();
-    assertThat(guard.markClosed()).isFalse();
-    assertThat(guard.isClosed()).isTrue();
-    assertThatThrownBy(() -> guard.eventId(EventId.of("x")))
-        .isInstanceOf(StoreClosedException.class);
   }
 
   @Test
@@ -280,15 +257,15 @@ class StoreGuardTest {
   @Test
   void contractMessages_nameTheCallersSlotOnly() {
     StateRecord r = rec(Q, "k", "e1", 0);
-    assertThat(StoreGuard.idempotencyConflict(r, false).getMessage())
+    assertThat(StoreErrors.idempotencyConflict(r, false).getMessage())
         .contains("e1")
         .contains("another slot than (t, u, s, , k)");
-    assertThat(StoreGuard.idempotencyConflict(r, true).getMessage())
+    assertThat(StoreErrors.idempotencyConflict(r, true).getMessage())
         .contains("at (t, u, s, , k) with other bytes or version");
-    assertThat(StoreGuard.conditionFailed(SlotExpectation.absent(Q, "k"), "e9").getMessage())
+    assertThat(StoreErrors.conditionFailed(SlotExpectation.absent(Q, "k"), "e9").getMessage())
         .contains("to be absent but it holds event id e9");
     assertThat(
-            StoreGuard.conditionFailed(SlotExpectation.exact(Q, "k", EventId.of("e1")), null)
+            StoreErrors.conditionFailed(SlotExpectation.exact(Q, "k", EventId.of("e1")), null)
                 .getMessage())
         .contains("to be event id e1;");
   }

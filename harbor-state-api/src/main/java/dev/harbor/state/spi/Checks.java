@@ -1,20 +1,16 @@
 package dev.harbor.state.spi;
 
-import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
-import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Identity;
 import dev.harbor.state.IdentityRequiredException;
 import dev.harbor.state.InvalidRecordException;
 import dev.harbor.state.InvalidScanException;
 import dev.harbor.state.ListScope;
 import dev.harbor.state.MaintenanceScopeRequiredException;
-import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.ScanContinuations;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
-import dev.harbor.state.StoreClosedException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -23,122 +19,24 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The boundary checks every driver runs before touching storage (SPEC 4.1), in one place so drivers
- * cannot drift apart. Each method checks, in order: the store is open; the calling thread is not
- * interrupted; identities are complete; then everything else. A store keeps one guard and calls the
- * method named after each of its operations first thing.
- *
- * <p>The guard also owns the store's closed flag ({@link #markClosed()}), so "closed" is decided in
- * one place, and stamps records from the store's clock at microsecond precision ({@link #stamp}).
+ * The input rules of the contract (docs/CONTRACT.md 4.1), in one place so drivers cannot drift
+ * apart: complete identities first, then strings, limits, batches and expectations. Only {@link
+ * StoreCore} calls them, after its own closed and interrupted checks; a driver never sees input
+ * that failed one of them.
  */
-public final class StoreGuard {
+final class Checks {
 
-  /** The longest a slot string, event id or prefix may be, in UTF-8 bytes. */
-  public static final int MAX_KEY_BYTES = 256;
-
-  /** The largest limit of {@code listKind(scope, prefix, limit)}. */
-  public static final int MAX_LIST_LIMIT = 10_001;
-
-  /** The largest limit of {@code listKindForIdentity(identity, prefix, limit)}. */
-  public static final int MAX_IDENTITY_LIST_LIMIT = 1_000;
-
-  /** The largest limit of {@code scanKindForTenant}. */
-  public static final int MAX_SCAN_LIMIT = 256;
-
-  /** The largest limit of {@code scanAll}. */
-  public static final int MAX_SCAN_ALL_LIMIT = 1000;
-
-  private final String driverName;
   private final int maxPayloadBytes;
-  private final Clock clock;
-  private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
-   * A guard for one store.
+   * Checks for one store.
    *
-   * @param driverName the driver's name, for messages
    * @param maxPayloadBytes the store's payload limit
-   * @param clock the store's clock
    */
-  public StoreGuard(String driverName, int maxPayloadBytes, Clock clock) {
-    this.driverName = Objects.requireNonNull(driverName, "driverName");
+  Checks(int maxPayloadBytes) {
     this.maxPayloadBytes = maxPayloadBytes;
-    this.clock = Objects.requireNonNull(clock, "clock");
-  }
-
-  /**
-   * Marks the store closed; from now on every check throws {@link StoreClosedException}.
-   *
-   * @return {@code true} for the call that closed it, {@code false} if it was already closed
-   */
-  public boolean markClosed() {
-    return closed.compareAndSet(false, true);
-  }
-
-  /**
-   * Whether {@link #markClosed()} was called.
-   *
-   * @return {@code true} once closing started
-   */
-  public boolean isClosed() {
-    return closed.get();
-  }
-
-  /**
-   * The store's payload limit.
-   *
-   * @return bytes
-   */
-  public int maxPayloadBytes() {
-    return maxPayloadBytes;
-  }
-
-  /**
-   * The store's clock.
-   *
-   * @return the clock records are stamped with
-   */
-  public Clock clock() {
-    return clock;
-  }
-
-  /**
-   * Throws if the store is closed or the calling thread is interrupted. Drivers call it again after
-   * waiting (for a lock, a connection) so that a close or an interrupt that arrived meanwhile is
-   * honoured.
-   *
-   * @throws StoreClosedException if the store is closed
-   * @throws OperationCancelledException if the calling thread is interrupted (the flag stays set)
-   */
-  public void checkOpen() {
-    if (closed.get()) {
-      throw closedException();
-    }
-    if (Thread.currentThread().isInterrupted()) {
-      throw cancelled();
-    }
-  }
-
-  /**
-   * The exception for a call on a closed store.
-   *
-   * @return a new exception naming the driver
-   */
-  public StoreClosedException closedException() {
-    return new StoreClosedException("the " + driverName + " store is closed");
-  }
-
-  /**
-   * The exception for an interrupted caller; the interrupt flag is left set.
-   *
-   * @return a new exception
-   */
-  public OperationCancelledException cancelled() {
-    return new OperationCancelledException(
-        "the calling thread was interrupted; nothing was changed");
   }
 
   /**
@@ -146,9 +44,10 @@ public final class StoreGuard {
    * {@code null}.
    *
    * @param record a validated record
+   * @param clock the store's clock
    * @return the record with its final timestamp
    */
-  public StateRecord stamp(StateRecord record) {
+  static StateRecord stamp(StateRecord record, Clock clock) {
     Instant at = record.updatedAt() == null ? clock.instant() : record.updatedAt();
     Instant micros = requireUpdatedAtInRange(at.truncatedTo(ChronoUnit.MICROS), record);
     return micros.equals(record.updatedAt()) ? record : record.withUpdatedAt(micros);
@@ -164,7 +63,7 @@ public final class StoreGuard {
           "updatedAt "
               + micros
               + " of "
-              + describe(record.identity(), record.kind())
+              + StoreErrors.describe(record.identity(), record.kind())
               + " is outside the range every driver stores exactly, "
               + StateRecord.MIN_UPDATED_AT
               + " to "
@@ -180,8 +79,7 @@ public final class StoreGuard {
    *
    * @param record the record
    */
-  public void save(StateRecord record) {
-    checkOpen();
+  void save(StateRecord record) {
     Objects.requireNonNull(record, "record");
     requireIdentity(record.identity());
     requireRecord(record);
@@ -192,8 +90,7 @@ public final class StoreGuard {
    *
    * @param records the batch
    */
-  public void saveAll(List<StateRecord> records) {
-    checkOpen();
+  void saveAll(List<StateRecord> records) {
     requireElements(records, "records");
     records.forEach(r -> requireIdentity(r.identity()));
     records.forEach(this::requireRecord);
@@ -206,7 +103,7 @@ public final class StoreGuard {
    * @param expectations the predicates
    * @param next the write
    */
-  public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
+  void saveIf(List<SlotExpectation> expectations, StateRecord next) {
     saveBatchIf(expectations, List.of(Objects.requireNonNull(next, "next")));
   }
 
@@ -217,8 +114,7 @@ public final class StoreGuard {
    * @param expectations the predicates
    * @param writes the writes
    */
-  public void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
-    checkOpen();
+  void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
     requireElements(expectations, "expectations");
     requireElements(writes, "writes");
     expectations.forEach(e -> requireIdentity(e.identity()));
@@ -234,7 +130,7 @@ public final class StoreGuard {
       requireExpectation(e);
       if (!slots.add(new Slot(e.identity(), e.kind()))) {
         throw new InvalidRecordException(
-            "slot " + describe(e.identity(), e.kind()) + " is expected twice");
+            "slot " + StoreErrors.describe(e.identity(), e.kind()) + " is expected twice");
       }
     }
     writes.forEach(this::requireRecord);
@@ -243,7 +139,7 @@ public final class StoreGuard {
       if (!slots.contains(new Slot(w.identity(), w.kind()))) {
         throw new InvalidRecordException(
             "write to "
-                + describe(w.identity(), w.kind())
+                + StoreErrors.describe(w.identity(), w.kind())
                 + " has no expectation for its slot; conditional writes must be conditioned on their own slot");
       }
     }
@@ -254,8 +150,7 @@ public final class StoreGuard {
    *
    * @param expectation the predicate
    */
-  public void deleteIf(SlotExpectation expectation) {
-    checkOpen();
+  void deleteIf(SlotExpectation expectation) {
     Objects.requireNonNull(expectation, "expectation");
     requireIdentity(expectation.identity());
     requireExpectation(expectation);
@@ -270,8 +165,7 @@ public final class StoreGuard {
    * @param expectation the predicate
    * @param action the fenced action
    */
-  public void fenceIf(SlotExpectation expectation, Runnable action) {
-    checkOpen();
+  void fenceIf(SlotExpectation expectation, Runnable action) {
     Objects.requireNonNull(expectation, "expectation");
     Objects.requireNonNull(action, "action");
     requireIdentity(expectation.identity());
@@ -287,8 +181,7 @@ public final class StoreGuard {
    * @param identity the slot's quadruple
    * @param kind the slot's kind
    */
-  public void slot(Quadruple identity, String kind) {
-    checkOpen();
+  void slot(Quadruple identity, String kind) {
     requireIdentity(identity);
     requireKey("kind", kind);
     requireQuadrupleStrings(identity);
@@ -299,8 +192,7 @@ public final class StoreGuard {
    *
    * @param eventId the event id
    */
-  public void eventId(EventId eventId) {
-    checkOpen();
+  void eventId(EventId eventId) {
     requireKey("event id", eventId == null ? "" : eventId.value());
   }
 
@@ -309,8 +201,7 @@ public final class StoreGuard {
    *
    * @param identity the session to erase
    */
-  public void deleteScope(Identity identity) {
-    checkOpen();
+  void deleteScope(Identity identity) {
     Identity id = identity == null ? new Identity("", "", "") : identity;
     requireIdentity(id.sessionScoped());
     requireQuadrupleStrings(id.sessionScoped());
@@ -322,8 +213,7 @@ public final class StoreGuard {
    * @param scope the claim
    * @param kindPrefix the prefix
    */
-  public void listKind(ListScope scope, String kindPrefix) {
-    checkOpen();
+  void listKind(ListScope scope, String kindPrefix) {
     requireMaintenance(scope, "listKind");
     requireKey("kind prefix", kindPrefix);
   }
@@ -333,11 +223,11 @@ public final class StoreGuard {
    *
    * @param scope the claim
    * @param kindPrefix the prefix
-   * @param limit 1..{@value #MAX_LIST_LIMIT}
+   * @param limit 1..{@value Limits#MAX_LIST_LIMIT}
    */
-  public void listKind(ListScope scope, String kindPrefix, int limit) {
+  void listKind(ListScope scope, String kindPrefix, int limit) {
     listKind(scope, kindPrefix);
-    requireLimit(limit, MAX_LIST_LIMIT);
+    requireLimit(limit, Limits.MAX_LIST_LIMIT);
   }
 
   /**
@@ -346,8 +236,7 @@ public final class StoreGuard {
    * @param identity the quadruple
    * @param kindPrefix the prefix
    */
-  public void listKindForIdentity(Quadruple identity, String kindPrefix) {
-    checkOpen();
+  void listKindForIdentity(Quadruple identity, String kindPrefix) {
     requireIdentity(identity);
     requireQuadrupleStrings(identity);
     requireKey("kind prefix", kindPrefix);
@@ -358,11 +247,11 @@ public final class StoreGuard {
    *
    * @param identity the quadruple
    * @param kindPrefix the prefix
-   * @param limit 1..{@value #MAX_IDENTITY_LIST_LIMIT}
+   * @param limit 1..{@value Limits#MAX_IDENTITY_LIST_LIMIT}
    */
-  public void listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
+  void listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
     listKindForIdentity(identity, kindPrefix);
-    requireLimit(limit, MAX_IDENTITY_LIST_LIMIT);
+    requireLimit(limit, Limits.MAX_IDENTITY_LIST_LIMIT);
   }
 
   /**
@@ -371,13 +260,12 @@ public final class StoreGuard {
    * @param scope the claim
    * @param tenantId the tenant
    * @param kindPrefix the prefix
-   * @param limit 1..{@value #MAX_SCAN_LIMIT}
+   * @param limit 1..{@value Limits#MAX_SCAN_LIMIT}
    * @param continuation the continuation, {@code ""} or {@code null} for the first page
    * @return the position to resume after, or empty for the first page
    */
-  public Optional<ScanContinuations.Position> scan(
+  Optional<ScanContinuations.Position> scan(
       ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
-    checkOpen();
     requireMaintenance(scope, "scanKindForTenant");
     String badTenant = keyProblem("tenantId", tenantId);
     if (badTenant != null) {
@@ -387,8 +275,8 @@ public final class StoreGuard {
     if (badPrefix != null) {
       throw new InvalidScanException(badPrefix);
     }
-    if (limit < 1 || limit > MAX_SCAN_LIMIT) {
-      throw new InvalidScanException("limit " + limit + " is outside 1.." + MAX_SCAN_LIMIT);
+    if (limit < 1 || limit > Limits.MAX_SCAN_LIMIT) {
+      throw new InvalidScanException("limit " + limit + " is outside 1.." + Limits.MAX_SCAN_LIMIT);
     }
     return ScanContinuations.decode(scope, tenantId, kindPrefix, continuation);
   }
@@ -397,80 +285,17 @@ public final class StoreGuard {
    * Checks {@code scanAll} and decodes its continuation.
    *
    * @param scope the claim
-   * @param limit 1..{@value #MAX_SCAN_ALL_LIMIT}
+   * @param limit 1..{@value Limits#MAX_SCAN_ALL_LIMIT}
    * @param continuation the continuation, {@code ""} or {@code null} for the first page
    * @return a record holding the slot to resume after, or empty for the first page
    */
-  public Optional<StateRecord> scanAll(ListScope scope, int limit, String continuation) {
-    checkOpen();
+  Optional<StateRecord> scanAll(ListScope scope, int limit, String continuation) {
     requireMaintenance(scope, "scanAll");
-    if (limit < 1 || limit > MAX_SCAN_ALL_LIMIT) {
-      throw new InvalidScanException("limit " + limit + " is outside 1.." + MAX_SCAN_ALL_LIMIT);
+    if (limit < 1 || limit > Limits.MAX_SCAN_ALL_LIMIT) {
+      throw new InvalidScanException(
+          "limit " + limit + " is outside 1.." + Limits.MAX_SCAN_ALL_LIMIT);
     }
     return ScanContinuations.decodeAll(scope, continuation);
-  }
-
-  /**
-   * The exception for a write whose event id is live with other content. Every driver words it the
-   * same way; it names only the caller's own slot, never the slot (possibly another tenant's) that
-   * holds the id.
-   *
-   * @param attempted the write that was refused
-   * @param sameSlot whether the id is live at the write's own slot (with other bytes or version)
-   * @return the exception to throw
-   */
-  public static IdempotencyConflictException idempotencyConflict(
-      StateRecord attempted, boolean sameSlot) {
-    String slot = describe(attempted.identity(), attempted.kind());
-    return new IdempotencyConflictException(
-        "event id "
-            + attempted.id().value()
-            + " is live "
-            + (sameSlot
-                ? "at " + slot + " with other bytes or version"
-                : "at another slot than " + slot)
-            + "; nothing was changed");
-  }
-
-  /**
-   * The exception for an expectation that does not hold. Every driver words it the same way.
-   *
-   * @param expectation the expectation
-   * @param current the event id the slot holds, {@code null} if absent or unknown
-   * @return the exception to throw
-   */
-  public static ConditionFailedException conditionFailed(
-      SlotExpectation expectation, String current) {
-    return new ConditionFailedException(
-        "expected "
-            + describe(expectation.identity(), expectation.kind())
-            + " to be "
-            + (expectation.expectsAbsent()
-                ? "absent"
-                : "event id " + expectation.expectedEventId().value())
-            + (current == null ? "" : " but it holds event id " + current)
-            + "; nothing was changed");
-  }
-
-  /**
-   * A short description of a slot for messages: {@code tenant/user/session/run kind}.
-   *
-   * @param identity the quadruple
-   * @param kind the kind
-   * @return the description
-   */
-  public static String describe(Quadruple identity, String kind) {
-    return "("
-        + identity.tenantId()
-        + ", "
-        + identity.userId()
-        + ", "
-        + identity.sessionId()
-        + ", "
-        + identity.runId()
-        + ", "
-        + kind
-        + ")";
   }
 
   // ---- the rules ----
@@ -502,7 +327,7 @@ public final class StoreGuard {
           "payload of "
               + r.size()
               + " bytes for "
-              + describe(r.identity(), r.kind())
+              + StoreErrors.describe(r.identity(), r.kind())
               + " exceeds maxPayloadBytes="
               + maxPayloadBytes);
     }
@@ -532,7 +357,9 @@ public final class StoreGuard {
     for (StateRecord w : writes) {
       if (!slots.add(new Slot(w.identity(), w.kind()))) {
         throw new InvalidRecordException(
-            "slot " + describe(w.identity(), w.kind()) + " is written twice in one batch");
+            "slot "
+                + StoreErrors.describe(w.identity(), w.kind())
+                + " is written twice in one batch");
       }
       if (!ids.add(w.id())) {
         throw new InvalidRecordException(
@@ -579,8 +406,8 @@ public final class StoreGuard {
   }
 
   /**
-   * U+0000, a lone surrogate or more than {@link #MAX_KEY_BYTES} UTF-8 bytes, or {@code null} if
-   * fine.
+   * U+0000, a lone surrogate or more than {@link Limits#MAX_KEY_BYTES} UTF-8 bytes, or {@code null}
+   * if fine.
    */
   static String stringProblem(String what, String value) {
     int bytes = 0;
@@ -601,8 +428,8 @@ public final class StoreGuard {
         bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
       }
     }
-    if (bytes > MAX_KEY_BYTES) {
-      return what + " is " + bytes + " UTF-8 bytes, above the limit of " + MAX_KEY_BYTES;
+    if (bytes > Limits.MAX_KEY_BYTES) {
+      return what + " is " + bytes + " UTF-8 bytes, above the limit of " + Limits.MAX_KEY_BYTES;
     }
     return null;
   }

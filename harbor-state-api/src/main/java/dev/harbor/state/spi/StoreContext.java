@@ -1,0 +1,221 @@
+package dev.harbor.state.spi;
+
+import dev.harbor.state.OperationCancelledException;
+import dev.harbor.state.StoreClosedException;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One store's identity and lifecycle, shared by its {@link StoreCore} and its {@link StoreDriver}:
+ * the driver's name, the payload limit, the clock, and whether the store is open.
+ *
+ * <p>The core counts the calls in flight ({@link #enter()} / {@link #exit()}); {@link #close} marks
+ * the store closed, waits until those calls have returned and only then releases the driver's
+ * resources, so a call either completes against an open driver or throws {@link
+ * StoreClosedException}. A driver calls {@link #checkOpen()} after each wait of its own (a lock, a
+ * connection, a fenced slot) so that a close or an interrupt that arrived meanwhile ends the wait.
+ */
+public final class StoreContext {
+
+  private final String driverName;
+  private final int maxPayloadBytes;
+  private final Clock clock;
+
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean closed;
+  private final CountDownLatch released = new CountDownLatch(1);
+
+  /**
+   * Fence actions running on this thread: a {@code close()} from inside one must not wait for the
+   * fence that is running it.
+   */
+  private final ThreadLocal<int[]> actionsOnThisThread = ThreadLocal.withInitial(() -> new int[1]);
+
+  /**
+   * A context for a store about to open.
+   *
+   * @param driverName the driver's name, for messages
+   * @param maxPayloadBytes the store's payload limit
+   * @param clock the clock that stamps records
+   * @throws NullPointerException if a reference is null
+   * @throws IllegalArgumentException if {@code maxPayloadBytes} is negative
+   */
+  public StoreContext(String driverName, int maxPayloadBytes, Clock clock) {
+    this.driverName = Objects.requireNonNull(driverName, "driverName");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    if (maxPayloadBytes < 0) {
+      throw new IllegalArgumentException("maxPayloadBytes must not be negative");
+    }
+    this.maxPayloadBytes = maxPayloadBytes;
+  }
+
+  /**
+   * The driver's name.
+   *
+   * @return such as {@code "sqlite"}
+   */
+  public String driverName() {
+    return driverName;
+  }
+
+  /**
+   * The largest payload a record may carry.
+   *
+   * @return bytes
+   */
+  public int maxPayloadBytes() {
+    return maxPayloadBytes;
+  }
+
+  /**
+   * The clock records are stamped with.
+   *
+   * @return the store's clock
+   */
+  public Clock clock() {
+    return clock;
+  }
+
+  /**
+   * Whether closing has begun.
+   *
+   * @return {@code true} once {@code close()} was called
+   */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Throws if the store is closed or the calling thread is interrupted.
+   *
+   * @throws StoreClosedException if the store is closed
+   * @throws OperationCancelledException if the calling thread is interrupted (the flag stays set)
+   */
+  public void checkOpen() {
+    if (closed) {
+      throw closedException();
+    }
+    if (Thread.currentThread().isInterrupted()) {
+      throw cancelled();
+    }
+  }
+
+  /**
+   * The exception for a call on a closed store.
+   *
+   * @return a new exception naming the driver
+   */
+  public StoreClosedException closedException() {
+    return new StoreClosedException("the " + driverName + " store is closed");
+  }
+
+  /**
+   * The exception for an interrupted caller; the interrupt flag is left set.
+   *
+   * @return a new exception
+   */
+  public OperationCancelledException cancelled() {
+    return new OperationCancelledException(
+        "the calling thread was interrupted; nothing was changed");
+  }
+
+  // ---- the lifecycle, driven by StoreCore ----
+
+  /**
+   * Registers a call; throws, registering nothing, if the store is closed or the caller
+   * interrupted.
+   */
+  void enter() {
+    inFlight.incrementAndGet();
+    // Checked after counting: a close that marks the store after this point waits for this call.
+    if (closed) {
+      exit();
+      throw closedException();
+    }
+    if (Thread.currentThread().isInterrupted()) {
+      exit();
+      throw cancelled();
+    }
+  }
+
+  /** Ends a call registered by {@link #enter()}. */
+  void exit() {
+    inFlight.decrementAndGet();
+    if (closed) {
+      synchronized (inFlight) {
+        inFlight.notifyAll();
+      }
+    }
+  }
+
+  /** Runs a fence's action, remembering that this thread is inside it. */
+  void runAction(Runnable action) {
+    int[] depth = actionsOnThisThread.get();
+    depth[0]++;
+    try {
+      action.run();
+    } finally {
+      depth[0]--;
+    }
+  }
+
+  /**
+   * Closes once: marks the store closed, lets the driver wake its waiters, waits for the calls in
+   * flight (other than fences whose action is this thread's caller) and releases the driver.
+   * Uninterruptibly, so that close always closes; every caller returns only once it is released.
+   */
+  void close(StoreDriver driver) {
+    boolean first;
+    synchronized (this) {
+      first = !closed;
+      closed = true;
+    }
+    if (!first) {
+      awaitReleased();
+      return;
+    }
+    try {
+      driver.closing();
+      awaitDrained(actionsOnThisThread.get()[0]);
+      driver.close();
+    } finally {
+      released.countDown();
+    }
+  }
+
+  private void awaitDrained(int ownCalls) {
+    boolean interrupted = false;
+    synchronized (inFlight) {
+      while (inFlight.get() > ownCalls) {
+        try {
+          inFlight.wait();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void awaitReleased() {
+    if (actionsOnThisThread.get()[0] > 0) {
+      return; // a close inside a fence's action while another thread closes: waiting would deadlock
+    }
+    boolean interrupted = false;
+    while (true) {
+      try {
+        released.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

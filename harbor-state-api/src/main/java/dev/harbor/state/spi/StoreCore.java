@@ -1,0 +1,319 @@
+package dev.harbor.state.spi;
+
+import dev.harbor.state.EventId;
+import dev.harbor.state.Identity;
+import dev.harbor.state.ListScope;
+import dev.harbor.state.Quadruple;
+import dev.harbor.state.RecordNotFoundException;
+import dev.harbor.state.ScanContinuations;
+import dev.harbor.state.ScanPage;
+import dev.harbor.state.SlotExpectation;
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.StateStore;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The one {@link StateStore}: every driver's store is a core around the driver's {@link
+ * StoreDriver}. For every call, in this order: the store is open, the caller is not interrupted,
+ * identities are complete, the rest of the input is valid (docs/CONTRACT.md 4.1); records are
+ * stamped; then the driver's primitive runs. The convenience methods ({@code load}, the unbounded
+ * listings, {@code saveIf} of one write) are derived here once. {@link #close()} waits for the
+ * calls in flight, so a call either completes or throws {@link
+ * dev.harbor.state.StoreClosedException}.
+ *
+ * <p>Every call passes through {@link #call}: the one place where metrics and logging attach for
+ * all drivers.
+ */
+public final class StoreCore implements StateStore {
+
+  private final StoreContext context;
+  private final StoreDriver driver;
+  private final Checks checks;
+
+  private StoreCore(StoreContext context, StoreDriver driver) {
+    this.context = context;
+    this.driver = driver;
+    this.checks = new Checks(context.maxPayloadBytes());
+  }
+
+  /**
+   * The store a provider returns: the contract around a driver.
+   *
+   * @param context the context the driver was built with
+   * @param driver an open driver; the store owns it from now on and closes it
+   * @return the store
+   * @throws NullPointerException if an argument is null
+   */
+  public static StateStore open(StoreContext context, StoreDriver driver) {
+    return new StoreCore(
+        Objects.requireNonNull(context, "context"), Objects.requireNonNull(driver, "driver"));
+  }
+
+  /** The StateStore operations, for the hook in {@link #call}. */
+  enum Operation {
+    SAVE,
+    SAVE_ALL,
+    SAVE_IF,
+    SAVE_BATCH_IF,
+    DELETE_IF,
+    FENCE_IF,
+    FIND,
+    LOAD,
+    FIND_BY_EVENT_ID,
+    LOAD_BY_EVENT_ID,
+    DELETE,
+    DELETE_SCOPE,
+    LIST_KIND,
+    LIST_KIND_FOR_IDENTITY,
+    SCAN_KIND_FOR_TENANT,
+    SCAN_ALL
+  }
+
+  /** Runs one call between the lifecycle's enter and exit. */
+  private <T> T call(Operation operation, Supplier<T> body) {
+    context.enter();
+    try {
+      return body.get();
+    } finally {
+      context.exit();
+    }
+  }
+
+  private void run(Operation operation, Runnable body) {
+    call(
+        operation,
+        () -> {
+          body.run();
+          return null;
+        });
+  }
+
+  private StateRecord stamp(StateRecord record) {
+    return Checks.stamp(record, context.clock());
+  }
+
+  private List<StateRecord> stamp(List<StateRecord> records) {
+    return records.stream().map(this::stamp).toList();
+  }
+
+  // ---- writes ----
+
+  @Override
+  public void save(StateRecord record) {
+    run(
+        Operation.SAVE,
+        () -> {
+          checks.save(record);
+          driver.save(stamp(record));
+        });
+  }
+
+  @Override
+  public void saveAll(List<StateRecord> records) {
+    run(
+        Operation.SAVE_ALL,
+        () -> {
+          checks.saveAll(records);
+          if (!records.isEmpty()) {
+            driver.saveAll(stamp(records));
+          }
+        });
+  }
+
+  @Override
+  public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
+    run(
+        Operation.SAVE_IF,
+        () -> {
+          checks.saveIf(expectations, next);
+          driver.saveIf(List.copyOf(expectations), List.of(stamp(next)));
+        });
+  }
+
+  @Override
+  public void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
+    run(
+        Operation.SAVE_BATCH_IF,
+        () -> {
+          checks.saveBatchIf(expectations, writes);
+          driver.saveIf(List.copyOf(expectations), stamp(writes));
+        });
+  }
+
+  @Override
+  public boolean deleteIf(SlotExpectation expectation) {
+    return call(
+        Operation.DELETE_IF,
+        () -> {
+          checks.deleteIf(expectation);
+          return driver.deleteIf(expectation);
+        });
+  }
+
+  @Override
+  public void fenceIf(SlotExpectation expectation, Runnable action) {
+    run(
+        Operation.FENCE_IF,
+        () -> {
+          checks.fenceIf(expectation, action);
+          driver.fenceIf(expectation, () -> context.runAction(action));
+        });
+  }
+
+  @Override
+  public void delete(Quadruple identity, String kind) {
+    run(
+        Operation.DELETE,
+        () -> {
+          checks.slot(identity, kind);
+          driver.delete(identity, kind);
+        });
+  }
+
+  @Override
+  public int deleteScope(Identity identity) {
+    return call(
+        Operation.DELETE_SCOPE,
+        () -> {
+          checks.deleteScope(identity);
+          return driver.deleteScope(identity);
+        });
+  }
+
+  // ---- reads ----
+
+  @Override
+  public Optional<StateRecord> find(Quadruple identity, String kind) {
+    return call(
+        Operation.FIND,
+        () -> {
+          checks.slot(identity, kind);
+          return driver.find(identity, kind);
+        });
+  }
+
+  @Override
+  public StateRecord load(Quadruple identity, String kind) {
+    return call(
+        Operation.LOAD,
+        () -> {
+          checks.slot(identity, kind);
+          return driver
+              .find(identity, kind)
+              .orElseThrow(
+                  () ->
+                      new RecordNotFoundException(
+                          "no record at slot " + StoreErrors.describe(identity, kind)));
+        });
+  }
+
+  @Override
+  public Optional<StateRecord> findByEventId(EventId eventId) {
+    return call(
+        Operation.FIND_BY_EVENT_ID,
+        () -> {
+          checks.eventId(eventId);
+          return driver.findByEventId(eventId);
+        });
+  }
+
+  @Override
+  public StateRecord loadByEventId(EventId eventId) {
+    return call(
+        Operation.LOAD_BY_EVENT_ID,
+        () -> {
+          checks.eventId(eventId);
+          return driver
+              .findByEventId(eventId)
+              .orElseThrow(
+                  () ->
+                      new RecordNotFoundException(
+                          "no live record has event id " + eventId.value()));
+        });
+  }
+
+  @Override
+  public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
+    return call(
+        Operation.LIST_KIND,
+        () -> {
+          checks.listKind(scope, kindPrefix);
+          return driver.listKind(kindPrefix, Integer.MAX_VALUE);
+        });
+  }
+
+  @Override
+  public List<StateRecord> listKind(ListScope scope, String kindPrefix, int limit) {
+    return call(
+        Operation.LIST_KIND,
+        () -> {
+          checks.listKind(scope, kindPrefix, limit);
+          return driver.listKind(kindPrefix, limit);
+        });
+  }
+
+  @Override
+  public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix) {
+    return call(
+        Operation.LIST_KIND_FOR_IDENTITY,
+        () -> {
+          checks.listKindForIdentity(identity, kindPrefix);
+          return driver.listKindForIdentity(identity, kindPrefix, Integer.MAX_VALUE);
+        });
+  }
+
+  @Override
+  public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
+    return call(
+        Operation.LIST_KIND_FOR_IDENTITY,
+        () -> {
+          checks.listKindForIdentity(identity, kindPrefix, limit);
+          return driver.listKindForIdentity(identity, kindPrefix, limit);
+        });
+  }
+
+  @Override
+  public ScanPage scanKindForTenant(
+      ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
+    return call(
+        Operation.SCAN_KIND_FOR_TENANT,
+        () -> {
+          Optional<ScanContinuations.Position> after =
+              checks.scan(scope, tenantId, kindPrefix, limit, continuation);
+          // One row more than the page, to know whether another page follows.
+          List<StateRecord> rows = driver.scanKindForTenant(tenantId, kindPrefix, after, limit + 1);
+          return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
+        });
+  }
+
+  @Override
+  public ScanPage scanAll(ListScope scope, int limit, String continuation) {
+    return call(
+        Operation.SCAN_ALL,
+        () -> {
+          Optional<StateRecord> after = checks.scanAll(scope, limit, continuation);
+          return ScanContinuations.pageAll(scope, limit, driver.scanAll(after, limit + 1));
+        });
+  }
+
+  // ---- lifecycle ----
+
+  @Override
+  public String driverName() {
+    context.checkOpen();
+    return context.driverName();
+  }
+
+  /**
+   * Closes the store: later calls throw {@link dev.harbor.state.StoreClosedException}; calls in
+   * flight complete first; then the driver releases its resources. Idempotent; returns once the
+   * store is closed.
+   */
+  @Override
+  public void close() {
+    context.close(driver);
+  }
+}

@@ -1,0 +1,164 @@
+package dev.harbor.state.spi;
+
+import dev.harbor.state.EventId;
+import dev.harbor.state.Identity;
+import dev.harbor.state.Quadruple;
+import dev.harbor.state.ScanContinuations;
+import dev.harbor.state.SlotExpectation;
+import dev.harbor.state.StateRecord;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a driver implements: the storage primitives, nothing else. {@link StoreCore} is the one
+ * {@link dev.harbor.state.StateStore}; it checks that the store is open and the caller not
+ * interrupted, validates every argument, stamps {@code updatedAt}, derives the convenience methods
+ * and manages closing, then calls one of these methods. So a driver receives only valid input:
+ * complete identities, well-formed strings, stamped records within the payload limit, batches
+ * without duplicate slots or event ids, limits within range, decoded continuations.
+ *
+ * <p>A driver keeps the contract's semantics (docs/CONTRACT.md): each method is one atomic,
+ * linearizable step; idempotency and conditions are decided by the driver against storage, and
+ * reported with the exceptions {@link StoreErrors} words. A driver that waits (for a lock, a
+ * connection, a fenced slot) calls {@link StoreContext#checkOpen()} afterwards and bounds the wait
+ * by its {@code operationTimeout}.
+ *
+ * <p>Adding a {@code StateStore} method means one primitive here (if storage must do new work), one
+ * method in {@link StoreCore}, one rule in its checks, and one implementation per driver.
+ */
+public interface StoreDriver {
+
+  /**
+   * Stores one record; a replay of its event id with the same content changes nothing.
+   *
+   * @param record validated and stamped
+   * @throws dev.harbor.state.IdempotencyConflictException if its event id is live with other
+   *     content
+   */
+  void save(StateRecord record);
+
+  /**
+   * Stores a batch atomically: all of it or, on any exception, none of it.
+   *
+   * @param records validated and stamped, at least one, no slot or event id twice
+   * @throws dev.harbor.state.IdempotencyConflictException if one event id is live with other
+   *     content
+   */
+  void saveAll(List<StateRecord> records);
+
+  /**
+   * Checks every expectation and stores the writes, as one atomic step.
+   *
+   * @param expectations at least one, no slot twice
+   * @param writes validated and stamped, each on an expected slot, at least one
+   * @throws dev.harbor.state.ConditionFailedException if an expectation does not hold
+   * @throws dev.harbor.state.IdempotencyConflictException if a write's event id is live with other
+   *     content
+   */
+  void saveIf(List<SlotExpectation> expectations, List<StateRecord> writes);
+
+  /**
+   * Deletes the slot's record if it holds the expected event id.
+   *
+   * @param expectation exact, not "absent"
+   * @return whether a record was deleted
+   */
+  boolean deleteIf(SlotExpectation expectation);
+
+  /**
+   * Runs the action while the slot is held at the expected event id: conditional writes to it wait.
+   *
+   * @param expectation exact, not "absent"
+   * @param action the caller's action, already wrapped by the core; run it exactly once
+   * @throws dev.harbor.state.ConditionFailedException if the expectation does not hold
+   */
+  void fenceIf(SlotExpectation expectation, Runnable action);
+
+  /**
+   * Deletes the slot's record, if any.
+   *
+   * @param identity a complete quadruple
+   * @param kind the kind
+   */
+  void delete(Quadruple identity, String kind);
+
+  /**
+   * Deletes every record of a session, as one atomic step.
+   *
+   * @param identity a complete identity
+   * @return the number of records deleted
+   */
+  int deleteScope(Identity identity);
+
+  /**
+   * The slot's record.
+   *
+   * @param identity a complete quadruple
+   * @param kind the kind
+   * @return the record, or empty
+   */
+  Optional<StateRecord> find(Quadruple identity, String kind);
+
+  /**
+   * The live record with this event id.
+   *
+   * @param eventId a well-formed event id
+   * @return the record, or empty
+   */
+  Optional<StateRecord> findByEventId(EventId eventId);
+
+  /**
+   * Records of every identity whose kind starts with the literal prefix, in slot order.
+   *
+   * @param kindPrefix a well-formed prefix, matched literally
+   * @param limit the most to return; {@link Integer#MAX_VALUE} for all
+   * @return at most {@code limit} records
+   */
+  List<StateRecord> listKind(String kindPrefix, int limit);
+
+  /**
+   * The quadruple's records whose kind starts with the literal prefix, in kind order.
+   *
+   * @param identity a complete quadruple
+   * @param kindPrefix a well-formed prefix, matched literally
+   * @param limit the most to return; {@link Integer#MAX_VALUE} for all
+   * @return at most {@code limit} records
+   */
+  List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit);
+
+  /**
+   * The tenant's records whose kind starts with the literal prefix, in slot order, after a
+   * position.
+   *
+   * @param tenantId the tenant
+   * @param kindPrefix a well-formed prefix, matched literally
+   * @param after the slot to resume after, or empty to start at the tenant's first slot
+   * @param max the most to return (the page's limit plus one, so the core knows whether more
+   *     follow)
+   * @return at most {@code max} records
+   */
+  List<StateRecord> scanKindForTenant(
+      String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max);
+
+  /**
+   * Every record, in slot order, after a slot.
+   *
+   * @param after a record holding the slot to resume after, or empty to start at the first slot
+   * @param max the most to return (the page's limit plus one)
+   * @return at most {@code max} records
+   */
+  List<StateRecord> scanAll(Optional<StateRecord> after, int max);
+
+  /**
+   * Called once when closing begins, before the core waits for the calls in flight: wake any call
+   * waiting inside the driver (for a fenced slot, say) so that it sees {@link
+   * StoreContext#checkOpen()} fail instead of waiting out its timeout. Most drivers need nothing.
+   */
+  default void closing() {}
+
+  /**
+   * Releases everything the driver started (pools, connections, threads). Called once, after every
+   * call in flight has returned.
+   */
+  void close();
+}
