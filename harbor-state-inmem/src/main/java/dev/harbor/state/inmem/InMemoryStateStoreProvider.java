@@ -4,6 +4,8 @@ import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.spi.Options;
 import dev.harbor.state.spi.StateStoreProvider;
+import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.spi.StoreOption;
 import java.util.List;
 
@@ -25,7 +27,7 @@ public final class InMemoryStateStoreProvider implements StateStoreProvider {
 
   @Override
   public String name() {
-    return InMemoryStateStore.DRIVER;
+    return InMemoryStore.DRIVER;
   }
 
   @Override
@@ -36,7 +38,8 @@ public final class InMemoryStateStoreProvider implements StateStoreProvider {
   @Override
   public StateStore open(StateConfig config) {
     Options options = Options.of(config, OPTIONS);
-    return new InMemoryStateStore(
-        options.maxPayloadBytes(), options.operationTimeout(), config.clock());
+    StoreContext context =
+        new StoreContext(InMemoryStore.DRIVER, options.maxPayloadBytes(), config.clock());
+    return StoreCore.open(context, new InMemoryStore(context, options.operationTimeout()));
   }
 }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * in the direction the window shows) for a fixed time budget and stops at the first violation; its
  * assertions hold on every interleaving, so a pass is never luck in the other direction.
  */
-class InMemoryStateStoreConcurrencyTest {
+class InMemoryStoreConcurrencyTest {
 
   /** How long each race runs when nothing goes wrong. */
   private static final Duration BUDGET = Duration.ofSeconds(2);
@@ -78,7 +78,7 @@ class InMemoryStateStoreConcurrencyTest {
               store.saveAll(batch);
             } else {
               store.saveBatchIf(
-                  previous.stream().map(InMemoryStateStoreConcurrencyTest::exact).toList(), batch);
+                  previous.stream().map(InMemoryStoreConcurrencyTest::exact).toList(), batch);
             }
             previous.clear();
             previous.addAll(batch);

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * What only the in-memory driver shows: lock waits that are interrupted or time out, options,
  * ordering.
  */
-class InMemoryStateStoreTest {
+class InMemoryStoreTest {
 
   private static final Quadruple Q = new Quadruple("t", "u", "s", "");
 

@@ -5,7 +5,7 @@ import dev.harbor.state.StateStore;
 import dev.harbor.state.tck.StateStoreTck;
 
 /** The conformance kit against the in-memory driver, built directly from its provider. */
-class InMemoryStateStoreTckTest extends StateStoreTck {
+class InMemoryStoreTckTest extends StateStoreTck {
   @Override
   protected StateStore newStore() {
     return new InMemoryStateStoreProvider()
