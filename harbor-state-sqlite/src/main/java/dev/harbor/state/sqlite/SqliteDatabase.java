@@ -2,14 +2,14 @@ package dev.harbor.state.sqlite;
 
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
-import dev.harbor.state.spi.StoreGuard;
+import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.spi.StoreErrors;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -63,7 +63,7 @@ final class SqliteDatabase {
   }
 
   private final SqliteSettings settings;
-  private final StoreGuard guard;
+  private final StoreContext context;
   private final SqliteErrors errors;
   private final ReentrantLock writeLock = new ReentrantLock(true);
   private final Connection writer;
@@ -77,12 +77,12 @@ final class SqliteDatabase {
 
   private SqliteDatabase(
       SqliteSettings settings,
-      StoreGuard guard,
+      StoreContext context,
       SqliteErrors errors,
       Connection writer,
       List<Connection> readers) {
     this.settings = settings;
-    this.guard = guard;
+    this.context = context;
     this.errors = errors;
     this.writer = writer;
     this.readers = List.copyOf(readers);
@@ -97,13 +97,12 @@ final class SqliteDatabase {
    * up to date (or verifies it).
    *
    * @param settings the validated settings
-   * @param guard the store's guard
-   * @param clock stamps migration ledger rows
+   * @param context the store's context; its clock stamps migration ledger rows
    * @return the open database
    * @throws StorageException if SQLite cannot open the file, it is not UTF-8 (then it is left
    *     untouched), or its schema is not usable
    */
-  static SqliteDatabase open(SqliteSettings settings, StoreGuard guard, Clock clock) {
+  static SqliteDatabase open(SqliteSettings settings, StoreContext context) {
     SqliteErrors errors = new SqliteErrors(settings.describe(), null);
     if (!settings.migrate() && !settings.inMemory() && !Files.exists(settings.file())) {
       throw new StorageException(
@@ -119,7 +118,7 @@ final class SqliteDatabase {
       Connection writer = connect(settings, false);
       opened.add(writer);
       requireUtf8(writer, settings); // before anything that could change the file
-      Migrations migrations = Migrations.shipped(settings.describe());
+      SqliteMigrations migrations = SqliteMigrations.shipped(settings.describe());
       if (!settings.migrate()) {
         migrations.verify(writer); // before anything that could change the file
       }
@@ -141,7 +140,7 @@ final class SqliteDatabase {
         }
       }
       if (settings.migrate()) {
-        migrations.apply(writer, clock);
+        migrations.apply(writer, context.clock());
       }
       List<Connection> readers = new ArrayList<>();
       if (!settings.inMemory()) {
@@ -152,7 +151,7 @@ final class SqliteDatabase {
         }
       }
       return new SqliteDatabase(
-          settings, guard, new SqliteErrors(settings.describe(), guard), writer, readers);
+          settings, context, new SqliteErrors(settings.describe(), context), writer, readers);
     } catch (SQLException e) {
       closeAll(opened);
       throw errors.map(e, "opening");
@@ -260,9 +259,9 @@ final class SqliteDatabase {
               + " a fenced action must not call the store that fences it");
     }
     long deadline = System.nanoTime() + timeoutNanos;
-    lockWriter(operation);
+    lockWriter();
     try {
-      guard.checkOpen(); // a close or an interrupt that arrived while waiting wins
+      context.checkOpen(); // a close or an interrupt that arrived while waiting wins
       return transaction(operation, work, cancellable, deadline);
     } finally {
       writeLock.unlock();
@@ -288,7 +287,7 @@ final class SqliteDatabase {
         if (cancellable && Thread.currentThread().isInterrupted()) {
           // SQLite's statements run on without noticing Thread.interrupt(); an interrupt that came
           // while they ran is honoured here, the last moment the writes can still be undone.
-          throw guard.cancelled();
+          throw context.cancelled();
         }
         writeStatement("COMMIT").execute();
         committed = true;
@@ -350,9 +349,9 @@ final class SqliteDatabase {
    */
   <T> T read(String operation, Work<T> work) {
     if (settings.inMemory()) {
-      lockWriter(operation);
+      lockWriter();
       try {
-        guard.checkOpen();
+        context.checkOpen();
         return work.run(writer);
       } catch (SQLException e) {
         throw errors.map(e, operation);
@@ -360,9 +359,9 @@ final class SqliteDatabase {
         writeLock.unlock();
       }
     }
-    Connection c = takeReader(operation);
+    Connection c = takeReader();
     try {
-      guard.checkOpen();
+      context.checkOpen();
       return work.run(c);
     } catch (SQLException e) {
       throw errors.map(e, operation);
@@ -371,90 +370,47 @@ final class SqliteDatabase {
     }
   }
 
-  private void lockWriter(String operation) {
+  private void lockWriter() {
     try {
       if (!writeLock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
-        throw timedOut(operation, "the write connection");
+        throw timedOut("the write connection");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw guard.cancelled();
+      throw context.cancelled();
     }
   }
 
-  private Connection takeReader(String operation) {
+  private Connection takeReader() {
     try {
       Connection c = idleReaders.poll(timeoutNanos, TimeUnit.NANOSECONDS);
       if (c == null) {
-        throw timedOut(operation, "a read connection");
+        throw timedOut("a read connection");
       }
       return c;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw guard.cancelled();
+      throw context.cancelled();
     }
   }
 
-  private StateStoreException timedOut(String operation, String what) {
-    if (guard.isClosed()) {
-      return guard.closedException();
+  private StateStoreException timedOut(String what) {
+    if (context.isClosed()) {
+      return context.closedException();
     }
-    return new StorageException(
-        operation
-            + " on sqlite database "
-            + settings.describe()
-            + " timed out after "
-            + settings.operationTimeout().toMillis()
-            + "ms (operationTimeout) waiting for "
-            + what,
-        true,
-        null);
+    return StoreErrors.timedOut(
+        settings.operationTimeout(), what + " of sqlite database " + settings.describe());
   }
 
   /**
-   * Closes every connection once the calls in flight have finished, waiting for them at most {@code
-   * operationTimeout}; the guard is already marked closed, so no new call starts.
+   * Closes every connection. The store's core calls this once no other call is in flight; a write
+   * of this thread may still be open (a fenced action closing its own store), and closing its
+   * connection rolls it back.
    */
   void close() {
-    long deadline = System.nanoTime() + timeoutNanos;
-    boolean locked = false;
-    boolean interrupted = false;
-    try {
-      locked = writeLock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      interrupted = true;
-    }
-    try {
-      int returned = 0;
-      while (returned < readers.size() && !interrupted) {
-        try {
-          Connection c =
-              idleReaders.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-          if (c == null) {
-            break;
-          }
-          returned++;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      if (returned < readers.size()) {
-        LOG.warn(
-            "closing sqlite database {} while {} read(s) are still running",
-            settings.describe(),
-            readers.size() - returned);
-      }
-      List<Connection> all = new ArrayList<>(readers);
-      all.add(writer);
-      closeAll(all);
-    } finally {
-      if (locked) {
-        writeLock.unlock();
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    List<Connection> all = new ArrayList<>(readers);
+    all.add(writer);
+    closeAll(all);
   }
 
   private static void closeAll(List<Connection> connections) {

@@ -3,7 +3,7 @@ package dev.harbor.state.sqlite;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
-import dev.harbor.state.spi.StoreGuard;
+import dev.harbor.state.spi.StoreContext;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
@@ -143,17 +143,18 @@ final class SqliteErrors {
               "the SQLite library was misused"));
 
   private final String database;
-  private final StoreGuard guard;
+  private final StoreContext context;
 
   /**
    * A mapper for one store.
    *
    * @param database the database for messages (its path or {@code :memory:})
-   * @param guard the store's guard; a failure after close is reported as the store being closed
+   * @param context the store's context, {@code null} while opening; a failure once closing has
+   *     begun is reported as the store being closed
    */
-  SqliteErrors(String database, StoreGuard guard) {
+  SqliteErrors(String database, StoreContext context) {
     this.database = database;
-    this.guard = guard;
+    this.context = context;
   }
 
   /**
@@ -164,10 +165,10 @@ final class SqliteErrors {
    * @return the exception to throw
    */
   StateStoreException map(SQLException e, String operation) {
-    if (guard != null && guard.isClosed()) {
-      // A call that raced with close() lost its connection: say so instead of reporting a storage
-      // failure.
-      StateStoreException closed = guard.closedException();
+    if (context != null && context.isClosed()) {
+      // Connections close only once no call is in flight, but a fenced action may close its own
+      // store, and the fence then loses its connection: say so instead of a storage failure.
+      StateStoreException closed = context.closedException();
       closed.initCause(e);
       return closed;
     }

@@ -3,6 +3,8 @@ package dev.harbor.state.sqlite;
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.spi.StateStoreProvider;
+import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.spi.StoreOption;
 import java.util.List;
 import java.util.Objects;
@@ -46,7 +48,7 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
    */
   @Override
   public String name() {
-    return SqliteStateStore.DRIVER;
+    return SqliteStore.DRIVER;
   }
 
   /**
@@ -76,6 +78,9 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
   @Override
   public StateStore open(StateConfig config) {
     Objects.requireNonNull(config, "config");
-    return SqliteStateStore.open(SqliteSettings.parse(config), config.clock());
+    SqliteSettings settings = SqliteSettings.parse(config);
+    StoreContext context =
+        new StoreContext(SqliteStore.DRIVER, settings.maxPayloadBytes(), config.clock());
+    return StoreCore.open(context, SqliteStore.open(settings, context));
   }
 }

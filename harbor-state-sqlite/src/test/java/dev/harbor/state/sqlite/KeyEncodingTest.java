@@ -15,15 +15,14 @@ class KeyEncodingTest {
 
   @Test
   void successor_incrementsTheLastCodePoint() {
-    assertThat(SqliteStateStore.successor("a")).isEqualTo("b");
-    assertThat(SqliteStateStore.successor("a%")).isEqualTo("a&");
-    assertThat(SqliteStateStore.successor("k\u007F")).isEqualTo("k\u0080");
-    assertThat(SqliteStateStore.successor("k\uD7FF"))
-        .isEqualTo("k\uE000"); // skips the surrogate range
-    assertThat(SqliteStateStore.successor("k\uFFFF"))
+    assertThat(SqliteStore.successor("a")).isEqualTo("b");
+    assertThat(SqliteStore.successor("a%")).isEqualTo("a&");
+    assertThat(SqliteStore.successor("k\u007F")).isEqualTo("k\u0080");
+    assertThat(SqliteStore.successor("k\uD7FF")).isEqualTo("k\uE000"); // skips the surrogate range
+    assertThat(SqliteStore.successor("k\uFFFF"))
         .isEqualTo("k" + new String(Character.toChars(0x10000)));
-    assertThat(SqliteStateStore.successor("k" + MAX)).isEqualTo("l");
-    assertThat(SqliteStateStore.successor(MAX + MAX)).isNull();
+    assertThat(SqliteStore.successor("k" + MAX)).isEqualTo("l");
+    assertThat(SqliteStore.successor(MAX + MAX)).isNull();
   }
 
   @Test
@@ -31,7 +30,7 @@ class KeyEncodingTest {
     List<String> prefixes = List.of("a", "é", "\u07FF", "\uFFFF", "k" + MAX, "x\uD7FF");
     List<String> tails = List.of("", "\u0000x", "z", "\u007F", "\u0080", "\uFFFF", MAX, MAX + MAX);
     for (String prefix : prefixes) {
-      String upper = SqliteStateStore.successor(prefix);
+      String upper = SqliteStore.successor(prefix);
       for (String tail : tails) {
         String s = prefix + tail;
         assertThat(compareUtf8(s, upper)).as("%s < successor", s).isNegative();
@@ -56,7 +55,7 @@ class KeyEncodingTest {
             "+200000-01-01T00:00:00Z",
             "-200000-01-01T00:00:00.5Z")) {
       Instant instant = Instant.parse(at);
-      assertThat(SqliteStateStore.instant(SqliteStateStore.micros(instant))).isEqualTo(instant);
+      assertThat(SqliteStore.instant(SqliteStore.micros(instant))).isEqualTo(instant);
     }
   }
 }

@@ -60,7 +60,7 @@ class SqliteEncodingTest {
     try (Connection c = TestFiles.jdbc(file());
         Statement s = c.createStatement()) {
       s.execute("PRAGMA encoding = '" + encoding + "'");
-      Migrations.shipped(file().toString()).apply(c, Clock.systemUTC());
+      SqliteMigrations.shipped(file().toString()).apply(c, Clock.systemUTC());
       s.execute(
           "INSERT INTO harbor_state_records VALUES"
               + " ('t', 'u', 's', '', 'k.\u00FF', 'e1', 0, x'', 0),"

@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.harbor.state.EventId;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.SlotExpectation;
+import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.StoreClosedException;
-import dev.harbor.state.spi.StoreGuard;
+import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.spi.StoreCore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -34,7 +36,7 @@ import org.sqlite.SQLiteException;
 class SqliteErrorsTest {
 
   private final SqliteErrors errors =
-      new SqliteErrors("/data/x.db", new StoreGuard("sqlite", 10, Clock.systemUTC()));
+      new SqliteErrors("/data/x.db", new StoreContext("sqlite", 10, Clock.systemUTC()));
   private final Path dir = TestFiles.newDirectory("harbor-sqlite-errors");
 
   @AfterEach
@@ -139,10 +141,13 @@ class SqliteErrorsTest {
 
   @Test
   void failureAfterClose_isReportedAsStoreClosed() {
-    StoreGuard guard = new StoreGuard("sqlite", 10, Clock.systemUTC());
-    guard.markClosed();
+    StoreContext context = new StoreContext("sqlite", 10, Clock.systemUTC());
+    SqliteSettings memory =
+        SqliteSettings.parse(
+            StateConfig.builder().driver("sqlite").location(SqliteSettings.MEMORY).build());
+    StoreCore.open(context, SqliteStore.open(memory, context)).close(); // only the core closes
     SQLException cause = new SQLException("database connection closed");
-    assertThat(new SqliteErrors("x", guard).map(cause, "find"))
+    assertThat(new SqliteErrors("x", context).map(cause, "find"))
         .isInstanceOf(StoreClosedException.class)
         .hasCause(cause);
   }

@@ -118,9 +118,10 @@ class SqliteSettingsTest {
   void synchronous_isAppliedToTheWriteConnection() {
     for (Map.Entry<String, Integer> e : Map.of("NORMAL", 1, "FULL", 2, "EXTRA", 3).entrySet()) {
       SqliteSettings settings = parse(Map.of("synchronous", e.getKey()));
-      dev.harbor.state.spi.StoreGuard guard =
-          new dev.harbor.state.spi.StoreGuard("sqlite", 1, java.time.Clock.systemUTC());
-      SqliteDatabase db = SqliteDatabase.open(settings, guard, java.time.Clock.systemUTC());
+      SqliteDatabase db =
+          SqliteDatabase.open(
+              settings,
+              new dev.harbor.state.spi.StoreContext("sqlite", 1, java.time.Clock.systemUTC()));
       try {
         int level =
             db.write(
@@ -134,7 +135,6 @@ class SqliteSettingsTest {
                 });
         assertThat(level).as(e.getKey()).isEqualTo(e.getValue());
       } finally {
-        guard.markClosed();
         db.close();
       }
     }

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * {@link #SHIPPED}. Each statement ends with a {@code ;} at the end of a line; lines starting with
  * {@code --} are comments.
  */
-final class Migrations {
+final class SqliteMigrations {
 
   /** The ledger table. */
   static final String LEDGER = MigrationPlan.LEDGER;
@@ -42,7 +42,7 @@ final class Migrations {
   /** Where the shipped migrations live, relative to this class. */
   static final String DIRECTORY = "migrations/";
 
-  private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteMigrations.class);
   private static final String CREATE_LEDGER =
       "CREATE TABLE IF NOT EXISTS "
           + LEDGER
@@ -66,7 +66,7 @@ final class Migrations {
    * @param names the file names, in version order 1, 2, 3...
    * @param database the database for messages
    */
-  Migrations(Class<?> anchor, String directory, List<String> names, String database) {
+  SqliteMigrations(Class<?> anchor, String directory, List<String> names, String database) {
     this.database = database;
     this.plan = MigrationPlan.load(anchor, directory, names);
   }
@@ -77,8 +77,8 @@ final class Migrations {
    * @param database the database for messages
    * @return the migrations
    */
-  static Migrations shipped(String database) {
-    return new Migrations(Migrations.class, DIRECTORY, SHIPPED, database);
+  static SqliteMigrations shipped(String database) {
+    return new SqliteMigrations(SqliteMigrations.class, DIRECTORY, SHIPPED, database);
   }
 
   /**
@@ -174,7 +174,7 @@ final class Migrations {
       p.setInt(1, m.version());
       p.setString(2, m.name());
       p.setString(3, m.checksum());
-      p.setLong(4, SqliteStateStore.micros(clock.instant()));
+      p.setLong(4, SqliteStore.micros(clock.instant()));
       p.executeUpdate();
     }
     LOG.info("applied migration {} to sqlite database {}", m.name(), database);

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * Forward-only migrations: applied once, checked on every open, never edited, verify changes
  * nothing.
  */
-class MigrationsTest {
+class SqliteMigrationsTest {
 
   private static final Clock CLOCK =
       Clock.fixed(Instant.parse("2031-02-03T04:05:06.789Z"), ZoneOffset.UTC);
@@ -46,8 +46,8 @@ class MigrationsTest {
     TestFiles.deleteRecursively(dir);
   }
 
-  private static Migrations testMigrations(List<String> names) {
-    return new Migrations(MigrationsTest.class, "testmigrations/", names, "test.db");
+  private static SqliteMigrations testMigrations(List<String> names) {
+    return new SqliteMigrations(SqliteMigrationsTest.class, "testmigrations/", names, "test.db");
   }
 
   private List<List<Object>> ledger() throws SQLException {
@@ -84,7 +84,8 @@ class MigrationsTest {
       store.save(SqliteStoreTestBase.rec("e1", SqliteStoreTestBase.Q, "k", "a"));
     }
     String expected;
-    try (InputStream in = Migrations.class.getResourceAsStream("migrations/V0001__init.sql")) {
+    try (InputStream in =
+        SqliteMigrations.class.getResourceAsStream("migrations/V0001__init.sql")) {
       String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\r\n", "\n");
       expected =
           HexFormat.of()
@@ -97,7 +98,7 @@ class MigrationsTest {
     assertThat(ledger.get(0).subList(0, 3)).containsExactly(1, "V0001__init.sql", expected);
     assertThat(ledger.get(0).get(3))
         .isEqualTo(
-            SqliteStateStore.micros(
+            SqliteStore.micros(
                 SqliteStoreTestBase.NOW.truncatedTo(java.time.temporal.ChronoUnit.MICROS)));
   }
 
@@ -110,7 +111,7 @@ class MigrationsTest {
     }
     assertThat(ledger()).isEqualTo(before);
     try (Connection c = TestFiles.jdbc(file)) {
-      assertThat(Migrations.shipped("x").apply(c, CLOCK)).isZero();
+      assertThat(SqliteMigrations.shipped("x").apply(c, CLOCK)).isZero();
     }
   }
 
@@ -170,9 +171,9 @@ class MigrationsTest {
 
   @Test
   void failingMigration_appliesNothingOfIt() throws Exception {
-    Migrations broken =
-        new Migrations(
-            MigrationsTest.class,
+    SqliteMigrations broken =
+        new SqliteMigrations(
+            SqliteMigrationsTest.class,
             "brokenmigrations/",
             List.of("V0001__one.sql", "V0002__broken.sql"),
             "b");
@@ -242,7 +243,7 @@ class MigrationsTest {
   @Test
   void statements_splitAtLineEndSemicolons_skippingComments() {
     assertThat(
-            Migrations.statements(
+            SqliteMigrations.statements(
                 "-- c\nCREATE TABLE a (x TEXT,\n y TEXT);\n\nINSERT INTO a VALUES ('p;q', 'r');\n"))
         .containsExactly(
             "CREATE TABLE a (x TEXT,\n y TEXT);", "INSERT INTO a VALUES ('p;q', 'r');");

@@ -6,37 +6,34 @@ import static dev.harbor.state.sql.RecordRows.bindSlot;
 import dev.harbor.state.EventId;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Identity;
-import dev.harbor.state.ListScope;
 import dev.harbor.state.Quadruple;
-import dev.harbor.state.RecordNotFoundException;
 import dev.harbor.state.ScanContinuations;
-import dev.harbor.state.ScanPage;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
-import dev.harbor.state.StateStore;
-import dev.harbor.state.spi.StoreGuard;
+import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.spi.StoreDriver;
+import dev.harbor.state.spi.StoreErrors;
 import dev.harbor.state.sql.KindPrefix;
 import dev.harbor.state.sql.RecordRows;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The SQLite store. Every method validates through the {@link StoreGuard} first, then runs one
- * statement on a read connection or one {@code BEGIN IMMEDIATE} transaction on the write connection
- * (see {@link SqliteDatabase}).
+ * The SQLite driver behind {@link dev.harbor.state.spi.StoreCore}: each primitive is one statement
+ * on a read connection or one {@code BEGIN IMMEDIATE} transaction on the write connection (see
+ * {@link SqliteDatabase}). Input arrives validated and stamped.
  *
  * <p>Keys are TEXT compared with SQLite's default BINARY collation, which is {@code memcmp} of the
  * UTF-8 encoding: the byte order the contract asks for. Prefixes are matched with an index-friendly
  * range, {@code kind >= prefix AND kind < successor(prefix)}, never {@code LIKE} or {@code GLOB}
  * (see {@link KindPrefix#successor}). {@code updated_at} holds microseconds since the epoch.
  */
-final class SqliteStateStore implements StateStore {
+final class SqliteStore implements StoreDriver {
 
   static final String DRIVER = "sqlite";
 
@@ -72,11 +69,11 @@ final class SqliteStateStore implements StateStore {
   private static final String KIND_FROM = " AND kind >= ?";
   private static final String KIND_BELOW = " AND kind < ?";
   private static final String LIST_KIND = SELECT + " WHERE 1 = 1";
+  // Integer.MAX_VALUE, the core's "all", is an ordinary bound to SQLite's 64-bit LIMIT.
   private static final String BY_KEY = " ORDER BY " + RecordRows.KEY + " LIMIT ?";
   private static final String LIST_IDENTITY =
       SELECT + " WHERE tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ?";
-  private static final String BY_KIND = " ORDER BY kind";
-  private static final String LIMIT = " LIMIT ?";
+  private static final String BY_KIND = " ORDER BY kind LIMIT ?";
   private static final String SCAN = SELECT + " WHERE tenant_id = ?";
   private static final String SCAN_AFTER =
       " AND (user_id, session_id, run_id, kind) > (?, ?, ?, ?)";
@@ -87,52 +84,41 @@ final class SqliteStateStore implements StateStore {
   // updated_at holds microseconds since the epoch.
   private static final RecordRows ROWS = new RecordRows(rs -> instant(rs.getLong(9)));
 
-  private final StoreGuard guard;
   private final SqliteDatabase db;
   private final String database;
 
-  private SqliteStateStore(StoreGuard guard, SqliteDatabase db, String database) {
-    this.guard = guard;
+  private SqliteStore(SqliteDatabase db, String database) {
     this.db = db;
     this.database = database;
   }
 
   /**
-   * Opens a store.
+   * Opens the driver: the connections, the WAL journal and the schema.
    *
    * @param settings the validated settings
-   * @param clock the clock that stamps records
-   * @return the open store
+   * @param context the store's context
+   * @return the open driver
    */
-  static SqliteStateStore open(SqliteSettings settings, Clock clock) {
-    StoreGuard guard = new StoreGuard(DRIVER, settings.maxPayloadBytes(), clock);
-    return new SqliteStateStore(
-        guard, SqliteDatabase.open(settings, guard, clock), settings.describe());
+  static SqliteStore open(SqliteSettings settings, StoreContext context) {
+    return new SqliteStore(SqliteDatabase.open(settings, context), settings.describe());
   }
 
   // ---- writes ----
 
   @Override
   public void save(StateRecord record) {
-    guard.save(record);
-    Row row = Row.of(guard.stamp(record));
-    db.write(
-        "save",
-        c -> {
-          applyAll(List.of(row));
-          return null;
-        });
+    write("save", List.of(record));
   }
 
   @Override
   public void saveAll(List<StateRecord> records) {
-    guard.saveAll(records);
-    if (records.isEmpty()) {
-      return;
-    }
-    List<Row> rows = records.stream().map(r -> Row.of(guard.stamp(r))).toList();
+    write("saveAll", records);
+  }
+
+  private void write(String operation, List<StateRecord> records) {
+    List<Row> rows = Row.of(records);
     db.write(
-        "saveAll",
+        operation,
         c -> {
           applyAll(rows);
           return null;
@@ -140,36 +126,23 @@ final class SqliteStateStore implements StateStore {
   }
 
   @Override
-  public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
-    guard.saveIf(expectations, next);
-    conditionalSave("saveIf", expectations, List.of(Row.of(guard.stamp(next))));
-  }
-
-  @Override
-  public void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
-    guard.saveBatchIf(expectations, writes);
-    conditionalSave(
-        "saveBatchIf", expectations, writes.stream().map(r -> Row.of(guard.stamp(r))).toList());
-  }
-
-  private void conditionalSave(
-      String operation, List<SlotExpectation> expectations, List<Row> writes) {
+  public void saveIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
+    List<Row> rows = Row.of(writes);
     db.write(
-        operation,
+        "saveIf",
         c -> {
           for (SlotExpectation e : expectations) {
             requireExpected(e);
           }
-          applyAll(writes);
+          applyAll(rows);
           return null;
         });
   }
 
   /**
-   * Checks every write's idempotency before the first mutation, then writes those that are not
-   * replays.
+   * Inside write work: checks every write's idempotency before the first mutation, then writes
+   * those that are not replays, on the write connection's kept statements (never closed here).
    */
-  /** Inside write work: the write connection's kept statements (never closed here). */
   private void applyAll(List<Row> rows) throws SQLException {
     List<Row> toWrite = new ArrayList<>(rows.size());
     PreparedStatement check = db.writeStatement(EVENT_CHECK);
@@ -183,25 +156,21 @@ final class SqliteStateStore implements StateStore {
 
   @Override
   public boolean deleteIf(SlotExpectation expectation) {
-    guard.deleteIf(expectation);
-    return db.write(
-        "deleteIf",
-        c -> {
-          try (PreparedStatement p = c.prepareStatement(DELETE_IF)) {
-            int i = bindSlot(p, 1, expectation.identity(), expectation.kind());
-            p.setString(i, expectation.expectedEventId().value());
-            return p.executeUpdate() == 1;
-          }
-        });
+    return update(
+            "deleteIf",
+            DELETE_IF,
+            p -> {
+              int i = bindSlot(p, 1, expectation.identity(), expectation.kind());
+              p.setString(i, expectation.expectedEventId().value());
+            })
+        == 1;
   }
 
   @Override
   public void fenceIf(SlotExpectation expectation, Runnable action) {
-    guard.fenceIf(expectation, action);
     // The write transaction is SQLite's write lock: while the action runs no other connection of
-    // any store instance
-    // or process can write, so no conditional write on this slot completes. The transaction writes
-    // nothing.
+    // any store instance or process can write, so no conditional write on this slot completes.
+    // The transaction writes nothing.
     db.fence(
         "fenceIf",
         c -> {
@@ -213,25 +182,27 @@ final class SqliteStateStore implements StateStore {
 
   @Override
   public void delete(Quadruple identity, String kind) {
-    guard.slot(identity, kind);
-    db.write(
-        "delete",
-        c -> {
-          try (PreparedStatement p = c.prepareStatement(DELETE)) {
-            bindSlot(p, 1, identity, kind);
-            return p.executeUpdate();
-          }
-        });
+    update("delete", DELETE, p -> bindSlot(p, 1, identity, kind));
   }
 
   @Override
   public int deleteScope(Identity identity) {
-    guard.deleteScope(identity);
+    return update("deleteScope", DELETE_SCOPE, p -> RecordRows.bindIdentity(p, 1, identity));
+  }
+
+  /** Binds a statement's parameters. */
+  @FunctionalInterface
+  private interface Binder {
+    void bind(PreparedStatement p) throws SQLException;
+  }
+
+  /** Runs one bound statement in its own write transaction; returns the rows it changed. */
+  private int update(String operation, String sql, Binder binder) {
     return db.write(
-        "deleteScope",
+        operation,
         c -> {
-          try (PreparedStatement p = c.prepareStatement(DELETE_SCOPE)) {
-            RecordRows.bindIdentity(p, 1, identity);
+          try (PreparedStatement p = c.prepareStatement(sql)) {
+            binder.bind(p);
             return p.executeUpdate();
           }
         });
@@ -241,7 +212,6 @@ final class SqliteStateStore implements StateStore {
 
   @Override
   public Optional<StateRecord> find(Quadruple identity, String kind) {
-    guard.slot(identity, kind);
     return db.read(
         "find",
         c -> {
@@ -253,20 +223,7 @@ final class SqliteStateStore implements StateStore {
   }
 
   @Override
-  public StateRecord load(Quadruple identity, String kind) {
-    return find(identity, kind)
-        .orElseThrow(
-            () ->
-                new RecordNotFoundException(
-                    "no record at slot "
-                        + StoreGuard.describe(identity, kind)
-                        + " in sqlite database "
-                        + database));
-  }
-
-  @Override
   public Optional<StateRecord> findByEventId(EventId eventId) {
-    guard.eventId(eventId);
     return db.read(
         "findByEventId",
         c -> {
@@ -278,39 +235,18 @@ final class SqliteStateStore implements StateStore {
   }
 
   @Override
-  public StateRecord loadByEventId(EventId eventId) {
-    return findByEventId(eventId)
-        .orElseThrow(
-            () ->
-                new RecordNotFoundException(
-                    "no live record has event id "
-                        + eventId.value()
-                        + " in sqlite database "
-                        + database));
-  }
-
-  @Override
-  public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
-    guard.listKind(scope, kindPrefix);
-    return listAll(kindPrefix, 0);
-  }
-
-  @Override
-  public List<StateRecord> listKind(ListScope scope, String kindPrefix, int limit) {
-    guard.listKind(scope, kindPrefix, limit);
-    return listAll(kindPrefix, limit);
-  }
-
-  private List<StateRecord> listAll(String kindPrefix, int limit) {
+  public List<StateRecord> listKind(String kindPrefix, int limit) {
+    // The whole listing has no order (SPEC 4.10) and gets none: sorting it would copy every
+    // matching payload through a temporary B-tree, where the kind index alone serves the range.
+    boolean all = limit == Integer.MAX_VALUE;
     String upper = successor(kindPrefix);
-    String sql =
-        LIST_KIND + KIND_FROM + (upper == null ? "" : KIND_BELOW) + (limit > 0 ? BY_KEY : "");
+    String sql = LIST_KIND + KIND_FROM + (upper == null ? "" : KIND_BELOW) + (all ? "" : BY_KEY);
     return db.read(
         "listKind",
         c -> {
           try (PreparedStatement p = c.prepareStatement(sql)) {
             int i = bindPrefix(p, 1, kindPrefix, upper);
-            if (limit > 0) {
+            if (!all) {
               p.setInt(i, limit);
             }
             return ROWS.all(p);
@@ -319,43 +255,23 @@ final class SqliteStateStore implements StateStore {
   }
 
   @Override
-  public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix) {
-    guard.listKindForIdentity(identity, kindPrefix);
-    return listForIdentity(identity, kindPrefix, 0);
-  }
-
-  @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
-    guard.listKindForIdentity(identity, kindPrefix, limit);
-    return listForIdentity(identity, kindPrefix, limit);
-  }
-
-  private List<StateRecord> listForIdentity(Quadruple identity, String kindPrefix, int limit) {
     String upper = successor(kindPrefix);
-    String sql =
-        LIST_IDENTITY
-            + KIND_FROM
-            + (upper == null ? "" : KIND_BELOW)
-            + BY_KIND
-            + (limit > 0 ? LIMIT : "");
+    String sql = LIST_IDENTITY + KIND_FROM + (upper == null ? "" : KIND_BELOW) + BY_KIND;
     return db.read(
         "listKindForIdentity",
         c -> {
           try (PreparedStatement p = c.prepareStatement(sql)) {
             int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix, upper);
-            if (limit > 0) {
-              p.setInt(i, limit);
-            }
+            p.setInt(i, limit);
             return ROWS.all(p);
           }
         });
   }
 
   @Override
-  public ScanPage scanKindForTenant(
-      ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
-    Optional<ScanContinuations.Position> after =
-        guard.scan(scope, tenantId, kindPrefix, limit, continuation);
+  public List<StateRecord> scanKindForTenant(
+      String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
     String upper = successor(kindPrefix);
     String sql =
         SCAN
@@ -363,59 +279,51 @@ final class SqliteStateStore implements StateStore {
             + (upper == null ? "" : KIND_BELOW)
             + (after.isPresent() ? SCAN_AFTER : "")
             + BY_POSITION;
-    List<StateRecord> rows =
-        db.read(
-            "scanKindForTenant",
-            c -> {
-              try (PreparedStatement p = c.prepareStatement(sql)) {
-                p.setString(1, tenantId);
-                int i = bindPrefix(p, 2, kindPrefix, upper);
-                if (after.isPresent()) {
-                  i = RecordRows.bindPosition(p, i, after.get());
-                }
-                p.setInt(i, limit + 1);
-                return ROWS.all(p);
-              }
-            });
-    return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
+    return db.read(
+        "scanKindForTenant",
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(sql)) {
+            p.setString(1, tenantId);
+            int i = bindPrefix(p, 2, kindPrefix, upper);
+            if (after.isPresent()) {
+              i = RecordRows.bindPosition(p, i, after.get());
+            }
+            p.setInt(i, max);
+            return ROWS.all(p);
+          }
+        });
   }
 
   @Override
-  public ScanPage scanAll(ListScope scope, int limit, String continuation) {
-    Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
+  public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
     String sql = LIST_KIND + (after.isPresent() ? SCAN_ALL_AFTER : "") + BY_KEY;
-    List<StateRecord> rows =
-        db.read(
-            "scanAll",
-            c -> {
-              try (PreparedStatement p = c.prepareStatement(sql)) {
-                int i =
-                    after.isPresent()
-                        ? bindSlot(p, 1, after.get().identity(), after.get().kind())
-                        : 1;
-                p.setInt(i, limit + 1);
-                return ROWS.all(p);
-              }
-            });
-    return ScanContinuations.pageAll(scope, limit, rows);
+    return db.read(
+        "scanAll",
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(sql)) {
+            int i =
+                after.isPresent() ? bindSlot(p, 1, after.get().identity(), after.get().kind()) : 1;
+            p.setInt(i, max);
+            return ROWS.all(p);
+          }
+        });
   }
 
-  @Override
-  public String driverName() {
-    guard.checkOpen();
-    return DRIVER;
-  }
-
+  /**
+   * Closes the connections; the core calls this once no call is in flight. There is no {@code
+   * closing()}: a caller queued for the write lock or a read connection waits for a call in flight,
+   * which close waits for too, and then sees the store closed at once. A wait in SQLite's busy
+   * handler (another process holds the file) is bounded by {@code operationTimeout}; only {@code
+   * sqlite3_interrupt} could cut it short, and that could also hit a {@code COMMIT} in flight.
+   */
   @Override
   public void close() {
-    if (guard.markClosed()) {
-      db.close();
-    }
+    db.close();
   }
 
   @Override
   public String toString() {
-    return "SqliteStateStore[" + database + (guard.isClosed() ? ", closed]" : "]");
+    return "SqliteStore[" + database + "]";
   }
 
   // ---- steps inside a transaction ----
@@ -429,7 +337,7 @@ final class SqliteStateStore implements StateStore {
     }
     String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
     if (current == null ? expected != null : !current.equals(expected)) {
-      throw StoreGuard.conditionFailed(e, current);
+      throw StoreErrors.conditionFailed(e, current);
     }
   }
 
@@ -454,7 +362,7 @@ final class SqliteStateStore implements StateStore {
       if (sameSlot && rs.getLong(6) == r.version() && rs.getInt(7) == 1) {
         return true;
       }
-      throw StoreGuard.idempotencyConflict(r, sameSlot);
+      throw StoreErrors.idempotencyConflict(r, sameSlot);
     }
   }
 
@@ -510,13 +418,13 @@ final class SqliteStateStore implements StateStore {
   }
 
   /**
-   * A stamped record and its timestamp as stored, converted before the transaction. {@link
-   * StoreGuard#stamp} has already refused an instant outside {@link StateRecord#MIN_UPDATED_AT}..
-   * {@link StateRecord#MAX_UPDATED_AT}, and every instant in that range fits the 64-bit column.
+   * A stamped record and its timestamp as stored, converted before the transaction. The core has
+   * already refused an instant outside {@link StateRecord#MIN_UPDATED_AT}..{@link
+   * StateRecord#MAX_UPDATED_AT}, and every instant in that range fits the 64-bit column.
    */
   private record Row(StateRecord record, long updatedAtMicros) {
-    static Row of(StateRecord stamped) {
-      return new Row(stamped, micros(stamped.updatedAt()));
+    static List<Row> of(List<StateRecord> stamped) {
+      return stamped.stream().map(r -> new Row(r, micros(r.updatedAt()))).toList();
     }
   }
 }
