@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StoreContext {
 
   private final String driverName;
+  private final String where;
   private final int maxPayloadBytes;
   private final Clock clock;
 
@@ -43,7 +44,22 @@ public final class StoreContext {
    * @throws IllegalArgumentException if {@code maxPayloadBytes} is negative
    */
   public StoreContext(String driverName, int maxPayloadBytes, Clock clock) {
+    this(driverName, "the " + driverName + " store", maxPayloadBytes, clock);
+  }
+
+  /**
+   * A context for a store about to open, with a description of where its data lives for messages.
+   *
+   * @param driverName the driver's name
+   * @param where such as {@code "sqlite database /var/lib/app/state.db"}; never a credential
+   * @param maxPayloadBytes the store's payload limit
+   * @param clock the clock that stamps records
+   * @throws NullPointerException if a reference is null
+   * @throws IllegalArgumentException if {@code maxPayloadBytes} is negative
+   */
+  public StoreContext(String driverName, String where, int maxPayloadBytes, Clock clock) {
     this.driverName = Objects.requireNonNull(driverName, "driverName");
+    this.where = Objects.requireNonNull(where, "where");
     this.clock = Objects.requireNonNull(clock, "clock");
     if (maxPayloadBytes < 0) {
       throw new IllegalArgumentException("maxPayloadBytes must not be negative");
@@ -58,6 +74,15 @@ public final class StoreContext {
    */
   public String driverName() {
     return driverName;
+  }
+
+  /**
+   * Where the store's data lives, for messages.
+   *
+   * @return such as {@code "sqlite database /var/lib/app/state.db"}, or {@code "the inmem store"}
+   */
+  public String where() {
+    return where;
   }
 
   /**

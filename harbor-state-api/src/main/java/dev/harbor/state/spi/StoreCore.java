@@ -206,7 +206,10 @@ public final class StoreCore implements StateStore {
               .orElseThrow(
                   () ->
                       new RecordNotFoundException(
-                          "no record at slot " + StoreErrors.describe(identity, kind)));
+                          "no record at slot "
+                              + StoreErrors.describe(identity, kind)
+                              + " in "
+                              + context.where()));
         });
   }
 
@@ -231,7 +234,10 @@ public final class StoreCore implements StateStore {
               .orElseThrow(
                   () ->
                       new RecordNotFoundException(
-                          "no live record has event id " + eventId.value()));
+                          "no live record has event id "
+                              + eventId.value()
+                              + " in "
+                              + context.where()));
         });
   }
 
@@ -300,6 +306,16 @@ public final class StoreCore implements StateStore {
   }
 
   // ---- lifecycle ----
+
+  /**
+   * Where the store's data lives, and whether it is closed; never a credential.
+   *
+   * @return such as {@code "StateStore[sqlite database /tmp/a.db, open]"}
+   */
+  @Override
+  public String toString() {
+    return "StateStore[" + context.where() + (context.isClosed() ? ", closed]" : ", open]");
+  }
 
   @Override
   public String driverName() {

@@ -108,7 +108,9 @@ public interface StoreDriver {
   Optional<StateRecord> findByEventId(EventId eventId);
 
   /**
-   * Records of every identity whose kind starts with the literal prefix, in slot order.
+   * Records of every identity whose kind starts with the literal prefix: in slot order when
+   * bounded; in any order when {@code limit} is {@link Integer#MAX_VALUE} (the unbounded listing's
+   * order is unspecified, so a driver need not sort every matching record).
    *
    * @param kindPrefix a well-formed prefix, matched literally
    * @param limit the most to return; {@link Integer#MAX_VALUE} for all

@@ -80,7 +80,11 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
     Objects.requireNonNull(config, "config");
     SqliteSettings settings = SqliteSettings.parse(config);
     StoreContext context =
-        new StoreContext(SqliteStore.DRIVER, settings.maxPayloadBytes(), config.clock());
+        new StoreContext(
+            SqliteStore.DRIVER,
+            "sqlite database " + settings.describe(),
+            settings.maxPayloadBytes(),
+            config.clock());
     return StoreCore.open(context, SqliteStore.open(settings, context));
   }
 }
