@@ -151,12 +151,7 @@ final class Checks {
    * @param expectation the predicate
    */
   void deleteIf(SlotExpectation expectation) {
-    Objects.requireNonNull(expectation, "expectation");
-    requireIdentity(expectation.identity());
-    requireExpectation(expectation);
-    if (expectation.expectsAbsent()) {
-      throw new InvalidRecordException("deleteIf needs an exact expectation, not 'absent'");
-    }
+    requireExact(expectation, "deleteIf");
   }
 
   /**
@@ -166,12 +161,16 @@ final class Checks {
    * @param action the fenced action
    */
   void fenceIf(SlotExpectation expectation, Runnable action) {
-    Objects.requireNonNull(expectation, "expectation");
     Objects.requireNonNull(action, "action");
+    requireExact(expectation, "fenceIf");
+  }
+
+  private static void requireExact(SlotExpectation expectation, String method) {
+    Objects.requireNonNull(expectation, "expectation");
     requireIdentity(expectation.identity());
     requireExpectation(expectation);
     if (expectation.expectsAbsent()) {
-      throw new InvalidRecordException("fenceIf needs an exact expectation, not 'absent'");
+      throw new InvalidRecordException(method + " needs an exact expectation, not 'absent'");
     }
   }
 
