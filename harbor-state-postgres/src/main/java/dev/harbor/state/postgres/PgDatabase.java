@@ -6,7 +6,8 @@ import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StoreClosedException;
-import dev.harbor.state.spi.StoreGuard;
+import dev.harbor.state.postgres.PgErrors.Failure;
+import dev.harbor.state.spi.StoreContext;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,7 +22,7 @@ import org.postgresql.PGConnection;
 /**
  * Runs the store's SQL on pooled connections: borrows (bounded by the pool's connection timeout,
  * which is operationTimeout), prepares each physical connection once, runs a unit of work in
- * autocommit or in one transaction, and decides what a failure means.
+ * autocommit or in one transaction, and retries as {@link #decide} says.
  *
  * <p>Every unit of work sets the autocommit mode it needs and restores the connection's own
  * afterwards, so a borrowed pool whose connections default to {@code autoCommit=false} (common
@@ -36,22 +37,56 @@ import org.postgresql.PGConnection;
  */
 final class PgDatabase {
 
-  /** How a unit of work runs. */
+  /** How a unit of work runs, which decides what may be run again. */
   enum Mode {
-    /** Autocommit, read-only: always safe to retry. */
+    /** Autocommit, reads only. */
     READ,
     /**
      * Autocommit: one round trip that is one implicit transaction (its statements may be several,
-     * sent together) and idempotent (same event id, same content): safe to retry.
+     * sent together) and idempotent (same event id, same content), so running it again is safe even
+     * after its commit broke.
      */
     IDEMPOTENT_WRITE,
-    /** One transaction, committed at the end; retried only if the commit was never sent. */
+    /** One transaction, committed at the end. */
     TRANSACTION,
     /**
-     * One transaction, rolled back at the end (it wrote nothing); retried only before {@link
-     * Attempt#noRetry()}.
+     * One transaction that holds its locks while the caller's action runs, then is rolled back (it
+     * wrote nothing). The action runs at most once: starting it counts as the attempt's commit
+     * ({@link Attempt#actionStarts()}).
      */
-    READ_ONLY_TRANSACTION
+    FENCE;
+
+    boolean writes() {
+      return this == IDEMPOTENT_WRITE || this == TRANSACTION;
+    }
+  }
+
+  /** Where a call's commit stood when an attempt failed. */
+  enum Commit {
+    /** Nothing was sent that could take effect. */
+    NOT_SENT,
+    /**
+     * This attempt sent its commit (an autocommit write: its statement; a fence: it started the
+     * action).
+     */
+    SENT,
+    /** An earlier attempt's commit broke in flight: it may or may not have been applied. */
+    IN_DOUBT
+  }
+
+  /** What to do after an attempt failed. */
+  enum Decision {
+    /** Run the work again, on a fresh connection. */
+    RETRY,
+    /**
+     * Run the work again, though this attempt's commit broke in flight: unless a retry succeeds,
+     * the outcome is unknown.
+     */
+    RETRY_IN_DOUBT,
+    /** Report the failure: the call changed nothing (or, for a fence, wrote nothing). */
+    FAIL,
+    /** Report that a commit was sent and its outcome is unknown. */
+    OUTCOME_UNKNOWN
   }
 
   /** A unit of work on one connection. */
@@ -60,14 +95,13 @@ final class PgDatabase {
     T run(Connection connection, Attempt attempt) throws SQLException;
   }
 
-  /** The state of one attempt, which work may mark. */
+  /** The state of one attempt, which a fence's work marks. */
   static final class Attempt {
-    private boolean retryable = true;
-    private boolean commitSent;
+    private boolean sent;
 
-    /** From now on a failure is final: the work has done something that must not happen twice. */
-    void noRetry() {
-      retryable = false;
+    /** The caller's action starts: from now on a failure is final, so it runs at most once. */
+    void actionStarts() {
+      sent = true;
     }
   }
 
@@ -82,7 +116,7 @@ final class PgDatabase {
 
   private final DataSource dataSource;
   private final HikariDataSource ownPool;
-  private final StoreGuard guard;
+  private final StoreContext context;
   private final long timeoutNanos;
   private final String sessionSetup;
 
@@ -95,11 +129,11 @@ final class PgDatabase {
   PgDatabase(
       DataSource dataSource,
       HikariDataSource ownPool,
-      StoreGuard guard,
+      StoreContext context,
       Duration operationTimeout) {
     this.dataSource = dataSource;
     this.ownPool = ownPool;
-    this.guard = guard;
+    this.context = context;
     this.timeoutNanos = operationTimeout.toNanos();
     // Our own pool runs the setup as Hikari's connectionInitSql; a borrowed pool's connections are
     // set up here.
@@ -124,7 +158,39 @@ final class PgDatabase {
   }
 
   /**
-   * Runs work with retries as its mode allows, mapping failures to the store's exceptions.
+   * What to do after an attempt failed: a pure function of the work's mode, what the failure did to
+   * the attempt, where the commit stood, and the attempts and time left.
+   *
+   * @param mode how the work runs
+   * @param failure what the failure did to the attempt
+   * @param commit where the call's commit stood
+   * @param attemptsLeft attempts the call may still make
+   * @param nanosLeft what is left of operationTimeout
+   * @return the decision
+   */
+  static Decision decide(
+      Mode mode, Failure failure, Commit commit, int attemptsLeft, long nanosLeft) {
+    // A write's commit that met a broken connection may or may not have been applied.
+    boolean brokeNow =
+        mode.writes() && commit == Commit.SENT && failure == Failure.BROKEN_CONNECTION;
+    boolean inDoubt = brokeNow || mode.writes() && commit == Commit.IN_DOUBT;
+    boolean again =
+        failure != Failure.OTHER
+            && attemptsLeft > 0
+            && nanosLeft > 0
+            && switch (mode) {
+              case READ, IDEMPOTENT_WRITE -> true; // running it again applies nothing twice
+              case TRANSACTION -> !inDoubt; // a second commit could apply the writes twice
+              case FENCE -> commit == Commit.NOT_SENT; // the caller's action runs at most once
+            };
+    if (again) {
+      return brokeNow ? Decision.RETRY_IN_DOUBT : Decision.RETRY;
+    }
+    return inDoubt ? Decision.OUTCOME_UNKNOWN : Decision.FAIL;
+  }
+
+  /**
+   * Runs work, retrying as {@link #decide} says, mapping failures to the store's exceptions.
    *
    * @param mode how to run it
    * @param what what is being done, for messages (built only when one is needed)
@@ -133,57 +199,61 @@ final class PgDatabase {
    */
   <T> T call(Mode mode, Supplier<String> what, Work<T> work) {
     long deadline = System.nanoTime() + timeoutNanos;
-    SQLException unknownCommit = null; // an earlier attempt's commit that broke in flight
+    SQLException inDoubt = null; // the failure that broke a sent commit
     for (int attempt = 1; ; attempt++) {
       Attempt state = new Attempt();
+      Exception error;
+      Failure failure;
       try {
         return attempt(mode, work, state, deadline);
       } catch (SQLException e) {
-        if (guard.isClosed()) {
-          throw new StoreClosedException("the postgres store was closed during " + what.get(), e);
-        }
-        if (Thread.currentThread().isInterrupted() && unknownCommit == null && !state.commitSent) {
-          throw new OperationCancelledException(
-              "the calling thread was interrupted during " + what.get(), e);
-        }
-        boolean broken = PgErrors.isBrokenConnection(e);
-        if (broken) {
-          evictAll();
-        }
-        boolean writes = mode == Mode.IDEMPOTENT_WRITE || mode == Mode.TRANSACTION;
-        if (broken && writes && state.commitSent && unknownCommit == null) {
-          unknownCommit = e;
-        }
-        // A unique violation on the event id is not retried: the other write committed, the id is
-        // live in another slot, and the call is a conflict.
-        boolean again =
-            state.retryable
-                && attempt < MAX_ATTEMPTS
-                && System.nanoTime() - deadline < 0
-                && !Thread.currentThread().isInterrupted()
-                && ((broken && (mode != Mode.TRANSACTION || !state.commitSent))
-                    || PgErrors.isContention(e));
-        if (!again) {
-          throw unknownCommit == null
-              ? PgErrors.map(e, what.get(), false)
-              : outcomeUnknown(what.get(), unknownCommit, e);
-        }
+        error = e;
+        failure = PgErrors.failure(e);
       } catch (StateStoreException e) {
-        // A definite answer from a later attempt (a conflict, say) cannot be trusted once an
-        // earlier attempt may have committed: that commit may be what the answer saw.
-        if (unknownCommit != null && !(e instanceof StoreClosedException)) {
-          throw outcomeUnknown(what.get(), unknownCommit, e);
-        }
-        throw e;
+        error = e; // the work's own answer (a conflict, a failed condition), or the caller stopped
+        failure = Failure.OTHER;
+      }
+      if (failure == Failure.BROKEN_CONNECTION) {
+        evictAll();
+      }
+      Commit commit =
+          inDoubt != null ? Commit.IN_DOUBT : state.sent ? Commit.SENT : Commit.NOT_SENT;
+      // RETRY_IN_DOUBT, and OUTCOME_UNKNOWN with nothing in doubt before, follow a broken
+      // connection, which is always an SQLException.
+      switch (decide(mode, failure, commit, MAX_ATTEMPTS - attempt, deadline - System.nanoTime())) {
+        case RETRY -> {}
+        case RETRY_IN_DOUBT -> inDoubt = (SQLException) error;
+        case FAIL -> throw failed(error, what.get(), state.sent);
+        case OUTCOME_UNKNOWN ->
+            throw outcomeUnknown(
+                what.get(), inDoubt != null ? inDoubt : (SQLException) error, error);
       }
     }
   }
 
+  /** The exception for a call that failed with a known outcome. */
+  private StateStoreException failed(Exception error, String what, boolean sent) {
+    if (error instanceof StateStoreException answer) {
+      return answer;
+    }
+    SQLException e = (SQLException) error;
+    // A wait for a connection ends in an SQLException when the caller is interrupted or the store
+    // closes meanwhile: say so, since nothing was sent.
+    if (!sent && context.isClosed()) {
+      return new StoreClosedException("the postgres store was closed during " + what, e);
+    }
+    if (!sent && Thread.currentThread().isInterrupted()) {
+      return new OperationCancelledException(
+          "the calling thread was interrupted during " + what, e);
+    }
+    return PgErrors.map(e, what);
+  }
+
   private static CommitOutcomeUnknownException outcomeUnknown(
       String what, SQLException brokenCommit, Exception last) {
-    CommitOutcomeUnknownException unknown =
-        (CommitOutcomeUnknownException) PgErrors.map(brokenCommit, what, true);
+    CommitOutcomeUnknownException unknown = PgErrors.outcomeUnknown(brokenCommit, what);
     if (last != brokenCommit) {
+      // A later attempt's answer (a conflict, say) may be what the broken commit did.
       unknown.addSuppressed(last);
     }
     return unknown;
@@ -201,7 +271,7 @@ final class PgDatabase {
         }
         // An autocommit write is its own commit: once sent, a broken connection leaves its outcome
         // unknown.
-        state.commitSent = mode == Mode.IDEMPOTENT_WRITE;
+        state.sent = mode == Mode.IDEMPOTENT_WRITE;
         return work.run(c, state);
       }
       if (autoCommit) {
@@ -210,13 +280,13 @@ final class PgDatabase {
       boolean ended = false;
       try {
         T result = work.run(c, state);
-        if (mode == Mode.READ_ONLY_TRANSACTION) {
+        if (mode == Mode.FENCE) {
           c.rollback();
         } else {
           // JDBC reads do not notice interrupts: one that arrived while the writes ran is honoured
           // here, where the transaction can still be rolled back.
-          guard.checkOpen();
-          state.commitSent = true;
+          context.checkOpen();
+          state.sent = true;
           c.commit();
         }
         ended = true;
@@ -249,9 +319,10 @@ final class PgDatabase {
    * @throws SQLException if none can be had within the pool's timeout
    */
   Connection borrow() throws SQLException {
+    context.checkOpen(); // a retry of a caller who was interrupted (or a store closed) meanwhile
     Connection c = dataSource.getConnection();
     try {
-      guard.checkOpen(); // closed or interrupted while waiting for the connection
+      context.checkOpen(); // closed or interrupted while waiting for the connection
       prepare(c);
       return c;
     } catch (SQLException | RuntimeException e) {

@@ -6,185 +6,232 @@ import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
+import java.util.List;
+import java.util.Optional;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 /**
  * The one table that turns PostgreSQL and pool failures into the exceptions of SPEC 3.9, by
- * SQLSTATE. The JDBC exception is always the cause. Messages name what was being done, never a
- * credential.
- *
- * <table>
- *   <caption>SQLSTATE to exception</caption>
- *   <tr><th>SQLSTATE</th><th>meaning</th><th>thrown</th></tr>
- *   <tr><td>23505 on the event id</td><td>a live event id reached a second slot</td>
- *       <td>IdempotencyConflictException</td></tr>
- *   <tr><td>08xxx, 57P01-57P03 while committing</td><td>the outcome of a sent commit is unknown</td>
- *       <td>CommitOutcomeUnknownException</td></tr>
- *   <tr><td>08xxx</td><td>connection exception</td><td>transient StorageException</td></tr>
- *   <tr><td>57P01, 57P02, 57P03</td><td>admin shutdown, crash shutdown, cannot connect now</td>
- *       <td>transient StorageException</td></tr>
- *   <tr><td>53xxx (53300 too many connections)</td><td>insufficient resources</td>
- *       <td>transient StorageException</td></tr>
- *   <tr><td>57014</td><td>statement timeout or cancel</td><td>transient StorageException</td></tr>
- *   <tr><td>55P03</td><td>lock not available (lock_timeout)</td><td>transient StorageException</td></tr>
- *   <tr><td>40001, 40P01</td><td>serialization failure, deadlock</td><td>transient StorageException</td></tr>
- *   <tr><td>none, SQLTransientException</td><td>the pool had no connection within operationTimeout</td>
- *       <td>transient StorageException</td></tr>
- *   <tr><td>anything else (28xxx login, 3D000 no database, 42xxx ...)</td><td>not solved by retrying</td>
- *       <td>StorageException, not transient</td></tr>
- * </table>
+ * SQLSTATE ({@link #TABLE}). A row matches one SQLSTATE or a whole class (its first two
+ * characters); exact rows win. Each row also says what the failure did to the attempt ({@link
+ * Failure}), which {@link PgDatabase#decide} reads to retry. The JDBC exception is always the
+ * cause, never the thrown type. Messages name what was being done, never a credential.
  */
 final class PgErrors {
 
   /** unique_violation. */
   static final String UNIQUE_VIOLATION = "23505";
 
-  /** admin_shutdown: pg_terminate_backend or a server shutting down. */
-  static final String ADMIN_SHUTDOWN = "57P01";
-
-  /** crash_shutdown: another backend crashed and the server is resetting. */
-  static final String CRASH_SHUTDOWN = "57P02";
-
-  /** cannot_connect_now: the server is starting up or in recovery. */
-  static final String CANNOT_CONNECT_NOW = "57P03";
-
-  /** query_canceled: statement_timeout fired or the statement was cancelled. */
-  static final String QUERY_CANCELED = "57014";
-
-  /** lock_not_available: lock_timeout fired while waiting for an advisory or row lock. */
-  static final String LOCK_NOT_AVAILABLE = "55P03";
-
-  /** serialization_failure. */
-  static final String SERIALIZATION_FAILURE = "40001";
-
-  /** deadlock_detected. */
-  static final String DEADLOCK_DETECTED = "40P01";
-
-  /**
-   * Class 53, insufficient resources: 53300 too_many_connections, 53200 out_of_memory, 53100
-   * disk_full.
-   */
-  static final String INSUFFICIENT_RESOURCES_CLASS = "53";
-
-  /** Class 08, connection exception: the connection is gone or could not be made. */
-  static final String CONNECTION_EXCEPTION_CLASS = "08";
-
-  /** duplicate_schema: a concurrent CREATE SCHEMA won. */
+  /** duplicate_schema: a concurrent CREATE SCHEMA won (migrations only). */
   static final String DUPLICATE_SCHEMA = "42P06";
 
-  /** What a failure means for the caller. */
-  enum Kind {
+  /** What a failure becomes for the caller. */
+  enum Outcome {
+    /** {@link IdempotencyConflictException}: the event id's unique index refused a second slot. */
     IDEMPOTENCY_CONFLICT,
-    COMMIT_OUTCOME_UNKNOWN,
+    /** {@link StorageException} with {@code isTransient() == true}: a later call may succeed. */
     TRANSIENT,
+    /** {@link StorageException} with {@code isTransient() == false}: needs someone to look. */
     PERMANENT
   }
+
+  /** What a failure did to the attempt that met it, which decides whether it is run again. */
+  enum Failure {
+    /**
+     * The connection is gone: whatever was in flight may or may not have happened. The pool evicts
+     * it; another attempt gets a fresh one.
+     */
+    BROKEN_CONNECTION,
+    /** The server rolled the transaction back (contention): running it again may succeed. */
+    ROLLED_BACK,
+    /**
+     * Anything else: an answer (the server's or the store's own) or a wait that already took
+     * operationTimeout; another attempt within the call would meet the same.
+     */
+    OTHER
+  }
+
+  /**
+   * One row of the table.
+   *
+   * @param code a SQLSTATE, a two-character class, or {@code ""} for a {@link
+   *     SQLTransientException} without SQLSTATE (HikariCP's "connection is not available")
+   * @param outcome what the caller is told
+   * @param failure what it did to the attempt
+   * @param meaning the diagnosis, for the message
+   */
+  record Row(String code, Outcome outcome, Failure failure, String meaning) {}
+
+  /** The table. Unlisted failures are {@link Outcome#PERMANENT} and {@link Failure#OTHER}. */
+  static final List<Row> TABLE =
+      List.of(
+          // Only on the event id's constraint (or an unnamed one, which in our statements can only
+          // be it): a unique violation on another constraint is unlisted.
+          new Row(
+              UNIQUE_VIOLATION,
+              Outcome.IDEMPOTENCY_CONFLICT,
+              Failure.OTHER,
+              "the event id is live in another slot or with other content"),
+          // The connection broke or the server ended the session: retried on a fresh connection
+          // when that cannot apply a write twice.
+          new Row("08", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION, "connection exception"),
+          new Row(
+              "57P01",
+              Outcome.TRANSIENT,
+              Failure.BROKEN_CONNECTION,
+              "admin shutdown (pg_terminate_backend or the server stopping)"),
+          new Row(
+              "57P02",
+              Outcome.TRANSIENT,
+              Failure.BROKEN_CONNECTION,
+              "crash shutdown (another backend crashed; the server is resetting)"),
+          new Row(
+              "57P03",
+              Outcome.TRANSIENT,
+              Failure.BROKEN_CONNECTION,
+              "cannot connect now (the server is starting up or in recovery)"),
+          // Contention the server resolved by rolling one transaction back.
+          new Row("40001", Outcome.TRANSIENT, Failure.ROLLED_BACK, "serialization failure"),
+          new Row("40P01", Outcome.TRANSIENT, Failure.ROLLED_BACK, "deadlock detected"),
+          // Waits that operationTimeout ended, and resources the server is short of: a later call
+          // may succeed, but not another attempt of this one.
+          new Row(
+              "57014",
+              Outcome.TRANSIENT,
+              Failure.OTHER,
+              "statement timeout or cancel (operationTimeout)"),
+          new Row(
+              "55P03", Outcome.TRANSIENT, Failure.OTHER, "lock not available (operationTimeout)"),
+          new Row(
+              "53",
+              Outcome.TRANSIENT,
+              Failure.OTHER,
+              "insufficient resources (53300 too many connections, 53200 out of memory)"),
+          new Row(
+              "",
+              Outcome.TRANSIENT,
+              Failure.OTHER,
+              "the pool had no connection within operationTimeout"));
+
+  private static final Row UNLISTED =
+      new Row("?", Outcome.PERMANENT, Failure.OTHER, "not solved by retrying");
 
   private PgErrors() {}
 
   /**
-   * Classifies a failure.
+   * The row for a failure: its SQLSTATE's row, else its class's row, else none.
    *
    * @param e the failure
-   * @param commitSent whether it arrived while a commit (or an autocommit write) was in flight
-   * @return its kind
+   * @return the row, empty for unlisted failures
    */
-  static Kind classify(SQLException e, boolean commitSent) {
+  static Optional<Row> row(SQLException e) {
     String state = state(e);
-    if (isEventIdConflict(e)) {
-      return Kind.IDEMPOTENCY_CONFLICT;
+    if (state.isEmpty()) {
+      return e instanceof SQLTransientException ? find("") : Optional.empty();
     }
-    if (isBrokenConnection(e)) {
-      return commitSent ? Kind.COMMIT_OUTCOME_UNKNOWN : Kind.TRANSIENT;
+    if (state.equals(UNIQUE_VIOLATION) && !onEventId(e)) {
+      return Optional.empty();
     }
-    if (state.startsWith(INSUFFICIENT_RESOURCES_CLASS)
-        || state.equals(QUERY_CANCELED)
-        || state.equals(LOCK_NOT_AVAILABLE)
-        || isContention(e)) {
-      return Kind.TRANSIENT;
-    }
-    if (state.isEmpty() && e instanceof SQLTransientException) {
-      return Kind.TRANSIENT;
-    }
-    return Kind.PERMANENT;
+    Optional<Row> exact = find(state);
+    return exact.isPresent() ? exact : find(state.substring(0, Math.min(2, state.length())));
+  }
+
+  private static Optional<Row> find(String code) {
+    return TABLE.stream().filter(r -> r.code().equals(code)).findFirst();
+  }
+
+  private static Row rowOrUnlisted(SQLException e) {
+    return row(e).orElse(UNLISTED);
   }
 
   /**
-   * The exception for a failure.
+   * What a failure did to its attempt.
+   *
+   * @param e the failure
+   * @return its row's {@link Failure}
+   */
+  static Failure failure(SQLException e) {
+    return rowOrUnlisted(e).failure();
+  }
+
+  /**
+   * Whether a later call may succeed where this failure happened.
+   *
+   * @param e the failure
+   * @return whether its row is {@link Outcome#TRANSIENT}
+   */
+  static boolean isTransient(SQLException e) {
+    return rowOrUnlisted(e).outcome() == Outcome.TRANSIENT;
+  }
+
+  /**
+   * The exception for a failure whose outcome is known.
    *
    * @param e the failure, kept as the cause
    * @param what what was being done, such as {@code save of event id X at (t, u, s, r, k)}
-   * @param commitSent whether a commit was in flight
    * @return the exception to throw
    */
-  static StateStoreException map(SQLException e, String what, boolean commitSent) {
-    String state = state(e);
-    return switch (classify(e, commitSent)) {
+  static StateStoreException map(SQLException e, String what) {
+    Row row = rowOrUnlisted(e);
+    return switch (row.outcome()) {
       case IDEMPOTENCY_CONFLICT ->
-          new IdempotencyConflictException(
-              what + " failed: the event id is live in another slot or with other content", e);
-      case COMMIT_OUTCOME_UNKNOWN ->
-          new CommitOutcomeUnknownException(
-              what
-                  + " failed: the connection broke while"
-                  + " committing, so the write may or may not be applied; retrying with the same event id is safe",
-              e);
+          new IdempotencyConflictException(what + " failed: " + row.meaning(), e);
       case TRANSIENT ->
           new StorageException(
-              what + " failed and may succeed if retried: " + reason(e, state), true, e);
-      case PERMANENT -> new StorageException(what + " failed: " + reason(e, state), false, e);
+              what + " failed and may succeed if retried: " + row.meaning() + ": " + reason(e),
+              true,
+              e);
+      case PERMANENT -> new StorageException(what + " failed: " + reason(e), false, e);
     };
   }
 
   /**
-   * Whether the connection is unusable: Hikari evicts such connections, and a retry gets a fresh
-   * one.
+   * The exception for a write whose commit was sent and whose connection broke before the answer.
+   *
+   * @param e the broken connection's failure, kept as the cause
+   * @param what what was being done
+   * @return the exception to throw
    */
-  static boolean isBrokenConnection(SQLException e) {
-    String state = state(e);
-    return state.startsWith(CONNECTION_EXCEPTION_CLASS)
-        || state.equals(ADMIN_SHUTDOWN)
-        || state.equals(CRASH_SHUTDOWN)
-        || state.equals(CANNOT_CONNECT_NOW);
-  }
-
-  /** A serialization failure or deadlock: the work was rolled back and may simply be run again. */
-  static boolean isContention(SQLException e) {
-    String state = state(e);
-    return state.equals(SERIALIZATION_FAILURE) || state.equals(DEADLOCK_DETECTED);
+  static CommitOutcomeUnknownException outcomeUnknown(SQLException e, String what) {
+    return new CommitOutcomeUnknownException(
+        what
+            + " failed: the connection broke while committing, so the write may or may not be"
+            + " applied; retrying with the same event id is safe ("
+            + reason(e)
+            + ")",
+        e);
   }
 
   /**
-   * A unique violation on the event id (or on an unnamed constraint, which in our statements can
-   * only be it).
+   * The SQLSTATE, or {@code ""} if the failure has none.
+   *
+   * @param e the failure
+   * @return the SQLSTATE
    */
-  static boolean isEventIdConflict(SQLException e) {
-    if (!state(e).equals(UNIQUE_VIOLATION)) {
-      return false;
-    }
-    String constraint = constraint(e);
-    return constraint == null || constraint.equals(PgSql.EVENT_ID_CONSTRAINT);
-  }
-
   static String state(SQLException e) {
     String state = e.getSQLState();
     return state == null ? "" : state;
   }
 
-  private static String constraint(SQLException e) {
+  /** A unique violation on the event id (or on an unnamed constraint, which can only be it). */
+  private static boolean onEventId(SQLException e) {
     if (e instanceof PSQLException p) {
       ServerErrorMessage m = p.getServerErrorMessage();
-      return m == null ? null : m.getConstraint();
+      String constraint = m == null ? null : m.getConstraint();
+      return constraint == null || constraint.equals(PgSql.EVENT_ID_CONSTRAINT);
     }
-    return null;
+    return true;
   }
 
   /**
-   * The first line of the driver's message, which names the problem (never a password) and the
+   * The first line of the driver's message, which names the problem (never a password), and the
    * SQLSTATE.
+   *
+   * @param e the failure
+   * @return one line
    */
-  static String reason(SQLException e, String state) {
+  static String reason(SQLException e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
     int nl = message.indexOf('\n');
     String line = nl < 0 ? message : message.substring(0, nl).strip();
@@ -200,6 +247,7 @@ final class PgErrors {
               + cause.getMessage().strip().split("\n", 2)[0]
               + ")";
     }
+    String state = state(e);
     return state.isEmpty() ? line : line + " (SQLSTATE " + state + ")";
   }
 }

@@ -81,9 +81,7 @@ final class PgSql {
   final String deleteIf;
   final String deleteScope;
   final String listKind;
-  final String listKindLimit;
   final String listIdentity;
-  final String listIdentityLimit;
   final String scanFirst;
   final String scanAfter;
   final String scanAllFirst;
@@ -166,10 +164,9 @@ final class PgSql {
     deleteIf = delete + " AND event_id = " + TXT;
     deleteScope = LOCK_SCOPE + "DELETE FROM " + table + " WHERE " + IDENTITY;
 
-    listKind = select + " WHERE " + PREFIX;
-    listKindLimit = listKind + " ORDER BY " + PK + " LIMIT ?";
-    listIdentity = select + " WHERE " + QUADRUPLE + " AND " + PREFIX;
-    listIdentityLimit = listIdentity + " ORDER BY kind LIMIT ?";
+    // The listings' limit is NULL (LIMIT ALL) when the caller asked for every record.
+    listKind = select + " WHERE " + PREFIX + " ORDER BY " + PK + " LIMIT ?";
+    listIdentity = select + " WHERE " + QUADRUPLE + " AND " + PREFIX + " ORDER BY kind LIMIT ?";
     scanAllFirst = select + " ORDER BY " + PK + " LIMIT ?";
     scanAllAfter =
         select

@@ -6,21 +6,20 @@ import static dev.harbor.state.sql.RecordRows.bindSlot;
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
 import dev.harbor.state.Identity;
-import dev.harbor.state.ListScope;
 import dev.harbor.state.Quadruple;
-import dev.harbor.state.RecordNotFoundException;
 import dev.harbor.state.ScanContinuations;
-import dev.harbor.state.ScanPage;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
-import dev.harbor.state.StateStore;
 import dev.harbor.state.StorageException;
-import dev.harbor.state.spi.StoreGuard;
+import dev.harbor.state.postgres.PgDatabase.Mode;
+import dev.harbor.state.spi.StoreDriver;
+import dev.harbor.state.spi.StoreErrors;
 import dev.harbor.state.sql.RecordRows;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,85 +28,87 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-/** The postgres store: SQL of {@link PgSql} run through {@link PgDatabase}. */
-final class PgStore implements StateStore {
+/**
+ * The postgres driver: SQL of {@link PgSql} run through {@link PgDatabase}, under the locking
+ * protocol of {@link SlotLocks}. The core ({@link dev.harbor.state.spi.StoreCore}) hands it valid,
+ * stamped input.
+ */
+final class PgStore implements StoreDriver {
 
   static final String DRIVER = "postgres";
 
   private static final RecordRows ROWS = new RecordRows(rs -> PgTimestamps.parse(rs.getString(9)));
 
-  private final StoreGuard guard;
+  /** How often a save replays after finding its slot changed between its write and its check. */
+  private static final int MAX_SAVE_ROUNDS = 8;
+
   private final PgDatabase db;
   private final PgSql sql;
   private final SlotLocks locks;
 
-  /** How often a save replays after finding its slot changed between its write and its check. */
-  private static final int MAX_SAVE_ROUNDS = 8;
-
-  PgStore(StoreGuard guard, PgDatabase db, PgConfig config) {
-    this.guard = guard;
+  PgStore(PgDatabase db, PgSettings settings) {
     this.db = db;
-    this.sql = new PgSql(config.quotedSchema());
-    this.locks = new SlotLocks(config.schema());
+    this.sql = new PgSql(settings.quotedSchema());
+    this.locks = new SlotLocks(settings.schema());
   }
 
   // ---- writes ----
 
   @Override
-  public void save(StateRecord record) {
-    guard.save(record);
-    StateRecord r = guard.stamp(record);
+  public void save(StateRecord r) {
     SlotLocks.Keys keys = locks.keys(r.identity(), r.kind());
     Supplier<String> what =
         () ->
             "save of event id "
                 + r.id().value()
                 + " at "
-                + StoreGuard.describe(r.identity(), r.kind());
+                + StoreErrors.describe(r.identity(), r.kind());
     db.call(
-        PgDatabase.Mode.IDEMPOTENT_WRITE,
+        Mode.IDEMPOTENT_WRITE,
         what,
         (c, a) -> {
-          for (int round = 1; ; round++) {
-            try (PreparedStatement p = c.prepareStatement(sql.save)) {
-              int i = bindSlot(p, bindLocks(p, keys), r.identity(), r.kind());
-              bindContent(p, i, r);
-              if (updateAfterLocks(p) == 1) {
-                return null;
-              }
-            }
-            // Nothing written: the slot held this event id. The same write again is a no-op;
-            // other content a conflict.
-            Optional<StateRecord> held = findByEventId(c, r.id());
-            if (held.isPresent()) {
-              if (!held.get().sameContent(r)) {
-                throw StoreGuard.idempotencyConflict(
-                    r,
-                    held.get().identity().equals(r.identity())
-                        && held.get().kind().equals(r.kind()));
-              }
+          for (int round = 1; round <= MAX_SAVE_ROUNDS; round++) {
+            if (saveRound(c, keys, r)) {
               return null;
             }
-            // Overwritten or deleted since: the save, which has had no effect, is simply due again.
-            if (round == MAX_SAVE_ROUNDS) {
-              throw new StorageException(
-                  what.get() + " gave up: its slot kept changing under it", true, null);
-            }
           }
+          throw new StorageException(
+              what.get() + " gave up: its slot kept changing under it", true, null);
         });
   }
 
-  @Override
-  public void saveAll(List<StateRecord> records) {
-    guard.saveAll(records);
-    if (records.isEmpty()) {
-      return;
+  /**
+   * One round of a save.
+   *
+   * @return whether the save is settled (written, or a replay of what the slot holds); {@code
+   *     false} if the slot changed between the write and the check, so the save, which has had no
+   *     effect, is due again
+   * @throws dev.harbor.state.IdempotencyConflictException if the event id is live with other
+   *     content
+   */
+  private boolean saveRound(Connection c, SlotLocks.Keys keys, StateRecord r) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sql.save)) {
+      int i = bindSlot(p, bindLocks(p, keys), r.identity(), r.kind());
+      bindContent(p, i, r);
+      if (updateAfterLocks(p) == 1) {
+        return true;
+      }
     }
-    List<StateRecord> batch = records.stream().map(guard::stamp).toList();
+    // Nothing written: the slot held this event id. The same write again is a no-op; other
+    // content a conflict; no such record any more, a slot overwritten or deleted since.
+    Optional<StateRecord> held = findByEventId(c, r.id());
+    if (held.isPresent() && !held.get().sameContent(r)) {
+      throw StoreErrors.idempotencyConflict(r, sameSlot(held.get(), r));
+    }
+    return held.isPresent();
+  }
+
+  @Override
+  public void saveAll(List<StateRecord> batch) {
     Long[] scopes = locks.batchKeys(batch.stream().map(r -> r.identity().identity()).toList());
     // One transaction: the batch's locks, then one statement for every record, then the commit.
     db.call(
-        PgDatabase.Mode.TRANSACTION,
+        Mode.TRANSACTION,
         () -> "saveAll of " + batch.size() + " records",
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.saveAll)) {
@@ -119,8 +120,7 @@ final class PgStore implements StateStore {
               long replayed = rs.getLong(2);
               long conflictOrd = rs.getLong(3);
               if (!rs.wasNull()) {
-                StateRecord bad = batch.get((int) conflictOrd - 1);
-                throw StoreGuard.idempotencyConflict(bad, false);
+                throw StoreErrors.idempotencyConflict(batch.get((int) conflictOrd - 1), false);
               }
               if (written + replayed != batch.size()) {
                 // Under the scope locks only a writer outside the protocol (a store of an older
@@ -139,88 +139,90 @@ final class PgStore implements StateStore {
   }
 
   @Override
-  public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
-    guard.saveIf(expectations, next);
-    conditionalWrite(
-        expectations,
-        List.of(next),
-        () ->
-            "saveIf of event id "
-                + next.id().value()
-                + " at "
-                + StoreGuard.describe(next.identity(), next.kind()));
-  }
-
-  @Override
-  public void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
-    guard.saveBatchIf(expectations, writes);
-    conditionalWrite(expectations, writes, () -> "saveBatchIf of " + writes.size() + " records");
-  }
-
-  private void conditionalWrite(
-      List<SlotExpectation> expectations, List<StateRecord> writes, Supplier<String> what) {
-    List<StateRecord> stamped = writes.stream().map(guard::stamp).toList();
+  public void saveIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
+    Supplier<String> what =
+        writes.size() == 1
+            ? () ->
+                "saveIf of event id "
+                    + writes.get(0).id().value()
+                    + " at "
+                    + StoreErrors.describe(writes.get(0).identity(), writes.get(0).kind())
+            : () -> "saveBatchIf of " + writes.size() + " records";
     SlotLocks.Keys keys =
         locks.keys(
             expectations.stream().map(e -> new SlotLocks.Slot(e.identity(), e.kind())).toList());
     db.call(
-        PgDatabase.Mode.TRANSACTION,
+        Mode.TRANSACTION,
         what,
         (c, a) -> {
           // 1. every expectation, 2. the idempotency of every write, before the first mutation
           // (SPEC 4.4, 4.5); the locks keep every expected slot as read until the commit.
           String[] current = new String[expectations.size()];
           Map<String, StateRecord> live = new HashMap<>();
-          readConditions(c, keys, expectations, stamped, current, live);
+          readConditions(c, keys, expectations, writes, current, live);
           for (int i = 0; i < expectations.size(); i++) {
             SlotExpectation e = expectations.get(i);
-            String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
-            if (!Objects.equals(expected, current[i])) {
-              throw StoreGuard.conditionFailed(e, current[i]);
+            if (!Objects.equals(expectedId(e), current[i])) {
+              throw StoreErrors.conditionFailed(e, current[i]);
             }
           }
           List<StateRecord> toWrite = new ArrayList<>();
-          for (StateRecord w : stamped) {
+          for (StateRecord w : writes) {
             StateRecord held = live.get(w.id().value());
             if (held == null) {
               toWrite.add(w);
             } else if (!held.sameContent(w)) {
-              throw StoreGuard.idempotencyConflict(
-                  w, held.identity().equals(w.identity()) && held.kind().equals(w.kind()));
+              throw StoreErrors.idempotencyConflict(w, sameSlot(held, w));
             }
           }
-          if (toWrite.isEmpty()) {
-            return null;
-          }
-          Map<SlotLocks.Slot, String> expectedBySlot = new HashMap<>();
-          for (SlotExpectation e : expectations) {
-            expectedBySlot.put(
-                new SlotLocks.Slot(e.identity(), e.kind()),
-                e.expectsAbsent() ? null : e.expectedEventId().value());
-          }
-          try (PreparedStatement p = c.prepareStatement(sql.writeConditional)) {
-            int i = bindRecords(c, p, 1, toWrite);
-            String[] expected =
-                toWrite.stream()
-                    .map(w -> expectedBySlot.get(new SlotLocks.Slot(w.identity(), w.kind())))
-                    .toArray(String[]::new);
-            p.setArray(i, c.createArrayOf("text", expected));
-            try (ResultSet rs = p.executeQuery()) {
-              rs.next();
-              if (rs.getLong(1) != toWrite.size()) {
-                // An unconditional save or delete changed a written slot after our read: its
-                // expectation no longer holds.
-                // Under the slot locks only a writer outside the protocol (a store of an older
-                // version on this schema) can have changed a slot since the read.
-                throw new ConditionFailedException(
-                    what.get()
-                        + " failed: a slot changed concurrently, so its"
-                        + " expectation no longer holds; nothing was changed");
-              }
-            }
+          if (!toWrite.isEmpty()) {
+            writeConditional(c, expectations, toWrite, what);
           }
           return null;
         });
+  }
+
+  /** Writes what a conditional write found to be due, each on the slot generation it expected. */
+  private void writeConditional(
+      Connection c,
+      List<SlotExpectation> expectations,
+      List<StateRecord> toWrite,
+      Supplier<String> what)
+      throws SQLException {
+    Map<SlotLocks.Slot, String> expectedBySlot = new HashMap<>();
+    for (SlotExpectation e : expectations) {
+      expectedBySlot.put(new SlotLocks.Slot(e.identity(), e.kind()), expectedId(e));
+    }
+    try (PreparedStatement p = c.prepareStatement(sql.writeConditional)) {
+      int i = bindRecords(c, p, 1, toWrite);
+      String[] expected =
+          toWrite.stream()
+              .map(w -> expectedBySlot.get(new SlotLocks.Slot(w.identity(), w.kind())))
+              .toArray(String[]::new);
+      p.setArray(i, c.createArrayOf("text", expected));
+      try (ResultSet rs = p.executeQuery()) {
+        rs.next();
+        if (rs.getLong(1) != toWrite.size()) {
+          // Under the slot locks only a writer outside the protocol (a store of an older version
+          // on this schema) can have changed a written slot since the read: its expectation no
+          // longer holds.
+          throw new ConditionFailedException(
+              what.get()
+                  + " failed: a slot changed concurrently, so its"
+                  + " expectation no longer holds; nothing was changed");
+        }
+      }
+    }
+  }
+
+  /** The event id an expectation expects, {@code null} for "absent". */
+  private static String expectedId(SlotExpectation e) {
+    return e.expectsAbsent() ? null : e.expectedEventId().value();
+  }
+
+  /** Whether a live record holding a write's event id is at the write's own slot. */
+  private static boolean sameSlot(StateRecord held, StateRecord write) {
+    return held.identity().equals(write.identity()) && held.kind().equals(write.kind());
   }
 
   private void readConditions(
@@ -274,17 +276,10 @@ final class PgStore implements StateStore {
 
   @Override
   public boolean deleteIf(SlotExpectation expectation) {
-    guard.deleteIf(expectation);
     SlotLocks.Keys keys = locks.keys(expectation.identity(), expectation.kind());
-    Supplier<String> what =
-        () ->
-            "deleteIf of event id "
-                + expectation.expectedEventId().value()
-                + " at "
-                + StoreGuard.describe(expectation.identity(), expectation.kind());
     return db.call(
-        PgDatabase.Mode.TRANSACTION,
-        what,
+        Mode.TRANSACTION,
+        () -> "deleteIf of " + describe(expectation),
         (c, a) -> {
           // Under the slot's lock no other write changes the slot, so the generation that is
           // checked is the one deleted.
@@ -298,26 +293,39 @@ final class PgStore implements StateStore {
 
   @Override
   public void fenceIf(SlotExpectation expectation, Runnable action) {
-    guard.fenceIf(expectation, action);
     SlotLocks.Keys keys = locks.keys(expectation.identity(), expectation.kind());
-    Supplier<String> what =
-        () ->
-            "fenceIf on event id "
-                + expectation.expectedEventId().value()
-                + " at "
-                + StoreGuard.describe(expectation.identity(), expectation.kind());
     Throwable[] thrown = new Throwable[1];
     // The transaction (and with it the advisory lock and the connection) stays open while the
-    // action runs; it is
-    // rolled back afterwards, since the fence writes nothing.
+    // action runs; it is rolled back afterwards, since the fence writes nothing.
     try {
-      fence(expectation, action, keys, what, thrown);
+      db.call(
+          Mode.FENCE,
+          () -> "fenceIf on " + describe(expectation),
+          (c, a) -> {
+            String current;
+            try (PreparedStatement p = c.prepareStatement(sql.slotEventId)) {
+              bindSlot(p, bindLocks(p, keys), expectation.identity(), expectation.kind());
+              try (ResultSet rs = queryAfterLocks(p)) {
+                current = rs.next() ? rs.getString(1) : null;
+              }
+            }
+            if (!expectation.expectedEventId().value().equals(current)) {
+              throw StoreErrors.conditionFailed(expectation, current);
+            }
+            a.actionStarts();
+            try {
+              action.run();
+            } catch (RuntimeException | Error e) {
+              thrown[0] = e; // released first, then rethrown unchanged
+            }
+            return null;
+          });
     } catch (RuntimeException e) {
       if (thrown[0] == null) {
         throw e;
       }
-      // The action failed and then releasing failed too: the action's failure is the one the caller
-      // must see.
+      // The action failed and then releasing failed too: the action's failure is the one the
+      // caller must see.
       thrown[0].addSuppressed(e);
     }
     if (thrown[0] instanceof RuntimeException e) {
@@ -328,45 +336,15 @@ final class PgStore implements StateStore {
     }
   }
 
-  private void fence(
-      SlotExpectation expectation,
-      Runnable action,
-      SlotLocks.Keys keys,
-      Supplier<String> what,
-      Throwable[] thrown) {
-    db.call(
-        PgDatabase.Mode.READ_ONLY_TRANSACTION,
-        what,
-        (c, a) -> {
-          String current;
-          try (PreparedStatement p = c.prepareStatement(sql.slotEventId)) {
-            bindSlot(p, bindLocks(p, keys), expectation.identity(), expectation.kind());
-            try (ResultSet rs = queryAfterLocks(p)) {
-              current = rs.next() ? rs.getString(1) : null;
-            }
-          }
-          if (!expectation.expectedEventId().value().equals(current)) {
-            throw StoreGuard.conditionFailed(expectation, current);
-          }
-          a.noRetry(); // the action runs at most once
-          try {
-            action.run();
-          } catch (RuntimeException | Error e) {
-            thrown[0] = e; // released first, then rethrown unchanged
-          }
-          return null;
-        });
-  }
-
   @Override
   public void delete(Quadruple identity, String kind) {
-    guard.slot(identity, kind);
+    SlotLocks.Keys keys = locks.keys(identity, kind);
     db.call(
-        PgDatabase.Mode.IDEMPOTENT_WRITE,
-        () -> "delete of " + StoreGuard.describe(identity, kind),
+        Mode.IDEMPOTENT_WRITE,
+        () -> "delete of " + StoreErrors.describe(identity, kind),
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.delete)) {
-            bindSlot(p, bindLocks(p, locks.keys(identity, kind)), identity, kind);
+            bindSlot(p, bindLocks(p, keys), identity, kind);
             return updateAfterLocks(p);
           }
         });
@@ -374,8 +352,12 @@ final class PgStore implements StateStore {
 
   @Override
   public int deleteScope(Identity identity) {
-    guard.deleteScope(identity);
-    Supplier<String> what =
+    long scopeKey = locks.scopeKey(identity);
+    // A transaction, not autocommit: a lost connection before the commit can then be retried
+    // without losing the count. The scope's lock, exclusive, waits for the writes into the scope
+    // in flight and holds back new ones, so the erase is one step against every write.
+    return db.call(
+        Mode.TRANSACTION,
         () ->
             "deleteScope of ("
                 + identity.tenantId()
@@ -383,14 +365,7 @@ final class PgStore implements StateStore {
                 + identity.userId()
                 + ", "
                 + identity.sessionId()
-                + ")";
-    long scopeKey = locks.scopeKey(identity);
-    // A transaction, not autocommit: a lost connection before the commit can then be retried
-    // without losing the count. The scope's lock, exclusive, waits for the writes into the scope
-    // in flight and holds back new ones, so the erase is one step against every write.
-    return db.call(
-        PgDatabase.Mode.TRANSACTION,
-        what,
+                + ")",
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.deleteScope)) {
             p.setLong(1, scopeKey);
@@ -404,10 +379,9 @@ final class PgStore implements StateStore {
 
   @Override
   public Optional<StateRecord> find(Quadruple identity, String kind) {
-    guard.slot(identity, kind);
     return db.call(
-        PgDatabase.Mode.READ,
-        () -> "find of " + StoreGuard.describe(identity, kind),
+        Mode.READ,
+        () -> "find of " + StoreErrors.describe(identity, kind),
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.find)) {
             bindSlot(p, 1, identity, kind);
@@ -417,18 +391,9 @@ final class PgStore implements StateStore {
   }
 
   @Override
-  public StateRecord load(Quadruple identity, String kind) {
-    return find(identity, kind)
-        .orElseThrow(
-            () ->
-                new RecordNotFoundException("no record at " + StoreGuard.describe(identity, kind)));
-  }
-
-  @Override
   public Optional<StateRecord> findByEventId(EventId eventId) {
-    guard.eventId(eventId);
     return db.call(
-        PgDatabase.Mode.READ,
+        Mode.READ,
         () -> "findByEventId of " + eventId.value(),
         (c, a) -> findByEventId(c, eventId));
   }
@@ -441,50 +406,13 @@ final class PgStore implements StateStore {
   }
 
   @Override
-  public StateRecord loadByEventId(EventId eventId) {
-    return findByEventId(eventId)
-        .orElseThrow(
-            () -> new RecordNotFoundException("no live record with event id " + eventId.value()));
-  }
-
-  @Override
-  public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
-    guard.listKind(scope, kindPrefix);
+  public List<StateRecord> listKind(String kindPrefix, int limit) {
     return db.call(
-        PgDatabase.Mode.READ,
+        Mode.READ,
         () -> "listKind of prefix " + kindPrefix,
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.listKind)) {
-            bindPrefix(p, 1, kindPrefix);
-            return ROWS.all(p);
-          }
-        });
-  }
-
-  @Override
-  public List<StateRecord> listKind(ListScope scope, String kindPrefix, int limit) {
-    guard.listKind(scope, kindPrefix, limit);
-    return db.call(
-        PgDatabase.Mode.READ,
-        () -> "listKind of prefix " + kindPrefix,
-        (c, a) -> {
-          try (PreparedStatement p = c.prepareStatement(sql.listKindLimit)) {
-            int i = bindPrefix(p, 1, kindPrefix);
-            p.setInt(i, limit);
-            return ROWS.all(p);
-          }
-        });
-  }
-
-  @Override
-  public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix) {
-    guard.listKindForIdentity(identity, kindPrefix);
-    return db.call(
-        PgDatabase.Mode.READ,
-        () -> "listKindForIdentity of " + identity,
-        (c, a) -> {
-          try (PreparedStatement p = c.prepareStatement(sql.listIdentity)) {
-            bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
+            bindLimit(p, bindPrefix(p, 1, kindPrefix), limit);
             return ROWS.all(p);
           }
         });
@@ -492,78 +420,57 @@ final class PgStore implements StateStore {
 
   @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
-    guard.listKindForIdentity(identity, kindPrefix, limit);
     return db.call(
-        PgDatabase.Mode.READ,
+        Mode.READ,
         () -> "listKindForIdentity of " + identity,
         (c, a) -> {
-          try (PreparedStatement p = c.prepareStatement(sql.listIdentityLimit)) {
-            int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix);
-            p.setInt(i, limit);
+          try (PreparedStatement p = c.prepareStatement(sql.listIdentity)) {
+            bindLimit(p, bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix), limit);
             return ROWS.all(p);
           }
         });
   }
 
   @Override
-  public ScanPage scanKindForTenant(
-      ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
-    Optional<ScanContinuations.Position> after =
-        guard.scan(scope, tenantId, kindPrefix, limit, continuation);
-    List<StateRecord> rows =
-        db.call(
-            PgDatabase.Mode.READ,
-            () -> "scanKindForTenant of tenant " + tenantId,
-            (c, a) -> {
-              try (PreparedStatement p =
-                  c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
-                p.setString(1, tenantId);
-                int i = bindPrefix(p, 2, kindPrefix);
-                if (after.isPresent()) {
-                  i = RecordRows.bindPosition(p, i, after.get());
-                }
-                p.setInt(i, limit + 1);
-                return ROWS.all(p);
-              }
-            });
-    return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
+  public List<StateRecord> scanKindForTenant(
+      String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
+    return db.call(
+        Mode.READ,
+        () -> "scanKindForTenant of tenant " + tenantId,
+        (c, a) -> {
+          try (PreparedStatement p =
+              c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
+            p.setString(1, tenantId);
+            int i = bindPrefix(p, 2, kindPrefix);
+            if (after.isPresent()) {
+              i = RecordRows.bindPosition(p, i, after.get());
+            }
+            p.setInt(i, max);
+            return ROWS.all(p);
+          }
+        });
   }
 
   @Override
-  public ScanPage scanAll(ListScope scope, int limit, String continuation) {
-    Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
-    List<StateRecord> rows =
-        db.call(
-            PgDatabase.Mode.READ,
-            () -> "scanAll",
-            (c, a) -> {
-              try (PreparedStatement p =
-                  c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
-                int i =
-                    after.isPresent()
-                        ? bindSlot(p, 1, after.get().identity(), after.get().kind())
-                        : 1;
-                p.setInt(i, limit + 1);
-                return ROWS.all(p);
-              }
-            });
-    return ScanContinuations.pageAll(scope, limit, rows);
+  public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
+    return db.call(
+        Mode.READ,
+        () -> "scanAll",
+        (c, a) -> {
+          try (PreparedStatement p =
+              c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
+            int i =
+                after.isPresent() ? bindSlot(p, 1, after.get().identity(), after.get().kind()) : 1;
+            p.setInt(i, max);
+            return ROWS.all(p);
+          }
+        });
   }
 
-  @Override
-  public String driverName() {
-    if (guard.isClosed()) {
-      throw guard.closedException();
-    }
-    return DRIVER;
-  }
-
+  /** Closes the pool if the store owns it; never a borrowed one. */
   @Override
   public void close() {
-    // Closed first, so calls racing with close fail as closed rather than on a closing pool.
-    if (guard.markClosed()) {
-      db.close();
-    }
+    db.close();
   }
 
   // ---- helpers ----
@@ -619,6 +526,23 @@ final class PgStore implements StateStore {
     p.setLong(i++, r.version());
     p.setBytes(i++, r.bytes());
     p.setString(i, PgTimestamps.text(r.updatedAt()));
+  }
+
+  /** Binds a listing's limit; {@link Integer#MAX_VALUE}, "all", as NULL, which is LIMIT ALL. */
+  private static void bindLimit(PreparedStatement p, int i, int limit) throws SQLException {
+    if (limit == Integer.MAX_VALUE) {
+      p.setNull(i, Types.INTEGER);
+    } else {
+      p.setInt(i, limit);
+    }
+  }
+
+  /** A conditional call's slot and expected event id, for messages. */
+  private static String describe(SlotExpectation e) {
+    return "event id "
+        + e.expectedEventId().value()
+        + " at "
+        + StoreErrors.describe(e.identity(), e.kind());
   }
 
   private static int bindPrefix(PreparedStatement p, int i, String prefix) throws SQLException {

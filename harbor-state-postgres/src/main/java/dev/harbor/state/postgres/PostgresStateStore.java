@@ -10,7 +10,8 @@ import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.spi.Locations;
 import dev.harbor.state.spi.Options;
-import dev.harbor.state.spi.StoreGuard;
+import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.spi.StoreOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -53,7 +54,7 @@ public final class PostgresStateStore {
    * @return the options table
    */
   public static List<StoreOption> options() {
-    return PgConfig.TABLE;
+    return PgSettings.TABLE;
   }
 
   /**
@@ -92,8 +93,8 @@ public final class PostgresStateStore {
     Objects.requireNonNull(dataSource, "dataSource");
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(clock, "clock");
-    for (StoreOption o : PgConfig.TABLE) {
-      if (options.containsKey(o.name()) && !PgConfig.BORROWED_TABLE.contains(o)) {
+    for (StoreOption o : PgSettings.TABLE) {
+      if (options.containsKey(o.name()) && !PgSettings.BORROWED_TABLE.contains(o)) {
         throw new InvalidConfigException(
             "option "
                 + o.name()
@@ -103,11 +104,11 @@ public final class PostgresStateStore {
     }
     StateConfig config =
         StateConfig.builder().driver(PgStore.DRIVER).options(options).clock(clock).build();
-    PgConfig cfg = PgConfig.from(Options.of(config, PgConfig.BORROWED_TABLE), false);
-    StoreGuard guard = new StoreGuard(PgStore.DRIVER, cfg.maxPayloadBytes(), clock);
-    PgDatabase db = new PgDatabase(dataSource, null, guard, cfg.operationTimeout());
-    prepareSchema(db, cfg, "the given DataSource", null);
-    return new PgStore(guard, db, cfg);
+    PgSettings settings = PgSettings.from(Options.of(config, PgSettings.BORROWED_TABLE), false);
+    StoreContext context = new StoreContext(PgStore.DRIVER, settings.maxPayloadBytes(), clock);
+    PgDatabase db = new PgDatabase(dataSource, null, context, settings.operationTimeout());
+    prepareSchema(db, settings, "the given DataSource", null);
+    return StoreCore.open(context, new PgStore(db, settings));
   }
 
   /**
@@ -119,26 +120,27 @@ public final class PostgresStateStore {
   static StateStore open(StateConfig config) {
     Objects.requireNonNull(config, "config");
     PgLocation location = PgLocation.parse(config.location());
-    PgConfig cfg = PgConfig.from(Options.withPassThrough(config, PgConfig.TABLE), true);
+    PgSettings settings = PgSettings.from(Options.withPassThrough(config, PgSettings.TABLE), true);
     HikariDataSource pool;
     try {
-      pool = new HikariDataSource(hikari(location, cfg));
+      pool = new HikariDataSource(hikari(location, settings));
     } catch (HikariPool.PoolInitializationException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw openFailure(location.describe(), location.password(), cause);
     }
-    StoreGuard guard = new StoreGuard(PgStore.DRIVER, cfg.maxPayloadBytes(), config.clock());
-    PgDatabase db = new PgDatabase(pool, pool, guard, cfg.operationTimeout());
+    StoreContext context =
+        new StoreContext(PgStore.DRIVER, settings.maxPayloadBytes(), config.clock());
+    PgDatabase db = new PgDatabase(pool, pool, context, settings.operationTimeout());
     try {
-      prepareSchema(db, cfg, location.describe(), location.password());
+      prepareSchema(db, settings, location.describe(), location.password());
     } catch (RuntimeException e) {
       pool.close();
       throw e;
     }
-    return new PgStore(guard, db, cfg);
+    return StoreCore.open(context, new PgStore(db, settings));
   }
 
-  private static HikariConfig hikari(PgLocation location, PgConfig cfg) {
+  private static HikariConfig hikari(PgLocation location, PgSettings settings) {
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("harbor-state-postgres-" + POOLS.incrementAndGet());
     hc.setDriverClassName("org.postgresql.Driver");
@@ -149,32 +151,33 @@ public final class PostgresStateStore {
     if (location.password() != null) {
       hc.setPassword(location.password());
     }
-    cfg.passThrough().forEach(hc::addDataSourceProperty);
-    Map<String, String> given = cfg.passThrough();
-    defaultProperty(hc, given, PGProperty.APPLICATION_NAME.getName(), cfg.applicationName());
-    defaultProperty(hc, given, PGProperty.CONNECT_TIMEOUT.getName(), seconds(cfg.connectTimeout()));
+    settings.passThrough().forEach(hc::addDataSourceProperty);
+    Map<String, String> given = settings.passThrough();
+    defaultProperty(hc, given, PGProperty.APPLICATION_NAME.getName(), settings.applicationName());
+    defaultProperty(
+        hc, given, PGProperty.CONNECT_TIMEOUT.getName(), seconds(settings.connectTimeout()));
     // A backstop for a server that vanished without closing the socket; statement_timeout fires
     // well before it.
     defaultProperty(
         hc,
         given,
         PGProperty.SOCKET_TIMEOUT.getName(),
-        seconds(cfg.operationTimeout().plusSeconds(30)));
+        seconds(settings.operationTimeout().plusSeconds(30)));
     defaultProperty(hc, given, PGProperty.TCP_KEEP_ALIVE.getName(), "true");
-    hc.setMaximumPoolSize(cfg.maxPoolSize());
+    hc.setMaximumPoolSize(settings.maxPoolSize());
     // Connections are opened on demand and kept while in use; many stores in one process stay
     // cheap.
-    hc.setMinimumIdle(Math.min(1, cfg.maxPoolSize()));
+    hc.setMinimumIdle(Math.min(1, settings.maxPoolSize()));
     // Waiting for a connection is waiting on the backend: bounded by operationTimeout (Hikari's
     // floor is 250 ms).
-    long wait = Math.max(250, cfg.operationTimeout().toMillis());
+    long wait = Math.max(250, settings.operationTimeout().toMillis());
     hc.setConnectionTimeout(wait);
     hc.setValidationTimeout(Math.max(250, Math.min(5_000, wait / 2)));
     // Fail the open on the first connection attempt instead of waiting: a wrong host or password is
     // reported at once.
     hc.setInitializationFailTimeout(1);
     hc.setAutoCommit(true);
-    hc.setConnectionInitSql(PgDatabase.sessionSetup(cfg.operationTimeout()));
+    hc.setConnectionInitSql(PgDatabase.sessionSetup(settings.operationTimeout()));
     return hc;
   }
 
@@ -193,7 +196,8 @@ public final class PostgresStateStore {
    * Verifies the connection and brings the schema up to date (or verifies it), at open rather than
    * at first use.
    */
-  private static void prepareSchema(PgDatabase db, PgConfig cfg, String where, String password) {
+  private static void prepareSchema(
+      PgDatabase db, PgSettings settings, String where, String password) {
     try (Connection c = db.borrow()) {
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT current_setting('server_encoding')")) {
@@ -209,10 +213,10 @@ public final class PostgresStateStore {
               null);
         }
       }
-      if (cfg.verifyOnly()) {
-        PgMigrations.verify(c, cfg.schema(), cfg.quotedSchema());
+      if (settings.verifyOnly()) {
+        PgMigrations.verify(c, settings.schema(), settings.quotedSchema());
       } else {
-        PgMigrations.apply(c, cfg.schema(), cfg.quotedSchema());
+        PgMigrations.apply(c, settings.schema(), settings.quotedSchema());
       }
     } catch (SQLException e) {
       throw openFailure(where, password, e);
@@ -221,11 +225,10 @@ public final class PostgresStateStore {
 
   /** One line naming host and database and the server's reason, never the password. */
   private static StateStoreException openFailure(String where, String password, Throwable cause) {
-    boolean transientFailure =
-        cause instanceof SQLException e && PgErrors.classify(e, false) == PgErrors.Kind.TRANSIENT;
+    boolean transientFailure = cause instanceof SQLException e && PgErrors.isTransient(e);
     String reason =
         cause instanceof SQLException e
-            ? PgErrors.reason(e, PgErrors.state(e))
+            ? PgErrors.reason(e)
             : String.valueOf(cause.getMessage()).strip().split("\n", 2)[0];
     reason = Locations.redact(reason);
     if (password != null && !password.isEmpty()) {

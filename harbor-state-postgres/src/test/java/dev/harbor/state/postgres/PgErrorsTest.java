@@ -6,22 +6,27 @@ import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
+import dev.harbor.state.postgres.PgErrors.Failure;
+import dev.harbor.state.postgres.PgErrors.Outcome;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
-/** One test per row of the SQLSTATE table in {@link PgErrors}. */
+/**
+ * The SQLSTATE table of {@link PgErrors}: one case per row (and codes that fall into a class row or
+ * into no row), each mapped with the JDBC exception as the cause.
+ */
 class PgErrorsTest {
 
   private static StateStoreException map(SQLException e) {
-    return PgErrors.map(e, "save of event id E1", false);
-  }
-
-  private static void assertTransient(StateStoreException mapped, SQLException cause) {
-    assertThat(mapped).isExactlyInstanceOf(StorageException.class).hasCause(cause);
-    assertThat(((StorageException) mapped).isTransient()).isTrue();
+    return PgErrors.map(e, "save of event id E1");
   }
 
   private static PSQLException server(String state, String constraint) {
@@ -33,137 +38,125 @@ class PgErrorsTest {
     return new PSQLException(new ServerErrorMessage(fields));
   }
 
-  @Test
-  void uniqueViolationOnEventId_isIdempotencyConflict() {
-    PSQLException e = server("23505", PgSql.EVENT_ID_CONSTRAINT);
-    assertThat(map(e)).isInstanceOf(IdempotencyConflictException.class).hasCause(e);
+  /** Every row of the table, codes that fall into a class's row, and codes in no row. */
+  static Stream<Arguments> rows() {
+    return Stream.of(
+        Arguments.of("23505", Outcome.IDEMPOTENCY_CONFLICT, Failure.OTHER),
+        Arguments.of("08", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("08006", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("08001", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("57P01", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("57P02", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("57P03", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("40001", Outcome.TRANSIENT, Failure.ROLLED_BACK),
+        Arguments.of("40P01", Outcome.TRANSIENT, Failure.ROLLED_BACK),
+        Arguments.of("57014", Outcome.TRANSIENT, Failure.OTHER),
+        Arguments.of("55P03", Outcome.TRANSIENT, Failure.OTHER),
+        Arguments.of("53", Outcome.TRANSIENT, Failure.OTHER),
+        Arguments.of("53300", Outcome.TRANSIENT, Failure.OTHER),
+        Arguments.of("53200", Outcome.TRANSIENT, Failure.OTHER),
+        // In no row: not solved by retrying.
+        Arguments.of("28P01", Outcome.PERMANENT, Failure.OTHER),
+        Arguments.of("28000", Outcome.PERMANENT, Failure.OTHER),
+        Arguments.of("3D000", Outcome.PERMANENT, Failure.OTHER),
+        Arguments.of("42501", Outcome.PERMANENT, Failure.OTHER),
+        Arguments.of("42P01", Outcome.PERMANENT, Failure.OTHER),
+        Arguments.of("22P02", Outcome.PERMANENT, Failure.OTHER),
+        Arguments.of("23514", Outcome.PERMANENT, Failure.OTHER),
+        Arguments.of("P0001", Outcome.PERMANENT, Failure.OTHER),
+        Arguments.of("57000", Outcome.PERMANENT, Failure.OTHER));
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}, {2}")
+  @MethodSource("rows")
+  void sqlState_mapsToItsContractException_withTheJdbcExceptionAsCause(
+      String state, Outcome outcome, Failure failure) {
+    SQLException e = new SQLException("failed", state);
+    StateStoreException mapped = map(e);
+    assertThat(mapped.getCause()).isSameAs(e);
+    assertThat(mapped.getMessage()).contains("save of event id E1");
+    assertOutcome(mapped, outcome);
+    assertThat(PgErrors.failure(e)).isEqualTo(failure);
+    assertThat(PgErrors.isTransient(e)).isEqualTo(outcome == Outcome.TRANSIENT);
   }
 
   @Test
-  void uniqueViolationWithoutConstraintName_isIdempotencyConflict() {
-    SQLException e = new SQLException("duplicate key", "23505");
+  void everyRowOfTheTable_isCovered() {
+    List<Object> covered = rows().map(a -> a.get()[0]).toList();
+    List<String> codes =
+        PgErrors.TABLE.stream().map(PgErrors.Row::code).filter(c -> !c.isEmpty()).toList();
+    assertThat(covered).containsAll(codes);
+  }
+
+  @Test
+  void poolTimeoutWithoutSqlState_isTransient_andNotRetriedWithinTheCall() {
+    SQLException e =
+        new SQLTransientConnectionException(
+            "pool - Connection is not available, request timed out");
+    StateStoreException mapped = map(e);
+    assertThat(mapped.getCause()).isSameAs(e);
+    assertOutcome(mapped, Outcome.TRANSIENT);
+    assertThat(PgErrors.failure(e)).isEqualTo(Failure.OTHER);
+  }
+
+  @Test
+  void plainSqlExceptionWithoutSqlState_isPermanent() {
+    SQLException e = new SQLException("something odd");
+    assertOutcome(map(e), Outcome.PERMANENT);
+    assertThat(PgErrors.failure(e)).isEqualTo(Failure.OTHER);
+  }
+
+  @Test
+  void uniqueViolationOnTheEventIdConstraint_isIdempotencyConflict() {
+    PSQLException e = server("23505", PgSql.EVENT_ID_CONSTRAINT);
     assertThat(map(e)).isInstanceOf(IdempotencyConflictException.class).hasCause(e);
   }
 
   @Test
   void uniqueViolationOnAnotherConstraint_isPermanentStorageException() {
     PSQLException e = server("23505", "harbor_state_records_pkey");
-    StateStoreException mapped = map(e);
-    assertThat(mapped).isExactlyInstanceOf(StorageException.class).hasCause(e);
-    assertThat(((StorageException) mapped).isTransient()).isFalse();
+    assertOutcome(map(e), Outcome.PERMANENT);
+    assertThat(map(e)).hasCause(e);
   }
 
   @Test
-  void connectionFailure08006_isTransient() {
+  void serverErrors_areReadByTheirSqlState() {
+    PSQLException e = server("57P01", null);
+    assertOutcome(map(e), Outcome.TRANSIENT);
+    assertThat(PgErrors.failure(e)).isEqualTo(Failure.BROKEN_CONNECTION);
+  }
+
+  @Test
+  void outcomeUnknown_isTransient_withTheBrokenConnectionAsCause() {
     SQLException e =
         new SQLException("An I/O error occurred while sending to the backend.", "08006");
-    assertTransient(map(e), e);
+    CommitOutcomeUnknownException unknown = PgErrors.outcomeUnknown(e, "saveAll of 3 records");
+    assertThat(unknown).hasCause(e).hasMessageContaining("saveAll of 3 records");
+    assertThat(unknown.isTransient()).isTrue();
   }
 
   @Test
-  void unableToConnect08001_isTransient() {
-    SQLException e = new SQLException("Connection refused", "08001");
-    assertTransient(map(e), e);
-  }
-
-  @Test
-  void adminShutdown57P01_isTransient() {
-    PSQLException e = server("57P01", null);
-    assertTransient(map(e), e);
-  }
-
-  @Test
-  void crashShutdown57P02_isTransient() {
-    PSQLException e = server("57P02", null);
-    assertTransient(map(e), e);
-  }
-
-  @Test
-  void cannotConnectNow57P03_isTransient() {
-    PSQLException e = server("57P03", null);
-    assertTransient(map(e), e);
-  }
-
-  @Test
-  void tooManyConnections53300_isTransient() {
-    PSQLException e = server("53300", null);
-    assertTransient(map(e), e);
-  }
-
-  @Test
-  void statementTimeout57014_isTransient() {
-    PSQLException e = server("57014", null);
-    assertTransient(map(e), e);
-  }
-
-  @Test
-  void lockNotAvailable55P03_isTransient() {
-    PSQLException e = server("55P03", null);
-    assertTransient(map(e), e);
-  }
-
-  @Test
-  void serializationFailure40001_isTransient() {
-    PSQLException e = server("40001", null);
-    assertTransient(map(e), e);
-  }
-
-  @Test
-  void deadlock40P01_isTransient() {
-    PSQLException e = server("40P01", null);
-    assertTransient(map(e), e);
-  }
-
-  @Test
-  void poolTimeoutWithoutState_isTransient() {
-    SQLException e =
-        new SQLTransientConnectionException(
-            "pool - Connection is not available, request timed out");
-    assertTransient(map(e), e);
-  }
-
-  @Test
-  void brokenConnectionDuringCommit_isCommitOutcomeUnknown() {
-    SQLException e =
-        new SQLException("An I/O error occurred while sending to the backend.", "08006");
-    StateStoreException mapped = PgErrors.map(e, "saveAll of 3 records", true);
-    assertThat(mapped).isInstanceOf(CommitOutcomeUnknownException.class).hasCause(e);
-    assertThat(((StorageException) mapped).isTransient()).isTrue();
-  }
-
-  @Test
-  void adminShutdownDuringCommit_isCommitOutcomeUnknown() {
-    PSQLException e = server("57P01", null);
-    assertThat(PgErrors.map(e, "saveAll", true))
-        .isInstanceOf(CommitOutcomeUnknownException.class)
-        .hasCause(e);
-  }
-
-  @Test
-  void otherErrors_arePermanent() {
-    for (String state : new String[] {"28P01", "28000", "3D000", "42501", "42P01", "22P02"}) {
-      PSQLException e = server(state, null);
-      StateStoreException mapped = map(e);
-      assertThat(mapped).as(state).isExactlyInstanceOf(StorageException.class).hasCause(e);
-      assertThat(((StorageException) mapped).isTransient()).as(state).isFalse();
-      assertThat(mapped.getMessage()).contains("SQLSTATE " + state);
-    }
-  }
-
-  @Test
-  void permanentErrorDuringCommit_staysPermanent() {
-    PSQLException e = server("23514", null);
-    StateStoreException mapped = PgErrors.map(e, "saveAll", true);
-    assertThat(mapped).isExactlyInstanceOf(StorageException.class);
-    assertThat(((StorageException) mapped).isTransient()).isFalse();
-  }
-
-  @Test
-  void messages_areOneLine() {
+  void messages_areOneLine_andNameTheSqlState() {
     SQLException e = new SQLException("first line\n  Detail: second", "08006");
     assertThat(map(e).getMessage())
         .doesNotContain("\n")
         .contains("first line")
+        .contains("SQLSTATE 08006")
         .contains("save of event id E1");
+  }
+
+  private static void assertOutcome(StateStoreException mapped, Outcome outcome) {
+    switch (outcome) {
+      case IDEMPOTENCY_CONFLICT ->
+          assertThat(mapped).isInstanceOf(IdempotencyConflictException.class);
+      case TRANSIENT ->
+          assertThat(mapped)
+              .isExactlyInstanceOf(StorageException.class)
+              .satisfies(s -> assertThat(((StorageException) s).isTransient()).isTrue());
+      case PERMANENT ->
+          assertThat(mapped)
+              .isExactlyInstanceOf(StorageException.class)
+              .satisfies(s -> assertThat(((StorageException) s).isTransient()).isFalse());
+    }
   }
 }

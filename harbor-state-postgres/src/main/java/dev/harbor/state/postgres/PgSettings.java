@@ -25,7 +25,7 @@ import org.postgresql.PGProperty;
  * @param applicationName the connections' application_name (own pools only)
  * @param passThrough unknown options, handed to pgjdbc as connection properties (own pools only)
  */
-record PgConfig(
+record PgSettings(
     String schema,
     String quotedSchema,
     int maxPoolSize,
@@ -86,10 +86,10 @@ record PgConfig(
    *
    * @param options the options, checked against {@link #TABLE} or {@link #BORROWED_TABLE}
    * @param ownPool whether the store creates its own pool
-   * @return the configuration
+   * @return the settings
    * @throws InvalidConfigException if an option is malformed
    */
-  static PgConfig from(Options options, boolean ownPool) {
+  static PgSettings from(Options options, boolean ownPool) {
     String schema = options.text(SCHEMA).strip();
     if (!IDENTIFIER.matcher(schema).matches()
         || schema.getBytes(StandardCharsets.UTF_8).length > 63
@@ -104,7 +104,7 @@ record PgConfig(
     Duration operationTimeout = options.operationTimeout();
     int maxPayload = options.maxPayloadBytes();
     if (!ownPool) {
-      return new PgConfig(
+      return new PgSettings(
           schema,
           quote(schema),
           0,
@@ -129,7 +129,7 @@ record PgConfig(
     int pool = options.integer(MAX_POOL_SIZE, 1, 1000);
     Duration connect = options.duration(CONNECT_TIMEOUT, Duration.ofSeconds(1));
     String app = options.text(APPLICATION_NAME);
-    return new PgConfig(
+    return new PgSettings(
         schema,
         quote(schema),
         pool,

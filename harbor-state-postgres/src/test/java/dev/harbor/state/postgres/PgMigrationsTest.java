@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Migrations: concurrent first opens, the ledger's checks, and migrate=verify. */
-class MigrationTest extends DatabaseTest {
+/** {@link PgMigrations}: concurrent first opens, the ledger's checks, and migrate=verify. */
+class PgMigrationsTest extends DatabaseTest {
 
   @Test
   void sixteenThreadsAndThreeProcesses_openAnEmptySchemaAtOnce_eachMigrationRecordedOnce()
