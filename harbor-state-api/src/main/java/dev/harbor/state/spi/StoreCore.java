@@ -52,6 +52,19 @@ public final class StoreCore implements StateStore {
         Objects.requireNonNull(context, "context"), Objects.requireNonNull(driver, "driver"));
   }
 
+  /**
+   * Checks a record as {@code save} would on a store with this payload limit, without a store: for
+   * tools that must name a bad record before they write anything (an import, say).
+   *
+   * @param record the record
+   * @param maxPayloadBytes the payload limit of the store it is meant for
+   * @throws dev.harbor.state.StateStoreException the exception {@code save} would throw
+   * @throws NullPointerException if the record is null
+   */
+  public static void checkRecord(StateRecord record, int maxPayloadBytes) {
+    new Checks(maxPayloadBytes).save(record);
+  }
+
   /** The StateStore operations, for the hook in {@link #call}. */
   enum Operation {
     SAVE,

@@ -3,8 +3,7 @@ package dev.harbor.state.cli;
 import dev.harbor.state.EventId;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStoreException;
-import dev.harbor.state.spi.StoreGuard;
-import java.time.Clock;
+import dev.harbor.state.spi.StoreCore;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -53,13 +52,6 @@ final class Batcher {
    */
   static final int RECORD_OVERHEAD = 2048;
 
-  /**
-   * Validation without a store: the API's own rules, so a bad line is named before anything is
-   * written.
-   */
-  private static final StoreGuard GUARD =
-      new StoreGuard("harbor-state", Integer.MAX_VALUE, Clock.systemUTC());
-
   private final Consumer<List<StateRecord>> saveAll;
   private final int size;
   private final long budget;
@@ -104,7 +96,8 @@ final class Batcher {
   /** Checks a record against the API's validation rules; the failure names the line. */
   static void validate(StateRecord r, long line) {
     try {
-      GUARD.save(r);
+      // The API's own rules, without a store: a bad line is named before anything is written.
+      StoreCore.checkRecord(r, Integer.MAX_VALUE);
     } catch (StateStoreException e) {
       throw new ExitCodes.LocatedException("line " + line, e);
     }

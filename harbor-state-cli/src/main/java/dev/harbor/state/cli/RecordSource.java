@@ -4,7 +4,7 @@ import dev.harbor.state.ListScope;
 import dev.harbor.state.ScanPage;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
-import dev.harbor.state.spi.StoreGuard;
+import dev.harbor.state.spi.Limits;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +39,7 @@ final class RecordSource {
    * The largest page: {@code scanKindForTenant}'s maximum. {@code scanAll} accepts up to 1000, but
    * 256 small records already make a query's round trip negligible.
    */
-  static final int MAX_PAGE = StoreGuard.MAX_SCAN_LIMIT;
+  static final int MAX_PAGE = Limits.MAX_SCAN_LIMIT;
 
   /**
    * The first page of a scan: nothing is known of its record sizes yet, and a page of even 16 near

@@ -42,7 +42,7 @@ final class BruteForceChecker {
               ? new History.FenceIf(f.expectation(), new ArrayList<>())
               : op.call();
       ModelStore model = ModelStore.of(state);
-      Outcome outcome = Outcome.of(call, model);
+      Outcome outcome = Outcome.of(call, model.store());
       if (op.indeterminate() || outcome.equals(op.outcome())) {
         pending.remove(op);
         boolean found = search(pending, model.state());

@@ -407,7 +407,7 @@ final class LinearizabilityChecker {
    */
   private static List<StateRecord> step(Op op, Call call, List<StateRecord> state) {
     ModelStore model = ModelStore.of(state);
-    Outcome outcome = Outcome.of(call, model);
+    Outcome outcome = Outcome.of(call, model.store());
     if (!op.indeterminate() && !op.outcome().equals(outcome)) {
       return null;
     }

@@ -102,7 +102,7 @@ abstract class ModelBasedProperties {
     for (int step = 0; step < sequence.size(); step++) {
       clock.advance();
       Ops.Op op = sequence.get(step);
-      Object expected = outcome(op, model);
+      Object expected = outcome(op, model.store());
       Object actual = outcome(op, store);
       if (!Objects.equals(expected, actual)) {
         return "step " + step + " " + op + ": model gave " + expected + ", driver gave " + actual;

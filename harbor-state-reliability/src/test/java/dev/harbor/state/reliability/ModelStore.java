@@ -4,15 +4,14 @@ import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Identity;
-import dev.harbor.state.ListScope;
 import dev.harbor.state.Quadruple;
-import dev.harbor.state.RecordNotFoundException;
 import dev.harbor.state.ScanContinuations;
-import dev.harbor.state.ScanPage;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
-import dev.harbor.state.spi.StoreGuard;
+import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.spi.StoreCore;
+import dev.harbor.state.spi.StoreDriver;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -20,14 +19,21 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The contract written as plainly as possible: one list of live records, searched linearly,
- * single-threaded. It is the oracle of the model-based tests, so it favours obviousness over speed;
- * it shares only the boundary validation ({@link StoreGuard}) with the drivers, which the TCK
- * covers on its own.
+ * single-threaded. It is the oracle of the model-based and linearizability tests, so it favours
+ * obviousness over speed. It is a {@link StoreDriver} behind the same {@link StoreCore} as every
+ * driver, so validation, stamping and the derived methods are shared and only the storage
+ * primitives are written again here.
+ *
+ * <p>Why a second reference beside the in-memory driver: the checker branches the model's state
+ * millions of times and memoizes it, so it needs a state that is a plain value ({@link #state()},
+ * comparable and hashable) and a model that is rebuilt from one in a step; the in-memory driver is
+ * a concurrent store with locks, fences and timeouts, none of which a sequential model may have.
  */
-final class ModelStore implements StateStore {
+final class ModelStore implements StoreDriver {
 
   private static final Comparator<byte[]> BYTES = Arrays::compareUnsigned;
   static final Comparator<StateRecord> SLOT_ORDER =
@@ -37,11 +43,14 @@ final class ModelStore implements StateStore {
           .thenComparing(r -> utf8(r.identity().runId()), BYTES)
           .thenComparing(r -> utf8(r.kind()), BYTES);
 
-  private final StoreGuard guard;
+  /** The driver name the model's store reports. */
+  static final String DRIVER = "model";
+
   private final List<StateRecord> live = new ArrayList<>();
+  private final StateStore store;
 
   ModelStore(Clock clock) {
-    this.guard = new StoreGuard("model", 16 * 1024 * 1024, clock);
+    this.store = StoreCore.open(new StoreContext(DRIVER, 16 * 1024 * 1024, clock), this);
   }
 
   /**
@@ -54,6 +63,15 @@ final class ModelStore implements StateStore {
     ModelStore m = new ModelStore(Clock.systemUTC());
     m.live.addAll(records);
     return m;
+  }
+
+  /**
+   * The model as a store: calls go through the core, as on every driver.
+   *
+   * @return the store
+   */
+  StateStore store() {
+    return store;
   }
 
   /**
@@ -99,46 +117,27 @@ final class ModelStore implements StateStore {
 
   @Override
   public void save(StateRecord record) {
-    guard.save(record);
-    StateRecord r = guard.stamp(record);
-    checkIdempotency(r);
-    apply(r);
+    saveAll(List.of(record));
   }
 
   @Override
   public void saveAll(List<StateRecord> records) {
-    guard.saveAll(records);
-    List<StateRecord> stamped = records.stream().map(guard::stamp).toList();
-    stamped.forEach(this::checkIdempotency);
-    stamped.forEach(this::apply);
+    records.forEach(this::checkIdempotency);
+    records.forEach(this::apply);
   }
 
   @Override
-  public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
-    guard.saveIf(expectations, next);
-    saveBatch(expectations, List.of(next));
-  }
-
-  @Override
-  public void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
-    guard.saveBatchIf(expectations, writes);
-    saveBatch(expectations, writes);
-  }
-
-  private void saveBatch(List<SlotExpectation> expectations, List<StateRecord> writes) {
+  public void saveIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
     for (SlotExpectation e : expectations) {
       if (!e.matches(at(e.identity(), e.kind()).orElse(null))) {
         throw new ConditionFailedException(e.toString());
       }
     }
-    List<StateRecord> stamped = writes.stream().map(guard::stamp).toList();
-    stamped.forEach(this::checkIdempotency);
-    stamped.forEach(this::apply);
+    saveAll(writes);
   }
 
   @Override
   public boolean deleteIf(SlotExpectation expectation) {
-    guard.deleteIf(expectation);
     Optional<StateRecord> current = at(expectation.identity(), expectation.kind());
     if (current.isPresent() && expectation.matches(current.get())) {
       live.remove(current.get());
@@ -149,7 +148,6 @@ final class ModelStore implements StateStore {
 
   @Override
   public void fenceIf(SlotExpectation expectation, Runnable action) {
-    guard.fenceIf(expectation, action);
     if (!expectation.matches(at(expectation.identity(), expectation.kind()).orElse(null))) {
       throw new ConditionFailedException(expectation.toString());
     }
@@ -158,64 +156,33 @@ final class ModelStore implements StateStore {
 
   @Override
   public Optional<StateRecord> find(Quadruple identity, String kind) {
-    guard.slot(identity, kind);
     return at(identity, kind);
   }
 
   @Override
-  public StateRecord load(Quadruple identity, String kind) {
-    return find(identity, kind).orElseThrow(() -> new RecordNotFoundException(kind));
-  }
-
-  @Override
   public Optional<StateRecord> findByEventId(EventId eventId) {
-    guard.eventId(eventId);
     return withId(eventId);
   }
 
   @Override
-  public StateRecord loadByEventId(EventId eventId) {
-    return findByEventId(eventId).orElseThrow(() -> new RecordNotFoundException(eventId.value()));
-  }
-
-  @Override
   public void delete(Quadruple identity, String kind) {
-    guard.slot(identity, kind);
     live.removeIf(r -> r.identity().equals(identity) && r.kind().equals(kind));
   }
 
   @Override
   public int deleteScope(Identity identity) {
-    guard.deleteScope(identity);
     int before = live.size();
     live.removeIf(r -> r.identity().identity().equals(identity));
     return before - live.size();
   }
 
   @Override
-  public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
-    guard.listKind(scope, kindPrefix);
-    return matching(kindPrefix).toList();
-  }
-
-  @Override
-  public List<StateRecord> listKind(ListScope scope, String kindPrefix, int limit) {
-    guard.listKind(scope, kindPrefix, limit);
+  public List<StateRecord> listKind(String kindPrefix, int limit) {
     return matching(kindPrefix).sorted(SLOT_ORDER).limit(limit).toList();
   }
 
   @Override
-  public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix) {
-    guard.listKindForIdentity(identity, kindPrefix);
-    return matching(kindPrefix)
-        .filter(r -> r.identity().equals(identity))
-        .sorted(SLOT_ORDER)
-        .toList();
-  }
-
-  @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
-    guard.listKindForIdentity(identity, kindPrefix, limit);
     return matching(kindPrefix)
         .filter(r -> r.identity().equals(identity))
         .sorted(SLOT_ORDER)
@@ -224,52 +191,40 @@ final class ModelStore implements StateStore {
   }
 
   @Override
-  public ScanPage scanKindForTenant(
-      ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
-    Optional<ScanContinuations.Position> after =
-        guard.scan(scope, tenantId, kindPrefix, limit, continuation);
-    List<StateRecord> rows =
-        matching(kindPrefix)
-            .filter(r -> r.identity().tenantId().equals(tenantId))
-            .filter(
-                r ->
-                    after.isEmpty()
-                        || SLOT_ORDER.compare(r, positionRecord(tenantId, after.get())) > 0)
-            .sorted(SLOT_ORDER)
-            .limit(limit + 1L)
-            .toList();
-    return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
+  public List<StateRecord> scanKindForTenant(
+      String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
+    return matching(kindPrefix)
+        .filter(r -> r.identity().tenantId().equals(tenantId))
+        .filter(
+            r ->
+                after.isEmpty() || SLOT_ORDER.compare(r, positionRecord(tenantId, after.get())) > 0)
+        .sorted(SLOT_ORDER)
+        .limit(max)
+        .toList();
   }
 
   @Override
-  public ScanPage scanAll(ListScope scope, int limit, String continuation) {
-    Optional<StateRecord> after = guard.scanAll(scope, limit, continuation);
-    List<StateRecord> rows =
-        live.stream()
-            .filter(r -> after.isEmpty() || SLOT_ORDER.compare(r, after.get()) > 0)
-            .sorted(SLOT_ORDER)
-            .limit(limit + 1L)
-            .toList();
-    return ScanContinuations.pageAll(scope, limit, rows);
+  public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
+    return live.stream()
+        .filter(r -> after.isEmpty() || SLOT_ORDER.compare(r, after.get()) > 0)
+        .sorted(SLOT_ORDER)
+        .limit(max)
+        .toList();
   }
 
   private static StateRecord positionRecord(String tenantId, ScanContinuations.Position p) {
     return StateRecord.of(
-        null, new Quadruple(tenantId, p.userId(), p.sessionId(), p.runId()), p.kind(), null);
+        EventId.of(""),
+        new Quadruple(tenantId, p.userId(), p.sessionId(), p.runId()),
+        p.kind(),
+        new byte[0]);
   }
 
-  private java.util.stream.Stream<StateRecord> matching(String kindPrefix) {
+  private Stream<StateRecord> matching(String kindPrefix) {
     // Byte-exact prefix: for well-formed strings a UTF-16 prefix is exactly a UTF-8 byte prefix.
     return live.stream().filter(r -> r.kind().startsWith(kindPrefix));
   }
 
   @Override
-  public String driverName() {
-    return "model";
-  }
-
-  @Override
-  public void close() {
-    guard.markClosed();
-  }
+  public void close() {}
 }

@@ -127,11 +127,11 @@ final class SequentialHistories {
       Outcome outcome;
       if (!call.readOnly() && random.nextDouble() < unknownRate) {
         if (random.nextBoolean()) {
-          Outcome.of(call, model); // it took effect after all
+          Outcome.of(call, model.store()); // it took effect after all
         }
         outcome = new History.Unknown("generated");
       } else {
-        outcome = Outcome.of(call, model);
+        outcome = Outcome.of(call, model.store());
       }
       long at = i * 1000L;
       long from = at - random.nextInt(spread);
@@ -200,7 +200,7 @@ final class SequentialHistories {
   /** Mostly what the slot holds now, so conditional writes succeed as often as they fail. */
   private SlotExpectation expectation(StateRecord r) {
     if (random.nextInt(10) < 7) {
-      Optional<StateRecord> now = model.find(r.identity(), r.kind());
+      Optional<StateRecord> now = model.store().find(r.identity(), r.kind());
       return new SlotExpectation(r.identity(), r.kind(), now.map(StateRecord::id).orElse(null));
     }
     return random.nextBoolean()
