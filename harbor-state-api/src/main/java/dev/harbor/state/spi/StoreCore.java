@@ -260,7 +260,7 @@ public final class StoreCore implements StateStore {
         Operation.LIST_KIND,
         () -> {
           checks.listKind(scope, kindPrefix);
-          return driver.listKind(kindPrefix, Integer.MAX_VALUE);
+          return driver.listKind(kindPrefix, StoreDriver.ALL);
         });
   }
 
@@ -280,7 +280,7 @@ public final class StoreCore implements StateStore {
         Operation.LIST_KIND_FOR_IDENTITY,
         () -> {
           checks.listKindForIdentity(identity, kindPrefix);
-          return driver.listKindForIdentity(identity, kindPrefix, Integer.MAX_VALUE);
+          return driver.listKindForIdentity(identity, kindPrefix, StoreDriver.ALL);
         });
   }
 

@@ -28,6 +28,9 @@ import java.util.Optional;
  */
 public interface StoreDriver {
 
+  /** The limit of the unbounded listings: every matching record. */
+  int ALL = Integer.MAX_VALUE;
+
   /**
    * Stores one record; a replay of its event id with the same content changes nothing.
    *
@@ -109,11 +112,11 @@ public interface StoreDriver {
 
   /**
    * Records of every identity whose kind starts with the literal prefix: in slot order when
-   * bounded; in any order when {@code limit} is {@link Integer#MAX_VALUE} (the unbounded listing's
-   * order is unspecified, so a driver need not sort every matching record).
+   * bounded; in any order when {@code limit} is {@link #ALL} (the unbounded listing's order is
+   * unspecified, so a driver need not sort every matching record).
    *
    * @param kindPrefix a well-formed prefix, matched literally
-   * @param limit the most to return; {@link Integer#MAX_VALUE} for all
+   * @param limit the most to return; {@link #ALL} for all
    * @return at most {@code limit} records
    */
   List<StateRecord> listKind(String kindPrefix, int limit);
@@ -123,7 +126,7 @@ public interface StoreDriver {
    *
    * @param identity a complete quadruple
    * @param kindPrefix a well-formed prefix, matched literally
-   * @param limit the most to return; {@link Integer#MAX_VALUE} for all
+   * @param limit the most to return; {@link #ALL} for all
    * @return at most {@code limit} records
    */
   List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit);

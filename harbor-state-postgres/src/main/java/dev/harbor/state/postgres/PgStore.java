@@ -528,9 +528,9 @@ final class PgStore implements StoreDriver {
     p.setString(i, PgTimestamps.text(r.updatedAt()));
   }
 
-  /** Binds a listing's limit; {@link Integer#MAX_VALUE}, "all", as NULL, which is LIMIT ALL. */
+  /** Binds a listing's limit; {@link StoreDriver#ALL} as NULL, which is LIMIT ALL. */
   private static void bindLimit(PreparedStatement p, int i, int limit) throws SQLException {
-    if (limit == Integer.MAX_VALUE) {
+    if (limit == StoreDriver.ALL) {
       p.setNull(i, Types.INTEGER);
     } else {
       p.setInt(i, limit);

@@ -69,7 +69,7 @@ final class SqliteStore implements StoreDriver {
   private static final String KIND_FROM = " AND kind >= ?";
   private static final String KIND_BELOW = " AND kind < ?";
   private static final String LIST_KIND = SELECT + " WHERE 1 = 1";
-  // Integer.MAX_VALUE, the core's "all", is an ordinary bound to SQLite's 64-bit LIMIT.
+  // StoreDriver.ALL, the core's "all", is an ordinary bound to SQLite's 64-bit LIMIT.
   private static final String BY_KEY = " ORDER BY " + RecordRows.KEY + " LIMIT ?";
   private static final String LIST_IDENTITY =
       SELECT + " WHERE tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ?";
@@ -238,7 +238,7 @@ final class SqliteStore implements StoreDriver {
   public List<StateRecord> listKind(String kindPrefix, int limit) {
     // The whole listing has no order (SPEC 4.10) and gets none: sorting it would copy every
     // matching payload through a temporary B-tree, where the kind index alone serves the range.
-    boolean all = limit == Integer.MAX_VALUE;
+    boolean all = limit == StoreDriver.ALL;
     String upper = successor(kindPrefix);
     String sql = LIST_KIND + KIND_FROM + (upper == null ? "" : KIND_BELOW) + (all ? "" : BY_KEY);
     return db.read(
