@@ -2,6 +2,7 @@ package dev.harbor.state.tck;
 
 import static dev.harbor.state.tck.Kit.ALICE;
 import static dev.harbor.state.tck.Kit.absent;
+import static dev.harbor.state.tck.Kit.companion;
 import static dev.harbor.state.tck.Kit.describe;
 import static dev.harbor.state.tck.Kit.record;
 import static dev.harbor.state.tck.Kit.utf8;
@@ -75,8 +76,7 @@ abstract class BadStringsScenarios extends Scenarios {
                       rejects(
                           m.name(),
                           what,
-                          () ->
-                              m.call().write(store(), r, absent(r), record(q, "k.good", "good")))));
+                          () -> m.call().write(store(), r, absent(r), companion()))));
     }
     return eachRejected(InvalidRecordException.class, cases.stream());
   }
@@ -102,8 +102,7 @@ abstract class BadStringsScenarios extends Scenarios {
                   rejects(
                       m.name(),
                       what,
-                      () ->
-                          m.call().call(store(), e, record(q, "k.good", "good"), fencedAction()))));
+                      () -> m.call().call(store(), e, companion(), fencedAction()))));
     }
     return eachRejected(InvalidRecordException.class, cases.stream());
   }

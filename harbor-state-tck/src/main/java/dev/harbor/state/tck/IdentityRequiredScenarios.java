@@ -2,6 +2,7 @@ package dev.harbor.state.tck;
 
 import static dev.harbor.state.tck.Kit.ALICE;
 import static dev.harbor.state.tck.Kit.absent;
+import static dev.harbor.state.tck.Kit.companion;
 import static dev.harbor.state.tck.Kit.record;
 
 import dev.harbor.state.IdentityRequiredException;
@@ -70,10 +71,5 @@ abstract class IdentityRequiredScenarios extends Scenarios {
                       "deleteScope", "an identity " + defect, () -> store().deleteScope(identity)));
             });
     return eachRejected(IdentityRequiredException.class, cases.stream());
-  }
-
-  /** A valid new record beside the one under test, where a method takes several. */
-  private static StateRecord companion() {
-    return record(ALICE.run("r"), "k.ok", "v");
   }
 }

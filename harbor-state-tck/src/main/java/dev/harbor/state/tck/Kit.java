@@ -72,6 +72,14 @@ final class Kit {
         tenant + "/" + user + "/" + session + "/" + run);
   }
 
+  /**
+   * A fresh valid record to write beside the one under test, where a method takes several: a call
+   * must fail (or succeed) for the record under test, not for want of a second record.
+   */
+  static StateRecord companion() {
+    return record(ALICE.run("r"), "k.companion", "companion");
+  }
+
   /** A record for the same slot under a new event id: the next generation. */
   static StateRecord nextGeneration(StateRecord current, String payload) {
     return record(current.identity(), current.kind(), payload);

@@ -5,8 +5,8 @@ import static dev.harbor.state.tck.Kit.EMOJI;
 import static dev.harbor.state.tck.Kit.MIB_16;
 import static dev.harbor.state.tck.Kit.STOP;
 import static dev.harbor.state.tck.Kit.absent;
+import static dev.harbor.state.tck.Kit.companion;
 import static dev.harbor.state.tck.Kit.exact;
-import static dev.harbor.state.tck.Kit.record;
 import static dev.harbor.state.tck.Kit.utf8;
 import static dev.harbor.state.tck.Kit.utf8Length;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -125,13 +125,7 @@ abstract class ValidationScenarios extends Scenarios {
                     rejects(
                         m.name(),
                         "a payload of 16 MiB and one byte",
-                        () ->
-                            m.call()
-                                .write(
-                                    store(),
-                                    tooBig,
-                                    absent(tooBig),
-                                    record(ALICE.run("r"), "k.small", "s"))));
+                        () -> m.call().write(store(), tooBig, absent(tooBig), companion())));
     return Stream.concat(Stream.of(accepted), eachRejected(InvalidRecordException.class, rejected));
   }
 
