@@ -14,22 +14,21 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Isolation under concurrency (SPEC 3.5, 4.10, 4.13): many callers list their own quadruple at
- * once, each next to decoys one component away from it, while some of them are interrupted. Run by
- * the {@code @Nested} group {@code StateStoreTck.ConcurrentIsolation}, which hands over the kit.
+ * Isolation under concurrency (SPEC 3.5, 4.10, 4.13): 128 concurrent listKindForIdentity callers
+ * (unbounded and bounded), each beside four decoys that differ from its quadruple in exactly one of
+ * tenant (case only), user, session or run (empty against non-empty), each see exactly their own
+ * record; every 16th, on an interrupted thread, gets {@code OperationCancelledException} and keeps
+ * the flag; nothing changes.
  */
-abstract class ConcurrentIsolationScenarios {
+abstract class ConcurrentIsolationScenarios extends Scenarios {
 
   private static final int CALLERS = 128;
   private static final int INTERRUPT_EVERY = 16;
   private static final String KIND = "k.iso";
 
-  /**
-   * The running kit, for its store under test and its helpers.
-   *
-   * @return the enclosing {@link StateStoreTck}
-   */
-  abstract StateStoreTck kit();
+  ConcurrentIsolationScenarios(StateStoreTck kit) {
+    super(kit);
+  }
 
   /** Caller {@code i}'s quadruple: even callers use the empty run, odd ones a run of their own. */
   private static Quadruple caller(int i) {
@@ -57,7 +56,7 @@ abstract class ConcurrentIsolationScenarios {
   @Test
   void
       listKindForIdentity_128ConcurrentCallersWithDecoys_seeOnlyTheirOwnRecord_interruptedOnesAreCancelled() {
-    StateStore store = kit().store();
+    StateStore store = store();
     List<StateRecord> own = new ArrayList<>();
     List<StateRecord> all = new ArrayList<>();
     for (int i = 0; i < CALLERS; i++) {
@@ -72,12 +71,12 @@ abstract class ConcurrentIsolationScenarios {
         .as("test data: every caller and decoy has a quadruple of its own")
         .hasSize(CALLERS * 5);
     store.saveAll(all);
-    List<StateRecord> before = kit().snapshot();
+    List<StateRecord> before = snapshot();
 
     // Blocks of 16 callers alternate between the unbounded and the bounded variant, so both run
     // interrupted and uninterrupted.
     Map<Integer, List<StateRecord>> listed =
-        Kit.runTogetherInterruptingEvery(
+        Race.runTogetherInterruptingEvery(
             CALLERS + " concurrent listKindForIdentity callers, every 16th interrupted",
             INTERRUPT_EVERY,
             CALLERS,
@@ -91,7 +90,7 @@ abstract class ConcurrentIsolationScenarios {
         (i, records) ->
             assertThat(records)
                 .as("caller %d at %s", i, caller(i))
-                .containsExactly(kit().stored(own.get(i))));
-    assertThat(kit().snapshot()).as("store content after the listings").isEqualTo(before);
+                .containsExactly(stored(own.get(i))));
+    assertThat(snapshot()).as("store content after the listings").isEqualTo(before);
   }
 }

@@ -7,37 +7,37 @@ import static dev.harbor.state.tck.Kit.exact;
 import static dev.harbor.state.tck.Kit.nextGeneration;
 import static dev.harbor.state.tck.Kit.record;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.harbor.state.InvalidRecordException;
 import dev.harbor.state.Quadruple;
-import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
-import dev.harbor.state.StateStore;
+import dev.harbor.state.tck.StoreMethods.WriteMethod;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import org.junit.jupiter.api.Test;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * The range of {@code updatedAt} (SPEC 3.3, {@link StateRecord#MIN_UPDATED_AT} to {@link
- * StateRecord#MAX_UPDATED_AT}): every instant inside it round-trips exactly through every write
- * method, every instant outside it is an {@code InvalidRecordException} that changes nothing. Run
- * by the {@code @Nested} group {@code StateStoreTck.UpdatedAtRange}, which hands over the kit.
+ * StateRecord#MAX_UPDATED_AT}): an updatedAt of exactly the minimum, exactly the maximum, or in the
+ * years 0, -4712, 10000 and 200000 round-trips exactly through save, saveAll, saveIf and
+ * saveBatchIf; the minimum minus 1 µs, the maximum plus 1 µs, {@code Instant.MIN} and {@code
+ * Instant.MAX} are an {@code InvalidRecordException} from each of them (at a new slot and over a
+ * live record) and nothing changes. One dynamic test per method and outcome, each method in a run
+ * of its own.
  */
-abstract class UpdatedAtRangeScenarios {
+abstract class UpdatedAtRangeScenarios extends Scenarios {
 
-  private final Quadruple q = ALICE.run("r");
-
-  /**
-   * The running kit, for its store under test and its helpers.
-   *
-   * @return the enclosing {@link StateStoreTck}
-   */
-  abstract StateStoreTck kit();
+  UpdatedAtRangeScenarios(StateStoreTck kit) {
+    super(kit);
+  }
 
   /** Instants at the edges of the range and far from 1970, by the kind each is written under. */
   private static Map<String, Instant> inRange() {
@@ -61,103 +61,70 @@ abstract class UpdatedAtRangeScenarios {
     return at;
   }
 
+  @TestFactory
+  Stream<DynamicTest> writes_updatedAtAnywhereInTheRange_roundTripsExactly() {
+    return forEachWriteMethod(
+        "round-trips an updatedAt anywhere in the range exactly", this::assertEachRoundTrips);
+  }
+
+  @TestFactory
+  Stream<DynamicTest> writes_updatedAtOutsideTheRange_throwInvalidRecordAndChangeNothing() {
+    return forEachWriteMethod(
+        "rejects an updatedAt outside the range and changes nothing",
+        this::assertRejectedAndNothingChanged);
+  }
+
+  /** One dynamic test per write method: "{@code method} {@code rule}", checked by {@code check}. */
+  private static Stream<DynamicTest> forEachWriteMethod(String rule, Consumer<WriteMethod> check) {
+    return StoreMethods.WRITE_METHODS.stream()
+        .map(m -> dynamicTest(m.name() + " " + rule, () -> check.accept(m)));
+  }
+
   /**
-   * Writes a record with each instant of {@link #inRange()}, one {@code write} per instant, and
-   * checks that it loads back with exactly that updatedAt, by slot, by event id and in a listing.
-   * Fails with every instant that did not round-trip.
-   *
-   * @param write writes the record it is given and returns every record it wrote
+   * Writes a record with each instant of {@link #inRange()}, one write per instant, and checks that
+   * it loads back with exactly that updatedAt, by slot, by event id and in a listing. Fails with
+   * every instant that did not round-trip.
    */
-  private void assertEachRoundTrips(String method, Function<StateRecord, List<StateRecord>> write) {
-    StateStore store = kit().store();
-    List<StateRecord> expected = new ArrayList<>();
+  private void assertEachRoundTrips(WriteMethod m) {
+    Quadruple q = ALICE.run("r." + m.name());
+    List<StateRecord> before = snapshot();
+    List<StateRecord> expected = new ArrayList<>(before);
     List<Throwable> failures = new ArrayList<>();
     inRange()
         .forEach(
             (kind, at) -> {
               StateRecord r = record(q, kind, kind).withUpdatedAt(at);
+              // Where the method takes several records, the other one is stamped by the clock.
+              StateRecord companion = record(q, kind + ".stamped", "stamped by the clock");
               try {
-                List<StateRecord> written = write.apply(r);
-                assertThat(store.load(q, kind).updatedAt())
+                m.call().write(store(), r, absent(r), companion);
+                assertThat(store().load(q, kind).updatedAt())
                     .as("updatedAt after load")
                     .isEqualTo(at);
+                List<StateRecord> written =
+                    m.writesCompanion() ? List.of(r, companion) : List.of(r);
                 for (StateRecord w : written) {
-                  kit().assertHolds(kit().stored(w));
-                  expected.add(kit().stored(w));
+                  assertHolds(stored(w));
+                  expected.add(stored(w));
                 }
               } catch (RuntimeException | AssertionError e) {
-                failures.add(new AssertionError(method + " with updatedAt " + at + ": " + e, e));
+                failures.add(new AssertionError(m.name() + " with updatedAt " + at + ": " + e, e));
               }
             });
-    Kit.failOn(method + " of updatedAt across the range", failures);
-    assertThat(kit().snapshot())
-        .as("%s: every record", method)
+    Race.failOn(m.name() + " of updatedAt across the range", failures);
+    assertThat(snapshot())
+        .as("%s: every record", m.name())
         .containsExactlyInAnyOrderElementsOf(expected);
   }
 
-  /** A batch of {@code r} and, so that it holds more than one record, one the clock stamps. */
-  private List<StateRecord> withStamped(StateRecord r) {
-    return List.of(r, record(q, r.kind() + ".stamped", "stamped by the clock"));
-  }
-
-  @Test
-  void save_updatedAtAnywhereInTheRange_roundTripsExactly() {
-    assertEachRoundTrips(
-        "save",
-        r -> {
-          kit().store().save(r);
-          return List.of(r);
-        });
-  }
-
-  @Test
-  void saveAll_updatedAtAnywhereInTheRange_roundTripsExactly() {
-    assertEachRoundTrips(
-        "saveAll",
-        r -> {
-          List<StateRecord> batch = withStamped(r);
-          kit().store().saveAll(batch);
-          return batch;
-        });
-  }
-
-  @Test
-  void saveIf_updatedAtAnywhereInTheRange_roundTripsExactly() {
-    assertEachRoundTrips(
-        "saveIf",
-        r -> {
-          kit().store().saveIf(List.of(absent(r)), r);
-          return List.of(r);
-        });
-  }
-
-  @Test
-  void saveBatchIf_updatedAtAnywhereInTheRange_roundTripsExactly() {
-    assertEachRoundTrips(
-        "saveBatchIf",
-        r -> {
-          List<StateRecord> batch = withStamped(r);
-          kit().store().saveBatchIf(batch.stream().map(Kit::absent).toList(), batch);
-          return batch;
-        });
-  }
-
   /**
-   * One write method under test: writes {@code bad} under {@code expected} (where the method takes
-   * expectations) beside the valid new record {@code fresh} (where it takes several records).
-   */
-  @FunctionalInterface
-  private interface Write {
-    void write(StateRecord bad, SlotExpectation expected, StateRecord fresh);
-  }
-
-  /**
-   * For every instant outside the range, {@code write} of a record at a new slot and of the next
+   * For every instant outside the range, a write of a record at a new slot and of the next
    * generation of a live record is an {@code InvalidRecordException}, and nothing changes.
    */
-  private void assertRejectedAndNothingChanged(String method, Write write) {
-    StateRecord live = kit().save(record(q, "k.at.live", "live"));
-    List<StateRecord> before = kit().snapshot();
+  private void assertRejectedAndNothingChanged(WriteMethod m) {
+    Quadruple q = ALICE.run("r." + m.name());
+    StateRecord live = save(record(q, "k.at.live", "live"));
+    List<StateRecord> before = snapshot();
     outOfRange()
         .forEach(
             (label, at) -> {
@@ -165,45 +132,20 @@ abstract class UpdatedAtRangeScenarios {
               StateRecord newSlot = record(q, "k.at.new", "new").withUpdatedAt(at);
               StateRecord overwrite = nextGeneration(live, "overwrite").withUpdatedAt(at);
               assertRejected(
-                  method + " at a new slot, updatedAt " + label,
+                  m.name() + " at a new slot, updatedAt " + label,
                   InvalidRecordException.class,
-                  () -> write.write(newSlot, absent(newSlot), fresh));
+                  () -> m.call().write(store(), newSlot, absent(newSlot), fresh));
               assertRejected(
-                  method + " over a live record, updatedAt " + label,
+                  m.name() + " over a live record, updatedAt " + label,
                   InvalidRecordException.class,
-                  () -> write.write(overwrite, exact(live), fresh));
-              kit().assertUnknown(newSlot.id());
-              kit().assertUnknown(overwrite.id());
-              kit().assertUnknown(fresh.id());
+                  () -> m.call().write(store(), overwrite, exact(live), fresh));
+              assertUnknown(newSlot.id());
+              assertUnknown(overwrite.id());
+              assertUnknown(fresh.id());
             });
-    assertThat(kit().snapshot())
-        .as("%s: store content after the rejected writes", method)
+    assertThat(snapshot())
+        .as("%s: store content after the rejected writes", m.name())
         .isEqualTo(before);
-    kit().assertHolds(live);
-  }
-
-  @Test
-  void save_updatedAtOutsideTheRange_throwsInvalidRecordAndChangesNothing() {
-    assertRejectedAndNothingChanged("save", (bad, expected, fresh) -> kit().store().save(bad));
-  }
-
-  @Test
-  void saveAll_updatedAtOutsideTheRange_throwsInvalidRecordAndChangesNothing() {
-    assertRejectedAndNothingChanged(
-        "saveAll", (bad, expected, fresh) -> kit().store().saveAll(List.of(fresh, bad)));
-  }
-
-  @Test
-  void saveIf_updatedAtOutsideTheRange_throwsInvalidRecordAndChangesNothing() {
-    assertRejectedAndNothingChanged(
-        "saveIf", (bad, expected, fresh) -> kit().store().saveIf(List.of(expected), bad));
-  }
-
-  @Test
-  void saveBatchIf_updatedAtOutsideTheRange_throwsInvalidRecordAndChangesNothing() {
-    assertRejectedAndNothingChanged(
-        "saveBatchIf",
-        (bad, expected, fresh) ->
-            kit().store().saveBatchIf(List.of(absent(fresh), expected), List.of(fresh, bad)));
+    assertHolds(live);
   }
 }

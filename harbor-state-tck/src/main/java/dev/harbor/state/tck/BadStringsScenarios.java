@@ -1,0 +1,188 @@
+package dev.harbor.state.tck;
+
+import static dev.harbor.state.tck.Kit.ALICE;
+import static dev.harbor.state.tck.Kit.absent;
+import static dev.harbor.state.tck.Kit.companion;
+import static dev.harbor.state.tck.Kit.describe;
+import static dev.harbor.state.tck.Kit.record;
+import static dev.harbor.state.tck.Kit.utf8;
+
+import dev.harbor.state.EventId;
+import dev.harbor.state.InvalidRecordException;
+import dev.harbor.state.InvalidScanException;
+import dev.harbor.state.Quadruple;
+import dev.harbor.state.SlotExpectation;
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.tck.Kit.BadSlot;
+import dev.harbor.state.tck.StoreMethods.EventIdCall;
+import dev.harbor.state.tck.StoreMethods.ExpectationMethod;
+import dev.harbor.state.tck.StoreMethods.Named;
+import dev.harbor.state.tck.StoreMethods.PrefixCall;
+import dev.harbor.state.tck.StoreMethods.SlotMethod;
+import dev.harbor.state.tck.StoreMethods.WriteMethod;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The string rules of SPEC 4.1, for every method, with nothing changed by a rejected call (SPEC 5,
+ * lookups): U+0000, lone high and low surrogates, reversed pairs, more than 256 UTF-8 bytes (ASCII,
+ * 2- and 4-byte characters) in tenant, user, session, run, kind, event id, expected event id or
+ * prefix, and an empty kind, event id or prefix are an {@code InvalidRecordException} ({@code
+ * InvalidScanException} for the scan's tenant and prefix); fenceIf does not run its action. One
+ * dynamic test per method, position and bad string, from the tables of {@link StoreMethods}.
+ */
+abstract class BadStringsScenarios extends Scenarios {
+
+  private final Quadruple q = ALICE.run("r");
+
+  BadStringsScenarios(StateStoreTck kit) {
+    super(kit);
+  }
+
+  /** The live record every table starts from, so that a rejected call has something to change. */
+  private StateRecord seed() {
+    return save(record(q, "k.seed", "seed"));
+  }
+
+  /** Records with one bad position: every bad slot, then every bad event id at a good slot. */
+  private Map<String, StateRecord> badRecords() {
+    Map<String, StateRecord> records = new LinkedHashMap<>();
+    for (BadSlot b : Kit.badSlots(q, "k.new")) {
+      records.put(b.what("", "kind"), record(b.identity(), b.kind(), "v"));
+    }
+    Kit.badKeys()
+        .forEach(
+            (defect, id) ->
+                records.put(
+                    describe("event id", defect),
+                    StateRecord.of(EventId.of(id), q, "k.new", utf8("v"))));
+    return records;
+  }
+
+  @TestFactory
+  Stream<DynamicTest> writes_rejectBadStringsInTheRecord() {
+    seed();
+    List<Case> cases = new ArrayList<>();
+    for (WriteMethod m : StoreMethods.WRITE_METHODS) {
+      badRecords()
+          .forEach(
+              (what, r) ->
+                  cases.add(
+                      rejects(
+                          m.name(),
+                          what,
+                          () -> m.call().write(store(), r, absent(r), companion()))));
+    }
+    return eachRejected(InvalidRecordException.class, cases.stream());
+  }
+
+  @TestFactory
+  Stream<DynamicTest> conditionalMethods_rejectBadStringsInAnExpectation() {
+    StateRecord seed = seed();
+    List<Case> cases = new ArrayList<>();
+    for (ExpectationMethod m : StoreMethods.EXPECTATION_METHODS) {
+      Map<String, SlotExpectation> bad = new LinkedHashMap<>();
+      for (BadSlot b : Kit.badSlots(q, seed.kind())) {
+        bad.put(b.what("expected", "kind"), m.at(b.identity(), b.kind(), seed.id()));
+      }
+      Kit.badStrings()
+          .forEach(
+              (defect, id) ->
+                  bad.put(
+                      describe("expected event id", defect),
+                      SlotExpectation.exact(q, seed.kind(), EventId.of(id))));
+      bad.forEach(
+          (what, e) ->
+              cases.add(
+                  rejects(
+                      m.name(),
+                      what,
+                      () -> m.call().call(store(), e, companion(), fencedAction()))));
+    }
+    return eachRejected(InvalidRecordException.class, cases.stream());
+  }
+
+  @TestFactory
+  Stream<DynamicTest> slotMethods_rejectBadStringsInTheSlot() {
+    StateRecord seed = seed();
+    List<Case> cases = new ArrayList<>();
+    for (SlotMethod m : StoreMethods.SLOT_METHODS) {
+      String kindName = m.takesPrefix() ? "prefix" : "kind";
+      for (BadSlot b : Kit.badSlots(q, m.takesPrefix() ? "k" : seed.kind())) {
+        cases.add(
+            rejects(
+                m.name(),
+                b.what("", kindName),
+                () -> m.call().call(store(), b.identity(), b.kind())));
+      }
+    }
+    return eachRejected(InvalidRecordException.class, cases.stream());
+  }
+
+  @TestFactory
+  Stream<DynamicTest> eventIdLookups_rejectBadEventIds() {
+    seed();
+    Map<String, EventId> bad = new LinkedHashMap<>();
+    Kit.badKeys().forEach((defect, id) -> bad.put(describe("event id", defect), EventId.of(id)));
+    bad.put("a null event id", EventId.of(null));
+    List<Case> cases = new ArrayList<>();
+    for (Named<EventIdCall> m : StoreMethods.EVENT_ID_METHODS) {
+      bad.forEach(
+          (what, id) -> cases.add(rejects(m.name(), what, () -> m.call().call(store(), id))));
+    }
+    return eachRejected(InvalidRecordException.class, cases.stream());
+  }
+
+  @TestFactory
+  Stream<DynamicTest> deleteScope_rejectsBadStringsInTheIdentity() {
+    seed();
+    return eachRejected(
+        InvalidRecordException.class,
+        Kit.badIdentities(ALICE).entrySet().stream()
+            .map(e -> rejects("deleteScope", e.getKey(), () -> store().deleteScope(e.getValue()))));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> listKind_rejectsBadPrefixes() {
+    seed();
+    List<Case> cases = new ArrayList<>();
+    for (Named<PrefixCall> m : StoreMethods.PREFIX_METHODS) {
+      Kit.badKeys()
+          .forEach(
+              (defect, prefix) ->
+                  cases.add(
+                      rejects(
+                          m.name(),
+                          describe("prefix", defect),
+                          () -> m.call().call(store(), prefix))));
+    }
+    return eachRejected(InvalidRecordException.class, cases.stream());
+  }
+
+  @TestFactory
+  Stream<DynamicTest> scanKindForTenant_rejectsBadTenantsAndPrefixes() {
+    seed();
+    String method = "scanKindForTenant";
+    List<Case> cases = new ArrayList<>();
+    Kit.badKeys()
+        .forEach(
+            (defect, s) -> {
+              cases.add(
+                  rejects(
+                      method,
+                      describe("tenant", defect),
+                      () -> store().scanKindForTenant(MAINTENANCE, s, "k", 10, "")));
+              cases.add(
+                  rejects(
+                      method,
+                      describe("prefix", defect),
+                      () -> store().scanKindForTenant(MAINTENANCE, q.tenantId(), s, 10, "")));
+            });
+    return eachRejected(InvalidScanException.class, cases.stream());
+  }
+}
