@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -37,6 +38,14 @@ class ImportInputTest {
     return Arguments.of(json.getBytes(StandardCharsets.UTF_8), problem);
   }
 
+  private static Arguments bytes(String problem, int... line) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int b : line) {
+      out.write(b);
+    }
+    return Arguments.of(out.toByteArray(), problem);
+  }
+
   static Stream<Arguments> badLines() {
     return Stream.of(
         line("{\"tenant\":\"a\",}", "column 15: Unexpected character ('}'"),
@@ -56,7 +65,11 @@ class ImportInputTest {
         line(OTHER.replace("\"t\"", "\"t\\ud834\""), "column 11: lone surrogate U+D834"),
         line(OTHER.replace("\"t\"", "\"\\udd1e\""), "column 11: lone surrogate U+DD1E"),
         line(OTHER.replace("\"t\"", "\"t\u0000\""), "column 13: Illegal unquoted character"),
-        line(OTHER.replace("\"t\"", "\"t\\u0000\""), "tenantId contains U+0000"));
+        line(OTHER.replace("\"t\"", "\"t\\u0000\""), "tenantId contains U+0000"),
+        bytes("not valid UTF-8", '{', 0xc3, 0x28, '}'),
+        bytes("not valid UTF-8", '{', '"', 0xed, 0xa0, 0x80, '"', '}'),
+        bytes("not valid UTF-8", '{', '"', 0xf4, 0x90, 0x80, 0x80, '"', '}'),
+        bytes("not valid UTF-8", '{', '"', 0xc0, 0xaf, '"', '}'));
   }
 
   @ParameterizedTest(name = "{1}")
@@ -75,5 +88,20 @@ class ImportInputTest {
     assertThat(r.stderr().lines()).as(r.stderr()).hasSize(1);
     assertThat(r.out()).isEmpty();
     assertThat(exported(target)).isEmpty();
+  }
+
+  @Test
+  void invalidUtf8_isNamedAtItsLine_afterTheBatchesBeforeItWereWritten() {
+    ByteArrayOutputStream in = new ByteArrayOutputStream();
+    in.writeBytes((GOOD + "\n" + OTHER + "\n").getBytes(StandardCharsets.UTF_8));
+    in.writeBytes(new byte[] {'{', (byte) 0xff, '}', '\n'});
+    String target = "sqlite:" + dir.resolve("target.db");
+
+    Cli.Result r =
+        Cli.runWithInput(in.toByteArray(), "--store", target, "import", "--batch-size", "1");
+
+    assertThat(r.code()).as(r.toString()).isEqualTo(2);
+    assertThat(r.stderr()).isEqualTo("harbor-state: line 3: not valid UTF-8\n");
+    assertThat(exported(target)).hasSize(2);
   }
 }
