@@ -43,7 +43,6 @@ final class ExitCodes {
       List.of(
           Map.entry(CommandLine.ParameterException.class, USAGE),
           Map.entry(InvalidInputException.class, USAGE),
-          Map.entry(Json.MalformedJsonException.class, USAGE),
           Map.entry(InvalidRecordException.class, USAGE),
           Map.entry(IdentityRequiredException.class, USAGE),
           Map.entry(InvalidConfigException.class, USAGE),
@@ -78,8 +77,8 @@ final class ExitCodes {
   }
 
   /**
-   * Invalid input the command line itself detects (a missing file, two payload sources, a bad
-   * field).
+   * Invalid input the command line itself detects (a missing file, two payload sources, malformed
+   * JSON, a bad field).
    */
   static final class InvalidInputException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -1,11 +1,9 @@
 package dev.harbor.state.cli;
 
 import dev.harbor.state.StateStore;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
+import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,10 +50,9 @@ final class ExportCommand extends StoreCommand {
   int run() throws IOException {
     try (StateStore store = open()) {
       if (out == null) {
-        Writer w =
-            new BufferedWriter(new OutputStreamWriter(io().out(), StandardCharsets.UTF_8), 1 << 16);
-        long n = export(store, w);
-        w.flush();
+        OutputStream jsonl = new BufferedOutputStream(io().out(), 1 << 16);
+        long n = export(store, jsonl);
+        jsonl.flush();
         if (io().terminal()) {
           io().err().println("exported " + n + " records");
         }
@@ -67,8 +64,8 @@ final class ExportCommand extends StoreCommand {
       Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
       try {
         long n;
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-          n = export(store, w);
+        try (OutputStream jsonl = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+          n = export(store, jsonl);
         }
         try {
           Files.move(
@@ -84,13 +81,13 @@ final class ExportCommand extends StoreCommand {
     return ExitCodes.OK;
   }
 
-  private long export(StateStore store, Writer w) throws IOException {
+  private long export(StateStore store, OutputStream jsonl) throws IOException {
     RecordSource source = RecordSource.of(store, tenant, prefixes);
     try (Progress progress = new Progress(io(), "export", "records")) {
       source.forEach(
           r -> {
-            w.write(RecordJson.write(r));
-            w.write('\n');
+            RecordJson.write(jsonl, r);
+            jsonl.write('\n');
             progress.add(1);
           });
       return progress.count();

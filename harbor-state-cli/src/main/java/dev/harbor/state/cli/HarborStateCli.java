@@ -163,8 +163,7 @@ public final class HarborStateCli implements Callable<Integer> {
     if (e instanceof dev.harbor.state.StateStoreException
         || e instanceof ExitCodes.InvalidInputException
         || e instanceof ExitCodes.LocatedException
-        || e instanceof ExitCodes.CommandFailedException
-        || e instanceof Json.MalformedJsonException) {
+        || e instanceof ExitCodes.CommandFailedException) {
       return oneLine(message == null ? e.getClass().getSimpleName() : message);
     }
     return oneLine(e.getClass().getSimpleName() + (message == null ? "" : ": " + message));

@@ -6,7 +6,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +35,9 @@ import picocli.CommandLine.Parameters;
     })
 final class ImportCommand extends StoreCommand {
 
+  /** What the decoder reads a malformed byte sequence as. */
+  private static final char MALFORMED = '\uDFFF';
+
   @Parameters(
       index = "0",
       arity = "0..1",
@@ -51,25 +53,21 @@ final class ImportCommand extends StoreCommand {
         InputStream in = file == null ? nonClosing(io().in()) : openFile(file);
         Progress progress = new Progress(io(), "import", "records")) {
       Batcher batcher = batch.batcher(store);
+      // A malformed sequence decodes to a lone surrogate, which valid UTF-8 never yields: the line
+      // holding one is named, once the lines before it were read like any others.
       CharsetDecoder utf8 =
           StandardCharsets.UTF_8
               .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT);
+              .onMalformedInput(CodingErrorAction.REPLACE)
+              .replaceWith(String.valueOf(MALFORMED));
       BufferedReader reader = new BufferedReader(new InputStreamReader(in, utf8), 1 << 16);
       long lineNo = 0;
-      while (true) {
-        String line;
-        try {
-          line = reader.readLine();
-        } catch (CharacterCodingException e) {
-          throw new ExitCodes.LocatedException(
-              "line " + (lineNo + 1), new ExitCodes.InvalidInputException("not valid UTF-8"));
-        }
-        if (line == null) {
-          break;
-        }
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
         lineNo++;
+        if (line.indexOf(MALFORMED) >= 0) {
+          throw new ExitCodes.LocatedException(
+              "line " + lineNo, new ExitCodes.InvalidInputException("not valid UTF-8"));
+        }
         if (line.isBlank()) {
           continue;
         }

@@ -2,7 +2,9 @@ package dev.harbor.state.cli;
 
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.StateRecord;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 
 /**
  * How commands print records: one JSON object per line with {@code --json}, else one readable line.
@@ -12,7 +14,16 @@ final class Records {
   private Records() {}
 
   static void print(PrintStream out, StateRecord r, boolean json) {
-    out.println(json ? RecordJson.write(r) : text(r));
+    if (!json) {
+      out.println(text(r));
+      return;
+    }
+    try {
+      RecordJson.write(out, r);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a PrintStream keeps its errors to itself: not reached
+    }
+    out.println();
   }
 
   /** {@code tenant/user/session/run kind event=… version=… bytes=… updatedAt=…}. */

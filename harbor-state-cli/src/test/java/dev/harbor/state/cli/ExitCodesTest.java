@@ -31,7 +31,6 @@ class ExitCodesTest {
     return Stream.of(
         Arguments.of(new CommandLine.ParameterException(cmd, "missing --kind"), 2),
         Arguments.of(new ExitCodes.InvalidInputException("two payloads"), 2),
-        Arguments.of(new Json.MalformedJsonException(3, "expected ':'"), 2),
         Arguments.of(new InvalidRecordException("empty kind"), 2),
         Arguments.of(new IdentityRequiredException("tenant empty"), 2),
         Arguments.of(new InvalidConfigException("bad location"), 2),
@@ -63,7 +62,8 @@ class ExitCodesTest {
   void locatedFailures_mapLikeTheirCause() {
     assertThat(
             ExitCodes.of(
-                new ExitCodes.LocatedException("line 4", new Json.MalformedJsonException(1, "x"))))
+                new ExitCodes.LocatedException(
+                    "line 4", new ExitCodes.InvalidInputException("column 1: x"))))
         .isEqualTo(2);
     assertThat(
             ExitCodes.of(
