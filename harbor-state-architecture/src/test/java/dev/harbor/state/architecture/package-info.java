@@ -8,11 +8,11 @@
  * else; the API module depends on nothing but the JDK and JSpecify's annotations; and no library
  * module depends on the command line tool.
  *
- * <p>This module is tests only and never published. It depends, in test scope, on every module
- * that has main code, so all of them are on its test class path; only their main classes are
- * imported. A class belongs to the module whose jar or {@code target/classes} directory it was
- * loaded from ({@link dev.harbor.state.architecture.ReactorModule}), not to a package, so a module
- * that grows a package stays under its rules.
+ * <p>This module is tests only and never published. It depends, in test scope, on every module that
+ * has main code, so all of them are on its test class path; only their main classes are imported. A
+ * class belongs to the module whose jar or {@code target/classes} directory it was loaded from
+ * ({@link dev.harbor.state.architecture.ReactorModule}), not to a package, so a module that grows a
+ * package stays under its rules.
  *
  * <p>Start with {@code ModuleDependencyRulesTest}: one field per rule, each with the reason it
  * exists, and a check that the import saw every module (so no rule can pass on an empty set).
