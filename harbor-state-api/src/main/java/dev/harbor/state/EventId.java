@@ -15,7 +15,11 @@ import java.security.SecureRandom;
  */
 public record EventId(String value) implements Comparable<EventId> {
 
-  /** Normalizes {@code null} to {@code ""}. */
+  /**
+   * Normalizes {@code null} to {@code ""}.
+   *
+   * @param value the id; {@code null} becomes {@code ""}
+   */
   public EventId {
     value = value == null ? "" : value;
   }

@@ -12,7 +12,13 @@ package dev.harbor.state;
  */
 public record Identity(String tenantId, String userId, String sessionId) {
 
-  /** Normalizes {@code null} components to {@code ""}. */
+  /**
+   * Normalizes {@code null} components to {@code ""}.
+   *
+   * @param tenantId the tenant; {@code null} becomes {@code ""}
+   * @param userId the user; {@code null} becomes {@code ""}
+   * @param sessionId the session; {@code null} becomes {@code ""}
+   */
   public Identity {
     tenantId = tenantId == null ? "" : tenantId;
     userId = userId == null ? "" : userId;

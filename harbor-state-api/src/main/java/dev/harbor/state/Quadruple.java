@@ -12,7 +12,14 @@ package dev.harbor.state;
  */
 public record Quadruple(String tenantId, String userId, String sessionId, String runId) {
 
-  /** Normalizes {@code null} components to {@code ""}. */
+  /**
+   * Normalizes {@code null} components to {@code ""}.
+   *
+   * @param tenantId the tenant; {@code null} becomes {@code ""}
+   * @param userId the user; {@code null} becomes {@code ""}
+   * @param sessionId the session; {@code null} becomes {@code ""}
+   * @param runId the run; {@code null} becomes {@code ""}, the session-scoped run
+   */
   public Quadruple {
     tenantId = tenantId == null ? "" : tenantId;
     userId = userId == null ? "" : userId;

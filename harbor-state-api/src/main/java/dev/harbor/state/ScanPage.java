@@ -12,7 +12,12 @@ import java.util.List;
  */
 public record ScanPage(List<StateRecord> records, String continuation) {
 
-  /** Copies the list and normalizes a {@code null} continuation to {@code ""}. */
+  /**
+   * Copies the list and normalizes a {@code null} continuation to {@code ""}.
+   *
+   * @param records the page's records in scan order, copied
+   * @param continuation the position after the last record; {@code null} becomes {@code ""}
+   */
   public ScanPage {
     records = records == null ? List.of() : List.copyOf(records);
     continuation = continuation == null ? "" : continuation;

@@ -12,7 +12,13 @@ package dev.harbor.state;
  */
 public record SlotExpectation(Quadruple identity, String kind, EventId expectedEventId) {
 
-  /** Normalizes {@code null} values; an empty expected id becomes {@code null} ("absent"). */
+  /**
+   * Normalizes {@code null} values; an empty expected id becomes {@code null} ("absent").
+   *
+   * @param identity the slot's quadruple; {@code null} becomes the empty quadruple
+   * @param kind the slot's kind; {@code null} becomes {@code ""}
+   * @param expectedEventId the event id the slot must hold; {@code null} or empty means "absent"
+   */
   public SlotExpectation {
     identity = identity == null ? new Quadruple("", "", "", "") : identity;
     kind = kind == null ? "" : kind;

@@ -34,7 +34,14 @@ public record StateConfig(
   /** The driver used when none is named. */
   public static final String DEFAULT_DRIVER = "inmem";
 
-  /** Normalizes {@code null} values and copies the options. */
+  /**
+   * Normalizes {@code null} values and copies the options.
+   *
+   * @param driver the driver name; {@code null} or empty means {@value #DEFAULT_DRIVER}
+   * @param location the driver-specific location; {@code null} becomes {@code ""}
+   * @param options the options, copied; {@code null} means none
+   * @param clock the clock that stamps records; {@code null} means {@link Clock#systemUTC()}
+   */
   public StateConfig {
     driver = driver == null || driver.isEmpty() ? DEFAULT_DRIVER : driver;
     location = location == null ? "" : location;

@@ -46,7 +46,16 @@ public record StateRecord(
 
   private static final byte[] EMPTY = new byte[0];
 
-  /** Normalizes {@code null} values and copies the byte array. */
+  /**
+   * Normalizes {@code null} values and copies the byte array.
+   *
+   * @param id the event id; {@code null} becomes the empty id
+   * @param identity the slot's quadruple; {@code null} becomes the empty quadruple
+   * @param kind the slot's kind; {@code null} becomes {@code ""}
+   * @param version the caller's opaque version
+   * @param bytes the payload, copied; {@code null} becomes zero-length
+   * @param updatedAt the timestamp; {@code null} asks the store to stamp it
+   */
   public StateRecord {
     id = id == null ? new EventId("") : id;
     identity = identity == null ? new Quadruple("", "", "", "") : identity;

@@ -13,6 +13,7 @@ public sealed class StorageException extends StateStoreException
 
   private static final long serialVersionUID = 1L;
 
+  /** Whether a retry of the same call may succeed; see {@link #isTransient()}. */
   private final boolean transientFailure;
 
   /**

@@ -47,6 +47,10 @@ public final class MigrationPlan {
     /**
      * Checks the components.
      *
+     * @param version its number, from 1
+     * @param name its file name
+     * @param sql its text, line endings normalized to LF
+     * @param checksum the SHA-256 of that text in UTF-8, in hex
      * @throws NullPointerException if a component is null
      */
     public Migration {
