@@ -1,25 +1,28 @@
 /**
- * The driver SPI: what a driver implements, and the code every driver shares so that they cannot
- * drift apart.
+ * The driver SPI: what a driver implements, and the one core every driver runs behind so that
+ * they cannot drift apart.
  *
- * <p>A driver implements {@link dev.harbor.state.spi.StateStoreProvider} and registers it in {@code
- * META-INF/services/dev.harbor.state.spi.StateStoreProvider}; {@link dev.harbor.state.StateStores}
- * finds it with {@link java.util.ServiceLoader}. Its store calls the {@link
- * dev.harbor.state.spi.StoreGuard} method named after each operation before touching storage: the
- * guard decides closed, interrupted, identity and input errors in the contract's order, owns the
- * closed flag and stamps {@code updatedAt} from the store's clock, so those answers are the same
- * for every driver. {@link dev.harbor.state.spi.StoreOption} and {@link
- * dev.harbor.state.spi.Options} are a driver's option table and its strict parser (durations,
- * sizes, enumerations); the same table feeds validation at open, the README and {@code harbor-state
- * drivers}. {@link dev.harbor.state.spi.Locations} parses location strings and redacts credentials.
+ * <p>A driver implements {@link dev.harbor.state.spi.StoreDriver}: the storage primitives and
+ * nothing else. Its {@link dev.harbor.state.spi.StateStoreProvider}, registered in {@code
+ * META-INF/services/dev.harbor.state.spi.StateStoreProvider} and found by {@link
+ * dev.harbor.state.StateStores} through {@link java.util.ServiceLoader}, builds a {@link
+ * dev.harbor.state.spi.StoreContext} and returns {@link dev.harbor.state.spi.StoreCore#open}: the
+ * one {@link dev.harbor.state.StateStore}. The core checks closed, interrupted, identity and input
+ * in the contract's order (the rules live in the package-private {@code Checks}), stamps {@code
+ * updatedAt}, derives the convenience methods, and closes only after the calls in flight have
+ * returned; so a driver sees only valid, stamped input. {@link dev.harbor.state.spi.StoreErrors}
+ * words the exceptions whose text the contract fixes; {@link dev.harbor.state.spi.Limits} holds the
+ * size limits. {@link dev.harbor.state.spi.StoreOption} and {@link dev.harbor.state.spi.Options}
+ * are a driver's option table and its strict parser; the same table feeds validation at open, the
+ * README and {@code harbor-state drivers}. {@link dev.harbor.state.spi.Locations} parses location
+ * strings and redacts credentials.
  *
- * <p>Everything here is public because drivers live in other modules, including third parties'.
- * Applications do not need this package, only {@link dev.harbor.state}.
+ * <p>Everything public here is public because drivers live in other modules, including third
+ * parties'. Applications do not need this package, only {@link dev.harbor.state}.
  *
- * <p>Start with {@link dev.harbor.state.spi.StateStoreProvider}, then {@link
- * dev.harbor.state.spi.StoreGuard}: its methods, one per store operation, are the boundary checks
- * in the contract's order. The conformance kit ({@code harbor-state-tck}) is what a new driver must
- * pass.
+ * <p>Start with {@link dev.harbor.state.spi.StoreDriver}, then {@link
+ * dev.harbor.state.spi.StoreCore}: one method per store operation, each "check, then one
+ * primitive". The conformance kit ({@code harbor-state-tck}) is what a new driver must pass.
  */
 @org.jspecify.annotations.NullMarked
 package dev.harbor.state.spi;

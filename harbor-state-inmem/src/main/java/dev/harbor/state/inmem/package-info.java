@@ -5,17 +5,17 @@
  * <p>The only public class is {@link dev.harbor.state.inmem.InMemoryStateStoreProvider}, which
  * {@link java.util.ServiceLoader} instantiates; applications open a store with {@code
  * StateStores.open("inmem:")} and never name it. Everything else is package-private: {@code
- * InMemoryStateStore} (the store), {@code Slot} (the key of its maps, with the slot order every
- * listing and scan walks) and {@code Utf8Order} (comparing strings as their UTF-8 bytes, the order
- * the SQL drivers' collations give).
+ * InMemoryStore} (the driver behind the core), {@code Slot} (the key of its sorted map, with the
+ * slot order every listing and scan walks) and {@code Utf8Order} (comparing strings as their UTF-8
+ * bytes, the order the SQL drivers' collations give).
  *
- * <p>Obvious correctness beats speed here: one read-write lock guards the whole state, every
- * mutation holds it exclusively and every read shares it, so a reader never sees half a batch.
- * Fences are the one subtlety: a fenced slot is registered under the lock and the lock released
- * while the caller's action runs, and conditional writes to that slot wait for the fence to lift.
+ * <p>Obvious correctness beats speed here: one lock guards the whole state and every call holds it
+ * for its whole step, so a reader never sees half a batch. Fences are the one subtlety: a fenced
+ * slot is registered under the lock and the lock released while the caller's action runs, and
+ * conditional writes to that slot wait for the fence to lift.
  *
- * <p>Start with {@code InMemoryStateStore}: its class comment describes the layout, the locking and
- * the fences.
+ * <p>Start with {@code InMemoryStore}: its class comment describes the layout, the locking and the
+ * fences.
  */
 @org.jspecify.annotations.NullMarked
 package dev.harbor.state.inmem;
