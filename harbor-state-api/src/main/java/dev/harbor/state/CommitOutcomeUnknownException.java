@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A commit was sent to the backend and the connection broke before its outcome was known: the write
  * may or may not have been applied. Retrying the same write with the same event id converges either
@@ -15,7 +17,7 @@ public final class CommitOutcomeUnknownException extends StorageException {
    * @param message what was being committed, never a credential
    * @param cause the driver's exception
    */
-  public CommitOutcomeUnknownException(String message, Throwable cause) {
+  public CommitOutcomeUnknownException(String message, @Nullable Throwable cause) {
     super(message, true, cause);
   }
 }

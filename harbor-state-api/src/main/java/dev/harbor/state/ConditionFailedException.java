@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown when a {@code saveIf}/{@code saveBatchIf} expectation or a {@code fenceIf} generation does
  * not match the stored state; nothing was changed.
@@ -23,7 +25,7 @@ public final class ConditionFailedException extends StateStoreException {
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  public ConditionFailedException(String message, Throwable cause) {
+  public ConditionFailedException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

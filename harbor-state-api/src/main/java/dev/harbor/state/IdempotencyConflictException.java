@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown when a live event id is reused for a different slot, different bytes or a different
  * version. A retry with the same event id and the same content is never a conflict.
@@ -23,7 +25,7 @@ public final class IdempotencyConflictException extends StateStoreException {
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  public IdempotencyConflictException(String message, Throwable cause) {
+  public IdempotencyConflictException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

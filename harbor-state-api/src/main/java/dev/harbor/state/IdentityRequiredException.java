@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /** Thrown when the tenant, user or session of an identity-scoped call is empty. */
 public final class IdentityRequiredException extends StateStoreException {
 
@@ -20,7 +22,7 @@ public final class IdentityRequiredException extends StateStoreException {
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  public IdentityRequiredException(String message, Throwable cause) {
+  public IdentityRequiredException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

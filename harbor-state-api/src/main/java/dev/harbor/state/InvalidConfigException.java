@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown when a location or an option cannot be used to open a store: a malformed location, an
  * unknown or out-of-range option, or a backend that rejects the configuration at open. The message
@@ -24,7 +26,7 @@ public final class InvalidConfigException extends StateStoreException {
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  public InvalidConfigException(String message, Throwable cause) {
+  public InvalidConfigException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown for malformed input: an empty kind or event id, a string containing U+0000 or a lone
  * surrogate or longer than 256 UTF-8 bytes, a payload above the store's {@code maxPayloadBytes}, a
@@ -24,7 +26,7 @@ public final class InvalidRecordException extends StateStoreException {
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  public InvalidRecordException(String message, Throwable cause) {
+  public InvalidRecordException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

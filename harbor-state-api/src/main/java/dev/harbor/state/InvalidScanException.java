@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown by {@link StateStore#scanKindForTenant} for an empty tenant or prefix, a limit outside
  * 1..256, or a continuation that is not valid for exactly this tenant and prefix; and by {@link
@@ -24,7 +26,7 @@ public final class InvalidScanException extends StateStoreException {
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  public InvalidScanException(String message, Throwable cause) {
+  public InvalidScanException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /** Thrown when a cross-identity listing or scan is called without {@link ListScope#MAINTENANCE}. */
 public final class MaintenanceScopeRequiredException extends StateStoreException {
 
@@ -20,7 +22,7 @@ public final class MaintenanceScopeRequiredException extends StateStoreException
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  public MaintenanceScopeRequiredException(String message, Throwable cause) {
+  public MaintenanceScopeRequiredException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown when the calling thread was interrupted before or while the call waited; nothing was
  * changed and the thread's interrupt flag stays set.
@@ -23,7 +25,7 @@ public final class OperationCancelledException extends StateStoreException {
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  public OperationCancelledException(String message, Throwable cause) {
+  public OperationCancelledException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown by {@link StateStore#load} and {@link StateStore#loadByEventId} when nothing is stored
  * under the key; the message names the key.
@@ -23,7 +25,7 @@ public final class RecordNotFoundException extends StateStoreException {
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  public RecordNotFoundException(String message, Throwable cause) {
+  public RecordNotFoundException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -156,10 +156,10 @@ public final class ScanContinuations {
     }
     return Optional.of(
         StateRecord.of(
-            null,
+            EventId.of(""),
             new Quadruple(parts.get(0), parts.get(1), parts.get(2), parts.get(3)),
             parts.get(4),
-            null));
+            new byte[0]));
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A predicate on one slot for {@code saveIf}, {@code saveBatchIf}, {@code deleteIf} and {@code
  * fenceIf}: the slot must be absent ({@code expectedEventId} {@code null} or empty) or hold exactly
@@ -10,7 +12,7 @@ package dev.harbor.state;
  * @param kind the slot's kind
  * @param expectedEventId the event id the slot must hold, or {@code null} for "absent"
  */
-public record SlotExpectation(Quadruple identity, String kind, EventId expectedEventId) {
+public record SlotExpectation(Quadruple identity, String kind, @Nullable EventId expectedEventId) {
 
   /**
    * Normalizes {@code null} values; an empty expected id becomes {@code null} ("absent").

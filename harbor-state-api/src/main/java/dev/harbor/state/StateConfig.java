@@ -109,10 +109,10 @@ public record StateConfig(
 
   /** Builds a {@link StateConfig}. */
   public static final class Builder {
-    private String driver;
-    private String location;
+    private String driver = DEFAULT_DRIVER;
+    private String location = "";
     private final Map<String, String> options = new LinkedHashMap<>();
-    private Clock clock;
+    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 

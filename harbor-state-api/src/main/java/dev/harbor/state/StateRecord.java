@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One stored record: opaque bytes in the slot ({@code identity}, {@code kind}), written under an
@@ -25,8 +26,16 @@ import java.util.Objects;
  *     truncated) and within {@link #MIN_UPDATED_AT}..{@link #MAX_UPDATED_AT}; {@code null} asks the
  *     store to stamp it
  */
+// The payload is an array by contract (SPEC 3.3); the compact constructor and bytes() copy it, and
+// equals, hashCode and toString are written for it.
+@SuppressWarnings("ArrayRecordComponent")
 public record StateRecord(
-    EventId id, Quadruple identity, String kind, long version, byte[] bytes, Instant updatedAt) {
+    EventId id,
+    Quadruple identity,
+    String kind,
+    long version,
+    byte[] bytes,
+    @Nullable Instant updatedAt) {
 
   /**
    * The earliest {@code updatedAt} a store accepts: 4714-11-24 BC, 00:00 UTC (ISO year -4713), the
@@ -135,7 +144,7 @@ public record StateRecord(
    * @param updatedAt the new timestamp, {@code null} to let the store stamp it
    * @return a copy with {@code updatedAt} replaced
    */
-  public StateRecord withUpdatedAt(Instant updatedAt) {
+  public StateRecord withUpdatedAt(@Nullable Instant updatedAt) {
     return new StateRecord(id, identity, kind, version, bytes, updatedAt);
   }
 
@@ -212,12 +221,12 @@ public record StateRecord(
    * null}.
    */
   public static final class Builder {
-    private EventId id;
-    private Quadruple identity;
-    private String kind;
+    private EventId id = new EventId("");
+    private Quadruple identity = new Quadruple("", "", "", "");
+    private String kind = "";
     private long version;
-    private byte[] bytes;
-    private Instant updatedAt;
+    private byte[] bytes = EMPTY;
+    private @Nullable Instant updatedAt;
 
     private Builder() {}
 
@@ -292,7 +301,7 @@ public record StateRecord(
      * @param updatedAt the timestamp, {@code null} to let the store stamp it
      * @return this builder
      */
-    public Builder updatedAt(Instant updatedAt) {
+    public Builder updatedAt(@Nullable Instant updatedAt) {
       this.updatedAt = updatedAt;
       return this;
     }

@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Root of every exception a {@link StateStore} throws for a contract violation or a backend
  * failure.
@@ -38,7 +40,7 @@ public abstract sealed class StateStoreException extends RuntimeException
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  protected StateStoreException(String message, Throwable cause) {
+  protected StateStoreException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

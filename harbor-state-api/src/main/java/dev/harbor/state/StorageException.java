@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The backend failed. The driver's own exception is always the {@linkplain #getCause() cause},
  * never the thrown type.
@@ -23,7 +25,7 @@ public sealed class StorageException extends StateStoreException
    * @param transientFailure whether a retry of the same call may succeed
    * @param cause the driver's exception, may be {@code null}
    */
-  public StorageException(String message, boolean transientFailure, Throwable cause) {
+  public StorageException(String message, boolean transientFailure, @Nullable Throwable cause) {
     super(message, cause);
     this.transientFailure = transientFailure;
   }

@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown by every call made after {@link StateStore#close()} started, including calls racing with
  * it.
@@ -23,7 +25,7 @@ public final class StoreClosedException extends StateStoreException {
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  public StoreClosedException(String message, Throwable cause) {
+  public StoreClosedException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -1,5 +1,7 @@
 package dev.harbor.state;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown by {@link StateStores} when no registered provider has the requested driver name; the
  * message lists the registered drivers.
@@ -23,7 +25,7 @@ public final class UnknownDriverException extends StateStoreException {
    * @param message what went wrong, naming the key involved
    * @param cause the underlying failure, may be {@code null}
    */
-  public UnknownDriverException(String message, Throwable cause) {
+  public UnknownDriverException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

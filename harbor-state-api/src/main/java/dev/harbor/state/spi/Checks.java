@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The input rules of the contract (docs/CONTRACT.md 4.1), in one place so drivers cannot drift
@@ -175,7 +176,7 @@ final class Checks {
   }
 
   /**
-   * Checks a call on one slot: {@code find}, {@code load}, {@code delete}.
+   * Checks a call on one slot: {@code find()}, {@code load()}, {@code delete()}.
    *
    * @param identity the slot's quadruple
    * @param kind the slot's kind
@@ -335,8 +336,9 @@ final class Checks {
   private static void requireExpectation(SlotExpectation e) {
     requireQuadrupleStrings(e.identity());
     requireKey("kind", e.kind());
-    if (!e.expectsAbsent()) {
-      requireKey("expected event id", e.expectedEventId().value());
+    EventId expected = e.expectedEventId();
+    if (expected != null) {
+      requireKey("expected event id", expected.value());
     }
   }
 
@@ -397,7 +399,7 @@ final class Checks {
   }
 
   /** A non-empty, well-formed key string, or the problem with it. */
-  private static String keyProblem(String what, String value) {
+  private static @Nullable String keyProblem(String what, @Nullable String value) {
     if (value == null || value.isEmpty()) {
       return what + " must not be empty";
     }
@@ -408,7 +410,7 @@ final class Checks {
    * U+0000, a lone surrogate or more than {@link Limits#MAX_KEY_BYTES} UTF-8 bytes, or {@code null}
    * if fine.
    */
-  static String stringProblem(String what, String value) {
+  static @Nullable String stringProblem(String what, String value) {
     int bytes = 0;
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);

@@ -85,7 +85,11 @@ public final class StoreCore implements StateStore {
     SCAN_ALL
   }
 
-  /** Runs one call between the lifecycle's enter and exit. */
+  /**
+   * Runs one call between the lifecycle's enter and exit. The operation names the call for the
+   * listeners (metrics, logging) that attach here; none is attached yet.
+   */
+  @SuppressWarnings("UnusedVariable")
   private <T> T call(Operation operation, Supplier<T> body) {
     context.enter();
     try {

@@ -1,12 +1,14 @@
 package dev.harbor.state.spi;
 
 import dev.harbor.state.ConditionFailedException;
+import dev.harbor.state.EventId;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StorageException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The exceptions whose wording the contract fixes, built in one place so every driver says the same
@@ -46,14 +48,13 @@ public final class StoreErrors {
    * @return the exception to throw
    */
   public static ConditionFailedException conditionFailed(
-      SlotExpectation expectation, String current) {
+      SlotExpectation expectation, @Nullable String current) {
+    EventId expected = expectation.expectedEventId();
     return new ConditionFailedException(
         "expected "
             + describe(expectation.identity(), expectation.kind())
             + " to be "
-            + (expectation.expectsAbsent()
-                ? "absent"
-                : "event id " + expectation.expectedEventId().value())
+            + (expected == null ? "absent" : "event id " + expected.value())
             + (current == null ? "" : " but it holds event id " + current)
             + "; nothing was changed");
   }
