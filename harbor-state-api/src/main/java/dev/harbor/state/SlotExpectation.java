@@ -66,7 +66,7 @@ public record SlotExpectation(Quadruple identity, String kind, @Nullable EventId
    * @param current the slot's live record, or {@code null} if absent
    * @return {@code true} if the expectation holds
    */
-  public boolean matches(StateRecord current) {
+  public boolean matches(@Nullable StateRecord current) {
     return current == null ? expectedEventId == null : current.id().equals(expectedEventId);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The driver SPI: what a driver implements, and the one core every driver runs behind so that
- * they cannot drift apart.
+ * The driver SPI: what a driver implements, and the one core every driver runs behind so that they
+ * cannot drift apart.
  *
  * <p>A driver implements {@link dev.harbor.state.spi.StoreDriver}: the storage primitives and
  * nothing else. Its {@link dev.harbor.state.spi.StateStoreProvider}, registered in {@code

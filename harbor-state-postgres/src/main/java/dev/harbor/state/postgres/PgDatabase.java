@@ -17,6 +17,7 @@ import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 
 /**
@@ -95,6 +96,12 @@ final class PgDatabase {
     T run(Connection connection, Attempt attempt) throws SQLException;
   }
 
+  /** A unit of work on one connection that has no result. */
+  @FunctionalInterface
+  interface Step {
+    void run(Connection connection, Attempt attempt) throws SQLException;
+  }
+
   /** The state of one attempt, which a fence's work marks. */
   static final class Attempt {
     private boolean sent;
@@ -115,10 +122,10 @@ final class PgDatabase {
   private static final long SOCKET_GRACE_MILLIS = 1_000;
 
   private final DataSource dataSource;
-  private final HikariDataSource ownPool;
+  private final @Nullable HikariDataSource ownPool;
   private final StoreContext context;
   private final long timeoutNanos;
-  private final String sessionSetup;
+  private final @Nullable String sessionSetup;
 
   /**
    * Physical connections of a borrowed pool already set up; weak, so connections the pool retires
@@ -128,7 +135,7 @@ final class PgDatabase {
 
   PgDatabase(
       DataSource dataSource,
-      HikariDataSource ownPool,
+      @Nullable HikariDataSource ownPool,
       StoreContext context,
       Duration operationTimeout) {
     this.dataSource = dataSource;
@@ -172,8 +179,8 @@ final class PgDatabase {
       Mode mode, Failure failure, Commit commit, int attemptsLeft, long nanosLeft) {
     // A write's commit that met a broken connection may or may not have been applied.
     boolean brokeNow =
-        mode.writes() && commit == Commit.SENT && failure == Failure.BROKEN_CONNECTION;
-    boolean inDoubt = brokeNow || mode.writes() && commit == Commit.IN_DOUBT;
+        mode.writes() && (commit == Commit.SENT) && (failure == Failure.BROKEN_CONNECTION);
+    boolean inDoubt = brokeNow || (mode.writes() && commit == Commit.IN_DOUBT);
     boolean again =
         failure != Failure.OTHER
             && attemptsLeft > 0
@@ -197,6 +204,17 @@ final class PgDatabase {
    * @param work the work
    * @return the work's result
    */
+  /** Runs a step as {@link #call} runs work. */
+  void run(Mode mode, Supplier<String> what, Step step) {
+    call(
+        mode,
+        what,
+        (c, a) -> {
+          step.run(c, a);
+          return Boolean.TRUE; // no result; call's work must return one
+        });
+  }
+
   <T> T call(Mode mode, Supplier<String> what, Work<T> work) {
     long deadline = System.nanoTime() + timeoutNanos;
     SQLException inDoubt = null; // the failure that broke a sent commit

@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.Driver;
 import org.postgresql.PGProperty;
 
@@ -22,7 +23,12 @@ import org.postgresql.PGProperty;
  * @param hosts the host list for messages, such as {@code db1:5432,db2:5432}
  * @param database the database name for messages
  */
-record PgLocation(String jdbcUrl, String user, String password, String hosts, String database) {
+record PgLocation(
+    String jdbcUrl,
+    @Nullable String user,
+    @Nullable String password,
+    String hosts,
+    String database) {
 
   /** Never prints the password. */
   @Override
@@ -81,8 +87,8 @@ record PgLocation(String jdbcUrl, String user, String password, String hosts, St
     if (hosts.contains("?") || hosts.contains("#") || rawDb.contains("/") || rawDb.contains("#")) {
       throw invalid(text);
     }
-    String user = null;
-    String password = null;
+    @Nullable String user = null;
+    @Nullable String password = null;
     if (userInfo != null) {
       int colon = userInfo.indexOf(':');
       user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon), text);

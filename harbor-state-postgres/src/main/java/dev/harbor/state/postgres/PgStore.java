@@ -20,6 +20,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The postgres driver: SQL of {@link PgSql} run through {@link PgDatabase}, under the locking
@@ -63,13 +65,13 @@ final class PgStore implements StoreDriver {
                 + r.id().value()
                 + " at "
                 + StoreErrors.describe(r.identity(), r.kind());
-    db.call(
+    db.run(
         Mode.IDEMPOTENT_WRITE,
         what,
         (c, a) -> {
           for (int round = 1; round <= MAX_SAVE_ROUNDS; round++) {
             if (saveRound(c, keys, r)) {
-              return null;
+              return;
             }
           }
           throw new StorageException(
@@ -107,7 +109,7 @@ final class PgStore implements StoreDriver {
   public void saveAll(List<StateRecord> batch) {
     Long[] scopes = locks.batchKeys(batch.stream().map(r -> r.identity().identity()).toList());
     // One transaction: the batch's locks, then one statement for every record, then the commit.
-    db.call(
+    db.run(
         Mode.TRANSACTION,
         () -> "saveAll of " + batch.size() + " records",
         (c, a) -> {
@@ -132,7 +134,7 @@ final class PgStore implements StoreDriver {
                     true,
                     null);
               }
-              return null;
+              return;
             }
           }
         });
@@ -151,7 +153,7 @@ final class PgStore implements StoreDriver {
     SlotLocks.Keys keys =
         locks.keys(
             expectations.stream().map(e -> new SlotLocks.Slot(e.identity(), e.kind())).toList());
-    db.call(
+    db.run(
         Mode.TRANSACTION,
         what,
         (c, a) -> {
@@ -178,7 +180,7 @@ final class PgStore implements StoreDriver {
           if (!toWrite.isEmpty()) {
             writeConditional(c, expectations, toWrite, what);
           }
-          return null;
+          return;
         });
   }
 
@@ -216,8 +218,9 @@ final class PgStore implements StoreDriver {
   }
 
   /** The event id an expectation expects, {@code null} for "absent". */
-  private static String expectedId(SlotExpectation e) {
-    return e.expectsAbsent() ? null : e.expectedEventId().value();
+  private static @Nullable String expectedId(SlotExpectation e) {
+    EventId expected = e.expectedEventId();
+    return expected == null ? null : expected.value();
   }
 
   /** Whether a live record holding a write's event id is at the write's own slot. */
@@ -285,7 +288,7 @@ final class PgStore implements StoreDriver {
           // checked is the one deleted.
           try (PreparedStatement p = c.prepareStatement(sql.deleteIf)) {
             int i = bindSlot(p, bindLocks(p, keys), expectation.identity(), expectation.kind());
-            p.setString(i, expectation.expectedEventId().value());
+            p.setString(i, exactId(expectation));
             return updateAfterLocks(p) == 1;
           }
         });
@@ -298,7 +301,7 @@ final class PgStore implements StoreDriver {
     // The transaction (and with it the advisory lock and the connection) stays open while the
     // action runs; it is rolled back afterwards, since the fence writes nothing.
     try {
-      db.call(
+      db.run(
           Mode.FENCE,
           () -> "fenceIf on " + describe(expectation),
           (c, a) -> {
@@ -309,7 +312,7 @@ final class PgStore implements StoreDriver {
                 current = rs.next() ? rs.getString(1) : null;
               }
             }
-            if (!expectation.expectedEventId().value().equals(current)) {
+            if (!exactId(expectation).equals(current)) {
               throw StoreErrors.conditionFailed(expectation, current);
             }
             a.actionStarts();
@@ -318,7 +321,7 @@ final class PgStore implements StoreDriver {
             } catch (RuntimeException | Error e) {
               thrown[0] = e; // released first, then rethrown unchanged
             }
-            return null;
+            return;
           });
     } catch (RuntimeException e) {
       if (thrown[0] == null) {
@@ -520,12 +523,17 @@ final class PgStore implements StoreDriver {
     return p.getResultSet();
   }
 
+  /** A record's updatedAt, which the core stamped before the record reached the driver. */
+  private static Instant stamped(StateRecord r) {
+    return Objects.requireNonNull(r.updatedAt(), "the core stamps every record");
+  }
+
   /** Binds a record's event id, version, payload and updatedAt, after its slot. */
   private static void bindContent(PreparedStatement p, int i, StateRecord r) throws SQLException {
     p.setString(i++, r.id().value());
     p.setLong(i++, r.version());
     p.setBytes(i++, r.bytes());
-    p.setString(i, PgTimestamps.text(r.updatedAt()));
+    p.setString(i, PgTimestamps.text(stamped(r)));
   }
 
   /** Binds a listing's limit; {@link StoreDriver#ALL} as NULL, which is LIMIT ALL. */
@@ -537,12 +545,14 @@ final class PgStore implements StoreDriver {
     }
   }
 
+  /** The event id of an exact expectation (deleteIf's and fenceIf's, as the core checked). */
+  private static String exactId(SlotExpectation e) {
+    return Objects.requireNonNull(expectedId(e), "an exact expectation");
+  }
+
   /** A conditional call's slot and expected event id, for messages. */
   private static String describe(SlotExpectation e) {
-    return "event id "
-        + e.expectedEventId().value()
-        + " at "
-        + StoreErrors.describe(e.identity(), e.kind());
+    return "event id " + exactId(e) + " at " + StoreErrors.describe(e.identity(), e.kind());
   }
 
   private static int bindPrefix(PreparedStatement p, int i, String prefix) throws SQLException {
@@ -571,7 +581,7 @@ final class PgStore implements StoreDriver {
       text[3][j] = q.runId();
       text[4][j] = r.kind();
       text[5][j] = r.id().value();
-      text[6][j] = PgTimestamps.text(r.updatedAt());
+      text[6][j] = PgTimestamps.text(stamped(r));
       versions[j] = r.version();
       payloads[j] = r.bytes();
     }

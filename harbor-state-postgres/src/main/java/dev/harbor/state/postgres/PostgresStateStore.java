@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGProperty;
 
 /**
@@ -197,7 +198,7 @@ public final class PostgresStateStore {
    * at first use.
    */
   private static void prepareSchema(
-      PgDatabase db, PgSettings settings, String where, String password) {
+      PgDatabase db, PgSettings settings, String where, @Nullable String password) {
     try (Connection c = db.borrow()) {
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT current_setting('server_encoding')")) {
@@ -224,7 +225,8 @@ public final class PostgresStateStore {
   }
 
   /** One line naming host and database and the server's reason, never the password. */
-  private static StateStoreException openFailure(String where, String password, Throwable cause) {
+  private static StateStoreException openFailure(
+      String where, @Nullable String password, Throwable cause) {
     boolean transientFailure = cause instanceof SQLException e && PgErrors.isTransient(e);
     String reason =
         cause instanceof SQLException e

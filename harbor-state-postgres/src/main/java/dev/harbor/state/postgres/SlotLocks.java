@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Advisory lock keys for slots and scopes, computed in the client so every store instance (every
@@ -33,6 +34,8 @@ final class SlotLocks {
    * @param scopes the scopes' keys
    * @param slots the slots' keys
    */
+  // Arrays, not lists: they are bound as SQL arrays as they are; nothing compares two Keys.
+  @SuppressWarnings("ArrayRecordComponent")
   record Keys(Long[] scopes, Long[] slots) {}
 
   /**
@@ -52,9 +55,9 @@ final class SlotLocks {
    * MessageDigest#getInstance} (a provider lookup) per key, and a batch computes a key per record.
    * Never updated after construction, so clones may be taken concurrently.
    */
-  private final MessageDigest slotPrototype;
+  private final @Nullable MessageDigest slotPrototype;
 
-  private final MessageDigest scopePrototype;
+  private final @Nullable MessageDigest scopePrototype;
 
   SlotLocks(String schema) {
     this.slotNamespace = frame("harbor-state/slot-lock/v1", schema);
@@ -160,7 +163,7 @@ final class SlotLocks {
     return out.array();
   }
 
-  private static MessageDigest prototype(byte[] namespace) {
+  private static @Nullable MessageDigest prototype(byte[] namespace) {
     MessageDigest sha = sha256();
     sha.update(namespace);
     try {
@@ -171,7 +174,7 @@ final class SlotLocks {
   }
 
   /** A digest that has digested the namespace, to which the key's own parts are added. */
-  private static MessageDigest start(MessageDigest prototype, byte[] namespace) {
+  private static MessageDigest start(@Nullable MessageDigest prototype, byte[] namespace) {
     if (prototype != null) {
       try {
         return (MessageDigest) prototype.clone();

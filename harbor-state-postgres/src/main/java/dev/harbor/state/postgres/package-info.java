@@ -7,11 +7,12 @@
  * jdbc:postgresql://} locations, and {@link dev.harbor.state.postgres.PostgresStateStore}, for
  * applications that already own a {@link javax.sql.DataSource} (the store borrows connections and
  * never closes the pool) and for the option table. Everything else is package-private: {@code
- * PgStore} (the driver behind the core), {@code PgSql} (every statement, built once per schema), {@code PgDatabase}
- * (borrowing connections, autocommit or one transaction per unit of work, and the retry
- * decision, a pure function of the failure), {@code SlotLocks} (the advisory lock keys), {@code PgErrors} (the one
- * table from SQLSTATE to the contract's exceptions), {@code PgMigrations}, {@code PgSettings}, {@code
- * PgLocation}, {@code PgTimestamps} and {@code KindRange}.
+ * PgStore} (the driver behind the core), {@code PgSql} (every statement, built once per schema),
+ * {@code PgDatabase} (borrowing connections, autocommit or one transaction per unit of work, and
+ * the retry decision, a pure function of the failure), {@code SlotLocks} (the advisory lock keys),
+ * {@code PgErrors} (the one table from SQLSTATE to the contract's exceptions), {@code
+ * PgMigrations}, {@code PgSettings}, {@code PgLocation}, {@code PgTimestamps} and {@code
+ * KindRange}.
  *
  * <p>What makes several nodes safe is the locking protocol in {@code SlotLocks}: every write takes,
  * in its own transaction, its session's advisory lock shared and its slot's exclusive ({@code

@@ -1,5 +1,7 @@
 package dev.harbor.state.sql;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The index-friendly form of a literal kind prefix match: the strings starting with {@code prefix}
  * are exactly those in {@code [prefix, successor(prefix))} under UTF-8 byte order (SQLite's BINARY
@@ -21,7 +23,7 @@ public final class KindPrefix {
    * @param prefix a non-empty, well-formed prefix
    * @return the bound, or {@code null} if the prefix is all U+10FFFF and no bound exists
    */
-  public static String successor(String prefix) {
+  public static @Nullable String successor(String prefix) {
     int[] cps = prefix.codePoints().toArray();
     for (int i = cps.length - 1; i >= 0; i--) {
       int next = cps[i] + 1;

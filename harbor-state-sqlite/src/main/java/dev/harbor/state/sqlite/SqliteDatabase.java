@@ -62,6 +62,26 @@ final class SqliteDatabase {
     T run(Connection c) throws SQLException;
   }
 
+  /** Work on a connection that has no result. */
+  @FunctionalInterface
+  interface Step {
+    /**
+     * Runs on the connection.
+     *
+     * @param c the connection
+     * @throws SQLException if SQLite fails
+     */
+    void run(Connection c) throws SQLException;
+  }
+
+  /** A step as {@link Work}: its result is a placeholder nobody reads. */
+  private static Work<Boolean> work(Step step) {
+    return c -> {
+      step.run(c);
+      return Boolean.TRUE;
+    };
+  }
+
   private final SqliteSettings settings;
   private final StoreContext context;
   private final SqliteErrors errors;
@@ -240,12 +260,20 @@ final class SqliteDatabase {
    * run it again.
    *
    * @param operation what is being done, for messages
-   * @param work the work
-   * @param <T> its result
-   * @return the work's result
+   * @param step the work
    */
-  <T> T fence(String operation, Work<T> work) {
-    return write(operation, work, false);
+  void fence(String operation, Step step) {
+    write(operation, work(step), false);
+  }
+
+  /**
+   * {@link #write(String, Work)} for work without a result.
+   *
+   * @param operation what is being done, for messages
+   * @param step the work
+   */
+  void execute(String operation, Step step) {
+    write(operation, work(step), true);
   }
 
   private <T> T write(String operation, Work<T> work, boolean cancellable) {

@@ -7,6 +7,7 @@ import dev.harbor.state.spi.StoreContext;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -143,7 +144,7 @@ final class SqliteErrors {
               "the SQLite library was misused"));
 
   private final String database;
-  private final StoreContext context;
+  private final @Nullable StoreContext context;
 
   /**
    * A mapper for one store.
@@ -152,7 +153,7 @@ final class SqliteErrors {
    * @param context the store's context, {@code null} while opening; a failure once closing has
    *     begun is reported as the store being closed
    */
-  SqliteErrors(String database, StoreContext context) {
+  SqliteErrors(String database, @Nullable StoreContext context) {
     this.database = database;
     this.context = context;
   }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The validated configuration of one SQLite store: where the database lives and the options of
@@ -27,7 +28,7 @@ import java.util.Set;
  * @param readers the number of read connections of a file store
  */
 record SqliteSettings(
-    Path file,
+    @Nullable Path file,
     Duration operationTimeout,
     Duration busyTimeout,
     String synchronous,
@@ -115,7 +116,7 @@ record SqliteSettings(
     return file == null ? MEMORY : file.toString();
   }
 
-  private static Path file(String location) {
+  private static @Nullable Path file(String location) {
     String trimmed = location.strip();
     if (trimmed.isEmpty()) {
       throw new InvalidConfigException(

@@ -21,7 +21,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SQLite driver behind {@link dev.harbor.state.spi.StoreCore}: each primitive is one statement
@@ -117,25 +119,19 @@ final class SqliteStore implements StoreDriver {
 
   private void write(String operation, List<StateRecord> records) {
     List<Row> rows = Row.of(records);
-    db.write(
-        operation,
-        c -> {
-          applyAll(rows);
-          return null;
-        });
+    db.execute(operation, c -> applyAll(rows));
   }
 
   @Override
   public void saveIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
     List<Row> rows = Row.of(writes);
-    db.write(
+    db.execute(
         "saveIf",
         c -> {
           for (SlotExpectation e : expectations) {
             requireExpected(e);
           }
           applyAll(rows);
-          return null;
         });
   }
 
@@ -161,7 +157,8 @@ final class SqliteStore implements StoreDriver {
             DELETE_IF,
             p -> {
               int i = bindSlot(p, 1, expectation.identity(), expectation.kind());
-              p.setString(i, expectation.expectedEventId().value());
+              p.setString(
+                  i, Objects.requireNonNull(expectedId(expectation), "an exact expectation"));
             })
         == 1;
   }
@@ -176,7 +173,6 @@ final class SqliteStore implements StoreDriver {
         c -> {
           requireExpected(expectation);
           action.run();
-          return null;
         });
   }
 
@@ -335,7 +331,7 @@ final class SqliteStore implements StoreDriver {
     try (ResultSet rs = p.executeQuery()) {
       current = rs.next() ? rs.getString(1) : null;
     }
-    String expected = e.expectsAbsent() ? null : e.expectedEventId().value();
+    String expected = expectedId(e);
     if (current == null ? expected != null : !current.equals(expected)) {
       throw StoreErrors.conditionFailed(e, current);
     }
@@ -380,8 +376,8 @@ final class SqliteStore implements StoreDriver {
 
   // ---- binding and reading ----
 
-  private static int bindPrefix(PreparedStatement p, int from, String prefix, String upper)
-      throws SQLException {
+  private static int bindPrefix(
+      PreparedStatement p, int from, String prefix, @Nullable String upper) throws SQLException {
     p.setString(from, prefix);
     if (upper == null) {
       return from + 1;
@@ -397,7 +393,7 @@ final class SqliteStore implements StoreDriver {
    * @return the bound, or {@code null} if the prefix is all U+10FFFF and no bound exists
    * @see KindPrefix#successor
    */
-  static String successor(String prefix) {
+  static @Nullable String successor(String prefix) {
     return KindPrefix.successor(prefix);
   }
 
@@ -417,6 +413,12 @@ final class SqliteStore implements StoreDriver {
         Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
   }
 
+  /** The event id an expectation expects, {@code null} for "absent". */
+  private static @Nullable String expectedId(SlotExpectation e) {
+    EventId expected = e.expectedEventId();
+    return expected == null ? null : expected.value();
+  }
+
   /**
    * A stamped record and its timestamp as stored, converted before the transaction. The core has
    * already refused an instant outside {@link StateRecord#MIN_UPDATED_AT}..{@link
@@ -424,7 +426,14 @@ final class SqliteStore implements StoreDriver {
    */
   private record Row(StateRecord record, long updatedAtMicros) {
     static List<Row> of(List<StateRecord> stamped) {
-      return stamped.stream().map(r -> new Row(r, micros(r.updatedAt()))).toList();
+      return stamped.stream()
+          .map(
+              r ->
+                  new Row(
+                      r,
+                      micros(
+                          Objects.requireNonNull(r.updatedAt(), "the core stamps every record"))))
+          .toList();
     }
   }
 }

@@ -161,7 +161,7 @@ abstract class FenceIfScenarios extends Scenarios {
   @Test
   void fenceIf_deleteIfDuringFence_isPendingAfter25msAndSucceedsAfterRelease() {
     Object deleted = assertPendingDuringFence(() -> store().deleteIf(exact(current)));
-    assertThat(deleted).isEqualTo(Boolean.TRUE);
+    assertThat(deleted).isEqualTo(true);
     assertThat(snapshot()).isEmpty();
   }
 

@@ -183,12 +183,17 @@ abstract class Scenarios {
   static ThrowingCallable onInterruptedThread(ThrowingCallable call) {
     return () -> {
       Thread.currentThread().interrupt();
+      Throwable failure = null;
       try {
         call.call();
-      } finally {
-        if (!Thread.interrupted()) {
-          throw new AssertionError("the call cleared the caller's interrupt flag");
-        }
+      } catch (Throwable t) {
+        failure = t;
+      }
+      if (!Thread.interrupted()) {
+        throw new AssertionError("the call cleared the caller's interrupt flag", failure);
+      }
+      if (failure != null) {
+        throw failure;
       }
     };
   }

@@ -15,6 +15,8 @@
  *
  * <p>Start with {@link dev.harbor.state.tck.StateStoreTck}: its list of groups is the table of
  * contents of the contract. {@code harbor-state certify} runs the same kit against a live location.
+ *
+ * <p>Unlike the library packages, this one is not {@code @NullMarked}: the kit passes {@code null}
+ * to the API on purpose, to pin down what the contract says a null argument means.
  */
-@org.jspecify.annotations.NullMarked
 package dev.harbor.state.tck;

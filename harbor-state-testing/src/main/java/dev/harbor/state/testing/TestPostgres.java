@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The PostgreSQL that tests run against: the location in {@code HARBOR_TEST_POSTGRES_URL} ({@code
@@ -145,7 +146,7 @@ public final class TestPostgres {
     reachable = true;
   }
 
-  private static SQLException tryConnect() {
+  private static @Nullable SQLException tryConnect() {
     try {
       rawConnect().close();
       return null;
