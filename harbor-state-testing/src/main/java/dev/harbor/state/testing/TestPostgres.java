@@ -1,10 +1,9 @@
 package dev.harbor.state.testing;
 
+import dev.harbor.state.StateStores;
+import dev.harbor.state.StorageException;
+import dev.harbor.state.spi.ScratchLocation;
 import java.io.File;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -20,6 +19,9 @@ import java.util.concurrent.TimeUnit;
  * nothing answers and PostgreSQL is installed on this machine, its clusters are started. If it
  * still cannot be reached, {@link #ensureReachable()} fails with instructions: tests that need
  * PostgreSQL fail loudly, never skip.
+ *
+ * <p>Only the PostgreSQL driver reads the location: schemas come from its {@link ScratchLocation},
+ * and so does the JDBC URL of {@link #connect()}. The driver must be on the test's class path.
  */
 public final class TestPostgres {
 
@@ -27,7 +29,11 @@ public final class TestPostgres {
   public static final String ENV = "HARBOR_TEST_POSTGRES_URL";
 
   private static final String DEFAULT = "postgres://root@127.0.0.1:5432/test";
-  private static volatile boolean reachable;
+
+  /** Plain JDBC access to the test database, learnt from the first scratch schema. */
+  private record Jdbc(String url, Properties properties) {}
+
+  private static volatile Jdbc jdbc;
 
   private TestPostgres() {}
 
@@ -42,7 +48,19 @@ public final class TestPostgres {
   }
 
   /**
-   * A fresh schema name, {@code <prefix>_<random hex>}.
+   * A fresh schema in the test database for one test, which closes it to drop the schema.
+   *
+   * @param options extra {@code name=value} options of the scratch's location
+   * @return the scratch; its {@code location()} opens a store in the fresh schema
+   */
+  public static ScratchLocation scratch(String... options) {
+    ensureReachable();
+    return StateStores.scratch(withOptions(url(), options), "test");
+  }
+
+  /**
+   * A fresh schema name, {@code <prefix>_<random hex>}, for tests that create (or must not create)
+   * the schema themselves; {@link #scratch} is the usual way.
    *
    * @param prefix such as {@code harbor_test}
    * @return a name no other test uses
@@ -60,27 +78,29 @@ public final class TestPostgres {
    */
   public static String location(String schema, String... options) {
     ensureReachable();
-    String url = url();
-    StringBuilder sb =
-        new StringBuilder(url)
-            .append(url.contains("?") ? '&' : '?')
-            .append("schema=")
-            .append(schema);
+    String[] all = new String[options.length + 1];
+    all[0] = "schema=" + schema;
+    System.arraycopy(options, 0, all, 1, options.length);
+    return withOptions(url(), all);
+  }
+
+  private static String withOptions(String location, String... options) {
+    StringBuilder sb = new StringBuilder(location);
     for (String option : options) {
-      sb.append('&').append(option);
+      sb.append(sb.indexOf("?") < 0 ? '?' : '&').append(option);
     }
     return sb.toString();
   }
 
   /**
-   * A direct, unpooled connection to the test database.
+   * A direct, unpooled connection to the test database (its search path the server's default).
    *
    * @return a new connection; the caller closes it
    * @throws SQLException if connecting fails
    */
   public static Connection connect() throws SQLException {
     ensureReachable();
-    return rawConnect();
+    return DriverManager.getConnection(jdbc.url(), jdbc.properties());
   }
 
   /**
@@ -114,81 +134,47 @@ public final class TestPostgres {
   }
 
   /**
-   * Makes sure the database answers, starting a local PostgreSQL if needed; fails with instructions
-   * otherwise.
+   * Makes sure the database answers and lets the user create schemas, starting a local PostgreSQL
+   * if needed; fails with instructions otherwise.
    */
   public static synchronized void ensureReachable() {
-    if (reachable) {
+    if (jdbc != null) {
       return;
     }
-    SQLException last = tryConnect();
+    StorageException last = probe();
     if (last != null && new File("/etc/postgresql").isDirectory()) {
       startLocalClusters();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (last != null && System.nanoTime() < deadline) {
         sleep(500);
-        last = tryConnect();
+        last = probe();
       }
     }
     if (last != null) {
       throw new AssertionError(
-          "these tests need PostgreSQL and none answers at "
-              + redacted()
-              + " ("
+          "these tests need PostgreSQL and none answers: "
               + last.getMessage()
-              + "). Start PostgreSQL there, or set "
+              + ". Start PostgreSQL there, or set "
               + ENV
               + " to a location such as "
               + "postgres://user:password@host:5432/db of a database where the user may create schemas.",
           last);
     }
-    reachable = true;
   }
 
-  private static SQLException tryConnect() {
-    try {
-      rawConnect().close();
-      return null;
-    } catch (SQLException e) {
+  /** Makes and drops one scratch schema, keeping its JDBC access; the failure if it cannot. */
+  private static StorageException probe() {
+    Jdbc found;
+    try (ScratchLocation s = StateStores.scratch(url(), "test")) {
+      Properties properties = s.jdbcProperties();
+      // connect() is for the whole database, not the probe's schema.
+      properties.remove("currentSchema");
+      found = new Jdbc(s.jdbcUrl().orElseThrow(), properties);
+    } catch (StorageException e) {
       return e;
     }
-  }
-
-  private static Connection rawConnect() throws SQLException {
-    URI uri;
-    try {
-      uri =
-          new URI(
-              url().replaceFirst("^postgres(ql)?://", "postgresql://").replaceFirst("\\?.*$", ""));
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(
-          ENV + " is not a postgres://user@host:port/db location: " + redacted(), e);
-    }
-    Properties p = new Properties();
-    String userInfo = uri.getRawUserInfo();
-    if (userInfo != null) {
-      int colon = userInfo.indexOf(':');
-      p.setProperty("user", decode(colon < 0 ? userInfo : userInfo.substring(0, colon)));
-      if (colon >= 0) {
-        p.setProperty("password", decode(userInfo.substring(colon + 1)));
-      }
-    }
-    p.setProperty("connectTimeout", "5");
-    String jdbc =
-        "jdbc:postgresql://"
-            + uri.getHost()
-            + ":"
-            + (uri.getPort() < 0 ? 5432 : uri.getPort())
-            + uri.getRawPath();
-    return DriverManager.getConnection(jdbc, p);
-  }
-
-  private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
-  }
-
-  private static String redacted() {
-    return url().replaceAll("(//[^/@:]*):[^/@]*@", "$1:***@");
+    jdbc = found;
+    return null;
   }
 
   private static void startLocalClusters() {
