@@ -2,8 +2,8 @@ package dev.harbor.state.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.harbor.state.testing.TestPostgres;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -13,37 +13,23 @@ class CertifyPostgresTest {
 
   @Test
   void certify_passesOnPostgres_andDropsItsSchemas() throws Exception {
-    try (Postgres pg = Postgres.fresh()) {
-      int before = certifySchemas(pg);
-      Cli.Result r = Cli.run("certify", "--store", Postgres.URL);
-      assertThat(r.code()).as(r.toString()).isZero();
-      assertThat(r.out())
-          .startsWith("certifying postgres at postgres")
-          .doesNotContain("FAIL")
-          .containsPattern("certified: (\\d+)/\\1 scenarios passed");
-      assertThat(certifySchemas(pg)).as("schemas left behind").isEqualTo(before);
-    }
+    int before = certifySchemas();
+    Cli.Result r = Cli.run("certify", "--store", TestPostgres.url());
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .startsWith("certifying postgres at postgres")
+        .doesNotContain("FAIL")
+        .containsPattern("certified: (\\d+)/\\1 scenarios passed");
+    assertThat(certifySchemas()).as("schemas left behind").isEqualTo(before);
   }
 
-  /**
-   * Schemas named like certify's, counted through the test's own fresh schema's connection
-   * settings.
-   */
-  private static int certifySchemas(Postgres pg) throws SQLException {
-    String jdbc =
-        Postgres.URL.startsWith("jdbc:")
-            ? Postgres.URL
-            : "jdbc:postgresql://" + Postgres.URL.substring(Postgres.URL.indexOf('@') + 1);
-    String user =
-        Postgres.URL.startsWith("jdbc:")
-            ? null
-            : Postgres.URL.substring(Postgres.URL.indexOf("//") + 2, Postgres.URL.indexOf('@'))
-                .split(":")[0];
-    try (Connection c = DriverManager.getConnection(jdbc, user, null);
+  /** Schemas named like certify's scratch schemas. */
+  private static int certifySchemas() throws SQLException {
+    try (Connection c = TestPostgres.connect();
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
-                "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'harbor\\_certify\\_%'")) {
+                "SELECT count(*) FROM pg_namespace WHERE nspname ~ '^harbor_certify_[0-9a-f]{16}$'")) {
       rs.next();
       return rs.getInt(1);
     }

@@ -1,12 +1,11 @@
-package dev.harbor.state.cli;
+package dev.harbor.state.cli.bench;
 
-import static dev.harbor.state.cli.BenchStoreTarget.KIND;
-import static dev.harbor.state.cli.BenchStoreTarget.RUN;
-import static dev.harbor.state.cli.BenchStoreTarget.TENANT;
-import static dev.harbor.state.cli.BenchStoreTarget.USER;
-import static dev.harbor.state.cli.BenchStoreTarget.session;
+import static dev.harbor.state.cli.bench.StoreTarget.KIND;
+import static dev.harbor.state.cli.bench.StoreTarget.RUN;
+import static dev.harbor.state.cli.bench.StoreTarget.TENANT;
+import static dev.harbor.state.cli.bench.StoreTarget.USER;
+import static dev.harbor.state.cli.bench.StoreTarget.session;
 
-import dev.harbor.state.EventId;
 import dev.harbor.state.StorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,9 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * the obvious loop an application would write by hand, with the same durability, pragmas and pool
  * size as the store it is compared to.
  */
-final class BenchBaselines {
+final class Baselines {
 
-  private BenchBaselines() {}
+  private Baselines() {}
 
   /**
    * A {@link ConcurrentHashMap} of slot to (event id, payload): the floor under the in-memory
@@ -66,13 +65,6 @@ final class BenchBaselines {
     public void saveAll(int firstSlot, String[] eventIds, byte[] payload) {
       for (int i = 0; i < eventIds.length; i++) {
         save(firstSlot + i, eventIds[i], payload);
-      }
-    }
-
-    @Override
-    public void preload(int slots, byte[] payload) {
-      for (int i = 0; i < slots; i++) {
-        save(i, EventId.newId().value(), payload);
       }
     }
 
@@ -241,17 +233,6 @@ final class BenchBaselines {
       }
     }
 
-    @Override
-    public void preload(int slots, byte[] payload) {
-      for (int first = 0; first < slots; first += BenchStoreTarget.PRELOAD_BATCH) {
-        String[] ids = new String[Math.min(BenchStoreTarget.PRELOAD_BATCH, slots - first)];
-        for (int i = 0; i < ids.length; i++) {
-          ids[i] = EventId.newId().value();
-        }
-        saveAll(first, ids, payload);
-      }
-    }
-
     private static void bind(PreparedStatement p, int slot, String eventId, byte[] payload)
         throws SQLException {
       p.setString(1, TENANT);
@@ -282,7 +263,8 @@ final class BenchBaselines {
    * A bare pgjdbc loop of the baseline statements (the pgbench table's upsert, primary-key select
    * and 100-row upsert) over a plain pool of as many connections as the store's pool: borrow,
    * prepare (pgjdbc switches to a server-side prepared statement after a few uses, as for the
-   * store), execute in autocommit, return.
+   * store), execute in autocommit, return. Its connections' search path is a scratch schema of its
+   * own, where it creates the pgbench table.
    */
   static final class PostgresBaseline implements BenchTarget {
     private final String upsert;
@@ -291,21 +273,26 @@ final class BenchBaselines {
     private final List<Connection> all = new ArrayList<>();
     private final BlockingQueue<Connection> pool;
 
-    PostgresBaseline(String quotedSchema, JdbcConnector connect, int poolSize) {
-      String table = quotedSchema + "." + BenchPgbench.TABLE;
+    PostgresBaseline(JdbcConnector connect, int poolSize) {
       String cols =
           "tenant_id, user_id, session_id, run_id, kind, event_id, version, bytes, updated_at";
       String set =
           " ON CONFLICT (tenant_id, user_id, session_id, run_id, kind) DO UPDATE SET event_id ="
               + " EXCLUDED.event_id, version = EXCLUDED.version, bytes = EXCLUDED.bytes, updated_at = EXCLUDED.updated_at";
-      upsert = "INSERT INTO " + table + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + set;
+      upsert =
+          "INSERT INTO "
+              + Pgbench.TABLE
+              + " ("
+              + cols
+              + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+              + set;
       load =
           "SELECT event_id, version, bytes, updated_at FROM "
-              + table
+              + Pgbench.TABLE
               + " WHERE tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ? AND kind = ?";
       batch =
           "INSERT INTO "
-              + table
+              + Pgbench.TABLE
               + " ("
               + cols
               + ") SELECT CAST(? AS text), CAST(? AS text), u.s, CAST(? AS text),"
@@ -314,6 +301,10 @@ final class BenchBaselines {
               + set;
       pool = new ArrayBlockingQueue<>(poolSize);
       try {
+        try (Connection c = connect.open();
+            Statement s = c.createStatement()) {
+          s.execute(Pgbench.DDL);
+        }
         for (int i = 0; i < poolSize; i++) {
           Connection c = connect.open();
           all.add(c);
@@ -407,17 +398,6 @@ final class BenchBaselines {
               return p.executeUpdate();
             }
           });
-    }
-
-    @Override
-    public void preload(int slots, byte[] payload) {
-      for (int first = 0; first < slots; first += BenchStoreTarget.PRELOAD_BATCH) {
-        String[] ids = new String[Math.min(BenchStoreTarget.PRELOAD_BATCH, slots - first)];
-        for (int i = 0; i < ids.length; i++) {
-          ids[i] = EventId.newId().value();
-        }
-        saveAll(first, ids, payload);
-      }
     }
 
     @Override
