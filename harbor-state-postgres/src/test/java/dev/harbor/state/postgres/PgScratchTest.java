@@ -16,9 +16,7 @@ import dev.harbor.state.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +37,7 @@ class PgScratchTest {
       schema = config.options().get("schema");
       assertThat(schema).matches("harbor_test_[0-9a-f]{16}");
       assertThat(config.options()).containsEntry("maxPoolSize", "2");
-      assertThat(schemaExists(schema)).as("created at once").isTrue();
+      assertThat(TestPostgres.schemaExists(schema)).as("created at once").isTrue();
       assertThat(scratch.describe()).contains("schema " + schema, "database");
 
       try (StateStore store = StateStores.open(scratch.location())) {
@@ -55,7 +53,7 @@ class PgScratchTest {
         assertThat(rs.getString(1)).isEqualTo("E1");
       }
     }
-    assertThat(schemaExists(schema)).as("dropped by close").isFalse();
+    assertThat(TestPostgres.schemaExists(schema)).as("dropped by close").isFalse();
   }
 
   @Test
@@ -88,17 +86,5 @@ class PgScratchTest {
         .hasMessageContaining("127.0.0.1:1")
         .hasMessageContaining("nothing")
         .hasMessageNotContaining("hunter2-secret");
-  }
-
-  private static boolean schemaExists(String schema) throws SQLException {
-    try (Connection c = TestPostgres.connect();
-        PreparedStatement p =
-            c.prepareStatement("SELECT count(*) FROM pg_namespace WHERE nspname = ?")) {
-      p.setString(1, schema);
-      try (ResultSet rs = p.executeQuery()) {
-        rs.next();
-        return rs.getInt(1) == 1;
-      }
-    }
   }
 }

@@ -6,6 +6,8 @@ import dev.harbor.state.spi.ScratchLocation;
 import java.io.File;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -113,6 +115,26 @@ public final class TestPostgres {
         Statement s = c.createStatement()) {
       for (String q : sql) {
         s.execute(q);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether a schema exists now, for tests that check one was created or removed.
+   *
+   * @param schema the exact name
+   * @return whether the database has it
+   */
+  public static boolean schemaExists(String schema) {
+    try (Connection c = connect();
+        PreparedStatement p =
+            c.prepareStatement("SELECT count(*) FROM pg_namespace WHERE nspname = ?")) {
+      p.setString(1, schema);
+      try (ResultSet rs = p.executeQuery()) {
+        rs.next();
+        return rs.getInt(1) == 1;
       }
     } catch (SQLException e) {
       throw new IllegalStateException("test SQL failed: " + e.getMessage(), e);

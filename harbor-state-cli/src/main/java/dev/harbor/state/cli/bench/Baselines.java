@@ -177,13 +177,7 @@ final class Baselines {
           writeLock.unlock();
         }
       }
-      Conn r;
-      try {
-        r = readers.take();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
+      Conn r = take(readers);
       try {
         return read(r, slot);
       } finally {
@@ -194,14 +188,8 @@ final class Baselines {
     private static int read(Conn conn, int slot) {
       try {
         PreparedStatement p = conn.load();
-        p.setString(1, TENANT);
-        p.setString(2, USER);
-        p.setString(3, session(slot));
-        p.setString(4, RUN);
-        p.setString(5, KIND);
-        try (ResultSet rs = p.executeQuery()) {
-          return rs.next() ? rs.getBytes(3).length : -1;
-        }
+        bindSlot(p, slot);
+        return payloadLength(p);
       } catch (SQLException e) {
         throw failed(e);
       }
@@ -235,11 +223,7 @@ final class Baselines {
 
     private static void bind(PreparedStatement p, int slot, String eventId, byte[] payload)
         throws SQLException {
-      p.setString(1, TENANT);
-      p.setString(2, USER);
-      p.setString(3, session(slot));
-      p.setString(4, RUN);
-      p.setString(5, KIND);
+      bindSlot(p, slot);
       p.setString(6, eventId);
       p.setLong(7, 1);
       p.setBytes(8, payload);
@@ -323,13 +307,7 @@ final class Baselines {
     }
 
     private <T> T with(SqlWork<T> work) {
-      Connection c;
-      try {
-        c = pool.take();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
+      Connection c = take(pool);
       try {
         return work.run(c);
       } catch (SQLException e) {
@@ -344,11 +322,7 @@ final class Baselines {
       with(
           c -> {
             try (PreparedStatement p = c.prepareStatement(upsert)) {
-              p.setString(1, TENANT);
-              p.setString(2, USER);
-              p.setString(3, session(slot));
-              p.setString(4, RUN);
-              p.setString(5, KIND);
+              bindSlot(p, slot);
               p.setString(6, eventId);
               p.setLong(7, 1);
               p.setBytes(8, payload);
@@ -363,14 +337,8 @@ final class Baselines {
       return with(
           c -> {
             try (PreparedStatement p = c.prepareStatement(load)) {
-              p.setString(1, TENANT);
-              p.setString(2, USER);
-              p.setString(3, session(slot));
-              p.setString(4, RUN);
-              p.setString(5, KIND);
-              try (ResultSet rs = p.executeQuery()) {
-                return rs.next() ? rs.getBytes(3).length : -1;
-              }
+              bindSlot(p, slot);
+              return payloadLength(p);
             }
           });
     }
@@ -422,6 +390,32 @@ final class Baselines {
   @FunctionalInterface
   private interface SqlWork<T> {
     T run(Connection c) throws SQLException;
+  }
+
+  /** Binds a slot's key (tenant, user, session, run, kind) to parameters 1 to 5. */
+  private static void bindSlot(PreparedStatement p, int slot) throws SQLException {
+    p.setString(1, TENANT);
+    p.setString(2, USER);
+    p.setString(3, session(slot));
+    p.setString(4, RUN);
+    p.setString(5, KIND);
+  }
+
+  /** Runs a load; the payload's length (third column), or -1 if the slot is absent. */
+  private static int payloadLength(PreparedStatement p) throws SQLException {
+    try (ResultSet rs = p.executeQuery()) {
+      return rs.next() ? rs.getBytes(3).length : -1;
+    }
+  }
+
+  /** A pooled connection, waiting for one to come back. */
+  private static <T> T take(BlockingQueue<T> pool) {
+    try {
+      return pool.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
   }
 
   private static StorageException failed(SQLException e) {

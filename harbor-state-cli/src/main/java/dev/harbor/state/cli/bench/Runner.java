@@ -173,40 +173,29 @@ final class Runner {
       throws InterruptedException {
     starting(workload + " " + payloadSize + " B, " + clients + " clients, pgbench");
     int seconds = (int) Math.max(1, Math.round(plan.measureNanos() / 1e9));
-    BenchResult r;
+    double units = 0;
+    String failure = "";
     try {
       double tps = pgbench.run(workload, clients, seconds, space, space, payload);
-      double units = "saveAll".equals(workload) ? tps * BenchPlan.BATCH : tps;
-      r =
-          new BenchResult(
-              backend.driver(),
-              workload,
-              payloadSize,
-              clients,
-              "pgbench",
-              units,
-              0,
-              0,
-              0,
-              0,
-              0,
-              "");
+      units = "saveAll".equals(workload) ? tps * BenchPlan.BATCH : tps;
     } catch (IOException e) {
-      r =
-          new BenchResult(
-              backend.driver(),
-              workload,
-              payloadSize,
-              clients,
-              "pgbench",
-              0,
-              0,
-              0,
-              0,
-              1,
-              0,
-              e.getMessage());
+      failure = String.valueOf(e.getMessage());
     }
+    // pgbench reports no percentiles here; a failed run is one error with pgbench's last words.
+    BenchResult r =
+        new BenchResult(
+            backend.driver(),
+            workload,
+            payloadSize,
+            clients,
+            "pgbench",
+            units,
+            0,
+            0,
+            0,
+            failure.isEmpty() ? 0 : 1,
+            0,
+            failure);
     done++;
     return r;
   }

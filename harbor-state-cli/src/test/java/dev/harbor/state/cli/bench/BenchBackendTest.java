@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.harbor.state.testing.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,20 +86,8 @@ class BenchBackendTest {
       assertThat(m.find()).as(backend.summary()).isTrue();
       schema = m.group(1);
       backend.storeTarget().save(0, "E1", new byte[8]);
-      assertThat(schemaExists(schema)).isTrue();
+      assertThat(TestPostgres.schemaExists(schema)).isTrue();
     }
-    assertThat(schemaExists(schema)).as("dropped at close").isFalse();
-  }
-
-  private static boolean schemaExists(String schema) throws Exception {
-    try (Connection c = TestPostgres.connect();
-        PreparedStatement p =
-            c.prepareStatement("SELECT count(*) FROM pg_namespace WHERE nspname = ?")) {
-      p.setString(1, schema);
-      try (ResultSet rs = p.executeQuery()) {
-        rs.next();
-        return rs.getInt(1) == 1;
-      }
-    }
+    assertThat(TestPostgres.schemaExists(schema)).as("dropped at close").isFalse();
   }
 }
