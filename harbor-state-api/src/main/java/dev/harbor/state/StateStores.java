@@ -64,6 +64,8 @@ public final class StateStores {
    * @throws InvalidConfigException if the location or an option is malformed
    * @throws UnknownDriverException if no registered driver has the location's scheme
    * @throws UnsupportedOperationException if the driver makes no scratch locations
+   * @throws IllegalArgumentException if the label is not one {@link ScratchLocation#newName}
+   *     accepts
    * @throws StorageException if the backend cannot be reached or refuses
    */
   public static ScratchLocation scratch(String location, String label) {

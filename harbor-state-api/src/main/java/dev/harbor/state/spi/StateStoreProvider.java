@@ -49,6 +49,8 @@ public interface StateStoreProvider {
    * @param label a short lower-case word naming the user, for {@link ScratchLocation#newName}
    * @return the scratch, created and empty; the caller closes it, which removes it
    * @throws UnsupportedOperationException if this driver makes no scratch locations (the default)
+   * @throws IllegalArgumentException if the label is not one {@link ScratchLocation#newName}
+   *     accepts
    * @throws dev.harbor.state.InvalidConfigException if the base location or an option is malformed
    * @throws dev.harbor.state.StorageException if the backend cannot be reached or refuses
    */

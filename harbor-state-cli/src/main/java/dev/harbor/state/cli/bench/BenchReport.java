@@ -20,7 +20,7 @@ import java.util.Set;
 public final class BenchReport {
 
   /** The CSV columns, one row per result. */
-  static final String CSV_HEADER =
+  private static final String CSV_HEADER =
       "driver,workload,payload,threads,target,ops_per_s,p50_ns,p99_ns,p999_ns,errors,"
           + "conflicts,first_error";
 
