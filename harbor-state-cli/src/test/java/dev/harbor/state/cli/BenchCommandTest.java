@@ -7,12 +7,9 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * checks the shape of the report, never the figures: timing is not a unit test's business.
  */
 class BenchCommandTest {
+
+  private static final String BENCH_SCHEMA = "^harbor_bench_[0-9a-f]{16}$";
 
   private static final String[] SHORT = {
     "--seconds", "0.5", "--warmup", "0.1", "--threads", "2", "--payload", "32", "--slots", "1000"
@@ -80,7 +79,7 @@ class BenchCommandTest {
 
   @Test
   void postgres_runsEveryWorkloadBesideJdbcAndPgbench_inSchemasItDrops() throws Exception {
-    int before = benchSchemas();
+    Set<String> before = TestPostgres.schemas(BENCH_SCHEMA);
     Cli.Result r = bench(TestPostgres.url());
     assertEveryWorkloadReported(r, "jdbc");
     assertThat(r.out()).contains("synchronous_commit=", "maxPoolSize=", "schema harbor_bench_");
@@ -90,7 +89,9 @@ class BenchCommandTest {
     if (pgbench) {
       assertThat(r.out()).contains("pgbench ops/s");
     }
-    assertThat(benchSchemas()).as("bench schemas left behind").isEqualTo(before);
+    assertThat(TestPostgres.leftBehind(BENCH_SCHEMA, before))
+        .as("bench schemas left behind")
+        .isEmpty();
   }
 
   @Test
@@ -110,17 +111,5 @@ class BenchCommandTest {
         Cli.run("bench", "--store", "postgres://nobody@127.0.0.1:1/nothing?connectTimeout=1s");
     assertThat(r.code()).as(r.toString()).isEqualTo(5);
     assertThat(r.stderr()).contains("127.0.0.1:1").doesNotContain("\tat ");
-  }
-
-  /** Bench schemas present now. */
-  private static int benchSchemas() throws SQLException {
-    try (Connection c = TestPostgres.connect();
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT count(*) FROM pg_namespace WHERE nspname ~ '^harbor_bench_[0-9a-f]{16}$'")) {
-      rs.next();
-      return rs.getInt(1);
-    }
   }
 }

@@ -12,6 +12,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -139,6 +141,49 @@ public final class TestPostgres {
     } catch (SQLException e) {
       throw new IllegalStateException("test SQL failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The schemas whose names match a pattern now.
+   *
+   * @param regex a PostgreSQL regular expression, such as {@code ^harbor_bench_[0-9a-f]{16}$}
+   * @return their names
+   */
+  public static Set<String> schemas(String regex) {
+    Set<String> names = new TreeSet<>();
+    try (Connection c = connect();
+        PreparedStatement p =
+            c.prepareStatement("SELECT nspname FROM pg_namespace WHERE nspname ~ ?")) {
+      p.setString(1, regex);
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          names.add(rs.getString(1));
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + e.getMessage(), e);
+    }
+    return names;
+  }
+
+  /**
+   * The schemas matching a pattern that were not there before and are still there 30 seconds on:
+   * what a tool under test left behind. Other runs share the database, so a schema that appeared
+   * meanwhile may be another run's; that one goes away within seconds, a leftover stays.
+   *
+   * @param regex the pattern of the tool's schema names
+   * @param before {@link #schemas} taken before the tool ran
+   * @return the leftovers, empty if the tool removed everything it made
+   */
+  public static Set<String> leftBehind(String regex, Set<String> before) {
+    Set<String> left = schemas(regex);
+    left.removeAll(before);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!left.isEmpty() && System.nanoTime() < deadline) {
+      sleep(500);
+      left.retainAll(schemas(regex));
+    }
+    return left;
   }
 
   /**
