@@ -1,5 +1,6 @@
 package dev.harbor.state;
 
+import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.spi.StateStoreProvider;
 import dev.harbor.state.spi.StoreOption;
 import java.util.ArrayList;
@@ -50,6 +51,26 @@ public final class StateStores {
   public static StateStore open(StateConfig config) {
     Objects.requireNonNull(config, "config");
     return provider(config.driver()).open(config);
+  }
+
+  /**
+   * Makes a throwaway place for a store beside a location, through its driver: a fresh PostgreSQL
+   * schema, a fresh directory beside a SQLite file, a new in-memory store.
+   *
+   * @param location the base location, such as {@code postgres://app@db:5432/app}
+   * @param label a short lower-case word naming the user, such as {@code bench}; see {@link
+   *     ScratchLocation#newName}
+   * @return the scratch, created and empty; closing it removes it
+   * @throws InvalidConfigException if the location or an option is malformed
+   * @throws UnknownDriverException if no registered driver has the location's scheme
+   * @throws UnsupportedOperationException if the driver makes no scratch locations
+   * @throws IllegalArgumentException if the label is not one {@link ScratchLocation#newName}
+   *     accepts
+   * @throws StorageException if the backend cannot be reached or refuses
+   */
+  public static ScratchLocation scratch(String location, String label) {
+    StateConfig config = StateConfig.parse(location);
+    return provider(config.driver()).scratch(config, label);
   }
 
   /**

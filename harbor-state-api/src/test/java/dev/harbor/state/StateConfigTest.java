@@ -3,6 +3,7 @@ package dev.harbor.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.harbor.state.spi.Locations;
 import java.time.Clock;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,18 @@ class StateConfigTest {
   @Test
   void queryValuesAreUrlDecoded() {
     assertThat(StateConfig.parse("inmem:?a=x%20y%26z").options()).containsEntry("a", "x y&z");
+  }
+
+  @Test
+  void format_isTheInverseOfParse() {
+    Map<String, String> options = Map.of("a", "x y&z=", "schema", "s1", "pass word", "p+w%");
+    String location = Locations.format("postgres://app@db:5432/app", options);
+    StateConfig c = StateConfig.parse(location);
+    assertThat(c.location()).isEqualTo("postgres://app@db:5432/app");
+    assertThat(c.options()).isEqualTo(options);
+    assertThat(Locations.format("inmem:", Map.of())).isEqualTo("inmem:");
+    assertThat(StateConfig.parse(Locations.format("sqlite:/tmp/x.db", Map.of("readers", "8"))))
+        .isEqualTo(StateConfig.parse("sqlite:/tmp/x.db?readers=8"));
   }
 
   @ParameterizedTest

@@ -3,6 +3,7 @@ package dev.harbor.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.spi.StateStoreProvider;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,28 @@ class StateStoresTest {
         .isInstanceOf(UnknownDriverException.class)
         .hasMessageContaining("mysql")
         .hasMessageContaining("[alpha, beta]");
+  }
+
+  @Test
+  void scratch_ofADriverThatMakesNone_isUnsupported() {
+    assertThatThrownBy(() -> StateStores.scratch("alpha:somewhere", "test"))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("'alpha'");
+    assertThatThrownBy(() -> StateStores.scratch("mysql://x", "test"))
+        .isInstanceOf(UnknownDriverException.class);
+  }
+
+  @Test
+  void scratchNames_carryTheLabelAndAreFresh() {
+    String a = ScratchLocation.newName("bench");
+    assertThat(a).matches("harbor_bench_[0-9a-f]{16}");
+    assertThat(ScratchLocation.newName("bench")).isNotEqualTo(a);
+    for (String bad :
+        new String[] {"", "Bench", "1x", "a-b", "seventeen_letters", "abcdefghijklmnopq"}) {
+      assertThatThrownBy(() -> ScratchLocation.newName(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
   }
 
   @Test

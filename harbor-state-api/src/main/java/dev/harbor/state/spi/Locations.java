@@ -3,10 +3,12 @@ package dev.harbor.state.spi;
 import dev.harbor.state.InvalidConfigException;
 import dev.harbor.state.StateConfig;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -53,6 +55,26 @@ public final class Locations {
     }
     String driver = trimmed.substring(0, colon).toLowerCase(Locale.ROOT);
     return split(driver, trimmed.substring(colon + 1), trimmed);
+  }
+
+  /**
+   * A location from a driver's location text and options: the inverse of {@link #parse}, with the
+   * options as a URL-encoded query. For drivers handing out locations they made, such as a {@link
+   * ScratchLocation}'s.
+   *
+   * @param prefix the location up to its query, such as {@code sqlite:/srv/state.db} or {@code
+   *     postgres://app@db:5432/app}
+   * @param options the options
+   * @return such as {@code sqlite:/srv/state.db?readers=8}
+   */
+  public static String format(String prefix, Map<String, String> options) {
+    StringJoiner query = new StringJoiner("&", prefix + "?", "").setEmptyValue(prefix);
+    options.forEach((name, value) -> query.add(encode(name) + "=" + encode(value)));
+    return query.toString();
+  }
+
+  private static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8);
   }
 
   private static StateConfig split(String driver, String rest, String original) {

@@ -40,4 +40,22 @@ public interface StateStoreProvider {
   default List<StoreOption> options() {
     return List.of();
   }
+
+  /**
+   * Makes a throwaway place for a store from a base location: where certify, bench and tests work
+   * without touching the base's data. Drivers that can isolate a store override this.
+   *
+   * @param base the base location and options; its driver is this provider's name
+   * @param label a short lower-case word naming the user, for {@link ScratchLocation#newName}
+   * @return the scratch, created and empty; the caller closes it, which removes it
+   * @throws UnsupportedOperationException if this driver makes no scratch locations (the default)
+   * @throws IllegalArgumentException if the label is not one {@link ScratchLocation#newName}
+   *     accepts
+   * @throws dev.harbor.state.InvalidConfigException if the base location or an option is malformed
+   * @throws dev.harbor.state.StorageException if the backend cannot be reached or refuses
+   */
+  default ScratchLocation scratch(StateConfig base, String label) {
+    throw new UnsupportedOperationException(
+        "driver '" + name() + "' cannot make a scratch location");
+  }
 }

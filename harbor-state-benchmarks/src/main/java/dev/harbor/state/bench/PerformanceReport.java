@@ -1,9 +1,8 @@
 package dev.harbor.state.bench;
 
-import dev.harbor.state.cli.BenchFormat;
+import dev.harbor.state.cli.bench.BenchReport;
+import dev.harbor.state.cli.bench.BenchResult;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -65,7 +64,7 @@ public final class PerformanceReport {
    * @param rows the bench rows of every driver
    * @return one verdict per target and thread count
    */
-  public static List<Verdict> verdicts(List<BenchRow> rows) {
+  public static List<Verdict> verdicts(List<BenchResult> rows) {
     List<Verdict> out = new ArrayList<>();
     for (int t : threadsOf(rows)) {
       out.add(
@@ -105,17 +104,17 @@ public final class PerformanceReport {
               "sqlite-jdbc",
               0.8));
     }
-    Optional<BenchRow> one = find(rows, "sqlite", "load", TARGET_PAYLOAD, 1, "store");
-    Optional<BenchRow> four = find(rows, "sqlite", "load", TARGET_PAYLOAD, 4, "store");
+    Optional<BenchResult> one = find(rows, "sqlite", "load", TARGET_PAYLOAD, 1, "store");
+    Optional<BenchResult> four = find(rows, "sqlite", "load", TARGET_PAYLOAD, 4, "store");
     if (one.isPresent() && four.isPresent()) {
-      double r = four.get().ops() / one.get().ops();
+      double r = four.get().opsPerSecond() / one.get().opsPerSecond();
       out.add(
           new Verdict(
               "SQLite load at 4 threads ≥ 1.6 × at 1 thread",
               4,
-              BenchFormat.rate(four.get().ops())
+              BenchReport.rate(four.get().opsPerSecond())
                   + " vs "
-                  + BenchFormat.rate(one.get().ops())
+                  + BenchReport.rate(one.get().opsPerSecond())
                   + " ops/s",
               r,
               1.6,
@@ -137,7 +136,7 @@ public final class PerformanceReport {
     }
     for (String d : DRIVERS) {
       for (int t : threadsOf(rows)) {
-        Optional<BenchRow> r = find(rows, d, "saveIf", TARGET_PAYLOAD, t, "store");
+        Optional<BenchResult> r = find(rows, d, "saveIf", TARGET_PAYLOAD, t, "store");
         String target =
             TITLES.get(d)
                 + " saveIf on one hot slot: zero errors other than ConditionFailedException";
@@ -147,7 +146,7 @@ public final class PerformanceReport {
                         new Verdict(
                             target,
                             t,
-                            BenchFormat.rate(x.ops())
+                            BenchReport.rate(x.opsPerSecond())
                                 + " swaps/s, "
                                 + String.format(Locale.ROOT, "%,d", x.conflicts())
                                 + " lost races, "
@@ -165,30 +164,33 @@ public final class PerformanceReport {
   }
 
   private static Verdict ratio(
-      List<BenchRow> rows,
+      List<BenchResult> rows,
       String target,
       String driver,
       String workload,
       int threads,
       String baseline,
       double needed) {
-    Optional<BenchRow> s = find(rows, driver, workload, TARGET_PAYLOAD, threads, "store");
-    Optional<BenchRow> b = find(rows, driver, workload, TARGET_PAYLOAD, threads, baseline);
-    if (s.isEmpty() || b.isEmpty() || b.get().ops() <= 0) {
+    Optional<BenchResult> s = find(rows, driver, workload, TARGET_PAYLOAD, threads, "store");
+    Optional<BenchResult> b = find(rows, driver, workload, TARGET_PAYLOAD, threads, baseline);
+    if (s.isEmpty() || b.isEmpty() || b.get().opsPerSecond() <= 0) {
       return new Verdict(target, threads, "not measured", Double.NaN, needed, Optional.empty());
     }
-    double r = s.get().ops() / b.get().ops();
+    double r = s.get().opsPerSecond() / b.get().opsPerSecond();
     return new Verdict(
         target,
         threads,
-        BenchFormat.rate(s.get().ops()) + " vs " + BenchFormat.rate(b.get().ops()) + " ops/s",
+        BenchReport.rate(s.get().opsPerSecond())
+            + " vs "
+            + BenchReport.rate(b.get().opsPerSecond())
+            + " ops/s",
         r,
         needed,
         Optional.of(r >= needed));
   }
 
-  static Optional<BenchRow> find(
-      List<BenchRow> rows,
+  static Optional<BenchResult> find(
+      List<BenchResult> rows,
       String driver,
       String workload,
       int payload,
@@ -205,7 +207,7 @@ public final class PerformanceReport {
         .findFirst();
   }
 
-  private static Set<Integer> threadsOf(List<BenchRow> rows) {
+  private static Set<Integer> threadsOf(List<BenchResult> rows) {
     Set<Integer> t = new TreeSet<>();
     rows.forEach(r -> t.add(r.threads()));
     return t;
@@ -228,7 +230,7 @@ public final class PerformanceReport {
       String command,
       List<String> machine,
       Map<String, String> settings,
-      List<BenchRow> rows,
+      List<BenchResult> rows,
       List<JmhRow> jmh,
       String notes) {
     StringBuilder md = new StringBuilder();
@@ -250,7 +252,7 @@ public final class PerformanceReport {
         .append(command)
         .append("\n```\n\n");
     md.append(
-        "It runs `harbor-state bench` once per driver in its own JVM (every workload, payload and thread count"
+        "It runs the engine of `harbor-state bench` once per driver (every workload, payload and thread count"
             + " below, with its baselines), then the JMH benchmarks of `harbor-state-benchmarks`, and rewrites this file and"
             + " ["
             + CHART
@@ -273,9 +275,9 @@ public final class PerformanceReport {
           .append(" | ")
           .append(v.measured())
           .append(" | ")
-          .append(Double.isNaN(v.ratio()) ? "" : BenchFormat.ratio(v.ratio()))
+          .append(Double.isNaN(v.ratio()) ? "" : BenchReport.ratio(v.ratio()))
           .append(" | ")
-          .append(Double.isNaN(v.needed()) ? "" : BenchFormat.ratio(v.needed()))
+          .append(Double.isNaN(v.needed()) ? "" : BenchReport.ratio(v.needed()))
           .append(" | ")
           .append(v.holds().map(h -> h ? "yes" : "**no**").orElse("not measured"))
           .append(" |\n");
@@ -292,7 +294,7 @@ public final class PerformanceReport {
             + " saves, a load, a prefix list, erasing the session: 7 calls). Latency is per call (saveAll: per batch;"
             + " saveIf: find + saveIf; mixed: per session); pgbench reports no percentiles here.\n\n");
     for (String d : DRIVERS) {
-      List<BenchRow> mine = rows.stream().filter(r -> r.driver().equals(d)).toList();
+      List<BenchResult> mine = rows.stream().filter(r -> r.driver().equals(d)).toList();
       if (mine.isEmpty()) {
         continue;
       }
@@ -300,7 +302,7 @@ public final class PerformanceReport {
       if (settings.containsKey(d)) {
         md.append(settings.get(d)).append("\n\n");
       }
-      md.append(benchTable(mine)).append('\n');
+      md.append(BenchReport.markdown(mine)).append('\n');
     }
     if (!jmh.isEmpty()) {
       md.append("## JMH: save, load, saveAll\n\n");
@@ -342,69 +344,6 @@ public final class PerformanceReport {
         timestamps and no copy of the payload, so the ratio is the cost of the contract itself.
       """;
 
-  static String benchTable(List<BenchRow> rows) {
-    Set<String> baselines = new LinkedHashSet<>();
-    Map<String, Map<String, BenchRow>> cells = new LinkedHashMap<>();
-    for (BenchRow r : rows) {
-      if (!r.target().equals("store")) {
-        baselines.add(r.target());
-      }
-      cells
-          .computeIfAbsent(
-              r.workload() + "|" + r.payload() + "|" + r.threads(), k -> new LinkedHashMap<>())
-          .put(r.target(), r);
-    }
-    StringBuilder sb =
-        new StringBuilder("| workload | payload | threads | ops/s | p50 | p99 | p99.9 | errors |");
-    StringBuilder rule = new StringBuilder("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for (String b : baselines) {
-      sb.append(' ').append(b).append(" ops/s | ratio |");
-      rule.append("---:|---:|");
-    }
-    sb.append('\n').append(rule).append('\n');
-    for (Map<String, BenchRow> cell : cells.values()) {
-      BenchRow s = cell.get("store");
-      BenchRow any = cell.values().iterator().next();
-      sb.append("| ")
-          .append(any.workload())
-          .append(" | ")
-          .append(BenchFormat.size(any.payload()))
-          .append(" | ")
-          .append(any.threads())
-          .append(" | ");
-      if (s == null) {
-        sb.append(" | | | | |");
-      } else {
-        sb.append(BenchFormat.rate(s.ops()))
-            .append(" | ")
-            .append(BenchFormat.latency(s.p50(), ""))
-            .append(" | ")
-            .append(BenchFormat.latency(s.p99(), ""))
-            .append(" | ")
-            .append(BenchFormat.latency(s.p999(), ""))
-            .append(" | ")
-            .append(s.errors())
-            .append(" |");
-      }
-      for (String b : baselines) {
-        BenchRow base = cell.get(b);
-        if (base == null) {
-          sb.append(" | |");
-        } else if (base.ops() <= 0) {
-          sb.append(" failed | |");
-        } else {
-          sb.append(' ')
-              .append(BenchFormat.rate(base.ops()))
-              .append(" | ")
-              .append(s == null ? "" : "**" + BenchFormat.ratio(s.ops() / base.ops()) + "**")
-              .append(" |");
-        }
-      }
-      sb.append('\n');
-    }
-    return sb.toString();
-  }
-
   static String jmhTable(List<JmhRow> rows) {
     StringBuilder sb =
         new StringBuilder(
@@ -432,7 +371,7 @@ public final class PerformanceReport {
               .append(" | ")
               .append(
                   s.isPresent() && b.isPresent() && b.get().score() > 0
-                      ? "**" + BenchFormat.ratio(s.get().score() / b.get().score()) + "**"
+                      ? "**" + BenchReport.ratio(s.get().score() / b.get().score()) + "**"
                       : "")
               .append(" |\n");
         }
@@ -454,8 +393,8 @@ public final class PerformanceReport {
   }
 
   private static String score(JmhRow r) {
-    return BenchFormat.rate(r.score())
-        + (Double.isNaN(r.error()) || r.error() <= 0 ? "" : " ± " + BenchFormat.rate(r.error()));
+    return BenchReport.rate(r.score())
+        + (Double.isNaN(r.error()) || r.error() <= 0 ? "" : " ± " + BenchReport.rate(r.error()));
   }
 
   // ---- the chart ----
@@ -470,13 +409,13 @@ public final class PerformanceReport {
    * @param rows the bench rows
    * @return an SVG document
    */
-  public static String svg(List<BenchRow> rows) {
+  public static String svg(List<BenchResult> rows) {
     List<String> workloads = List.of("save", "load", "saveAll");
     List<Integer> threads = new ArrayList<>(threadsOf(rows));
     List<String> drivers =
         DRIVERS.stream().filter(d -> rows.stream().anyMatch(r -> r.driver().equals(d))).toList();
     double max = 1.2;
-    for (BenchRow r : rows) {
+    for (BenchResult r : rows) {
       Optional<Double> ratio = chartRatio(rows, r.driver(), r.workload(), r.threads());
       if (ratio.isPresent()) {
         max = Math.max(max, ratio.get());
@@ -577,14 +516,14 @@ public final class PerformanceReport {
               .append(", ")
               .append(threads.get(t))
               .append(" threads: ")
-              .append(BenchFormat.ratio(ratio.get()))
+              .append(BenchReport.ratio(ratio.get()))
               .append("</title></rect>\n");
           s.append("<text x=\"")
               .append(bx + (barW - 2) / 2)
               .append("\" y=\"")
               .append(plotTop + plotH - h - 3)
               .append("\" text-anchor=\"middle\" font-size=\"9\">")
-              .append(BenchFormat.ratio(ratio.get()))
+              .append(BenchReport.ratio(ratio.get()))
               .append("</text>\n");
         }
         double target = target(d, workload);
@@ -652,17 +591,17 @@ public final class PerformanceReport {
   }
 
   private static Optional<Double> chartRatio(
-      List<BenchRow> rows, String driver, String workload, int threads) {
+      List<BenchResult> rows, String driver, String workload, int threads) {
     String baseline = PRIMARY_BASELINE.get(driver);
     if (baseline == null) {
       return Optional.empty();
     }
-    Optional<BenchRow> s = find(rows, driver, workload, TARGET_PAYLOAD, threads, "store");
-    Optional<BenchRow> b = find(rows, driver, workload, TARGET_PAYLOAD, threads, baseline);
-    if (s.isEmpty() || b.isEmpty() || b.get().ops() <= 0) {
+    Optional<BenchResult> s = find(rows, driver, workload, TARGET_PAYLOAD, threads, "store");
+    Optional<BenchResult> b = find(rows, driver, workload, TARGET_PAYLOAD, threads, baseline);
+    if (s.isEmpty() || b.isEmpty() || b.get().opsPerSecond() <= 0) {
       return Optional.empty();
     }
-    return Optional.of(s.get().ops() / b.get().ops());
+    return Optional.of(s.get().opsPerSecond() / b.get().opsPerSecond());
   }
 
   // ---- formatting ----

@@ -1,8 +1,12 @@
 package dev.harbor.state.bench;
 
-import java.io.BufferedReader;
+import dev.harbor.state.StateStores;
+import dev.harbor.state.cli.bench.BenchBackend;
+import dev.harbor.state.cli.bench.BenchPlan;
+import dev.harbor.state.cli.bench.BenchReport;
+import dev.harbor.state.cli.bench.BenchResult;
+import dev.harbor.state.spi.ScratchLocation;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,10 +31,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * The full performance run behind {@code docs/PERFORMANCE.md}: {@code harbor-state bench} for every
- * driver, each in its own JVM, then the JMH benchmarks at each thread count; writes PERFORMANCE.md
- * and its SVG chart. Run from the shaded jar (its class path is what the bench processes and JMH
- * forks use):
+ * The full performance run behind {@code docs/PERFORMANCE.md}: the engine of {@code harbor-state
+ * bench} for every driver, in this JVM, then the JMH benchmarks at each thread count; writes
+ * PERFORMANCE.md and its SVG chart. Run from the shaded jar (its class path is what the JMH forks
+ * use):
  *
  * <pre>
  * java -cp harbor-state-benchmarks/target/benchmarks.jar dev.harbor.state.bench.PerformanceSuite [--out docs]
@@ -91,18 +95,22 @@ public final class PerformanceSuite {
     Path out = Path.of(opt.get("--out"));
     Files.createDirectories(out);
     String loadBefore = loadAverage();
-    List<BenchRow> rows = new ArrayList<>();
+    List<BenchResult> rows = new ArrayList<>();
     Map<String, String> settings = new LinkedHashMap<>();
     for (String driver : opt.get("--drivers").split(",")) {
-      Path csv = Files.createTempFile("harbor-bench-" + driver + "-", ".csv");
-      try {
-        List<String> stdout = bench(driver, opt, csv);
-        rows.addAll(BenchRow.parse(Files.readAllLines(csv, StandardCharsets.UTF_8)));
-        if (!stdout.isEmpty()) {
-          settings.put(driver, "`" + stdout.get(0).replaceFirst("^bench ", "") + "`");
+      try (BenchBackend backend = BenchBackend.open(BenchLocations.of(driver))) {
+        backend.store();
+        System.out.println("== bench " + backend.summary());
+        settings.put(driver, "`" + backend.summary() + "`");
+        List<BenchResult> results =
+            backend.run(plan(opt), System.getenv(), step -> System.out.println("  " + step));
+        BenchReport.table(System.out, results);
+        long errors = results.stream().mapToLong(BenchResult::errors).sum();
+        if (errors > 0) {
+          throw new IllegalStateException(
+              "bench " + driver + " saw " + errors + " unexpected errors");
         }
-      } finally {
-        Files.deleteIfExists(csv);
+        rows.addAll(results);
       }
     }
     List<JmhRow> jmhRows = jmh ? jmh(opt) : List.of();
@@ -123,46 +131,21 @@ public final class PerformanceSuite {
     System.out.println("wrote " + md + " and " + out.resolve(PerformanceReport.CHART));
   }
 
-  /** One driver's bench in its own JVM, so the drivers do not share a JIT profile or a heap. */
-  private static List<String> bench(String driver, Map<String, String> opt, Path csv)
-      throws IOException, InterruptedException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.harbor.state.cli.HarborStateCli",
-                "bench",
-                "--store",
-                BenchLocations.of(driver),
-                "--seconds",
-                opt.get("--seconds"),
-                "--warmup",
-                opt.get("--warmup"),
-                "--threads",
-                opt.get("--threads"),
-                "--payload",
-                opt.get("--payload"),
-                "--csv",
-                csv.toString()));
-    System.out.println("== bench " + driver + ": " + String.join(" ", cmd.subList(3, cmd.size())));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    List<String> lines = new ArrayList<>();
-    try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        System.out.println(line);
-        lines.add(line);
-      }
-    }
-    int code = p.waitFor();
-    if (code != 0) {
-      throw new IllegalStateException("bench " + driver + " exited " + code);
-    }
-    return lines;
+  /** The bench plan of the options: every workload, with its baselines and pgbench. */
+  private static BenchPlan plan(Map<String, String> opt) {
+    return new BenchPlan(
+        BenchPlan.WORKLOADS,
+        numbers(opt.get("--threads")),
+        numbers(opt.get("--payload")),
+        (long) (Double.parseDouble(opt.get("--warmup")) * 1e9),
+        (long) (Double.parseDouble(opt.get("--seconds")) * 1e9),
+        100_000,
+        true,
+        true);
+  }
+
+  private static List<Integer> numbers(String list) {
+    return Arrays.stream(list.split(",")).map(String::strip).map(Integer::valueOf).toList();
   }
 
   private static List<JmhRow> jmh(Map<String, String> opt) throws RunnerException {
@@ -248,14 +231,11 @@ public final class PerformanceSuite {
     return m;
   }
 
+  /** The server settings that shape durable writes, read through a scratch schema's connection. */
   private static String postgresSettings() {
-    String url = BenchLocations.postgres();
-    String rest = url.substring(url.indexOf("//") + 2);
-    String user = rest.contains("@") ? rest.substring(0, rest.indexOf('@')).split(":")[0] : null;
-    String hostDb =
-        (rest.contains("@") ? rest.substring(rest.indexOf('@') + 1) : rest).split("\\?")[0];
-    String jdbc = url.startsWith("jdbc:") ? url : "jdbc:postgresql://" + hostDb;
-    try (Connection c = DriverManager.getConnection(jdbc, user, passwordOf(rest));
+    try (ScratchLocation scratch = StateStores.scratch(BenchLocations.postgres(), "bench");
+        Connection c =
+            DriverManager.getConnection(scratch.jdbcUrl().orElseThrow(), scratch.jdbcProperties());
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
@@ -274,17 +254,9 @@ public final class PerformanceSuite {
                 + "`");
       }
       return String.join(", ", parts) + " (server defaults otherwise)";
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
       return "settings unavailable: " + e.getMessage();
     }
-  }
-
-  private static String passwordOf(String rest) {
-    if (!rest.contains("@")) {
-      return null;
-    }
-    String[] userInfo = rest.substring(0, rest.indexOf('@')).split(":", 2);
-    return userInfo.length == 2 ? userInfo[1] : null;
   }
 
   private static String loadAverage() {

@@ -1,8 +1,9 @@
 package dev.harbor.state.bench;
 
 import dev.harbor.state.EventId;
-import dev.harbor.state.cli.BenchBackend;
-import dev.harbor.state.cli.BenchTarget;
+import dev.harbor.state.cli.bench.BenchBackend;
+import dev.harbor.state.cli.bench.BenchPlan;
+import dev.harbor.state.cli.bench.BenchTarget;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,9 +26,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * save, load and saveAll on every driver and on its bare baseline ({@code target=baseline}: a
  * ConcurrentHashMap, a sqlite-jdbc loop with the store's pragmas, a JDBC loop on a pool of the
  * store's size), the same targets {@code harbor-state bench} drives. Throughput in operations per
- * second (saveAll: records per second). Each trial works in a fresh schema or file that its
- * teardown removes. Run with {@code -t 1,4,16} (or {@code PerformanceSuite}) for the thread counts
- * of the targets.
+ * second (saveAll: records per second). Each trial works in scratch locations of its own (a fresh
+ * schema or directory) that its teardown removes. Run with {@code -t 1,4,16} (or {@code
+ * PerformanceSuite}) for the thread counts of the targets.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -36,12 +37,6 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @Warmup(iterations = 1, time = 2)
 @Measurement(iterations = 2, time = 3)
 public class StoreBenchmarks {
-
-  /** Records per saveAll batch, as in the bench command. */
-  static final int BATCH = 100;
-
-  /** The cap on preloaded payload bytes, as in the bench command. */
-  static final long SLOT_BYTES_BUDGET = 64L << 20;
 
   /** The driver. */
   @Param({"inmem", "sqlite", "postgres"})
@@ -75,7 +70,7 @@ public class StoreBenchmarks {
     bench = "store".equals(target) ? backend.storeTarget() : backend.baseline();
     bytes = new byte[payload];
     ThreadLocalRandom.current().nextBytes(bytes);
-    space = (int) Math.max(BATCH, Math.min(slots, SLOT_BYTES_BUDGET / Math.max(1, payload)));
+    space = BenchPlan.slotSpace(slots, payload);
     if (params.getBenchmark().endsWith(".load")) {
       bench.preload(space, bytes);
     }
@@ -105,12 +100,12 @@ public class StoreBenchmarks {
 
   /** One atomic batch of 100 consecutive slots; scored per record. */
   @Benchmark
-  @OperationsPerInvocation(BATCH)
+  @OperationsPerInvocation(BenchPlan.BATCH)
   public void saveAll() {
-    String[] ids = new String[BATCH];
-    for (int i = 0; i < BATCH; i++) {
+    String[] ids = new String[BenchPlan.BATCH];
+    for (int i = 0; i < ids.length; i++) {
       ids[i] = EventId.newId().value();
     }
-    bench.saveAll(ThreadLocalRandom.current().nextInt(space - BATCH + 1), ids, bytes);
+    bench.saveAll(ThreadLocalRandom.current().nextInt(space - ids.length + 1), ids, bytes);
   }
 }

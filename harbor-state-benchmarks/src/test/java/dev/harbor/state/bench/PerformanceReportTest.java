@@ -1,28 +1,27 @@
 package dev.harbor.state.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.harbor.state.cli.bench.BenchResult;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 
 class PerformanceReportTest {
 
-  private static BenchRow row(
+  private static BenchResult row(
       String driver, String workload, int threads, String target, double ops) {
-    return new BenchRow(
+    return new BenchResult(
         driver, workload, 32, threads, target, ops, 1_000, 2_000_000, 3_000_000, 0, 0, "");
   }
 
-  private static List<BenchRow> rows() {
-    List<BenchRow> rows = new ArrayList<>();
+  private static List<BenchResult> rows() {
+    List<BenchResult> rows = new ArrayList<>();
     for (int t : new int[] {1, 4, 16}) {
       rows.add(row("postgres", "save", t, "store", 950));
       rows.add(row("postgres", "save", t, "jdbc", 1000));
@@ -36,7 +35,7 @@ class PerformanceReportTest {
       rows.add(row("inmem", "save", t, "map", 1000));
     }
     rows.add(
-        new BenchRow(
+        new BenchResult(
             "inmem", "saveIf", 32, 4, "store", 500, 1, 2, 3, 2, 40, "StorageException: x"));
     return rows;
   }
@@ -114,35 +113,5 @@ class PerformanceReportTest {
     assertThat(doc.getElementsByTagName("title").getLength()).isEqualTo(3 * 2 + 3 + 3);
     assertThat(svg)
         .contains("postgres vs pgbench", "sqlite vs sqlite-jdbc", "inmem vs map", "16 threads");
-  }
-
-  @Test
-  void benchCsv_roundTripsQuotedErrors() {
-    List<BenchRow> rows =
-        BenchRow.parse(
-            List.of(
-                "driver,workload,payload,threads,target,ops_per_s,p50_ns,p99_ns,p999_ns,errors,conflicts,first_error",
-                "sqlite,save,32,4,store,123.5,10,20,30,1,0,\"StorageException: a, \"\"b\"\"\"",
-                "sqlite,save,32,4,sqlite-jdbc,200.0,1,2,3,0,0,"));
-    assertThat(rows).hasSize(2);
-    assertThat(rows.get(0))
-        .isEqualTo(
-            new BenchRow(
-                "sqlite",
-                "save",
-                32,
-                4,
-                "store",
-                123.5,
-                10,
-                20,
-                30,
-                1,
-                0,
-                "StorageException: a, \"b\""));
-    assertThat(rows.get(1).firstError()).isEmpty();
-    assertThatThrownBy(() -> BenchRow.parse(List.of("nope")))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThat(Optional.of(rows.get(1).ops())).contains(200.0);
   }
 }

@@ -3,7 +3,7 @@ package dev.harbor.state.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.harbor.state.cli.BenchBackend;
+import dev.harbor.state.cli.bench.BenchBackend;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;

@@ -1,11 +1,15 @@
 package dev.harbor.state.cli;
 
-import dev.harbor.state.spi.Locations;
+import dev.harbor.state.cli.bench.BenchBackend;
+import dev.harbor.state.cli.bench.BenchPlan;
+import dev.harbor.state.cli.bench.BenchReport;
+import dev.harbor.state.cli.bench.BenchResult;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,9 +27,9 @@ import picocli.CommandLine.Option;
             + " 3 saves, load, list, erase), at each thread count and payload size, beside a baseline measured in the same"
             + " run: inmem - a bare ConcurrentHashMap; sqlite - a bare sqlite-jdbc loop with the store's pragmas and"
             + " durability; postgres - a bare JDBC loop on a pool of the store's size, and pgbench (if on the PATH) with"
-            + " the statements of the shared pgbench baseline. Never touches the store's data: it works in a fresh schema"
-            + " harbor_bench_<random> (PostgreSQL, dropped after) or a temporary directory beside the SQLite file"
-            + " (deleted after). Exits 1 if any run had an unexpected error.",
+            + " the statements of the shared pgbench baseline. Never touches the store's data: the store and the baseline"
+            + " each work in a fresh schema harbor_bench_<random> (PostgreSQL, dropped after) or a temporary directory"
+            + " beside the SQLite file (deleted after). Exits 1 if any run had an unexpected error.",
     footer = {
       "",
       "Examples:",
@@ -96,15 +100,14 @@ final class BenchCommand extends StoreCommand {
 
   @Override
   int run() throws IOException, InterruptedException {
-    BenchRunner.Plan plan = plan();
+    BenchPlan plan = plan();
     PrintStream out = io().out();
-    String where = Locations.redact(location());
     List<BenchResult> results;
     try (BenchBackend backend = BenchBackend.open(location())) {
-      backend
-          .store(); // open first, so an unreachable or misconfigured store fails fast with its own
-      // exit code
-      out.println("bench " + backend.driver() + " at " + where + " (" + backend.settings() + ")");
+      // Open the store first, so an unreachable or misconfigured store fails fast with its own
+      // exit code.
+      backend.store();
+      out.println("bench " + backend.summary());
       out.printf(
           Locale.ROOT,
           "%d cores, %.1f s per run after %.1f s warmup, %d slots%n",
@@ -113,9 +116,9 @@ final class BenchCommand extends StoreCommand {
           warmup,
           slots);
       out.flush();
-      Status status = new Status(io(), plan);
+      Status status = new Status(io());
       try {
-        results = new BenchRunner(backend, plan, io().env(), status).run();
+        results = backend.run(plan, io().env(), status);
       } finally {
         status.close();
       }
@@ -133,7 +136,7 @@ final class BenchCommand extends StoreCommand {
     return ExitCodes.OK;
   }
 
-  private BenchRunner.Plan plan() {
+  private BenchPlan plan() {
     if (threads.isEmpty() || threads.stream().anyMatch(t -> t < 1 || t > 1024)) {
       throw new ExitCodes.InvalidInputException("--threads must list counts between 1 and 1024");
     }
@@ -146,16 +149,16 @@ final class BenchCommand extends StoreCommand {
           "--payload sizes must be between 0 and 16777216 bytes");
     }
     for (String w : workloads) {
-      if (!BenchRunner.WORKLOADS.contains(w)) {
+      if (!BenchPlan.WORKLOADS.contains(w)) {
         throw new ExitCodes.InvalidInputException(
-            "unknown workload '" + w + "'; workloads: " + String.join(", ", BenchRunner.WORKLOADS));
+            "unknown workload '" + w + "'; workloads: " + String.join(", ", BenchPlan.WORKLOADS));
       }
     }
-    if (slots < BenchRunner.BATCH) {
-      throw new ExitCodes.InvalidInputException("--slots must be at least " + BenchRunner.BATCH);
+    if (slots < BenchPlan.BATCH) {
+      throw new ExitCodes.InvalidInputException("--slots must be at least " + BenchPlan.BATCH);
     }
-    List<String> ordered = BenchRunner.WORKLOADS.stream().filter(workloads::contains).toList();
-    return new BenchRunner.Plan(
+    List<String> ordered = BenchPlan.WORKLOADS.stream().filter(workloads::contains).toList();
+    return new BenchPlan(
         ordered,
         threads.stream().distinct().toList(),
         payloads.stream().distinct().toList(),
@@ -166,40 +169,28 @@ final class BenchCommand extends StoreCommand {
         !noBaseline && !noPgbench);
   }
 
-  /**
-   * One status line on a terminal: which run of how many, and the last result. Silent otherwise.
-   */
-  static final class Status implements BenchRunner.Listener {
+  /** One status line on a terminal: which run of how many. Silent otherwise. */
+  static final class Status implements Consumer<String> {
     private final PrintStream err;
     private final boolean enabled;
-    private final int total;
-    private int done;
+    private boolean shown;
 
-    Status(Io io, BenchRunner.Plan plan) {
+    Status(Io io) {
       this.err = io.err();
       this.enabled = io.terminal();
-      int perCell = 0;
-      for (String w : plan.workloads()) {
-        perCell += 1 + (BenchRunner.WITH_BASELINE.contains(w) && plan.baselines() ? 2 : 0);
-      }
-      this.total = perCell * plan.threads().size() * plan.payloads().size();
     }
 
     @Override
-    public void starting(String what) {
+    public void accept(String step) {
       if (enabled) {
-        err.printf("\rbench [%d/~%d] %-60s", done + 1, total, what);
+        err.printf("\rbench %-70s", step);
         err.flush();
+        shown = true;
       }
-    }
-
-    @Override
-    public void finished(BenchResult result) {
-      done++;
     }
 
     void close() {
-      if (enabled && done > 0) {
+      if (shown) {
         err.printf("\r%-80s\r", "");
         err.flush();
       }

@@ -27,8 +27,8 @@ import picocli.CommandLine.Command;
     description =
         "Run the whole conformance kit (the TCK every driver passes unchanged) against a live location, each "
             + "scenario on a fresh store it creates and removes: a new schema harbor_certify_<random> per scenario "
-            + "for PostgreSQL (dropped after), a new file per scenario for SQLite (in a temporary directory beside "
-            + "the location's file, deleted after), a new store for inmem. Prints pass/fail per scenario group and "
+            + "for PostgreSQL (dropped after), a new file per scenario for SQLite (each in a temporary directory "
+            + "beside the location's file, deleted after), a new store for inmem. Prints pass/fail per scenario group and "
             + "exits 0 only if every scenario passed.",
     footer = {
       "",

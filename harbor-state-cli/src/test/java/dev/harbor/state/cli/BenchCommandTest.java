@@ -1,18 +1,15 @@
 package dev.harbor.state.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
+import dev.harbor.state.testing.TestPostgres;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,10 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BenchCommandTest {
 
-  /** The test database: HARBOR_TEST_POSTGRES_URL, else the local default. */
-  static final String POSTGRES =
-      System.getenv()
-          .getOrDefault("HARBOR_TEST_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test");
+  private static final String BENCH_SCHEMA = "^harbor_bench_[0-9a-f]{16}$";
 
   private static final String[] SHORT = {
     "--seconds", "0.5", "--warmup", "0.1", "--threads", "2", "--payload", "32", "--slots", "1000"
@@ -74,22 +68,30 @@ class BenchCommandTest {
           .containsExactly("out.csv");
     }
     List<String> csv = Files.readAllLines(dir.resolve("out.csv"), StandardCharsets.UTF_8);
-    assertThat(csv.get(0)).isEqualTo(BenchReport.CSV_HEADER);
+    assertThat(csv.get(0))
+        .isEqualTo(
+            "driver,workload,payload,threads,target,ops_per_s,p50_ns,p99_ns,p999_ns,errors,conflicts,"
+                + "first_error");
     assertThat(csv).hasSize(1 + 5 + 3);
     assertThat(csv.get(1)).startsWith("sqlite,save,32,2,store,");
     assertThat(csv.get(2)).startsWith("sqlite,save,32,2,sqlite-jdbc,");
   }
 
   @Test
-  void postgres_runsEveryWorkloadBesideJdbcAndPgbench_inASchemaItDrops() throws Exception {
-    int before = benchSchemas();
-    Cli.Result r = bench(POSTGRES);
+  void postgres_runsEveryWorkloadBesideJdbcAndPgbench_inSchemasItDrops() throws Exception {
+    Set<String> before = TestPostgres.schemas(BENCH_SCHEMA);
+    Cli.Result r = bench(TestPostgres.url());
     assertEveryWorkloadReported(r, "jdbc");
-    assertThat(r.out()).contains("synchronous_commit=", "maxPoolSize=");
-    if (BenchPgbench.find(System.getenv()).isPresent()) {
+    assertThat(r.out()).contains("synchronous_commit=", "maxPoolSize=", "schema harbor_bench_");
+    boolean pgbench =
+        Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+            .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "pgbench")));
+    if (pgbench) {
       assertThat(r.out()).contains("pgbench ops/s");
     }
-    assertThat(benchSchemas()).as("bench schemas left behind").isEqualTo(before);
+    assertThat(TestPostgres.leftBehind(BENCH_SCHEMA, before))
+        .as("bench schemas left behind")
+        .isEmpty();
   }
 
   @Test
@@ -109,34 +111,5 @@ class BenchCommandTest {
         Cli.run("bench", "--store", "postgres://nobody@127.0.0.1:1/nothing?connectTimeout=1s");
     assertThat(r.code()).as(r.toString()).isEqualTo(5);
     assertThat(r.stderr()).contains("127.0.0.1:1").doesNotContain("\tat ");
-  }
-
-  /** Bench schemas present now; fails loudly, naming the URL, if PostgreSQL is unreachable. */
-  private static int benchSchemas() {
-    String rest = POSTGRES.substring(POSTGRES.indexOf("//") + 2);
-    String user = rest.contains("@") ? rest.substring(0, rest.indexOf('@')).split(":")[0] : null;
-    String password =
-        rest.contains("@") && rest.substring(0, rest.indexOf('@')).contains(":")
-            ? rest.substring(0, rest.indexOf('@')).split(":", 2)[1]
-            : null;
-    String jdbc =
-        POSTGRES.startsWith("jdbc:")
-            ? POSTGRES
-            : "jdbc:postgresql://" + rest.substring(rest.indexOf('@') + 1).split("\\?")[0];
-    try (Connection c = DriverManager.getConnection(jdbc, user, password);
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT count(*) FROM pg_namespace WHERE nspname ~ '^harbor_bench_[0-9a-f]{16}$'")) {
-      rs.next();
-      return rs.getInt(1);
-    } catch (SQLException e) {
-      return fail(
-          "PostgreSQL is not reachable at "
-              + POSTGRES
-              + " (set HARBOR_TEST_POSTGRES_URL): "
-              + e.getMessage(),
-          e);
-    }
   }
 }

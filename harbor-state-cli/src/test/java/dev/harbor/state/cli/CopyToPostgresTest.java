@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
+import dev.harbor.state.spi.ScratchLocation;
+import dev.harbor.state.testing.TestPostgres;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,7 +25,7 @@ class CopyToPostgresTest {
       store.saveAll(Fixtures.records(30));
       stored = Fixtures.readBack(store, Fixtures.records(30));
     }
-    try (Postgres pg = Postgres.fresh()) {
+    try (ScratchLocation pg = TestPostgres.scratch()) {
       Cli.Result r =
           Cli.run("--store", source, "copy", "--to", pg.location(), "--batch-size", "64");
       assertThat(r.code()).as(r.toString()).isZero();

@@ -7,6 +7,8 @@ import dev.harbor.state.Quadruple;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
+import dev.harbor.state.spi.ScratchLocation;
+import dev.harbor.state.testing.TestPostgres;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -86,7 +88,7 @@ class LargeRecordsTest {
 
   @Test
   void copy_ofRecordsNearTheSizeLimit_toPostgres_arrivesIntact() {
-    try (Postgres pg = Postgres.fresh()) {
+    try (ScratchLocation pg = TestPostgres.scratch()) {
       assertCopied(Cli.run("copy", "--from", source, "--to", pg.location()));
       assertSameRecords(pg.location());
     }

@@ -2,7 +2,9 @@ package dev.harbor.state.inmem;
 
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.spi.Locations;
 import dev.harbor.state.spi.Options;
+import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.spi.StateStoreProvider;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
@@ -41,5 +43,13 @@ public final class InMemoryStateStoreProvider implements StateStoreProvider {
     StoreContext context =
         new StoreContext(InMemoryStore.DRIVER, options.maxPayloadBytes(), config.clock());
     return StoreCore.open(context, new InMemoryStore(context, options.operationTimeout()));
+  }
+
+  /** Every open is a new store already: the scratch is {@code inmem:} with the base's options. */
+  @Override
+  public ScratchLocation scratch(StateConfig base, String label) {
+    open(base).close(); // fails on a bad option now, as an open would
+    ScratchLocation.newName(label); // and on a bad label, as in every driver
+    return new InMemoryScratch(Locations.format("inmem:", base.options()));
   }
 }

@@ -4,10 +4,12 @@ import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
+import dev.harbor.state.spi.Locations;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
@@ -222,6 +224,30 @@ final class PgErrors {
       return constraint == null || constraint.equals(PgSql.EVENT_ID_CONSTRAINT);
     }
     return true;
+  }
+
+  /**
+   * The server's reason, for a message: one line, credentials in URLs redacted and the password, if
+   * the server echoed it, replaced.
+   *
+   * @param e the failure
+   * @param password the location's password, if any
+   * @return the redacted reason
+   */
+  static String redactedReason(SQLException e, @Nullable String password) {
+    return redacted(reason(e), password);
+  }
+
+  /**
+   * A reason with credentials removed.
+   *
+   * @param reason one line
+   * @param password the location's password, if any
+   * @return the reason, redacted
+   */
+  static String redacted(String reason, @Nullable String password) {
+    String out = Locations.redact(reason);
+    return password == null || password.isEmpty() ? out : out.replace(password, "***");
   }
 
   /**

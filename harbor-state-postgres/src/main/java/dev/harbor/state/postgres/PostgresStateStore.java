@@ -8,7 +8,6 @@ import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
-import dev.harbor.state.spi.Locations;
 import dev.harbor.state.spi.Options;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
@@ -229,13 +228,11 @@ public final class PostgresStateStore {
       String where, @Nullable String password, Throwable cause) {
     boolean transientFailure = cause instanceof SQLException e && PgErrors.isTransient(e);
     String reason =
-        cause instanceof SQLException e
-            ? PgErrors.reason(e)
-            : String.valueOf(cause.getMessage()).strip().split("\n", 2)[0];
-    reason = Locations.redact(reason);
-    if (password != null && !password.isEmpty()) {
-      reason = reason.replace(password, "***");
-    }
+        PgErrors.redacted(
+            cause instanceof SQLException e
+                ? PgErrors.reason(e)
+                : String.valueOf(cause.getMessage()).strip().split("\n", 2)[0],
+            password);
     return new StorageException(
         "cannot open the postgres store at " + where + ": " + reason, transientFailure, cause);
   }

@@ -2,6 +2,7 @@ package dev.harbor.state.postgres;
 
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.spi.StateStoreProvider;
 import dev.harbor.state.spi.StoreOption;
 import java.util.List;
@@ -50,5 +51,18 @@ public final class PostgresStateStoreProvider implements StateStoreProvider {
   @Override
   public List<StoreOption> options() {
     return PostgresStateStore.options();
+  }
+
+  /**
+   * A fresh schema {@code harbor_<label>_<random>} in the base location's database, dropped when
+   * the scratch is closed.
+   *
+   * @param base the base location and options
+   * @param label names the scratch's user
+   * @return the scratch, its schema created
+   */
+  @Override
+  public ScratchLocation scratch(StateConfig base, String label) {
+    return PgScratch.create(base, label);
   }
 }

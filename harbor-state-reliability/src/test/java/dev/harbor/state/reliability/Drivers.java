@@ -3,6 +3,7 @@ package dev.harbor.state.reliability;
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
+import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.testing.TestPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,56 +28,37 @@ final class Drivers {
             StateConfig.builder().driver("inmem").options(options).clock(clock).build());
   }
 
-  /** A SQLite file in a temporary directory, deleted on close. */
+  /** A SQLite file in a scratch directory of the driver's in the temporary directory. */
   static StoreUnderTest sqlite(Map<String, String> options) {
-    return new StoreUnderTest() {
-      private Path dir;
-
-      @Override
-      public StateStore open(Clock clock) {
-        try {
-          dir = Files.createTempDirectory("harbor-reliability");
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        return StateStores.open(
-            StateConfig.builder()
-                .driver("sqlite")
-                .location(dir.resolve("state.db").toString())
-                .options(options)
-                .clock(clock)
-                .build());
-      }
-
-      @Override
-      public void close() {
-        deleteTree(dir);
-      }
-    };
+    Path beside = Path.of(System.getProperty("java.io.tmpdir"), "harbor-reliability.db");
+    return new Scratch(StateStores.scratch("sqlite:" + beside, "reliability"), options);
   }
 
-  /** A fresh schema in the test PostgreSQL, dropped on close. */
-  static PostgresSchema postgres(Map<String, String> options) {
-    return new PostgresSchema(options);
+  /** A fresh schema in the test PostgreSQL. */
+  static Scratch postgres(Map<String, String> options) {
+    return new Scratch(TestPostgres.scratch(), options);
   }
 
   /**
-   * A store in a schema of its own; {@link #location()} opens further instances on the same schema.
+   * A store in a scratch location its driver made, removed on close; {@link #location()} opens
+   * further instances on the same store.
    */
-  static final class PostgresSchema implements StoreUnderTest {
-    private final String schema = TestPostgres.newSchemaName("harbor_reliability");
+  static final class Scratch implements StoreUnderTest {
+    private final ScratchLocation scratch;
     private final Map<String, String> options;
 
-    PostgresSchema(Map<String, String> options) {
+    Scratch(ScratchLocation scratch, Map<String, String> options) {
+      this.scratch = scratch;
       this.options = options;
     }
 
+    /** The PostgreSQL schema of the scratch. */
     String schema() {
-      return schema;
+      return StateConfig.parse(location()).options().get("schema");
     }
 
     String location() {
-      return TestPostgres.location(schema);
+      return scratch.location();
     }
 
     @Override
@@ -94,7 +76,7 @@ final class Drivers {
 
     @Override
     public void close() {
-      TestPostgres.dropSchema(schema);
+      scratch.close();
     }
   }
 

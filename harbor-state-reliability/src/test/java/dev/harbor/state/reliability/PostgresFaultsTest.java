@@ -107,7 +107,7 @@ class PostgresFaultsTest {
   @Test
   void aCallBlockedByALockPastOperationTimeout_failsTransientlyWithinTheBound_andChangesNothing()
       throws Exception {
-    try (Drivers.PostgresSchema underTest = Drivers.postgres(Map.of("operationTimeout", "500ms"));
+    try (Drivers.Scratch underTest = Drivers.postgres(Map.of("operationTimeout", "500ms"));
         StateStore store = underTest.open(Clock.systemUTC());
         StateStore otherInstance = StateStores.open(underTest.location())) {
       Quadruple q = new Quadruple("t", "u", "s", "");

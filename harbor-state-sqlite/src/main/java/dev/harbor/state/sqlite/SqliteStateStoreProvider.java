@@ -2,6 +2,7 @@ package dev.harbor.state.sqlite;
 
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.spi.StateStoreProvider;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
@@ -86,5 +87,18 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
             settings.maxPayloadBytes(),
             config.clock());
     return StoreCore.open(context, SqliteStore.open(settings, context));
+  }
+
+  /**
+   * A fresh directory beside the base location's file, deleted with its files when the scratch is
+   * closed; for {@code sqlite::memory:}, a new private database.
+   *
+   * @param base the base location and options
+   * @param label names the scratch's user
+   * @return the scratch, its directory created
+   */
+  @Override
+  public ScratchLocation scratch(StateConfig base, String label) {
+    return SqliteScratch.create(base, label);
   }
 }

@@ -1,12 +1,11 @@
-package dev.harbor.state.cli;
+package dev.harbor.state.cli.bench;
 
-import static dev.harbor.state.cli.BenchStoreTarget.KIND;
-import static dev.harbor.state.cli.BenchStoreTarget.RUN;
-import static dev.harbor.state.cli.BenchStoreTarget.TENANT;
-import static dev.harbor.state.cli.BenchStoreTarget.USER;
-import static dev.harbor.state.cli.BenchStoreTarget.session;
+import static dev.harbor.state.cli.bench.StoreTarget.KIND;
+import static dev.harbor.state.cli.bench.StoreTarget.RUN;
+import static dev.harbor.state.cli.bench.StoreTarget.TENANT;
+import static dev.harbor.state.cli.bench.StoreTarget.USER;
+import static dev.harbor.state.cli.bench.StoreTarget.session;
 
-import dev.harbor.state.EventId;
 import dev.harbor.state.StorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,9 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * the obvious loop an application would write by hand, with the same durability, pragmas and pool
  * size as the store it is compared to.
  */
-final class BenchBaselines {
+final class Baselines {
 
-  private BenchBaselines() {}
+  private Baselines() {}
 
   /**
    * A {@link ConcurrentHashMap} of slot to (event id, payload): the floor under the in-memory
@@ -66,13 +65,6 @@ final class BenchBaselines {
     public void saveAll(int firstSlot, String[] eventIds, byte[] payload) {
       for (int i = 0; i < eventIds.length; i++) {
         save(firstSlot + i, eventIds[i], payload);
-      }
-    }
-
-    @Override
-    public void preload(int slots, byte[] payload) {
-      for (int i = 0; i < slots; i++) {
-        save(i, EventId.newId().value(), payload);
       }
     }
 
@@ -185,13 +177,7 @@ final class BenchBaselines {
           writeLock.unlock();
         }
       }
-      Conn r;
-      try {
-        r = readers.take();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
+      Conn r = take(readers);
       try {
         return read(r, slot);
       } finally {
@@ -202,14 +188,8 @@ final class BenchBaselines {
     private static int read(Conn conn, int slot) {
       try {
         PreparedStatement p = conn.load();
-        p.setString(1, TENANT);
-        p.setString(2, USER);
-        p.setString(3, session(slot));
-        p.setString(4, RUN);
-        p.setString(5, KIND);
-        try (ResultSet rs = p.executeQuery()) {
-          return rs.next() ? rs.getBytes(3).length : -1;
-        }
+        bindSlot(p, slot);
+        return payloadLength(p);
       } catch (SQLException e) {
         throw failed(e);
       }
@@ -241,24 +221,9 @@ final class BenchBaselines {
       }
     }
 
-    @Override
-    public void preload(int slots, byte[] payload) {
-      for (int first = 0; first < slots; first += BenchStoreTarget.PRELOAD_BATCH) {
-        String[] ids = new String[Math.min(BenchStoreTarget.PRELOAD_BATCH, slots - first)];
-        for (int i = 0; i < ids.length; i++) {
-          ids[i] = EventId.newId().value();
-        }
-        saveAll(first, ids, payload);
-      }
-    }
-
     private static void bind(PreparedStatement p, int slot, String eventId, byte[] payload)
         throws SQLException {
-      p.setString(1, TENANT);
-      p.setString(2, USER);
-      p.setString(3, session(slot));
-      p.setString(4, RUN);
-      p.setString(5, KIND);
+      bindSlot(p, slot);
       p.setString(6, eventId);
       p.setLong(7, 1);
       p.setBytes(8, payload);
@@ -282,7 +247,8 @@ final class BenchBaselines {
    * A bare pgjdbc loop of the baseline statements (the pgbench table's upsert, primary-key select
    * and 100-row upsert) over a plain pool of as many connections as the store's pool: borrow,
    * prepare (pgjdbc switches to a server-side prepared statement after a few uses, as for the
-   * store), execute in autocommit, return.
+   * store), execute in autocommit, return. Its connections' search path is a scratch schema of its
+   * own, where it creates the pgbench table.
    */
   static final class PostgresBaseline implements BenchTarget {
     private final String upsert;
@@ -291,21 +257,26 @@ final class BenchBaselines {
     private final List<Connection> all = new ArrayList<>();
     private final BlockingQueue<Connection> pool;
 
-    PostgresBaseline(String quotedSchema, JdbcConnector connect, int poolSize) {
-      String table = quotedSchema + "." + BenchPgbench.TABLE;
+    PostgresBaseline(JdbcConnector connect, int poolSize) {
       String cols =
           "tenant_id, user_id, session_id, run_id, kind, event_id, version, bytes, updated_at";
       String set =
           " ON CONFLICT (tenant_id, user_id, session_id, run_id, kind) DO UPDATE SET event_id ="
               + " EXCLUDED.event_id, version = EXCLUDED.version, bytes = EXCLUDED.bytes, updated_at = EXCLUDED.updated_at";
-      upsert = "INSERT INTO " + table + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + set;
+      upsert =
+          "INSERT INTO "
+              + Pgbench.TABLE
+              + " ("
+              + cols
+              + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+              + set;
       load =
           "SELECT event_id, version, bytes, updated_at FROM "
-              + table
+              + Pgbench.TABLE
               + " WHERE tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ? AND kind = ?";
       batch =
           "INSERT INTO "
-              + table
+              + Pgbench.TABLE
               + " ("
               + cols
               + ") SELECT CAST(? AS text), CAST(? AS text), u.s, CAST(? AS text),"
@@ -314,6 +285,10 @@ final class BenchBaselines {
               + set;
       pool = new ArrayBlockingQueue<>(poolSize);
       try {
+        try (Connection c = connect.open();
+            Statement s = c.createStatement()) {
+          s.execute(Pgbench.DDL);
+        }
         for (int i = 0; i < poolSize; i++) {
           Connection c = connect.open();
           all.add(c);
@@ -332,13 +307,7 @@ final class BenchBaselines {
     }
 
     private <T> T with(SqlWork<T> work) {
-      Connection c;
-      try {
-        c = pool.take();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
+      Connection c = take(pool);
       try {
         return work.run(c);
       } catch (SQLException e) {
@@ -353,11 +322,7 @@ final class BenchBaselines {
       with(
           c -> {
             try (PreparedStatement p = c.prepareStatement(upsert)) {
-              p.setString(1, TENANT);
-              p.setString(2, USER);
-              p.setString(3, session(slot));
-              p.setString(4, RUN);
-              p.setString(5, KIND);
+              bindSlot(p, slot);
               p.setString(6, eventId);
               p.setLong(7, 1);
               p.setBytes(8, payload);
@@ -372,14 +337,8 @@ final class BenchBaselines {
       return with(
           c -> {
             try (PreparedStatement p = c.prepareStatement(load)) {
-              p.setString(1, TENANT);
-              p.setString(2, USER);
-              p.setString(3, session(slot));
-              p.setString(4, RUN);
-              p.setString(5, KIND);
-              try (ResultSet rs = p.executeQuery()) {
-                return rs.next() ? rs.getBytes(3).length : -1;
-              }
+              bindSlot(p, slot);
+              return payloadLength(p);
             }
           });
     }
@@ -410,17 +369,6 @@ final class BenchBaselines {
     }
 
     @Override
-    public void preload(int slots, byte[] payload) {
-      for (int first = 0; first < slots; first += BenchStoreTarget.PRELOAD_BATCH) {
-        String[] ids = new String[Math.min(BenchStoreTarget.PRELOAD_BATCH, slots - first)];
-        for (int i = 0; i < ids.length; i++) {
-          ids[i] = EventId.newId().value();
-        }
-        saveAll(first, ids, payload);
-      }
-    }
-
-    @Override
     public void close() {
       for (Connection c : all) {
         try {
@@ -442,6 +390,32 @@ final class BenchBaselines {
   @FunctionalInterface
   private interface SqlWork<T> {
     T run(Connection c) throws SQLException;
+  }
+
+  /** Binds a slot's key (tenant, user, session, run, kind) to parameters 1 to 5. */
+  private static void bindSlot(PreparedStatement p, int slot) throws SQLException {
+    p.setString(1, TENANT);
+    p.setString(2, USER);
+    p.setString(3, session(slot));
+    p.setString(4, RUN);
+    p.setString(5, KIND);
+  }
+
+  /** Runs a load; the payload's length (third column), or -1 if the slot is absent. */
+  private static int payloadLength(PreparedStatement p) throws SQLException {
+    try (ResultSet rs = p.executeQuery()) {
+      return rs.next() ? rs.getBytes(3).length : -1;
+    }
+  }
+
+  /** A pooled connection, waiting for one to come back. */
+  private static <T> T take(BlockingQueue<T> pool) {
+    try {
+      return pool.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
   }
 
   private static StorageException failed(SQLException e) {

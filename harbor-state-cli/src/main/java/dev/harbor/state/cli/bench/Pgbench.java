@@ -1,5 +1,6 @@
-package dev.harbor.state.cli;
+package dev.harbor.state.cli.bench;
 
+import dev.harbor.state.spi.ScratchLocation;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,23 +9,38 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The server's own capability, measured with pgbench (PostgreSQL's C client, prepared statements)
  * in the same run: the statements of {@code ../shared/bench/pgbench-baseline.sh} (upsert,
- * primary-key load, 100-row upsert) on a table of the same shape, in the bench schema. Slots are
- * drawn as the store's workloads draw them, so both touch the same rows and index pages: {@code
- * s<0..slots-1>} for upserts and batches, the preloaded {@code s<0..preloaded-1>} for loads.
+ * primary-key load, 100-row upsert) on a table of the same shape, in the JDBC baseline's scratch
+ * schema. Slots are drawn as the store's workloads draw them, so both touch the same rows and index
+ * pages: {@code s<0..slots-1>} for upserts and batches, the preloaded {@code s<0..preloaded-1>} for
+ * loads.
  */
-final class BenchPgbench {
+final class Pgbench {
 
-  /** The baseline table, in the bench schema; also the JDBC baseline's. */
+  /** The baseline table, in the baseline's scratch schema; also the JDBC baseline's. */
   static final String TABLE = "bench_records";
+
+  /** The baseline table's DDL: the shape of the shared schema.sql. */
+  static final String DDL =
+      "CREATE TABLE "
+          + TABLE
+          + " (tenant_id text NOT NULL, user_id text NOT NULL, session_id text NOT NULL,"
+          + " run_id text NOT NULL, kind text NOT NULL, event_id text NOT NULL, version bigint NOT NULL,"
+          + " bytes bytea NOT NULL, updated_at timestamptz NOT NULL,"
+          + " PRIMARY KEY (tenant_id, user_id, session_id, run_id, kind));"
+          + " CREATE UNIQUE INDEX ON "
+          + TABLE
+          + " (event_id)";
 
   private static final Pattern TPS = Pattern.compile("(?m)^tps = ([0-9.]+)");
   private static final Pattern FAILED =
@@ -33,33 +49,42 @@ final class BenchPgbench {
   private final Path executable;
   private final String url;
   private final Map<String, String> env;
-  private final String table;
 
   /**
    * @param executable the pgbench binary
    * @param url a libpq URL without credentials
-   * @param env PGUSER and PGPASSWORD, so no credential appears on a command line
-   * @param quotedSchema the bench schema
+   * @param env PGUSER and PGPASSWORD, so no credential appears on a command line, and PGOPTIONS
+   *     with the baseline's search path
    */
-  BenchPgbench(Path executable, String url, Map<String, String> env, String quotedSchema) {
+  private Pgbench(Path executable, String url, Map<String, String> env) {
     this.executable = executable;
     this.url = url;
     this.env = env;
-    this.table = quotedSchema + "." + TABLE;
   }
 
-  /** The baseline table's DDL: the shape of the shared schema.sql. */
-  static String ddl(String quotedSchema) {
-    String t = quotedSchema + "." + TABLE;
-    return "CREATE TABLE "
-        + t
-        + " (tenant_id text NOT NULL, user_id text NOT NULL, session_id text NOT NULL,"
-        + " run_id text NOT NULL, kind text NOT NULL, event_id text NOT NULL, version bigint NOT NULL,"
-        + " bytes bytea NOT NULL, updated_at timestamptz NOT NULL,"
-        + " PRIMARY KEY (tenant_id, user_id, session_id, run_id, kind));"
-        + " CREATE UNIQUE INDEX ON "
-        + t
-        + " (event_id)";
+  /**
+   * pgbench against the JDBC baseline's scratch schema: a libpq URL is the JDBC URL without its
+   * {@code jdbc:} prefix; credentials and the search path go through the environment.
+   *
+   * @param executable the pgbench binary
+   * @param scratch the baseline's scratch location
+   * @return pgbench, or empty if the scratch's URL has no libpq form
+   */
+  static Optional<Pgbench> of(Path executable, ScratchLocation scratch) {
+    String jdbc = scratch.jdbcUrl().orElse("");
+    if (!jdbc.startsWith("jdbc:postgresql://")) {
+      return Optional.empty();
+    }
+    Properties props = scratch.jdbcProperties();
+    Map<String, String> env = new LinkedHashMap<>();
+    if (props.getProperty("user") != null) {
+      env.put("PGUSER", props.getProperty("user"));
+    }
+    if (props.getProperty("password") != null) {
+      env.put("PGPASSWORD", props.getProperty("password"));
+    }
+    env.put("PGOPTIONS", "-c search_path=" + props.getProperty("currentSchema"));
+    return Optional.of(new Pgbench(executable, jdbc.substring("jdbc:".length()), env));
   }
 
   /** pgbench on the PATH, if any. */
@@ -94,7 +119,7 @@ final class BenchPgbench {
               + (slots - 1)
               + ")\n\\set e random(1, 9000000000000000000)\n"
               + "INSERT INTO "
-              + table
+              + TABLE
               + " "
               + cols
               + " VALUES ('t1', 'u1', 's' || :s, '', 'session.lifecycle', 'e' || :e,"
@@ -108,23 +133,23 @@ final class BenchPgbench {
               + (preloaded - 1)
               + ")\n"
               + "SELECT event_id, version, bytes, updated_at FROM "
-              + table
+              + TABLE
               + " WHERE tenant_id = 't1' AND user_id = 'u1'"
               + " AND session_id = 's' || :s AND run_id = '' AND kind = 'session.lifecycle';\n";
       case "saveAll" ->
           "\\set s random(0, "
-              + (slots - BenchRunner.BATCH)
+              + (slots - BenchPlan.BATCH)
               + ")\n"
               + "\\set e random(1, 9000000000000000000)\n"
               + "INSERT INTO "
-              + table
+              + TABLE
               + " "
               + cols
               + " SELECT 't1', 'u1', 's' || (:s + g), '', 'session.lifecycle',"
               + " 'e' || :e || '-' || g, 1, "
               + bytes
               + ", now() FROM generate_series(0, "
-              + (BenchRunner.BATCH - 1)
+              + (BenchPlan.BATCH - 1)
               + ") AS g"
               + set
               + "\n";

@@ -1,4 +1,4 @@
-package dev.harbor.state.cli;
+package dev.harbor.state.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.harbor.state.cli;
+package dev.harbor.state.cli.bench;
 
 import dev.harbor.state.EventId;
 import dev.harbor.state.Quadruple;
@@ -11,19 +11,16 @@ import java.util.List;
  * The store itself as a benchmark target: every operation goes through the public {@link
  * StateStore} API.
  */
-final class BenchStoreTarget implements BenchTarget {
+final class StoreTarget implements BenchTarget {
 
   static final String TENANT = "t1";
   static final String USER = "u1";
   static final String RUN = "";
   static final String KIND = "session.lifecycle";
 
-  /** Records per saveAll when preloading. */
-  static final int PRELOAD_BATCH = 500;
-
   private final StateStore store;
 
-  BenchStoreTarget(StateStore store) {
+  StoreTarget(StateStore store) {
     this.store = store;
   }
 
@@ -42,7 +39,7 @@ final class BenchStoreTarget implements BenchTarget {
 
   @Override
   public String name() {
-    return "store";
+    return BenchResult.STORE;
   }
 
   @Override
@@ -62,17 +59,6 @@ final class BenchStoreTarget implements BenchTarget {
       batch.add(StateRecord.of(EventId.of(eventIds[i]), slot(firstSlot + i), KIND, payload));
     }
     store.saveAll(batch);
-  }
-
-  @Override
-  public void preload(int slots, byte[] payload) {
-    for (int first = 0; first < slots; first += PRELOAD_BATCH) {
-      String[] ids = new String[Math.min(PRELOAD_BATCH, slots - first)];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = EventId.newId().value();
-      }
-      saveAll(first, ids, payload);
-    }
   }
 
   /** The store belongs to its backend, which closes it. */

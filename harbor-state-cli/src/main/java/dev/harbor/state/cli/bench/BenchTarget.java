@@ -1,4 +1,6 @@
-package dev.harbor.state.cli;
+package dev.harbor.state.cli.bench;
+
+import dev.harbor.state.EventId;
 
 /**
  * One thing a benchmark drives: the store through its public API, or a bare baseline of the same
@@ -7,7 +9,7 @@ package dev.harbor.state.cli;
  * concurrent use.
  *
  * <p>Public for the JMH benchmarks of {@code harbor-state-benchmarks}, which drive the same targets
- * as {@code bench}.
+ * as {@code bench}; get one from {@link BenchBackend}.
  */
 public interface BenchTarget extends AutoCloseable {
 
@@ -45,12 +47,20 @@ public interface BenchTarget extends AutoCloseable {
   void saveAll(int firstSlot, String[] eventIds, byte[] payload);
 
   /**
-   * Fills slots {@code 0..slots-1} so that loads find them.
+   * Fills slots {@code 0..slots-1} so that loads find them, in batches of 500.
    *
    * @param slots how many
    * @param payload the payload of every record
    */
-  void preload(int slots, byte[] payload);
+  default void preload(int slots, byte[] payload) {
+    for (int first = 0; first < slots; first += 500) {
+      String[] ids = new String[Math.min(500, slots - first)];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = EventId.newId().value();
+      }
+      saveAll(first, ids, payload);
+    }
+  }
 
   /** Releases what the target holds (not the backend's data, which its backend removes). */
   @Override

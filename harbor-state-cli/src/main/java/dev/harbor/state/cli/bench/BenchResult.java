@@ -1,8 +1,8 @@
-package dev.harbor.state.cli;
+package dev.harbor.state.cli.bench;
 
 /**
  * One measured run: a target (the store or a baseline) doing a workload at a payload size and
- * thread count.
+ * thread count. What {@code harbor-state bench} prints and the performance report is made from.
  *
  * @param driver the driver benchmarked
  * @param workload save, load, saveAll, saveIf or mixed
@@ -19,7 +19,7 @@ package dev.harbor.state.cli;
  * @param conflicts ConditionFailedExceptions (saveIf: lost races, expected)
  * @param firstError the first unexpected failure's message, or empty
  */
-record BenchResult(
+public record BenchResult(
     String driver,
     String workload,
     int payload,
@@ -33,7 +33,15 @@ record BenchResult(
     long conflicts,
     String firstError) {
 
-  boolean isStore() {
-    return "store".equals(target);
+  /** The target name of the store itself; every other target is a baseline. */
+  public static final String STORE = "store";
+
+  /**
+   * Whether this is the store's run rather than a baseline's.
+   *
+   * @return {@code target} is {@link #STORE}
+   */
+  public boolean isStore() {
+    return STORE.equals(target);
   }
 }

@@ -1,4 +1,4 @@
-package dev.harbor.state.cli;
+package dev.harbor.state.cli.bench;
 
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
@@ -15,11 +15,13 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.HdrHistogram.Histogram;
 
 /**
  * Runs the workloads of a plan against a backend's store and baselines: each (workload, payload,
  * threads) is a warmup then a measured interval with that many threads calling as fast as they can
- * (closed loop), every call timed into a per-thread histogram.
+ * (closed loop), every call timed into a per-thread HdrHistogram, merged at the end of the run.
  *
  * <p>Workloads: {@code save} upserts a random slot of the slot space under a new event id; {@code
  * load} reads a random preloaded slot; {@code saveAll} upserts 100 consecutive slots from a random
@@ -29,57 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * error); {@code mixed} is an agent runtime's session (saveIf a lifecycle record on an absent slot,
  * three checkpoint saves, a load, a prefix list, then erasing the session; ops are sessions).
  */
-final class BenchRunner {
+final class Runner {
 
-  /** Records per saveAll batch. */
-  static final int BATCH = 100;
-
-  /** Every workload, in report order. */
-  static final List<String> WORKLOADS = List.of("save", "load", "saveAll", "saveIf", "mixed");
-
-  /** Workloads the baselines and pgbench also run. */
-  static final List<String> WITH_BASELINE = List.of("save", "load", "saveAll");
-
-  /**
-   * Preloaded bytes are capped, so 16 KiB payloads do not fill the disk or heap: slots = min(slots,
-   * this / size).
-   */
-  static final long SLOT_BYTES_BUDGET = 64L << 20;
-
-  /**
-   * What to run.
-   *
-   * @param workloads workload names
-   * @param threads thread counts
-   * @param payloads payload sizes in bytes
-   * @param warmupNanos warmup per run
-   * @param measureNanos measured interval per run
-   * @param slots the slot space for writes and preloads (capped by {@link #SLOT_BYTES_BUDGET})
-   * @param baselines whether to run the bare baselines
-   * @param pgbench whether to run pgbench (PostgreSQL only, when on the PATH)
-   */
-  record Plan(
-      List<String> workloads,
-      List<Integer> threads,
-      List<Integer> payloads,
-      long warmupNanos,
-      long measureNanos,
-      int slots,
-      boolean baselines,
-      boolean pgbench) {
-
-    /** The slot space for a payload size. */
-    int slotsFor(int payload) {
-      return (int) Math.max(BATCH, Math.min(slots, SLOT_BYTES_BUDGET / Math.max(1, payload)));
-    }
-  }
-
-  /** Told what runs and what came out, for progress. */
-  interface Listener {
-    void starting(String what);
-
-    void finished(BenchResult result);
-  }
+  /** Significant digits of the latency histograms: values within 0.1 %. */
+  static final int DIGITS = 3;
 
   /** One timed call; returns the units it did (records, successful swaps, sessions). */
   @FunctionalInterface
@@ -88,17 +43,19 @@ final class BenchRunner {
   }
 
   private final BenchBackend backend;
-  private final Plan plan;
+  private final BenchPlan plan;
   private final Map<String, String> env;
-  private final Listener listener;
-  private final String nonce = BenchBackend.randomHex(4);
+  private final Consumer<String> progress;
+  private final String nonce = Long.toHexString(ThreadLocalRandom.current().nextLong());
   private int runs;
+  private int done;
+  private int total;
 
-  BenchRunner(BenchBackend backend, Plan plan, Map<String, String> env, Listener listener) {
+  Runner(BenchBackend backend, BenchPlan plan, Map<String, String> env, Consumer<String> progress) {
     this.backend = backend;
     this.plan = plan;
     this.env = env;
-    this.listener = listener;
+    this.progress = progress;
   }
 
   /**
@@ -110,13 +67,23 @@ final class BenchRunner {
     List<BenchResult> results = new ArrayList<>();
     BenchTarget store = backend.storeTarget();
     BenchTarget baseline = plan.baselines() ? backend.baseline() : null;
-    Optional<BenchPgbench> pgbench = plan.pgbench() ? backend.pgbench(env) : Optional.empty();
+    Optional<Pgbench> pgbench =
+        baseline != null && plan.pgbench() ? backend.pgbench(baseline, env) : Optional.empty();
+    int perPayload = 0;
+    for (String w : plan.workloads()) {
+      int targets = 1;
+      if (BenchPlan.WITH_BASELINE.contains(w)) {
+        targets += (baseline != null ? 1 : 0) + (pgbench.isPresent() ? 1 : 0);
+      }
+      perPayload += targets * plan.threads().size();
+    }
+    total = perPayload * plan.payloads().size();
     for (int payloadSize : plan.payloads()) {
       byte[] payload = new byte[payloadSize];
       ThreadLocalRandom.current().nextBytes(payload);
       int space = plan.slotsFor(payloadSize);
       if (plan.workloads().contains("load")) {
-        listener.starting("preloading " + space + " slots of " + payloadSize + " B");
+        starting("preloading " + space + " slots of " + payloadSize + " B");
         store.preload(space, payload);
         if (baseline != null) {
           baseline.preload(space, payload); // for PostgreSQL this is pgbench's table too
@@ -130,12 +97,12 @@ final class BenchRunner {
         for (int threads : plan.threads()) {
           results.add(measure(store, workload, payloadSize, payload, space, threads));
         }
-        if (baseline != null && WITH_BASELINE.contains(workload)) {
+        if (baseline != null && BenchPlan.WITH_BASELINE.contains(workload)) {
           for (int threads : plan.threads()) {
             results.add(measure(baseline, workload, payloadSize, payload, space, threads));
           }
         }
-        if (pgbench.isPresent() && WITH_BASELINE.contains(workload)) {
+        if (pgbench.isPresent() && BenchPlan.WITH_BASELINE.contains(workload)) {
           for (int threads : plan.threads()) {
             results.add(pgbench(pgbench.get(), workload, payloadSize, payload, space, threads));
           }
@@ -148,8 +115,7 @@ final class BenchRunner {
   private BenchResult measure(
       BenchTarget target, String workload, int payloadSize, byte[] payload, int space, int threads)
       throws InterruptedException {
-    listener.starting(
-        workload + " " + payloadSize + " B, " + threads + " threads, " + target.name());
+    starting(workload + " " + payloadSize + " B, " + threads + " threads, " + target.name());
     Op op = op(target, workload, payload, space);
     Worker[] workers = new Worker[threads];
     Phase phase = new Phase();
@@ -170,13 +136,13 @@ final class BenchRunner {
     for (Worker w : workers) {
       w.join();
     }
-    BenchHistogram h = new BenchHistogram();
+    Histogram h = new Histogram(DIGITS);
     long units = 0;
     long errors = 0;
     long conflicts = 0;
     String firstError = "";
     for (Worker w : workers) {
-      h.add(w.histogram);
+      h.add(w.latency);
       units += w.units;
       errors += w.errors;
       conflicts += w.conflicts;
@@ -192,61 +158,45 @@ final class BenchRunner {
             threads,
             target.name(),
             units / (elapsed / 1e9),
-            h.percentile(50),
-            h.percentile(99),
-            h.percentile(99.9),
+            h.getValueAtPercentile(50),
+            h.getValueAtPercentile(99),
+            h.getValueAtPercentile(99.9),
             errors,
             conflicts,
             firstError);
-    listener.finished(r);
+    done++;
     return r;
   }
 
   private BenchResult pgbench(
-      BenchPgbench pgbench,
-      String workload,
-      int payloadSize,
-      byte[] payload,
-      int space,
-      int clients)
+      Pgbench pgbench, String workload, int payloadSize, byte[] payload, int space, int clients)
       throws InterruptedException {
-    listener.starting(workload + " " + payloadSize + " B, " + clients + " clients, pgbench");
+    starting(workload + " " + payloadSize + " B, " + clients + " clients, pgbench");
     int seconds = (int) Math.max(1, Math.round(plan.measureNanos() / 1e9));
-    BenchResult r;
+    double units = 0;
+    String failure = "";
     try {
       double tps = pgbench.run(workload, clients, seconds, space, space, payload);
-      double units = "saveAll".equals(workload) ? tps * BATCH : tps;
-      r =
-          new BenchResult(
-              backend.driver(),
-              workload,
-              payloadSize,
-              clients,
-              "pgbench",
-              units,
-              0,
-              0,
-              0,
-              0,
-              0,
-              "");
+      units = "saveAll".equals(workload) ? tps * BenchPlan.BATCH : tps;
     } catch (IOException e) {
-      r =
-          new BenchResult(
-              backend.driver(),
-              workload,
-              payloadSize,
-              clients,
-              "pgbench",
-              0,
-              0,
-              0,
-              0,
-              1,
-              0,
-              e.getMessage());
+      failure = String.valueOf(e.getMessage());
     }
-    listener.finished(r);
+    // pgbench reports no percentiles here; a failed run is one error with pgbench's last words.
+    BenchResult r =
+        new BenchResult(
+            backend.driver(),
+            workload,
+            payloadSize,
+            clients,
+            "pgbench",
+            units,
+            0,
+            0,
+            0,
+            failure.isEmpty() ? 0 : 1,
+            0,
+            failure);
+    done++;
     return r;
   }
 
@@ -269,12 +219,12 @@ final class BenchRunner {
           };
       case "saveAll" ->
           w -> {
-            String[] ids = new String[BATCH];
-            for (int i = 0; i < BATCH; i++) {
+            String[] ids = new String[BenchPlan.BATCH];
+            for (int i = 0; i < ids.length; i++) {
               ids[i] = EventId.newId().value();
             }
-            target.saveAll(w.random.nextInt(space - BATCH + 1), ids, payload);
-            return BATCH;
+            target.saveAll(w.random.nextInt(space - ids.length + 1), ids, payload);
+            return ids.length;
           };
       case "saveIf" ->
           hotSlot(
@@ -285,7 +235,7 @@ final class BenchRunner {
   }
 
   private static StateStore storeOf(BenchTarget target) {
-    if (target instanceof BenchStoreTarget s) {
+    if (target instanceof StoreTarget s) {
       return s.store();
     }
     throw new IllegalArgumentException(
@@ -338,6 +288,11 @@ final class BenchRunner {
     };
   }
 
+  /** Tells the progress listener what runs next: {@code [run/total] what}. */
+  private void starting(String what) {
+    progress.accept("[" + (done + 1) + "/" + total + "] " + what);
+  }
+
   private static void sleepNanos(long nanos) throws InterruptedException {
     long deadline = System.nanoTime() + nanos;
     long left;
@@ -359,7 +314,7 @@ final class BenchRunner {
     final int index;
     private final Op op;
     private final Phase phase;
-    final BenchHistogram histogram = new BenchHistogram();
+    final Histogram latency = new Histogram(DIGITS);
     final SplittableRandom random = new SplittableRandom(ThreadLocalRandom.current().nextLong());
     long units;
     long errors;
@@ -390,7 +345,7 @@ final class BenchRunner {
         }
         long end = System.nanoTime();
         if (at == Phase.MEASURE && phase.value == Phase.MEASURE) {
-          histogram.record(end - start);
+          latency.recordValue(end - start);
           units += done;
         } else {
           conflicts = conflictsBefore; // only measured lost races count, like measured swaps
