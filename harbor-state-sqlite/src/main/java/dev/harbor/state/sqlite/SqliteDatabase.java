@@ -123,20 +123,17 @@ final class SqliteDatabase {
         migrations.verify(writer); // before anything that could change the file
       }
       if (!settings.inMemory()) {
-        try (Statement s = writer.createStatement();
-            ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
-          String mode = rs.next() ? rs.getString(1) : "";
-          if (!"wal".equalsIgnoreCase(mode)) {
-            throw new StorageException(
-                "sqlite database "
-                    + settings.describe()
-                    + " cannot use the WAL journal"
-                    + " (journal_mode is '"
-                    + mode
-                    + "'); put it on a local file system",
-                false,
-                null);
-          }
+        String mode = pragma(writer, "PRAGMA journal_mode = WAL");
+        if (!"wal".equalsIgnoreCase(mode)) {
+          throw new StorageException(
+              "sqlite database "
+                  + settings.describe()
+                  + " cannot use the WAL journal"
+                  + " (journal_mode is '"
+                  + mode
+                  + "'); put it on a local file system",
+              false,
+              null);
         }
       }
       if (settings.migrate()) {
@@ -168,20 +165,25 @@ final class SqliteDatabase {
    * file. Only reads.
    */
   private static void requireUtf8(Connection c, SqliteSettings settings) throws SQLException {
+    String encoding = pragma(c, "PRAGMA encoding");
+    if (!"UTF-8".equalsIgnoreCase(encoding)) {
+      throw new StorageException(
+          "cannot open the sqlite store at "
+              + settings.describe()
+              + ": the database encoding is "
+              + encoding
+              + ", but harbor-state needs UTF-8 (SQLite cannot convert a file; dump it into a"
+              + " new one: sqlite3 OLD .dump | sqlite3 NEW)",
+          false,
+          null);
+    }
+  }
+
+  /** Runs a PRAGMA that answers one value; {@code ""} if it answers no row. */
+  private static String pragma(Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("PRAGMA encoding")) {
-      String encoding = rs.next() ? rs.getString(1) : "";
-      if (!"UTF-8".equalsIgnoreCase(encoding)) {
-        throw new StorageException(
-            "cannot open the sqlite store at "
-                + settings.describe()
-                + ": the database encoding is "
-                + encoding
-                + ", but harbor-state needs UTF-8 (SQLite cannot convert a file; dump it into a"
-                + " new one: sqlite3 OLD .dump | sqlite3 NEW)",
-            false,
-            null);
-      }
+        ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : "";
     }
   }
 
