@@ -5,8 +5,6 @@ import dev.harbor.state.StateStores;
 import dev.harbor.state.spi.Locations;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,14 +39,7 @@ final class CopyCommand extends StoreCommand {
   @Option(names = "--to", required = true, paramLabel = "LOCATION", description = "Target store.")
   String to;
 
-  @Option(names = "--tenant", paramLabel = "TENANT", description = "Only this tenant.")
-  String tenant;
-
-  @Option(
-      names = "--prefix",
-      paramLabel = "PREFIX",
-      description = "Only kinds with this prefix (repeatable).")
-  List<String> prefixes = new ArrayList<>();
+  @Mixin RecordFilterOptions filter;
 
   @Mixin BatchOptions batch;
 
@@ -58,7 +49,7 @@ final class CopyCommand extends StoreCommand {
     try (StateStore src = StateStores.open(source);
         StateStore dst = StateStores.open(to)) {
       Batcher batcher = batch.batcher(dst);
-      RecordSource records = RecordSource.of(src, tenant, prefixes, batch.bytes);
+      RecordSource records = filter.source(src, batch.bytes);
       RecordDigest sourceDigest = new RecordDigest();
       try (Progress progress = new Progress(io(), "copy", "records")) {
         records.forEach(

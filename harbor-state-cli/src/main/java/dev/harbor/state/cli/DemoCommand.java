@@ -124,13 +124,12 @@ final class DemoCommand extends StoreCommand {
     Thread.sleep(2); // let the clock move, so an accidental rewrite would show in updatedAt
     store.save(write); // the retry, e.g. after a timeout whose outcome was unknown
     StateRecord second = store.load(q, "task.checkpoint");
-    String conflict;
-    try {
-      store.save(write.withBytes(utf8("something else")));
-      conflict = "ACCEPTED (unexpected)";
-    } catch (IdempotencyConflictException e) {
-      conflict = "refused with IdempotencyConflictException";
-    }
+    String conflict =
+        refusal(
+            () -> store.save(write.withBytes(utf8("something else"))),
+            IdempotencyConflictException.class,
+            "ACCEPTED (unexpected)",
+            "refused with IdempotencyConflictException");
     say(
         "retried write: event "
             + write.id()
@@ -197,15 +196,15 @@ final class DemoCommand extends StoreCommand {
     StateRecord current = store.load(q, "plan.state");
     AtomicInteger sent = new AtomicInteger();
     store.fenceIf(SlotExpectation.exact(q, "plan.state", current.id()), sent::incrementAndGet);
-    String stale;
-    try {
-      store.fenceIf(
-          SlotExpectation.exact(q, "plan.state", EventId.of("an-older-generation")),
-          sent::incrementAndGet);
-      stale = "ran (unexpected)";
-    } catch (ConditionFailedException e) {
-      stale = "was refused and did not run";
-    }
+    String stale =
+        refusal(
+            () ->
+                store.fenceIf(
+                    SlotExpectation.exact(q, "plan.state", EventId.of("an-older-generation")),
+                    sent::incrementAndGet),
+            ConditionFailedException.class,
+            "ran (unexpected)",
+            "was refused and did not run");
     say(
         "fenced action: an action fenced on the current plan generation ran "
             + sent.get()
@@ -243,13 +242,12 @@ final class DemoCommand extends StoreCommand {
       store.save(
           StateRecord.of(EventId.newId(), who.run("run-1"), "task.checkpoint", utf8("halfway")));
     }
-    String refused;
-    try {
-      store.scanKindForTenant(ListScope.NONE, GLOBEX, "task.", 2, "");
-      refused = "was allowed (unexpected)";
-    } catch (MaintenanceScopeRequiredException e) {
-      refused = "is refused";
-    }
+    String refused =
+        refusal(
+            () -> store.scanKindForTenant(ListScope.NONE, GLOBEX, "task.", 2, ""),
+            MaintenanceScopeRequiredException.class,
+            "was allowed (unexpected)",
+            "is refused");
     int pages = 0;
     int rows = 0;
     String continuation = "";
@@ -270,6 +268,23 @@ final class DemoCommand extends StoreCommand {
             + " task.* records came back in "
             + pages
             + " keyset pages of at most 4, across 3 users");
+  }
+
+  /**
+   * What became of an attempt the store should refuse: {@code ifRefused} if it threw {@code
+   * refusal}, else {@code ifRan}. The demo reports a store that wrongly accepts instead of failing.
+   */
+  private static String refusal(
+      Runnable attempt, Class<? extends RuntimeException> refusal, String ifRan, String ifRefused) {
+    try {
+      attempt.run();
+      return ifRan;
+    } catch (RuntimeException e) {
+      if (refusal.isInstance(e)) {
+        return ifRefused;
+      }
+      throw e;
+    }
   }
 
   private String whereTheDataLives() {

@@ -8,9 +8,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code export}: every record as JSON Lines. */
@@ -37,14 +36,7 @@ final class ExportCommand extends StoreCommand {
       description = "Write to this file (default: stdout).")
   Path out;
 
-  @Option(names = "--tenant", paramLabel = "TENANT", description = "Only this tenant.")
-  String tenant;
-
-  @Option(
-      names = "--prefix",
-      paramLabel = "PREFIX",
-      description = "Only kinds with this prefix (repeatable).")
-  List<String> prefixes = new ArrayList<>();
+  @Mixin RecordFilterOptions filter;
 
   @Override
   int run() throws IOException {
@@ -82,7 +74,7 @@ final class ExportCommand extends StoreCommand {
   }
 
   private long export(StateStore store, OutputStream jsonl) throws IOException {
-    RecordSource source = RecordSource.of(store, tenant, prefixes);
+    RecordSource source = filter.source(store);
     try (Progress progress = new Progress(io(), "export", "records")) {
       source.forEach(
           r -> {

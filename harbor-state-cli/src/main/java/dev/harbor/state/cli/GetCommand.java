@@ -1,6 +1,5 @@
 package dev.harbor.state.cli;
 
-import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,16 +32,8 @@ final class GetCommand extends StoreCommand {
   @Override
   int run() {
     try (StateStore store = open()) {
-      emit(store.load(at.quadruple(), kind));
+      Records.printPayload(io().out(), store.load(at.quadruple(), kind), json);
     }
     return ExitCodes.OK;
-  }
-
-  private void emit(StateRecord r) {
-    if (json) {
-      Records.print(io().out(), r, true);
-    } else {
-      io().out().write(r.bytes(), 0, r.size());
-    }
   }
 }

@@ -1,7 +1,6 @@
 package dev.harbor.state.cli;
 
 import dev.harbor.state.EventId;
-import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,12 +30,7 @@ final class GetEventCommand extends StoreCommand {
   @Override
   int run() {
     try (StateStore store = open()) {
-      StateRecord r = store.loadByEventId(EventId.of(eventId));
-      if (json) {
-        Records.print(io().out(), r, true);
-      } else {
-        io().out().write(r.bytes(), 0, r.size());
-      }
+      Records.printPayload(io().out(), store.loadByEventId(EventId.of(eventId)), json);
     }
     return ExitCodes.OK;
   }

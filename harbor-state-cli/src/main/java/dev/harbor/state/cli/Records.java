@@ -26,6 +26,18 @@ final class Records {
     out.println();
   }
 
+  /**
+   * Prints one loaded record for {@code get} and {@code get-event}: its payload bytes exactly as
+   * stored, or the whole record as JSON.
+   */
+  static void printPayload(PrintStream out, StateRecord r, boolean json) {
+    if (json) {
+      print(out, r, true);
+    } else {
+      out.write(r.bytes(), 0, r.size());
+    }
+  }
+
   /** {@code tenant/user/session/run kind event=… version=… bytes=… updatedAt=…}. */
   static String text(StateRecord r) {
     return slot(r.identity(), r.kind())

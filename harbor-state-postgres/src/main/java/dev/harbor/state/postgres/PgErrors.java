@@ -5,6 +5,7 @@ import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.spi.Locations;
+import dev.harbor.state.sql.ErrorOutcome;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
 import java.util.List;
@@ -27,16 +28,6 @@ final class PgErrors {
 
   /** duplicate_schema: a concurrent CREATE SCHEMA won (migrations only). */
   static final String DUPLICATE_SCHEMA = "42P06";
-
-  /** What a failure becomes for the caller. */
-  enum Outcome {
-    /** {@link IdempotencyConflictException}: the event id's unique index refused a second slot. */
-    IDEMPOTENCY_CONFLICT,
-    /** {@link StorageException} with {@code isTransient() == true}: a later call may succeed. */
-    TRANSIENT,
-    /** {@link StorageException} with {@code isTransient() == false}: needs someone to look. */
-    PERMANENT
-  }
 
   /** What a failure did to the attempt that met it, which decides whether it is run again. */
   enum Failure {
@@ -63,61 +54,64 @@ final class PgErrors {
    * @param failure what it did to the attempt
    * @param meaning the diagnosis, for the message
    */
-  record Row(String code, Outcome outcome, Failure failure, String meaning) {}
+  record Row(String code, ErrorOutcome outcome, Failure failure, String meaning) {}
 
-  /** The table. Unlisted failures are {@link Outcome#PERMANENT} and {@link Failure#OTHER}. */
+  /** The table. Unlisted failures are {@link ErrorOutcome#PERMANENT} and {@link Failure#OTHER}. */
   static final List<Row> TABLE =
       List.of(
           // Only on the event id's constraint (or an unnamed one, which in our statements can only
           // be it): a unique violation on another constraint is unlisted.
           new Row(
               UNIQUE_VIOLATION,
-              Outcome.IDEMPOTENCY_CONFLICT,
+              ErrorOutcome.IDEMPOTENCY_CONFLICT,
               Failure.OTHER,
               "the event id is live in another slot or with other content"),
           // The connection broke or the server ended the session: retried on a fresh connection
           // when that cannot apply a write twice.
-          new Row("08", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION, "connection exception"),
+          new Row("08", ErrorOutcome.TRANSIENT, Failure.BROKEN_CONNECTION, "connection exception"),
           new Row(
               "57P01",
-              Outcome.TRANSIENT,
+              ErrorOutcome.TRANSIENT,
               Failure.BROKEN_CONNECTION,
               "admin shutdown (pg_terminate_backend or the server stopping)"),
           new Row(
               "57P02",
-              Outcome.TRANSIENT,
+              ErrorOutcome.TRANSIENT,
               Failure.BROKEN_CONNECTION,
               "crash shutdown (another backend crashed; the server is resetting)"),
           new Row(
               "57P03",
-              Outcome.TRANSIENT,
+              ErrorOutcome.TRANSIENT,
               Failure.BROKEN_CONNECTION,
               "cannot connect now (the server is starting up or in recovery)"),
           // Contention the server resolved by rolling one transaction back.
-          new Row("40001", Outcome.TRANSIENT, Failure.ROLLED_BACK, "serialization failure"),
-          new Row("40P01", Outcome.TRANSIENT, Failure.ROLLED_BACK, "deadlock detected"),
+          new Row("40001", ErrorOutcome.TRANSIENT, Failure.ROLLED_BACK, "serialization failure"),
+          new Row("40P01", ErrorOutcome.TRANSIENT, Failure.ROLLED_BACK, "deadlock detected"),
           // Waits that operationTimeout ended, and resources the server is short of: a later call
           // may succeed, but not another attempt of this one.
           new Row(
               "57014",
-              Outcome.TRANSIENT,
+              ErrorOutcome.TRANSIENT,
               Failure.OTHER,
               "statement timeout or cancel (operationTimeout)"),
           new Row(
-              "55P03", Outcome.TRANSIENT, Failure.OTHER, "lock not available (operationTimeout)"),
+              "55P03",
+              ErrorOutcome.TRANSIENT,
+              Failure.OTHER,
+              "lock not available (operationTimeout)"),
           new Row(
               "53",
-              Outcome.TRANSIENT,
+              ErrorOutcome.TRANSIENT,
               Failure.OTHER,
               "insufficient resources (53300 too many connections, 53200 out of memory)"),
           new Row(
               "",
-              Outcome.TRANSIENT,
+              ErrorOutcome.TRANSIENT,
               Failure.OTHER,
               "the pool had no connection within operationTimeout"));
 
   private static final Row UNLISTED =
-      new Row("?", Outcome.PERMANENT, Failure.OTHER, "not solved by retrying");
+      new Row("?", ErrorOutcome.PERMANENT, Failure.OTHER, "not solved by retrying");
 
   private PgErrors() {}
 
@@ -161,10 +155,10 @@ final class PgErrors {
    * Whether a later call may succeed where this failure happened.
    *
    * @param e the failure
-   * @return whether its row is {@link Outcome#TRANSIENT}
+   * @return whether its row is {@link ErrorOutcome#TRANSIENT}
    */
   static boolean isTransient(SQLException e) {
-    return rowOrUnlisted(e).outcome() == Outcome.TRANSIENT;
+    return rowOrUnlisted(e).outcome() == ErrorOutcome.TRANSIENT;
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.harbor.state.postgres;
 
 import dev.harbor.state.sql.MigrationPlan;
 import dev.harbor.state.sql.RecordRows;
+import java.util.Collections;
 
 /**
  * The SQL of one store, built once for its schema. Every statement names the schema, so nothing
@@ -39,6 +40,11 @@ final class PgSql {
       "tenant_id = " + TXT + " AND user_id = " + TXT + " AND session_id = " + TXT;
   private static final String QUADRUPLE = IDENTITY + " AND run_id = " + TXT;
   private static final String SLOT = QUADRUPLE + " AND kind = " + TXT;
+
+  /** A row of {@code n} text parameters, {@code (TXT, …)}: the position after a continuation. */
+  private static String texts(int n) {
+    return "(" + String.join(", ", Collections.nCopies(n, TXT)) + ")";
+  }
 
   /**
    * The locks of a write of one slot (SlotLocks): its scope shared, then the slot exclusive. A
@@ -168,38 +174,11 @@ final class PgSql {
     listKind = select + " WHERE " + PREFIX + " ORDER BY " + PK + " LIMIT ?";
     listIdentity = select + " WHERE " + QUADRUPLE + " AND " + PREFIX + " ORDER BY kind LIMIT ?";
     scanAllFirst = select + " ORDER BY " + PK + " LIMIT ?";
-    scanAllAfter =
-        select
-            + " WHERE ("
-            + PK
-            + ") > ("
-            + TXT
-            + ", "
-            + TXT
-            + ", "
-            + TXT
-            + ", "
-            + TXT
-            + ", "
-            + TXT
-            + ") ORDER BY "
-            + PK
-            + " LIMIT ?";
+    scanAllAfter = select + " WHERE (" + PK + ") > " + texts(5) + " ORDER BY " + PK + " LIMIT ?";
     String scan = select + " WHERE tenant_id = " + TXT + " AND " + PREFIX;
     String scanOrder = " ORDER BY user_id, session_id, run_id, kind LIMIT ?";
     scanFirst = scan + scanOrder;
-    scanAfter =
-        scan
-            + " AND (user_id, session_id, run_id, kind) > ("
-            + TXT
-            + ", "
-            + TXT
-            + ", "
-            + TXT
-            + ", "
-            + TXT
-            + ")"
-            + scanOrder;
+    scanAfter = scan + " AND (user_id, session_id, run_id, kind) > " + texts(4) + scanOrder;
 
     // After the locks of every expected slot: the event id each holds (ord >= 1; absent slots
     // yield no row), and the live rows of the writes' event ids (ord = 0), in one round trip. Only

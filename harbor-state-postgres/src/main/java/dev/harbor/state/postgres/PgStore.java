@@ -444,12 +444,7 @@ final class PgStore implements StoreDriver {
           try (PreparedStatement p =
               c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
             p.setString(1, tenantId);
-            int i = bindPrefix(p, 2, kindPrefix);
-            if (after.isPresent()) {
-              i = RecordRows.bindPosition(p, i, after.get());
-            }
-            p.setInt(i, max);
-            return ROWS.all(p);
+            return ROWS.scanPage(p, bindPrefix(p, 2, kindPrefix), after, max);
           }
         });
   }
@@ -462,10 +457,7 @@ final class PgStore implements StoreDriver {
         (c, a) -> {
           try (PreparedStatement p =
               c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
-            int i =
-                after.isPresent() ? bindSlot(p, 1, after.get().identity(), after.get().kind()) : 1;
-            p.setInt(i, max);
-            return ROWS.all(p);
+            return ROWS.scanAllPage(p, after, max);
           }
         });
   }

@@ -7,7 +7,7 @@ import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.postgres.PgErrors.Failure;
-import dev.harbor.state.postgres.PgErrors.Outcome;
+import dev.harbor.state.sql.ErrorOutcome;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.List;
@@ -41,43 +41,43 @@ class PgErrorsTest {
   /** Every row of the table, codes that fall into a class's row, and codes in no row. */
   static Stream<Arguments> rows() {
     return Stream.of(
-        Arguments.of("23505", Outcome.IDEMPOTENCY_CONFLICT, Failure.OTHER),
-        Arguments.of("08", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
-        Arguments.of("08006", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
-        Arguments.of("08001", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
-        Arguments.of("57P01", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
-        Arguments.of("57P02", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
-        Arguments.of("57P03", Outcome.TRANSIENT, Failure.BROKEN_CONNECTION),
-        Arguments.of("40001", Outcome.TRANSIENT, Failure.ROLLED_BACK),
-        Arguments.of("40P01", Outcome.TRANSIENT, Failure.ROLLED_BACK),
-        Arguments.of("57014", Outcome.TRANSIENT, Failure.OTHER),
-        Arguments.of("55P03", Outcome.TRANSIENT, Failure.OTHER),
-        Arguments.of("53", Outcome.TRANSIENT, Failure.OTHER),
-        Arguments.of("53300", Outcome.TRANSIENT, Failure.OTHER),
-        Arguments.of("53200", Outcome.TRANSIENT, Failure.OTHER),
+        Arguments.of("23505", ErrorOutcome.IDEMPOTENCY_CONFLICT, Failure.OTHER),
+        Arguments.of("08", ErrorOutcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("08006", ErrorOutcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("08001", ErrorOutcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("57P01", ErrorOutcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("57P02", ErrorOutcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("57P03", ErrorOutcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("40001", ErrorOutcome.TRANSIENT, Failure.ROLLED_BACK),
+        Arguments.of("40P01", ErrorOutcome.TRANSIENT, Failure.ROLLED_BACK),
+        Arguments.of("57014", ErrorOutcome.TRANSIENT, Failure.OTHER),
+        Arguments.of("55P03", ErrorOutcome.TRANSIENT, Failure.OTHER),
+        Arguments.of("53", ErrorOutcome.TRANSIENT, Failure.OTHER),
+        Arguments.of("53300", ErrorOutcome.TRANSIENT, Failure.OTHER),
+        Arguments.of("53200", ErrorOutcome.TRANSIENT, Failure.OTHER),
         // In no row: not solved by retrying.
-        Arguments.of("28P01", Outcome.PERMANENT, Failure.OTHER),
-        Arguments.of("28000", Outcome.PERMANENT, Failure.OTHER),
-        Arguments.of("3D000", Outcome.PERMANENT, Failure.OTHER),
-        Arguments.of("42501", Outcome.PERMANENT, Failure.OTHER),
-        Arguments.of("42P01", Outcome.PERMANENT, Failure.OTHER),
-        Arguments.of("22P02", Outcome.PERMANENT, Failure.OTHER),
-        Arguments.of("23514", Outcome.PERMANENT, Failure.OTHER),
-        Arguments.of("P0001", Outcome.PERMANENT, Failure.OTHER),
-        Arguments.of("57000", Outcome.PERMANENT, Failure.OTHER));
+        Arguments.of("28P01", ErrorOutcome.PERMANENT, Failure.OTHER),
+        Arguments.of("28000", ErrorOutcome.PERMANENT, Failure.OTHER),
+        Arguments.of("3D000", ErrorOutcome.PERMANENT, Failure.OTHER),
+        Arguments.of("42501", ErrorOutcome.PERMANENT, Failure.OTHER),
+        Arguments.of("42P01", ErrorOutcome.PERMANENT, Failure.OTHER),
+        Arguments.of("22P02", ErrorOutcome.PERMANENT, Failure.OTHER),
+        Arguments.of("23514", ErrorOutcome.PERMANENT, Failure.OTHER),
+        Arguments.of("P0001", ErrorOutcome.PERMANENT, Failure.OTHER),
+        Arguments.of("57000", ErrorOutcome.PERMANENT, Failure.OTHER));
   }
 
   @ParameterizedTest(name = "{0} -> {1}, {2}")
   @MethodSource("rows")
   void sqlState_mapsToItsContractException_withTheJdbcExceptionAsCause(
-      String state, Outcome outcome, Failure failure) {
+      String state, ErrorOutcome outcome, Failure failure) {
     SQLException e = new SQLException("failed", state);
     StateStoreException mapped = map(e);
     assertThat(mapped.getCause()).isSameAs(e);
     assertThat(mapped.getMessage()).contains("save of event id E1");
     assertOutcome(mapped, outcome);
     assertThat(PgErrors.failure(e)).isEqualTo(failure);
-    assertThat(PgErrors.isTransient(e)).isEqualTo(outcome == Outcome.TRANSIENT);
+    assertThat(PgErrors.isTransient(e)).isEqualTo(outcome == ErrorOutcome.TRANSIENT);
   }
 
   @Test
@@ -95,14 +95,14 @@ class PgErrorsTest {
             "pool - Connection is not available, request timed out");
     StateStoreException mapped = map(e);
     assertThat(mapped.getCause()).isSameAs(e);
-    assertOutcome(mapped, Outcome.TRANSIENT);
+    assertOutcome(mapped, ErrorOutcome.TRANSIENT);
     assertThat(PgErrors.failure(e)).isEqualTo(Failure.OTHER);
   }
 
   @Test
   void plainSqlExceptionWithoutSqlState_isPermanent() {
     SQLException e = new SQLException("something odd");
-    assertOutcome(map(e), Outcome.PERMANENT);
+    assertOutcome(map(e), ErrorOutcome.PERMANENT);
     assertThat(PgErrors.failure(e)).isEqualTo(Failure.OTHER);
   }
 
@@ -115,14 +115,14 @@ class PgErrorsTest {
   @Test
   void uniqueViolationOnAnotherConstraint_isPermanentStorageException() {
     PSQLException e = server("23505", "harbor_state_records_pkey");
-    assertOutcome(map(e), Outcome.PERMANENT);
+    assertOutcome(map(e), ErrorOutcome.PERMANENT);
     assertThat(map(e)).hasCause(e);
   }
 
   @Test
   void serverErrors_areReadByTheirSqlState() {
     PSQLException e = server("57P01", null);
-    assertOutcome(map(e), Outcome.TRANSIENT);
+    assertOutcome(map(e), ErrorOutcome.TRANSIENT);
     assertThat(PgErrors.failure(e)).isEqualTo(Failure.BROKEN_CONNECTION);
   }
 
@@ -145,7 +145,7 @@ class PgErrorsTest {
         .contains("save of event id E1");
   }
 
-  private static void assertOutcome(StateStoreException mapped, Outcome outcome) {
+  private static void assertOutcome(StateStoreException mapped, ErrorOutcome outcome) {
     switch (outcome) {
       case IDEMPOTENCY_CONFLICT ->
           assertThat(mapped).isInstanceOf(IdempotencyConflictException.class);

@@ -106,6 +106,41 @@ public final class RecordRows {
   }
 
   /**
+   * Finishes and runs a page of a tenant scan: binds the continuation's position, if any, then the
+   * page size.
+   *
+   * @param p a tenant scan of {@link #COLUMNS}, bound up to {@code from}
+   * @param from the next parameter index
+   * @param after the position to continue after, empty for the first page
+   * @param max the page size
+   * @return the page's records, in order
+   * @throws SQLException if binding or the query fails
+   */
+  public List<StateRecord> scanPage(
+      PreparedStatement p, int from, Optional<ScanContinuations.Position> after, int max)
+      throws SQLException {
+    int i = after.isPresent() ? bindPosition(p, from, after.get()) : from;
+    p.setInt(i, max);
+    return all(p);
+  }
+
+  /**
+   * Binds and runs a page of {@code scanAll}: the continuation's slot, if any, then the page size.
+   *
+   * @param p a scan of the whole table of {@link #COLUMNS} in key order, unbound
+   * @param after the record to continue after, empty for the first page
+   * @param max the page size
+   * @return the page's records, in key order
+   * @throws SQLException if binding or the query fails
+   */
+  public List<StateRecord> scanAllPage(PreparedStatement p, Optional<StateRecord> after, int max)
+      throws SQLException {
+    int i = after.isPresent() ? bindSlot(p, 1, after.get().identity(), after.get().kind()) : 1;
+    p.setInt(i, max);
+    return all(p);
+  }
+
+  /**
    * Binds tenant, user and session (the scope of {@code deleteScope}).
    *
    * @param p the statement

@@ -18,6 +18,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -143,21 +144,17 @@ final class SqliteDatabase {
         migrations.verify(writer); // before anything that could change the file
       }
       if (!settings.inMemory()) {
-        try (Statement s = writer.createStatement();
-            ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
-          String mode = rs.next() ? rs.getString(1) : "";
-          if (!"wal".equalsIgnoreCase(mode)) {
-            throw new StorageException(
+        requirePragma(
+            writer,
+            "PRAGMA journal_mode = WAL",
+            "wal",
+            mode ->
                 "sqlite database "
                     + settings.describe()
                     + " cannot use the WAL journal"
                     + " (journal_mode is '"
                     + mode
-                    + "'); put it on a local file system",
-                false,
-                null);
-          }
-        }
+                    + "'); put it on a local file system");
       }
       if (settings.migrate()) {
         migrations.apply(writer, context.clock());
@@ -188,20 +185,35 @@ final class SqliteDatabase {
    * file. Only reads.
    */
   private static void requireUtf8(Connection c, SqliteSettings settings) throws SQLException {
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("PRAGMA encoding")) {
-      String encoding = rs.next() ? rs.getString(1) : "";
-      if (!"UTF-8".equalsIgnoreCase(encoding)) {
-        throw new StorageException(
+    requirePragma(
+        c,
+        "PRAGMA encoding",
+        "UTF-8",
+        encoding ->
             "cannot open the sqlite store at "
                 + settings.describe()
                 + ": the database encoding is "
                 + encoding
                 + ", but harbor-state needs UTF-8 (SQLite cannot convert a file; dump it into a"
-                + " new one: sqlite3 OLD .dump | sqlite3 NEW)",
-            false,
-            null);
-      }
+                + " new one: sqlite3 OLD .dump | sqlite3 NEW)");
+  }
+
+  /**
+   * Runs a PRAGMA that answers one value ({@code ""} for no row) and refuses the file, permanently,
+   * unless the value is {@code expected} in any case.
+   *
+   * @param problem the refusal's message for the value found
+   */
+  private static void requirePragma(
+      Connection c, String pragma, String expected, Function<String, String> problem)
+      throws SQLException {
+    String value;
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(pragma)) {
+      value = rs.next() ? rs.getString(1) : "";
+    }
+    if (!expected.equalsIgnoreCase(value)) {
+      throw new StorageException(problem.apply(value), false, null);
     }
   }
 
@@ -379,22 +391,26 @@ final class SqliteDatabase {
     if (settings.inMemory()) {
       lockWriter();
       try {
-        context.checkOpen();
-        return work.run(writer);
-      } catch (SQLException e) {
-        throw errors.map(e, operation);
+        return readOn(writer, operation, work);
       } finally {
         writeLock.unlock();
       }
     }
     Connection c = takeReader();
     try {
+      return readOn(c, operation, work);
+    } finally {
+      idleReaders.add(c);
+    }
+  }
+
+  /** Runs read work on a connection the caller holds, if the store is still open. */
+  private <T> T readOn(Connection c, String operation, Work<T> work) {
+    try {
       context.checkOpen();
       return work.run(c);
     } catch (SQLException e) {
       throw errors.map(e, operation);
-    } finally {
-      idleReaders.add(c);
     }
   }
 

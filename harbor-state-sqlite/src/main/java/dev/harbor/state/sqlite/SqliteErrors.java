@@ -4,6 +4,7 @@ import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.sql.ErrorOutcome;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
@@ -20,22 +21,6 @@ import org.sqlite.SQLiteException;
  */
 final class SqliteErrors {
 
-  /** What a result code becomes. */
-  enum Outcome {
-    /**
-     * {@link StorageException} with {@code isTransient() == true}: the same call may succeed if
-     * retried.
-     */
-    TRANSIENT,
-    /**
-     * {@link StorageException} with {@code isTransient() == false}: needs an operator (disk, file,
-     * schema).
-     */
-    PERMANENT,
-    /** {@link IdempotencyConflictException}: the event id's unique index refused a second slot. */
-    IDEMPOTENCY_CONFLICT
-  }
-
   /**
    * One row of the table.
    *
@@ -45,9 +30,9 @@ final class SqliteErrors {
    * @param outcome what it becomes
    * @param meaning the diagnosis for the message
    */
-  record Row(SQLiteErrorCode code, boolean extended, Outcome outcome, String meaning) {}
+  record Row(SQLiteErrorCode code, boolean extended, ErrorOutcome outcome, String meaning) {}
 
-  /** The table. Unlisted codes are {@link Outcome#PERMANENT}. */
+  /** The table. Unlisted codes are {@link ErrorOutcome#PERMANENT}. */
   static final List<Row> TABLE =
       List.of(
           // The unique index on event_id: a concurrent write reached a second slot with a live
@@ -55,92 +40,99 @@ final class SqliteErrors {
           new Row(
               SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE,
               true,
-              Outcome.IDEMPOTENCY_CONFLICT,
+              ErrorOutcome.IDEMPOTENCY_CONFLICT,
               "an event id is already live at another slot"),
           new Row(
               SQLiteErrorCode.SQLITE_IOERR_NOMEM,
               true,
-              Outcome.TRANSIENT,
+              ErrorOutcome.TRANSIENT,
               "out of memory during I/O"),
           // Contention: another connection or process holds the lock for longer than the busy
           // timeout.
           new Row(
               SQLiteErrorCode.SQLITE_BUSY,
               false,
-              Outcome.TRANSIENT,
+              ErrorOutcome.TRANSIENT,
               "the database is locked by another connection or process (busy timeout expired)"),
           new Row(
               SQLiteErrorCode.SQLITE_LOCKED,
               false,
-              Outcome.TRANSIENT,
+              ErrorOutcome.TRANSIENT,
               "a table is locked by another connection"),
           new Row(
-              SQLiteErrorCode.SQLITE_NOMEM, false, Outcome.TRANSIENT, "SQLite ran out of memory"),
+              SQLiteErrorCode.SQLITE_NOMEM,
+              false,
+              ErrorOutcome.TRANSIENT,
+              "SQLite ran out of memory"),
           new Row(
               SQLiteErrorCode.SQLITE_INTERRUPT,
               false,
-              Outcome.TRANSIENT,
+              ErrorOutcome.TRANSIENT,
               "the statement was interrupted"),
           new Row(
-              SQLiteErrorCode.SQLITE_ABORT, false, Outcome.TRANSIENT, "the statement was aborted"),
+              SQLiteErrorCode.SQLITE_ABORT,
+              false,
+              ErrorOutcome.TRANSIENT,
+              "the statement was aborted"),
           // A WAL locking race that SQLite gave up retrying; the next attempt normally succeeds.
-          new Row(SQLiteErrorCode.SQLITE_PROTOCOL, false, Outcome.TRANSIENT, "a WAL locking race"),
+          new Row(
+              SQLiteErrorCode.SQLITE_PROTOCOL, false, ErrorOutcome.TRANSIENT, "a WAL locking race"),
           new Row(
               SQLiteErrorCode.SQLITE_SCHEMA,
               false,
-              Outcome.TRANSIENT,
+              ErrorOutcome.TRANSIENT,
               "the schema changed under the statement"),
           // Everything below needs someone to look at the disk, the file or the schema.
           new Row(
               SQLiteErrorCode.SQLITE_CONSTRAINT,
               false,
-              Outcome.PERMANENT,
+              ErrorOutcome.PERMANENT,
               "a constraint of the schema failed"),
-          new Row(SQLiteErrorCode.SQLITE_FULL, false, Outcome.PERMANENT, "the disk is full"),
+          new Row(SQLiteErrorCode.SQLITE_FULL, false, ErrorOutcome.PERMANENT, "the disk is full"),
           new Row(
               SQLiteErrorCode.SQLITE_IOERR,
               false,
-              Outcome.PERMANENT,
+              ErrorOutcome.PERMANENT,
               "the disk or file system failed"),
           new Row(
               SQLiteErrorCode.SQLITE_CORRUPT,
               false,
-              Outcome.PERMANENT,
+              ErrorOutcome.PERMANENT,
               "the database file is corrupt"),
           new Row(
               SQLiteErrorCode.SQLITE_NOTADB,
               false,
-              Outcome.PERMANENT,
+              ErrorOutcome.PERMANENT,
               "the file is not a SQLite database"),
           new Row(
               SQLiteErrorCode.SQLITE_CANTOPEN,
               false,
-              Outcome.PERMANENT,
+              ErrorOutcome.PERMANENT,
               "the database file cannot be opened"),
           new Row(
               SQLiteErrorCode.SQLITE_READONLY,
               false,
-              Outcome.PERMANENT,
+              ErrorOutcome.PERMANENT,
               "the database file is read-only"),
           new Row(
               SQLiteErrorCode.SQLITE_PERM,
               false,
-              Outcome.PERMANENT,
+              ErrorOutcome.PERMANENT,
               "access to the database file is denied"),
           new Row(
               SQLiteErrorCode.SQLITE_TOOBIG,
               false,
-              Outcome.PERMANENT,
+              ErrorOutcome.PERMANENT,
               "a value is larger than SQLite allows"),
           new Row(
               SQLiteErrorCode.SQLITE_ERROR,
               false,
-              Outcome.PERMANENT,
+              ErrorOutcome.PERMANENT,
               "SQL error (is the schema of this file a harbor-state schema?)"),
           new Row(
               SQLiteErrorCode.SQLITE_MISUSE,
               false,
-              Outcome.PERMANENT,
+              ErrorOutcome.PERMANENT,
               "the SQLite library was misused"));
 
   private final String database;

@@ -280,12 +280,7 @@ final class SqliteStore implements StoreDriver {
         c -> {
           try (PreparedStatement p = c.prepareStatement(sql)) {
             p.setString(1, tenantId);
-            int i = bindPrefix(p, 2, kindPrefix, upper);
-            if (after.isPresent()) {
-              i = RecordRows.bindPosition(p, i, after.get());
-            }
-            p.setInt(i, max);
-            return ROWS.all(p);
+            return ROWS.scanPage(p, bindPrefix(p, 2, kindPrefix, upper), after, max);
           }
         });
   }
@@ -297,10 +292,7 @@ final class SqliteStore implements StoreDriver {
         "scanAll",
         c -> {
           try (PreparedStatement p = c.prepareStatement(sql)) {
-            int i =
-                after.isPresent() ? bindSlot(p, 1, after.get().identity(), after.get().kind()) : 1;
-            p.setInt(i, max);
-            return ROWS.all(p);
+            return ROWS.scanAllPage(p, after, max);
           }
         });
   }

@@ -13,6 +13,7 @@ import dev.harbor.state.StorageException;
 import dev.harbor.state.StoreClosedException;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
+import dev.harbor.state.sql.ErrorOutcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -122,9 +123,9 @@ class SqliteErrorsTest {
   void extendedRows_winOverPrimaryRows() {
     assertThat(SqliteErrors.row(new SQLiteException("x", SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE)))
         .hasValueSatisfying(
-            r -> assertThat(r.outcome()).isEqualTo(SqliteErrors.Outcome.IDEMPOTENCY_CONFLICT));
+            r -> assertThat(r.outcome()).isEqualTo(ErrorOutcome.IDEMPOTENCY_CONFLICT));
     assertThat(SqliteErrors.row(new SQLiteException("x", SQLiteErrorCode.SQLITE_IOERR_NOMEM)))
-        .hasValueSatisfying(r -> assertThat(r.outcome()).isEqualTo(SqliteErrors.Outcome.TRANSIENT));
+        .hasValueSatisfying(r -> assertThat(r.outcome()).isEqualTo(ErrorOutcome.TRANSIENT));
   }
 
   @Test
