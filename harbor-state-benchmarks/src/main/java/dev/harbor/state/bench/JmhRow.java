@@ -5,7 +5,7 @@ package dev.harbor.state.bench;
  *
  * @param benchmark save, load or saveAll
  * @param driver the driver
- * @param target {@code store} or {@code baseline}
+ * @param target the store, or its raw baseline
  * @param threads JMH threads
  * @param score operations per second (saveAll: records per second)
  * @param error the score's 99.9 % confidence half-width, NaN with one iteration

@@ -347,8 +347,10 @@ public final class PerformanceReport {
   static String jmhTable(List<JmhRow> rows) {
     StringBuilder sb =
         new StringBuilder(
-            "| benchmark | driver | threads | store ops/s | baseline ops/s | ratio |\n"
-                + "|---|---|---:|---:|---:|---:|\n");
+            """
+            | benchmark | driver | threads | store ops/s | baseline ops/s | ratio |
+            |---|---|---:|---:|---:|---:|
+            """);
     for (String bench : List.of("save", "load", "saveAll")) {
       for (String d : DRIVERS) {
         Set<Integer> threads = new TreeSet<>();

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -58,7 +59,7 @@ public final class PerformanceSuite {
    * @throws Exception if a bench process or JMH fails
    */
   public static void main(String[] args) throws Exception {
-    Map<String, String> opt =
+    Map<String, String> given =
         new LinkedHashMap<>(
             Map.of(
                 "--out",
@@ -81,23 +82,24 @@ public final class PerformanceSuite {
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--no-jmh")) {
         jmh = false;
-      } else if (opt.containsKey(args[i]) && i + 1 < args.length) {
-        opt.put(args[i], args[++i]);
+      } else if (given.containsKey(args[i]) && i + 1 < args.length) {
+        given.put(args[i], args[++i]);
       } else {
         throw new IllegalArgumentException(
             "unknown or incomplete argument "
                 + args[i]
                 + "; options: "
-                + opt.keySet()
+                + given.keySet()
                 + " --no-jmh");
       }
     }
+    Opts opt = new Opts(given);
     Path out = Path.of(opt.get("--out"));
     Files.createDirectories(out);
     String loadBefore = loadAverage();
     List<BenchResult> rows = new ArrayList<>();
     Map<String, String> settings = new LinkedHashMap<>();
-    for (String driver : opt.get("--drivers").split(",")) {
+    for (String driver : opt.get("--drivers").split(",", -1)) {
       try (BenchBackend backend = BenchBackend.open(BenchLocations.of(driver))) {
         backend.store();
         System.out.println("== bench " + backend.summary());
@@ -132,7 +134,7 @@ public final class PerformanceSuite {
   }
 
   /** The bench plan of the options: every workload, with its baselines and pgbench. */
-  private static BenchPlan plan(Map<String, String> opt) {
+  private static BenchPlan plan(Opts opt) {
     return new BenchPlan(
         BenchPlan.WORKLOADS,
         numbers(opt.get("--threads")),
@@ -145,14 +147,14 @@ public final class PerformanceSuite {
   }
 
   private static List<Integer> numbers(String list) {
-    return Arrays.stream(list.split(",")).map(String::strip).map(Integer::valueOf).toList();
+    return Arrays.stream(list.split(",", -1)).map(String::strip).map(Integer::valueOf).toList();
   }
 
-  private static List<JmhRow> jmh(Map<String, String> opt) throws RunnerException {
+  private static List<JmhRow> jmh(Opts opt) throws RunnerException {
     List<JmhRow> rows = new ArrayList<>();
     int seconds = Integer.parseInt(opt.get("--jmh-seconds"));
-    String[] drivers = opt.get("--drivers").split(",");
-    for (String t : opt.get("--threads").split(",")) {
+    String[] drivers = opt.get("--drivers").split(",", -1);
+    for (String t : opt.get("--threads").split(",", -1)) {
       int threads = Integer.parseInt(t.strip());
       System.out.println("== JMH, " + threads + " threads");
       OptionsBuilder b = new OptionsBuilder();
@@ -182,8 +184,7 @@ public final class PerformanceSuite {
     return rows;
   }
 
-  private static List<String> machine(
-      String loadBefore, String loadAfter, Map<String, String> opt) {
+  private static List<String> machine(String loadBefore, String loadAfter, Opts opt) {
     List<String> m = new ArrayList<>();
     if (!opt.get("--revision").isBlank()) {
       m.add("revision measured: `" + opt.get("--revision") + "`");
@@ -294,6 +295,13 @@ public final class PerformanceSuite {
           .orElse("unknown");
     } catch (IOException | RuntimeException e) {
       return "unknown";
+    }
+  }
+
+  /** The options, every one of them with a value (a default or the given one). */
+  private record Opts(Map<String, String> values) {
+    String get(String name) {
+      return Objects.requireNonNull(values.get(name), name);
     }
   }
 }

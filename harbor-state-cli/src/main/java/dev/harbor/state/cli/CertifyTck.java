@@ -2,6 +2,8 @@ package dev.harbor.state.cli;
 
 import dev.harbor.state.StateStore;
 import dev.harbor.state.tck.StateStoreTck;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The conformance kit run by {@code certify}: each scenario gets a fresh store from the {@link
@@ -13,15 +15,19 @@ class CertifyTck extends StateStoreTck {
   /**
    * The target of the running certification; set by {@link CertifyCommand} around one launcher run.
    */
-  static volatile CertifyTarget target;
+  static volatile @Nullable CertifyTarget target;
 
   @Override
   protected StateStore newStore() {
-    return target.open(clock());
+    return target().open(clock());
   }
 
   @Override
   protected void dispose(StateStore store) {
-    target.dispose(store);
+    target().dispose(store);
+  }
+
+  private static CertifyTarget target() {
+    return Objects.requireNonNull(target, "set by CertifyCommand around the launcher run");
   }
 }

@@ -13,7 +13,6 @@ import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.spi.Locations;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -50,38 +49,37 @@ final class DemoCommand extends StoreCommand {
   /** Every identity the demo writes to: what it clears first. */
   private static final List<Identity> ALL = List.of(ALICE, BOB, CAROL, DAVE);
 
-  private PrintStream out;
   private int step;
 
   @Override
   int run() throws Exception {
-    out = io().out();
     try (StateStore store = open()) {
       int cleared = 0;
       for (Identity identity : ALL) {
         cleared += store.deleteScope(identity);
       }
-      out.println(
-          "harbor-state demo on "
-              + Locations.redact(location())
-              + " (driver "
-              + store.driverName()
-              + ")"
-              + (cleared > 0 ? "; cleared " + cleared + " records of an earlier run" : ""));
+      io().out()
+          .println(
+              "harbor-state demo on "
+                  + Locations.redact(location())
+                  + " (driver "
+                  + store.driverName()
+                  + ")"
+                  + (cleared > 0 ? "; cleared " + cleared + " records of an earlier run" : ""));
       twoTenants(store);
       retriedWrite(store);
       race(store);
       fence(store);
       erase(store);
       scan(store);
-      out.println(whereTheDataLives());
+      io().out().println(whereTheDataLives());
     }
     return ExitCodes.OK;
   }
 
   private void say(String line) {
-    out.println(" " + (++step) + ". " + line);
-    out.flush();
+    io().out().println(" " + ++step + ". " + line);
+    io().out().flush();
   }
 
   private static byte[] utf8(String s) {

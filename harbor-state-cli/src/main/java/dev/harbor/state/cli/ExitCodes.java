@@ -12,6 +12,7 @@ import dev.harbor.state.StorageException;
 import dev.harbor.state.UnknownDriverException;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /**
@@ -87,7 +88,7 @@ final class ExitCodes {
       super(message);
     }
 
-    InvalidInputException(String message, Throwable cause) {
+    InvalidInputException(String message, @Nullable Throwable cause) {
       super(message, cause);
     }
   }

@@ -10,7 +10,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,13 +81,16 @@ public final class HarborStateCli implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  Io io;
+  @Nullable Io io;
 
   /**
    * Runs the command and exits the JVM with its exit code.
    *
    * @param args the command line
    */
+  // Built for Java 17, where a null console means no terminal; that only decides whether progress
+  // is drawn.
+  @SuppressWarnings("SystemConsoleNull")
   public static void main(String[] args) {
     PrintStream out =
         new PrintStream(
@@ -179,7 +184,7 @@ public final class HarborStateCli implements Callable<Integer> {
     if (store != null) {
       return store;
     }
-    String fromEnv = io.env().get(STORE_ENV);
+    String fromEnv = Objects.requireNonNull(io, "set by run").env().get(STORE_ENV);
     return fromEnv == null || fromEnv.isBlank() ? DEFAULT_LOCATION : fromEnv;
   }
 

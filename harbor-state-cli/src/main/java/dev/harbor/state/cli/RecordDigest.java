@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.HexFormat;
 
 /**
@@ -36,10 +37,11 @@ final class RecordDigest {
     text(r.id().value());
     ByteBuffer fixed = ByteBuffer.allocate(8 + 8 + 4 + 1);
     fixed.putLong(r.version());
-    if (r.updatedAt() == null) {
+    Instant at = r.updatedAt();
+    if (at == null) {
       fixed.putLong(0).putInt(0).put((byte) 0);
     } else {
-      fixed.putLong(r.updatedAt().getEpochSecond()).putInt(r.updatedAt().getNano()).put((byte) 1);
+      fixed.putLong(at.getEpochSecond()).putInt(at.getNano()).put((byte) 1);
     }
     sha.update(fixed.array());
     bytes(r.bytes());

@@ -26,8 +26,10 @@ import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON Lines record format of {@code export}, {@code import} and every {@code --json} output:
@@ -117,7 +119,7 @@ final class RecordJson {
             required(m, "tenant"),
             required(m, "user"),
             required(m, "session"),
-            optional(m, "run", ""));
+            Objects.requireNonNullElse(optional(m, "run", null), ""));
     String kind = required(m, "kind");
     EventId id = EventId.of(required(m, "eventId"));
     long version = version(m.get("version"));
@@ -171,8 +173,8 @@ final class RecordJson {
             switch (p.nextToken()) {
               case VALUE_STRING -> string(p);
               case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> number(p);
-              case VALUE_TRUE -> Boolean.TRUE;
-              case VALUE_FALSE -> Boolean.FALSE;
+              case VALUE_TRUE -> true;
+              case VALUE_FALSE -> false;
               case VALUE_NULL -> null;
               default ->
                   throw malformed(
@@ -225,7 +227,7 @@ final class RecordJson {
   }
 
   private static ExitCodes.InvalidInputException malformed(
-      JsonLocation at, String problem, Throwable cause) {
+      JsonLocation at, String problem, @Nullable Throwable cause) {
     return new ExitCodes.InvalidInputException(
         "column " + at.getColumnNr() + ": " + problem, cause);
   }
@@ -238,7 +240,8 @@ final class RecordJson {
     return value;
   }
 
-  private static String optional(Map<String, Object> m, String name, String fallback) {
+  private static @Nullable String optional(
+      Map<String, @Nullable Object> m, String name, @Nullable String fallback) {
     Object value = m.get(name);
     if (value == null) {
       return fallback;
@@ -249,7 +252,7 @@ final class RecordJson {
     return s;
   }
 
-  private static long version(Object value) {
+  private static long version(@Nullable Object value) {
     if (value == null) {
       return 0L;
     }

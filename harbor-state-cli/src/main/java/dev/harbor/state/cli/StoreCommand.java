@@ -2,6 +2,7 @@ package dev.harbor.state.cli;
 
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,7 +36,7 @@ abstract class StoreCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   Io io() {
-    return root.io;
+    return Objects.requireNonNull(root.io, "set by HarborStateCli.run before any command runs");
   }
 
   /** The store location in effect: this command's {@code --store}, else the global one. */

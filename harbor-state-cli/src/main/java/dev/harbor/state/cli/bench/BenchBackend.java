@@ -38,7 +38,7 @@ public abstract class BenchBackend implements AutoCloseable {
   final StateConfig config;
   final ScratchLocation scratch;
   private StateStore store;
-  private final Map<BenchTarget, ScratchLocation> baselines = new IdentityHashMap<>();
+  private final IdentityHashMap<BenchTarget, ScratchLocation> baselines = new IdentityHashMap<>();
 
   BenchBackend(String location, StateConfig config, ScratchLocation scratch) {
     this.location = location;

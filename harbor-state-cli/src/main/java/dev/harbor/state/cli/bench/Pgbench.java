@@ -93,7 +93,7 @@ final class Pgbench {
     if (path == null) {
       return Optional.empty();
     }
-    for (String dir : path.split(File.pathSeparator)) {
+    for (String dir : path.split(Pattern.quote(File.pathSeparator), -1)) {
       if (dir.isEmpty()) {
         continue;
       }
@@ -217,7 +217,7 @@ final class Pgbench {
   }
 
   private static String lastLines(String out) {
-    String[] lines = out.strip().split("\n");
+    String[] lines = out.strip().split("\n", -1);
     StringBuilder sb = new StringBuilder();
     for (int i = Math.max(0, lines.length - 3); i < lines.length; i++) {
       sb.append(i == Math.max(0, lines.length - 3) ? "" : " / ").append(lines[i].strip());
