@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  *     truncated) and within {@link #MIN_UPDATED_AT}..{@link #MAX_UPDATED_AT}; {@code null} asks the
  *     store to stamp it
  */
-// The payload is an array by contract (SPEC 3.3); the compact constructor and bytes() copy it, and
+// The payload is an array by contract (CONTRACT.md 3.3); the compact constructor and bytes() copy
+// it, and
 // equals, hashCode and toString are written for it.
 @SuppressWarnings("ArrayRecordComponent")
 public record StateRecord(

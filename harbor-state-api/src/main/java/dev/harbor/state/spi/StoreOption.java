@@ -11,14 +11,14 @@ package dev.harbor.state.spi;
  */
 public record StoreOption(String name, String defaultValue, String meaning) {
 
-  /** The payload limit every driver enforces (SPEC 4.1). */
+  /** The payload limit every driver enforces (CONTRACT.md 4.1). */
   public static final StoreOption MAX_PAYLOAD_BYTES =
       new StoreOption(
           "maxPayloadBytes",
           "16MiB",
           "largest payload a record may carry (bytes; KiB/MiB suffixes)");
 
-  /** The bound on each call's waiting on the backend (SPEC 4.13). */
+  /** The bound on each call's waiting on the backend (CONTRACT.md 4.13). */
   public static final StoreOption OPERATION_TIMEOUT =
       new StoreOption(
           "operationTimeout",

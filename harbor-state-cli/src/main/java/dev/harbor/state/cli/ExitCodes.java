@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /**
- * The one table from failures to exit codes (SPEC section 7). Every command's failure goes through
- * {@link #of}; nothing else picks an exit code for an exception.
+ * The one table from failures to exit codes (CONTRACT.md section 7). Every command's failure goes
+ * through {@link #of}; nothing else picks an exit code for an exception.
  */
 final class ExitCodes {
 

@@ -109,8 +109,8 @@ final class RecordSource {
    * The limit of the page after one read with {@code limit} whose largest record cost {@code
    * largest} bytes ({@link Batcher#cost}): as many records of that size as fit {@code budget}, less
    * one because the drivers read one row beyond the limit to know whether another page follows
-   * (SPEC 4.11: "fetch limit + 1 to know"); at most twice {@code limit}, so a run of small records
-   * earns a large page only gradually; and within 1..{@value #MAX_PAGE}.
+   * (CONTRACT.md 4.11: "fetch limit + 1 to know"); at most twice {@code limit}, so a run of small
+   * records earns a large page only gradually; and within 1..{@value #MAX_PAGE}.
    *
    * @param limit the limit of the page just read, 1..{@value #MAX_PAGE}
    * @param largest the cost of its largest record, at least {@link Batcher#RECORD_OVERHEAD}

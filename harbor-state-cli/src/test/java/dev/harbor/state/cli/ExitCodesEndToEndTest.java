@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Each error class through the real commands: one line on stderr, no stack trace, the SPEC's exit
- * code.
+ * Each error class through the real commands: one line on stderr, no stack trace, the contract's
+ * exit code.
  */
 class ExitCodesEndToEndTest {
 

@@ -149,8 +149,8 @@ final class PgDatabase {
 
   /**
    * What runs once on each physical connection, in one round trip: bound every statement and lock
-   * wait by operationTimeout (SPEC 4.13), and pin READ COMMITTED, which the statements and the
-   * advisory locking rely on whatever the server's default_transaction_isolation is.
+   * wait by operationTimeout (CONTRACT.md 4.13), and pin READ COMMITTED, which the statements and
+   * the advisory locking rely on whatever the server's default_transaction_isolation is.
    *
    * @param operationTimeout the store's operationTimeout
    * @return the SQL

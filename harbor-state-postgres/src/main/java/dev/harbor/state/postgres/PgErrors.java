@@ -15,7 +15,7 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 /**
- * The one table that turns PostgreSQL and pool failures into the exceptions of SPEC 3.9, by
+ * The one table that turns PostgreSQL and pool failures into the exceptions of CONTRACT.md 3.9, by
  * SQLSTATE ({@link #TABLE}). A row matches one SQLSTATE or a whole class (its first two
  * characters); exact rows win. Each row also says what the failure did to the attempt ({@link
  * Failure}), which {@link PgDatabase#decide} reads to retry. The JDBC exception is always the

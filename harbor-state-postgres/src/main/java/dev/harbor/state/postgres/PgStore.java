@@ -158,7 +158,7 @@ final class PgStore implements StoreDriver {
         what,
         (c, a) -> {
           // 1. every expectation, 2. the idempotency of every write, before the first mutation
-          // (SPEC 4.4, 4.5); the locks keep every expected slot as read until the commit.
+          // (CONTRACT.md 4.4, 4.5); the locks keep every expected slot as read until the commit.
           String[] current = new String[expectations.size()];
           Map<String, StateRecord> live = new HashMap<>();
           readConditions(c, keys, expectations, writes, current, live);

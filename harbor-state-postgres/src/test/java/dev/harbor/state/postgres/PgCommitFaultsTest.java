@@ -26,8 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Failures between a call's writes and its commit, steered with triggers in the test's schema: a
  * write that the server rejects, an interrupt seen after the writes, a connection that breaks while
- * committing, and a deferred check that fails at commit. The tests state the contract (SPEC 3.9,
- * 4.3-4.5, 4.13, 6), not how many statements a call sends.
+ * committing, and a deferred check that fails at commit. The tests state the contract (CONTRACT.md
+ * 3.9, 4.3-4.5, 4.13, 6), not how many statements a call sends.
  */
 class PgCommitFaultsTest extends DatabaseTest {
 
@@ -135,7 +135,7 @@ class PgCommitFaultsTest extends DatabaseTest {
   /**
    * An interrupt that arrives while the writes run (a row trigger sleeps 0.5 s for the marked kind;
    * JDBC does not abort a read on interrupt) must be seen before COMMIT: the call rolls back and
-   * throws OperationCancelledException with the interrupt flag still set (SPEC 3.9, 4.13).
+   * throws OperationCancelledException with the interrupt flag still set (CONTRACT.md 3.9, 4.13).
    */
   @Nested
   class InterruptBeforeCommit {
@@ -239,7 +239,7 @@ class PgCommitFaultsTest extends DatabaseTest {
   /**
    * The connection breaks while the commit is in flight (a deferred constraint trigger sleeps 1 s
    * at commit for the marked kind, and its backend is terminated meanwhile): the outcome is
-   * unknown, and the caller is told so, with the JDBC exception as the cause (SPEC 3.9).
+   * unknown, and the caller is told so, with the JDBC exception as the cause (CONTRACT.md 3.9).
    */
   @Nested
   class ConnectionBreaksDuringCommit {
@@ -283,8 +283,8 @@ class PgCommitFaultsTest extends DatabaseTest {
     }
 
     /**
-     * saveAll is a batch of idempotent saves (SPEC 4.3), so like save it may be retried internally:
-     * returning with every record stored is correct too.
+     * saveAll is a batch of idempotent saves (CONTRACT.md 4.3), so like save it may be retried
+     * internally: returning with every record stored is correct too.
      */
     @Test
     void saveAll_connectionBreaksDuringCommit_returnsWithAllStoredOrThrowsCommitOutcomeUnknown()

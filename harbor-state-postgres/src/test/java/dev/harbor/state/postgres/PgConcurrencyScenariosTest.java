@@ -21,9 +21,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Conditional writes racing across two store instances (two pools) on one schema (SPEC 4.4-4.6):
- * the database decides, every loser gets the contract's answer, and never a deadlock, serialization
- * or other storage error.
+ * Conditional writes racing across two store instances (two pools) on one schema (CONTRACT.md
+ * 4.4-4.6): the database decides, every loser gets the contract's answer, and never a deadlock,
+ * serialization or other storage error.
  */
 class PgConcurrencyScenariosTest extends DatabaseTest {
 

@@ -17,8 +17,8 @@ import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC 4.2 on PostgreSQL: the single-statement save never surfaces contention, whatever 64 callers
- * do at once.
+ * CONTRACT.md 4.2 on PostgreSQL: the single-statement save never surfaces contention, whatever 64
+ * callers do at once.
  */
 class SaveConcurrencyTest extends DatabaseTest {
 

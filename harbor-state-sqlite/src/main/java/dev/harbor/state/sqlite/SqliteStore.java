@@ -232,7 +232,7 @@ final class SqliteStore implements StoreDriver {
 
   @Override
   public List<StateRecord> listKind(String kindPrefix, int limit) {
-    // The whole listing has no order (SPEC 4.10) and gets none: sorting it would copy every
+    // The whole listing has no order (CONTRACT.md 4.10) and gets none: sorting it would copy every
     // matching payload through a temporary B-tree, where the kind index alone serves the range.
     boolean all = limit == StoreDriver.ALL;
     String upper = successor(kindPrefix);

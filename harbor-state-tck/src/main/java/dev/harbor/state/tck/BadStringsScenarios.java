@@ -29,12 +29,13 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The string rules of SPEC 4.1, for every method, with nothing changed by a rejected call (SPEC 5,
- * lookups): U+0000, lone high and low surrogates, reversed pairs, more than 256 UTF-8 bytes (ASCII,
- * 2- and 4-byte characters) in tenant, user, session, run, kind, event id, expected event id or
- * prefix, and an empty kind, event id or prefix are an {@code InvalidRecordException} ({@code
- * InvalidScanException} for the scan's tenant and prefix); fenceIf does not run its action. One
- * dynamic test per method, position and bad string, from the tables of {@link StoreMethods}.
+ * The string rules of CONTRACT.md 4.1, for every method, with nothing changed by a rejected call
+ * (CONTRACT.md 5, lookups): U+0000, lone high and low surrogates, reversed pairs, more than 256
+ * UTF-8 bytes (ASCII, 2- and 4-byte characters) in tenant, user, session, run, kind, event id,
+ * expected event id or prefix, and an empty kind, event id or prefix are an {@code
+ * InvalidRecordException} ({@code InvalidScanException} for the scan's tenant and prefix); fenceIf
+ * does not run its action. One dynamic test per method, position and bad string, from the tables of
+ * {@link StoreMethods}.
  */
 abstract class BadStringsScenarios extends Scenarios {
 

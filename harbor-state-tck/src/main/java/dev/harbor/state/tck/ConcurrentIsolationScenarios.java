@@ -14,11 +14,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Isolation under concurrency (SPEC 3.5, 4.10, 4.13): 128 concurrent listKindForIdentity callers
- * (unbounded and bounded), each beside four decoys that differ from its quadruple in exactly one of
- * tenant (case only), user, session or run (empty against non-empty), each see exactly their own
- * record; every 16th, on an interrupted thread, gets {@code OperationCancelledException} and keeps
- * the flag; nothing changes.
+ * Isolation under concurrency (CONTRACT.md 3.5, 4.10, 4.13): 128 concurrent listKindForIdentity
+ * callers (unbounded and bounded), each beside four decoys that differ from its quadruple in
+ * exactly one of tenant (case only), user, session or run (empty against non-empty), each see
+ * exactly their own record; every 16th, on an interrupted thread, gets {@code
+ * OperationCancelledException} and keeps the flag; nothing changes.
  */
 abstract class ConcurrentIsolationScenarios extends Scenarios {
 

@@ -14,10 +14,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Erasure by slot and by identity (SPEC 4.9): delete removes the slot and forgets its id; deleting
- * an absent slot succeeds (idempotent); deleteScope removes every kind and run of one identity and
- * nothing else and returns the count; deleteScope forgets the ids; deleteScope is idempotent (0 the
- * second time, 0 for an unknown scope).
+ * Erasure by slot and by identity (CONTRACT.md 4.9): delete removes the slot and forgets its id;
+ * deleting an absent slot succeeds (idempotent); deleteScope removes every kind and run of one
+ * identity and nothing else and returns the count; deleteScope forgets the ids; deleteScope is
+ * idempotent (0 the second time, 0 for an unknown scope).
  */
 abstract class DeleteAndDeleteScopeScenarios extends Scenarios {
 

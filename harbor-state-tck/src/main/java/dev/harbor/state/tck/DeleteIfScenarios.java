@@ -18,11 +18,12 @@ import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 
 /**
- * deleteIf, delete exactly one generation (SPEC 4.6): the exact generation is deleted ({@code
- * true}, id forgotten); a stale generation returns {@code false} and keeps the slot; an absent slot
- * returns {@code false}; an absent expectation, an empty event id or kind and an incomplete
- * identity are rejected with nothing changed; 32 rounds of deleteIf racing a save of the next
- * generation never delete the new generation. (A null expectation: {@link NullArgumentsScenarios}.)
+ * deleteIf, delete exactly one generation (CONTRACT.md 4.6): the exact generation is deleted
+ * ({@code true}, id forgotten); a stale generation returns {@code false} and keeps the slot; an
+ * absent slot returns {@code false}; an absent expectation, an empty event id or kind and an
+ * incomplete identity are rejected with nothing changed; 32 rounds of deleteIf racing a save of the
+ * next generation never delete the new generation. (A null expectation: {@link
+ * NullArgumentsScenarios}.)
  */
 abstract class DeleteIfScenarios extends Scenarios {
 

@@ -31,13 +31,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * fenceIf, run an action while holding a slot's generation (SPEC 4.7): the exact generation runs
- * the action once; a stale or absent slot is a {@code ConditionFailedException} without running it;
- * the action's {@code RuntimeException} and {@code Error} propagate as the same instance, nothing
- * changes and the fence is released; a saveIf, a saveBatchIf and a deleteIf started during the
- * fence are still pending after 25 ms and succeed after release (three scenarios); an absent
- * expectation, an empty kind and an incomplete identity are rejected without running it. (A null
- * expectation or action: {@link NullArgumentsScenarios}.)
+ * fenceIf, run an action while holding a slot's generation (CONTRACT.md 4.7): the exact generation
+ * runs the action once; a stale or absent slot is a {@code ConditionFailedException} without
+ * running it; the action's {@code RuntimeException} and {@code Error} propagate as the same
+ * instance, nothing changes and the fence is released; a saveIf, a saveBatchIf and a deleteIf
+ * started during the fence are still pending after 25 ms and succeed after release (three
+ * scenarios); an absent expectation, an empty kind and an incomplete identity are rejected without
+ * running it. (A null expectation or action: {@link NullArgumentsScenarios}.)
  */
 abstract class FenceIfScenarios extends Scenarios {
 

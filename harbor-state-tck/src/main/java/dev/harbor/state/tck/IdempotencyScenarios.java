@@ -18,7 +18,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Idempotency of save by event id (SPEC 5, save/load):
+ * Idempotency of save by event id (CONTRACT.md 5, save/load):
  *
  * <ul>
  *   <li>saving the same event id with the same content is a no-op: updatedAt keeps its first value;

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Tenant, user and session are mandatory on every identity-scoped method (SPEC 5, lookups): for
- * save, saveAll, saveIf, saveBatchIf (in a written record and in a predicate-only expectation),
+ * Tenant, user and session are mandatory on every identity-scoped method (CONTRACT.md 5, lookups):
+ * for save, saveAll, saveIf, saveBatchIf (in a written record and in a predicate-only expectation),
  * deleteIf, fenceIf, find, load, delete, deleteScope and both listKindForIdentity, an all-empty
  * identity and each of tenant, user and session empty is an {@code IdentityRequiredException}, and
  * nothing changes. One dynamic test per method and incomplete identity.

@@ -10,8 +10,8 @@ import dev.harbor.state.StateRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * Cross-tenant and cross-session isolation (SPEC 5, lookups): equal user, session, run and kind
- * names under another tenant or session are independent slots for save and load; delete and
+ * Cross-tenant and cross-session isolation (CONTRACT.md 5, lookups): equal user, session, run and
+ * kind names under another tenant or session are independent slots for save and load; delete and
  * deleteScope touch only their own tenant and session; listKindForIdentity sees only its own
  * quadruple; an event id is global (a live id cannot be reused under another tenant).
  */

@@ -20,8 +20,9 @@ import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /**
- * Fixtures of the kit: identities, record builders, the strings SPEC 4.1 rejects, UTF-8 orderings
- * and a rejection assertion. Package-private: the kit's only public type is {@link StateStoreTck}.
+ * Fixtures of the kit: identities, record builders, the strings CONTRACT.md 4.1 rejects, UTF-8
+ * orderings and a rejection assertion. Package-private: the kit's only public type is {@link
+ * StateStoreTck}.
  *
  * <p>Every kind the kit writes outside the prefix-matching scenarios starts with {@code 'k'}, so
  * {@code listKind(MAINTENANCE, "k")} is a snapshot of the whole store for "nothing changed" checks.
@@ -135,8 +136,8 @@ final class Kit {
   }
 
   /**
-   * Strings of SPEC 4.1 that no slot string, event id or prefix may be, by their defect; each
-   * starts with {@code 'k'} but one, so a store that wrongly keeps one shows in a snapshot.
+   * Strings of CONTRACT.md 4.1 that no slot string, event id or prefix may be, by their defect;
+   * each starts with {@code 'k'} but one, so a store that wrongly keeps one shows in a snapshot.
    */
   static Map<String, String> badStrings() {
     Map<String, String> bad = new LinkedHashMap<>();

@@ -16,12 +16,12 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The limits of the bounded reads (SPEC 4.10, 4.11): bounded listKind accepts 1 to 10001, bounded
- * listKindForIdentity 1 to 1000, scanKindForTenant 1 to 256, scanAll 1 to 1000. Each rejects 0, -1,
- * one more than its maximum, {@code Integer.MIN_VALUE} and {@code Integer.MAX_VALUE} ({@code
- * InvalidRecordException} for the listings, {@code InvalidScanException} for the scans) with
- * nothing changed, and accepts 1 (one record) and its maximum (every record). One dynamic test per
- * method and limit.
+ * The limits of the bounded reads (CONTRACT.md 4.10, 4.11): bounded listKind accepts 1 to 10001,
+ * bounded listKindForIdentity 1 to 1000, scanKindForTenant 1 to 256, scanAll 1 to 1000. Each
+ * rejects 0, -1, one more than its maximum, {@code Integer.MIN_VALUE} and {@code Integer.MAX_VALUE}
+ * ({@code InvalidRecordException} for the listings, {@code InvalidScanException} for the scans)
+ * with nothing changed, and accepts 1 (one record) and its maximum (every record). One dynamic test
+ * per method and limit.
  */
 abstract class LimitsScenarios extends Scenarios {
 

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * listKind and listKindForIdentity (SPEC 4.10): listKind(MAINTENANCE) returns matches across
+ * listKind and listKindForIdentity (CONTRACT.md 4.10): listKind(MAINTENANCE) returns matches across
  * identities, each with its own identity; no matches → empty; {@code %}, {@code _}, {@code \},
  * {@code *}, {@code ?} and case match literally in every list method and the scan, also in a prefix
  * that ends in a backslash or holds a doubled one (one dynamic test per method and prefix); bounded

@@ -11,7 +11,7 @@ import dev.harbor.state.StateRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * Lookups by slot and by event id (SPEC 5, lookups): load of a missing slot throws {@code
+ * Lookups by slot and by event id (CONTRACT.md 5, lookups): load of a missing slot throws {@code
  * RecordNotFoundException} (find is empty); loadByEventId round-trips; loadByEventId of an unknown
  * id throws {@code RecordNotFoundException} (findByEventId is empty); the empty run is a slot of
  * its own, not a wildcard.

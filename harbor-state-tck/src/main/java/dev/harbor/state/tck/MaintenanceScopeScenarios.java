@@ -15,7 +15,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Reads across identities need the maintenance scope (SPEC 4.10, 4.11): both listKind,
+ * Reads across identities need the maintenance scope (CONTRACT.md 4.10, 4.11): both listKind,
  * scanKindForTenant and scanAll given {@code ListScope.NONE}, {@code new ListScope(false)} or
  * {@code null} throw {@code MaintenanceScopeRequiredException} with nothing changed. One dynamic
  * test per method and scope.

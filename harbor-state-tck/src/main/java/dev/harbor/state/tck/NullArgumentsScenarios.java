@@ -13,9 +13,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Null arguments are programming errors (SPEC 3.9): a null list, a null element of a list, a null
- * record, expectation or action given to saveAll, saveIf, saveBatchIf, deleteIf or fenceIf is a
- * {@code NullPointerException}, nothing changes and no fenced action runs. One dynamic test per
+ * Null arguments are programming errors (CONTRACT.md 3.9): a null list, a null element of a list, a
+ * null record, expectation or action given to saveAll, saveIf, saveBatchIf, deleteIf or fenceIf is
+ * a {@code NullPointerException}, nothing changes and no fenced action runs. One dynamic test per
  * method and argument.
  */
 abstract class NullArgumentsScenarios extends Scenarios {

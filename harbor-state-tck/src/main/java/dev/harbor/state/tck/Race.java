@@ -55,8 +55,8 @@ final class Race {
    * Runs {@code threads} tasks as {@link #runTogether(int, IntFunction)} does, every {@code
    * every}-th of them (task 0, {@code every}, 2 {@code every}, ...) on an interrupted thread: its
    * worker sets its own interrupt flag after the start barrier, just before the task calls the
-   * store. SPEC 4.13: each interrupted task must throw {@code OperationCancelledException} and keep
-   * the flag set; every other task must succeed. Fails with every task that did otherwise.
+   * store. CONTRACT.md 4.13: each interrupted task must throw {@code OperationCancelledException}
+   * and keep the flag set; every other task must succeed. Fails with every task that did otherwise.
    *
    * @return the values of the tasks that ran uninterrupted, by task index
    */
@@ -121,7 +121,7 @@ final class Race {
 
   /**
    * Calls {@code call} with this thread's interrupt flag set; fails if the call cleared the flag
-   * (SPEC 3.9: it stays set), keeping what the call threw as the cause.
+   * (CONTRACT.md 3.9: it stays set), keeping what the call threw as the cause.
    */
   private static <T> T callInterrupted(Callable<T> call) throws Exception {
     Thread.currentThread().interrupt();

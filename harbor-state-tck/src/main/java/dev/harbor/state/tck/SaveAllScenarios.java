@@ -17,7 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * saveAll, the atomic bulk path (SPEC 4.3): applies every record; one invalid record applies
+ * saveAll, the atomic bulk path (CONTRACT.md 4.3): applies every record; one invalid record applies
  * nothing; one conflicting record applies nothing; a replay is a no-op (updatedAt unchanged) also
  * mixed with new records; a duplicate slot, a duplicate event id in one batch are {@code
  * InvalidRecordException}; an empty list is a no-op. (Null lists and elements: {@link

@@ -14,7 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Save and load (SPEC 5, save/load):
+ * Save and load (CONTRACT.md 5, save/load):
  *
  * <ul>
  *   <li>a saved record loads back with the same id, slot, version, bytes and updatedAt (by slot and

@@ -21,12 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * saveBatchIf, several writes under several predicates, all or nothing (SPEC 4.5): all predicates
- * hold → every write applied, predicate-only slots untouched; a stale predicate changes nothing; an
- * idempotency conflict of one write changes nothing; shape errors ({@code InvalidRecordException},
- * one dynamic test each): empty expectations, empty writes, a duplicate expectation slot, a write
- * whose slot is not expected, a duplicate write slot, a duplicate write event id. (Null lists and
- * elements: {@link NullArgumentsScenarios}.)
+ * saveBatchIf, several writes under several predicates, all or nothing (CONTRACT.md 4.5): all
+ * predicates hold → every write applied, predicate-only slots untouched; a stale predicate changes
+ * nothing; an idempotency conflict of one write changes nothing; shape errors ({@code
+ * InvalidRecordException}, one dynamic test each): empty expectations, empty writes, a duplicate
+ * expectation slot, a write whose slot is not expected, a duplicate write slot, a duplicate write
+ * event id. (Null lists and elements: {@link NullArgumentsScenarios}.)
  */
 abstract class SaveBatchIfScenarios extends Scenarios {
 

@@ -15,8 +15,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Save under contention (SPEC 4.2): contention never makes a save fail; one event id never ends up
- * with two contents or slots.
+ * Save under contention (CONTRACT.md 4.2): contention never makes a save fail; one event id never
+ * ends up with two contents or slots.
  *
  * <ul>
  *   <li>128 concurrent saves of one slot under different ids all succeed and one record remains

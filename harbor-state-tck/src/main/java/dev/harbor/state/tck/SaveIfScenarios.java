@@ -26,10 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * saveIf, multi-slot compare-and-swap (SPEC 4.4): an absent expectation creates; a stale absent
- * expectation fails with {@code ConditionFailedException} and changes nothing; a multi-slot match
- * writes next only (other slots are predicates); any mismatch leaves every slot unchanged; a replay
- * after success must expect the new id (then it is a no-op); next's slot not among the
+ * saveIf, multi-slot compare-and-swap (CONTRACT.md 4.4): an absent expectation creates; a stale
+ * absent expectation fails with {@code ConditionFailedException} and changes nothing; a multi-slot
+ * match writes next only (other slots are predicates); any mismatch leaves every slot unchanged; a
+ * replay after success must expect the new id (then it is a no-op); next's slot not among the
  * expectations, empty expectations, a slot listed twice are {@code InvalidRecordException} (one
  * dynamic test each); next reusing a live event id of another slot is an {@code
  * IdempotencyConflictException}; 128 concurrent callers on one generation give exactly one winner

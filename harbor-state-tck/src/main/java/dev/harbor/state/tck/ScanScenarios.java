@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * scanKindForTenant, keyset paging of one tenant (SPEC 4.11): paging (limits 1, 2, 3 and 256)
- * visits every matching row of the tenant exactly once in (user, session, run, kind) UTF-8 byte
- * order, only full pages carry a continuation; replaying a continuation returns the same page;
+ * scanKindForTenant, keyset paging of one tenant (CONTRACT.md 4.11): paging (limits 1, 2, 3 and
+ * 256) visits every matching row of the tenant exactly once in (user, session, run, kind) UTF-8
+ * byte order, only full pages carry a continuation; replaying a continuation returns the same page;
  * replaying the continuation that led to the last page returns that last page again (empty
  * continuation), and an empty last page once its rows are gone; a continuation of another tenant or
  * another prefix is an {@code InvalidScanException}; garbage ({@code %%%}, {@code e30}, tampered,

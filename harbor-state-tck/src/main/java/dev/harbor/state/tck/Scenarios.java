@@ -178,7 +178,8 @@ abstract class Scenarios {
 
   /**
    * {@code call}, made with this thread's interrupt flag set; it fails if the call cleared the flag
-   * (SPEC 3.9: the flag stays set), and clears the flag after, so that the kit goes on normally.
+   * (CONTRACT.md 3.9: the flag stays set), and clears the flag after, so that the kit goes on
+   * normally.
    */
   static ThrowingCallable onInterruptedThread(ThrowingCallable call) {
     return () -> {

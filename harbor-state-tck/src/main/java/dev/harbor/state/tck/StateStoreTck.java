@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Nested;
  * every scenario; the leak scenario opens one more store itself. Every scenario runs for every
  * driver: there are no capability switches, no skips and no assumptions.
  *
- * <h2>The index: every scenario of SPEC section 5</h2>
+ * <h2>The index: every scenario of CONTRACT.md section 5</h2>
  *
  * <p>This class is the index of the kit. Each {@code @Nested} group below binds one capability, an
  * abstract class of this package whose Javadoc lists its rules, to this kit's store: the group's
@@ -108,7 +108,7 @@ public abstract class StateStoreTck {
     clock.set(instant);
   }
 
-  // ---- The capabilities, one @Nested group each, in the order of SPEC section 5. ----
+  // ---- The capabilities, one @Nested group each, in the order of CONTRACT.md section 5. ----
 
   /** Round trips of id, slot, version, bytes and updatedAt; copies. */
   @Nested
@@ -174,7 +174,7 @@ public abstract class StateStoreTck {
     }
   }
 
-  /** The strings of SPEC 4.1: a table over every method and position. */
+  /** The strings of CONTRACT.md 4.1: a table over every method and position. */
   @Nested
   class BadStrings extends BadStringsScenarios {
     BadStrings() {
@@ -190,7 +190,7 @@ public abstract class StateStoreTck {
     }
   }
 
-  /** The boundaries of SPEC 4.1 and the order of its checks. */
+  /** The boundaries of CONTRACT.md 4.1 and the order of its checks. */
   @Nested
   class Validation extends ValidationScenarios {
     Validation() {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The range of {@code updatedAt} (SPEC 3.3, {@link StateRecord#MIN_UPDATED_AT} to {@link
+ * The range of {@code updatedAt} (CONTRACT.md 3.3, {@link StateRecord#MIN_UPDATED_AT} to {@link
  * StateRecord#MAX_UPDATED_AT}): an updatedAt of exactly the minimum, exactly the maximum, or in the
  * years 0, -4712, 10000 and 200000 round-trips exactly through save, saveAll, saveIf and
  * saveBatchIf; the minimum minus 1 µs, the maximum plus 1 µs, {@code Instant.MIN} and {@code

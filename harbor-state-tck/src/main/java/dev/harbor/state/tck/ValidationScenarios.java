@@ -32,11 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The boundaries of SPEC 4.1 and the order of its checks (SPEC 5, lookups): strings of exactly 256
- * UTF-8 bytes are accepted in every position by every method (and a scan continuation over them
- * stays within 1366 characters); a payload of exactly 16 MiB is accepted and one byte more is an
- * {@code InvalidRecordException} for save, saveAll, saveIf and saveBatchIf; the order of checks is
- * closed, then interrupted, then identity, then the rest (one table each).
+ * The boundaries of CONTRACT.md 4.1 and the order of its checks (CONTRACT.md 5, lookups): strings
+ * of exactly 256 UTF-8 bytes are accepted in every position by every method (and a scan
+ * continuation over them stays within 1366 characters); a payload of exactly 16 MiB is accepted and
+ * one byte more is an {@code InvalidRecordException} for save, saveAll, saveIf and saveBatchIf; the
+ * order of checks is closed, then interrupted, then identity, then the rest (one table each).
  */
 abstract class ValidationScenarios extends Scenarios {
 
