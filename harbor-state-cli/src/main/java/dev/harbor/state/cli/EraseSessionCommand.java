@@ -1,6 +1,5 @@
 package dev.harbor.state.cli;
 
-import dev.harbor.state.StateStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -21,10 +20,7 @@ final class EraseSessionCommand extends StoreCommand {
   @Mixin IdentityOptions id;
 
   @Override
-  int run() {
-    try (StateStore store = open()) {
-      io().out().println(store.deleteScope(id.identity()));
-    }
-    return ExitCodes.OK;
+  int run() throws Exception {
+    return withStore(store -> io().out().println(store.deleteScope(id.identity())));
   }
 }

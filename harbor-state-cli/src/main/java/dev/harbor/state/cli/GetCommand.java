@@ -1,6 +1,5 @@
 package dev.harbor.state.cli;
 
-import dev.harbor.state.StateStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,10 +29,8 @@ final class GetCommand extends StoreCommand {
   boolean json;
 
   @Override
-  int run() {
-    try (StateStore store = open()) {
-      Records.printPayload(io().out(), store.load(at.quadruple(), kind), json);
-    }
-    return ExitCodes.OK;
+  int run() throws Exception {
+    return withStore(
+        store -> Records.printPayload(io().out(), store.load(at.quadruple(), kind), json));
   }
 }

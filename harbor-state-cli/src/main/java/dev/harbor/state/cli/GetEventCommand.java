@@ -1,7 +1,6 @@
 package dev.harbor.state.cli;
 
 import dev.harbor.state.EventId;
-import dev.harbor.state.StateStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,10 +27,8 @@ final class GetEventCommand extends StoreCommand {
   boolean json;
 
   @Override
-  int run() {
-    try (StateStore store = open()) {
-      Records.printPayload(io().out(), store.loadByEventId(EventId.of(eventId)), json);
-    }
-    return ExitCodes.OK;
+  int run() throws Exception {
+    return withStore(
+        store -> Records.printPayload(io().out(), store.loadByEventId(EventId.of(eventId)), json));
   }
 }

@@ -1,7 +1,6 @@
 package dev.harbor.state.cli;
 
 import dev.harbor.state.StateRecord;
-import dev.harbor.state.StateStore;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,16 +41,16 @@ final class LsCommand extends StoreCommand {
   boolean json;
 
   @Override
-  int run() {
-    try (StateStore store = open()) {
-      List<StateRecord> records =
-          limit == null
-              ? store.listKindForIdentity(at.quadruple(), prefix)
-              : store.listKindForIdentity(at.quadruple(), prefix, limit);
-      for (StateRecord r : records) {
-        Records.print(io().out(), r, json);
-      }
-    }
-    return ExitCodes.OK;
+  int run() throws Exception {
+    return withStore(
+        store -> {
+          List<StateRecord> records =
+              limit == null
+                  ? store.listKindForIdentity(at.quadruple(), prefix)
+                  : store.listKindForIdentity(at.quadruple(), prefix, limit);
+          for (StateRecord r : records) {
+            Records.print(io().out(), r, json);
+          }
+        });
   }
 }

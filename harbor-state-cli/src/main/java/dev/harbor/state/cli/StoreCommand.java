@@ -49,6 +49,26 @@ abstract class StoreCommand implements Callable<Integer> {
     return StateStores.open(location());
   }
 
+  /** Work on an open store. */
+  @FunctionalInterface
+  interface StoreWork {
+    void run(StateStore store) throws Exception;
+  }
+
+  /**
+   * Opens the store in effect, does the work and closes the store: the shape of most commands.
+   *
+   * @param work what to do with the store
+   * @return {@link ExitCodes#OK}; failures are thrown and mapped by {@link ExitCodes}
+   * @throws Exception if the work fails
+   */
+  int withStore(StoreWork work) throws Exception {
+    try (StateStore store = open()) {
+      work.run(store);
+    }
+    return ExitCodes.OK;
+  }
+
   @Override
   public final Integer call() throws Exception {
     try {
