@@ -9,15 +9,11 @@
  * time through {@link java.util.ServiceLoader}, never by name. {@link
  * dev.harbor.state.cli.HarborStateCli} (picocli) is the entry point and lists one class per
  * subcommand, each a package-private {@code StoreCommand}. Around them: {@code ExitCodes}, the one
- * table from exceptions to exit codes; {@code RecordJson} and {@code Json}, the JSON Lines record
- * format; {@code RecordSource}, {@code Batcher} and {@code RecordDigest}, the streaming, batched
- * and verified path of {@code export}, {@code import} and {@code copy}; {@code CertifyTck} and
- * {@code CertifyTarget}, which run the conformance kit in process; and the {@code Bench*} classes
- * behind {@code bench}.
- *
- * <p>{@link dev.harbor.state.cli.BenchBackend}, {@link dev.harbor.state.cli.BenchTarget} and {@link
- * dev.harbor.state.cli.BenchFormat} are public only so that {@code harbor-state-benchmarks}
- * measures exactly what {@code bench} measures; they are not a supported API.
+ * table from exceptions to exit codes; {@code RecordJson}, the JSON Lines record format (Jackson's
+ * streaming API); {@code RecordSource}, {@code Batcher} and {@code RecordDigest}, the streaming,
+ * batched and verified path of {@code export}, {@code import} and {@code copy}; {@code CertifyTck}
+ * and {@code CertifyTarget}, which run the conformance kit in process on a driver's scratch
+ * location. The benchmark engine behind {@code bench} lives in {@code dev.harbor.state.cli.bench}.
  *
  * <p>Start with {@link dev.harbor.state.cli.HarborStateCli}, then any one command (such as {@code
  * PutCommand}) and {@code StoreCommand}, which they all extend.

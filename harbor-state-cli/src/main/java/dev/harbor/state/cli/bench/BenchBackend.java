@@ -17,9 +17,11 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The bench engine for one location, never on the user's data: the store and each bare baseline of
@@ -37,7 +39,7 @@ public abstract class BenchBackend implements AutoCloseable {
   final String location;
   final StateConfig config;
   final ScratchLocation scratch;
-  private StateStore store;
+  private @Nullable StateStore store;
   private final IdentityHashMap<BenchTarget, ScratchLocation> baselines = new IdentityHashMap<>();
 
   BenchBackend(String location, StateConfig config, ScratchLocation scratch) {
@@ -171,7 +173,7 @@ public abstract class BenchBackend implements AutoCloseable {
 
   /** The scratch location of a baseline made by {@link #baseline()}. */
   synchronized ScratchLocation scratchOf(BenchTarget baseline) {
-    return baselines.get(baseline);
+    return Objects.requireNonNull(baselines.get(baseline), "a baseline made by baseline()");
   }
 
   /**

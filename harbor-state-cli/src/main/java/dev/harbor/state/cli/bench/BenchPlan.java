@@ -39,7 +39,18 @@ public record BenchPlan(
   /** Preloaded bytes are capped, so 16 KiB payloads fill neither the disk nor the heap. */
   static final long SLOT_BYTES_BUDGET = 64L << 20;
 
-  /** Copies the lists. */
+  /**
+   * Copies the lists.
+   *
+   * @param workloads workload names, from {@link #WORKLOADS}
+   * @param threads thread counts
+   * @param payloads payload sizes in bytes
+   * @param warmupNanos warmup per run
+   * @param measureNanos measured interval per run
+   * @param slots the slot space for writes and preloads
+   * @param baselines whether to run the bare baselines
+   * @param pgbench whether to run pgbench
+   */
   public BenchPlan {
     workloads = List.copyOf(workloads);
     threads = List.copyOf(threads);

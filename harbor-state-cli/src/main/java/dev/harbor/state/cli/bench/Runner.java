@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs the workloads of a plan against a backend's store and baselines: each (workload, payload,
@@ -319,7 +320,7 @@ final class Runner {
     long units;
     long errors;
     long conflicts;
-    String firstError;
+    @Nullable String firstError;
 
     Worker(int index, Op op, Phase phase) {
       this.index = index;
