@@ -60,7 +60,11 @@ enum ReactorModule {
    *     that were not imported, only referred to
    */
   static Optional<ReactorModule> of(JavaClass javaClass) {
-    return javaClass.getSource().flatMap(source -> ofLocation(source.getUri().toString()));
+    // An array type has no class file of its own: it belongs where its element type does.
+    return javaClass
+        .getBaseComponentType()
+        .getSource()
+        .flatMap(source -> ofLocation(source.getUri().toString()));
   }
 
   /** The module of a class file location (a jar or a classes directory), if it is one of ours. */
