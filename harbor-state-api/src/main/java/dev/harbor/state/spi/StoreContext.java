@@ -211,29 +211,36 @@ public final class StoreContext {
   }
 
   private void awaitDrained(int ownCalls) {
-    boolean interrupted = false;
-    synchronized (inFlight) {
-      while (inFlight.get() > ownCalls) {
-        try {
-          inFlight.wait();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    uninterruptibly(
+        () -> {
+          synchronized (inFlight) {
+            while (inFlight.get() > ownCalls) {
+              inFlight.wait();
+            }
+          }
+        });
   }
 
   private void awaitReleased() {
     if (actionsOnThisThread.get()[0] > 0) {
       return; // a close inside a fence's action while another thread closes: waiting would deadlock
     }
+    uninterruptibly(released::await);
+  }
+
+  /** A wait that may be interrupted. */
+  private interface Wait {
+    void await() throws InterruptedException;
+  }
+
+  /**
+   * Waits to the end however often interrupted, then restores the interrupt: close always closes.
+   */
+  private static void uninterruptibly(Wait wait) {
     boolean interrupted = false;
     while (true) {
       try {
-        released.await();
+        wait.await();
         break;
       } catch (InterruptedException e) {
         interrupted = true;

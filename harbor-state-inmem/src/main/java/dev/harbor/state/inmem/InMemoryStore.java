@@ -84,10 +84,7 @@ final class InMemoryStore implements StoreDriver {
         slotsOf(expectations),
         () -> {
           for (SlotExpectation e : expectations) {
-            StateRecord current = slots.get(Slot.of(e));
-            if (!e.matches(current)) {
-              throw StoreErrors.conditionFailed(e, current == null ? null : current.id().value());
-            }
+            requireHolds(e);
           }
           return apply(writes);
         });
@@ -113,11 +110,7 @@ final class InMemoryStore implements StoreDriver {
     locked(
         List.of(slot),
         () -> {
-          StateRecord current = slots.get(slot);
-          if (!expectation.matches(current)) {
-            throw StoreErrors.conditionFailed(
-                expectation, current == null ? null : current.id().value());
-          }
+          requireHolds(expectation);
           return fenced.put(slot, Thread.currentThread());
         });
     try {
@@ -315,6 +308,14 @@ final class InMemoryStore implements StoreDriver {
       byEventId.put(w.id(), w);
     }
     return null;
+  }
+
+  /** Throws the contract's exception unless the expectation holds. */
+  private void requireHolds(SlotExpectation e) {
+    StateRecord current = slots.get(Slot.of(e));
+    if (!e.matches(current)) {
+      throw StoreErrors.conditionFailed(e, current == null ? null : current.id().value());
+    }
   }
 
   /** Removes a live record from its slot and forgets its event id. */
