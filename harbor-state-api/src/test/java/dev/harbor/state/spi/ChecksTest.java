@@ -1,5 +1,8 @@
 package dev.harbor.state.spi;
 
+import static dev.harbor.state.spi.SpiFixtures.CLOCK;
+import static dev.harbor.state.spi.SpiFixtures.Q;
+import static dev.harbor.state.spi.SpiFixtures.rec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,26 +23,13 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ChecksTest {
 
-  private static final Quadruple Q = new Quadruple("t", "u", "s", "");
-  private static final Instant NOW = Instant.parse("2030-01-02T03:04:05.123456789Z");
-  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
   private final Checks checks = new Checks(8);
-
-  @AfterEach
-  void clearInterrupt() {
-    Thread.interrupted();
-  }
-
-  private static StateRecord rec(Quadruple q, String kind, String id, int size) {
-    return StateRecord.of(EventId.of(id), q, kind, new byte[size]);
-  }
 
   @Test
   void updatedAt_withinTheRangeEveryDriverStores_isAccepted_outsideIsInvalid() {

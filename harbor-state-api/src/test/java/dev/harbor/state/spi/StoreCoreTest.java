@@ -1,5 +1,8 @@
 package dev.harbor.state.spi;
 
+import static dev.harbor.state.spi.SpiFixtures.CLOCK;
+import static dev.harbor.state.spi.SpiFixtures.Q;
+import static dev.harbor.state.spi.SpiFixtures.rec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,9 +20,7 @@ import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StoreClosedException;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -34,21 +35,13 @@ import org.junit.jupiter.api.Test;
 /** The core's own rules, against a driver that records what reaches it. */
 class StoreCoreTest {
 
-  private static final Quadruple Q = new Quadruple("t", "u", "s", "");
-  private static final Instant NOW = Instant.parse("2030-01-02T03:04:05.123456789Z");
-
-  private final StoreContext context =
-      new StoreContext("fake", 8, Clock.fixed(NOW, ZoneOffset.UTC));
+  private final StoreContext context = new StoreContext("fake", 8, CLOCK);
   private final RecordingDriver driver = new RecordingDriver();
   private final StateStore store = StoreCore.open(context, driver);
 
   @AfterEach
   void clearInterrupt() {
     Thread.interrupted();
-  }
-
-  private static StateRecord rec(Quadruple q, String kind, String id, int size) {
-    return StateRecord.of(EventId.of(id), q, kind, new byte[size]);
   }
 
   @Test
