@@ -220,7 +220,10 @@ final class PgLocalSettings {
     if (rows) {
       throw new SQLException("the statement returned rows where an update count was expected");
     }
-    return name.equals("executeLargeUpdate") ? s.getLargeUpdateCount() : s.getUpdateCount();
+    if (name.equals("executeLargeUpdate")) {
+      return s.getLargeUpdateCount();
+    }
+    return s.getUpdateCount(); // an Integer, as executeUpdate returns (a ternary would widen it)
   }
 
   private static @Nullable Object call(Method method, Object target, @Nullable Object[] args)
