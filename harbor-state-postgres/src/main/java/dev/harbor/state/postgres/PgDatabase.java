@@ -33,8 +33,7 @@ import org.postgresql.PGConnection;
  *
  * <p>Every unit of work sets the autocommit mode it needs and restores the connection's own
  * afterwards, so a borrowed pool whose connections default to {@code autoCommit=false} (common
- * under Spring and Hibernate) neither rolls back the store's writes nor its session setup (issue
- * 10, defect 2).
+ * under Spring and Hibernate) rolls back none of the store's writes (issue 10, defect 2).
  *
  * <p>Retries are internal and bounded by the attempt count and the call's operationTimeout, which
  * also bounds each attempt's socket reads: a connection found broken (the server restarted or
