@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,13 +36,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>Saves of distinct slots and event ids (the common case) run as {@link PgSql#upsertBatch},
- *       the statement of {@code saveAll}: one round trip writes them all unless one of their event
- *       ids is live elsewhere or with other content.
- *   <li>Otherwise (a conflict, a replay, a delete, a slot or event id twice in the group) the group
- *       reads its slots and the live records of its event ids, decides each write's outcome in
- *       arrival order against that state and the writes before it (exactly as the writes would run
- *       one after another under their locks), and writes what remains of each slot: one delete and
- *       one upsert statement.
+ *       the statement of {@code saveAll}, in autocommit: one round trip, its commit included,
+ *       writes them all (replays skipped) unless one of their event ids is live elsewhere or with
+ *       other content, in which case it writes nothing.
+ *   <li>Otherwise (a conflict, a delete, a slot or event id twice in the group) the group, in one
+ *       transaction, reads its slots and the live records of its event ids, decides each write's
+ *       outcome in arrival order against that state and the writes before it (exactly as the writes
+ *       would run one after another under their locks), and writes what remains of each slot: one
+ *       delete and one upsert statement.
  * </ul>
  *
  * Each caller gets its own outcome: success, a replay that writes nothing, or its own {@link
@@ -114,6 +116,14 @@ final class PgGroupCommit implements AutoCloseable {
           + " AND r.session_id = s.session_id COLLATE \"C\" AND r.run_id = s.run_id COLLATE \"C\""
           + " AND r.kind = s.kind COLLATE \"C\"";
 
+  /**
+   * Groups that may commit at once. The server merges the WAL flushes of concurrent commits, so a
+   * second group in flight overlaps its round trip and flush with the first one's instead of
+   * queueing behind it; measured side by side (PERFORMANCE.md, "Group commit"), two beat one at 4
+   * and 16 threads, while more split the callers into groups too small to matter.
+   */
+  private static final int LEADERS = 2;
+
   private final PgDatabase db;
   private final SlotLocks locks;
   private final Alone alone;
@@ -135,7 +145,7 @@ final class PgGroupCommit implements AutoCloseable {
     this.alone = alone;
     this.group =
         new GroupCommit<>(
-            settings.groupCommit(), settings.operationTimeout(), context, this::commit);
+            settings.groupCommit(), settings.operationTimeout(), context, LEADERS, this::commit);
     this.fastSave = PgSql.LOCK_SLOTS + sql.upsertBatch;
     // After the locks: the event id each of the group's slots holds (1), and the live records of
     // the group's event ids (0), which only replays and conflicts have.
@@ -215,13 +225,23 @@ final class PgGroupCommit implements AutoCloseable {
       return;
     }
     List<Write> writes = members.stream().map(GroupCommit.Member::write).toList();
+    List<SlotLocks.Slot> slots =
+        writes.stream().map(w -> new SlotLocks.Slot(w.identity(), w.kind())).toList();
+    SlotLocks.Keys keys = locks.keys(slots);
+    Supplier<String> what = () -> "a shared commit of " + writes.size() + " writes";
     @Nullable RuntimeException[] outcomes;
     try {
-      outcomes =
-          db.call(
-              Mode.TRANSACTION,
-              () -> "a shared commit of " + writes.size() + " writes",
-              (c, a) -> run(c, writes));
+      // The common case is one round trip in autocommit, one implicit transaction as a lone save
+      // is. Run again after a broken connection it writes nothing twice: the saves it applied are
+      // replays then (distinct slots and ids, so none depends on another).
+      if (distinctSaves(writes, slots)
+          && db.call(Mode.IDEMPOTENT_WRITE, what, (c, a) -> fast(c, keys, writes))) {
+        for (GroupCommit.Member<Write> m : members) {
+          m.succeed(null);
+        }
+        return;
+      }
+      outcomes = db.call(Mode.TRANSACTION, what, (c, a) -> general(c, keys, writes, slots));
     } catch (IdempotencyConflictException e) {
       // 23505: an event id of the group reached another slot after the read; nothing was written.
       oneByOne(members);
@@ -265,17 +285,6 @@ final class PgGroupCommit implements AutoCloseable {
     }
   }
 
-  /** The group's work inside its transaction; returns each write's own failure, or null. */
-  private @Nullable RuntimeException[] run(Connection c, List<Write> writes) throws SQLException {
-    List<SlotLocks.Slot> slots =
-        writes.stream().map(w -> new SlotLocks.Slot(w.identity(), w.kind())).toList();
-    SlotLocks.Keys keys = locks.keys(slots);
-    if (distinctSaves(writes, slots) && fast(c, keys, writes)) {
-      return new RuntimeException[writes.size()];
-    }
-    return general(c, keys, writes, slots);
-  }
-
   private static boolean distinctSaves(List<Write> writes, List<SlotLocks.Slot> slots) {
     Set<String> ids = new HashSet<>();
     for (Write w : writes) {
@@ -288,7 +297,7 @@ final class PgGroupCommit implements AutoCloseable {
 
   /**
    * The common case in one round trip: every save written or a replay. Writes nothing if one of
-   * them conflicts.
+   * them conflicts (the general path then decides each outcome).
    *
    * @return whether every save is settled
    */
@@ -313,6 +322,12 @@ final class PgGroupCommit implements AutoCloseable {
   @SuppressWarnings("ArrayRecordComponent")
   private record Held(SlotLocks.Slot slot, long version, byte[] bytes) {}
 
+  /**
+   * Every other group, in one transaction: reads the group's slots and live event ids under its
+   * locks, decides each write in arrival order, writes what remains of each slot.
+   *
+   * @return each write's own failure, or null for success
+   */
   private @Nullable RuntimeException[] general(
       Connection c, SlotLocks.Keys keys, List<Write> writes, List<SlotLocks.Slot> slots)
       throws SQLException {

@@ -31,7 +31,9 @@ import org.jspecify.annotations.Nullable;
  * that commit is in flight, new callers queue; when it ends, the leader promotes the oldest queued
  * caller to lead the next group and only then wakes its own group. A caller alone therefore never
  * waits for company (unless {@code commitDelay} asks it to), and callers arriving under load share
- * the next commit instead of each paying their own.
+ * the next commit instead of each paying their own. A driver whose backend merges concurrent
+ * commits (PostgreSQL) may let a few groups be in flight at once ({@code maxLeaders}); then a
+ * caller leads at once while fewer than that many commit, and queues otherwise.
  *
  * <p>Wake-ups cannot be lost: a member's state is volatile and changes only from QUEUED (under the
  * queue's lock) to TAKEN, LEADER or ABANDONED, and from TAKEN to DONE; a waiting caller re-reads
@@ -210,7 +212,8 @@ public final class GroupCommit<W> implements AutoCloseable {
   private final long delayNanos;
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Member<W>> queue = new ArrayDeque<>(); // guarded by lock
-  private boolean leading; // guarded by lock; false implies an empty queue
+  private final int maxLeaders;
+  private int leaders; // guarded by lock; fewer than maxLeaders implies an empty queue
   private final AtomicLongArray sizes;
   private @Nullable ObjectName registered;
 
@@ -225,6 +228,29 @@ public final class GroupCommit<W> implements AutoCloseable {
    */
   public GroupCommit(
       Settings settings, Duration operationTimeout, StoreContext context, Committer<W> committer) {
+    this(settings, operationTimeout, context, 1, committer);
+  }
+
+  /**
+   * A group commit whose groups may be in flight several at once: a backend that merges the flushes
+   * of concurrent commits (PostgreSQL) overlaps them instead of waiting for each.
+   *
+   * @param settings the options
+   * @param operationTimeout the store's bound on each call's waiting
+   * @param context the store's context
+   * @param maxLeaders how many groups may commit at once, at least 1
+   * @param committer what commits a group
+   */
+  public GroupCommit(
+      Settings settings,
+      Duration operationTimeout,
+      StoreContext context,
+      int maxLeaders,
+      Committer<W> committer) {
+    if (maxLeaders < 1) {
+      throw new IllegalArgumentException("maxLeaders must be at least 1");
+    }
+    this.maxLeaders = maxLeaders;
     this.committer = committer;
     this.context = context;
     this.operationTimeout = operationTimeout;
@@ -252,11 +278,14 @@ public final class GroupCommit<W> implements AutoCloseable {
     boolean lead;
     lock.lock();
     try {
-      queue.addLast(self);
-      lead = !leading;
+      // A leader is never in the queue: two leaders ending at once must not promote one caller
+      // twice, nor take a leader into their group.
+      lead = leaders < maxLeaders;
       if (lead) {
-        leading = true;
+        leaders++;
         self.state = Member.LEADER;
+      } else {
+        queue.addLast(self);
       }
     } finally {
       lock.unlock();
@@ -334,8 +363,7 @@ public final class GroupCommit<W> implements AutoCloseable {
   private void abdicate(Member<W> self) {
     lock.lock();
     try {
-      queue.remove(self);
-      self.state = Member.ABANDONED;
+      self.state = Member.ABANDONED; // a leader, so not in the queue
       handOff();
     } finally {
       lock.unlock();
@@ -344,9 +372,9 @@ public final class GroupCommit<W> implements AutoCloseable {
 
   /** Promotes the oldest queued caller to leader, or notes that none leads. Holds the lock. */
   private void handOff() {
-    Member<W> next = queue.peekFirst();
+    Member<W> next = queue.pollFirst();
     if (next == null) {
-      leading = false;
+      leaders--;
       return;
     }
     next.state = Member.LEADER;
@@ -363,6 +391,8 @@ public final class GroupCommit<W> implements AutoCloseable {
       throw context.cancelled();
     }
     List<Member<W>> group = new ArrayList<>(Math.min(maxGroupSize, 16));
+    self.state = Member.TAKEN;
+    group.add(self); // it arrived before everyone still queued
     lock.lock();
     try {
       while (group.size() < maxGroupSize && !queue.isEmpty()) {
@@ -471,7 +501,7 @@ public final class GroupCommit<W> implements AutoCloseable {
     boolean interrupted = false;
     while (true) {
       long left = until - System.nanoTime();
-      if (left <= 0 || queued() >= maxGroupSize) {
+      if (left <= 0 || queued() >= maxGroupSize - 1) {
         break;
       }
       LockSupport.parkNanos(this, Math.min(left, 50_000L));
@@ -507,7 +537,7 @@ public final class GroupCommit<W> implements AutoCloseable {
   public boolean leading() {
     lock.lock();
     try {
-      return leading;
+      return leaders > 0;
     } finally {
       lock.unlock();
     }

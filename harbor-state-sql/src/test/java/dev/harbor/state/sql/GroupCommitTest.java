@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The leader/follower hand-off of {@link GroupCommit}, steered: a committer that blocks on a latch
@@ -324,9 +326,10 @@ class GroupCommitTest {
    * time-out names it); every write that returned was committed exactly once, every cancelled one
    * never, and an outcome reported unknown was committed.
    */
-  @Test
+  @ParameterizedTest(name = "{0} leader(s)")
+  @ValueSource(ints = {1, 2})
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  void handOffUnderHeavyContention_losesNoWakeUp() throws Exception {
+  void handOffUnderHeavyContention_losesNoWakeUp(int leaders) throws Exception {
     Set<String> committed = ConcurrentHashMap.newKeySet();
     AtomicInteger duplicates = new AtomicInteger();
     GroupCommit.Committer<String> committer =
@@ -347,7 +350,13 @@ class GroupCommitTest {
     Set<String> cancelled = ConcurrentHashMap.newKeySet();
     Set<String> unknown = ConcurrentHashMap.newKeySet();
     List<Throwable> unexpected = Collections.synchronizedList(new ArrayList<>());
-    try (GroupCommit<String> g = group(committer, 5)) {
+    try (GroupCommit<String> g =
+        new GroupCommit<>(
+            new GroupCommit.Settings(true, 5, Duration.ZERO),
+            Duration.ofSeconds(30),
+            CONTEXT,
+            leaders,
+            committer)) {
       List<Thread> workers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int id = t;
