@@ -34,9 +34,11 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Group commit on PostgreSQL, each group steered: a {@code fenceIf} whose action waits on a latch
- * holds its slot's advisory lock, so a first caller saving that slot keeps its commit in flight
- * while the test queues the others one at a time, in the order it chooses; releasing the fence lets
- * them commit as one group. Each caller's outcome is its own.
+ * holds its slot's advisory lock, so a leader saving that slot keeps its commit in flight. Two
+ * groups may be in flight at once, so two leaders are held, on two fences, while the test queues
+ * the others one at a time, in the order it chooses; releasing the first fence lets its leader's
+ * successor take the whole queue as one group, and only then is the second released. Each caller's
+ * outcome is its own.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS) // a hang guard; nothing here is timed
 class PgGroupCommitTest extends DatabaseTest {
@@ -124,16 +126,30 @@ class PgGroupCommitTest extends DatabaseTest {
     return release;
   }
 
+  private CountDownLatch firstFence;
+  private CountDownLatch secondFence;
+
   /**
-   * Starts a leader that saves the fenced slot (its commit waits for the fence), then each call one
-   * at a time, each queued before the next starts.
+   * Holds both groups that may be in flight: a leader saving each of two fenced slots (its commit
+   * waits for its fence); then starts each call one at a time, each queued before the next starts.
+   *
+   * @param firstSlot the slot of the first fence
+   * @param secondSlot the slot of the second fence
+   * @return the calls started: the two leaders, then {@code calls}
    */
-  private List<Call> queue(String fencedKind, List<Runnable> calls) throws InterruptedException {
+  private List<Call> queue(String firstSlot, String secondSlot, List<Runnable> calls)
+      throws InterruptedException {
+    firstFence = fence(firstSlot);
+    secondFence = fence(secondSlot);
     List<Call> started = new ArrayList<>();
-    Call leader = new Call(() -> store.save(record("lead", fencedKind, "l")));
-    leader.start();
-    await(group::leading);
-    started.add(leader);
+    int n = 0;
+    for (String slot : List.of(firstSlot, secondSlot)) {
+      int leaders = ++n;
+      Call leader = new Call(() -> store.save(record("lead" + leaders, slot, "l")));
+      leader.start();
+      await(() -> group.leaders() == leaders);
+      started.add(leader);
+    }
     for (Runnable r : calls) {
       int before = group.queued();
       Call c = new Call(r);
@@ -142,6 +158,20 @@ class PgGroupCommitTest extends DatabaseTest {
       started.add(c);
     }
     return started;
+  }
+
+  private List<Call> queue(List<Runnable> calls) throws InterruptedException {
+    return queue("fenced", "fenced2", calls);
+  }
+
+  /**
+   * Lets the queued calls commit as one group: the first leader ends and its successor takes the
+   * whole queue; only then does the second leader end (else it could take part of the queue).
+   */
+  private void releaseAsOneGroup() throws InterruptedException {
+    firstFence.countDown();
+    await(() -> group.queued() == 0);
+    secondFence.countDown();
   }
 
   private static void joinAll(List<Call> calls) throws InterruptedException {
@@ -163,13 +193,13 @@ class PgGroupCommitTest extends DatabaseTest {
                       ? record("taken", "k" + n, "other slot, so a conflict")
                       : record("e" + n, "k" + n, "v" + n)));
     }
-    CountDownLatch release = fence("fenced");
-    List<Call> started = queue("fenced", calls);
-    release.countDown();
+    List<Call> started = queue(calls);
+    releaseAsOneGroup();
     joinAll(started);
     assertThat(started.get(0).failure.get()).isNull();
+    assertThat(started.get(1).failure.get()).isNull();
     for (int i = 0; i < 32; i++) {
-      Throwable f = started.get(i + 1).failure.get();
+      Throwable f = started.get(i + 2).failure.get();
       if (i == 15) {
         assertThat(f).isInstanceOf(IdempotencyConflictException.class);
         assertThat(store.find(Q, "k15")).isEmpty();
@@ -186,10 +216,8 @@ class PgGroupCommitTest extends DatabaseTest {
   void aReplayAndAnOverwriteOfOneSlotInOneGroup_applyInArrivalOrder() throws Exception {
     StateRecord first = record("e1", "slot", "one");
     StateRecord second = record("e2", "slot", "two");
-    CountDownLatch release = fence("fenced");
     List<Call> started =
         queue(
-            "fenced",
             List.of(
                 () -> store.save(first),
                 () -> store.save(first), // a replay of the write just before it
@@ -198,10 +226,10 @@ class PgGroupCommitTest extends DatabaseTest {
                 () -> store.save(record("n1", "same", "a")), // same new id, same content
                 () -> store.save(record("n2", "diff", "a")),
                 () -> store.save(record("n2", "diff", "b")))); // same new id, other content
-    release.countDown();
+    releaseAsOneGroup();
     joinAll(started);
-    assertThat(started.subList(0, 7)).allSatisfy(c -> assertThat(c.failure.get()).isNull());
-    assertThat(started.get(7).failure.get()).isInstanceOf(IdempotencyConflictException.class);
+    assertThat(started.subList(0, 8)).allSatisfy(c -> assertThat(c.failure.get()).isNull());
+    assertThat(started.get(8).failure.get()).isInstanceOf(IdempotencyConflictException.class);
     assertThat(store.load(Q, "slot").sameContent(second)).isTrue();
     assertThat(store.findByEventId(EventId.of("e1"))).isEmpty();
     assertThat(store.load(Q, "diff").bytes()).isEqualTo("a".getBytes(StandardCharsets.UTF_8));
@@ -214,10 +242,8 @@ class PgGroupCommitTest extends DatabaseTest {
     store.save(record("d1", "gone", "x"));
     StateRecord replacing = record("m2", "from", "replacing");
     StateRecord moved = record("m1", "to", "moved");
-    CountDownLatch release = fence("fenced");
     List<Call> started =
         queue(
-            "fenced",
             List.of(
                 () -> store.save(replacing), // m1 is forgotten...
                 () -> store.save(moved), // ...so it may name another slot now
@@ -225,7 +251,7 @@ class PgGroupCommitTest extends DatabaseTest {
                 () -> store.save(record("d2", "gone", "back")),
                 () -> store.delete(Q, "gone"),
                 () -> store.delete(Q, "never")));
-    release.countDown();
+    releaseAsOneGroup();
     joinAll(started);
     assertThat(started).allSatisfy(c -> assertThat(c.failure.get()).isNull());
     assertThat(store.load(Q, "from").sameContent(replacing)).isTrue();
@@ -237,24 +263,22 @@ class PgGroupCommitTest extends DatabaseTest {
 
   @Test
   void aCallerInterruptedWhileQueued_isRemoved_andItsWriteNeverApplied() throws Exception {
-    CountDownLatch release = fence("fenced");
     List<Call> started =
         queue(
-            "fenced",
             List.of(
                 () -> store.save(record("a", "a", "a")),
                 () -> store.save(record("b", "b", "b")),
                 () -> store.save(record("c", "c", "c"))));
-    Call b = started.get(2);
+    Call b = started.get(3);
     b.interrupt();
     b.join();
     assertThat(b.failure.get()).isInstanceOf(OperationCancelledException.class);
     assertThat(b.interruptedAfter).isTrue();
     assertThat(group.queued()).isEqualTo(2);
-    release.countDown();
+    releaseAsOneGroup();
     joinAll(started);
-    assertThat(started.get(1).failure.get()).isNull();
-    assertThat(started.get(3).failure.get()).isNull();
+    assertThat(started.get(2).failure.get()).isNull();
+    assertThat(started.get(4).failure.get()).isNull();
     assertThat(store.find(Q, "a")).isPresent();
     assertThat(store.find(Q, "b")).isEmpty();
     assertThat(store.find(Q, "c")).isPresent();
@@ -262,28 +286,28 @@ class PgGroupCommitTest extends DatabaseTest {
 
   @Test
   void aCallerInterruptedWhileItsGroupCommits_getsCommitOutcomeUnknown() throws Exception {
-    CountDownLatch first = fence("first");
-    CountDownLatch second = fence("second");
+    // a's slot is the second fence's: the group of a, b and c waits for it once taken
     List<Call> started =
         queue(
             "first",
+            "second",
             List.of(
-                () ->
-                    store.save(record("a", "second", "a")), // its group waits for the second fence
+                () -> store.save(record("a", "second", "a")),
                 () -> store.save(record("b", "b", "b")),
                 () -> store.save(record("c", "c", "c"))));
-    first.countDown();
+    firstFence.countDown();
     started.get(0).join();
     await(() -> group.queued() == 0); // the group of a, b and c is taken, its commit waiting
-    Call b = started.get(2);
+    Call b = started.get(3);
     b.interrupt();
     b.join();
     assertThat(b.failure.get()).isInstanceOf(CommitOutcomeUnknownException.class);
     assertThat(b.interruptedAfter).isTrue();
-    second.countDown();
+    secondFence.countDown();
     joinAll(started);
     assertThat(started.get(1).failure.get()).isNull();
-    assertThat(started.get(3).failure.get()).isNull();
+    assertThat(started.get(2).failure.get()).isNull();
+    assertThat(started.get(4).failure.get()).isNull();
     assertThat(store.find(Q, "b")).isPresent(); // it was in flight: the group committed it
   }
 }

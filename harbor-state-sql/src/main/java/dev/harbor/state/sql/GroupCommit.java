@@ -530,14 +530,15 @@ public final class GroupCommit<W> implements AutoCloseable {
   }
 
   /**
-   * Whether a commit is in flight: a leader leads, and a new write would queue.
+   * How many groups are in flight (for tests that steer a group, and monitoring): while as many as
+   * {@code maxLeaders} are, a new write queues.
    *
-   * @return whether a leader leads
+   * @return the leaders leading now
    */
-  public boolean leading() {
+  public int leaders() {
     lock.lock();
     try {
-      return leaders > 0;
+      return leaders;
     } finally {
       lock.unlock();
     }

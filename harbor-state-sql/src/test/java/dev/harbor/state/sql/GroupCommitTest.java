@@ -142,7 +142,7 @@ class GroupCommitTest {
       assertThat(g.submit("b")).isEqualTo("ok:b");
       assertThat(r.groups).containsExactly(List.of("a"), List.of("b"));
       assertThat(g.groupSizeCounts()[1]).isEqualTo(2);
-      assertThat(g.leading()).isFalse();
+      assertThat(g.leaders()).isZero();
     }
   }
 
@@ -393,7 +393,7 @@ class GroupCommitTest {
         w.join();
       }
       interrupter.join();
-      assertThat(g.leading()).isFalse();
+      assertThat(g.leaders()).isZero();
       assertThat(g.queued()).isZero();
       long groups = 0;
       long members = 0;

@@ -161,7 +161,7 @@ class SqliteGroupCommitTest {
     List<Call> started = new ArrayList<>();
     Call first = new Call(leader);
     first.start();
-    await(() -> group.leading() && driver.database().writersWaiting() == 1);
+    await(() -> group.leaders() == 1 && driver.database().writersWaiting() == 1);
     started.add(first);
     for (Runnable r : calls) {
       int before = group.queued();
@@ -365,6 +365,6 @@ class SqliteGroupCommitTest {
       assertThat(store.load(Q, "k" + t).id())
           .isEqualTo(EventId.of("w" + t + "-" + (perThread - 1)));
     }
-    assertThat(group.leading()).isFalse();
+    assertThat(group.leaders()).isZero();
   }
 }
