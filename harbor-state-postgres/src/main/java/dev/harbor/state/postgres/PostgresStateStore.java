@@ -111,7 +111,7 @@ public final class PostgresStateStore {
     StoreContext context = new StoreContext(PgStore.DRIVER, settings.maxPayloadBytes(), clock);
     PgDatabase db = new PgDatabase(dataSource, null, context, settings.operationTimeout());
     prepareSchema(db, settings, "the given DataSource", null, -1);
-    return StoreCore.open(context, new PgStore(db, settings));
+    return StoreCore.open(context, new PgStore(db, settings, context));
   }
 
   /**
@@ -146,7 +146,7 @@ public final class PostgresStateStore {
       pool.close();
       throw e;
     }
-    return StoreCore.open(context, new PgStore(db, settings));
+    return StoreCore.open(context, new PgStore(db, settings, context));
   }
 
   private static HikariConfig hikari(PgLocation location, PgSettings settings) {
