@@ -68,14 +68,20 @@ record PgSettings(
           StoreOption.OPERATION_TIMEOUT,
           StoreOption.MAX_PAYLOAD_BYTES,
           MIGRATE,
-          APPLICATION_NAME);
+          APPLICATION_NAME,
+          StoreOption.SLOW_OPERATION);
 
   /**
    * The options that make sense for a borrowed DataSource: the pool's own settings belong to its
    * owner.
    */
   static final List<StoreOption> BORROWED_TABLE =
-      List.of(SCHEMA, StoreOption.OPERATION_TIMEOUT, StoreOption.MAX_PAYLOAD_BYTES, MIGRATE);
+      List.of(
+          SCHEMA,
+          StoreOption.OPERATION_TIMEOUT,
+          StoreOption.MAX_PAYLOAD_BYTES,
+          MIGRATE,
+          StoreOption.SLOW_OPERATION);
 
   // Plain identifiers only: they read the same quoted or not (bar case), and cannot smuggle SQL.
   // pg_ is reserved.

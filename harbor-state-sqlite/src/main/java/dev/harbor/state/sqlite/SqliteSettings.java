@@ -71,7 +71,8 @@ record SqliteSettings(
           StoreOption.MAX_PAYLOAD_BYTES,
           StoreOption.OPERATION_TIMEOUT,
           MIGRATE,
-          READERS);
+          READERS,
+          StoreOption.SLOW_OPERATION);
 
   /** SQLite refuses values longer than its default SQLITE_MAX_LENGTH, one billion bytes. */
   static final long MAX_PAYLOAD_LIMIT = 1_000_000_000L;

@@ -44,7 +44,8 @@ class SqliteSettingsTest {
             "maxPayloadBytes",
             "operationTimeout",
             "migrate",
-            "readers");
+            "readers",
+            "slowOperation");
     assertThat(SqliteSettings.OPTIONS)
         .contains(StoreOption.MAX_PAYLOAD_BYTES, StoreOption.OPERATION_TIMEOUT);
     assertThat(SqliteSettings.OPTIONS).allSatisfy(o -> assertThat(o.meaning()).isNotBlank());
