@@ -28,7 +28,8 @@ enum ReactorModule {
   TCK("tck"),
   CLI("cli"),
   TESTING("testing"),
-  BENCHMARKS("benchmarks");
+  BENCHMARKS("benchmarks"),
+  MICROMETER("micrometer");
 
   /** The drivers: none may depend on another. */
   static final Set<ReactorModule> DRIVERS = EnumSet.of(INMEM, SQLITE, POSTGRES);
@@ -38,7 +39,16 @@ enum ReactorModule {
 
   /** Modules that are libraries (published or test support), as opposed to tools. */
   static final Set<ReactorModule> LIBRARIES =
-      EnumSet.of(API, SQL, INMEM, SQLITE, POSTGRES, TCK, TESTING);
+      EnumSet.of(API, SQL, INMEM, SQLITE, POSTGRES, TCK, TESTING, MICROMETER);
+
+  /**
+   * The integrations with frameworks and metrics: they sit on top of the API, and nothing of ours
+   * below them may see the frameworks they bring.
+   */
+  static final Set<ReactorModule> INTEGRATIONS = EnumSet.of(MICROMETER);
+
+  /** The modules that must never see a framework or metrics library: the API and the drivers. */
+  static final Set<ReactorModule> CORE = EnumSet.of(API, SQL, INMEM, SQLITE, POSTGRES);
 
   private static final Pattern ARTIFACT = Pattern.compile("harbor-state-([a-z]+)(?=[/.-])");
 
