@@ -11,17 +11,19 @@ import dev.harbor.state.StateStore;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One tenant's conversations, each an append-only log of messages in a {@link StateStore}: the
- * layout and the concurrency rule that the Spring AI and LangChain4j chat memories share. Messages
- * are opaque bytes here; each framework module serializes its own message types.
+ * layout and the concurrency rule that the Spring AI and LangChain4j chat memories share. Each
+ * framework module supplies a {@link Codec} for its message type.
  *
  * <h2>Conversation id → (tenant, user, session)</h2>
  *
@@ -33,8 +35,10 @@ import java.util.Set;
  * <h2>Layout</h2>
  *
  * Each message is one record at kind {@code chat.memory.m.<sequence>} (19 digits, so kind order is
- * message order); {@code chat.memory.tail} holds a hint of the highest sequence. Other kinds in the
- * session are the application's and are never touched.
+ * message order). Two markers, {@code chat.memory.meta.tail} (a hint of the highest sequence) and
+ * {@code chat.memory.meta.cut} (rewritten by every write that deletes), let a read fetch only the
+ * messages appended since this instance last read the conversation, rather than all of it. Other
+ * kinds in the session are the application's and are never touched.
  *
  * <h2>Concurrency: nothing is lost silently</h2>
  *
@@ -52,7 +56,31 @@ import java.util.Set;
  * is what the comparison relies on; a write with no earlier read on its thread replaces the
  * conversation as it is in the store. Thread-safe.
  */
-public final class ConversationLog {
+public final class ConversationLog<M> {
+
+  /**
+   * How one framework's messages become bytes and back. Encoding must be deterministic: equal
+   * messages give equal bytes.
+   *
+   * @param <M> the framework's message type
+   */
+  public interface Codec<M> {
+    /**
+     * Encodes a message.
+     *
+     * @param message the message
+     * @return its bytes
+     */
+    byte[] encode(M message);
+
+    /**
+     * Decodes a message.
+     *
+     * @param bytes what {@link #encode} wrote
+     * @return the message
+     */
+    M decode(byte[] bytes);
+  }
 
   /** The user of conversation ids without a {@code /}. */
   public static final String DEFAULT_USER = "default";
@@ -61,7 +89,9 @@ public final class ConversationLog {
   public static final String KIND_PREFIX = "chat.memory.";
 
   static final String MESSAGE_PREFIX = KIND_PREFIX + "m.";
-  static final String TAIL = KIND_PREFIX + "tail";
+  static final String META_PREFIX = KIND_PREFIX + "meta.";
+  static final String TAIL = META_PREFIX + "tail";
+  static final String CUT = META_PREFIX + "cut";
 
   /** Claims one append may try before giving up: far beyond any real contention. */
   static final int MAX_CLAIMS = 10_000;
@@ -69,33 +99,50 @@ public final class ConversationLog {
   /** Conversations each thread remembers its last read of. */
   private static final int REMEMBERED = 32;
 
+  /** Conversations this instance keeps its last read of, to fetch only what was appended since. */
+  private static final int CACHED = 256;
+
   private final StateStore store;
   private final String tenant;
   private final String defaultUser;
+  private final Codec<M> codec;
 
   /** What each thread last read (or wrote) of each conversation: the base of its next write. */
-  private final ThreadLocal<Map<Quadruple, List<Entry>>> seen =
-      ThreadLocal.withInitial(
-          () ->
-              new LinkedHashMap<>(16, 0.75f, true) {
-                private static final long serialVersionUID = 1L;
+  private final ThreadLocal<Map<Quadruple, List<Entry<M>>>> seen =
+      ThreadLocal.withInitial(() -> lru(REMEMBERED));
 
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Quadruple, List<Entry>> eldest) {
-                  return size() > REMEMBERED;
-                }
-              });
+  /** This instance's last read of each conversation, shared by its threads. */
+  private final Map<Quadruple, Snapshot<M>> cache = Collections.synchronizedMap(lru(CACHED));
 
-  /** One stored message (a class, not a record: it holds an array it never copies or compares). */
-  private static final class Entry {
+  private static <K, V> Map<K, V> lru(int size) {
+    return new LinkedHashMap<>(16, 0.75f, true) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+        return size() > size;
+      }
+    };
+  }
+
+  /** A conversation as read, valid while no write deleted from it (its cut marker is the same). */
+  private record Snapshot<M>(@Nullable EventId cut, List<Entry<M>> entries) {}
+
+  /** The two markers of a conversation. */
+  private record Meta(long tail, @Nullable EventId cut) {}
+
+  /** One stored message: its position, its record's event id, its bytes and its decoded value. */
+  private static final class Entry<M> {
     private final long sequence;
     private final EventId id;
     private final byte[] bytes;
+    private final M value;
 
-    Entry(long sequence, EventId id, byte[] bytes) {
+    Entry(long sequence, EventId id, byte[] bytes, M value) {
       this.sequence = sequence;
       this.id = id;
       this.bytes = bytes;
+      this.value = value;
     }
 
     long sequence() {
@@ -109,6 +156,10 @@ public final class ConversationLog {
     byte[] bytes() {
       return bytes;
     }
+
+    M value() {
+      return value;
+    }
   }
 
   /**
@@ -117,11 +168,12 @@ public final class ConversationLog {
    *
    * @param store the store; the caller closes it
    * @param tenant the tenant every conversation belongs to
+   * @param codec the framework's message encoding
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the tenant is empty
    */
-  public ConversationLog(StateStore store, String tenant) {
-    this(store, tenant, DEFAULT_USER);
+  public ConversationLog(StateStore store, String tenant, Codec<M> codec) {
+    this(store, tenant, DEFAULT_USER, codec);
   }
 
   /**
@@ -130,13 +182,15 @@ public final class ConversationLog {
    * @param store the store; the caller closes it
    * @param tenant the tenant every conversation belongs to
    * @param defaultUser the user of conversation ids without a {@code /}
+   * @param codec the framework's message encoding
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the tenant or the default user is empty
    */
-  public ConversationLog(StateStore store, String tenant, String defaultUser) {
+  public ConversationLog(StateStore store, String tenant, String defaultUser, Codec<M> codec) {
     this.store = Objects.requireNonNull(store, "store");
     this.tenant = requireText(tenant, "tenant");
     this.defaultUser = requireText(defaultUser, "defaultUser");
+    this.codec = Objects.requireNonNull(codec, "codec");
   }
 
   private static String requireText(String value, String name) {
@@ -182,18 +236,19 @@ public final class ConversationLog {
 
   /**
    * The conversation's messages, oldest first; remembered as this thread's base for its next {@link
-   * #write} of the conversation.
+   * #write} of the conversation. The messages are shared with other readers of this instance: treat
+   * them as immutable.
    *
    * @param conversationId the conversation
-   * @return the messages' bytes; empty if the conversation has none
+   * @return the messages; empty if the conversation has none
    */
-  public List<byte[]> read(String conversationId) {
+  public List<M> read(String conversationId) {
     Quadruple identity = identity(conversationId);
-    List<Entry> entries = entries(identity);
+    List<Entry<M>> entries = entries(identity);
     seen.get().put(identity, entries);
-    List<byte[]> messages = new ArrayList<>(entries.size());
-    for (Entry e : entries) {
-      messages.add(e.bytes().clone());
+    List<M> messages = new ArrayList<>(entries.size());
+    for (Entry<M> e : entries) {
+      messages.add(e.value());
     }
     return messages;
   }
@@ -209,15 +264,15 @@ public final class ConversationLog {
    * @throws dev.harbor.state.StateStoreException if the store fails (the write may be partial: the
    *     messages before the failure are stored)
    */
-  public void write(String conversationId, List<byte[]> messages) {
+  public void write(String conversationId, List<M> messages) {
     Quadruple identity = identity(conversationId);
-    Map<Quadruple, List<Entry>> remembered = seen.get();
-    List<Entry> base = remembered.remove(identity);
+    Map<Quadruple, List<Entry<M>>> remembered = seen.get();
+    List<Entry<M>> base = remembered.remove(identity);
     if (base == null) {
       base = entries(identity);
     }
-    List<Entry> kept = new ArrayList<>();
-    List<Entry> dropped = new ArrayList<>();
+    List<Entry<M>> kept = new ArrayList<>();
+    List<Entry<M>> dropped = new ArrayList<>();
     int next = 0;
     int i = 0;
     for (; i < messages.size(); i++) {
@@ -230,20 +285,25 @@ public final class ConversationLog {
       next = match + 1;
     }
     dropped.addAll(base.subList(next, base.size()));
-    for (Entry e : dropped) {
+    for (Entry<M> e : dropped) {
       // False when another writer already deleted it: the same end.
       store.deleteIf(SlotExpectation.exact(identity, kind(e.sequence()), e.id()));
     }
-    List<Entry> written = new ArrayList<>(kept);
+    if (!dropped.isEmpty()) {
+      // After the deletes: a reader that still sees the old cut may miss them only while this
+      // write is in flight.
+      saveMarker(identity, CUT, new byte[0]);
+    }
+    List<Entry<M>> written = new ArrayList<>(kept);
     if (i < messages.size()) {
       long last = base.isEmpty() ? 0 : base.get(base.size() - 1).sequence();
-      long sequence = Math.max(last, tail(identity)) + 1;
-      for (byte[] message : messages.subList(i, messages.size())) {
-        Entry e = append(identity, sequence, message);
+      long sequence = Math.max(last, meta(identity).tail()) + 1;
+      for (M message : messages.subList(i, messages.size())) {
+        Entry<M> e = append(identity, sequence, message);
         written.add(e);
         sequence = e.sequence() + 1;
       }
-      saveTail(identity, sequence - 1);
+      saveMarker(identity, TAIL, ByteBuffer.allocate(Long.BYTES).putLong(sequence - 1).array());
     }
     remembered.put(identity, written);
   }
@@ -256,9 +316,10 @@ public final class ConversationLog {
   public void delete(String conversationId) {
     Quadruple identity = identity(conversationId);
     seen.get().remove(identity);
-    for (StateRecord r : store.listKindForIdentity(identity, KIND_PREFIX)) {
+    for (StateRecord r : store.listKindForIdentity(identity, MESSAGE_PREFIX)) {
       store.deleteIf(SlotExpectation.exact(identity, r.kind(), r.id()));
     }
+    saveMarker(identity, CUT, new byte[0]);
   }
 
   /**
@@ -280,20 +341,92 @@ public final class ConversationLog {
     return List.copyOf(ids);
   }
 
-  private List<Entry> entries(Quadruple identity) {
-    List<StateRecord> records = store.listKindForIdentity(identity, MESSAGE_PREFIX);
-    List<Entry> entries = new ArrayList<>(records.size());
-    for (StateRecord r : records) {
-      entries.add(
-          new Entry(
-              Long.parseLong(r.kind().substring(MESSAGE_PREFIX.length())), r.id(), r.bytes()));
+  /**
+   * The conversation as stored: only what was appended since this instance's last read when no
+   * write deleted anything since (the markers are read first, so a write that completes after them
+   * shows in the next read), else all of it.
+   */
+  private List<Entry<M>> entries(Quadruple identity) {
+    Meta meta = meta(identity);
+    Snapshot<M> cached = cache.get(identity);
+    List<Entry<M>> entries;
+    if (cached != null && Objects.equals(cached.cut(), meta.cut())) {
+      List<Entry<M>> old = cached.entries();
+      long max = old.isEmpty() ? 0 : old.get(old.size() - 1).sequence();
+      List<Entry<M>> fresh = after(identity, max);
+      if (fresh.isEmpty()) {
+        entries = old;
+      } else {
+        entries = new ArrayList<>(old.size() + fresh.size());
+        entries.addAll(old);
+        entries.addAll(fresh);
+        entries = Collections.unmodifiableList(entries);
+      }
+    } else {
+      entries = new ArrayList<>();
+      for (StateRecord r : store.listKindForIdentity(identity, MESSAGE_PREFIX)) {
+        entries.add(entry(r));
+      }
+      entries = Collections.unmodifiableList(entries);
     }
+    cache.put(identity, new Snapshot<>(meta.cut(), entries));
     return entries;
   }
 
-  private static int indexOf(List<Entry> entries, byte[] message, int from) {
+  /**
+   * The messages after {@code max}, a hundred positions per query. Appends claim the first free
+   * position after the highest they know, so without deletions positions are contiguous: a block
+   * that does not reach its end is the last.
+   */
+  private List<Entry<M>> after(Quadruple identity, long max) {
+    List<Entry<M>> fresh = new ArrayList<>();
+    long from = max + 1;
+    while (true) {
+      String block = kind(from).substring(0, MESSAGE_PREFIX.length() + 17);
+      boolean full = false;
+      for (StateRecord r : store.listKindForIdentity(identity, block)) {
+        Entry<M> e = entry(r);
+        if (e.sequence() > max) {
+          fresh.add(e);
+        }
+        full |= e.sequence() % 100 == 99;
+      }
+      if (!full) {
+        return fresh;
+      }
+      from = (from / 100 + 1) * 100;
+    }
+  }
+
+  private Entry<M> entry(StateRecord r) {
+    long sequence = Long.parseLong(r.kind().substring(MESSAGE_PREFIX.length()));
+    byte[] bytes = r.bytes();
+    return new Entry<>(sequence, r.id(), bytes, codec.decode(bytes.clone()));
+  }
+
+  private Meta meta(Quadruple identity) {
+    long tail = 0;
+    EventId cut = null;
+    for (StateRecord r : store.listKindForIdentity(identity, META_PREFIX)) {
+      if (r.kind().equals(TAIL) && r.bytes().length == Long.BYTES) {
+        tail = ByteBuffer.wrap(r.bytes()).getLong();
+      } else if (r.kind().equals(CUT)) {
+        cut = r.id();
+      }
+    }
+    return new Meta(tail, cut);
+  }
+
+  /** The same message (as returned by a read), else one with the same bytes. */
+  private int indexOf(List<Entry<M>> entries, M message, int from) {
     for (int k = from; k < entries.size(); k++) {
-      if (Arrays.equals(entries.get(k).bytes(), message)) {
+      if (entries.get(k).value() == message) {
+        return k;
+      }
+    }
+    byte[] bytes = codec.encode(message);
+    for (int k = from; k < entries.size(); k++) {
+      if (Arrays.equals(entries.get(k).bytes(), bytes)) {
         return k;
       }
     }
@@ -301,18 +434,19 @@ public final class ConversationLog {
   }
 
   /** Claims the first free sequence from {@code sequence} on: the lock-free append. */
-  private Entry append(Quadruple identity, long sequence, byte[] message) {
+  private Entry<M> append(Quadruple identity, long sequence, M message) {
+    byte[] bytes = codec.encode(message);
     long s = sequence;
     ConditionFailedException last = null;
     for (int attempt = 1; attempt <= MAX_CLAIMS; attempt++) {
       String kind = kind(s);
-      StateRecord record = StateRecord.of(EventId.newId(), identity, kind, message);
+      StateRecord record = StateRecord.of(EventId.newId(), identity, kind, bytes);
       try {
         store.saveIf(List.of(SlotExpectation.absent(identity, kind)), record);
-        return new Entry(s, record.id(), message);
+        return new Entry<>(s, record.id(), bytes, message);
       } catch (ConditionFailedException taken) {
         last = taken; // another writer appended there first: try the next sequence
-        s = attempt % 64 == 0 ? Math.max(s, tail(identity)) + 1 : s + 1;
+        s = attempt % 64 == 0 ? Math.max(s, meta(identity).tail()) + 1 : s + 1;
       }
     }
     throw new ConditionFailedException(
@@ -324,17 +458,9 @@ public final class ConversationLog {
         last);
   }
 
-  private long tail(Quadruple identity) {
-    return store
-        .find(identity, TAIL)
-        .map(r -> r.bytes().length == Long.BYTES ? ByteBuffer.wrap(r.bytes()).getLong() : 0L)
-        .orElse(0L);
-  }
-
-  /** A hint only (plain save, last writer wins): appends probe forward from it. */
-  private void saveTail(Quadruple identity, long sequence) {
-    byte[] bytes = ByteBuffer.allocate(Long.BYTES).putLong(sequence).array();
-    store.save(StateRecord.of(EventId.newId(), identity, TAIL, bytes));
+  /** A marker: a plain save (last writer wins) under a new event id. */
+  private void saveMarker(Quadruple identity, String kind, byte[] bytes) {
+    store.save(StateRecord.of(EventId.newId(), identity, kind, bytes));
   }
 
   static String kind(long sequence) {

@@ -18,19 +18,30 @@ import org.junit.jupiter.api.Test;
 class ConversationLogTest {
 
   private final StateStore store = StateStores.open("inmem:");
-  private final ConversationLog log = new ConversationLog(store, "acme");
+
+  /** Strings as UTF-8: the simplest deterministic codec. */
+  static final ConversationLog.Codec<String> TEXT =
+      new ConversationLog.Codec<>() {
+        @Override
+        public byte[] encode(String message) {
+          return message.getBytes(UTF_8);
+        }
+
+        @Override
+        public String decode(byte[] bytes) {
+          return new String(bytes, UTF_8);
+        }
+      };
+
+  private final ConversationLog<String> log = new ConversationLog<>(store, "acme", TEXT);
 
   @AfterEach
   void close() {
     store.close();
   }
 
-  private static byte[] b(String s) {
-    return s.getBytes(UTF_8);
-  }
-
-  private static List<String> text(List<byte[]> messages) {
-    return messages.stream().map(m -> new String(m, UTF_8)).toList();
+  private static List<String> text(List<String> messages) {
+    return messages;
   }
 
   @Test
@@ -48,11 +59,11 @@ class ConversationLogTest {
 
   @Test
   void write_thenRead_keepsOrder_andAWindowsEvictionDeletesOnlyWhatWasDropped() {
-    log.write("c", List.of(b("sys"), b("a"), b("b")));
-    List<byte[]> read = new ArrayList<>(log.read("c"));
+    log.write("c", List.of("sys", "a", "b"));
+    List<String> read = new ArrayList<>(log.read("c"));
     assertThat(text(read)).containsExactly("sys", "a", "b");
     read.remove(1); // evict "a", keep the system message
-    read.add(b("c"));
+    read.add("c");
     log.write("c", read);
     assertThat(text(log.read("c"))).containsExactly("sys", "b", "c");
     assertThat(store.listKindForIdentity(log.identity("c"), ConversationLog.MESSAGE_PREFIX))
@@ -61,33 +72,33 @@ class ConversationLogTest {
 
   @Test
   void anAppendByAnotherWriter_survivesAWriteThatNeverSawIt() {
-    ConversationLog otherNode = new ConversationLog(store, "acme");
-    log.write("c", List.of(b("m1")));
-    List<byte[]> mine = new ArrayList<>(log.read("c"));
+    ConversationLog<String> otherNode = new ConversationLog<>(store, "acme", TEXT);
+    log.write("c", List.of("m1"));
+    List<String> mine = new ArrayList<>(log.read("c"));
     // Another node appends after this thread read.
-    List<byte[]> theirs = new ArrayList<>(otherNode.read("c"));
-    theirs.add(b("theirs"));
+    List<String> theirs = new ArrayList<>(otherNode.read("c"));
+    theirs.add("theirs");
     otherNode.write("c", theirs);
-    mine.add(b("mine"));
+    mine.add("mine");
     log.write("c", mine);
     assertThat(text(log.read("c"))).containsExactly("m1", "theirs", "mine");
   }
 
   @Test
   void concurrentAppends_fromManyThreads_areAllKept() throws Exception {
-    ConversationLog otherNode = new ConversationLog(store, "acme");
+    ConversationLog<String> otherNode = new ConversationLog<>(store, "acme", TEXT);
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
-        ConversationLog node = t % 2 == 0 ? log : otherNode;
+        ConversationLog<String> node = t % 2 == 0 ? log : otherNode;
         int thread = t;
         futures.add(
             pool.submit(
                 () -> {
                   for (int i = 0; i < 50; i++) {
-                    List<byte[]> messages = new ArrayList<>(node.read("c"));
-                    messages.add(b(thread + "-" + i));
+                    List<String> messages = new ArrayList<>(node.read("c"));
+                    messages.add(thread + "-" + i);
                     node.write("c", messages);
                   }
                 }));
@@ -112,14 +123,40 @@ class ConversationLogTest {
   }
 
   @Test
+  void aCachedRead_seesAppendsAcrossBlocks_andDeletionsByAnotherInstance() {
+    ConversationLog<String> otherNode = new ConversationLog<>(store, "acme", TEXT);
+    List<String> first = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      first.add("m" + i);
+    }
+    log.write("c", first);
+    assertThat(otherNode.read("c")).hasSize(150); // cached by the other instance
+    List<String> more = new ArrayList<>(log.read("c"));
+    for (int i = 150; i < 320; i++) {
+      more.add("m" + i);
+    }
+    log.write("c", more);
+    assertThat(otherNode.read("c")).hasSize(320).endsWith("m319").startsWith("m0");
+    List<String> evicted = new ArrayList<>(log.read("c"));
+    evicted.subList(0, 100).clear();
+    log.write("c", evicted);
+    assertThat(otherNode.read("c")).hasSize(220).startsWith("m100").endsWith("m319");
+    log.delete("c");
+    assertThat(otherNode.read("c")).isEmpty();
+  }
+
+  @Test
   void delete_removesTheMessagesOnly_andTenantsNeverSeeEachOther() {
-    ConversationLog other = new ConversationLog(store, "globex");
-    log.write("alice/c1", List.of(b("x")));
-    log.write("c2", List.of(b("y")));
-    other.write("alice/c1", List.of(b("theirs")));
+    ConversationLog<String> other = new ConversationLog<>(store, "globex", TEXT);
+    log.write("alice/c1", List.of("x"));
+    log.write("c2", List.of("y"));
+    other.write("alice/c1", List.of("theirs"));
     store.save(
         dev.harbor.state.StateRecord.of(
-            dev.harbor.state.EventId.of("app"), log.identity("c2"), "app.state", b("keep")));
+            dev.harbor.state.EventId.of("app"),
+            log.identity("c2"),
+            "app.state",
+            TEXT.encode("keep")));
 
     assertThat(log.conversationIds()).containsExactly("alice/c1", "c2");
     assertThat(other.conversationIds()).containsExactly("alice/c1");

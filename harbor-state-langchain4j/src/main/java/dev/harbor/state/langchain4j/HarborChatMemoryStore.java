@@ -36,7 +36,21 @@ import java.util.Objects;
  */
 public final class HarborChatMemoryStore implements ChatMemoryStore {
 
-  private final ConversationLog log;
+  /** LangChain4j's own JSON for each message. */
+  private static final ConversationLog.Codec<ChatMessage> CODEC =
+      new ConversationLog.Codec<>() {
+        @Override
+        public byte[] encode(ChatMessage message) {
+          return ChatMessageSerializer.messageToJson(message).getBytes(UTF_8);
+        }
+
+        @Override
+        public ChatMessage decode(byte[] bytes) {
+          return ChatMessageDeserializer.messageFromJson(new String(bytes, UTF_8));
+        }
+      };
+
+  private final ConversationLog<ChatMessage> log;
 
   /**
    * A chat memory store of one tenant's conversations.
@@ -47,7 +61,7 @@ public final class HarborChatMemoryStore implements ChatMemoryStore {
    * @throws IllegalArgumentException if the tenant is empty
    */
   public HarborChatMemoryStore(StateStore store, String tenant) {
-    this.log = new ConversationLog(Objects.requireNonNull(store, "store"), tenant);
+    this.log = new ConversationLog<>(Objects.requireNonNull(store, "store"), tenant, CODEC);
   }
 
   /**
@@ -67,12 +81,8 @@ public final class HarborChatMemoryStore implements ChatMemoryStore {
    */
   @Override
   public List<ChatMessage> getMessages(Object memoryId) {
-    List<byte[]> stored = log.read(id(memoryId));
-    List<ChatMessage> messages = new ArrayList<>(stored.size());
-    for (byte[] bytes : stored) {
-      messages.add(ChatMessageDeserializer.messageFromJson(new String(bytes, UTF_8)));
-    }
-    return messages;
+    // A copy: the memory adds to and evicts from the list it gets.
+    return new ArrayList<>(log.read(id(memoryId)));
   }
 
   /**
@@ -84,11 +94,7 @@ public final class HarborChatMemoryStore implements ChatMemoryStore {
    */
   @Override
   public void updateMessages(Object memoryId, List<ChatMessage> messages) {
-    List<byte[]> encoded = new ArrayList<>(messages.size());
-    for (ChatMessage message : messages) {
-      encoded.add(ChatMessageSerializer.messageToJson(message).getBytes(UTF_8));
-    }
-    log.write(id(memoryId), encoded);
+    log.write(id(memoryId), messages);
   }
 
   /**

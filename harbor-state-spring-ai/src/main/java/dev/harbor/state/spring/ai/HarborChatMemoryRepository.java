@@ -31,7 +31,7 @@ import org.springframework.ai.chat.messages.Message;
  */
 public final class HarborChatMemoryRepository implements ChatMemoryRepository {
 
-  private final ConversationLog log;
+  private final ConversationLog<Message> log;
 
   /**
    * A repository of one tenant's conversations.
@@ -42,7 +42,8 @@ public final class HarborChatMemoryRepository implements ChatMemoryRepository {
    * @throws IllegalArgumentException if the tenant is empty
    */
   public HarborChatMemoryRepository(StateStore store, String tenant) {
-    this.log = new ConversationLog(Objects.requireNonNull(store, "store"), tenant);
+    this.log =
+        new ConversationLog<>(Objects.requireNonNull(store, "store"), tenant, new MessageCodec());
   }
 
   /**
@@ -63,12 +64,8 @@ public final class HarborChatMemoryRepository implements ChatMemoryRepository {
    */
   @Override
   public List<Message> findByConversationId(String conversationId) {
-    List<byte[]> stored = log.read(conversationId);
-    List<Message> messages = new ArrayList<>(stored.size());
-    for (byte[] bytes : stored) {
-      messages.add(MessageCodec.decode(bytes));
-    }
-    return messages;
+    // A copy: MessageWindowChatMemory adds to the list it gets.
+    return new ArrayList<>(log.read(conversationId));
   }
 
   /**
@@ -80,11 +77,7 @@ public final class HarborChatMemoryRepository implements ChatMemoryRepository {
    */
   @Override
   public void saveAll(String conversationId, List<Message> messages) {
-    List<byte[]> encoded = new ArrayList<>(messages.size());
-    for (Message message : messages) {
-      encoded.add(MessageCodec.encode(message));
-    }
-    log.write(conversationId, encoded);
+    log.write(conversationId, messages);
   }
 
   /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.harbor.state.chat.ConversationLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -20,13 +21,12 @@ import org.springframework.ai.chat.messages.UserMessage;
  * fixed order, so one message always encodes to the same bytes (the conversation log compares bytes
  * to tell kept messages from new ones).
  */
-final class MessageCodec {
+final class MessageCodec implements ConversationLog.Codec<Message> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private MessageCodec() {}
-
-  static byte[] encode(Message message) {
+  @Override
+  public byte[] encode(Message message) {
     ObjectNode node = JSON.createObjectNode();
     node.put("type", message.getMessageType().name());
     String text = message.getText();
@@ -59,7 +59,8 @@ final class MessageCodec {
     }
   }
 
-  static Message decode(byte[] bytes) {
+  @Override
+  public Message decode(byte[] bytes) {
     JsonNode node;
     try {
       node = JSON.readTree(bytes);
