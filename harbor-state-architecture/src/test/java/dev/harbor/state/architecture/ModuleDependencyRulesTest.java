@@ -125,6 +125,19 @@ class ModuleDependencyRulesTest {
           .dependOnClassesThat(ReactorModule.in(ReactorModule.SQL, ReactorModule.TCK))
           .because("an integration works with every driver through the registry and the API");
 
+  /**
+   * The conversation log and the metrics are framework-free: a LangChain4j user does not carry
+   * Spring, nor a Spring user LangChain4j.
+   */
+  @ArchTest
+  static final ArchRule chatAndMetricsAreFrameworkFree =
+      noClasses()
+          .that(ReactorModule.in(ReactorModule.FRAMEWORK_FREE))
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("org.springframework..", "dev.langchain4j..")
+          .because("each framework's module brings its framework; the shared parts bring none");
+
   /** The command line tool is an application on top of the libraries, never below one. */
   @ArchTest
   static final ArchRule noLibraryDependsOnTheCli =
