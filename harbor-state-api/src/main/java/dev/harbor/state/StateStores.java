@@ -2,6 +2,8 @@ package dev.harbor.state;
 
 import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.spi.StateStoreProvider;
+import dev.harbor.state.spi.StoreCore;
+import dev.harbor.state.spi.StoreListener;
 import dev.harbor.state.spi.StoreOption;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -51,6 +53,27 @@ public final class StateStores {
   public static StateStore open(StateConfig config) {
     Objects.requireNonNull(config, "config");
     return provider(config.driver()).open(config);
+  }
+
+  /**
+   * Opens a store from a configuration with a listener attached, which sees every call on the store
+   * (see {@link StoreListener}): how metrics attach to a store opened by location.
+   *
+   * <pre>{@code
+   * StateStore store = StateStores.open(StateConfig.parse(location), metrics);
+   * }</pre>
+   *
+   * @param config the configuration
+   * @param listener observes every call on the store
+   * @return an open store; the caller closes it
+   * @throws NullPointerException if an argument is {@code null}
+   * @throws InvalidConfigException if the location or an option is malformed
+   * @throws UnknownDriverException if no registered driver has the configuration's driver name
+   * @throws StorageException if the backend cannot be reached or its schema is not usable
+   */
+  public static StateStore open(StateConfig config, StoreListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    return StoreCore.addListener(open(config), listener);
   }
 
   /**

@@ -231,6 +231,16 @@ public final class Options {
     return duration(StoreOption.OPERATION_TIMEOUT, Duration.ofMillis(1));
   }
 
+  /**
+   * The common slow-call threshold ({@link StoreOption#SLOW_OPERATION}); the driver's table must
+   * list it.
+   *
+   * @return the threshold; {@link Duration#ZERO} means calls are never logged as slow
+   */
+  public Duration slowOperation() {
+    return duration(StoreOption.SLOW_OPERATION, Duration.ZERO);
+  }
+
   private StoreOption require(StoreOption option) {
     if (!known.containsKey(option.name())) {
       throw new IllegalArgumentException(

@@ -3,9 +3,13 @@ package dev.harbor.state.spi;
 import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.StoreClosedException;
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One store's identity and lifecycle, shared by its {@link StoreCore} and its {@link StoreDriver}:
@@ -27,6 +31,11 @@ public final class StoreContext {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closed;
   private final CountDownLatch released = new CountDownLatch(1);
+
+  /** Observers of the store's calls; few, added rarely, read on every call. */
+  private final List<StoreListener> listeners = new CopyOnWriteArrayList<>();
+
+  private volatile @Nullable StorePool pool;
 
   /**
    * Fence actions running on this thread: a {@code close()} from inside one must not wait for the
@@ -249,5 +258,84 @@ public final class StoreContext {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  // ---- observation: listeners and the store's own pool ----
+
+  /**
+   * Adds a listener for this store's calls (see {@link StoreListener}); it sees every call that
+   * ends after this returns.
+   *
+   * @param listener the listener
+   * @throws NullPointerException if {@code listener} is null
+   */
+  public void addListener(StoreListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Whether any listener is attached, so the core can skip timing a call nobody observes.
+   *
+   * @return {@code true} if at least one listener is attached
+   */
+  boolean observed() {
+    return !listeners.isEmpty();
+  }
+
+  /** Tells every listener that a call ended; a listener's failure never reaches the caller. */
+  void called(StoreCall call) {
+    for (StoreListener listener : listeners) {
+      try {
+        listener.called(call);
+      } catch (RuntimeException e) {
+        listenerFailed(listener, e);
+      }
+    }
+  }
+
+  /**
+   * Tells every listener that this store's driver committed a group of writes in one transaction:
+   * for drivers with group commit.
+   *
+   * @param writes how many callers' writes the commit carried
+   */
+  public void groupCommitted(int writes) {
+    for (StoreListener listener : listeners) {
+      try {
+        listener.groupCommitted(driverName, writes);
+      } catch (RuntimeException e) {
+        listenerFailed(listener, e);
+      }
+    }
+  }
+
+  /**
+   * Publishes the pool this store owns, for gauges; a driver calls it at open. A store over a
+   * borrowed pool publishes none.
+   *
+   * @param pool a live view of the pool
+   * @throws NullPointerException if {@code pool} is null
+   */
+  public void publishPool(StorePool pool) {
+    this.pool = Objects.requireNonNull(pool, "pool");
+  }
+
+  /**
+   * The pool this store owns, if its driver published one.
+   *
+   * @return the pool's live view, or empty
+   */
+  public Optional<StorePool> pool() {
+    return Optional.ofNullable(pool);
+  }
+
+  // The API depends on the JDK alone, so a listener's failure is reported through the platform
+  // logger (which SLF4J and Log4j bridge), not a logging library of ours.
+  private static void listenerFailed(StoreListener listener, RuntimeException e) {
+    System.getLogger(StoreContext.class.getName())
+        .log(
+            System.Logger.Level.WARNING,
+            "store listener " + listener.getClass().getName() + " failed; ignored",
+            e);
   }
 }

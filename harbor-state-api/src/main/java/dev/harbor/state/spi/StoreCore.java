@@ -10,7 +10,10 @@ import dev.harbor.state.ScanPage;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
+import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -87,11 +90,34 @@ public final class StoreCore implements StateStore {
 
   /**
    * Runs one call between the lifecycle's enter and exit: first the call's checks, then its
-   * primitive. The operation names the call for the listeners (metrics, logging) that attach here;
-   * none is attached yet.
+   * primitive. The operation names the call for the listeners (metrics, logging) that attach here.
    */
-  @SuppressWarnings("UnusedVariable")
   private <T> T call(Operation operation, Runnable check, Supplier<T> primitive) {
+    if (!context.observed()) {
+      return unobserved(check, primitive);
+    }
+    // A duration, not a point in time: the monotonic clock, never the store's (wall) clock.
+    long start = System.nanoTime();
+    Throwable failure = null;
+    try {
+      return unobserved(check, primitive);
+    } catch (RuntimeException | Error e) {
+      failure = e;
+      throw e;
+    } finally {
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      context.called(
+          new StoreCall(
+              context.driverName(),
+              context.where(),
+              methodName(operation),
+              StoreOutcome.of(failure),
+              took,
+              failure));
+    }
+  }
+
+  private <T> T unobserved(Runnable check, Supplier<T> primitive) {
     context.enter();
     try {
       check.run();
@@ -99,6 +125,73 @@ public final class StoreCore implements StateStore {
     } finally {
       context.exit();
     }
+  }
+
+  /** Each operation as its StateStore method's name ({@code SAVE_IF} is {@code "saveIf"}). */
+  private static final Map<Operation, String> METHOD_NAMES = methodNames();
+
+  private static String methodName(Operation operation) {
+    String name = METHOD_NAMES.get(operation);
+    return name == null ? operation.name() : name; // every operation is in the map
+  }
+
+  private static Map<Operation, String> methodNames() {
+    Map<Operation, String> names = new EnumMap<>(Operation.class);
+    for (Operation operation : Operation.values()) {
+      String upper = operation.name();
+      StringBuilder name = new StringBuilder(upper.length());
+      boolean wordStart = false;
+      for (int i = 0; i < upper.length(); i++) {
+        char c = upper.charAt(i);
+        if (c == '_') {
+          wordStart = true;
+        } else {
+          name.append(wordStart ? c : Character.toLowerCase(c));
+          wordStart = false;
+        }
+      }
+      names.put(operation, name.toString());
+    }
+    return names;
+  }
+
+  /**
+   * Attaches a listener to an open store: it sees every call that ends from now on. This is how a
+   * store opened some other way (such as {@code PostgresStateStore.open(DataSource, ...)}) gets
+   * metrics.
+   *
+   * @param store a store opened through any driver
+   * @param listener the listener
+   * @return {@code store}, for chaining
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the store is not a driver's store (every driver's store is
+   *     a {@code StoreCore}; a hand-written {@link StateStore} has nothing to attach to)
+   */
+  public static StateStore addListener(StateStore store, StoreListener listener) {
+    core(store).context.addListener(listener);
+    return store;
+  }
+
+  /**
+   * The connection pool the store owns, for gauges: present for a PostgreSQL store that opened its
+   * own pool, empty for a borrowed pool and for drivers without one.
+   *
+   * @param store a store opened through any driver
+   * @return a live view of the store's own pool, or empty
+   * @throws NullPointerException if {@code store} is null
+   * @throws IllegalArgumentException if the store is not a driver's store
+   */
+  public static Optional<StorePool> pool(StateStore store) {
+    return core(store).context.pool();
+  }
+
+  private static StoreCore core(StateStore store) {
+    Objects.requireNonNull(store, "store");
+    if (store instanceof StoreCore core) {
+      return core;
+    }
+    throw new IllegalArgumentException(
+        "not a driver's store (" + store.getClass().getName() + "); nothing to observe");
   }
 
   private void run(Operation operation, Runnable check, Runnable primitive) {

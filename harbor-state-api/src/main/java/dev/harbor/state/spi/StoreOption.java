@@ -25,4 +25,12 @@ public record StoreOption(String name, String defaultValue, String meaning) {
           "30s",
           "longest a call waits on the backend (lock, busy, statement) before a transient"
               + " StorageException");
+
+  /** The threshold above which a call is logged as slow (every driver). */
+  public static final StoreOption SLOW_OPERATION =
+      new StoreOption(
+          "slowOperation",
+          "1s",
+          "a call that takes longer is logged at WARN (driver, operation, duration; never a payload);"
+              + " 0 turns the warning off");
 }

@@ -100,6 +100,44 @@ class ModuleDependencyRulesTest {
           .onlyDependOnClassesThat(ReactorModule.in(ReactorModule.API).or(JDK).or(JSPECIFY))
           .because("users and third-party drivers get the API with nothing else attached");
 
+  /**
+   * Metrics and frameworks attach from outside, through the core's listener hook and the public
+   * API: the API and the drivers never see Micrometer or Spring, so a user of a driver carries
+   * neither.
+   */
+  @ArchTest
+  static final ArchRule coreNeverSeesMetricsOrFrameworks =
+      noClasses()
+          .that(ReactorModule.in(ReactorModule.CORE))
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("io.micrometer..", "org.springframework..", "dev.langchain4j..")
+          .orShould()
+          .dependOnClassesThat(ReactorModule.in(ReactorModule.INTEGRATIONS))
+          .because("metrics and frameworks attach through StoreListener and the public API");
+
+  /** Integrations use the public API and SPI only, never a driver's or the SQL module's insides. */
+  @ArchTest
+  static final ArchRule integrationsUseOnlyTheApi =
+      noClasses()
+          .that(ReactorModule.in(ReactorModule.INTEGRATIONS))
+          .should()
+          .dependOnClassesThat(ReactorModule.in(ReactorModule.SQL, ReactorModule.TCK))
+          .because("an integration works with every driver through the registry and the API");
+
+  /**
+   * The conversation log and the metrics are framework-free: a LangChain4j user does not carry
+   * Spring, nor a Spring user LangChain4j.
+   */
+  @ArchTest
+  static final ArchRule chatAndMetricsAreFrameworkFree =
+      noClasses()
+          .that(ReactorModule.in(ReactorModule.FRAMEWORK_FREE))
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("org.springframework..", "dev.langchain4j..")
+          .because("each framework's module brings its framework; the shared parts bring none");
+
   /** The command line tool is an application on top of the libraries, never below one. */
   @ArchTest
   static final ArchRule noLibraryDependsOnTheCli =

@@ -28,7 +28,12 @@ enum ReactorModule {
   TCK("tck"),
   CLI("cli"),
   TESTING("testing"),
-  BENCHMARKS("benchmarks");
+  BENCHMARKS("benchmarks"),
+  MICROMETER("micrometer"),
+  SPRING_BOOT_STARTER("spring-boot-starter"),
+  CHAT("chat"),
+  SPRING_AI("spring-ai"),
+  LANGCHAIN4J("langchain4j");
 
   /** The drivers: none may depend on another. */
   static final Set<ReactorModule> DRIVERS = EnumSet.of(INMEM, SQLITE, POSTGRES);
@@ -38,9 +43,39 @@ enum ReactorModule {
 
   /** Modules that are libraries (published or test support), as opposed to tools. */
   static final Set<ReactorModule> LIBRARIES =
-      EnumSet.of(API, SQL, INMEM, SQLITE, POSTGRES, TCK, TESTING);
+      EnumSet.of(
+          API,
+          SQL,
+          INMEM,
+          SQLITE,
+          POSTGRES,
+          TCK,
+          TESTING,
+          MICROMETER,
+          SPRING_BOOT_STARTER,
+          CHAT,
+          SPRING_AI,
+          LANGCHAIN4J);
 
-  private static final Pattern ARTIFACT = Pattern.compile("harbor-state-([a-z]+)(?=[/.-])");
+  /**
+   * The integrations with frameworks and metrics: they sit on top of the API, and nothing of ours
+   * below them may see the frameworks they bring.
+   */
+  static final Set<ReactorModule> INTEGRATIONS =
+      EnumSet.of(MICROMETER, SPRING_BOOT_STARTER, CHAT, SPRING_AI, LANGCHAIN4J);
+
+  /** The chat memory core: framework-free, under both frameworks' chat memories. */
+  static final Set<ReactorModule> FRAMEWORK_FREE = EnumSet.of(CHAT, MICROMETER);
+
+  /** The modules that must never see a framework or metrics library: the API and the drivers. */
+  static final Set<ReactorModule> CORE = EnumSet.of(API, SQL, INMEM, SQLITE, POSTGRES);
+
+  /**
+   * The module in a location: the longest known suffix wins, so {@code harbor-state-spring-ai} is
+   * not read as a module {@code spring}.
+   */
+  private static final Pattern ARTIFACT =
+      Pattern.compile("harbor-state-(spring-boot-starter|spring-ai|langchain4j|[a-z]+)(?=[/.-])");
 
   private final String suffix;
 

@@ -10,19 +10,25 @@ import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.spi.StoreOption;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code inmem} driver: the reference semantics of the contract, kept on the JVM heap. Each
  * open is a new, empty store; nothing survives {@code close()}. Location: {@code inmem:}.
  *
- * <p>Options: {@code maxPayloadBytes} (default 16MiB) and {@code operationTimeout} (default 30s,
- * the longest a call waits for the store's lock, or a conditional write for a fenced slot).
+ * <p>Options: {@code maxPayloadBytes} (default 16MiB), {@code operationTimeout} (default 30s, the
+ * longest a call waits for the store's lock, or a conditional write for a fenced slot) and {@code
+ * slowOperation} (default 1s: a slower call is logged at WARN).
  */
 public final class InMemoryStateStoreProvider implements StateStoreProvider {
 
   /** The driver's options, in documentation order. */
   static final List<StoreOption> OPTIONS =
-      List.of(StoreOption.MAX_PAYLOAD_BYTES, StoreOption.OPERATION_TIMEOUT);
+      List.of(
+          StoreOption.MAX_PAYLOAD_BYTES, StoreOption.OPERATION_TIMEOUT, StoreOption.SLOW_OPERATION);
+
+  private static final Logger LOG = LoggerFactory.getLogger(InMemoryStateStoreProvider.class);
 
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */
   public InMemoryStateStoreProvider() {}
@@ -42,7 +48,11 @@ public final class InMemoryStateStoreProvider implements StateStoreProvider {
     Options options = Options.of(config, OPTIONS);
     StoreContext context =
         new StoreContext(InMemoryStore.DRIVER, options.maxPayloadBytes(), config.clock());
-    return StoreCore.open(context, new InMemoryStore(context, options.operationTimeout()));
+    StateStore store =
+        StoreCore.open(context, new InMemoryStore(context, options.operationTimeout()));
+    context.addListener(new SlowCallLog(options.slowOperation()));
+    LOG.info("opened the inmem store (in memory; no schema)");
+    return store;
   }
 
   /** Every open is a new store already: the scratch is {@code inmem:} with the base's options. */

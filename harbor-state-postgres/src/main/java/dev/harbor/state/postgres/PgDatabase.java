@@ -17,6 +17,8 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the store's SQL on pooled connections: borrows (bounded by the pool's connection timeout,
@@ -121,6 +123,8 @@ final class PgDatabase {
 
   /** pgjdbc's own default prepareThreshold. */
   private static final int PGJDBC_DEFAULT_THRESHOLD = 5;
+
+  private static final Logger LOG = LoggerFactory.getLogger(PgDatabase.class);
 
   /**
    * How much longer than what is left of operationTimeout a socket read may wait: the server ends a
@@ -289,7 +293,10 @@ final class PgDatabase {
           inDoubt != null ? Commit.IN_DOUBT : state.sent ? Commit.SENT : Commit.NOT_SENT;
       // RETRY_IN_DOUBT, and OUTCOME_UNKNOWN with nothing in doubt before, follow a broken
       // connection, which is always an SQLException.
-      switch (decide(mode, failure, commit, MAX_ATTEMPTS - attempt, deadline - System.nanoTime())) {
+      Decision decision =
+          decide(mode, failure, commit, MAX_ATTEMPTS - attempt, deadline - System.nanoTime());
+      logAttempt(decision, failure, attempt, what, error);
+      switch (decision) {
         case RETRY -> {}
         case RETRY_IN_DOUBT -> inDoubt = (SQLException) error;
         case FAIL -> throw failed(error, what.get(), state.sent);
@@ -298,6 +305,27 @@ final class PgDatabase {
                 what.get(), inDoubt != null ? inDoubt : (SQLException) error, error);
       }
     }
+  }
+
+  /**
+   * DEBUG for each retry; WARN when a failure that a retry could have cured ends the call because
+   * attempts or time ran out. (An unknown outcome is warned of once, by the store's call log.) The
+   * reason is the server's first line and SQLSTATE: never a payload or a password.
+   */
+  private static void logAttempt(
+      Decision decision, Failure failure, int attempt, Supplier<String> what, Exception error) {
+    if ((decision == Decision.RETRY || decision == Decision.RETRY_IN_DOUBT)
+        && LOG.isDebugEnabled()) {
+      LOG.debug("retrying {} after attempt {}: {}", what.get(), attempt, reason(error));
+    } else if (decision == Decision.FAIL && failure != Failure.OTHER) {
+      LOG.warn("giving up on {} after {} attempts: {}", what.get(), attempt, reason(error));
+    }
+  }
+
+  private static String reason(Exception error) {
+    return error instanceof SQLException e
+        ? PgErrors.reason(e)
+        : String.valueOf(error.getMessage());
   }
 
   /** The exception for a call that failed with a known outcome. */

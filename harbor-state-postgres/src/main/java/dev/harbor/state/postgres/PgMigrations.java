@@ -10,6 +10,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A small forward-only migration runner of our own (a library must not impose a Flyway or Liquibase
@@ -32,6 +34,8 @@ final class PgMigrations {
   private static final String SCHEMA_PLACEHOLDER = "${schema}";
 
   /** The shipped migrations, with {@code ${schema}} where the schema goes. */
+  private static final Logger LOG = LoggerFactory.getLogger(PgMigrations.class);
+
   static final MigrationPlan PLAN = MigrationPlan.load(PgMigrations.class, "migrations/", INDEX);
 
   private PgMigrations() {}
@@ -50,8 +54,11 @@ final class PgMigrations {
     for (int attempt = 1; ; attempt++) {
       c.setAutoCommit(false);
       try {
-        applyLocked(c, schema, quoted);
+        List<Migration> applied = applyLocked(c, schema, quoted);
         c.commit();
+        for (Migration m : applied) {
+          LOG.info("applied migration {} to postgres schema {}", m.name(), schema);
+        }
         return;
       } catch (SQLException e) {
         c.rollback();
@@ -63,6 +70,7 @@ final class PgMigrations {
         if (!raced || attempt >= 3) {
           throw e;
         }
+        LOG.debug("retrying the migrations of schema {}: {}", schema, PgErrors.reason(e));
       } catch (RuntimeException e) {
         c.rollback();
         throw e;
@@ -72,7 +80,8 @@ final class PgMigrations {
     }
   }
 
-  private static void applyLocked(Connection c, String schema, String quoted) throws SQLException {
+  private static List<Migration> applyLocked(Connection c, String schema, String quoted)
+      throws SQLException {
     try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
       lock.setLong(1, SlotLocks.migrationKey(schema));
       lock.execute();
@@ -113,6 +122,7 @@ final class PgMigrations {
         p.executeUpdate();
       }
     }
+    return pending;
   }
 
   /**

@@ -74,7 +74,8 @@ record PgSettings(
           APPLICATION_NAME,
           GroupCommit.GROUP_COMMIT,
           GroupCommit.MAX_GROUP_SIZE,
-          GroupCommit.COMMIT_DELAY);
+          GroupCommit.COMMIT_DELAY,
+          StoreOption.SLOW_OPERATION);
 
   /**
    * The options that make sense for a borrowed DataSource: the pool's own settings belong to its
@@ -88,7 +89,8 @@ record PgSettings(
           MIGRATE,
           GroupCommit.GROUP_COMMIT,
           GroupCommit.MAX_GROUP_SIZE,
-          GroupCommit.COMMIT_DELAY);
+          GroupCommit.COMMIT_DELAY,
+          StoreOption.SLOW_OPERATION);
 
   // Plain identifiers only: they read the same quoted or not (bar case), and cannot smuggle SQL.
   // pg_ is reserved.

@@ -12,6 +12,7 @@ import dev.harbor.state.spi.Options;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.spi.StoreOption;
+import dev.harbor.state.sql.CallLog;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,6 +27,8 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens PostgreSQL stores: by location through {@link dev.harbor.state.StateStores} (the store then
@@ -46,6 +49,8 @@ import org.postgresql.PGProperty;
 public final class PostgresStateStore {
 
   private static final AtomicInteger POOLS = new AtomicInteger();
+
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresStateStore.class);
 
   private PostgresStateStore() {}
 
@@ -111,7 +116,9 @@ public final class PostgresStateStore {
     StoreContext context = new StoreContext(PgStore.DRIVER, settings.maxPayloadBytes(), clock);
     PgDatabase db = new PgDatabase(dataSource, null, context, settings.operationTimeout());
     prepareSchema(db, settings, "the given DataSource", null, -1);
-    return StoreCore.open(context, new PgStore(db, settings, context));
+    StateStore store = StoreCore.open(context, new PgStore(db, settings, context));
+    opened(context, "the given DataSource", settings, config);
+    return store;
   }
 
   /**
@@ -146,7 +153,23 @@ public final class PostgresStateStore {
       pool.close();
       throw e;
     }
-    return StoreCore.open(context, new PgStore(db, settings, context));
+    StateStore store = StoreCore.open(context, new PgStore(db, settings, context));
+    context.publishPool(new PgPoolView(pool, settings.maxPoolSize()));
+    opened(context, location.describe(), settings, config);
+    return store;
+  }
+
+  /** The store's per-call warnings, and the line that says it opened. */
+  private static void opened(
+      StoreContext context, String where, PgSettings settings, StateConfig config) {
+    CallLog.attach(context, LOG, Options.withPassThrough(config, PgSettings.TABLE).slowOperation());
+    // where is PgLocation.describe() (host, port, database; never the password) or "the given
+    // DataSource".
+    LOG.info(
+        "opened the postgres store at {}, schema {} (schema version {})",
+        where,
+        settings.schema(),
+        PgMigrations.PLAN.latestVersion());
   }
 
   private static HikariConfig hikari(PgLocation location, PgSettings settings) {

@@ -404,6 +404,7 @@ public final class GroupCommit<W> implements AutoCloseable {
       lock.unlock();
     }
     sizes.incrementAndGet(group.size());
+    context.groupCommitted(group.size());
     Error error = null;
     try {
       commit(group);

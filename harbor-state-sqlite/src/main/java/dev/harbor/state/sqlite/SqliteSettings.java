@@ -77,7 +77,8 @@ record SqliteSettings(
           READERS,
           GroupCommit.GROUP_COMMIT,
           GroupCommit.MAX_GROUP_SIZE,
-          GroupCommit.COMMIT_DELAY);
+          GroupCommit.COMMIT_DELAY,
+          StoreOption.SLOW_OPERATION);
 
   /** SQLite refuses values longer than its default SQLITE_MAX_LENGTH, one billion bytes. */
   static final long MAX_PAYLOAD_LIMIT = 1_000_000_000L;

@@ -2,13 +2,17 @@ package dev.harbor.state.sqlite;
 
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.spi.Options;
 import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.spi.StateStoreProvider;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.spi.StoreOption;
+import dev.harbor.state.sql.CallLog;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code sqlite} driver: the durable embedded default, one database file and no server, on
@@ -32,12 +36,16 @@ import java.util.Objects;
  *   <tr><td>{@code migrate}</td><td>{@code apply}</td><td>{@code apply} the schema migrations at open, or only
  *       {@code verify} that the schema is current</td></tr>
  *   <tr><td>{@code readers}</td><td>{@code 4}</td><td>read connections of a file store (1..64)</td></tr>
+ *   <tr><td>{@code slowOperation}</td><td>{@code 1s}</td><td>a slower call is logged at WARN; {@code 0} turns
+ *       the warning off</td></tr>
  * </table>
  *
  * <p>The database runs in WAL mode: readers never wait for the writer, one writer at a time.
  * Several store instances and processes may share one file and behave as one store.
  */
 public final class SqliteStateStoreProvider implements StateStoreProvider {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteStateStoreProvider.class);
 
   /** Creates the provider; cheap, as {@link java.util.ServiceLoader} discovery requires. */
   public SqliteStateStoreProvider() {}
@@ -54,7 +62,7 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
 
   /**
    * The driver's options: {@code busyTimeout}, {@code synchronous}, {@code maxPayloadBytes}, {@code
-   * operationTimeout}, {@code migrate}, {@code readers}.
+   * operationTimeout}, {@code migrate}, {@code readers}, {@code slowOperation}.
    *
    * @return the option table, in documentation order
    */
@@ -86,7 +94,13 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
             "sqlite database " + settings.describe(),
             settings.maxPayloadBytes(),
             config.clock());
-    return StoreCore.open(context, SqliteStore.open(settings, context));
+    StateStore store = StoreCore.open(context, SqliteStore.open(settings, context));
+    CallLog.attach(context, LOG, Options.of(config, SqliteSettings.OPTIONS).slowOperation());
+    LOG.info(
+        "opened the sqlite store at {} (schema version {})",
+        settings.describe(),
+        SqliteMigrations.shipped(settings.describe()).latestVersion());
+    return store;
   }
 
   /**

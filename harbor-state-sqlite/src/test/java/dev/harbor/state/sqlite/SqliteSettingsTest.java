@@ -48,7 +48,8 @@ class SqliteSettingsTest {
             "readers",
             "groupCommit",
             "maxGroupSize",
-            "commitDelay");
+            "commitDelay",
+            "slowOperation");
     assertThat(SqliteSettings.OPTIONS)
         .contains(StoreOption.MAX_PAYLOAD_BYTES, StoreOption.OPERATION_TIMEOUT);
     assertThat(SqliteSettings.OPTIONS).allSatisfy(o -> assertThat(o.meaning()).isNotBlank());

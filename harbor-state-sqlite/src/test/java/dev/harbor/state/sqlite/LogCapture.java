@@ -1,0 +1,56 @@
+package dev.harbor.state.sqlite;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Captures what the library logs (every dev.harbor.state logger, DEBUG and up) while open; closing
+ * restores the logger. Lines are the formatted message plus the whole of any attached throwable, so
+ * a check for a secret sees everything a log file would.
+ */
+final class LogCapture implements AutoCloseable {
+
+  private final Logger logger = (Logger) LoggerFactory.getLogger("dev.harbor.state");
+  private final Level before = logger.getLevel();
+  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+  LogCapture() {
+    appender.start();
+    logger.addAppender(appender);
+    logger.setLevel(Level.DEBUG);
+  }
+
+  /** Every captured event, as "LEVEL message [throwable...]". */
+  List<String> lines() {
+    return appender.list.stream().map(LogCapture::line).collect(Collectors.toList());
+  }
+
+  /** The captured lines at one level. */
+  List<String> lines(Level level) {
+    return appender.list.stream()
+        .filter(e -> e.getLevel().equals(level))
+        .map(ILoggingEvent::getFormattedMessage)
+        .collect(Collectors.toList());
+  }
+
+  private static String line(ILoggingEvent e) {
+    StringBuilder sb = new StringBuilder(e.getLevel() + " " + e.getFormattedMessage());
+    for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
+      sb.append(" | ").append(t.getClassName()).append(": ").append(t.getMessage());
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public void close() {
+    logger.detachAppender(appender);
+    logger.setLevel(before);
+    appender.stop();
+  }
+}
