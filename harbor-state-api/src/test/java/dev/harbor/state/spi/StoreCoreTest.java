@@ -230,6 +230,25 @@ class StoreCoreTest {
     }
 
     @Override
+    public int purge(String tenantId, String kindPrefix, Instant latest, int limit) {
+      calls.add("purge");
+      lastLimit = limit;
+      return 0;
+    }
+
+    @Override
+    public int eraseUser(String tenantId, String userId, int limit) {
+      calls.add("eraseUser");
+      return 0;
+    }
+
+    @Override
+    public int eraseTenant(String tenantId, int limit) {
+      calls.add("eraseTenant");
+      return 0;
+    }
+
+    @Override
     public Optional<StateRecord> find(Quadruple identity, String kind) {
       return Optional.empty();
     }

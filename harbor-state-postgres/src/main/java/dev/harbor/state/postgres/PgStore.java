@@ -47,11 +47,13 @@ final class PgStore implements StoreDriver {
   private final PgDatabase db;
   private final PgSql sql;
   private final SlotLocks locks;
+  private final PgRetention retention;
 
   PgStore(PgDatabase db, PgSettings settings) {
     this.db = db;
     this.sql = new PgSql(settings.quotedSchema());
     this.locks = new SlotLocks(settings.schema());
+    this.retention = new PgRetention(db, sql.table, locks);
   }
 
   // ---- writes ----
@@ -378,6 +380,21 @@ final class PgStore implements StoreDriver {
         });
   }
 
+  @Override
+  public int purge(String tenantId, String kindPrefix, Instant latest, int limit) {
+    return retention.purge(tenantId, kindPrefix, latest, limit);
+  }
+
+  @Override
+  public int eraseUser(String tenantId, String userId, int limit) {
+    return retention.eraseUser(tenantId, userId, limit);
+  }
+
+  @Override
+  public int eraseTenant(String tenantId, int limit) {
+    return retention.eraseTenant(tenantId, limit);
+  }
+
   // ---- reads ----
 
   @Override
@@ -487,7 +504,7 @@ final class PgStore implements StoreDriver {
    *
    * @return the next parameter index
    */
-  private static int bindLocks(Connection c, PreparedStatement p, SlotLocks.Keys keys)
+  static int bindLocks(Connection c, PreparedStatement p, SlotLocks.Keys keys)
       throws SQLException {
     p.setArray(1, c.createArrayOf("bigint", keys.scopes()));
     p.setArray(2, c.createArrayOf("bigint", keys.slots()));
@@ -498,7 +515,7 @@ final class PgStore implements StoreDriver {
    * Runs a statement that takes locks first ({@link PgSql#LOCK_SLOT} and its siblings) and returns
    * the update count of the statement proper.
    */
-  private static int updateAfterLocks(PreparedStatement p) throws SQLException {
+  static int updateAfterLocks(PreparedStatement p) throws SQLException {
     p.execute(); // the locks' one row
     if (p.getMoreResults()) {
       throw new IllegalStateException("expected an update count after the locks");
@@ -547,7 +564,7 @@ final class PgStore implements StoreDriver {
     return "event id " + exactId(e) + " at " + StoreErrors.describe(e.identity(), e.kind());
   }
 
-  private static int bindPrefix(PreparedStatement p, int i, String prefix) throws SQLException {
+  static int bindPrefix(PreparedStatement p, int i, String prefix) throws SQLException {
     p.setString(i++, prefix);
     p.setString(i++, KindRange.upper(prefix));
     p.setString(i++, prefix);
