@@ -196,8 +196,8 @@ public interface StateStore extends AutoCloseable {
    * @return the number of records deleted by this step
    * @throws MaintenanceScopeRequiredException without the maintenance claim
    * @throws IdentityRequiredException if the tenant is empty
-   * @throws InvalidRecordException if the tenant or prefix is malformed, the prefix is empty, or the
-   *     limit is out of range
+   * @throws InvalidRecordException if the tenant or prefix is malformed, the prefix is empty, or
+   *     the limit is out of range
    * @throws NullPointerException if {@code olderThan} is {@code null}
    */
   int purge(ListScope scope, String tenantId, String kindPrefix, Instant olderThan, int limit);

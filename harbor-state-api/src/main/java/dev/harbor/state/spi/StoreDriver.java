@@ -95,9 +95,9 @@ public interface StoreDriver {
   int deleteScope(Identity identity);
 
   /**
-   * Deletes, as one atomic step, at most {@code limit} records of the tenant whose kind starts
-   * with the literal prefix and whose {@code updatedAt} is at or before {@code latest}, oldest
-   * first, ties in slot order. A record replaced concurrently by a newer one is not deleted.
+   * Deletes, as one atomic step, at most {@code limit} records of the tenant whose kind starts with
+   * the literal prefix and whose {@code updatedAt} is at or before {@code latest}, oldest first,
+   * ties in slot order. A record replaced concurrently by a newer one is not deleted.
    *
    * @param tenantId the tenant
    * @param kindPrefix a well-formed prefix, matched literally

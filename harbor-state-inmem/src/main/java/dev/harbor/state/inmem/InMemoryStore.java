@@ -191,8 +191,8 @@ final class InMemoryStore implements StoreDriver {
   }
 
   /**
-   * The slots of a tenant, or of one of its users when {@code userId} is non-empty: one range,
-   * from its first slot (empty strings sort first) to the first slot of another tenant or user.
+   * The slots of a tenant, or of one of its users when {@code userId} is non-empty: one range, from
+   * its first slot (empty strings sort first) to the first slot of another tenant or user.
    */
   private NavigableMap<Slot, StateRecord> tenantRange(String tenantId, String userId) {
     NavigableMap<Slot, StateRecord> from =

@@ -19,8 +19,8 @@ import org.jspecify.annotations.Nullable;
  * Each step is one transaction in two statements:
  *
  * <ol>
- *   <li>pick: the slots to delete, at most the step's size, read without locks (for a purge,
- *       oldest first from the tenant-age index of migration V0002, so no step scans the table);
+ *   <li>pick: the slots to delete, at most the step's size, read without locks (for a purge, oldest
+ *       first from the tenant-age index of migration V0002, so no step scans the table);
  *   <li>delete: the picked slots' locks, as every write takes them ({@link SlotLocks}: scopes
  *       shared, then slots exclusive, ascending), then the delete of those slots, on a snapshot
  *       taken after the locks, with the purge's age condition checked again.
@@ -34,8 +34,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A step deletes at most {@value #MAX_STEP} records, whatever the caller's limit: its two locks
  * per record live in PostgreSQL's shared lock table (about {@code max_locks_per_transaction *
- * max_connections} entries, 6,400 by default, for the whole server), which a step of 10,000
- * records could exhaust. The contract allows it ("at most {@code limit}"); callers repeat until 0.
+ * max_connections} entries, 6,400 by default, for the whole server), which a step of 10,000 records
+ * could exhaust. The contract allows it ("at most {@code limit}"); callers repeat until 0.
  */
 final class PgRetention {
 

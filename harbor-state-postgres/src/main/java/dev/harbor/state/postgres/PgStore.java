@@ -504,8 +504,7 @@ final class PgStore implements StoreDriver {
    *
    * @return the next parameter index
    */
-  static int bindLocks(Connection c, PreparedStatement p, SlotLocks.Keys keys)
-      throws SQLException {
+  static int bindLocks(Connection c, PreparedStatement p, SlotLocks.Keys keys) throws SQLException {
     p.setArray(1, c.createArrayOf("bigint", keys.scopes()));
     p.setArray(2, c.createArrayOf("bigint", keys.slots()));
     return 3;
