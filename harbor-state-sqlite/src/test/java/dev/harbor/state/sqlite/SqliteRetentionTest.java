@@ -78,7 +78,8 @@ class SqliteRetentionTest {
         String plan = plan(c, SqliteStore.purgeSql(upper));
         assertThat(plan)
             .as("plan of %s", SqliteStore.purgeSql(upper))
-            .contains("USING COVERING INDEX harbor_state_records_tenant_age (tenant_id=? AND updated_at<?)")
+            .contains(
+                "USING COVERING INDEX harbor_state_records_tenant_age (tenant_id=? AND updated_at<?)")
             .doesNotContain("TEMP B-TREE")
             .doesNotContainPattern("SCAN harbor_state_records(?! USING)");
       }
