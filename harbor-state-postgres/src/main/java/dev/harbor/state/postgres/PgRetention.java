@@ -3,6 +3,7 @@ package dev.harbor.state.postgres;
 import static dev.harbor.state.postgres.PgSql.PREFIX;
 import static dev.harbor.state.postgres.PgSql.TXT;
 
+import dev.harbor.state.Identity;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.postgres.PgDatabase.Mode;
 import java.sql.Connection;
@@ -11,7 +12,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,26 +24,31 @@ import org.jspecify.annotations.Nullable;
  * <ol>
  *   <li>pick: the slots to delete, at most the step's size, read without locks (for a purge, oldest
  *       first from the tenant-age index of migration V0002, so no step scans the table);
- *   <li>delete: the picked slots' locks, as every write takes them ({@link SlotLocks}: scopes
- *       shared, then slots exclusive, ascending), then the delete of those slots, on a snapshot
- *       taken after the locks, with the purge's age condition checked again.
+ *   <li>delete: the locks of the picked records' scopes (tenant, user, session), exclusive and
+ *       ascending, as {@code deleteScope} and {@code saveAll} take them ({@link SlotLocks}), then
+ *       the delete of the picked slots, on a snapshot taken after the locks, with the purge's age
+ *       condition checked again.
  * </ol>
  *
- * <p>So a step never deletes a record that a concurrent save replaced with a newer one (the save
- * held the slot's lock and committed first, and the age check sees its new {@code updated_at}, or
- * it waits for the step and writes after it), never deletes a slot while a conditional write has
- * checked it or a fence holds it, and never waits on a lock that a save of another slot holds. The
- * locks of a step are released at its commit: no step holds a lock longer than itself.
+ * <p>Every write to a slot holds its scope's lock shared, so under the scopes' exclusive locks no
+ * write runs in a picked slot: a step never deletes a record that a concurrent save replaced with a
+ * newer one (the save committed first, and the age check sees its new {@code updated_at}; or it
+ * waits for the step and writes after it), never deletes a slot while a conditional write has
+ * checked it or a fence holds it, and never waits on a write to another scope. Scope locks rather
+ * than slot locks: retention deletes many records of few sessions (a session's checkpoints), so a
+ * step takes one lock per session, not two per record. The locks are released at the step's commit:
+ * no step holds a lock longer than itself.
  *
- * <p>A step deletes at most {@value #MAX_STEP} records, whatever the caller's limit: its two locks
- * per record live in PostgreSQL's shared lock table (about {@code max_locks_per_transaction *
- * max_connections} entries, 6,400 by default, for the whole server), which a step of 10,000 records
- * could exhaust. The contract allows it ("at most {@code limit}"); callers repeat until 0.
+ * <p>A step's locks live in PostgreSQL's shared lock table (about {@code max_locks_per_transaction
+ * * max_connections} entries, 6,400 by default, for the whole server), so a step locks at most
+ * {@value #MAX_SCOPES} scopes: when the picked records span more, the step deletes only those of
+ * its first {@value #MAX_SCOPES} scopes, oldest first still, and the caller's next call goes on.
+ * The contract allows it ("at most {@code limit}"); callers repeat until 0.
  */
 final class PgRetention {
 
-  /** The most records one step deletes; see the class comment. */
-  static final int MAX_STEP = 1000;
+  /** The most scopes one step locks; see the class comment. */
+  static final int MAX_SCOPES = 1000;
 
   private static final String SLOT_COLUMNS = "SELECT user_id, session_id, run_id, kind FROM ";
   private static final String BY_SLOT = " ORDER BY user_id, session_id, run_id, kind LIMIT ?";
@@ -65,7 +73,7 @@ final class PgRetention {
     this.pickUser = ofTenant + " AND user_id = " + TXT + BY_SLOT;
     this.pickTenant = ofTenant + BY_SLOT;
     this.deletePicked =
-        PgSql.LOCK_SLOTS
+        PgSql.LOCK_SCOPES
             + "DELETE FROM "
             + table
             + " r USING unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
@@ -137,14 +145,13 @@ final class PgRetention {
       PickBinder pick,
       String pickSql,
       int limit) {
-    int max = Math.min(limit, MAX_STEP);
     return db.call(
         Mode.TRANSACTION,
         () -> what,
         (c, a) -> {
           List<SlotLocks.Slot> picked = new ArrayList<>();
           try (PreparedStatement p = c.prepareStatement(pickSql)) {
-            pick.bind(p, max);
+            pick.bind(p, limit);
             try (ResultSet rs = p.executeQuery()) {
               while (rs.next()) {
                 picked.add(
@@ -158,11 +165,28 @@ final class PgRetention {
         });
   }
 
+  /** The picked records of the first {@value #MAX_SCOPES} scopes, in the order picked. */
+  private static List<SlotLocks.Slot> withinScopeBudget(List<SlotLocks.Slot> picked) {
+    Set<Identity> scopes = new HashSet<>();
+    for (int j = 0; j < picked.size(); j++) {
+      if (scopes.add(picked.get(j).identity().identity()) && scopes.size() > MAX_SCOPES) {
+        return picked.subList(0, j);
+      }
+    }
+    return picked;
+  }
+
   private int delete(
-      Connection c, String tenantId, @Nullable String cutoff, List<SlotLocks.Slot> picked)
+      Connection c, String tenantId, @Nullable String cutoff, List<SlotLocks.Slot> all)
       throws SQLException {
     try (PreparedStatement p = c.prepareStatement(cutoff == null ? deletePicked : deleteOld)) {
-      int i = PgStore.bindLocks(c, p, locks.keys(picked));
+      List<SlotLocks.Slot> picked = withinScopeBudget(all);
+      p.setArray(
+          1,
+          c.createArrayOf(
+              "bigint",
+              locks.batchKeys(picked.stream().map(s -> s.identity().identity()).toList())));
+      int i = 2;
       String[][] cols = new String[4][picked.size()];
       for (int j = 0; j < picked.size(); j++) {
         SlotLocks.Slot s = picked.get(j);
