@@ -129,10 +129,7 @@ final class Checks {
     Set<Slot> slots = new HashSet<>();
     for (SlotExpectation e : expectations) {
       requireExpectation(e);
-      if (!slots.add(new Slot(e.identity(), e.kind()))) {
-        throw new InvalidRecordException(
-            "slot " + StoreErrors.describe(e.identity(), e.kind()) + " is expected twice");
-      }
+      requireFirst(slots, e.identity(), e.kind(), "is expected twice");
     }
     writes.forEach(this::requireRecord);
     requireDistinctWrites(writes);
@@ -427,16 +424,19 @@ final class Checks {
     Set<Slot> slots = new HashSet<>();
     Set<EventId> ids = new HashSet<>();
     for (StateRecord w : writes) {
-      if (!slots.add(new Slot(w.identity(), w.kind()))) {
-        throw new InvalidRecordException(
-            "slot "
-                + StoreErrors.describe(w.identity(), w.kind())
-                + " is written twice in one batch");
-      }
+      requireFirst(slots, w.identity(), w.kind(), "is written twice in one batch");
       if (!ids.add(w.id())) {
         throw new InvalidRecordException(
             "event id " + w.id().value() + " is used twice in one batch");
       }
+    }
+  }
+
+  /** Adds the slot to {@code seen}, refusing it if it is there already. */
+  private static void requireFirst(Set<Slot> seen, Quadruple identity, String kind, String twice) {
+    if (!seen.add(new Slot(identity, kind))) {
+      throw new InvalidRecordException(
+          "slot " + StoreErrors.describe(identity, kind) + " " + twice);
     }
   }
 

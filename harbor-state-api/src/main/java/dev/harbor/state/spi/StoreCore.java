@@ -90,26 +90,34 @@ public final class StoreCore implements StateStore {
   }
 
   /**
-   * Runs one call between the lifecycle's enter and exit. The operation names the call for the
-   * listeners (metrics, logging) that attach here; none is attached yet.
+   * Runs one call between the lifecycle's enter and exit: first the call's checks, then its
+   * primitive. The operation names the call for the listeners (metrics, logging) that attach here;
+   * none is attached yet.
    */
   @SuppressWarnings("UnusedVariable")
-  private <T> T call(Operation operation, Supplier<T> body) {
+  private <T> T call(Operation operation, Runnable check, Supplier<T> primitive) {
     context.enter();
     try {
-      return body.get();
+      check.run();
+      return primitive.get();
     } finally {
       context.exit();
     }
   }
 
-  private void run(Operation operation, Runnable body) {
+  private void run(Operation operation, Runnable check, Runnable primitive) {
     call(
         operation,
+        check,
         () -> {
-          body.run();
+          primitive.run();
           return null;
         });
+  }
+
+  /** For calls whose checks produce what the primitive needs (a decoded continuation). */
+  private <T> T call(Operation operation, Supplier<T> checkedBody) {
+    return call(operation, () -> {}, checkedBody);
   }
 
   private StateRecord stamp(StateRecord record) {
@@ -120,24 +128,23 @@ public final class StoreCore implements StateStore {
     return records.stream().map(this::stamp).toList();
   }
 
+  private RecordNotFoundException notFound(String what) {
+    return new RecordNotFoundException(what + " in " + context.where());
+  }
+
   // ---- writes ----
 
   @Override
   public void save(StateRecord record) {
-    run(
-        Operation.SAVE,
-        () -> {
-          checks.save(record);
-          driver.save(stamp(record));
-        });
+    run(Operation.SAVE, () -> checks.save(record), () -> driver.save(stamp(record)));
   }
 
   @Override
   public void saveAll(List<StateRecord> records) {
     run(
         Operation.SAVE_ALL,
+        () -> checks.saveAll(records),
         () -> {
-          checks.saveAll(records);
           if (!records.isEmpty()) {
             driver.saveAll(stamp(records));
           }
@@ -148,60 +155,45 @@ public final class StoreCore implements StateStore {
   public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
     run(
         Operation.SAVE_IF,
-        () -> {
-          checks.saveIf(expectations, next);
-          driver.saveIf(List.copyOf(expectations), List.of(stamp(next)));
-        });
+        () -> checks.saveIf(expectations, next),
+        () -> driver.saveIf(List.copyOf(expectations), List.of(stamp(next))));
   }
 
   @Override
   public void saveBatchIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
     run(
         Operation.SAVE_BATCH_IF,
-        () -> {
-          checks.saveBatchIf(expectations, writes);
-          driver.saveIf(List.copyOf(expectations), stamp(writes));
-        });
+        () -> checks.saveBatchIf(expectations, writes),
+        () -> driver.saveIf(List.copyOf(expectations), stamp(writes)));
   }
 
   @Override
   public boolean deleteIf(SlotExpectation expectation) {
     return call(
         Operation.DELETE_IF,
-        () -> {
-          checks.deleteIf(expectation);
-          return driver.deleteIf(expectation);
-        });
+        () -> checks.deleteIf(expectation),
+        () -> driver.deleteIf(expectation));
   }
 
   @Override
   public void fenceIf(SlotExpectation expectation, Runnable action) {
     run(
         Operation.FENCE_IF,
-        () -> {
-          checks.fenceIf(expectation, action);
-          driver.fenceIf(expectation, () -> context.runAction(action));
-        });
+        () -> checks.fenceIf(expectation, action),
+        () -> driver.fenceIf(expectation, () -> context.runAction(action)));
   }
 
   @Override
   public void delete(Quadruple identity, String kind) {
-    run(
-        Operation.DELETE,
-        () -> {
-          checks.slot(identity, kind);
-          driver.delete(identity, kind);
-        });
+    run(Operation.DELETE, () -> checks.slot(identity, kind), () -> driver.delete(identity, kind));
   }
 
   @Override
   public int deleteScope(Identity identity) {
     return call(
         Operation.DELETE_SCOPE,
-        () -> {
-          checks.deleteScope(identity);
-          return driver.deleteScope(identity);
-        });
+        () -> checks.deleteScope(identity),
+        () -> driver.deleteScope(identity));
   }
 
   @Override
@@ -241,97 +233,70 @@ public final class StoreCore implements StateStore {
   @Override
   public Optional<StateRecord> find(Quadruple identity, String kind) {
     return call(
-        Operation.FIND,
-        () -> {
-          checks.slot(identity, kind);
-          return driver.find(identity, kind);
-        });
+        Operation.FIND, () -> checks.slot(identity, kind), () -> driver.find(identity, kind));
   }
 
   @Override
   public StateRecord load(Quadruple identity, String kind) {
     return call(
         Operation.LOAD,
-        () -> {
-          checks.slot(identity, kind);
-          return driver
-              .find(identity, kind)
-              .orElseThrow(
-                  () ->
-                      new RecordNotFoundException(
-                          "no record at slot "
-                              + StoreErrors.describe(identity, kind)
-                              + " in "
-                              + context.where()));
-        });
+        () -> checks.slot(identity, kind),
+        () ->
+            driver
+                .find(identity, kind)
+                .orElseThrow(
+                    () -> notFound("no record at slot " + StoreErrors.describe(identity, kind))));
   }
 
   @Override
   public Optional<StateRecord> findByEventId(EventId eventId) {
     return call(
         Operation.FIND_BY_EVENT_ID,
-        () -> {
-          checks.eventId(eventId);
-          return driver.findByEventId(eventId);
-        });
+        () -> checks.eventId(eventId),
+        () -> driver.findByEventId(eventId));
   }
 
   @Override
   public StateRecord loadByEventId(EventId eventId) {
     return call(
         Operation.LOAD_BY_EVENT_ID,
-        () -> {
-          checks.eventId(eventId);
-          return driver
-              .findByEventId(eventId)
-              .orElseThrow(
-                  () ->
-                      new RecordNotFoundException(
-                          "no live record has event id "
-                              + eventId.value()
-                              + " in "
-                              + context.where()));
-        });
+        () -> checks.eventId(eventId),
+        () ->
+            driver
+                .findByEventId(eventId)
+                .orElseThrow(() -> notFound("no live record has event id " + eventId.value())));
   }
 
   @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
     return call(
         Operation.LIST_KIND,
-        () -> {
-          checks.listKind(scope, kindPrefix);
-          return driver.listKind(kindPrefix, StoreDriver.ALL);
-        });
+        () -> checks.listKind(scope, kindPrefix),
+        () -> driver.listKind(kindPrefix, StoreDriver.ALL));
   }
 
   @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix, int limit) {
     return call(
         Operation.LIST_KIND,
-        () -> {
-          checks.listKind(scope, kindPrefix, limit);
-          return driver.listKind(kindPrefix, limit);
-        });
+        () -> checks.listKind(scope, kindPrefix, limit),
+        () -> driver.listKind(kindPrefix, limit));
   }
 
   @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix) {
     return call(
         Operation.LIST_KIND_FOR_IDENTITY,
-        () -> {
-          checks.listKindForIdentity(identity, kindPrefix);
-          return driver.listKindForIdentity(identity, kindPrefix, StoreDriver.ALL);
-        });
+        () -> checks.listKindForIdentity(identity, kindPrefix),
+        () -> driver.listKindForIdentity(identity, kindPrefix, StoreDriver.ALL));
   }
 
   @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
     return call(
         Operation.LIST_KIND_FOR_IDENTITY,
-        () -> {
-          checks.listKindForIdentity(identity, kindPrefix, limit);
-          return driver.listKindForIdentity(identity, kindPrefix, limit);
-        });
+        () -> checks.listKindForIdentity(identity, kindPrefix, limit),
+        () -> driver.listKindForIdentity(identity, kindPrefix, limit));
   }
 
   @Override

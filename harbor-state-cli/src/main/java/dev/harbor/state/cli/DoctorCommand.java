@@ -6,9 +6,8 @@ import dev.harbor.state.StateStores;
 import dev.harbor.state.spi.Locations;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code doctor}: is the store usable? */
@@ -30,14 +29,7 @@ final class DoctorCommand extends StoreCommand {
   @Option(names = "--no-count", description = "Skip counting records.")
   boolean noCount;
 
-  @Option(names = "--tenant", paramLabel = "TENANT", description = "Count only this tenant.")
-  String tenant;
-
-  @Option(
-      names = "--prefix",
-      paramLabel = "PREFIX",
-      description = "Count only kinds with this prefix (repeatable).")
-  List<String> prefixes = new ArrayList<>();
+  @Mixin RecordFilterOptions filter;
 
   @Override
   int run() throws IOException {
@@ -64,12 +56,8 @@ final class DoctorCommand extends StoreCommand {
           "schema    " + (hasSchema ? "current (verified without DDL)" : "none (in-memory)"));
       if (!noCount) {
         long[] count = {0};
-        RecordSource.of(store, tenant, prefixes).forEach(r -> count[0]++);
-        out.println(
-            "records   "
-                + count[0]
-                + (tenant == null ? "" : " in tenant " + tenant)
-                + (prefixes.isEmpty() ? "" : " with kind prefixes " + prefixes));
+        filter.source(store).forEach(r -> count[0]++);
+        out.println("records   " + count[0] + filter.describe());
       }
     }
     out.println("ok");

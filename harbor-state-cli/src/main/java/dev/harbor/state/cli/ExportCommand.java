@@ -39,38 +39,47 @@ final class ExportCommand extends StoreCommand {
   @Mixin RecordFilterOptions filter;
 
   @Override
-  int run() throws IOException {
-    try (StateStore store = open()) {
-      if (out == null) {
-        OutputStream jsonl = new BufferedOutputStream(io().out(), 1 << 16);
-        long n = export(store, jsonl);
-        jsonl.flush();
-        if (io().terminal()) {
-          io().err().println("exported " + n + " records");
-        }
-        return ExitCodes.OK;
-      }
-      // Write beside the target and move at the end, so a failed export never leaves a partial
-      // file.
-      Path target = out.toAbsolutePath();
-      Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-      try {
-        long n;
-        try (OutputStream jsonl = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-          n = export(store, jsonl);
-        }
-        try {
-          Files.move(
-              tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        io().out().println("exported " + n + " records to " + out);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+  int run() throws Exception {
+    return withStore(
+        store -> {
+          if (out == null) {
+            exportToStandardOutput(store);
+          } else {
+            exportToFile(store, out);
+          }
+        });
+  }
+
+  private void exportToStandardOutput(StateStore store) throws IOException {
+    OutputStream jsonl = new BufferedOutputStream(io().out(), 1 << 16);
+    long n = export(store, jsonl);
+    jsonl.flush();
+    if (io().terminal()) {
+      io().err().println("exported " + n + " records");
     }
-    return ExitCodes.OK;
+  }
+
+  /**
+   * Writes beside the target and moves at the end, so a failed export never leaves a partial file.
+   */
+  private void exportToFile(StateStore store, Path file) throws IOException {
+    Path target = file.toAbsolutePath();
+    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+    try {
+      long n;
+      try (OutputStream jsonl = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+        n = export(store, jsonl);
+      }
+      try {
+        Files.move(
+            tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+      io().out().println("exported " + n + " records to " + file);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   private long export(StateStore store, OutputStream jsonl) throws IOException {

@@ -2,7 +2,6 @@ package dev.harbor.state.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code get}: loads one slot. */
 @Command(
@@ -20,17 +19,13 @@ import picocli.CommandLine.Option;
     })
 final class GetCommand extends StoreCommand {
 
-  @Mixin QuadrupleOptions at;
+  @Mixin SlotOptions slot;
 
-  @Option(names = "--kind", required = true, paramLabel = "KIND", description = "Kind.")
-  String kind;
-
-  @Option(names = "--json", description = "Print the whole record as JSON (bytes in base64).")
-  boolean json;
+  @Mixin OutputOptions output;
 
   @Override
   int run() throws Exception {
     return withStore(
-        store -> Records.printPayload(io().out(), store.load(at.quadruple(), kind), json));
+        store -> output.printPayload(io().out(), store.load(slot.quadruple(), slot.kind)));
   }
 }

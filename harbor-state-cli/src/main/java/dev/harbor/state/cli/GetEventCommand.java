@@ -2,7 +2,7 @@ package dev.harbor.state.cli;
 
 import dev.harbor.state.EventId;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code get-event}: loads the live record of an event id. */
@@ -23,12 +23,11 @@ final class GetEventCommand extends StoreCommand {
   @Parameters(index = "0", paramLabel = "EVENT_ID", description = "The event id.")
   String eventId;
 
-  @Option(names = "--json", description = "Print the whole record as JSON (bytes in base64).")
-  boolean json;
+  @Mixin OutputOptions output;
 
   @Override
   int run() throws Exception {
     return withStore(
-        store -> Records.printPayload(io().out(), store.loadByEventId(EventId.of(eventId)), json));
+        store -> output.printPayload(io().out(), store.loadByEventId(EventId.of(eventId))));
   }
 }

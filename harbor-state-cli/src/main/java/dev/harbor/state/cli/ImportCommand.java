@@ -48,9 +48,13 @@ final class ImportCommand extends StoreCommand {
   @Mixin BatchOptions batch;
 
   @Override
-  int run() throws IOException {
-    try (StateStore store = open();
-        InputStream in = file == null ? nonClosing(io().in()) : openFile(file);
+  int run() throws Exception {
+    return withStore(this::importLines);
+  }
+
+  /** Reads, checks and writes the records line by line, in batches; names the first bad line. */
+  private void importLines(StateStore store) throws IOException {
+    try (InputStream in = file == null ? nonClosing(io().in()) : openFile(file);
         Progress progress = new Progress(io(), "import", "records")) {
       Batcher batcher = batch.batcher(store);
       // A malformed sequence decodes to a lone surrogate, which valid UTF-8 never yields: the line
@@ -84,7 +88,6 @@ final class ImportCommand extends StoreCommand {
       batcher.flush();
       io().out().println("imported " + batcher.written() + " records");
     }
-    return ExitCodes.OK;
   }
 
   private static InputStream openFile(Path file) throws IOException {

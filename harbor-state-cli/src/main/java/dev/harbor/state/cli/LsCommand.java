@@ -24,12 +24,7 @@ final class LsCommand extends StoreCommand {
 
   @Mixin QuadrupleOptions at;
 
-  @Option(
-      names = "--prefix",
-      required = true,
-      paramLabel = "PREFIX",
-      description = "Kind prefix (non-empty).")
-  String prefix;
+  @Mixin KindPrefixOption kinds;
 
   @Option(
       names = "--limit",
@@ -37,8 +32,7 @@ final class LsCommand extends StoreCommand {
       description = "At most N records, 1..1000 (default: all).")
   Integer limit;
 
-  @Option(names = "--json", description = "One JSON object per record.")
-  boolean json;
+  @Mixin OutputOptions output;
 
   @Override
   int run() throws Exception {
@@ -46,11 +40,9 @@ final class LsCommand extends StoreCommand {
         store -> {
           List<StateRecord> records =
               limit == null
-                  ? store.listKindForIdentity(at.quadruple(), prefix)
-                  : store.listKindForIdentity(at.quadruple(), prefix, limit);
-          for (StateRecord r : records) {
-            Records.print(io().out(), r, json);
-          }
+                  ? store.listKindForIdentity(at.quadruple(), kinds.prefix)
+                  : store.listKindForIdentity(at.quadruple(), kinds.prefix, limit);
+          records.forEach(r -> output.print(io().out(), r));
         });
   }
 }

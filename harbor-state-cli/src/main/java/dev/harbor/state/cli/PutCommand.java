@@ -29,14 +29,7 @@ import picocli.CommandLine.Option;
     })
 final class PutCommand extends StoreCommand {
 
-  @Mixin QuadrupleOptions at;
-
-  @Option(
-      names = "--kind",
-      required = true,
-      paramLabel = "KIND",
-      description = "Kind, e.g. task.checkpoint.")
-  String kind;
+  @Mixin SlotOptions slot;
 
   @Option(
       names = "--event-id",
@@ -57,8 +50,7 @@ final class PutCommand extends StoreCommand {
   @Option(names = "--file", paramLabel = "PATH", description = "Read the payload from this file.")
   Path file;
 
-  @Option(names = "--json", description = "Print the stored record as JSON.")
-  boolean json;
+  @Mixin OutputOptions output;
 
   @Override
   int run() throws IOException {
@@ -79,11 +71,11 @@ final class PutCommand extends StoreCommand {
       bytes = io().in().readAllBytes();
     }
     EventId eid = eventId != null ? EventId.of(eventId) : EventId.newId();
-    StateRecord record = new StateRecord(eid, at.quadruple(), kind, version, bytes, null);
+    StateRecord record = new StateRecord(eid, slot.quadruple(), slot.kind, version, bytes, null);
     try (StateStore store = open()) {
       store.save(record);
-      if (json) {
-        Records.print(io().out(), store.loadByEventId(eid), true);
+      if (output.json) {
+        output.print(io().out(), store.loadByEventId(eid));
       } else {
         io().out().println(eid.value());
       }

@@ -6,7 +6,8 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * What {@code copy} and {@code export} read: the whole store, or only a tenant and kind prefixes.
+ * What {@code copy}, {@code export} and {@code doctor} read: the whole store, or only a tenant and
+ * kind prefixes.
  */
 final class RecordFilterOptions {
 
@@ -18,6 +19,12 @@ final class RecordFilterOptions {
       paramLabel = "PREFIX",
       description = "Only kinds with this prefix (repeatable).")
   List<String> prefixes = new ArrayList<>();
+
+  /** What these options select, for a report line: empty for the whole store. */
+  String describe() {
+    return (tenant == null ? "" : " in tenant " + tenant)
+        + (prefixes.isEmpty() ? "" : " with kind prefixes " + prefixes);
+  }
 
   /** The records these options select, read in pages of the default byte budget. */
   RecordSource source(StateStore store) {

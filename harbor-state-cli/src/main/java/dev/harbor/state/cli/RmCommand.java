@@ -26,10 +26,7 @@ import picocli.CommandLine.Option;
     })
 final class RmCommand extends StoreCommand {
 
-  @Mixin QuadrupleOptions at;
-
-  @Option(names = "--kind", required = true, paramLabel = "KIND", description = "Kind.")
-  String kind;
+  @Mixin SlotOptions at;
 
   @Option(
       names = "--if-event",
@@ -40,7 +37,8 @@ final class RmCommand extends StoreCommand {
   @Override
   int run() {
     Quadruple q = at.quadruple();
-    String slot = Records.slot(q, kind);
+    String kind = at.kind;
+    String slot = at.describe();
     try (StateStore store = open()) {
       if (ifEvent != null) {
         if (!store.deleteIf(SlotExpectation.exact(q, kind, EventId.of(ifEvent)))) {

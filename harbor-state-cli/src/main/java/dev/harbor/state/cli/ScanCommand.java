@@ -3,9 +3,9 @@ package dev.harbor.state.cli;
 import dev.harbor.state.ListScope;
 import dev.harbor.state.MaintenanceScopeRequiredException;
 import dev.harbor.state.ScanPage;
-import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code scan}: a maintenance scan of one tenant. */
@@ -36,12 +36,7 @@ final class ScanCommand extends StoreCommand {
       description = "The tenant to scan.")
   String tenant;
 
-  @Option(
-      names = "--prefix",
-      required = true,
-      paramLabel = "PREFIX",
-      description = "Kind prefix (non-empty).")
-  String prefix;
+  @Mixin KindPrefixOption kinds;
 
   @Option(
       names = "--limit",
@@ -60,8 +55,7 @@ final class ScanCommand extends StoreCommand {
   @Option(names = "--all", description = "Follow continuations until the last page.")
   boolean all;
 
-  @Option(names = "--json", description = "One JSON object per record.")
-  boolean json;
+  @Mixin OutputOptions output;
 
   @Override
   int run() {
@@ -72,14 +66,12 @@ final class ScanCommand extends StoreCommand {
       while (true) {
         ScanPage page;
         try {
-          page = store.scanKindForTenant(scope, tenant, prefix, limit, token);
+          page = store.scanKindForTenant(scope, tenant, kinds.prefix, limit, token);
         } catch (MaintenanceScopeRequiredException e) {
           throw new MaintenanceScopeRequiredException(
               e.getMessage() + "; pass --maintenance to claim it", e);
         }
-        for (StateRecord r : page.records()) {
-          Records.print(io().out(), r, json);
-        }
+        page.records().forEach(r -> output.print(io().out(), r));
         token = page.continuation();
         if (page.isLast()) {
           break;

@@ -134,20 +134,7 @@ final class PgMigrations {
           false,
           null);
     }
-    List<Migration> pending = pending(schema, readLedger(c, quoted));
-    if (!pending.isEmpty()) {
-      throw new StorageException(
-          "schema \""
-              + schema
-              + "\" is not current: "
-              + pending.size()
-              + " migration(s) pending, first "
-              + pending.get(0).name()
-              + " (migrate=verify runs no DDL); open once with"
-              + " migrate=apply or run 'harbor-state migrate'",
-          false,
-          null);
-    }
+    PLAN.requireCurrent(readLedger(c, quoted), "schema \"" + schema + "\"");
   }
 
   /**

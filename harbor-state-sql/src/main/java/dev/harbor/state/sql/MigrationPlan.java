@@ -227,4 +227,31 @@ public final class MigrationPlan {
       throw new IllegalStateException("SHA-256 is required of every Java platform", e);
     }
   }
+
+  /**
+   * Checks, changing nothing, that the ledger holds exactly the shipped migrations: what {@code
+   * migrate=verify} requires before a store opens.
+   *
+   * @param applied the ledger, ordered by version
+   * @param database the database for messages, such as {@code sqlite database /data/state.db}
+   * @throws StorageException (not transient) as {@link #pending} does, or if migrations are
+   *     pending; the message names them and says how to apply them
+   */
+  public void requireCurrent(List<Applied> applied, String database) {
+    List<Migration> pending = pending(applied, database);
+    if (!pending.isEmpty()) {
+      throw new StorageException(
+          database
+              + " is not current: it is at version "
+              + applied.size()
+              + " but this driver needs version "
+              + latestVersion()
+              + " (pending: "
+              + String.join(", ", pending.stream().map(Migration::name).toList())
+              + "); migrate=verify runs no DDL: open it once with migrate=apply or run"
+              + " 'harbor-state migrate'",
+          false,
+          null);
+    }
+  }
 }

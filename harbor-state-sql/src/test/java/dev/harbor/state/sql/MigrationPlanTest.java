@@ -65,6 +65,18 @@ class MigrationPlanTest {
   }
 
   @Test
+  void requireCurrent_passesAFullLedger_andNamesWhatIsPendingOtherwise() {
+    List<Migration> ms = plan().migrations();
+    plan().requireCurrent(ms.stream().map(MigrationPlanTest::applied).toList(), DB);
+    assertThatThrownBy(() -> plan().requireCurrent(List.of(applied(ms.get(0))), DB))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("is not current")
+        .hasMessageContaining("at version 1 but this driver needs version 3")
+        .hasMessageContaining(ms.get(1).name() + ", " + ms.get(2).name())
+        .hasMessageContaining("harbor-state migrate");
+  }
+
+  @Test
   void editedMigration_isRefused_sayingWhatToDo() {
     Migration m = plan().migrations().get(0);
     assertThatThrownBy(() -> plan().pending(List.of(new Applied(1, m.name(), "abc")), DB))

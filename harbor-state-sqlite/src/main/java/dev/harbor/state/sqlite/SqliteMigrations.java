@@ -134,23 +134,7 @@ final class SqliteMigrations {
    * @throws SQLException if SQLite fails
    */
   void verify(Connection c) throws SQLException {
-    List<Applied> applied = readLedger(c);
-    List<Migration> pending = pending(applied);
-    if (!pending.isEmpty()) {
-      throw new StorageException(
-          "the schema of sqlite database "
-              + database
-              + " is at version "
-              + applied.size()
-              + " but this driver needs version "
-              + latestVersion()
-              + " (pending: "
-              + names(pending)
-              + "); migrate=verify"
-              + " changes nothing: open it once with migrate=apply or run 'harbor-state migrate'",
-          false,
-          null);
-    }
+    plan.requireCurrent(readLedger(c), "the schema of sqlite database " + database);
   }
 
   private void run(Connection c, Migration m, Clock clock) throws SQLException {
@@ -207,10 +191,6 @@ final class SqliteMigrations {
       // SQLite already rolled back after the failure; the original failure is what the caller sees.
       LOG.debug("rollback after a failed migration reported: {}", e.getMessage());
     }
-  }
-
-  private static String names(List<Migration> ms) {
-    return String.join(", ", ms.stream().map(Migration::name).toList());
   }
 
   /** Splits a script at lines ending in {@code ;}, dropping {@code --} comment lines. */

@@ -14,16 +14,13 @@ import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.tck.Kit.BadSlot;
-import dev.harbor.state.tck.StoreMethods.EventIdCall;
 import dev.harbor.state.tck.StoreMethods.ExpectationMethod;
-import dev.harbor.state.tck.StoreMethods.Named;
-import dev.harbor.state.tck.StoreMethods.PrefixCall;
 import dev.harbor.state.tck.StoreMethods.SlotMethod;
-import dev.harbor.state.tck.StoreMethods.WriteMethod;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -65,78 +62,79 @@ abstract class BadStringsScenarios extends Scenarios {
     return records;
   }
 
+  /** Every bad expectation position for method {@code m}, at the slot of {@code seed}. */
+  private Map<String, SlotExpectation> badExpectations(ExpectationMethod m, StateRecord seed) {
+    Map<String, SlotExpectation> bad = new LinkedHashMap<>();
+    for (BadSlot b : Kit.badSlots(q, seed.kind())) {
+      bad.put(b.what("expected", "kind"), m.at(b.identity(), b.kind(), seed.id()));
+    }
+    Kit.badStrings()
+        .forEach(
+            (defect, id) ->
+                bad.put(
+                    describe("expected event id", defect),
+                    SlotExpectation.exact(q, seed.kind(), EventId.of(id))));
+    return bad;
+  }
+
+  /** Every bad slot for method {@code m}: a bad kind, or a bad prefix for a listing. */
+  private Map<String, BadSlot> badSlots(SlotMethod m, StateRecord seed) {
+    Map<String, BadSlot> bad = new LinkedHashMap<>();
+    for (BadSlot b : Kit.badSlots(q, m.takesPrefix() ? "k" : seed.kind())) {
+      bad.put(b.what("", m.takesPrefix() ? "prefix" : "kind"), b);
+    }
+    return bad;
+  }
+
+  /** Every bad key, as what it is ({@code "a prefix with a NUL character"}, say). */
+  private static <T> Map<String, T> badKeys(String what, Function<String, T> as) {
+    Map<String, T> bad = new LinkedHashMap<>();
+    Kit.badKeys().forEach((defect, key) -> bad.put(describe(what, defect), as.apply(key)));
+    return bad;
+  }
+
   @TestFactory
   Stream<DynamicTest> writes_rejectBadStringsInTheRecord() {
     seed();
-    List<Case> cases = new ArrayList<>();
-    for (WriteMethod m : StoreMethods.WRITE_METHODS) {
-      badRecords()
-          .forEach(
-              (what, r) ->
-                  cases.add(
-                      rejects(
-                          m.name(),
-                          what,
-                          () -> m.call().write(store(), r, absent(r), companion()))));
-    }
-    return eachRejected(InvalidRecordException.class, cases.stream());
+    return eachRejected(
+        InvalidRecordException.class,
+        eachMethodRejects(
+            StoreMethods.WRITE_METHODS,
+            m -> badRecords(),
+            (m, r) -> () -> m.call().write(store(), r, absent(r), companion())));
   }
 
   @TestFactory
   Stream<DynamicTest> conditionalMethods_rejectBadStringsInAnExpectation() {
     StateRecord seed = seed();
-    List<Case> cases = new ArrayList<>();
-    for (ExpectationMethod m : StoreMethods.EXPECTATION_METHODS) {
-      Map<String, SlotExpectation> bad = new LinkedHashMap<>();
-      for (BadSlot b : Kit.badSlots(q, seed.kind())) {
-        bad.put(b.what("expected", "kind"), m.at(b.identity(), b.kind(), seed.id()));
-      }
-      Kit.badStrings()
-          .forEach(
-              (defect, id) ->
-                  bad.put(
-                      describe("expected event id", defect),
-                      SlotExpectation.exact(q, seed.kind(), EventId.of(id))));
-      bad.forEach(
-          (what, e) ->
-              cases.add(
-                  rejects(
-                      m.name(),
-                      what,
-                      () -> m.call().call(store(), e, companion(), fencedAction()))));
-    }
-    return eachRejected(InvalidRecordException.class, cases.stream());
+    return eachRejected(
+        InvalidRecordException.class,
+        eachMethodRejects(
+            StoreMethods.EXPECTATION_METHODS,
+            m -> badExpectations(m, seed),
+            (m, e) -> () -> m.call().call(store(), e, companion(), fencedAction())));
   }
 
   @TestFactory
   Stream<DynamicTest> slotMethods_rejectBadStringsInTheSlot() {
     StateRecord seed = seed();
-    List<Case> cases = new ArrayList<>();
-    for (SlotMethod m : StoreMethods.SLOT_METHODS) {
-      String kindName = m.takesPrefix() ? "prefix" : "kind";
-      for (BadSlot b : Kit.badSlots(q, m.takesPrefix() ? "k" : seed.kind())) {
-        cases.add(
-            rejects(
-                m.name(),
-                b.what("", kindName),
-                () -> m.call().call(store(), b.identity(), b.kind())));
-      }
-    }
-    return eachRejected(InvalidRecordException.class, cases.stream());
+    return eachRejected(
+        InvalidRecordException.class,
+        eachMethodRejects(
+            StoreMethods.SLOT_METHODS,
+            m -> badSlots(m, seed),
+            (m, b) -> () -> m.call().call(store(), b.identity(), b.kind())));
   }
 
   @TestFactory
   Stream<DynamicTest> eventIdLookups_rejectBadEventIds() {
     seed();
-    Map<String, EventId> bad = new LinkedHashMap<>();
-    Kit.badKeys().forEach((defect, id) -> bad.put(describe("event id", defect), EventId.of(id)));
+    Map<String, EventId> bad = badKeys("event id", EventId::of);
     bad.put("a null event id", EventId.of(null));
-    List<Case> cases = new ArrayList<>();
-    for (Named<EventIdCall> m : StoreMethods.EVENT_ID_METHODS) {
-      bad.forEach(
-          (what, id) -> cases.add(rejects(m.name(), what, () -> m.call().call(store(), id))));
-    }
-    return eachRejected(InvalidRecordException.class, cases.stream());
+    return eachRejected(
+        InvalidRecordException.class,
+        eachMethodRejects(
+            StoreMethods.EVENT_ID_METHODS, m -> bad, (m, id) -> () -> m.call().call(store(), id)));
   }
 
   @TestFactory
@@ -151,18 +149,13 @@ abstract class BadStringsScenarios extends Scenarios {
   @TestFactory
   Stream<DynamicTest> listKind_rejectsBadPrefixes() {
     seed();
-    List<Case> cases = new ArrayList<>();
-    for (Named<PrefixCall> m : StoreMethods.PREFIX_METHODS) {
-      Kit.badKeys()
-          .forEach(
-              (defect, prefix) ->
-                  cases.add(
-                      rejects(
-                          m.name(),
-                          describe("prefix", defect),
-                          () -> m.call().call(store(), prefix))));
-    }
-    return eachRejected(InvalidRecordException.class, cases.stream());
+    Map<String, String> bad = badKeys("prefix", prefix -> prefix);
+    return eachRejected(
+        InvalidRecordException.class,
+        eachMethodRejects(
+            StoreMethods.PREFIX_METHODS,
+            m -> bad,
+            (m, prefix) -> () -> m.call().call(store(), prefix)));
   }
 
   @TestFactory

@@ -8,11 +8,8 @@ import static dev.harbor.state.tck.Kit.record;
 import dev.harbor.state.IdentityRequiredException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.StateRecord;
-import dev.harbor.state.tck.StoreMethods.ExpectationMethod;
-import dev.harbor.state.tck.StoreMethods.SlotMethod;
-import dev.harbor.state.tck.StoreMethods.WriteMethod;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -30,46 +27,49 @@ abstract class IdentityRequiredScenarios extends Scenarios {
     super(kit);
   }
 
+  /** Each incomplete identity as a quadruple, by what it is ("a record with an empty tenant"). */
+  private static Map<String, Quadruple> incomplete(String what) {
+    Map<String, Quadruple> bad = new LinkedHashMap<>();
+    Kit.incompleteIdentities().forEach((defect, id) -> bad.put(what + defect, id.run("r")));
+    return bad;
+  }
+
   @TestFactory
   Stream<DynamicTest> everyIdentityScopedMethod_rejectsAnIncompleteIdentity() {
     StateRecord seed = save(record(ALICE.run("r"), "k.seed", "seed"));
-    List<Case> cases = new ArrayList<>();
-    Kit.incompleteIdentities()
-        .forEach(
-            (defect, identity) -> {
-              Quadruple q = identity.run("r");
-              for (WriteMethod m : StoreMethods.WRITE_METHODS) {
-                cases.add(
+    Stream<Case> writes =
+        eachMethodRejects(
+            StoreMethods.WRITE_METHODS,
+            m -> incomplete("a record "),
+            (m, q) ->
+                () -> {
+                  StateRecord bad = record(q, "k.x", "v");
+                  m.call().write(store(), bad, absent(bad), companion());
+                });
+    Stream<Case> expectations =
+        eachMethodRejects(
+            StoreMethods.EXPECTATION_METHODS,
+            m -> incomplete("an expectation "),
+            (m, q) ->
+                () ->
+                    m.call()
+                        .call(
+                            store(), m.at(q, seed.kind(), seed.id()), companion(), fencedAction()));
+    Stream<Case> slots =
+        eachMethodRejects(
+            StoreMethods.SLOT_METHODS,
+            m -> incomplete(m.takesPrefix() ? "an identity " : "a slot "),
+            (m, q) -> () -> m.call().call(store(), q, m.takesPrefix() ? "k" : seed.kind()));
+    Stream<Case> scopes =
+        Kit.incompleteIdentities().entrySet().stream()
+            .map(
+                e ->
                     rejects(
-                        m.name(),
-                        "a record " + defect,
-                        () -> {
-                          StateRecord bad = record(q, "k.x", "v");
-                          m.call().write(store(), bad, absent(bad), companion());
-                        }));
-              }
-              for (ExpectationMethod m : StoreMethods.EXPECTATION_METHODS) {
-                cases.add(
-                    rejects(
-                        m.name(),
-                        "an expectation " + defect,
-                        () ->
-                            m.call()
-                                .call(
-                                    store(),
-                                    m.at(q, seed.kind(), seed.id()),
-                                    companion(),
-                                    fencedAction())));
-              }
-              for (SlotMethod m : StoreMethods.SLOT_METHODS) {
-                String kind = m.takesPrefix() ? "k" : seed.kind();
-                String what = m.takesPrefix() ? "an identity " : "a slot ";
-                cases.add(rejects(m.name(), what + defect, () -> m.call().call(store(), q, kind)));
-              }
-              cases.add(
-                  rejects(
-                      "deleteScope", "an identity " + defect, () -> store().deleteScope(identity)));
-            });
-    return eachRejected(IdentityRequiredException.class, cases.stream());
+                        "deleteScope",
+                        "an identity " + e.getKey(),
+                        () -> store().deleteScope(e.getValue())));
+    return eachRejected(
+        IdentityRequiredException.class,
+        Stream.of(writes, expectations, slots, scopes).flatMap(cases -> cases));
   }
 }

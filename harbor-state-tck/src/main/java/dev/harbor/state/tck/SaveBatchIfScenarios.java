@@ -14,7 +14,9 @@ import dev.harbor.state.InvalidRecordException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -60,26 +62,20 @@ abstract class SaveBatchIfScenarios extends Scenarios {
     StateRecord a2 = nextGeneration(a, "a2");
     StateRecord b2 = nextGeneration(b, "b2");
 
-    assertRejected(
-        "absent expected, slot present",
-        ConditionFailedException.class,
-        () -> store().saveBatchIf(List.of(exact(a), absent(b)), List.of(a2, b2)));
-    assertRejected(
+    Map<String, List<SlotExpectation>> failing = new LinkedHashMap<>();
+    failing.put("absent expected, slot present", List.of(exact(a), absent(b)));
+    failing.put(
         "stale predicate-only slot",
-        ConditionFailedException.class,
-        () ->
-            store()
-                .saveBatchIf(
-                    List.of(exact(a), exact(b), SlotExpectation.exact(q, "k.c", a.id())),
-                    List.of(a2, b2)));
-    assertRejected(
+        List.of(exact(a), exact(b), SlotExpectation.exact(q, "k.c", a.id())));
+    failing.put(
         "exact expected on an absent slot",
-        ConditionFailedException.class,
-        () ->
-            store()
-                .saveBatchIf(
-                    List.of(exact(a), exact(b), SlotExpectation.exact(q, "k.d", c.id())),
-                    List.of(a2, b2)));
+        List.of(exact(a), exact(b), SlotExpectation.exact(q, "k.d", c.id())));
+    failing.forEach(
+        (what, expected) ->
+            assertRejected(
+                what,
+                ConditionFailedException.class,
+                () -> store().saveBatchIf(expected, List.of(a2, b2))));
     assertThat(snapshot()).isEqualTo(before);
   }
 

@@ -18,8 +18,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -137,6 +139,27 @@ abstract class Scenarios {
 
   /** One row of a rejection table: the rule it states, as the display name, and the call. */
   record Case(String rule, ThrowingCallable call) {}
+
+  /**
+   * The rows of a table over methods: for each method, "<i>name</i> rejects <i>what</i>" for every
+   * bad input the method is given, in the order of the methods and of their inputs.
+   *
+   * @param <M> the table's kind of method
+   * @param <X> the kind of bad input
+   * @param methods the methods
+   * @param badInputs each method's bad inputs, by what makes each bad
+   * @param call the call of a method with one bad input
+   */
+  static <M extends StoreMethods.Method, X> Stream<Case> eachMethodRejects(
+      List<M> methods,
+      Function<M, Map<String, X>> badInputs,
+      BiFunction<M, X, ThrowingCallable> call) {
+    return methods.stream()
+        .flatMap(
+            m ->
+                badInputs.apply(m).entrySet().stream()
+                    .map(bad -> rejects(m.name(), bad.getKey(), call.apply(m, bad.getValue()))));
+  }
 
   /** The row "{@code method} rejects {@code what}". */
   static Case rejects(String method, String what, ThrowingCallable call) {

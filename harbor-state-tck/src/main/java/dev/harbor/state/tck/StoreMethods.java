@@ -29,8 +29,13 @@ final class StoreMethods {
 
   private StoreMethods() {}
 
+  /** A row of a method table: the method's name, for the rules its cases state. */
+  interface Method {
+    String name();
+  }
+
   /** A method of a table whose rows need nothing but the method's name and its call. */
-  record Named<C>(String name, C call) {}
+  record Named<C>(String name, C call) implements Method {}
 
   /** A call of a method that takes a slot: an identity and a kind (or a kind prefix). */
   @FunctionalInterface
@@ -43,7 +48,7 @@ final class StoreMethods {
    *
    * @param takesPrefix the kind argument is a prefix (a listing), not a kind
    */
-  record SlotMethod(String name, boolean takesPrefix, SlotCall call) {}
+  record SlotMethod(String name, boolean takesPrefix, SlotCall call) implements Method {}
 
   /** find, load, delete and both listKindForIdentity. */
   static final List<SlotMethod> SLOT_METHODS =
@@ -70,7 +75,7 @@ final class StoreMethods {
    *
    * @param writesCompanion the call writes the companion record too
    */
-  record WriteMethod(String name, boolean writesCompanion, WriteCall call) {}
+  record WriteMethod(String name, boolean writesCompanion, WriteCall call) implements Method {}
 
   /** save, saveAll, saveIf and saveBatchIf. */
   static final List<WriteMethod> WRITE_METHODS =
@@ -98,7 +103,8 @@ final class StoreMethods {
    *
    * @param acceptsAbsent an absent expectation is valid here (it is not for deleteIf and fenceIf)
    */
-  record ExpectationMethod(String name, boolean acceptsAbsent, ExpectationCall call) {
+  record ExpectationMethod(String name, boolean acceptsAbsent, ExpectationCall call)
+      implements Method {
 
     /** A valid kind of expectation for this method at slot ({@code q}, {@code kind}). */
     SlotExpectation at(Quadruple q, String kind, EventId current) {
