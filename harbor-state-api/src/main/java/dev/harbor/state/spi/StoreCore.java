@@ -212,20 +212,16 @@ public final class StoreCore implements StateStore {
   public int eraseUser(ListScope scope, String tenantId, String userId, int limit) {
     return call(
         Operation.ERASE_USER,
-        () -> {
-          checks.eraseUser(scope, tenantId, userId, limit);
-          return driver.eraseUser(tenantId, userId, limit);
-        });
+        () -> checks.eraseUser(scope, tenantId, userId, limit),
+        () -> driver.eraseUser(tenantId, userId, limit));
   }
 
   @Override
   public int eraseTenant(ListScope scope, String tenantId, int limit) {
     return call(
         Operation.ERASE_TENANT,
-        () -> {
-          checks.eraseTenant(scope, tenantId, limit);
-          return driver.eraseTenant(tenantId, limit);
-        });
+        () -> checks.eraseTenant(scope, tenantId, limit),
+        () -> driver.eraseTenant(tenantId, limit));
   }
 
   // ---- reads ----

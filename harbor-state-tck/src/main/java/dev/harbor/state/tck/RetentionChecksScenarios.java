@@ -56,11 +56,12 @@ abstract class RetentionChecksScenarios extends Scenarios {
     scopes.put("ListScope.NONE", ListScope.NONE);
     scopes.put("new ListScope(false)", new ListScope(false));
     scopes.put("a null scope", null);
-    List<Case> cases = new ArrayList<>();
-    for (WideMethod m : StoreMethods.WIDE_METHODS) {
-      scopes.forEach((what, scope) -> cases.add(call(m, what, scope, TENANT, USER, "k")));
-    }
-    return eachRejected(MaintenanceScopeRequiredException.class, cases.stream());
+    return eachRejected(
+        MaintenanceScopeRequiredException.class,
+        eachMethodRejects(
+            StoreMethods.WIDE_METHODS,
+            m -> scopes,
+            (m, scope) -> () -> m.call().call(store(), scope, TENANT, USER, "k", 10)));
   }
 
   @TestFactory

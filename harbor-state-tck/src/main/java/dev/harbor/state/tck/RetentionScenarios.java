@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Test;
 abstract class RetentionScenarios extends RetentionChecksScenarios {
 
   private static final String TENANT = ALICE.tenantId();
+
   /** A whole microsecond, as stored: the kit's START has nanoseconds, which a store truncates. */
   private static final Instant T0 = START.truncatedTo(ChronoUnit.MICROS);
 

@@ -170,7 +170,8 @@ final class StoreMethods {
    * @param takesUser the call names a user (eraseUser)
    * @param takesPrefix the call names a kind prefix (purge)
    */
-  record WideMethod(String name, boolean takesUser, boolean takesPrefix, WideCall call) {}
+  record WideMethod(String name, boolean takesUser, boolean takesPrefix, WideCall call)
+      implements Method {}
 
   /** purge, eraseUser and eraseTenant. */
   static final List<WideMethod> WIDE_METHODS =
