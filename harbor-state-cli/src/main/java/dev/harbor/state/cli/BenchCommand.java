@@ -94,8 +94,9 @@ final class BenchCommand extends StoreCommand {
       defaultValue = "0",
       description =
           "Instead of the workloads, measure retention: for each --purge-steps size, purge N old records "
-              + "while the first --threads count of savers saves other records, beside the same saves "
-              + "measured alone for --seconds (default: 0, off).")
+              + "while the first --threads count of savers saves other records, in half-second purge windows "
+              + "alternating with idle ones (at least --seconds of them), and compare the saves' p99 in both "
+              + "(default: 0, off).")
   long purge;
 
   @Option(
@@ -172,7 +173,7 @@ final class BenchCommand extends StoreCommand {
       out.println("bench retention " + backend.summary());
       out.printf(
           Locale.ROOT,
-          "%d cores, %d old records per step size, %d saver threads, %.1f s of saves alone%n",
+          "%d cores, %d old records per step size, %d saver threads, at least %.1f s of idle windows%n",
           Runtime.getRuntime().availableProcessors(),
           purge,
           threads.get(0),

@@ -32,6 +32,6 @@ final class EraseTenantCommand extends RetentionCommand {
                 .println(
                     untilZero(
                         "erase-tenant",
-                        () -> store.eraseTenant(ListScope.MAINTENANCE, tenant, step))));
+                        () -> store.eraseTenant(ListScope.MAINTENANCE, tenant, step()))));
   }
 }

@@ -28,6 +28,6 @@ final class EraseUserCommand extends RetentionCommand {
                 .println(
                     untilZero(
                         "erase-user",
-                        () -> store.eraseUser(ListScope.MAINTENANCE, tenant, user, step))));
+                        () -> store.eraseUser(ListScope.MAINTENANCE, tenant, user, step()))));
   }
 }

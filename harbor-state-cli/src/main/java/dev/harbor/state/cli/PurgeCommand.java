@@ -74,7 +74,7 @@ final class PurgeCommand extends RetentionCommand {
               count +=
                   untilZero(
                       "purge " + p,
-                      () -> store.purge(ListScope.MAINTENANCE, tenant, p, cutoff, step));
+                      () -> store.purge(ListScope.MAINTENANCE, tenant, p, cutoff, step()));
             }
           }
           io().out().println(count);

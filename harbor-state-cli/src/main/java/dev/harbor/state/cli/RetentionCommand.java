@@ -5,6 +5,7 @@ import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
 import java.time.Clock;
 import java.util.function.IntSupplier;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
@@ -14,9 +15,15 @@ import picocli.CommandLine.Option;
 abstract class RetentionCommand extends StoreCommand {
 
   /**
-   * The default records per step: on SQLite the largest step that kept concurrent saves' p99 within
-   * three times their p99 without the purge (docs/PERFORMANCE.md, Retention); PostgreSQL bounds its
-   * steps to 1,000 records itself.
+   * The default records per step on SQLite: the largest step measured to keep concurrent saves' p99
+   * within three times their p99 without the purge (docs/PERFORMANCE.md, Retention). SQLite has one
+   * writer, so every save waits for a whole step.
+   */
+  static final int SQLITE_STEP = 100;
+
+  /**
+   * The default records per step elsewhere: on PostgreSQL a step's locks hold back only the
+   * sessions it deletes from, and this size met both retention targets (docs/PERFORMANCE.md).
    */
   static final int DEFAULT_STEP = 1000;
 
@@ -26,12 +33,21 @@ abstract class RetentionCommand extends StoreCommand {
   @Option(
       names = "--step",
       paramLabel = "N",
-      defaultValue = "" + DEFAULT_STEP,
       description =
           "Records deleted per atomic step, 1..10000 (default: "
+              + SQLITE_STEP
+              + " on SQLite, "
               + DEFAULT_STEP
-              + "); smaller steps hold the store's write lock for less time.")
-  int step;
+              + " elsewhere); smaller steps keep concurrent saves waiting less.")
+  @Nullable Integer step;
+
+  /** The step size in effect: {@code --step}, else the driver's default. */
+  int step() {
+    if (step != null) {
+      return step;
+    }
+    return "sqlite".equals(StateConfig.parse(location()).driver()) ? SQLITE_STEP : DEFAULT_STEP;
+  }
 
   /** Opens the store in effect with {@link #clock}, so the cutoff is the store clock's now. */
   @Override

@@ -219,24 +219,25 @@ final class SqliteStore implements StoreDriver {
 
   @Override
   public int eraseUser(String tenantId, String userId, int limit) {
-    return update(
-        "eraseUser",
-        ERASE_USER_PICK + ERASE_LIMIT,
-        p -> {
-          p.setString(1, tenantId);
-          p.setString(2, userId);
-          p.setInt(3, limit);
-        });
+    return erase("eraseUser", ERASE_USER_PICK, limit, tenantId, userId);
   }
 
   @Override
   public int eraseTenant(String tenantId, int limit) {
+    return erase("eraseTenant", ERASE_TENANT_PICK, limit, tenantId);
+  }
+
+  /** Deletes the first {@code limit} rows a pick by key columns finds, bound in order. */
+  private int erase(String operation, String pick, int limit, String... keys) {
     return update(
-        "eraseTenant",
-        ERASE_TENANT_PICK + ERASE_LIMIT,
+        operation,
+        pick + ERASE_LIMIT,
         p -> {
-          p.setString(1, tenantId);
-          p.setInt(2, limit);
+          int i = 1;
+          for (String key : keys) {
+            p.setString(i++, key);
+          }
+          p.setInt(i, limit);
         });
   }
 

@@ -18,10 +18,11 @@ import org.HdrHistogram.Histogram;
 /**
  * The retention measurement: how fast {@code purge} deletes old records, and what it costs the
  * saves running beside it. For each step size: preload {@code records} old records into a tenant of
- * their own, measure concurrent saves (of other records, in another tenant) alone, then purge the
- * old records step by step until 0 while the same savers keep saving, and compare the savers' p99
- * with and without the purge. Both are measured in one run, side by side, so a shared machine's
- * noise hits both.
+ * their own, start concurrent savers (of other records, in another tenant), then purge the old
+ * records step by step until 0 in windows of half a second that alternate with idle windows of the
+ * same length, and compare the savers' p99 in the purge windows with their p99 in the idle ones.
+ * The two sides interleave, so a shared machine's drifting load hits both alike. The purge rate is
+ * over the purge windows only.
  *
  * <p>Public only so that {@code harbor-state bench --purge} and the benchmarks module share it; not
  * a supported API.
@@ -36,6 +37,9 @@ public final class RetentionBench {
 
   /** Records of one preload batch: one session's checkpoints. */
   private static final int BATCH = 1000;
+
+  /** How long each purge window and each idle window lasts. */
+  private static final long WINDOW_NANOS = 500_000_000L;
 
   /** Slots the savers spread over. */
   private static final int SAVE_SLOTS = 10_000;
@@ -134,39 +138,53 @@ public final class RetentionBench {
     String tenant = "retention-" + nonce + "-" + step;
     progress.accept("step " + step + ": preloading " + records + " old records");
     preload(tenant, records);
+    progress.accept("step " + step + ": purging " + records + " records beside the saves");
     Savers savers = new Savers("saves-" + nonce + "-" + step);
     savers.start();
+    long purged = 0;
+    long purgeNanos = 0;
+    long aloneNanosSoFar = 0;
     try {
-      progress.accept("step " + step + ": saves alone");
-      Thread.sleep(Math.max(1, aloneNanos / 4_000_000)); // warmup: a quarter of the window
-      savers.measuring(true);
-      Thread.sleep(Math.max(1, aloneNanos / 1_000_000));
-      Window alone = savers.measuring(false);
-      progress.accept("step " + step + ": purging " + records + " records beside the saves");
-      savers.measuring(true);
-      long start = System.nanoTime();
-      long purged = 0;
-      for (int n; (n = store.purge(ListScope.MAINTENANCE, tenant, "task.", CUTOFF, step)) > 0; ) {
-        purged += n;
+      Thread.sleep(Math.max(1, WINDOW_NANOS / 1_000_000)); // warmup, not recorded
+      // Purge windows and idle windows alternate, so both sides of the ratio see the same machine.
+      boolean done = false;
+      while (!done || aloneNanosSoFar < aloneNanos) {
+        if (!done) {
+          savers.state = Savers.DURING;
+          long start = System.nanoTime();
+          while (System.nanoTime() - start < WINDOW_NANOS) {
+            int n = store.purge(ListScope.MAINTENANCE, tenant, "task.", CUTOFF, step);
+            if (n == 0) {
+              done = true;
+              break;
+            }
+            purged += n;
+          }
+          purgeNanos += System.nanoTime() - start;
+        }
+        savers.state = Savers.ALONE;
+        long start = System.nanoTime();
+        Thread.sleep(Math.max(1, WINDOW_NANOS / 1_000_000));
+        aloneNanosSoFar += System.nanoTime() - start;
       }
-      double seconds = (System.nanoTime() - start) / 1e9;
-      Window during = savers.measuring(false);
-      if (purged != records) {
-        throw new IllegalStateException("purged " + purged + " of " + records + " old records");
-      }
-      return new Result(
-          driver,
-          step,
-          purged,
-          seconds,
-          alone.p99,
-          during.p99,
-          alone.perSecond,
-          during.perSecond,
-          alone.errors + during.errors);
     } finally {
       savers.stop();
     }
+    if (purged != records) {
+      throw new IllegalStateException("purged " + purged + " of " + records + " old records");
+    }
+    Histogram alone = savers.merged(Savers.ALONE);
+    Histogram during = savers.merged(Savers.DURING);
+    return new Result(
+        driver,
+        step,
+        purged,
+        purgeNanos / 1e9,
+        alone.getValueAtPercentile(99),
+        during.getValueAtPercentile(99),
+        alone.getTotalCount() / (aloneNanosSoFar / 1e9),
+        during.getTotalCount() / (purgeNanos / 1e9),
+        savers.errors());
   }
 
   private void preload(String tenant, long records) {
@@ -184,18 +202,21 @@ public final class RetentionBench {
     }
   }
 
-  /** What the savers did in one measured window. */
-  private record Window(long p99, double perSecond, long errors) {}
-
-  /** Closed-loop savers of new records into their own tenant. */
+  /**
+   * Closed-loop savers of new records into their own tenant. Each save's latency goes to the
+   * histogram of the window it started and ended in (a save that spans a switch is not counted).
+   */
   private final class Savers {
+    static final int WARMUP = 0;
+    static final int ALONE = 1;
+    static final int DURING = 2;
+
     private final String tenant;
     private final List<Thread> workers = new ArrayList<>();
-    private final List<Histogram> histograms = new ArrayList<>();
+    private final List<Histogram[]> histograms = new ArrayList<>();
     private final long[] errors;
     private volatile boolean running = true;
-    private volatile boolean measuring;
-    private long windowStart;
+    volatile int state = WARMUP;
 
     Savers(String tenant) {
       this.tenant = tenant;
@@ -204,76 +225,67 @@ public final class RetentionBench {
 
     void start() {
       for (int t = 0; t < threads; t++) {
-        Histogram h = new Histogram(Runner.DIGITS);
+        Histogram[] h = {null, new Histogram(Runner.DIGITS), new Histogram(Runner.DIGITS)};
         histograms.add(h);
         int index = t;
-        Thread w =
-            new Thread(
-                () -> {
-                  SplittableRandom random = new SplittableRandom(index * 31L + 7);
-                  while (running) {
-                    int slot = random.nextInt(SAVE_SLOTS);
-                    StateRecord r =
-                        StateRecord.of(
-                            EventId.newId(),
-                            new Quadruple(tenant, "u" + slot % 100, "s" + slot, ""),
-                            "task.checkpoint",
-                            PAYLOAD);
-                    long begin = System.nanoTime();
-                    try {
-                      store.save(r);
-                    } catch (RuntimeException e) {
-                      synchronized (errors) {
-                        errors[index]++;
-                      }
-                      continue;
-                    }
-                    long took = System.nanoTime() - begin;
-                    if (measuring) {
-                      synchronized (h) {
-                        h.recordValue(took);
-                      }
-                    }
-                  }
-                },
-                "harbor-retention-saver-" + t);
+        Thread w = new Thread(() -> save(index, h), "harbor-retention-saver-" + t);
         w.setDaemon(true);
         workers.add(w);
         w.start();
       }
     }
 
-    /** Starts a window, or ends it and returns its figures (and clears them for the next). */
-    Window measuring(boolean on) {
-      if (on) {
-        windowStart = System.nanoTime();
-        measuring = true;
-        return new Window(0, 0, 0);
-      }
-      measuring = false;
-      double seconds = (System.nanoTime() - windowStart) / 1e9;
-      Histogram all = new Histogram(Runner.DIGITS);
-      for (Histogram h : histograms) {
-        synchronized (h) {
-          all.add(h);
-          h.reset();
+    private void save(int index, Histogram[] h) {
+      SplittableRandom random = new SplittableRandom(index * 31L + 7);
+      while (running) {
+        int slot = random.nextInt(SAVE_SLOTS);
+        StateRecord r =
+            StateRecord.of(
+                EventId.newId(),
+                new Quadruple(tenant, "u" + slot % 100, "s" + slot, ""),
+                "task.checkpoint",
+                PAYLOAD);
+        int at = state;
+        long begin = System.nanoTime();
+        try {
+          store.save(r);
+        } catch (RuntimeException e) {
+          errors[index]++;
+          continue;
+        }
+        long took = System.nanoTime() - begin;
+        Histogram into = h[at];
+        if (at != WARMUP && state == at && into != null) {
+          into.recordValue(took);
         }
       }
-      long failed = 0;
-      synchronized (errors) {
-        for (int i = 0; i < errors.length; i++) {
-          failed += errors[i];
-          errors[i] = 0;
-        }
-      }
-      return new Window(all.getValueAtPercentile(99), all.getTotalCount() / seconds, failed);
     }
 
+    /** Stops the savers; their figures may be read afterwards. */
     void stop() throws InterruptedException {
       running = false;
       for (Thread w : workers) {
         w.join();
       }
+    }
+
+    Histogram merged(int window) {
+      Histogram all = new Histogram(Runner.DIGITS);
+      for (Histogram[] h : histograms) {
+        Histogram one = h[window];
+        if (one != null) {
+          all.add(one);
+        }
+      }
+      return all;
+    }
+
+    long errors() {
+      long sum = 0;
+      for (long e : errors) {
+        sum += e;
+      }
+      return sum;
     }
   }
 
