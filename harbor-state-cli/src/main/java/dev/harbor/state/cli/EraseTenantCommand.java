@@ -2,6 +2,7 @@ package dev.harbor.state.cli;
 
 import dev.harbor.state.ListScope;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code erase-tenant}: removes everything of one tenant, in steps; only with {@code --yes}. */
@@ -14,8 +15,7 @@ import picocli.CommandLine.Option;
     footer = {"", "Examples:", "  harbor-state erase-tenant --tenant acme --yes"})
 final class EraseTenantCommand extends RetentionCommand {
 
-  @Option(names = "--tenant", required = true, paramLabel = "TENANT", description = "Tenant id.")
-  String tenant;
+  @Mixin TenantOption target;
 
   @Option(names = "--yes", description = "Confirm: erase every record of the tenant (required).")
   boolean yes;
@@ -24,7 +24,9 @@ final class EraseTenantCommand extends RetentionCommand {
   int run() throws Exception {
     if (!yes) {
       throw new ExitCodes.InvalidInputException(
-          "erase-tenant removes every record of tenant '" + tenant + "'; pass --yes to confirm");
+          "erase-tenant removes every record of tenant '"
+              + target.tenant
+              + "'; pass --yes to confirm");
     }
     return withStore(
         store ->
@@ -32,6 +34,6 @@ final class EraseTenantCommand extends RetentionCommand {
                 .println(
                     untilZero(
                         "erase-tenant",
-                        () -> store.eraseTenant(ListScope.MAINTENANCE, tenant, step()))));
+                        () -> store.eraseTenant(ListScope.MAINTENANCE, target.tenant, step()))));
   }
 }

@@ -2,6 +2,7 @@ package dev.harbor.state.cli;
 
 import dev.harbor.state.ListScope;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code erase-user}: removes everything of one user of a tenant, in steps. */
@@ -14,8 +15,7 @@ import picocli.CommandLine.Option;
     footer = {"", "Examples:", "  harbor-state erase-user --tenant acme --user alice"})
 final class EraseUserCommand extends RetentionCommand {
 
-  @Option(names = "--tenant", required = true, paramLabel = "TENANT", description = "Tenant id.")
-  String tenant;
+  @Mixin TenantOption target;
 
   @Option(names = "--user", required = true, paramLabel = "USER", description = "User id.")
   String user;
@@ -28,6 +28,7 @@ final class EraseUserCommand extends RetentionCommand {
                 .println(
                     untilZero(
                         "erase-user",
-                        () -> store.eraseUser(ListScope.MAINTENANCE, tenant, user, step()))));
+                        () ->
+                            store.eraseUser(ListScope.MAINTENANCE, target.tenant, user, step()))));
   }
 }

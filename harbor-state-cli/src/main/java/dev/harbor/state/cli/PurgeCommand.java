@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code purge}: retention by age, in steps until nothing old is left. */
@@ -40,8 +41,7 @@ final class PurgeCommand extends RetentionCommand {
   private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)");
   private static final int PAGE = 256;
 
-  @Option(names = "--tenant", required = true, paramLabel = "TENANT", description = "Tenant id.")
-  String tenant;
+  @Mixin TenantOption target;
 
   @Option(
       names = "--older-than",
@@ -74,7 +74,7 @@ final class PurgeCommand extends RetentionCommand {
               count +=
                   untilZero(
                       "purge " + p,
-                      () -> store.purge(ListScope.MAINTENANCE, tenant, p, cutoff, step()));
+                      () -> store.purge(ListScope.MAINTENANCE, target.tenant, p, cutoff, step()));
             }
           }
           io().out().println(count);
@@ -108,10 +108,10 @@ final class PurgeCommand extends RetentionCommand {
     do {
       ScanPage page =
           prefix != null
-              ? store.scanKindForTenant(ListScope.MAINTENANCE, tenant, prefix, PAGE, token)
+              ? store.scanKindForTenant(ListScope.MAINTENANCE, target.tenant, prefix, PAGE, token)
               : store.scanAll(ListScope.MAINTENANCE, 1000, token);
       for (StateRecord r : page.records()) {
-        boolean mine = r.identity().tenantId().equals(tenant);
+        boolean mine = r.identity().tenantId().equals(target.tenant);
         if (!mine && seen) {
           return; // slot order: the tenant's records are one run
         }

@@ -19,7 +19,7 @@ abstract class RetentionCommand extends StoreCommand {
    * within three times their p99 without the purge (docs/PERFORMANCE.md, Retention). SQLite has one
    * writer, so every save waits for a whole step.
    */
-  static final int SQLITE_STEP = 100;
+  static final int SQLITE_STEP = 50;
 
   /**
    * The default records per step elsewhere: on PostgreSQL a step's locks hold back only the
