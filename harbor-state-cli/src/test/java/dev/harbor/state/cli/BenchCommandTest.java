@@ -71,7 +71,7 @@ class BenchCommandTest {
     assertThat(csv.get(0))
         .isEqualTo(
             "driver,workload,payload,threads,target,ops_per_s,p50_ns,p99_ns,p999_ns,errors,conflicts,"
-                + "first_error");
+                + "first_error,group_mean,group_p99");
     assertThat(csv).hasSize(1 + 5 + 3);
     assertThat(csv.get(1)).startsWith("sqlite,save,32,2,store,");
     assertThat(csv.get(2)).startsWith("sqlite,save,32,2,sqlite-jdbc,");

@@ -3,6 +3,7 @@ package dev.harbor.state.postgres;
 import dev.harbor.state.InvalidConfigException;
 import dev.harbor.state.spi.Options;
 import dev.harbor.state.spi.StoreOption;
+import dev.harbor.state.sql.GroupCommit;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.postgresql.PGProperty;
  * @param verifyOnly {@code migrate=verify}: run no DDL
  * @param applicationName the connections' application_name (own pools only)
  * @param passThrough unknown options, handed to pgjdbc as connection properties (own pools only)
+ * @param groupCommit whether and how concurrent single-record writes share a commit
  */
 record PgSettings(
     String schema,
@@ -34,7 +36,8 @@ record PgSettings(
     int maxPayloadBytes,
     boolean verifyOnly,
     String applicationName,
-    Map<String, String> passThrough) {
+    Map<String, String> passThrough,
+    GroupCommit.Settings groupCommit) {
 
   static final StoreOption SCHEMA =
       new StoreOption(
@@ -68,14 +71,24 @@ record PgSettings(
           StoreOption.OPERATION_TIMEOUT,
           StoreOption.MAX_PAYLOAD_BYTES,
           MIGRATE,
-          APPLICATION_NAME);
+          APPLICATION_NAME,
+          GroupCommit.GROUP_COMMIT,
+          GroupCommit.MAX_GROUP_SIZE,
+          GroupCommit.COMMIT_DELAY);
 
   /**
    * The options that make sense for a borrowed DataSource: the pool's own settings belong to its
    * owner.
    */
   static final List<StoreOption> BORROWED_TABLE =
-      List.of(SCHEMA, StoreOption.OPERATION_TIMEOUT, StoreOption.MAX_PAYLOAD_BYTES, MIGRATE);
+      List.of(
+          SCHEMA,
+          StoreOption.OPERATION_TIMEOUT,
+          StoreOption.MAX_PAYLOAD_BYTES,
+          MIGRATE,
+          GroupCommit.GROUP_COMMIT,
+          GroupCommit.MAX_GROUP_SIZE,
+          GroupCommit.COMMIT_DELAY);
 
   // Plain identifiers only: they read the same quoted or not (bar case), and cannot smuggle SQL.
   // pg_ is reserved.
@@ -103,6 +116,7 @@ record PgSettings(
     boolean verify = options.choice(MIGRATE, Set.of("apply", "verify")).equals("verify");
     Duration operationTimeout = options.operationTimeout();
     int maxPayload = options.maxPayloadBytes();
+    GroupCommit.Settings groupCommit = GroupCommit.Settings.parse(options);
     if (!ownPool) {
       return new PgSettings(
           schema,
@@ -113,7 +127,8 @@ record PgSettings(
           maxPayload,
           verify,
           "",
-          Map.of());
+          Map.of(),
+          groupCommit);
     }
     for (String name : options.passThrough().keySet()) {
       // Only pgjdbc's own properties pass through: a misspelt option must not be silently ignored.
@@ -138,7 +153,8 @@ record PgSettings(
         maxPayload,
         verify,
         app,
-        options.passThrough());
+        options.passThrough(),
+        groupCommit);
   }
 
   /**

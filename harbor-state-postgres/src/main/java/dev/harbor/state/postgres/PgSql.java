@@ -83,6 +83,7 @@ final class PgSql {
   final String findByEventId;
   final String save;
   final String saveAll;
+  final String upsertBatch;
   final String delete;
   final String deleteIf;
   final String deleteScope;
@@ -122,15 +123,15 @@ final class PgSql {
             + OVERWRITE
             + " WHERE r.event_id <> EXCLUDED.event_id";
 
+    // upsertBatch is saveAll after its locks (a group commit runs it after its slot locks).
     // saveAll: the batch's scope locks, then one statement for the whole batch over arrays, in one
     // transaction. "live" is the idempotency probe, on a snapshot taken after the locks: nothing is
     // written if any record's event id is live with another slot or content (the caller reports the
     // conflict); records whose id is live with the same content (in their own, locked slot) are
     // skipped. A concurrent save that puts one of the ids into another slot after the snapshot is
     // caught by the event_id index (23505, a conflict), which rolls the whole batch back.
-    saveAll =
-        LOCK_SCOPES
-            + "WITH input AS (SELECT i.tenant_id, i.user_id, i.session_id, i.run_id, i.kind, i.event_id, i.version,"
+    upsertBatch =
+        "WITH input AS (SELECT i.tenant_id, i.user_id, i.session_id, i.run_id, i.kind, i.event_id, i.version,"
             + " i.payload, CAST(i.updated_at AS timestamptz) AS updated_at, i.ord"
             + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
             + " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bytea[]), CAST(? AS text[]))"
@@ -165,6 +166,7 @@ final class PgSql {
             + " WHERE r.event_id <> EXCLUDED.event_id RETURNING 1)"
             + " SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM live WHERE same),"
             + " (SELECT min(ord) FROM live WHERE NOT same)";
+    saveAll = LOCK_SCOPES + upsertBatch;
 
     delete = LOCK_SLOT + "DELETE FROM " + table + " WHERE " + SLOT;
     deleteIf = delete + " AND event_id = " + TXT;

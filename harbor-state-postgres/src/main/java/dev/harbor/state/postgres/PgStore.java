@@ -12,6 +12,7 @@ import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.postgres.PgDatabase.Mode;
+import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreDriver;
 import dev.harbor.state.spi.StoreErrors;
 import dev.harbor.state.sql.RecordRows;
@@ -48,18 +49,51 @@ final class PgStore implements StoreDriver {
   private final PgSql sql;
   private final SlotLocks locks;
   private final PgRetention retention;
+  // Concurrent saves and deletes share a commit through it; null with groupCommit=off.
+  private final @Nullable PgGroupCommit groups;
 
-  PgStore(PgDatabase db, PgSettings settings) {
+  PgStore(PgDatabase db, PgSettings settings, StoreContext context) {
     this.db = db;
     this.sql = new PgSql(settings.quotedSchema());
     this.locks = new SlotLocks(settings.schema());
     this.retention = new PgRetention(db, sql.table, locks);
+    this.groups =
+        settings.groupCommit().enabled()
+            ? new PgGroupCommit(db, sql, locks, settings, context, this::writeAlone)
+            : null;
   }
 
   // ---- writes ----
 
   @Override
   public void save(StateRecord r) {
+    PgGroupCommit g = groups;
+    if (g == null) {
+      saveAlone(r);
+    } else {
+      g.write(new PgGroupCommit.Save(r));
+    }
+  }
+
+  /**
+   * The group commit, for tests that steer a group.
+   *
+   * @return it, or null with groupCommit=off
+   */
+  @Nullable PgGroupCommit groups() {
+    return groups;
+  }
+
+  /** A save or delete in a statement of its own: without group commit, or alone in a group. */
+  private void writeAlone(PgGroupCommit.Write w) {
+    if (w instanceof PgGroupCommit.Save s) {
+      saveAlone(s.record());
+    } else if (w instanceof PgGroupCommit.Delete d) {
+      deleteAlone(d.identity(), d.kind());
+    }
+  }
+
+  private void saveAlone(StateRecord r) {
     SlotLocks.Keys keys = locks.keys(r.identity(), r.kind());
     Supplier<String> what =
         () ->
@@ -343,6 +377,15 @@ final class PgStore implements StoreDriver {
 
   @Override
   public void delete(Quadruple identity, String kind) {
+    PgGroupCommit g = groups;
+    if (g == null) {
+      deleteAlone(identity, kind);
+    } else {
+      g.write(new PgGroupCommit.Delete(identity, kind));
+    }
+  }
+
+  private void deleteAlone(Quadruple identity, String kind) {
     SlotLocks.Keys keys = locks.keys(identity, kind);
     db.call(
         Mode.IDEMPOTENT_WRITE,
@@ -482,6 +525,10 @@ final class PgStore implements StoreDriver {
   /** Closes the pool if the store owns it; never a borrowed one. */
   @Override
   public void close() {
+    PgGroupCommit g = groups;
+    if (g != null) {
+      g.close();
+    }
     db.close();
   }
 
@@ -574,7 +621,7 @@ final class PgStore implements StoreDriver {
    * Binds the nine record columns as arrays (the unnest form of saveAll and the conditional
    * writes).
    */
-  private static int bindRecords(Connection c, PreparedStatement p, int i, List<StateRecord> rs)
+  static int bindRecords(Connection c, PreparedStatement p, int i, List<StateRecord> rs)
       throws SQLException {
     int n = rs.size();
     String[][] text = new String[7][n];

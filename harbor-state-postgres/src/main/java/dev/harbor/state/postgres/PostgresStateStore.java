@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 
 /**
@@ -76,9 +77,11 @@ public final class PostgresStateStore {
   /**
    * Opens a store over a pool the application owns.
    *
-   * <p>The store sets {@code statement_timeout} and {@code lock_timeout} (to operationTimeout) and
-   * READ COMMITTED as the session's isolation on each connection it borrows, the first time it sees
-   * that connection.
+   * <p>The store leaves no setting on the pool's connections: each operation sets {@code
+   * statement_timeout} and {@code lock_timeout} (to operationTimeout) and READ COMMITTED inside its
+   * own transaction; and where the pool's connections are not pinned to one server backend (a
+   * transaction pooler such as PgBouncer) it runs its statements unprepared ({@code
+   * prepareThreshold} 0 while it holds a connection, restored after).
    *
    * @param dataSource the application's pool of PostgreSQL connections; the store never closes it
    * @param options {@code schema}, {@code operationTimeout}, {@code maxPayloadBytes} and {@code
@@ -107,8 +110,8 @@ public final class PostgresStateStore {
     PgSettings settings = PgSettings.from(Options.of(config, PgSettings.BORROWED_TABLE), false);
     StoreContext context = new StoreContext(PgStore.DRIVER, settings.maxPayloadBytes(), clock);
     PgDatabase db = new PgDatabase(dataSource, null, context, settings.operationTimeout());
-    prepareSchema(db, settings, "the given DataSource", null);
-    return StoreCore.open(context, new PgStore(db, settings));
+    prepareSchema(db, settings, "the given DataSource", null, -1);
+    return StoreCore.open(context, new PgStore(db, settings, context));
   }
 
   /**
@@ -132,12 +135,18 @@ public final class PostgresStateStore {
         new StoreContext(PgStore.DRIVER, settings.maxPayloadBytes(), config.clock());
     PgDatabase db = new PgDatabase(pool, pool, context, settings.operationTimeout());
     try {
-      prepareSchema(db, settings, location.describe(), location.password());
+      String given = settings.passThrough().get(PGProperty.PREPARE_THRESHOLD.getName());
+      prepareSchema(
+          db,
+          settings,
+          location.describe(),
+          location.password(),
+          given == null ? -1 : Math.max(0, parseThreshold(given)));
     } catch (RuntimeException e) {
       pool.close();
       throw e;
     }
-    return StoreCore.open(context, new PgStore(db, settings));
+    return StoreCore.open(context, new PgStore(db, settings, context));
   }
 
   private static HikariConfig hikari(PgLocation location, PgSettings settings) {
@@ -177,7 +186,12 @@ public final class PostgresStateStore {
     // reported at once.
     hc.setInitializationFailTimeout(1);
     hc.setAutoCommit(true);
-    hc.setConnectionInitSql(PgDatabase.sessionSetup(settings.operationTimeout()));
+    // No connectionInitSql: session settings would stay on whichever server connection a
+    // transaction pooler picked. Each operation makes its own, transaction-local
+    // (PgLocalSettings). And no server-side prepared statements outside the store's work (the
+    // pool's validation queries), which a pooler would hand to another client; the work uses them
+    // where the connection proves to be direct (PgDatabase.learnDefaults).
+    defaultProperty(hc, given, PGProperty.PREPARE_THRESHOLD.getName(), "0");
     return hc;
   }
 
@@ -185,6 +199,16 @@ public final class PostgresStateStore {
       HikariConfig hc, Map<String, String> given, String name, String value) {
     if (!given.containsKey(name)) {
       hc.addDataSourceProperty(name, value);
+    }
+  }
+
+  /** A prepareThreshold given as an option. */
+  private static int parseThreshold(String value) {
+    try {
+      return Integer.parseInt(value.strip());
+    } catch (NumberFormatException e) {
+      throw new InvalidConfigException(
+          "option prepareThreshold='" + value + "' of driver 'postgres' is not a number", e);
     }
   }
 
@@ -197,29 +221,51 @@ public final class PostgresStateStore {
    * at first use.
    */
   private static void prepareSchema(
-      PgDatabase db, PgSettings settings, String where, @Nullable String password) {
-    try (Connection c = db.borrow()) {
-      try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT current_setting('server_encoding')")) {
-        rs.next();
-        if (!"UTF8".equals(rs.getString(1))) {
-          throw new StorageException(
-              "cannot open the postgres store at "
-                  + where
-                  + ": the database encoding is "
-                  + rs.getString(1)
-                  + ", but harbor-state needs UTF8",
-              false,
-              null);
-        }
-      }
-      if (settings.verifyOnly()) {
-        PgMigrations.verify(c, settings.schema(), settings.quotedSchema());
-      } else {
-        PgMigrations.apply(c, settings.schema(), settings.quotedSchema());
+      PgDatabase db,
+      PgSettings settings,
+      String where,
+      @Nullable String password,
+      int givenThreshold) {
+    try (Connection borrowed = db.borrow()) {
+      // Unnamed statements only (a transaction pooler), and every statement with the operation's
+      // transaction-local timeouts, as the store's own work.
+      PGConnection pg = borrowed.unwrap(PGConnection.class);
+      int prepareThreshold = pg.getPrepareThreshold();
+      pg.setPrepareThreshold(0);
+      try {
+        db.learnDefaults(borrowed, givenThreshold);
+        Connection c = db.scoped(borrowed);
+        migrate(c, settings, where);
+      } finally {
+        pg.setPrepareThreshold(prepareThreshold);
       }
     } catch (SQLException e) {
       throw openFailure(where, password, e);
+    }
+  }
+
+  /** Checks the encoding, then applies or verifies the migrations. */
+  private static void migrate(Connection c, PgSettings settings, String where) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT current_setting('server_encoding')")) {
+      rs.next();
+      if (!"UTF8".equals(rs.getString(1))) {
+        throw new StorageException(
+            "cannot open the postgres store at "
+                + where
+                + ": the database encoding is "
+                + rs.getString(1)
+                + ", but harbor-state needs UTF8",
+            false,
+            null);
+      }
+    }
+    // Through a transaction pooler too: the migrations are one transaction under a
+    // transaction-scoped advisory lock, and nothing of them stays on the session.
+    if (settings.verifyOnly()) {
+      PgMigrations.verify(c, settings.schema(), settings.quotedSchema());
+    } else {
+      PgMigrations.apply(c, settings.schema(), settings.quotedSchema());
     }
   }
 

@@ -9,7 +9,9 @@
  * never closes the pool) and for the option table. Everything else is package-private: {@code
  * PgStore} (the driver behind the core), {@code PgSql} (every statement, built once per schema),
  * {@code PgDatabase} (borrowing connections, autocommit or one transaction per unit of work, and
- * the retry decision, a pure function of the failure), {@code SlotLocks} (the advisory lock keys),
+ * the retry decision, a pure function of the failure), {@code PgLocalSettings} (each unit of work's
+ * timeouts and isolation, local to its own transaction, so nothing stays on a session that a pooler
+ * such as PgBouncer would hand to another client), {@code SlotLocks} (the advisory lock keys),
  * {@code PgErrors} (the one table from SQLSTATE to the contract's exceptions), {@code
  * PgMigrations}, {@code PgSettings}, {@code PgLocation}, {@code PgTimestamps} and {@code
  * KindRange}.

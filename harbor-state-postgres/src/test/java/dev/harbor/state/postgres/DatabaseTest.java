@@ -45,7 +45,15 @@ abstract class DatabaseTest {
 
   /** Opens a store on this test's schema with extra options; closed after the test. */
   StateStore open(String... options) {
-    return track(StateStores.open(StateConfig.parse(TestPostgres.location(schema, options))));
+    return track(StateStores.open(StateConfig.parse(location(options))));
+  }
+
+  /**
+   * The location of this test's schema with extra options: the test server itself, unless a
+   * subclass puts a pooler in between (the PgBouncer variants of the concurrency tests).
+   */
+  String location(String... options) {
+    return TestPostgres.location(schema, options);
   }
 
   <T extends AutoCloseable> T track(T resource) {

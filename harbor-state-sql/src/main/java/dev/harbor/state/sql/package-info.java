@@ -11,8 +11,10 @@
  * dev.harbor.state.sql.KindPrefix}, a literal prefix match written as the index-friendly range
  * {@code [prefix, successor(prefix))} under UTF-8 byte order, never {@code LIKE}; and {@link
  * dev.harbor.state.sql.MigrationPlan}, loading the forward-only migration files a driver ships,
- * their checksums, and the check of the database's ledger. Locking, DDL and the SQL dialect stay in
- * each driver.
+ * their checksums, and the check of the database's ledger; {@link
+ * dev.harbor.state.sql.GroupCommit}, the leader/follower hand-off through which concurrent
+ * single-record writes share one commit (each driver brings what a group's transaction runs).
+ * Locking, DDL and the SQL dialect stay in each driver.
  *
  * <p>These classes are public only because Java has no visibility between modules short of JPMS;
  * treat them as package-private to the SQL drivers. Start with {@link

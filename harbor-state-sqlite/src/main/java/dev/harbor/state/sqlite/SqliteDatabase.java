@@ -288,6 +288,36 @@ final class SqliteDatabase {
     write(operation, work(step), true);
   }
 
+  /**
+   * Like {@link #execute}, for the one transaction of a group of callers' writes ({@link
+   * SqliteGroupCommit}): an interrupt of the leading thread must not cancel the others' writes, so
+   * it commits even if the thread was interrupted meanwhile.
+   *
+   * @param operation what is being done, for messages
+   * @param step the work
+   */
+  void writeGroup(String operation, Step step) {
+    write(operation, work(step), false);
+  }
+
+  /**
+   * Whether the calling thread is inside a write of this store (a fenced action calling back).
+   *
+   * @return whether it holds the write connection
+   */
+  boolean inWrite() {
+    return writeLock.isHeldByCurrentThread();
+  }
+
+  /**
+   * How many threads wait for the write connection (for tests that steer a group).
+   *
+   * @return an estimate, exact while nothing else changes
+   */
+  int writersWaiting() {
+    return writeLock.getQueueLength();
+  }
+
   private <T> T write(String operation, Work<T> work, boolean cancellable) {
     if (writeLock.isHeldByCurrentThread()) {
       // Only a fenceIf action calling back into its own store gets here; SQLite has no nested

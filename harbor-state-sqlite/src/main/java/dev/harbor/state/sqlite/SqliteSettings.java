@@ -4,6 +4,7 @@ import dev.harbor.state.InvalidConfigException;
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.spi.Options;
 import dev.harbor.state.spi.StoreOption;
+import dev.harbor.state.sql.GroupCommit;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import org.jspecify.annotations.Nullable;
  * @param maxPayloadBytes the payload limit
  * @param migrate {@code true} to apply pending migrations at open, {@code false} to only verify
  * @param readers the number of read connections of a file store
+ * @param groupCommit whether and how concurrent single-record writes share a commit
  */
 record SqliteSettings(
     @Nullable Path file,
@@ -34,7 +36,8 @@ record SqliteSettings(
     String synchronous,
     int maxPayloadBytes,
     boolean migrate,
-    int readers) {
+    int readers,
+    GroupCommit.Settings groupCommit) {
 
   /** The location of a new, private in-memory database. */
   static final String MEMORY = ":memory:";
@@ -71,7 +74,10 @@ record SqliteSettings(
           StoreOption.MAX_PAYLOAD_BYTES,
           StoreOption.OPERATION_TIMEOUT,
           MIGRATE,
-          READERS);
+          READERS,
+          GroupCommit.GROUP_COMMIT,
+          GroupCommit.MAX_GROUP_SIZE,
+          GroupCommit.COMMIT_DELAY);
 
   /** SQLite refuses values longer than its default SQLITE_MAX_LENGTH, one billion bytes. */
   static final long MAX_PAYLOAD_LIMIT = 1_000_000_000L;
@@ -103,7 +109,8 @@ record SqliteSettings(
         synchronous,
         maxPayloadBytes,
         migrate,
-        readers);
+        readers,
+        GroupCommit.Settings.parse(options));
   }
 
   /** Whether this is a private in-memory database. */

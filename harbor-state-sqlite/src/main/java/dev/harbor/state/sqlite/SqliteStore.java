@@ -100,10 +100,13 @@ final class SqliteStore implements StoreDriver {
 
   private final SqliteDatabase db;
   private final String database;
+  // Concurrent single-record writes share a commit through it; null with groupCommit=off.
+  private final @Nullable SqliteGroupCommit groups;
 
-  private SqliteStore(SqliteDatabase db, String database) {
+  private SqliteStore(SqliteDatabase db, String database, @Nullable SqliteGroupCommit groups) {
     this.db = db;
     this.database = database;
+    this.groups = groups;
   }
 
   /**
@@ -114,14 +117,54 @@ final class SqliteStore implements StoreDriver {
    * @return the open driver
    */
   static SqliteStore open(SqliteSettings settings, StoreContext context) {
-    return new SqliteStore(SqliteDatabase.open(settings, context), settings.describe());
+    SqliteDatabase db = SqliteDatabase.open(settings, context);
+    return new SqliteStore(
+        db,
+        settings.describe(),
+        settings.groupCommit().enabled() ? new SqliteGroupCommit(db, settings, context) : null);
+  }
+
+  /**
+   * Runs a single-record write in a shared commit ({@link SqliteGroupCommit}) or, with group commit
+   * off, in its own transaction; either way its statements are {@code write}.
+   */
+  private Object single(String operation, SqliteGroupCommit.Write write) {
+    SqliteGroupCommit g = groups;
+    if (g == null) {
+      return db.write(operation, c -> write.run());
+    }
+    return g.write(operation, write);
+  }
+
+  /**
+   * The group commit, for tests that steer a group.
+   *
+   * @return it, or null with groupCommit=off
+   */
+  @Nullable SqliteGroupCommit groups() {
+    return groups;
+  }
+
+  /**
+   * The database, for tests that steer a group.
+   *
+   * @return it
+   */
+  SqliteDatabase database() {
+    return db;
   }
 
   // ---- writes ----
 
   @Override
   public void save(StateRecord record) {
-    write("save", List.of(record));
+    List<Row> rows = Row.of(List.of(record));
+    single(
+        "save",
+        () -> {
+          applyAll(rows);
+          return true;
+        });
   }
 
   @Override
@@ -137,14 +180,19 @@ final class SqliteStore implements StoreDriver {
   @Override
   public void saveIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
     List<Row> rows = Row.of(writes);
-    db.execute(
-        "saveIf",
-        c -> {
+    SqliteGroupCommit.Write write =
+        () -> {
           for (SlotExpectation e : expectations) {
             requireExpected(e);
           }
           applyAll(rows);
-        });
+          return true;
+        };
+    if (writes.size() == 1) {
+      single("saveIf", write); // a single-record write: it may share a commit
+    } else {
+      db.write("saveBatchIf", c -> write.run());
+    }
   }
 
   /**
@@ -164,15 +212,16 @@ final class SqliteStore implements StoreDriver {
 
   @Override
   public boolean deleteIf(SlotExpectation expectation) {
-    return update(
+    String expected = Objects.requireNonNull(expectedId(expectation), "an exact expectation");
+    return Boolean.TRUE.equals(
+        single(
             "deleteIf",
-            DELETE_IF,
-            p -> {
+            () -> {
+              PreparedStatement p = db.writeStatement(DELETE_IF); // kept, never closed
               int i = bindSlot(p, 1, expectation.identity(), expectation.kind());
-              p.setString(
-                  i, Objects.requireNonNull(expectedId(expectation), "an exact expectation"));
-            })
-        == 1;
+              p.setString(i, expected);
+              return p.executeUpdate() == 1;
+            }));
   }
 
   @Override
@@ -190,7 +239,14 @@ final class SqliteStore implements StoreDriver {
 
   @Override
   public void delete(Quadruple identity, String kind) {
-    update("delete", DELETE, p -> bindSlot(p, 1, identity, kind));
+    single(
+        "delete",
+        () -> {
+          PreparedStatement p = db.writeStatement(DELETE); // kept, never closed
+          bindSlot(p, 1, identity, kind);
+          p.executeUpdate();
+          return true;
+        });
   }
 
   @Override
@@ -361,6 +417,10 @@ final class SqliteStore implements StoreDriver {
    */
   @Override
   public void close() {
+    SqliteGroupCommit g = groups;
+    if (g != null) {
+      g.close();
+    }
     db.close();
   }
 

@@ -8,6 +8,7 @@ import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
 import dev.harbor.state.spi.StoreOption;
+import dev.harbor.state.sql.GroupCommit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,7 +45,10 @@ class SqliteSettingsTest {
             "maxPayloadBytes",
             "operationTimeout",
             "migrate",
-            "readers");
+            "readers",
+            "groupCommit",
+            "maxGroupSize",
+            "commitDelay");
     assertThat(SqliteSettings.OPTIONS)
         .contains(StoreOption.MAX_PAYLOAD_BYTES, StoreOption.OPERATION_TIMEOUT);
     assertThat(SqliteSettings.OPTIONS).allSatisfy(o -> assertThat(o.meaning()).isNotBlank());
@@ -59,6 +63,7 @@ class SqliteSettingsTest {
     assertThat(s.maxPayloadBytes()).isEqualTo(16 * 1024 * 1024);
     assertThat(s.migrate()).isTrue();
     assertThat(s.readers()).isEqualTo(4);
+    assertThat(s.groupCommit()).isEqualTo(new GroupCommit.Settings(true, 64, Duration.ZERO));
     assertThat(s.file()).isEqualTo(dir.resolve("x.db").toAbsolutePath());
     assertThat(s.inMemory()).isFalse();
   }
@@ -93,6 +98,10 @@ class SqliteSettingsTest {
     assertThat(s.migrate()).isFalse();
     assertThat(s.readers()).isEqualTo(8);
     assertThat(parse(Map.of("synchronous", "EXTRA")).synchronous()).isEqualTo("EXTRA");
+    assertThat(
+            parse(Map.of("groupCommit", "off", "maxGroupSize", "8", "commitDelay", "2ms"))
+                .groupCommit())
+        .isEqualTo(new GroupCommit.Settings(false, 8, Duration.ofMillis(2)));
   }
 
   @Test
@@ -106,6 +115,10 @@ class SqliteSettingsTest {
     assertInvalid(Map.of("busyTimeout", "-1"), "busyTimeout");
     assertInvalid(Map.of("migrate", "yes"), "migrate");
     assertInvalid(Map.of("journal_mode", "DELETE"), "journal_mode");
+    assertInvalid(Map.of("groupCommit", "sometimes"), "groupCommit");
+    assertInvalid(Map.of("maxGroupSize", "0"), "maxGroupSize");
+    assertInvalid(Map.of("maxGroupSize", "1025"), "maxGroupSize");
+    assertInvalid(Map.of("commitDelay", "2s"), "commitDelay");
   }
 
   private void assertInvalid(Map<String, String> options, String named) {

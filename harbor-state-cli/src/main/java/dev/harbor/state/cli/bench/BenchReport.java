@@ -22,7 +22,7 @@ public final class BenchReport {
   /** The CSV columns, one row per result. */
   private static final String CSV_HEADER =
       "driver,workload,payload,threads,target,ops_per_s,p50_ns,p99_ns,p999_ns,errors,"
-          + "conflicts,first_error";
+          + "conflicts,first_error,group_mean,group_p99";
 
   private BenchReport() {}
 
@@ -119,6 +119,11 @@ public final class BenchReport {
     List<String> header =
         new ArrayList<>(
             List.of("workload", "payload", "threads", "ops/s", "p50", "p99", "p99.9", "errors"));
+    // Group commit's writes per commit, beside the throughput, when any run committed groups.
+    boolean groups = results.stream().anyMatch(r -> r.groupMean() > 0);
+    if (groups) {
+      header.addAll(List.of("group mean", "group p99"));
+    }
     for (String b : baselines) {
       header.add(b + " ops/s");
       header.add("ratio");
@@ -132,6 +137,9 @@ public final class BenchReport {
           new ArrayList<>(List.of(c.workload(), size(c.payload()), Integer.toString(c.threads())));
       if (s == null) {
         row.addAll(List.of(none, none, none, none, none));
+        if (groups) {
+          row.addAll(List.of(none, none));
+        }
       } else {
         row.addAll(
             List.of(
@@ -140,6 +148,14 @@ public final class BenchReport {
                 latency(s.p99(), none),
                 latency(s.p999(), none),
                 Long.toString(s.errors())));
+        if (groups) {
+          row.addAll(
+              s.groupMean() > 0
+                  ? List.of(
+                      String.format(Locale.ROOT, "%.1f", s.groupMean()),
+                      Integer.toString(s.groupP99()))
+                  : List.of(none, none));
+        }
       }
       for (String b : baselines) {
         BenchResult base = e.getValue().get(b);
@@ -183,7 +199,9 @@ public final class BenchReport {
                   Long.toString(r.p999()),
                   Long.toString(r.errors()),
                   Long.toString(r.conflicts()),
-                  quote(r.firstError())))
+                  quote(r.firstError()),
+                  String.format(Locale.ROOT, "%.2f", r.groupMean()),
+                  Integer.toString(r.groupP99())))
           .append('\n');
     }
     Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);

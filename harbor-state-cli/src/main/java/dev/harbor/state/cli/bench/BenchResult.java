@@ -18,6 +18,9 @@ package dev.harbor.state.cli.bench;
  * @param errors failures other than the expected ConditionFailedException of saveIf
  * @param conflicts ConditionFailedExceptions (saveIf: lost races, expected)
  * @param firstError the first unexpected failure's message, or empty
+ * @param groupMean writes per shared commit (group commit) during the run, on average; 0 when the
+ *     run committed no group (a baseline, a driver without group commit, a read workload)
+ * @param groupP99 the 99th percentile of writes per shared commit; 0 as for {@code groupMean}
  */
 public record BenchResult(
     String driver,
@@ -31,7 +34,55 @@ public record BenchResult(
     long p999,
     long errors,
     long conflicts,
-    String firstError) {
+    String firstError,
+    double groupMean,
+    int groupP99) {
+
+  /**
+   * A result without group commit statistics.
+   *
+   * @param driver the driver benchmarked
+   * @param workload the workload
+   * @param payload payload bytes
+   * @param threads worker threads
+   * @param target the target
+   * @param opsPerSecond units per second
+   * @param p50 median latency, nanoseconds
+   * @param p99 99th percentile, nanoseconds
+   * @param p999 99.9th percentile, nanoseconds
+   * @param errors unexpected failures
+   * @param conflicts expected ConditionFailedExceptions
+   * @param firstError the first unexpected failure's message, or empty
+   */
+  public BenchResult(
+      String driver,
+      String workload,
+      int payload,
+      int threads,
+      String target,
+      double opsPerSecond,
+      long p50,
+      long p99,
+      long p999,
+      long errors,
+      long conflicts,
+      String firstError) {
+    this(
+        driver,
+        workload,
+        payload,
+        threads,
+        target,
+        opsPerSecond,
+        p50,
+        p99,
+        p999,
+        errors,
+        conflicts,
+        firstError,
+        0,
+        0);
+  }
 
   /** The target name of the store itself; every other target is a baseline. */
   public static final String STORE = "store";

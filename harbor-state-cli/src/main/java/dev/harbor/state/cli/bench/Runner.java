@@ -130,10 +130,12 @@ final class Runner {
     }
     sleepNanos(plan.warmupNanos());
     phase.value = Phase.MEASURE;
+    long[] groupsBefore = GroupSizes.snapshot();
     long start = System.nanoTime();
     sleepNanos(plan.measureNanos());
     phase.value = Phase.STOP;
     long elapsed = System.nanoTime() - start;
+    GroupSizes groups = GroupSizes.between(groupsBefore, GroupSizes.snapshot());
     for (Worker w : workers) {
       w.join();
     }
@@ -164,7 +166,9 @@ final class Runner {
             h.getValueAtPercentile(99.9),
             errors,
             conflicts,
-            firstError);
+            firstError,
+            target.name().equals(BenchResult.STORE) ? groups.mean() : 0,
+            target.name().equals(BenchResult.STORE) ? groups.p99() : 0);
     done++;
     return r;
   }

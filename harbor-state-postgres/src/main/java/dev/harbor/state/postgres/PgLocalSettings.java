@@ -1,0 +1,237 @@
+package dev.harbor.state.postgres;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Makes an operation's settings ({@code statement_timeout}, {@code lock_timeout}, READ COMMITTED)
+ * local to the operation's own transaction, in the same round trip as its first statement, so that
+ * nothing is ever left on a database session (issue 14).
+ *
+ * <p>Why: behind a transaction pooler (PgBouncer {@code pool_mode=transaction}) consecutive
+ * transactions of one client connection run on different server connections. A setting made once
+ * per session would land on whichever server connection the pooler picked, leaving other clients
+ * with our timeouts and our own later transactions without them. A transaction-local setting
+ * travels with the transaction wherever the pooler sends it, and costs nothing extra: the prelude
+ * is prepended to the statement's text, which pgjdbc sends in the same message flush.
+ *
+ * <p>The operation's work sees a view of its connection whose statements carry the prelude and hide
+ * its results: {@code execute}, {@code executeQuery} and {@code executeUpdate} answer exactly as
+ * the statement alone would. In autocommit mode every statement is its own (implicit) transaction,
+ * so every statement carries the timeouts; in a transaction only the first does, after {@code SET
+ * TRANSACTION ISOLATION LEVEL READ COMMITTED} (which must come before any query).
+ *
+ * <p>The timeouts use {@code set_config(..., true)} rather than {@code SET LOCAL}: outside a {@code
+ * BEGIN} block (an autocommit statement) {@code SET LOCAL} works but the server logs a WARNING each
+ * time; {@code set_config} is silent. Isolation cannot be set that way (a {@code SELECT} takes a
+ * snapshot first), so autocommit statements rely on the server's default being READ COMMITTED,
+ * which the store checks at open ({@link #forDefaultIsolation}); where it is not, they carry {@code
+ * SET TRANSACTION} too, and the server logs a warning per write.
+ */
+final class PgLocalSettings {
+
+  /** The prelude of an autocommit statement and the number of results it adds. */
+  private final String autoCommitPrelude;
+
+  private final int autoCommitResults;
+
+  /** The prelude of a transaction's first statement and the number of results it adds. */
+  private final String transactionPrelude;
+
+  private final int transactionResults;
+
+  private PgLocalSettings(
+      String autoCommitPrelude,
+      int autoCommitResults,
+      String transactionPrelude,
+      int transactionResults) {
+    this.autoCommitPrelude = autoCommitPrelude;
+    this.autoCommitResults = autoCommitResults;
+    this.transactionPrelude = transactionPrelude;
+    this.transactionResults = transactionResults;
+  }
+
+  /**
+   * The settings of a store.
+   *
+   * @param operationTimeout bounds every statement and lock wait (CONTRACT.md 4.13)
+   * @param defaultIsReadCommitted whether the server's default isolation, as seen at open, is READ
+   *     COMMITTED; if not, autocommit statements pin it too
+   * @return the settings
+   */
+  static PgLocalSettings forDefaultIsolation(
+      Duration operationTimeout, boolean defaultIsReadCommitted) {
+    long millis = Math.max(1, operationTimeout.toMillis());
+    // A number the store computed, not input: inlined, so the prelude binds no parameter and the
+    // statement's own parameters keep their positions.
+    String timeouts =
+        "SELECT set_config('statement_timeout', '"
+            + millis
+            + "', true), set_config('lock_timeout', '"
+            + millis
+            + "', true); ";
+    String isolation = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ";
+    return defaultIsReadCommitted
+        ? new PgLocalSettings(timeouts, 1, isolation + timeouts, 2)
+        : new PgLocalSettings(isolation + timeouts, 2, isolation + timeouts, 2);
+  }
+
+  /**
+   * A view of a connection for one unit of work (or the migrations at open).
+   *
+   * @param c the connection
+   * @return the view; closing its statements closes the real ones; the caller closes {@code c}
+   */
+  Connection scope(Connection c) {
+    return (Connection)
+        Proxy.newProxyInstance(
+            PgLocalSettings.class.getClassLoader(),
+            new Class<?>[] {Connection.class},
+            new ConnectionView(c));
+  }
+
+  /**
+   * The connection view: in autocommit mode every statement carries the prelude; in a transaction
+   * the first statement after it began does.
+   */
+  private final class ConnectionView implements InvocationHandler {
+    private final Connection target;
+
+    /** Whether the current transaction has had its prelude. */
+    private boolean settled;
+
+    ConnectionView(Connection target) {
+      this.target = target;
+    }
+
+    /** The prelude's results for the next statement, 0 once none is due. */
+    private int due() throws SQLException {
+      if (target.getAutoCommit()) {
+        return autoCommitResults;
+      }
+      if (settled) {
+        return 0;
+      }
+      settled = true;
+      return transactionResults;
+    }
+
+    private String prelude() throws SQLException {
+      return target.getAutoCommit() ? autoCommitPrelude : transactionPrelude;
+    }
+
+    @Override
+    public @Nullable Object invoke(Object proxy, Method method, @Nullable Object[] args)
+        throws Throwable {
+      String name = method.getName();
+      if (name.equals("commit")
+          || name.equals("rollback")
+          || (name.equals("setAutoCommit")
+              && args != null
+              && !args[0].equals(target.getAutoCommit()))) {
+        settled = false; // a new transaction begins with the next statement
+      }
+      if (name.equals("prepareStatement") && args != null && args.length == 1) {
+        String prelude = prelude();
+        int skip = due();
+        String sql = (String) args[0];
+        if (skip == 0) {
+          return target.prepareStatement(sql);
+        }
+        PreparedStatement real = target.prepareStatement(prelude + sql);
+        return statement(PreparedStatement.class, real, skip);
+      }
+      if (name.equals("createStatement") && (args == null || args.length == 0)) {
+        return statement(Statement.class, target.createStatement(), -1);
+      }
+      if (name.startsWith("prepare") || (name.startsWith("create") && name.endsWith("Statement"))) {
+        // Variants the store does not use: refusing them keeps a statement from running without
+        // the operation's timeouts unnoticed.
+        throw new UnsupportedOperationException(
+            "the store's connection view supports prepareStatement(String) and createStatement()");
+      }
+      return call(method, target, args);
+    }
+
+    /**
+     * A statement whose executions hide the prelude's results.
+     *
+     * @param skip the prelude's results for a prepared statement; -1 for a plain statement, whose
+     *     SQL arrives with each execution and gets the prelude then, if one is due
+     */
+    private <T extends Statement> T statement(Class<T> type, T real, int skip) {
+      InvocationHandler handler =
+          (proxy, method, args) -> {
+            String name = method.getName();
+            boolean plain = skip < 0;
+            boolean withSql = args != null && args.length == 1 && args[0] instanceof String;
+            if (plain == withSql
+                && (name.equals("execute")
+                    || name.equals("executeQuery")
+                    || name.equals("executeUpdate")
+                    || name.equals("executeLargeUpdate"))) {
+              int results = skip;
+              if (plain) {
+                String prelude = prelude();
+                results = due();
+                if (results > 0) {
+                  args = new Object[] {prelude + args[0]};
+                }
+              }
+              return execute(real, name, args, results);
+            }
+            if (name.startsWith("execute") || name.equals("addBatch")) {
+              throw new UnsupportedOperationException(
+                  "the store's connection view runs statements with execute, executeQuery or"
+                      + " executeUpdate");
+            }
+            return call(method, real, args);
+          };
+      return type.cast(
+          Proxy.newProxyInstance(
+              PgLocalSettings.class.getClassLoader(), new Class<?>[] {type}, handler));
+    }
+  }
+
+  /** Runs a statement, steps past the prelude's results and answers as the statement alone. */
+  private static Object execute(Statement s, String name, @Nullable Object[] args, int skip)
+      throws SQLException {
+    boolean rows = args == null ? ((PreparedStatement) s).execute() : s.execute((String) args[0]);
+    for (int i = 0; i < skip; i++) {
+      rows = s.getMoreResults();
+    }
+    if (name.equals("execute")) {
+      return rows;
+    }
+    if (name.equals("executeQuery")) {
+      if (!rows) {
+        throw new SQLException("the statement returned no rows");
+      }
+      return s.getResultSet();
+    }
+    if (rows) {
+      throw new SQLException("the statement returned rows where an update count was expected");
+    }
+    if (name.equals("executeLargeUpdate")) {
+      return s.getLargeUpdateCount();
+    }
+    return s.getUpdateCount(); // an Integer, as executeUpdate returns (a ternary would widen it)
+  }
+
+  private static @Nullable Object call(Method method, Object target, @Nullable Object[] args)
+      throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+}

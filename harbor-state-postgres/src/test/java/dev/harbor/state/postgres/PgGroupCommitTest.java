@@ -1,0 +1,313 @@
+package dev.harbor.state.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.harbor.state.CommitOutcomeUnknownException;
+import dev.harbor.state.EventId;
+import dev.harbor.state.IdempotencyConflictException;
+import dev.harbor.state.OperationCancelledException;
+import dev.harbor.state.SlotExpectation;
+import dev.harbor.state.StateConfig;
+import dev.harbor.state.StateRecord;
+import dev.harbor.state.StateStore;
+import dev.harbor.state.spi.Options;
+import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.spi.StoreCore;
+import dev.harbor.state.sql.GroupCommit;
+import dev.harbor.state.testing.TestPostgres;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Group commit on PostgreSQL, each group steered: a {@code fenceIf} whose action waits on a latch
+ * holds its slot's advisory lock, so a leader saving that slot keeps its commit in flight. Two
+ * groups may be in flight at once, so two leaders are held, on two fences, while the test queues
+ * the others one at a time, in the order it chooses; releasing the first fence lets its leader's
+ * successor take the whole queue as one group, and only then is the second released. Each caller's
+ * outcome is its own.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS) // a hang guard; nothing here is timed
+class PgGroupCommitTest extends DatabaseTest {
+
+  private StateStore store;
+  private GroupCommit<PgGroupCommit.Write> group;
+  private final List<CountDownLatch> releases = new ArrayList<>();
+
+  @BeforeEach
+  void openSteerableStore() {
+    open().close(); // creates the schema and its tables
+    HikariConfig hc = new HikariConfig();
+    PgLocation base = PgLocation.parse(TestPostgres.url().split("\\?")[0]);
+    hc.setJdbcUrl(base.jdbcUrl());
+    hc.setUsername(base.user());
+    hc.setPassword(base.password());
+    hc.setMaximumPoolSize(8);
+    HikariDataSource pool = track(new HikariDataSource(hc));
+    StateConfig config =
+        StateConfig.builder().driver("postgres").options(Map.of("schema", schema)).build();
+    PgSettings settings = PgSettings.from(Options.of(config, PgSettings.BORROWED_TABLE), false);
+    StoreContext context =
+        new StoreContext("postgres", settings.maxPayloadBytes(), Clock.systemUTC());
+    PgStore driver =
+        new PgStore(
+            new PgDatabase(pool, null, context, settings.operationTimeout()), settings, context);
+    store = track(StoreCore.open(context, driver));
+    group = Objects.requireNonNull(driver.groups()).group();
+  }
+
+  @AfterEach
+  void releaseFences() {
+    releases.forEach(CountDownLatch::countDown); // a failed test must not leave a fence holding
+  }
+
+  /** A call on its own thread and what it got: null for success, else the exception. */
+  private static final class Call extends Thread {
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final Runnable body;
+    volatile boolean interruptedAfter;
+
+    Call(Runnable body) {
+      this.body = body;
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      try {
+        body.run();
+      } catch (RuntimeException e) {
+        failure.set(e);
+      }
+      interruptedAfter = Thread.currentThread().isInterrupted();
+    }
+  }
+
+  private static void await(BooleanSupplier condition) throws InterruptedException {
+    while (!condition.getAsBoolean()) {
+      Thread.sleep(1);
+    }
+  }
+
+  /** Fences a slot (saving its record first) until the returned latch is counted down. */
+  private CountDownLatch fence(String kind) throws InterruptedException {
+    StateRecord fenced = record("fence-" + kind, kind, "f");
+    store.save(fenced);
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    releases.add(release);
+    new Call(
+            () ->
+                store.fenceIf(
+                    SlotExpectation.exact(Q, kind, fenced.id()),
+                    () -> {
+                      running.countDown();
+                      try {
+                        release.await();
+                      } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                      }
+                    }))
+        .start();
+    running.await();
+    return release;
+  }
+
+  private CountDownLatch firstFence;
+  private CountDownLatch secondFence;
+
+  /**
+   * Holds both groups that may be in flight: a leader saving each of two fenced slots (its commit
+   * waits for its fence); then starts each call one at a time, each queued before the next starts.
+   *
+   * @param firstSlot the slot of the first fence
+   * @param secondSlot the slot of the second fence
+   * @return the calls started: the two leaders, then {@code calls}
+   */
+  private List<Call> queue(String firstSlot, String secondSlot, List<Runnable> calls)
+      throws InterruptedException {
+    firstFence = fence(firstSlot);
+    secondFence = fence(secondSlot);
+    List<Call> started = new ArrayList<>();
+    int n = 0;
+    for (String slot : List.of(firstSlot, secondSlot)) {
+      int leaders = ++n;
+      Call leader = new Call(() -> store.save(record("lead" + leaders, slot, "l")));
+      leader.start();
+      await(() -> group.leaders() == leaders);
+      started.add(leader);
+    }
+    for (Runnable r : calls) {
+      int before = group.queued();
+      Call c = new Call(r);
+      c.start();
+      await(() -> group.queued() == before + 1);
+      started.add(c);
+    }
+    return started;
+  }
+
+  private List<Call> queue(List<Runnable> calls) throws InterruptedException {
+    return queue("fenced", "fenced2", calls);
+  }
+
+  /**
+   * Lets the queued calls commit as one group: the first leader ends and its successor takes the
+   * whole queue; only then does the second leader end (else it could take part of the queue).
+   */
+  private void releaseAsOneGroup() throws InterruptedException {
+    firstFence.countDown();
+    await(() -> group.queued() == 0);
+    secondFence.countDown();
+  }
+
+  private static void joinAll(List<Call> calls) throws InterruptedException {
+    for (Call c : calls) {
+      c.join();
+    }
+  }
+
+  @Test
+  void aConflictInTheMiddleOfAGroupOf32_failsOnlyThatCaller() throws Exception {
+    store.save(record("taken", "elsewhere", "x"));
+    List<Runnable> calls = new ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      int n = i;
+      calls.add(
+          () ->
+              store.save(
+                  n == 15
+                      ? record("taken", "k" + n, "other slot, so a conflict")
+                      : record("e" + n, "k" + n, "v" + n)));
+    }
+    List<Call> started = queue(calls);
+    releaseAsOneGroup();
+    joinAll(started);
+    assertThat(started.get(0).failure.get()).isNull();
+    assertThat(started.get(1).failure.get()).isNull();
+    for (int i = 0; i < 32; i++) {
+      Throwable f = started.get(i + 2).failure.get();
+      if (i == 15) {
+        assertThat(f).isInstanceOf(IdempotencyConflictException.class);
+        assertThat(store.find(Q, "k15")).isEmpty();
+      } else {
+        assertThat(f).as("call %d", i).isNull();
+        assertThat(store.load(Q, "k" + i).id()).isEqualTo(EventId.of("e" + i));
+      }
+    }
+    assertThat(store.load(Q, "elsewhere").id()).isEqualTo(EventId.of("taken"));
+    assertThat(group.groupSizeCounts()[32]).isEqualTo(1); // the 32 shared one commit
+  }
+
+  @Test
+  void aReplayAndAnOverwriteOfOneSlotInOneGroup_applyInArrivalOrder() throws Exception {
+    StateRecord first = record("e1", "slot", "one");
+    StateRecord second = record("e2", "slot", "two");
+    List<Call> started =
+        queue(
+            List.of(
+                () -> store.save(first),
+                () -> store.save(first), // a replay of the write just before it
+                () -> store.save(second), // overwrites the slot; e1 is forgotten
+                () -> store.save(record("n1", "same", "a")),
+                () -> store.save(record("n1", "same", "a")), // same new id, same content
+                () -> store.save(record("n2", "diff", "a")),
+                () -> store.save(record("n2", "diff", "b")))); // same new id, other content
+    releaseAsOneGroup();
+    joinAll(started);
+    assertThat(started.subList(0, 8)).allSatisfy(c -> assertThat(c.failure.get()).isNull());
+    assertThat(started.get(8).failure.get()).isInstanceOf(IdempotencyConflictException.class);
+    assertThat(store.load(Q, "slot").sameContent(second)).isTrue();
+    assertThat(store.findByEventId(EventId.of("e1"))).isEmpty();
+    assertThat(store.load(Q, "diff").bytes()).isEqualTo("a".getBytes(StandardCharsets.UTF_8));
+    assertThat(group.groupSizeCounts()[7]).isEqualTo(1);
+  }
+
+  @Test
+  void deletesAndAnEventIdMovingBetweenSlotsInOneGroup_endAsOneAfterAnother() throws Exception {
+    store.save(record("m1", "from", "moving"));
+    store.save(record("d1", "gone", "x"));
+    StateRecord replacing = record("m2", "from", "replacing");
+    StateRecord moved = record("m1", "to", "moved");
+    List<Call> started =
+        queue(
+            List.of(
+                () -> store.save(replacing), // m1 is forgotten...
+                () -> store.save(moved), // ...so it may name another slot now
+                () -> store.delete(Q, "gone"),
+                () -> store.save(record("d2", "gone", "back")),
+                () -> store.delete(Q, "gone"),
+                () -> store.delete(Q, "never")));
+    releaseAsOneGroup();
+    joinAll(started);
+    assertThat(started).allSatisfy(c -> assertThat(c.failure.get()).isNull());
+    assertThat(store.load(Q, "from").sameContent(replacing)).isTrue();
+    assertThat(store.load(Q, "to").sameContent(moved)).isTrue();
+    assertThat(store.find(Q, "gone")).isEmpty();
+    assertThat(store.findByEventId(EventId.of("d2"))).isEmpty();
+    assertThat(group.groupSizeCounts()[6]).isEqualTo(1);
+  }
+
+  @Test
+  void aCallerInterruptedWhileQueued_isRemoved_andItsWriteNeverApplied() throws Exception {
+    List<Call> started =
+        queue(
+            List.of(
+                () -> store.save(record("a", "a", "a")),
+                () -> store.save(record("b", "b", "b")),
+                () -> store.save(record("c", "c", "c"))));
+    Call b = started.get(3);
+    b.interrupt();
+    b.join();
+    assertThat(b.failure.get()).isInstanceOf(OperationCancelledException.class);
+    assertThat(b.interruptedAfter).isTrue();
+    assertThat(group.queued()).isEqualTo(2);
+    releaseAsOneGroup();
+    joinAll(started);
+    assertThat(started.get(2).failure.get()).isNull();
+    assertThat(started.get(4).failure.get()).isNull();
+    assertThat(store.find(Q, "a")).isPresent();
+    assertThat(store.find(Q, "b")).isEmpty();
+    assertThat(store.find(Q, "c")).isPresent();
+  }
+
+  @Test
+  void aCallerInterruptedWhileItsGroupCommits_getsCommitOutcomeUnknown() throws Exception {
+    // a's slot is the second fence's: the group of a, b and c waits for it once taken
+    List<Call> started =
+        queue(
+            "first",
+            "second",
+            List.of(
+                () -> store.save(record("a", "second", "a")),
+                () -> store.save(record("b", "b", "b")),
+                () -> store.save(record("c", "c", "c"))));
+    firstFence.countDown();
+    started.get(0).join();
+    await(() -> group.queued() == 0); // the group of a, b and c is taken, its commit waiting
+    Call b = started.get(3);
+    b.interrupt();
+    b.join();
+    assertThat(b.failure.get()).isInstanceOf(CommitOutcomeUnknownException.class);
+    assertThat(b.interruptedAfter).isTrue();
+    secondFence.countDown();
+    joinAll(started);
+    assertThat(started.get(1).failure.get()).isNull();
+    assertThat(started.get(2).failure.get()).isNull();
+    assertThat(started.get(4).failure.get()).isNull();
+    assertThat(store.find(Q, "b")).isPresent(); // it was in flight: the group committed it
+  }
+}
