@@ -1,5 +1,6 @@
 package dev.harbor.state;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -177,6 +178,59 @@ public interface StateStore extends AutoCloseable {
    * @throws InvalidRecordException if a value is malformed
    */
   int deleteScope(Identity identity);
+
+  /**
+   * Retention: deletes, in one atomic step, at most {@code limit} records of the tenant whose kind
+   * starts with {@code kindPrefix} and whose {@code updatedAt} is strictly before {@code
+   * olderThan}, oldest first (ties in slot order: user, session, run, kind comparing UTF-8 bytes).
+   * A record stamped exactly at {@code olderThan} is kept. The deleted event ids are forgotten.
+   * Call it again until it returns 0; with no concurrent writer, 0 means nothing that matches
+   * remains. No step holds a lock or a transaction longer than itself, so concurrent saves proceed
+   * while a long purge runs.
+   *
+   * @param scope must be {@link ListScope#MAINTENANCE}
+   * @param tenantId the tenant, non-empty
+   * @param kindPrefix a non-empty literal prefix
+   * @param olderThan the cutoff; records stamped before it are deleted
+   * @param limit 1..10,000
+   * @return the number of records deleted by this step
+   * @throws MaintenanceScopeRequiredException without the maintenance claim
+   * @throws IdentityRequiredException if the tenant is empty
+   * @throws InvalidRecordException if the tenant or prefix is malformed, the prefix is empty, or
+   *     the limit is out of range
+   * @throws NullPointerException if {@code olderThan} is {@code null}
+   */
+  int purge(ListScope scope, String tenantId, String kindPrefix, Instant olderThan, int limit);
+
+  /**
+   * Erasure of a user: deletes, in one atomic step, at most {@code limit} records of this tenant
+   * and user, of every session, run and kind. The deleted event ids are forgotten. Call it again
+   * until it returns 0.
+   *
+   * @param scope must be {@link ListScope#MAINTENANCE}
+   * @param tenantId the tenant, non-empty
+   * @param userId the user, non-empty
+   * @param limit 1..10,000
+   * @return the number of records deleted by this step
+   * @throws MaintenanceScopeRequiredException without the maintenance claim
+   * @throws IdentityRequiredException if the tenant or user is empty
+   * @throws InvalidRecordException if a value is malformed or the limit is out of range
+   */
+  int eraseUser(ListScope scope, String tenantId, String userId, int limit);
+
+  /**
+   * Erasure of a tenant: deletes, in one atomic step, at most {@code limit} records of the tenant.
+   * The deleted event ids are forgotten. Call it again until it returns 0.
+   *
+   * @param scope must be {@link ListScope#MAINTENANCE}
+   * @param tenantId the tenant, non-empty
+   * @param limit 1..10,000
+   * @return the number of records deleted by this step
+   * @throws MaintenanceScopeRequiredException without the maintenance claim
+   * @throws IdentityRequiredException if the tenant is empty
+   * @throws InvalidRecordException if the tenant is malformed or the limit is out of range
+   */
+  int eraseTenant(ListScope scope, String tenantId, int limit);
 
   /**
    * Every record, across all identities, whose kind starts with {@code kindPrefix}, in no

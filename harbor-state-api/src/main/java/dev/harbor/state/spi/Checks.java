@@ -205,6 +205,77 @@ final class Checks {
   }
 
   /**
+   * Checks {@code purge} (CONTRACT.md 4.12: maintenance scope, tenant, strings, limit, cutoff) and
+   * turns its exclusive cutoff into the inclusive bound the drivers compare with: records are kept
+   * to the microsecond, so "strictly before {@code olderThan}" is "at or before the last whole
+   * microsecond before it".
+   *
+   * @param scope the claim
+   * @param tenantId the tenant
+   * @param kindPrefix the prefix
+   * @param olderThan the exclusive cutoff
+   * @param limit 1..{@value Limits#MAX_ERASE_LIMIT}
+   * @return the latest {@code updatedAt} to delete, within the storable range, or empty if no
+   *     storable instant is before the cutoff
+   */
+  Optional<Instant> purge(
+      ListScope scope, String tenantId, String kindPrefix, Instant olderThan, int limit) {
+    requireMaintenance(scope, "purge");
+    requireNamed("purge", tenantId, false, null);
+    requireKey("tenantId", tenantId);
+    requireKey("kind prefix", kindPrefix);
+    requireLimit(limit, Limits.MAX_ERASE_LIMIT);
+    Objects.requireNonNull(olderThan, "olderThan");
+    if (!olderThan.isAfter(StateRecord.MIN_UPDATED_AT)) {
+      return Optional.empty();
+    }
+    Instant latest = olderThan.minusNanos(1).truncatedTo(ChronoUnit.MICROS);
+    return Optional.of(
+        latest.isAfter(StateRecord.MAX_UPDATED_AT) ? StateRecord.MAX_UPDATED_AT : latest);
+  }
+
+  /**
+   * Checks {@code eraseUser}.
+   *
+   * @param scope the claim
+   * @param tenantId the tenant
+   * @param userId the user
+   * @param limit 1..{@value Limits#MAX_ERASE_LIMIT}
+   */
+  void eraseUser(ListScope scope, String tenantId, String userId, int limit) {
+    requireMaintenance(scope, "eraseUser");
+    requireNamed("eraseUser", tenantId, true, userId);
+    requireKey("tenantId", tenantId);
+    requireKey("userId", userId);
+    requireLimit(limit, Limits.MAX_ERASE_LIMIT);
+  }
+
+  /**
+   * Checks {@code eraseTenant}.
+   *
+   * @param scope the claim
+   * @param tenantId the tenant
+   * @param limit 1..{@value Limits#MAX_ERASE_LIMIT}
+   */
+  void eraseTenant(ListScope scope, String tenantId, int limit) {
+    requireMaintenance(scope, "eraseTenant");
+    requireNamed("eraseTenant", tenantId, false, null);
+    requireKey("tenantId", tenantId);
+    requireLimit(limit, Limits.MAX_ERASE_LIMIT);
+  }
+
+  /** The tenant, and the user where one is named, of a wide erasure are non-empty. */
+  private static void requireNamed(
+      String method, @Nullable String tenantId, boolean namesUser, @Nullable String userId) {
+    boolean noTenant = tenantId == null || tenantId.isEmpty();
+    boolean noUser = namesUser && (userId == null || userId.isEmpty());
+    if (noTenant || noUser) {
+      String missing = noTenant && noUser ? "tenant and user" : noTenant ? "tenant" : "user";
+      throw new IdentityRequiredException(method + ": " + missing + " must not be empty");
+    }
+  }
+
+  /**
    * Checks the unbounded {@code listKind}.
    *
    * @param scope the claim

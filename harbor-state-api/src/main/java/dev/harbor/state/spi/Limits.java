@@ -22,5 +22,8 @@ public final class Limits {
   /** The largest limit of {@code scanAll}. */
   public static final int MAX_SCAN_ALL_LIMIT = 1000;
 
+  /** The largest limit of one step of {@code purge}, {@code eraseUser} and {@code eraseTenant}. */
+  public static final int MAX_ERASE_LIMIT = 10_000;
+
   private Limits() {}
 }

@@ -11,6 +11,7 @@ import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,9 @@ public final class StoreCore implements StateStore {
     LOAD_BY_EVENT_ID,
     DELETE,
     DELETE_SCOPE,
+    PURGE,
+    ERASE_USER,
+    ERASE_TENANT,
     LIST_KIND,
     LIST_KIND_FOR_IDENTITY,
     SCAN_KIND_FOR_TENANT,
@@ -283,6 +287,34 @@ public final class StoreCore implements StateStore {
         Operation.DELETE_SCOPE,
         () -> checks.deleteScope(identity),
         () -> driver.deleteScope(identity));
+  }
+
+  @Override
+  public int purge(
+      ListScope scope, String tenantId, String kindPrefix, Instant olderThan, int limit) {
+    return call(
+        Operation.PURGE,
+        () -> {
+          Optional<Instant> latest = checks.purge(scope, tenantId, kindPrefix, olderThan, limit);
+          // A cutoff at or before the first storable instant: nothing is older.
+          return latest.isEmpty() ? 0 : driver.purge(tenantId, kindPrefix, latest.get(), limit);
+        });
+  }
+
+  @Override
+  public int eraseUser(ListScope scope, String tenantId, String userId, int limit) {
+    return call(
+        Operation.ERASE_USER,
+        () -> checks.eraseUser(scope, tenantId, userId, limit),
+        () -> driver.eraseUser(tenantId, userId, limit));
+  }
+
+  @Override
+  public int eraseTenant(ListScope scope, String tenantId, int limit) {
+    return call(
+        Operation.ERASE_TENANT,
+        () -> checks.eraseTenant(scope, tenantId, limit),
+        () -> driver.eraseTenant(tenantId, limit));
   }
 
   // ---- reads ----

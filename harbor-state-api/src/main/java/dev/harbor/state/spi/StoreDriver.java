@@ -6,6 +6,7 @@ import dev.harbor.state.Quadruple;
 import dev.harbor.state.ScanContinuations;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -92,6 +93,41 @@ public interface StoreDriver {
    * @return the number of records deleted
    */
   int deleteScope(Identity identity);
+
+  /**
+   * Deletes, as one atomic step, at most {@code limit} records of the tenant whose kind starts with
+   * the literal prefix and whose {@code updatedAt} is at or before {@code latest}, oldest first,
+   * ties in slot order. A record replaced concurrently by a newer one is not deleted.
+   *
+   * @param tenantId the tenant
+   * @param kindPrefix a well-formed prefix, matched literally
+   * @param latest the latest {@code updatedAt} to delete, inclusive: the core turned the caller's
+   *     exclusive cutoff into it, a whole microsecond within {@link StateRecord#MIN_UPDATED_AT}..
+   *     {@link StateRecord#MAX_UPDATED_AT}
+   * @param limit 1..{@value Limits#MAX_ERASE_LIMIT}
+   * @return the number deleted; fewer than {@code limit} only if no more match, or if the driver
+   *     bounds its steps lower (it documents why), or under concurrent writes
+   */
+  int purge(String tenantId, String kindPrefix, Instant latest, int limit);
+
+  /**
+   * Deletes, as one atomic step, at most {@code limit} records of the tenant and user.
+   *
+   * @param tenantId the tenant
+   * @param userId the user
+   * @param limit 1..{@value Limits#MAX_ERASE_LIMIT}
+   * @return the number deleted
+   */
+  int eraseUser(String tenantId, String userId, int limit);
+
+  /**
+   * Deletes, as one atomic step, at most {@code limit} records of the tenant.
+   *
+   * @param tenantId the tenant
+   * @param limit 1..{@value Limits#MAX_ERASE_LIMIT}
+   * @return the number deleted
+   */
+  int eraseTenant(String tenantId, int limit);
 
   /**
    * The slot's record.

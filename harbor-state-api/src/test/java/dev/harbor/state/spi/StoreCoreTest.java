@@ -61,6 +61,22 @@ class StoreCoreTest {
   }
 
   @Test
+  void purge_passesTheLastWholeMicrosecondBeforeTheCutoff_andNothingBeforeTheFirst() {
+    Instant t = Instant.parse("2030-01-02T03:04:05.123456Z");
+    ListScope m = ListScope.MAINTENANCE;
+    store.purge(m, "t", "k", t, 10);
+    store.purge(m, "t", "k", t.plusNanos(1), 10);
+    store.purge(m, "t", "k", t.plusNanos(999), 10);
+    store.purge(m, "t", "k", Instant.MAX, 10);
+    assertThat(store.purge(m, "t", "k", StateRecord.MIN_UPDATED_AT, 10)).isZero();
+    assertThat(store.purge(m, "t", "k", Instant.MIN, 10)).isZero();
+    assertThat(driver.purgedUpTo)
+        .containsExactly(t.minusNanos(1000), t, t, StateRecord.MAX_UPDATED_AT);
+    store.purge(m, "t", "k", StateRecord.MIN_UPDATED_AT.plusNanos(1), 10);
+    assertThat(driver.purgedUpTo).endsWith(StateRecord.MIN_UPDATED_AT);
+  }
+
+  @Test
   void invalidInput_neverReachesTheDriver() {
     SlotExpectation k = SlotExpectation.absent(Q, "k");
     List<Runnable> bad =
@@ -75,6 +91,11 @@ class StoreCoreTest {
             () -> store.findByEventId(EventId.of("\uD800")),
             () -> store.delete(Q, ""),
             () -> store.deleteScope(new Identity("t", "", "s")),
+            () -> store.purge(ListScope.MAINTENANCE, "t", "", Instant.MAX, 10),
+            () -> store.purge(ListScope.MAINTENANCE, "t", "k", null, 10),
+            () -> store.eraseUser(ListScope.MAINTENANCE, "t", "", 10),
+            () -> store.eraseTenant(ListScope.NONE, "t", 10),
+            () -> store.eraseTenant(ListScope.MAINTENANCE, "t", 10_001),
             () -> store.listKind(ListScope.NONE, "k"),
             () -> store.listKindForIdentity(Q, "k", 1001),
             () -> store.scanKindForTenant(ListScope.MAINTENANCE, "t", "k", 257, ""),
@@ -226,6 +247,27 @@ class StoreCoreTest {
     @Override
     public int deleteScope(Identity identity) {
       calls.add("deleteScope");
+      return 0;
+    }
+
+    final List<Instant> purgedUpTo = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public int purge(String tenantId, String kindPrefix, Instant latest, int limit) {
+      calls.add("purge");
+      purgedUpTo.add(latest);
+      return 0;
+    }
+
+    @Override
+    public int eraseUser(String tenantId, String userId, int limit) {
+      calls.add("eraseUser");
+      return 0;
+    }
+
+    @Override
+    public int eraseTenant(String tenantId, int limit) {
+      calls.add("eraseTenant");
       return 0;
     }
 

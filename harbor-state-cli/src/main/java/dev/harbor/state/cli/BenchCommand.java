@@ -4,6 +4,7 @@ import dev.harbor.state.cli.bench.BenchBackend;
 import dev.harbor.state.cli.bench.BenchPlan;
 import dev.harbor.state.cli.bench.BenchReport;
 import dev.harbor.state.cli.bench.BenchResult;
+import dev.harbor.state.cli.bench.RetentionBench;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Option;
       "Examples:",
       "  harbor-state bench --store postgres://app@db:5432/app",
       "  harbor-state bench --store sqlite:./harbor-state.db --threads 1,4 --seconds 3 --payload 32",
-      "  harbor-state bench --store inmem: --workloads save,load --csv bench.csv"
+      "  harbor-state bench --store inmem: --workloads save,load --csv bench.csv",
+      "  harbor-state bench --store sqlite:./bench.db --purge 1000000 --purge-steps 250,1000 --threads 4"
     })
 final class BenchCommand extends StoreCommand {
 
@@ -86,6 +88,25 @@ final class BenchCommand extends StoreCommand {
               + "payload, so 4096 slots of 16 KiB).")
   int slots;
 
+  @Option(
+      names = "--purge",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Instead of the workloads, measure retention: for each --purge-steps size, purge N old records "
+              + "while the first --threads count of savers saves other records, in half-second purge windows "
+              + "alternating with idle ones (at least --seconds of them), and compare the saves' p99 in both "
+              + "(default: 0, off).")
+  long purge;
+
+  @Option(
+      names = "--purge-steps",
+      split = ",",
+      paramLabel = "K[,K...]",
+      defaultValue = "1000",
+      description = "Records per purge call, each 1..10000 (default: ${DEFAULT-VALUE}).")
+  List<Integer> purgeSteps;
+
   @Option(names = "--no-baseline", description = "Measure the store only.")
   boolean noBaseline;
 
@@ -100,6 +121,9 @@ final class BenchCommand extends StoreCommand {
 
   @Override
   int run() throws IOException, InterruptedException {
+    if (purge > 0) {
+      return retention();
+    }
     BenchPlan plan = plan();
     PrintStream out = io().out();
     List<BenchResult> results;
@@ -132,6 +156,43 @@ final class BenchCommand extends StoreCommand {
     if (errors > 0) {
       throw new ExitCodes.CommandFailedException(
           "bench saw " + errors + " unexpected errors (see the table notes)");
+    }
+    return ExitCodes.OK;
+  }
+
+  /** {@code --purge}: the retention measurement. */
+  private int retention() throws InterruptedException {
+    if (purgeSteps.isEmpty() || purgeSteps.stream().anyMatch(k -> k < 1 || k > 10_000)) {
+      throw new ExitCodes.InvalidInputException(
+          "--purge-steps must list sizes between 1 and 10000");
+    }
+    plan(); // the shared options' checks
+    PrintStream out = io().out();
+    List<RetentionBench.Result> results;
+    try (BenchBackend backend = BenchBackend.open(location())) {
+      out.println("bench retention " + backend.summary());
+      out.printf(
+          Locale.ROOT,
+          "%d cores, %d old records per step size, %d saver threads, at least %.1f s of idle windows%n",
+          Runtime.getRuntime().availableProcessors(),
+          purge,
+          threads.get(0),
+          seconds);
+      out.flush();
+      Status status = new Status(io());
+      try {
+        results =
+            new RetentionBench(backend.store(), backend.driver(), threads.get(0), seconds, status)
+                .run(purge, purgeSteps);
+      } finally {
+        status.close();
+      }
+    }
+    out.println();
+    RetentionBench.table(out, results);
+    long errors = results.stream().mapToLong(RetentionBench.Result::errors).sum();
+    if (errors > 0) {
+      throw new ExitCodes.CommandFailedException("retention bench saw " + errors + " failed saves");
     }
     return ExitCodes.OK;
   }

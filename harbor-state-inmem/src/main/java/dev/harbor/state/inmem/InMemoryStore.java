@@ -10,11 +10,14 @@ import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreDriver;
 import dev.harbor.state.spi.StoreErrors;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -153,6 +156,70 @@ final class InMemoryStore implements StoreDriver {
           session.clear();
           return count;
         });
+  }
+
+  @Override
+  public int purge(String tenantId, String kindPrefix, Instant latest, int limit) {
+    return locked(
+        List.of(),
+        () -> {
+          // The tenant's range, walked in slot order; a stable sort by updatedAt then keeps ties in
+          // slot order.
+          List<StateRecord> old = new ArrayList<>();
+          for (StateRecord r : tenantRange(tenantId, "").values()) {
+            if (r.kind().startsWith(kindPrefix) && !stampOf(r).isAfter(latest)) {
+              old.add(r);
+            }
+          }
+          old.sort(Comparator.comparing(InMemoryStore::stampOf));
+          return removeAll(old.subList(0, Math.min(limit, old.size())));
+        });
+  }
+
+  @Override
+  public int eraseUser(String tenantId, String userId, int limit) {
+    return locked(List.of(), () -> removeFirst(tenantRange(tenantId, userId), limit));
+  }
+
+  @Override
+  public int eraseTenant(String tenantId, int limit) {
+    return locked(List.of(), () -> removeFirst(tenantRange(tenantId, ""), limit));
+  }
+
+  private static Instant stampOf(StateRecord r) {
+    return Objects.requireNonNull(r.updatedAt(), "stored records are stamped");
+  }
+
+  /**
+   * The slots of a tenant, or of one of its users when {@code userId} is non-empty: one range, from
+   * its first slot (empty strings sort first) to the first slot of another tenant or user.
+   */
+  private NavigableMap<Slot, StateRecord> tenantRange(String tenantId, String userId) {
+    NavigableMap<Slot, StateRecord> from =
+        slots.tailMap(new Slot(new Quadruple(tenantId, userId, "", ""), ""), true);
+    for (Slot slot : from.keySet()) {
+      Quadruple q = slot.identity();
+      if (!q.tenantId().equals(tenantId) || (!userId.isEmpty() && !q.userId().equals(userId))) {
+        return from.headMap(slot, false);
+      }
+    }
+    return from;
+  }
+
+  private int removeFirst(NavigableMap<Slot, StateRecord> range, int limit) {
+    List<StateRecord> first = new ArrayList<>(Math.min(limit, range.size()));
+    for (StateRecord r : range.values()) {
+      if (first.size() == limit) {
+        break;
+      }
+      first.add(r);
+    }
+    return removeAll(first);
+  }
+
+  private int removeAll(List<StateRecord> records) {
+    records.forEach(this::remove);
+    return records.size();
   }
 
   private NavigableMap<Slot, StateRecord> sessionRange(Identity identity) {

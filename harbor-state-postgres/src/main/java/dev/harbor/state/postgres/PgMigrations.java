@@ -29,7 +29,7 @@ final class PgMigrations {
    * The migrations, in order. A fixed list rather than a class-path scan, which jars and module
    * paths make fragile.
    */
-  static final List<String> INDEX = List.of("V0001__init.sql");
+  static final List<String> INDEX = List.of("V0001__init.sql", "V0002__purge_index.sql");
 
   private static final String SCHEMA_PLACEHOLDER = "${schema}";
 

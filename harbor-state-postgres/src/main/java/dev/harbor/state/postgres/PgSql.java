@@ -33,8 +33,8 @@ final class PgSql {
           + PgTimestamps.SELECT_UTC_TEXT;
 
   private static final String PK = RecordRows.KEY;
-  private static final String TXT = "CAST(? AS text) COLLATE \"C\"";
-  private static final String PREFIX =
+  static final String TXT = "CAST(? AS text) COLLATE \"C\"";
+  static final String PREFIX =
       "kind >= " + TXT + " AND kind < " + TXT + " AND starts_with(kind, " + TXT + ")";
   private static final String IDENTITY =
       "tenant_id = " + TXT + " AND user_id = " + TXT + " AND session_id = " + TXT;

@@ -48,6 +48,7 @@ final class PgStore implements StoreDriver {
   private final PgDatabase db;
   private final PgSql sql;
   private final SlotLocks locks;
+  private final PgRetention retention;
   // Concurrent saves and deletes share a commit through it; null with groupCommit=off.
   private final @Nullable PgGroupCommit groups;
 
@@ -55,6 +56,7 @@ final class PgStore implements StoreDriver {
     this.db = db;
     this.sql = new PgSql(settings.quotedSchema());
     this.locks = new SlotLocks(settings.schema());
+    this.retention = new PgRetention(db, sql.table, locks);
     this.groups =
         settings.groupCommit().enabled()
             ? new PgGroupCommit(db, sql, locks, settings, context, this::writeAlone)
@@ -421,6 +423,21 @@ final class PgStore implements StoreDriver {
         });
   }
 
+  @Override
+  public int purge(String tenantId, String kindPrefix, Instant latest, int limit) {
+    return retention.purge(tenantId, kindPrefix, latest, limit);
+  }
+
+  @Override
+  public int eraseUser(String tenantId, String userId, int limit) {
+    return retention.eraseUser(tenantId, userId, limit);
+  }
+
+  @Override
+  public int eraseTenant(String tenantId, int limit) {
+    return retention.eraseTenant(tenantId, limit);
+  }
+
   // ---- reads ----
 
   @Override
@@ -534,8 +551,7 @@ final class PgStore implements StoreDriver {
    *
    * @return the next parameter index
    */
-  private static int bindLocks(Connection c, PreparedStatement p, SlotLocks.Keys keys)
-      throws SQLException {
+  static int bindLocks(Connection c, PreparedStatement p, SlotLocks.Keys keys) throws SQLException {
     p.setArray(1, c.createArrayOf("bigint", keys.scopes()));
     p.setArray(2, c.createArrayOf("bigint", keys.slots()));
     return 3;
@@ -545,7 +561,7 @@ final class PgStore implements StoreDriver {
    * Runs a statement that takes locks first ({@link PgSql#LOCK_SLOT} and its siblings) and returns
    * the update count of the statement proper.
    */
-  private static int updateAfterLocks(PreparedStatement p) throws SQLException {
+  static int updateAfterLocks(PreparedStatement p) throws SQLException {
     p.execute(); // the locks' one row
     if (p.getMoreResults()) {
       throw new IllegalStateException("expected an update count after the locks");
@@ -594,7 +610,7 @@ final class PgStore implements StoreDriver {
     return "event id " + exactId(e) + " at " + StoreErrors.describe(e.identity(), e.kind());
   }
 
-  private static int bindPrefix(PreparedStatement p, int i, String prefix) throws SQLException {
+  static int bindPrefix(PreparedStatement p, int i, String prefix) throws SQLException {
     p.setString(i++, prefix);
     p.setString(i++, KindRange.upper(prefix));
     p.setString(i++, prefix);

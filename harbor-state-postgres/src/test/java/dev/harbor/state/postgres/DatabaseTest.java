@@ -8,6 +8,9 @@ import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
 import dev.harbor.state.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -60,5 +63,29 @@ abstract class DatabaseTest {
 
   static StateRecord record(String eventId, String kind, String bytes) {
     return StateRecord.of(EventId.of(eventId), Q, kind, bytes.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The rows sequential scans have read from this schema's records table so far, as the statistics
+   * views report them once flushed (close the stores first).
+   */
+  long sequentialTuplesRead() throws Exception {
+    try (Connection c = TestPostgres.connect()) {
+      // Statistics reach the view asynchronously: flush this backend's and read the table's totals.
+      try (PreparedStatement p =
+          c.prepareStatement(
+              "SELECT coalesce(seq_tup_read, 0) FROM pg_stat_user_tables WHERE schemaname = ? AND relname = ?")) {
+        p.setString(1, schema);
+        p.setString(2, "harbor_state_records");
+        for (int attempt = 0; ; attempt++) {
+          try (ResultSet rs = p.executeQuery()) {
+            if (rs.next() || attempt > 20) {
+              return rs.getRow() == 0 ? 0 : rs.getLong(1);
+            }
+          }
+          Thread.sleep(100);
+        }
+      }
+    }
   }
 }

@@ -6,10 +6,6 @@ import dev.harbor.state.EventId;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
-import dev.harbor.state.testing.TestPostgres;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -45,25 +41,5 @@ class SaveAllPlanTest extends DatabaseTest {
     assertThat(rowsReadBySequentialScans)
         .as("rows read by sequential scans for %d batches", batches)
         .isLessThan(100_000);
-  }
-
-  private long sequentialTuplesRead() throws Exception {
-    try (Connection c = TestPostgres.connect()) {
-      // Statistics reach the view asynchronously: flush this backend's and read the table's totals.
-      try (PreparedStatement p =
-          c.prepareStatement(
-              "SELECT coalesce(seq_tup_read, 0) FROM pg_stat_user_tables WHERE schemaname = ? AND relname = ?")) {
-        p.setString(1, schema);
-        p.setString(2, "harbor_state_records");
-        for (int attempt = 0; ; attempt++) {
-          try (ResultSet rs = p.executeQuery()) {
-            if (rs.next() || attempt > 20) {
-              return rs.getRow() == 0 ? 0 : rs.getLong(1);
-            }
-          }
-          Thread.sleep(100);
-        }
-      }
-    }
   }
 }

@@ -8,6 +8,7 @@ import dev.harbor.state.ScanPage;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -78,6 +79,22 @@ class ForwardingStore implements StateStore {
   @Override
   public int deleteScope(Identity identity) {
     return delegate.deleteScope(identity);
+  }
+
+  @Override
+  public int purge(
+      ListScope scope, String tenantId, String kindPrefix, Instant olderThan, int limit) {
+    return delegate.purge(scope, tenantId, kindPrefix, olderThan, limit);
+  }
+
+  @Override
+  public int eraseUser(ListScope scope, String tenantId, String userId, int limit) {
+    return delegate.eraseUser(scope, tenantId, userId, limit);
+  }
+
+  @Override
+  public int eraseTenant(ListScope scope, String tenantId, int limit) {
+    return delegate.eraseTenant(scope, tenantId, limit);
   }
 
   @Override

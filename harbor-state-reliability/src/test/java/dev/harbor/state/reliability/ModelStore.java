@@ -14,6 +14,7 @@ import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.spi.StoreDriver;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -174,6 +175,43 @@ final class ModelStore implements StoreDriver {
     int before = live.size();
     live.removeIf(r -> r.identity().identity().equals(identity));
     return before - live.size();
+  }
+
+  @Override
+  public int purge(String tenantId, String kindPrefix, Instant latest, int limit) {
+    return removeAll(
+        matching(kindPrefix)
+            .filter(r -> r.identity().tenantId().equals(tenantId))
+            .filter(r -> !r.updatedAt().isAfter(latest))
+            .sorted(Comparator.comparing(StateRecord::updatedAt).thenComparing(SLOT_ORDER))
+            .limit(limit)
+            .toList());
+  }
+
+  @Override
+  public int eraseUser(String tenantId, String userId, int limit) {
+    return removeAll(
+        live.stream()
+            .filter(r -> r.identity().tenantId().equals(tenantId))
+            .filter(r -> r.identity().userId().equals(userId))
+            .sorted(SLOT_ORDER)
+            .limit(limit)
+            .toList());
+  }
+
+  @Override
+  public int eraseTenant(String tenantId, int limit) {
+    return removeAll(
+        live.stream()
+            .filter(r -> r.identity().tenantId().equals(tenantId))
+            .sorted(SLOT_ORDER)
+            .limit(limit)
+            .toList());
+  }
+
+  private int removeAll(List<StateRecord> doomed) {
+    live.removeAll(doomed);
+    return doomed.size();
   }
 
   @Override

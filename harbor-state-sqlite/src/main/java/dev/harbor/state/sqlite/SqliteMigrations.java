@@ -37,7 +37,7 @@ final class SqliteMigrations {
   /**
    * The migrations this driver ships, in order. Add a file here; never edit one that was released.
    */
-  static final List<String> SHIPPED = List.of("V0001__init.sql");
+  static final List<String> SHIPPED = List.of("V0001__init.sql", "V0002__purge_index.sql");
 
   /** Where the shipped migrations live, relative to this class. */
   static final String DIRECTORY = "migrations/";

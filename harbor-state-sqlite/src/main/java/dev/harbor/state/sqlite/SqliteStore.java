@@ -83,6 +83,18 @@ final class SqliteStore implements StoreDriver {
   private static final String SCAN_ALL_AFTER =
       " AND (tenant_id, user_id, session_id, run_id, kind) > (?, ?, ?, ?, ?)";
 
+  // Retention: each step deletes the rows a bounded subquery picks, in one write transaction. The
+  // purge's subquery reads the tenant-age index (V0002) as one range in its own order.
+  private static final String DELETE_PICKED = "DELETE FROM " + TABLE + " WHERE rowid IN (";
+  private static final String PURGE_PICK =
+      "SELECT rowid FROM " + TABLE + " WHERE tenant_id = ? AND updated_at <= ?";
+  private static final String BY_AGE =
+      " ORDER BY tenant_id, updated_at, user_id, session_id, run_id, kind LIMIT ?)";
+  private static final String ERASE_TENANT_PICK =
+      DELETE_PICKED + "SELECT rowid FROM " + TABLE + " WHERE tenant_id = ?";
+  private static final String ERASE_USER_PICK = ERASE_TENANT_PICK + " AND user_id = ?";
+  private static final String ERASE_LIMIT = " LIMIT ?)";
+
   // updated_at holds microseconds since the epoch.
   private static final RecordRows ROWS = new RecordRows(rs -> instant(rs.getLong(9)));
 
@@ -240,6 +252,49 @@ final class SqliteStore implements StoreDriver {
   @Override
   public int deleteScope(Identity identity) {
     return update("deleteScope", DELETE_SCOPE, p -> RecordRows.bindIdentity(p, 1, identity));
+  }
+
+  @Override
+  public int purge(String tenantId, String kindPrefix, Instant latest, int limit) {
+    String upper = successor(kindPrefix);
+    String sql = purgeSql(upper);
+    return update(
+        "purge",
+        sql,
+        p -> {
+          p.setString(1, tenantId);
+          p.setLong(2, micros(latest));
+          p.setInt(bindPrefix(p, 3, kindPrefix, upper), limit);
+        });
+  }
+
+  /** The purge's statement, for a prefix with or without an upper bound. */
+  static String purgeSql(@Nullable String upper) {
+    return DELETE_PICKED + PURGE_PICK + KIND_FROM + (upper == null ? "" : KIND_BELOW) + BY_AGE;
+  }
+
+  @Override
+  public int eraseUser(String tenantId, String userId, int limit) {
+    return erase("eraseUser", ERASE_USER_PICK, limit, tenantId, userId);
+  }
+
+  @Override
+  public int eraseTenant(String tenantId, int limit) {
+    return erase("eraseTenant", ERASE_TENANT_PICK, limit, tenantId);
+  }
+
+  /** Deletes the first {@code limit} rows a pick by key columns finds, bound in order. */
+  private int erase(String operation, String pick, int limit, String... keys) {
+    return update(
+        operation,
+        pick + ERASE_LIMIT,
+        p -> {
+          int i = 1;
+          for (String key : keys) {
+            p.setString(i++, key);
+          }
+          p.setInt(i, limit);
+        });
   }
 
   /** Binds a statement's parameters. */

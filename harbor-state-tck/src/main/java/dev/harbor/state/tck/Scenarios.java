@@ -66,7 +66,7 @@ abstract class Scenarios {
 
   /** Sets the clock the store stamps records with. */
   final void setClock(Instant instant) {
-    kit.setClock(instant);
+    kit.clock.set(instant);
   }
 
   /**

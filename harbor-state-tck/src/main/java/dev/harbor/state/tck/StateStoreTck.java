@@ -2,7 +2,6 @@ package dev.harbor.state.tck;
 
 import dev.harbor.state.StateStore;
 import java.time.Clock;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Objects;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +36,8 @@ import org.junit.jupiter.api.Nested;
  */
 public abstract class StateStoreTck {
 
-  private final MutableClock clock = new MutableClock(Kit.START, ZoneOffset.UTC);
+  /** The clock of the stores under test; the scenarios move it (through Scenarios). */
+  final MutableClock clock = new MutableClock(Kit.START, ZoneOffset.UTC);
 
   /** The store under test, fresh for every scenario. */
   private StateStore store;
@@ -101,11 +101,6 @@ public abstract class StateStoreTck {
     StateStore s = store;
     store = null;
     return s;
-  }
-
-  /** Sets the clock the stores under test stamp records with. */
-  void setClock(Instant instant) {
-    clock.set(instant);
   }
 
   // ---- The capabilities, one @Nested group each, in the order of CONTRACT.md section 5. ----
@@ -282,6 +277,14 @@ public abstract class StateStoreTck {
   @Nested
   class ScanWholeStore extends ScanWholeStoreScenarios {
     ScanWholeStore() {
+      super(StateStoreTck.this);
+    }
+  }
+
+  /** purge, eraseUser, eraseTenant: their checks, what they delete, racing saves. */
+  @Nested
+  class Retention extends RetentionScenarios {
+    Retention() {
       super(StateStoreTck.this);
     }
   }

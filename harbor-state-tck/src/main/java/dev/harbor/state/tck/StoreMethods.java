@@ -11,6 +11,7 @@ import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,11 +143,44 @@ final class StoreMethods {
     void call(StateStore store, String prefix);
   }
 
-  /** Both listKind. */
+  /**
+   * Both listKind, and purge (of the kit's first tenant, everything older than the end of time).
+   */
   static final List<Named<PrefixCall>> PREFIX_METHODS =
       List.of(
           new Named<>("listKind", (s, p) -> s.listKind(MAINTENANCE, p)),
-          new Named<>("listKind(limit)", (s, p) -> s.listKind(MAINTENANCE, p, 10)));
+          new Named<>("listKind(limit)", (s, p) -> s.listKind(MAINTENANCE, p, 10)),
+          new Named<>(
+              "purge", (s, p) -> s.purge(MAINTENANCE, Kit.ALICE.tenantId(), p, Instant.MAX, 10)));
+
+  /**
+   * A call of a wide erasure, given a tenant, a user (used by eraseUser only) and a kind prefix
+   * (used by purge only).
+   */
+  @FunctionalInterface
+  interface WideCall {
+    int call(
+        StateStore store, ListScope scope, String tenant, String user, String prefix, int limit);
+  }
+
+  /**
+   * A wide erasure. Purge's cutoff is the end of time, so a purge that wrongly goes ahead deletes
+   * everything its other arguments match.
+   *
+   * @param takesUser the call names a user (eraseUser)
+   * @param takesPrefix the call names a kind prefix (purge)
+   */
+  record WideMethod(String name, boolean takesUser, boolean takesPrefix, WideCall call)
+      implements Method {}
+
+  /** purge, eraseUser and eraseTenant. */
+  static final List<WideMethod> WIDE_METHODS =
+      List.of(
+          new WideMethod(
+              "purge", false, true, (s, sc, t, u, p, l) -> s.purge(sc, t, p, Instant.MAX, l)),
+          new WideMethod("eraseUser", true, false, (s, sc, t, u, p, l) -> s.eraseUser(sc, t, u, l)),
+          new WideMethod(
+              "eraseTenant", false, false, (s, sc, t, u, p, l) -> s.eraseTenant(sc, t, l)));
 
   /** A call of a method that lists by kind prefix, given the identity whose records it seeks. */
   @FunctionalInterface
@@ -200,6 +234,9 @@ final class StoreMethods {
     calls.put(
         "scanKindForTenant", () -> store.scanKindForTenant(MAINTENANCE, q.tenantId(), "k", 10, ""));
     calls.put("scanAll", () -> store.scanAll(MAINTENANCE, 10, ""));
+    calls.put("purge", () -> store.purge(MAINTENANCE, q.tenantId(), "k", Instant.MAX, 10));
+    calls.put("eraseUser", () -> store.eraseUser(MAINTENANCE, q.tenantId(), q.userId(), 10));
+    calls.put("eraseTenant", () -> store.eraseTenant(MAINTENANCE, q.tenantId(), 10));
     return calls;
   }
 }

@@ -8,10 +8,12 @@
  * map, a bare sqlite-jdbc loop, a bare JDBC loop and pgbench), each in a scratch location of its
  * own; it returns {@link dev.harbor.state.cli.bench.BenchResult}s, which {@link
  * dev.harbor.state.cli.bench.BenchReport} prints as a table, CSV or Markdown. Latency is recorded
- * with HdrHistogram, one histogram per worker, merged per run. These five types are public only so
- * that the benchmarks module measures exactly what {@code bench} measures; they are not a supported
- * API. The workers ({@code Runner}), the store and baseline targets ({@code StoreTarget}, {@code
- * Baselines}) and the pgbench driver ({@code Pgbench}) are package-private.
+ * with HdrHistogram, one histogram per worker, merged per run. {@link
+ * dev.harbor.state.cli.bench.RetentionBench} measures purge beside concurrent saves. These six
+ * types are public only so that the benchmarks module measures exactly what {@code bench} measures;
+ * they are not a supported API. The workers ({@code Runner}), the store and baseline targets
+ * ({@code StoreTarget}, {@code Baselines}) and the pgbench driver ({@code Pgbench}) are
+ * package-private.
  *
  * <p>Start with {@link dev.harbor.state.cli.bench.BenchBackend}.
  */
