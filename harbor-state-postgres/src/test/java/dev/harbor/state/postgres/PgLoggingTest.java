@@ -56,7 +56,7 @@ class PgLoggingTest extends DatabaseTest {
                   assertThat(l)
                       .contains("opened the postgres store at")
                       .contains(schema)
-                      .contains("schema version 1"));
+                      .contains("schema version " + PgMigrations.PLAN.latestVersion()));
       assertThat(log.lines(Level.WARN))
           .anySatisfy(l -> assertThat(l).contains("slow call: fenceIf"));
       assertThat(log.lines())

@@ -48,7 +48,9 @@ class SqliteLoggingTest {
                   assertThat(l)
                       .contains("opened the sqlite store at")
                       .contains(file.toString())
-                      .contains("schema version 1"));
+                      .contains(
+                          "schema version "
+                              + SqliteMigrations.shipped(file.toString()).latestVersion()));
       assertThat(log.lines(Level.WARN))
           .anySatisfy(l -> assertThat(l).contains("slow call: fenceIf").contains("slowOperation"));
       assertThat(log.lines()).isNotEmpty().noneMatch(l -> l.contains(PAYLOAD));
