@@ -13,6 +13,7 @@ import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.spi.StoreDriver;
 import dev.harbor.state.sql.CallLog;
+import dev.harbor.state.testing.LogCapture;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

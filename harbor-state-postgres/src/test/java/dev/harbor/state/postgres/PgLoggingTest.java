@@ -13,6 +13,7 @@ import dev.harbor.state.StateStores;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.spi.StorePool;
+import dev.harbor.state.testing.LogCapture;
 import dev.harbor.state.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,12 +1,15 @@
 /**
  * Test support shared by the modules' own tests, used in test scope only and never published.
  *
- * <p>{@link dev.harbor.state.testing.TestPostgres} is the one class: it finds the PostgreSQL the
- * tests run against ({@code HARBOR_TEST_POSTGRES_URL}, else {@code 127.0.0.1:5432}), starts the
- * machine's clusters if PostgreSQL is installed and nothing answers, and otherwise fails loudly
- * with instructions, because a test that needs PostgreSQL never skips. It is public because the
- * tests of other modules call it. It depends on pgjdbc only, not on Harbor State, so it can serve
- * every module.
+ * <p>{@link dev.harbor.state.testing.TestPostgres} finds the PostgreSQL the tests run against
+ * ({@code HARBOR_TEST_POSTGRES_URL}, else {@code 127.0.0.1:5432}), starts the machine's clusters if
+ * PostgreSQL is installed and nothing answers, and otherwise fails loudly with instructions,
+ * because a test that needs PostgreSQL never skips; it hands out throwaway schemas through the
+ * driver's scratch locations. {@link dev.harbor.state.testing.TestPgBouncer} and {@link
+ * dev.harbor.state.testing.TestReplicatedPostgres} start a pooler and a primary with its standby of
+ * the tests' own; {@link dev.harbor.state.testing.LogCapture} captures what the drivers log. The
+ * classes are public because the tests of other modules call them; the module depends on the API
+ * only (and, optionally, on logback for {@code LogCapture}), so it can serve every module.
  */
 @org.jspecify.annotations.NullMarked
 package dev.harbor.state.testing;

@@ -1,4 +1,4 @@
-package dev.harbor.state.sqlite;
+package dev.harbor.state.testing;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -12,27 +12,29 @@ import org.slf4j.LoggerFactory;
 /**
  * Captures what the library logs (every dev.harbor.state logger, DEBUG and up) while open; closing
  * restores the logger. Lines are the formatted message plus the whole of any attached throwable, so
- * a check for a secret sees everything a log file would.
+ * a check for a secret sees everything a log file would. Needs logback-classic on the test class
+ * path (an optional dependency of this module).
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
   private final Logger logger = (Logger) LoggerFactory.getLogger("dev.harbor.state");
   private final Level before = logger.getLevel();
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-  LogCapture() {
+  /** Starts capturing. */
+  public LogCapture() {
     appender.start();
     logger.addAppender(appender);
     logger.setLevel(Level.DEBUG);
   }
 
   /** Every captured event, as "LEVEL message [throwable...]". */
-  List<String> lines() {
+  public List<String> lines() {
     return appender.list.stream().map(LogCapture::line).collect(Collectors.toList());
   }
 
   /** The captured lines at one level. */
-  List<String> lines(Level level) {
+  public List<String> lines(Level level) {
     return appender.list.stream()
         .filter(e -> e.getLevel().equals(level))
         .map(ILoggingEvent::getFormattedMessage)
@@ -47,6 +49,7 @@ final class LogCapture implements AutoCloseable {
     return sb.toString();
   }
 
+  /** Stops capturing and restores the logger's level. */
   @Override
   public void close() {
     logger.detachAppender(appender);
