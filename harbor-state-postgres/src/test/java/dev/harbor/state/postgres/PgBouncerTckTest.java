@@ -4,12 +4,9 @@ import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
 import dev.harbor.state.tck.StateStoreTck;
-import dev.harbor.state.testing.TestPgBouncer;
 import dev.harbor.state.testing.TestPostgres;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The conformance kit through PgBouncer in transaction pooling mode, with a plain location and no
@@ -18,26 +15,13 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class PgBouncerTckTest extends StateStoreTck {
 
-  private static TestPgBouncer bouncer;
   private final Map<StateStore, String> schemas = new ConcurrentHashMap<>();
-
-  @BeforeAll
-  static void startBouncer() {
-    bouncer = TestPgBouncer.start("transaction");
-  }
-
-  @AfterAll
-  static void stopBouncer() {
-    if (bouncer != null) {
-      bouncer.close();
-    }
-  }
 
   @Override
   protected StateStore newStore() {
     String schema = TestPostgres.newSchemaName("harbor_test");
     StateStore store =
-        StateStores.open(StateConfig.parse(Bouncers.location(bouncer, schema)).withClock(clock()));
+        StateStores.open(StateConfig.parse(Bouncers.location(schema)).withClock(clock()));
     schemas.put(store, schema);
     return store;
   }
