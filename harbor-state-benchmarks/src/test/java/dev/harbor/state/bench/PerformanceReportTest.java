@@ -17,7 +17,7 @@ class PerformanceReportTest {
   private static BenchResult row(
       String driver, String workload, int threads, String target, double ops) {
     return new BenchResult(
-        driver, workload, 32, threads, target, ops, 1_000, 2_000_000, 3_000_000, 0, 0, "");
+        driver, workload, 32, threads, target, ops, 1_000, 2_000_000, 3_000_000, 0, 0, "", 0, 0);
   }
 
   private static List<BenchResult> rows() {
@@ -36,7 +36,7 @@ class PerformanceReportTest {
     }
     rows.add(
         new BenchResult(
-            "inmem", "saveIf", 32, 4, "store", 500, 1, 2, 3, 2, 40, "StorageException: x"));
+            "inmem", "saveIf", 32, 4, "store", 500, 1, 2, 3, 2, 40, "StorageException: x", 0, 0));
     return rows;
   }
 

@@ -38,52 +38,6 @@ public record BenchResult(
     double groupMean,
     int groupP99) {
 
-  /**
-   * A result without group commit statistics.
-   *
-   * @param driver the driver benchmarked
-   * @param workload the workload
-   * @param payload payload bytes
-   * @param threads worker threads
-   * @param target the target
-   * @param opsPerSecond units per second
-   * @param p50 median latency, nanoseconds
-   * @param p99 99th percentile, nanoseconds
-   * @param p999 99.9th percentile, nanoseconds
-   * @param errors unexpected failures
-   * @param conflicts expected ConditionFailedExceptions
-   * @param firstError the first unexpected failure's message, or empty
-   */
-  public BenchResult(
-      String driver,
-      String workload,
-      int payload,
-      int threads,
-      String target,
-      double opsPerSecond,
-      long p50,
-      long p99,
-      long p999,
-      long errors,
-      long conflicts,
-      String firstError) {
-    this(
-        driver,
-        workload,
-        payload,
-        threads,
-        target,
-        opsPerSecond,
-        p50,
-        p99,
-        p999,
-        errors,
-        conflicts,
-        firstError,
-        0,
-        0);
-  }
-
   /** The target name of the store itself; every other target is a baseline. */
   public static final String STORE = "store";
 

@@ -200,7 +200,9 @@ final class Runner {
             0,
             failure.isEmpty() ? 0 : 1,
             0,
-            failure);
+            failure,
+            0,
+            0);
     done++;
     return r;
   }

@@ -33,7 +33,9 @@ class BenchReportTest {
                     9_000_000,
                     0,
                     0,
-                    ""),
+                    "",
+                    0,
+                    0),
                 new BenchResult(
                     "postgres",
                     "save",
@@ -46,10 +48,26 @@ class BenchReportTest {
                     8_000_000,
                     0,
                     0,
-                    ""),
-                new BenchResult("postgres", "save", 32, 4, "pgbench", 1200, 0, 0, 0, 0, 0, ""),
+                    "",
+                    0,
+                    0),
                 new BenchResult(
-                    "postgres", "saveIf", 16384, 4, "store", 300, 2_000, 3_000, 4_000, 0, 77, "")));
+                    "postgres", "save", 32, 4, "pgbench", 1200, 0, 0, 0, 0, 0, "", 0, 0),
+                new BenchResult(
+                    "postgres",
+                    "saveIf",
+                    16384,
+                    4,
+                    "store",
+                    300,
+                    2_000,
+                    3_000,
+                    4_000,
+                    0,
+                    77,
+                    "",
+                    0,
+                    0)));
     assertThat(t).contains("jdbc ops/s", "pgbench ops/s");
     assertThat(t)
         .containsPattern(
@@ -79,9 +97,24 @@ class BenchReportTest {
                     1,
                     3,
                     0,
-                    "StorageException: boom"),
+                    "StorageException: boom",
+                    0,
+                    0),
                 new BenchResult(
-                    "postgres", "load", 32, 1, "pgbench", 0, 0, 0, 0, 1, 0, "pgbench failed")));
+                    "postgres",
+                    "load",
+                    32,
+                    1,
+                    "pgbench",
+                    0,
+                    0,
+                    0,
+                    0,
+                    1,
+                    0,
+                    "pgbench failed",
+                    0,
+                    0)));
     assertThat(t)
         .contains("failed")
         .contains(
