@@ -1,5 +1,9 @@
 package dev.harbor.state.spi;
 
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Consumer;
+
 /**
  * Observes a store's calls: the one hook through which metrics and logging attach, once for all
  * drivers. The {@link StoreCore} calls {@link #called} once per {@link dev.harbor.state.StateStore}
@@ -29,4 +33,40 @@ public interface StoreListener {
    * @param writes how many callers' writes the one commit carried, at least 1
    */
   default void groupCommitted(String driver, int writes) {}
+
+  /**
+   * A listener that warns of calls slower than a threshold: the {@code slowOperation} option of
+   * every driver, written once here so that each driver only names its logger. The warning names
+   * the operation, where the data lives, the duration and the outcome; never a payload.
+   *
+   * @param slowOperation calls that took longer are slow; zero turns the warning off
+   * @param warning receives one line per slow call (a driver passes its logger's {@code warn})
+   * @return the listener
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code slowOperation} is negative
+   */
+  static StoreListener slowCalls(Duration slowOperation, Consumer<String> warning) {
+    Objects.requireNonNull(warning, "warning");
+    if (Objects.requireNonNull(slowOperation, "slowOperation").isNegative()) {
+      throw new IllegalArgumentException("slowOperation must not be negative: " + slowOperation);
+    }
+    long slowNanos = slowOperation.isZero() ? Long.MAX_VALUE : slowOperation.toNanos();
+    return call -> {
+      long nanos = call.duration().toNanos();
+      if (nanos > slowNanos) {
+        warning.accept(
+            "slow call: "
+                + call.operation()
+                + " on "
+                + call.where()
+                + " took "
+                + nanos / 1_000_000
+                + " ms ("
+                + call.outcome().tag()
+                + "; slowOperation is "
+                + slowNanos / 1_000_000
+                + " ms)");
+      }
+    };
+  }
 }

@@ -8,6 +8,7 @@ import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.spi.StateStoreProvider;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
+import dev.harbor.state.spi.StoreListener;
 import dev.harbor.state.spi.StoreOption;
 import java.util.List;
 import org.slf4j.Logger;
@@ -50,7 +51,7 @@ public final class InMemoryStateStoreProvider implements StateStoreProvider {
         new StoreContext(InMemoryStore.DRIVER, options.maxPayloadBytes(), config.clock());
     StateStore store =
         StoreCore.open(context, new InMemoryStore(context, options.operationTimeout()));
-    context.addListener(new SlowCallLog(options.slowOperation()));
+    context.addListener(StoreListener.slowCalls(options.slowOperation(), LOG::warn));
     LOG.info("opened the inmem store (in memory; no schema)");
     return store;
   }

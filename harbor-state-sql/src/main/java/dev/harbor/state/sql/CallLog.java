@@ -10,18 +10,16 @@ import org.slf4j.Logger;
 
 /**
  * The SQL drivers' per-call warnings, attached to each store as a {@link StoreListener}: a commit
- * whose outcome is unknown, and a call slower than the {@code slowOperation} option. A line names
- * the driver, the operation, where the data lives and the duration; never a payload, and never a
- * credential (the store's description carries none).
+ * whose outcome is unknown, and (through {@link StoreListener#slowCalls}) a call slower than the
+ * {@code slowOperation} option. A line names the driver, the operation, where the data lives and
+ * the duration; never a payload, and never a credential (the store's description carries none).
  */
 public final class CallLog implements StoreListener {
 
   private final Logger log;
-  private final long slowNanos;
 
-  private CallLog(Logger log, Duration slowOperation) {
+  private CallLog(Logger log) {
     this.log = log;
-    this.slowNanos = slowOperation.isZero() ? Long.MAX_VALUE : slowOperation.toNanos();
   }
 
   /**
@@ -33,10 +31,10 @@ public final class CallLog implements StoreListener {
    * @throws NullPointerException if an argument is null
    */
   public static void attach(StoreContext context, Logger log, Duration slowOperation) {
-    context.addListener(
-        new CallLog(
-            Objects.requireNonNull(log, "log"),
-            Objects.requireNonNull(slowOperation, "slowOperation")));
+    Objects.requireNonNull(log, "log");
+    StoreListener slowCalls = StoreListener.slowCalls(slowOperation, log::warn);
+    context.addListener(new CallLog(log));
+    context.addListener(slowCalls);
   }
 
   @Override
@@ -48,16 +46,6 @@ public final class CallLog implements StoreListener {
           call.operation(),
           call.where(),
           call.failure().getMessage());
-    }
-    long nanos = call.duration().toNanos();
-    if (nanos > slowNanos) {
-      log.warn(
-          "slow call: {} on {} took {} ms ({}; slowOperation is {} ms)",
-          call.operation(),
-          call.where(),
-          nanos / 1_000_000,
-          call.outcome().tag(),
-          slowNanos / 1_000_000);
     }
   }
 }
