@@ -269,7 +269,8 @@ public final class TestPostgres {
     }
   }
 
-  private static void sleep(long millis) {
+  /** Sleeps; an interrupt ends the wait and is kept, failing the helper that waited. */
+  static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {

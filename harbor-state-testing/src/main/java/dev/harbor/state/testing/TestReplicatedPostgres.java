@@ -297,7 +297,7 @@ public final class TestReplicatedPostgres implements AutoCloseable {
       } catch (SQLException e) {
         seen = e.getMessage();
       }
-      sleep(100);
+      TestPostgres.sleep(100);
     }
     throw new IllegalStateException("the standby does not stream (" + seen + ")\n" + logs());
   }
@@ -392,14 +392,5 @@ public final class TestReplicatedPostgres implements AutoCloseable {
 
   private static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }
