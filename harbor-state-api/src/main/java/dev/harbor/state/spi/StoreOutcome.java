@@ -12,7 +12,9 @@ import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.RecordNotFoundException;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.StoreClosedException;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -53,38 +55,35 @@ public enum StoreOutcome {
     if (failure == null) {
       return OK;
     }
-    // Subclass before superclass: CommitOutcomeUnknownException extends StorageException.
-    if (failure instanceof CommitOutcomeUnknownException) {
-      return OUTCOME_UNKNOWN;
-    }
-    if (failure instanceof StorageException) {
-      return STORAGE_ERROR;
-    }
-    if (failure instanceof IdempotencyConflictException) {
-      return CONFLICT;
-    }
-    if (failure instanceof ConditionFailedException) {
-      return CONDITION_FAILED;
-    }
-    if (failure instanceof RecordNotFoundException) {
-      return NOT_FOUND;
-    }
-    if (failure instanceof OperationCancelledException) {
-      return CANCELLED;
-    }
-    if (failure instanceof InvalidRecordException
-        || failure instanceof IdentityRequiredException
-        || failure instanceof InvalidScanException
-        || failure instanceof MaintenanceScopeRequiredException
-        || failure instanceof InvalidConfigException
-        || failure instanceof StoreClosedException
-        // The contract's programming errors (a null record, list or action).
-        || failure instanceof NullPointerException
-        || failure instanceof IllegalArgumentException) {
-      return INVALID;
+    for (Map.Entry<Class<? extends Throwable>, StoreOutcome> row : BY_EXCEPTION) {
+      if (row.getKey().isInstance(failure)) {
+        return row.getValue();
+      }
     }
     return FAILED;
   }
+
+  /**
+   * Exception type to outcome, first match wins: a subclass stands before its superclass ({@link
+   * CommitOutcomeUnknownException} extends {@link StorageException}).
+   */
+  private static final List<Map.Entry<Class<? extends Throwable>, StoreOutcome>> BY_EXCEPTION =
+      List.of(
+          Map.entry(CommitOutcomeUnknownException.class, OUTCOME_UNKNOWN),
+          Map.entry(StorageException.class, STORAGE_ERROR),
+          Map.entry(IdempotencyConflictException.class, CONFLICT),
+          Map.entry(ConditionFailedException.class, CONDITION_FAILED),
+          Map.entry(RecordNotFoundException.class, NOT_FOUND),
+          Map.entry(OperationCancelledException.class, CANCELLED),
+          Map.entry(InvalidRecordException.class, INVALID),
+          Map.entry(IdentityRequiredException.class, INVALID),
+          Map.entry(InvalidScanException.class, INVALID),
+          Map.entry(MaintenanceScopeRequiredException.class, INVALID),
+          Map.entry(InvalidConfigException.class, INVALID),
+          Map.entry(StoreClosedException.class, INVALID),
+          // The contract's programming errors (a null record, list or action).
+          Map.entry(NullPointerException.class, INVALID),
+          Map.entry(IllegalArgumentException.class, INVALID));
 
   /**
    * The outcome as a metric tag or log word.

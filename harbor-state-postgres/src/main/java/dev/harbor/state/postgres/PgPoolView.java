@@ -3,7 +3,7 @@ package dev.harbor.state.postgres;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.harbor.state.spi.StorePool;
-import org.jspecify.annotations.Nullable;
+import java.util.function.ToIntFunction;
 
 /**
  * The store's own HikariCP pool as a {@link StorePool}, for gauges (the metrics module reads it
@@ -19,11 +19,6 @@ final class PgPoolView implements StorePool {
     this.max = max;
   }
 
-  /** Null once the pool is closed (or before it started): every count then reads 0. */
-  private @Nullable HikariPoolMXBean bean() {
-    return pool.isClosed() ? null : pool.getHikariPoolMXBean();
-  }
-
   @Override
   public String name() {
     return String.valueOf(pool.getPoolName());
@@ -31,20 +26,23 @@ final class PgPoolView implements StorePool {
 
   @Override
   public int active() {
-    HikariPoolMXBean bean = bean();
-    return bean == null ? 0 : bean.getActiveConnections();
+    return read(HikariPoolMXBean::getActiveConnections);
   }
 
   @Override
   public int idle() {
-    HikariPoolMXBean bean = bean();
-    return bean == null ? 0 : bean.getIdleConnections();
+    return read(HikariPoolMXBean::getIdleConnections);
   }
 
   @Override
   public int pending() {
-    HikariPoolMXBean bean = bean();
-    return bean == null ? 0 : bean.getThreadsAwaitingConnection();
+    return read(HikariPoolMXBean::getThreadsAwaitingConnection);
+  }
+
+  /** One of Hikari's live counters; 0 once the pool is closed (or before it started). */
+  private int read(ToIntFunction<HikariPoolMXBean> counter) {
+    HikariPoolMXBean bean = pool.isClosed() ? null : pool.getHikariPoolMXBean();
+    return bean == null ? 0 : counter.applyAsInt(bean);
   }
 
   @Override
