@@ -308,10 +308,9 @@ final class SqliteStore implements StoreDriver {
     return db.write(
         operation,
         c -> {
-          try (PreparedStatement p = c.prepareStatement(sql)) {
-            binder.bind(p);
-            return p.executeUpdate();
-          }
+          PreparedStatement p = db.writeStatement(sql);
+          binder.bind(p);
+          return p.executeUpdate();
         });
   }
 
@@ -321,11 +320,10 @@ final class SqliteStore implements StoreDriver {
   public Optional<StateRecord> find(Quadruple identity, String kind) {
     return db.read(
         "find",
-        c -> {
-          try (PreparedStatement p = c.prepareStatement(FIND)) {
-            bindSlot(p, 1, identity, kind);
-            return ROWS.first(p);
-          }
+        statements -> {
+          PreparedStatement p = statements.of(FIND);
+          bindSlot(p, 1, identity, kind);
+          return ROWS.first(p);
         });
   }
 
@@ -333,11 +331,10 @@ final class SqliteStore implements StoreDriver {
   public Optional<StateRecord> findByEventId(EventId eventId) {
     return db.read(
         "findByEventId",
-        c -> {
-          try (PreparedStatement p = c.prepareStatement(FIND_BY_EVENT)) {
-            p.setString(1, eventId.value());
-            return ROWS.first(p);
-          }
+        statements -> {
+          PreparedStatement p = statements.of(FIND_BY_EVENT);
+          p.setString(1, eventId.value());
+          return ROWS.first(p);
         });
   }
 
@@ -350,14 +347,13 @@ final class SqliteStore implements StoreDriver {
     String sql = LIST_KIND + KIND_FROM + (upper == null ? "" : KIND_BELOW) + (all ? "" : BY_KEY);
     return db.read(
         "listKind",
-        c -> {
-          try (PreparedStatement p = c.prepareStatement(sql)) {
-            int i = bindPrefix(p, 1, kindPrefix, upper);
-            if (!all) {
-              p.setInt(i, limit);
-            }
-            return ROWS.all(p);
+        statements -> {
+          PreparedStatement p = statements.of(sql);
+          int i = bindPrefix(p, 1, kindPrefix, upper);
+          if (!all) {
+            p.setInt(i, limit);
           }
+          return ROWS.all(p);
         });
   }
 
@@ -367,12 +363,11 @@ final class SqliteStore implements StoreDriver {
     String sql = LIST_IDENTITY + KIND_FROM + (upper == null ? "" : KIND_BELOW) + BY_KIND;
     return db.read(
         "listKindForIdentity",
-        c -> {
-          try (PreparedStatement p = c.prepareStatement(sql)) {
-            int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix, upper);
-            p.setInt(i, limit);
-            return ROWS.all(p);
-          }
+        statements -> {
+          PreparedStatement p = statements.of(sql);
+          int i = bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix, upper);
+          p.setInt(i, limit);
+          return ROWS.all(p);
         });
   }
 
@@ -388,11 +383,10 @@ final class SqliteStore implements StoreDriver {
             + BY_POSITION;
     return db.read(
         "scanKindForTenant",
-        c -> {
-          try (PreparedStatement p = c.prepareStatement(sql)) {
-            p.setString(1, tenantId);
-            return ROWS.scanPage(p, bindPrefix(p, 2, kindPrefix, upper), after, max);
-          }
+        statements -> {
+          PreparedStatement p = statements.of(sql);
+          p.setString(1, tenantId);
+          return ROWS.scanPage(p, bindPrefix(p, 2, kindPrefix, upper), after, max);
         });
   }
 
@@ -401,10 +395,9 @@ final class SqliteStore implements StoreDriver {
     String sql = LIST_KIND + (after.isPresent() ? SCAN_ALL_AFTER : "") + BY_KEY;
     return db.read(
         "scanAll",
-        c -> {
-          try (PreparedStatement p = c.prepareStatement(sql)) {
-            return ROWS.scanAllPage(p, after, max);
-          }
+        statements -> {
+          PreparedStatement p = statements.of(sql);
+          return ROWS.scanAllPage(p, after, max);
         });
   }
 
