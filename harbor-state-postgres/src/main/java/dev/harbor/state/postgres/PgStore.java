@@ -40,7 +40,8 @@ final class PgStore implements StoreDriver {
 
   static final String DRIVER = "postgres";
 
-  private static final RecordRows ROWS = new RecordRows(rs -> PgTimestamps.parse(rs.getString(9)));
+  private static final RecordRows ROWS =
+      new RecordRows((rs, column) -> PgTimestamps.parse(rs.getString(column)));
 
   /** How often a save replays after finding its slot changed between its write and its check. */
   private static final int MAX_SAVE_ROUNDS = 8;

@@ -30,10 +30,16 @@ public final class RecordRows {
   public static final String COLUMNS =
       "tenant_id, user_id, session_id, run_id, kind, event_id, version, payload, updated_at";
 
+  /**
+   * The columns of a read whose slot is known ({@code find}): the key is the caller's, so only
+   * these travel and are decoded, in the order {@link #firstAt} reads them.
+   */
+  public static final String VALUE_COLUMNS = "event_id, version, payload, updated_at";
+
   /** The primary key, which is also the order of {@code scanAll}. */
   public static final String KEY = "tenant_id, user_id, session_id, run_id, kind";
 
-  /** Reads the {@code updated_at} column (9) of the current row. */
+  /** Reads the {@code updated_at} column of the current row. */
   @FunctionalInterface
   public interface UpdatedAt {
 
@@ -41,10 +47,11 @@ public final class RecordRows {
      * Reads the column.
      *
      * @param rs a result set on a row
+     * @param column the column's index: 9 of {@link #COLUMNS}, 4 of {@link #VALUE_COLUMNS}
      * @return the instant
      * @throws SQLException if reading fails
      */
-    Instant read(ResultSet rs) throws SQLException;
+    Instant read(ResultSet rs, int column) throws SQLException;
   }
 
   private final UpdatedAt updatedAt;
@@ -72,7 +79,32 @@ public final class RecordRows {
         rs.getString(5),
         rs.getLong(7),
         rs.getBytes(8),
-        updatedAt.read(rs));
+        updatedAt.read(rs, 9));
+  }
+
+  /**
+   * Runs a query of {@link #VALUE_COLUMNS} for the record of one slot.
+   *
+   * @param p the query, bound to the slot
+   * @param identity the slot's identity, which the record takes as it is
+   * @param kind the slot's kind
+   * @return the slot's record, if it holds one
+   * @throws SQLException if the query fails
+   */
+  public Optional<StateRecord> firstAt(PreparedStatement p, Quadruple identity, String kind)
+      throws SQLException {
+    try (ResultSet rs = p.executeQuery()) {
+      return rs.next()
+          ? Optional.of(
+              new StateRecord(
+                  EventId.of(rs.getString(1)),
+                  identity,
+                  kind,
+                  rs.getLong(2),
+                  rs.getBytes(3),
+                  updatedAt.read(rs, 4)))
+          : Optional.empty();
+    }
   }
 
   /**

@@ -45,7 +45,8 @@ final class SqliteStore implements StoreDriver {
   private static final String SLOT =
       "tenant_id = ? AND user_id = ? AND session_id = ? AND run_id = ? AND kind = ?";
   private static final String SELECT = "SELECT " + COLUMNS + " FROM " + TABLE;
-  private static final String FIND = SELECT + " WHERE " + SLOT;
+  private static final String FIND =
+      "SELECT " + RecordRows.VALUE_COLUMNS + " FROM " + TABLE + " WHERE " + SLOT;
   private static final String FIND_BY_EVENT = SELECT + " WHERE event_id = ?";
   private static final String SLOT_EVENT = "SELECT event_id FROM " + TABLE + " WHERE " + SLOT;
   // The payload is compared in SQLite so that a replay of a large record does not copy it out.
@@ -96,7 +97,8 @@ final class SqliteStore implements StoreDriver {
   private static final String ERASE_LIMIT = " LIMIT ?)";
 
   // updated_at holds microseconds since the epoch.
-  private static final RecordRows ROWS = new RecordRows(rs -> instant(rs.getLong(9)));
+  private static final RecordRows ROWS =
+      new RecordRows((rs, column) -> instant(rs.getLong(column)));
 
   private final SqliteDatabase db;
   private final String database;
@@ -323,7 +325,7 @@ final class SqliteStore implements StoreDriver {
         statements -> {
           PreparedStatement p = statements.of(FIND);
           bindSlot(p, 1, identity, kind);
-          return ROWS.first(p);
+          return ROWS.firstAt(p, identity, kind);
         });
   }
 
