@@ -38,25 +38,20 @@ import org.jspecify.annotations.Nullable;
  */
 final class PgLocalSettings {
 
-  /** The prelude of an autocommit statement and the number of results it adds. */
-  private final String autoCommitPrelude;
+  /** SQL run before a statement, in the same round trip, and the number of results it adds. */
+  private record Prelude(String sql, int results) {
+    static final Prelude NONE = new Prelude("", 0);
+  }
 
-  private final int autoCommitResults;
+  /** What every autocommit statement carries. */
+  private final Prelude autoCommit;
 
-  /** The prelude of a transaction's first statement and the number of results it adds. */
-  private final String transactionPrelude;
+  /** What the first statement of a transaction carries. */
+  private final Prelude transaction;
 
-  private final int transactionResults;
-
-  private PgLocalSettings(
-      String autoCommitPrelude,
-      int autoCommitResults,
-      String transactionPrelude,
-      int transactionResults) {
-    this.autoCommitPrelude = autoCommitPrelude;
-    this.autoCommitResults = autoCommitResults;
-    this.transactionPrelude = transactionPrelude;
-    this.transactionResults = transactionResults;
+  private PgLocalSettings(Prelude autoCommit, Prelude transaction) {
+    this.autoCommit = autoCommit;
+    this.transaction = transaction;
   }
 
   /**
@@ -79,9 +74,8 @@ final class PgLocalSettings {
             + millis
             + "', true); ";
     String isolation = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ";
-    return defaultIsReadCommitted
-        ? new PgLocalSettings(timeouts, 1, isolation + timeouts, 2)
-        : new PgLocalSettings(isolation + timeouts, 2, isolation + timeouts, 2);
+    Prelude both = new Prelude(isolation + timeouts, 2);
+    return new PgLocalSettings(defaultIsReadCommitted ? new Prelude(timeouts, 1) : both, both);
   }
 
   /**
@@ -112,20 +106,18 @@ final class PgLocalSettings {
       this.target = target;
     }
 
-    /** The prelude's results for the next statement, 0 once none is due. */
-    private int due() throws SQLException {
+    /**
+     * The prelude the next statement carries: {@link Prelude#NONE} once a transaction has had it.
+     */
+    private Prelude due() throws SQLException {
       if (target.getAutoCommit()) {
-        return autoCommitResults;
+        return autoCommit;
       }
       if (settled) {
-        return 0;
+        return Prelude.NONE;
       }
       settled = true;
-      return transactionResults;
-    }
-
-    private String prelude() throws SQLException {
-      return target.getAutoCommit() ? autoCommitPrelude : transactionPrelude;
+      return transaction;
     }
 
     @Override
@@ -140,14 +132,13 @@ final class PgLocalSettings {
         settled = false; // a new transaction begins with the next statement
       }
       if (name.equals("prepareStatement") && args != null && args.length == 1) {
-        String prelude = prelude();
-        int skip = due();
+        Prelude due = due();
         String sql = (String) args[0];
-        if (skip == 0) {
+        if (due.results() == 0) {
           return target.prepareStatement(sql);
         }
-        PreparedStatement real = target.prepareStatement(prelude + sql);
-        return statement(PreparedStatement.class, real, skip);
+        PreparedStatement real = target.prepareStatement(due.sql() + sql);
+        return statement(PreparedStatement.class, real, due.results());
       }
       if (name.equals("createStatement") && (args == null || args.length == 0)) {
         return statement(Statement.class, target.createStatement(), -1);
@@ -180,10 +171,10 @@ final class PgLocalSettings {
                     || name.equals("executeLargeUpdate"))) {
               int results = skip;
               if (plain) {
-                String prelude = prelude();
-                results = due();
+                Prelude due = due();
+                results = due.results();
                 if (results > 0) {
-                  args = new Object[] {prelude + args[0]};
+                  args = new Object[] {due.sql() + args[0]};
                 }
               }
               return execute(real, name, args, results);
