@@ -27,8 +27,7 @@ import org.jspecify.annotations.Nullable;
  *     store to stamp it
  */
 // The payload is an array by contract (CONTRACT.md 3.3); the compact constructor and bytes() copy
-// it, and
-// equals, hashCode and toString are written for it.
+// it, and equals, hashCode and toString are written for it.
 @SuppressWarnings("ArrayRecordComponent")
 public record StateRecord(
     EventId id,

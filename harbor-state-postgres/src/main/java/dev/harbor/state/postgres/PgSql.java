@@ -141,9 +141,8 @@ final class PgSql {
             + " AND r.session_id = i.session_id AND r.run_id = i.run_id AND r.kind = i.kind"
             + " AND r.version = i.version AND r.payload = i.payload AS same"
             // A probe of the event-id index per input row (LIMIT 1 keeps the planner from turning
-            // it into a hash join
-            // over the whole table, which it prefers while the table is small and then keeps in the
-            // cached plan).
+            // it into a hash join over the whole table, which it prefers while the table is small
+            // and then keeps in the cached plan).
             + " FROM input i CROSS JOIN LATERAL (SELECT * FROM "
             + table
             + " r WHERE r.event_id = i.event_id COLLATE \"C\""

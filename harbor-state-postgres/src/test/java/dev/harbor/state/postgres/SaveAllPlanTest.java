@@ -36,8 +36,7 @@ class SaveAllPlanTest extends DatabaseTest {
     Thread.sleep(1500);
     long rowsReadBySequentialScans = sequentialTuplesRead();
     // A full scan per batch reads about batches^2 * 100 / 2 = 1,117,500 rows (measured before the
-    // fix); index
-    // probes read none.
+    // fix); index probes read none.
     assertThat(rowsReadBySequentialScans)
         .as("rows read by sequential scans for %d batches", batches)
         .isLessThan(100_000);

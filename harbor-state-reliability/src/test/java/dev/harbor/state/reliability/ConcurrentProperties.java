@@ -169,9 +169,8 @@ abstract class ConcurrentProperties {
           }
           case 4 -> {
             // A retry of an acknowledged write is a no-op. If another thread replaced the slot in
-            // between,
-            // the retry writes the (then forgotten) id again, so that generation may legitimately
-            // be won twice.
+            // between, the retry writes the (then forgotten) id again, so that generation may
+            // legitimately be won twice.
             store.save(next);
             rewritten.add(next.id().value());
             store.save(next);

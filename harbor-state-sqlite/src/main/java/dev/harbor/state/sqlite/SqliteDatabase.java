@@ -277,8 +277,7 @@ final class SqliteDatabase {
     Connection c = config.createConnection(url);
     try (Statement s = c.createStatement()) {
       // PRAGMAs take no parameters; the value is one of the fixed words SqliteSettings accepts
-      // (sqlite-jdbc's own
-      // enum lacks EXTRA).
+      // (sqlite-jdbc's own enum lacks EXTRA).
       s.execute("PRAGMA synchronous = " + settings.synchronous());
       if (reader) {
         // A guard rail: the read pool must never write, or it would contend with the writer.
@@ -366,8 +365,7 @@ final class SqliteDatabase {
   private <T> T write(String operation, Work<T> work, boolean cancellable) {
     if (writeLock.isHeldByCurrentThread()) {
       // Only a fenceIf action calling back into its own store gets here; SQLite has no nested
-      // transactions, and
-      // running the write inside the fence's transaction would break the fence.
+      // transactions, and running the write inside the fence's transaction would break the fence.
       throw new IllegalStateException(
           operation
               + " was called from inside a fenceIf action of the same store;"
@@ -442,8 +440,8 @@ final class SqliteDatabase {
       inTransaction = false;
     } catch (SQLException e) {
       // Usually "no transaction is active": SQLite rolled back by itself after the failure.
-      // inTransaction stays set
-      // so the next transaction makes sure. Either way the caller sees the original failure.
+      // inTransaction stays set so the next transaction makes sure. Either way the caller sees
+      // the original failure.
       LOG.debug("rollback on sqlite database {} reported: {}", settings.describe(), e.getMessage());
     }
   }

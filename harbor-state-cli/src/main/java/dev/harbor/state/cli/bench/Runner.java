@@ -91,9 +91,8 @@ final class Runner {
         }
       }
       // Each target runs all its thread counts in a row: interleaving targets let one's idle
-      // connections, heap and
-      // JIT state disturb the other's runs (seen as SQLite loads that stopped scaling after a
-      // baseline run).
+      // connections, heap and JIT state disturb the other's runs (seen as SQLite loads that
+      // stopped scaling after a baseline run).
       for (String workload : plan.workloads()) {
         for (int threads : plan.threads()) {
           results.add(measure(store, workload, payloadSize, payload, space, threads));
