@@ -100,7 +100,14 @@ final class PgSql {
   PgSql(String quotedSchema) {
     table = quotedSchema + "." + RECORDS;
     String select = "SELECT " + SELECTED + " FROM " + table;
-    find = select + " WHERE " + SLOT;
+    // The slot is the caller's: only its value columns travel (RecordRows#firstAt).
+    find =
+        "SELECT event_id, version, payload, "
+            + PgTimestamps.SELECT_UTC_TEXT
+            + " FROM "
+            + table
+            + " WHERE "
+            + SLOT;
     findByEventId = select + " WHERE event_id = " + TXT;
     slotEventId = LOCK_SLOT + "SELECT event_id FROM " + table + " WHERE " + SLOT;
 

@@ -449,7 +449,7 @@ final class PgStore implements StoreDriver {
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.find)) {
             bindSlot(p, 1, identity, kind);
-            return ROWS.first(p);
+            return ROWS.firstAt(p, identity, kind);
           }
         });
   }
