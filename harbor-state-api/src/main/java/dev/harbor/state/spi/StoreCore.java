@@ -273,7 +273,38 @@ public final class StoreCore implements StateStore {
     run(
         Operation.FENCE_IF,
         () -> checks.fenceIf(expectation, action),
-        () -> driver.fenceIf(expectation, () -> context.runAction(action)));
+        () -> fence(expectation, action));
+  }
+
+  /**
+   * The fence, for every driver alike: the action's own exception reaches the caller unchanged, and
+   * only after the driver released the fence; a failure to release is attached to it as suppressed
+   * rather than replacing it.
+   */
+  private void fence(SlotExpectation expectation, Runnable action) {
+    Throwable[] thrown = new Throwable[1];
+    try {
+      driver.fenceIf(
+          expectation,
+          () -> {
+            try {
+              context.runAction(action);
+            } catch (RuntimeException | Error e) {
+              thrown[0] = e;
+            }
+          });
+    } catch (RuntimeException | Error e) {
+      if (thrown[0] == null) {
+        throw e;
+      }
+      thrown[0].addSuppressed(e);
+    }
+    if (thrown[0] instanceof RuntimeException e) {
+      throw e;
+    }
+    if (thrown[0] instanceof Error e) {
+      throw e;
+    }
   }
 
   @Override

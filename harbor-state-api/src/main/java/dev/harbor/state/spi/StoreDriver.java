@@ -73,7 +73,9 @@ public interface StoreDriver {
    * Runs the action while the slot is held at the expected event id: conditional writes to it wait.
    *
    * @param expectation exact, not "absent"
-   * @param action the caller's action, already wrapped by the core; run it exactly once
+   * @param action the caller's action, already wrapped by the core; run it exactly once. It never
+   *     throws: the core keeps the action's own exception and throws it once the driver released
+   *     the fence, so a driver releases as after any action
    * @throws dev.harbor.state.ConditionFailedException if the expectation does not hold
    */
   void fenceIf(SlotExpectation expectation, Runnable action);

@@ -19,6 +19,7 @@ import dev.harbor.state.ScanPage;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.StorageException;
 import dev.harbor.state.StoreClosedException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -171,7 +172,56 @@ class StoreCoreTest {
           store.close();
           assertThatThrownBy(() -> store.find(Q, "k")).isInstanceOf(StoreClosedException.class);
         });
-    assertThat(driver.calls).containsExactly("fenceIf", "closing", "close");
+    assertThat(driver.calls).containsExactly("fenceIf", "closing", "close", "fenceReleased");
+  }
+
+  @Test
+  void aFenceActionsOwnException_reachesTheCallerUnchanged_afterTheDriverReleased() {
+    IllegalStateException own = new IllegalStateException("the action's own");
+
+    assertThatThrownBy(
+            () ->
+                store.fenceIf(
+                    SlotExpectation.exact(Q, "k", EventId.of("a")),
+                    () -> {
+                      throw own;
+                    }))
+        .isSameAs(own);
+    assertThat(driver.calls).containsExactly("fenceIf", "fenceReleased");
+    assertThat(own.getSuppressed()).isEmpty();
+  }
+
+  @Test
+  void aFenceActionsOwnException_winsOverAFailureToRelease_whichIsSuppressed() {
+    AssertionError own = new AssertionError("the action's own");
+    StorageException releasing = new StorageException("rollback failed", true, null);
+    driver.onFenceReleased =
+        () -> {
+          throw releasing;
+        };
+
+    assertThatThrownBy(
+            () ->
+                store.fenceIf(
+                    SlotExpectation.exact(Q, "k", EventId.of("a")),
+                    () -> {
+                      throw own;
+                    }))
+        .isSameAs(own);
+    assertThat(own.getSuppressed()).containsExactly(releasing);
+  }
+
+  @Test
+  void aFailureToRelease_afterAnActionThatReturned_reachesTheCaller() {
+    StorageException releasing = new StorageException("rollback failed", true, null);
+    driver.onFenceReleased =
+        () -> {
+          throw releasing;
+        };
+
+    assertThatThrownBy(
+            () -> store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("a")), () -> {}))
+        .isSameAs(releasing);
   }
 
   @Test
@@ -206,6 +256,7 @@ class StoreCoreTest {
     final List<StateRecord> saved = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger closes = new AtomicInteger();
     volatile Runnable onSave = () -> {};
+    volatile Runnable onFenceReleased = () -> {};
     volatile int lastLimit;
 
     @Override
@@ -237,6 +288,8 @@ class StoreCoreTest {
     public void fenceIf(SlotExpectation expectation, Runnable action) {
       calls.add("fenceIf");
       action.run();
+      calls.add("fenceReleased");
+      onFenceReleased.run();
     }
 
     @Override

@@ -334,46 +334,25 @@ final class PgStore implements StoreDriver {
   @Override
   public void fenceIf(SlotExpectation expectation, Runnable action) {
     SlotLocks.Keys keys = locks.keys(expectation.identity(), expectation.kind());
-    Throwable[] thrown = new Throwable[1];
     // The transaction (and with it the advisory lock and the connection) stays open while the
     // action runs; it is rolled back afterwards, since the fence writes nothing.
-    try {
-      db.run(
-          Mode.FENCE,
-          () -> "fenceIf on " + describe(expectation),
-          (c, a) -> {
-            String current;
-            try (PreparedStatement p = c.prepareStatement(sql.slotEventId)) {
-              bindSlot(p, bindLocks(p, keys), expectation.identity(), expectation.kind());
-              try (ResultSet rs = queryAfterLocks(p)) {
-                current = rs.next() ? rs.getString(1) : null;
-              }
+    db.run(
+        Mode.FENCE,
+        () -> "fenceIf on " + describe(expectation),
+        (c, a) -> {
+          String current;
+          try (PreparedStatement p = c.prepareStatement(sql.slotEventId)) {
+            bindSlot(p, bindLocks(p, keys), expectation.identity(), expectation.kind());
+            try (ResultSet rs = queryAfterLocks(p)) {
+              current = rs.next() ? rs.getString(1) : null;
             }
-            if (!exactId(expectation).equals(current)) {
-              throw StoreErrors.conditionFailed(expectation, current);
-            }
-            a.actionStarts();
-            try {
-              action.run();
-            } catch (RuntimeException | Error e) {
-              thrown[0] = e; // released first, then rethrown unchanged
-            }
-            return;
-          });
-    } catch (RuntimeException e) {
-      if (thrown[0] == null) {
-        throw e;
-      }
-      // The action failed and then releasing failed too: the action's failure is the one the
-      // caller must see.
-      thrown[0].addSuppressed(e);
-    }
-    if (thrown[0] instanceof RuntimeException e) {
-      throw e;
-    }
-    if (thrown[0] instanceof Error e) {
-      throw e;
-    }
+          }
+          if (!exactId(expectation).equals(current)) {
+            throw StoreErrors.conditionFailed(expectation, current);
+          }
+          a.actionStarts();
+          action.run();
+        });
   }
 
   @Override
