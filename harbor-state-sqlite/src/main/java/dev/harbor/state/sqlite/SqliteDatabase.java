@@ -264,6 +264,10 @@ final class SqliteDatabase {
 
   private static Connection connect(SqliteSettings settings, boolean reader) throws SQLException {
     SQLiteConfig config = new SQLiteConfig();
+    // Nothing here reads generated keys. Left on, sqlite-jdbc prepares and runs "SELECT
+    // last_insert_rowid()" after every INSERT: on a group commit leader's serial path, once per
+    // member (PERFORMANCE.md, "Profiles (issue 12)").
+    config.setGetGeneratedKeys(false);
     if (!reader) {
       // A new file takes the encoding its first writer names; say UTF-8 rather than rely on the
       // default. SQLite ignores this on an existing file, which is why open checks it afterwards.

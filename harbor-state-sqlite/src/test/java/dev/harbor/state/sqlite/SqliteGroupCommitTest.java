@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.sqlite.SQLiteConnection;
 
 /**
  * Group commit on SQLite, each group steered: a {@code fenceIf} whose action waits on a latch holds
@@ -366,5 +367,18 @@ class SqliteGroupCommitTest {
           .isEqualTo(EventId.of("w" + t + "-" + (perThread - 1)));
     }
     assertThat(group.leaders()).isZero();
+  }
+
+  @Test
+  void theWriteConnectionRunsNoGeneratedKeysQueryAfterAnInsert() {
+    // A leader runs each member's upsert in series; sqlite-jdbc's generated keys would add a
+    // prepared "SELECT last_insert_rowid()" to every one of them.
+    boolean generatedKeys =
+        driver
+            .database()
+            .write(
+                "test",
+                c -> c.unwrap(SQLiteConnection.class).getConnectionConfig().isGetGeneratedKeys());
+    assertThat(generatedKeys).isFalse();
   }
 }
