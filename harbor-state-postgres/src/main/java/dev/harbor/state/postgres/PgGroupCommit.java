@@ -195,15 +195,6 @@ final class PgGroupCommit implements AutoCloseable {
   }
 
   /**
-   * Committed groups by size.
-   *
-   * @return element {@code n} counts the groups of {@code n} writes
-   */
-  long[] groupSizeCounts() {
-    return group.groupSizeCounts();
-  }
-
-  /**
    * The group commit itself, for tests that steer a group.
    *
    * @return it
