@@ -55,7 +55,7 @@ class PgGroupCommitTest extends DatabaseTest {
     hc.setJdbcUrl(base.jdbcUrl());
     hc.setUsername(base.user());
     hc.setPassword(base.password());
-    hc.setMaximumPoolSize(8);
+    hc.setMaximumPoolSize(2 * PgGroupCommit.ALONE_UP_TO + 4); // a fence and a saver per leader
     HikariDataSource pool = track(new HikariDataSource(hc));
     StateConfig config =
         StateConfig.builder().driver("postgres").options(Map.of("schema", schema)).build();
@@ -130,8 +130,11 @@ class PgGroupCommitTest extends DatabaseTest {
   private CountDownLatch secondFence;
 
   /**
-   * Holds both groups that may be in flight: a leader saving each of two fenced slots (its commit
-   * waits for its fence); then starts each call one at a time, each queued before the next starts.
+   * Holds both groups that may be in flight under load: first writers that commit alone (up to
+   * {@code ALONE_UP_TO} concurrent writers each do), then a leader saving each of two fenced slots
+   * (each commit waits for its fence); then starts each call one at a time, each queued before the
+   * next starts; then lets the two lone commits end, which leaves the queue to the two fenced
+   * leaders.
    *
    * @param firstSlot the slot of the first fence
    * @param secondSlot the slot of the second fence
@@ -141,10 +144,23 @@ class PgGroupCommitTest extends DatabaseTest {
       throws InterruptedException {
     firstFence = fence(firstSlot);
     secondFence = fence(secondSlot);
+    // Up to ALONE_UP_TO concurrent writers each commit alone: as many lone commits, held by fences
+    // of their own until every call has queued, make every later caller queue.
+    List<CountDownLatch> aloneFences = new ArrayList<>();
+    List<Call> alone = new ArrayList<>();
+    for (int i = 1; i <= PgGroupCommit.ALONE_UP_TO - 2; i++) {
+      String slot = "alone" + i;
+      aloneFences.add(fence(slot));
+      int leaders = group.leaders() + 1;
+      Call c = new Call(() -> store.save(record("lead-" + slot, slot, "l")));
+      c.start();
+      await(() -> group.leaders() == leaders);
+      alone.add(c);
+    }
     List<Call> started = new ArrayList<>();
     int n = 0;
     for (String slot : List.of(firstSlot, secondSlot)) {
-      int leaders = ++n;
+      int leaders = PgGroupCommit.ALONE_UP_TO - 2 + ++n;
       Call leader = new Call(() -> store.save(record("lead" + leaders, slot, "l")));
       leader.start();
       await(() -> group.leaders() == leaders);
@@ -157,6 +173,11 @@ class PgGroupCommitTest extends DatabaseTest {
       await(() -> group.queued() == before + 1);
       started.add(c);
     }
+    // The lone commits end; being leaders beyond the two, they leave the queue to the fenced two.
+    aloneFences.forEach(CountDownLatch::countDown);
+    joinAll(alone);
+    assertThat(group.leaders()).isEqualTo(2);
+    assertThat(group.queued()).isEqualTo(calls.size());
     return started;
   }
 

@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
@@ -33,7 +34,11 @@ import org.jspecify.annotations.Nullable;
  * waits for company (unless {@code commitDelay} asks it to), and callers arriving under load share
  * the next commit instead of each paying their own. A driver whose backend merges concurrent
  * commits (PostgreSQL) may let a few groups be in flight at once ({@code maxLeaders}); then a
- * caller leads at once while fewer than that many commit, and queues otherwise.
+ * caller leads at once while fewer than that many commit, and queues otherwise. Such a driver may
+ * also let every caller commit alone while only a few are writing at all ({@code aloneUpTo}):
+ * grouping pays when callers outnumber the commits worth overlapping, and costs throughput when
+ * they do not (measured on PostgreSQL: at 4 writing threads, 2 groups in flight did 40 % fewer
+ * saves than 4 lone commits; at 16, the groups did 50 % more).
  *
  * <p>Wake-ups cannot be lost: a member's state is volatile and changes only from QUEUED (under the
  * queue's lock) to TAKEN, LEADER or ABANDONED, and from TAKEN to DONE; a waiting caller re-reads
@@ -213,6 +218,8 @@ public final class GroupCommit<W> implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Member<W>> queue = new ArrayDeque<>(); // guarded by lock
   private final int maxLeaders;
+  private final int aloneUpTo;
+  private final AtomicInteger writers = new AtomicInteger(); // callers inside submit
   private int leaders; // guarded by lock; fewer than maxLeaders implies an empty queue
   private final AtomicLongArray sizes;
   private @Nullable ObjectName registered;
@@ -228,7 +235,7 @@ public final class GroupCommit<W> implements AutoCloseable {
    */
   public GroupCommit(
       Settings settings, Duration operationTimeout, StoreContext context, Committer<W> committer) {
-    this(settings, operationTimeout, context, 1, committer);
+    this(settings, operationTimeout, context, 1, 1, committer);
   }
 
   /**
@@ -247,10 +254,37 @@ public final class GroupCommit<W> implements AutoCloseable {
       StoreContext context,
       int maxLeaders,
       Committer<W> committer) {
+    this(settings, operationTimeout, context, maxLeaders, maxLeaders, committer);
+  }
+
+  /**
+   * A group commit that groups only under load: while no more than {@code aloneUpTo} callers are
+   * writing, each commits alone at once (as many in flight as callers); beyond that, at most {@code
+   * maxLeaders} groups are in flight and the other callers queue for them.
+   *
+   * @param settings the options
+   * @param operationTimeout the store's bound on each call's waiting
+   * @param context the store's context
+   * @param maxLeaders how many groups may commit at once under load, at least 1
+   * @param aloneUpTo up to how many concurrent callers each commit alone, at least {@code
+   *     maxLeaders}
+   * @param committer what commits a group
+   */
+  public GroupCommit(
+      Settings settings,
+      Duration operationTimeout,
+      StoreContext context,
+      int maxLeaders,
+      int aloneUpTo,
+      Committer<W> committer) {
     if (maxLeaders < 1) {
       throw new IllegalArgumentException("maxLeaders must be at least 1");
     }
+    if (aloneUpTo < maxLeaders) {
+      throw new IllegalArgumentException("aloneUpTo must be at least maxLeaders");
+    }
     this.maxLeaders = maxLeaders;
+    this.aloneUpTo = aloneUpTo;
     this.committer = committer;
     this.context = context;
     this.operationTimeout = operationTimeout;
@@ -274,13 +308,22 @@ public final class GroupCommit<W> implements AutoCloseable {
    *     a leader had taken its write
    */
   public @Nullable Object submit(W write) {
-    Member<W> self = new Member<>(write, System.nanoTime() + timeoutNanos);
+    int writing = writers.incrementAndGet();
+    try {
+      return submit(new Member<>(write, System.nanoTime() + timeoutNanos), writing);
+    } finally {
+      writers.decrementAndGet();
+    }
+  }
+
+  private @Nullable Object submit(Member<W> self, int writing) {
     boolean lead;
     lock.lock();
     try {
       // A leader is never in the queue: two leaders ending at once must not promote one caller
-      // twice, nor take a leader into their group.
-      lead = leaders < maxLeaders;
+      // twice, nor take a leader into their group. With few writers each leads (alone, as
+      // nobody queues then); the queue forms only once they outnumber aloneUpTo.
+      lead = leaders < (writing <= aloneUpTo ? aloneUpTo : maxLeaders);
       if (lead) {
         leaders++;
         self.state = Member.LEADER;
@@ -370,9 +413,14 @@ public final class GroupCommit<W> implements AutoCloseable {
     }
   }
 
-  /** Promotes the oldest queued caller to leader, or notes that none leads. Holds the lock. */
+  /**
+   * Promotes the oldest queued caller to leader, or notes that none leads. A leader beyond {@code
+   * maxLeaders} (one that led alone while few were writing) promotes nobody: the queue is left to
+   * the others, so that it commits in at most {@code maxLeaders} groups rather than one a leader.
+   * Holds the lock.
+   */
   private void handOff() {
-    Member<W> next = queue.pollFirst();
+    Member<W> next = leaders > maxLeaders ? null : queue.pollFirst();
     if (next == null) {
       leaders--;
       return;
@@ -532,7 +580,8 @@ public final class GroupCommit<W> implements AutoCloseable {
 
   /**
    * How many groups are in flight (for tests that steer a group, and monitoring): while as many as
-   * {@code maxLeaders} are, a new write queues.
+   * {@code maxLeaders} are, a new write queues (unless no more than {@code aloneUpTo} callers are
+   * writing, counting it).
    *
    * @return the leaders leading now
    */

@@ -1,6 +1,7 @@
 package dev.harbor.state.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.OperationCancelledException;
@@ -130,6 +131,71 @@ class GroupCommitTest {
       callers.add(c);
     }
     return callers;
+  }
+
+  @Test
+  @Timeout(60)
+  void upToAloneUpToWriters_eachCommitAlone_andBeyondThemCallersQueueForMaxLeadersGroups()
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<List<String>> groups = Collections.synchronizedList(new ArrayList<>());
+    GroupCommit.Committer<String> blocking =
+        group -> {
+          awaitUninterruptibly(release);
+          groups.add(group.stream().map(GroupCommit.Member::write).toList());
+          group.forEach(m -> m.succeed("ok:" + m.write()));
+        };
+    try (GroupCommit<String> g =
+        new GroupCommit<>(
+            new GroupCommit.Settings(true, 64, Duration.ZERO),
+            Duration.ofSeconds(30),
+            CONTEXT,
+            2,
+            4,
+            blocking)) {
+      List<Caller> callers = new ArrayList<>();
+      for (int i = 1; i <= 4; i++) {
+        Caller c = new Caller(g, "alone" + i);
+        c.start();
+        int leaders = i;
+        await(() -> g.leaders() == leaders); // the first four each lead at once, past maxLeaders
+        callers.add(c);
+      }
+      for (int i = 5; i <= 7; i++) {
+        Caller c = new Caller(g, "queued" + i);
+        c.start();
+        int queued = i - 4;
+        await(() -> g.queued() == queued); // a fifth writer and later ones queue
+        callers.add(c);
+      }
+      assertThat(g.leaders()).isEqualTo(4);
+      release.countDown();
+      for (Caller c : callers) {
+        c.join();
+        assertThat(c.outcome.get()).isEqualTo("ok:" + c.write);
+      }
+      // The lone leaders commit alone; the queue commits in at most maxLeaders (2) groups.
+      assertThat(groups)
+          .containsAll(
+              List.of(List.of("alone1"), List.of("alone2"), List.of("alone3"), List.of("alone4")));
+      assertThat(groups.stream().filter(group -> group.get(0).startsWith("queued")))
+          .hasSizeBetween(1, 2);
+    }
+  }
+
+  @Test
+  void aloneUpTo_belowMaxLeaders_isRefused() {
+    assertThatThrownBy(
+            () ->
+                new GroupCommit<String>(
+                    new GroupCommit.Settings(true, 64, Duration.ZERO),
+                    Duration.ofSeconds(30),
+                    CONTEXT,
+                    2,
+                    1,
+                    group -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("aloneUpTo");
   }
 
   @Test
