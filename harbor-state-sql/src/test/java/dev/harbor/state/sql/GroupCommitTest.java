@@ -23,7 +23,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The leader/follower hand-off of {@link GroupCommit}, steered: a committer that blocks on a latch
@@ -392,10 +392,10 @@ class GroupCommitTest {
    * time-out names it); every write that returned was committed exactly once, every cancelled one
    * never, and an outcome reported unknown was committed.
    */
-  @ParameterizedTest(name = "{0} leader(s)")
-  @ValueSource(ints = {1, 2})
+  @ParameterizedTest(name = "{0} leader(s), alone up to {1} writers")
+  @CsvSource({"1, 1", "2, 2", "2, 8"})
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  void handOffUnderHeavyContention_losesNoWakeUp(int leaders) throws Exception {
+  void handOffUnderHeavyContention_losesNoWakeUp(int leaders, int aloneUpTo) throws Exception {
     Set<String> committed = ConcurrentHashMap.newKeySet();
     AtomicInteger duplicates = new AtomicInteger();
     GroupCommit.Committer<String> committer =
@@ -422,6 +422,7 @@ class GroupCommitTest {
             Duration.ofSeconds(30),
             CONTEXT,
             leaders,
+            aloneUpTo,
             committer)) {
       List<Thread> workers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
