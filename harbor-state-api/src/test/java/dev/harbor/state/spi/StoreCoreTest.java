@@ -5,6 +5,7 @@ import static dev.harbor.state.spi.SpiFixtures.Q;
 import static dev.harbor.state.spi.SpiFixtures.rec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.harbor.state.EventId;
 import dev.harbor.state.Identity;
@@ -175,18 +176,37 @@ class StoreCoreTest {
     assertThat(driver.calls).containsExactly("fenceIf", "closing", "close", "fenceReleased");
   }
 
+  private static final SlotExpectation FENCED = SlotExpectation.exact(Q, "k", EventId.of("a"));
+
+  /** A fence whose action throws {@code own}; returns what the caller got. */
+  private Throwable fenceThrowing(Throwable own) {
+    return catchThrowable(
+        () ->
+            store.fenceIf(
+                FENCED,
+                () -> {
+                  if (own instanceof Error e) {
+                    throw e;
+                  }
+                  throw (RuntimeException) own;
+                }));
+  }
+
+  /** Makes the driver fail each time it releases a fence, after the action. */
+  private StorageException failReleasing() {
+    StorageException releasing = new StorageException("rollback failed", true, null);
+    driver.onFenceReleased =
+        () -> {
+          throw releasing;
+        };
+    return releasing;
+  }
+
   @Test
   void aFenceActionsOwnException_reachesTheCallerUnchanged_afterTheDriverReleased() {
     IllegalStateException own = new IllegalStateException("the action's own");
 
-    assertThatThrownBy(
-            () ->
-                store.fenceIf(
-                    SlotExpectation.exact(Q, "k", EventId.of("a")),
-                    () -> {
-                      throw own;
-                    }))
-        .isSameAs(own);
+    assertThat(fenceThrowing(own)).isSameAs(own);
     assertThat(driver.calls).containsExactly("fenceIf", "fenceReleased");
     assertThat(own.getSuppressed()).isEmpty();
   }
@@ -194,34 +214,17 @@ class StoreCoreTest {
   @Test
   void aFenceActionsOwnException_winsOverAFailureToRelease_whichIsSuppressed() {
     AssertionError own = new AssertionError("the action's own");
-    StorageException releasing = new StorageException("rollback failed", true, null);
-    driver.onFenceReleased =
-        () -> {
-          throw releasing;
-        };
+    StorageException releasing = failReleasing();
 
-    assertThatThrownBy(
-            () ->
-                store.fenceIf(
-                    SlotExpectation.exact(Q, "k", EventId.of("a")),
-                    () -> {
-                      throw own;
-                    }))
-        .isSameAs(own);
+    assertThat(fenceThrowing(own)).isSameAs(own);
     assertThat(own.getSuppressed()).containsExactly(releasing);
   }
 
   @Test
   void aFailureToRelease_afterAnActionThatReturned_reachesTheCaller() {
-    StorageException releasing = new StorageException("rollback failed", true, null);
-    driver.onFenceReleased =
-        () -> {
-          throw releasing;
-        };
+    StorageException releasing = failReleasing();
 
-    assertThatThrownBy(
-            () -> store.fenceIf(SlotExpectation.exact(Q, "k", EventId.of("a")), () -> {}))
-        .isSameAs(releasing);
+    assertThatThrownBy(() -> store.fenceIf(FENCED, () -> {})).isSameAs(releasing);
   }
 
   @Test
