@@ -1,5 +1,7 @@
 package dev.harbor.state.postgres;
 
+import static dev.harbor.state.testing.BackgroundCall.awaitUntil;
+import static dev.harbor.state.testing.BackgroundCall.joinAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -16,6 +18,8 @@ import dev.harbor.state.spi.Options;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.sql.GroupCommit;
+import dev.harbor.state.testing.BackgroundCall;
+import dev.harbor.state.testing.HeldFence;
 import dev.harbor.state.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -23,10 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class PgGroupCommitTest extends DatabaseTest {
 
   private StateStore store;
   private GroupCommit<PgGroupCommit.Write> group;
-  private final List<CountDownLatch> releases = new ArrayList<>();
+  private final List<HeldFence> fences = new ArrayList<>();
 
   @BeforeEach
   void openSteerableStore() {
@@ -71,63 +72,20 @@ class PgGroupCommitTest extends DatabaseTest {
 
   @AfterEach
   void releaseFences() {
-    releases.forEach(CountDownLatch::countDown); // a failed test must not leave a fence holding
+    fences.forEach(HeldFence::close); // a failed test must not leave a fence holding
   }
 
-  /** A call on its own thread and what it got: null for success, else the exception. */
-  private static final class Call extends Thread {
-    final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final Runnable body;
-    volatile boolean interruptedAfter;
-
-    Call(Runnable body) {
-      this.body = body;
-      setDaemon(true);
-    }
-
-    @Override
-    public void run() {
-      try {
-        body.run();
-      } catch (RuntimeException e) {
-        failure.set(e);
-      }
-      interruptedAfter = Thread.currentThread().isInterrupted();
-    }
-  }
-
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    while (!condition.getAsBoolean()) {
-      Thread.sleep(1);
-    }
-  }
-
-  /** Fences a slot (saving its record first) until the returned latch is counted down. */
-  private CountDownLatch fence(String kind) throws InterruptedException {
+  /** Fences a slot (saving its record first) until the fence is released. */
+  private HeldFence fence(String kind) throws InterruptedException {
     StateRecord fenced = record("fence-" + kind, kind, "f");
     store.save(fenced);
-    CountDownLatch running = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    releases.add(release);
-    new Call(
-            () ->
-                store.fenceIf(
-                    SlotExpectation.exact(Q, kind, fenced.id()),
-                    () -> {
-                      running.countDown();
-                      try {
-                        release.await();
-                      } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                      }
-                    }))
-        .start();
-    running.await();
-    return release;
+    HeldFence fence = HeldFence.start(store, SlotExpectation.exact(Q, kind, fenced.id()));
+    fences.add(fence);
+    return fence.holding();
   }
 
-  private CountDownLatch firstFence;
-  private CountDownLatch secondFence;
+  private HeldFence firstFence;
+  private HeldFence secondFence;
 
   /**
    * Holds both groups that may be in flight under load: first writers that commit alone (up to
@@ -140,48 +98,51 @@ class PgGroupCommitTest extends DatabaseTest {
    * @param secondSlot the slot of the second fence
    * @return the calls started: the two leaders, then {@code calls}
    */
-  private List<Call> queue(String firstSlot, String secondSlot, List<Runnable> calls)
+  private List<BackgroundCall> queue(String firstSlot, String secondSlot, List<Runnable> calls)
       throws InterruptedException {
     firstFence = fence(firstSlot);
     secondFence = fence(secondSlot);
     // Up to ALONE_UP_TO concurrent writers each commit alone: as many lone commits, held by fences
     // of their own until every call has queued, make every later caller queue.
-    List<CountDownLatch> aloneFences = new ArrayList<>();
-    List<Call> alone = new ArrayList<>();
+    List<HeldFence> aloneFences = new ArrayList<>();
+    List<BackgroundCall> alone = new ArrayList<>();
     for (int i = 1; i <= PgGroupCommit.ALONE_UP_TO - 2; i++) {
       String slot = "alone" + i;
       aloneFences.add(fence(slot));
       int leaders = group.leaders() + 1;
-      Call c = new Call(() -> store.save(record("lead-" + slot, slot, "l")));
+      BackgroundCall c = new BackgroundCall(() -> store.save(record("lead-" + slot, slot, "l")));
       c.start();
-      await(() -> group.leaders() == leaders);
+      awaitUntil(() -> group.leaders() == leaders);
       alone.add(c);
     }
-    List<Call> started = new ArrayList<>();
+    List<BackgroundCall> started = new ArrayList<>();
     int n = 0;
     for (String slot : List.of(firstSlot, secondSlot)) {
       int leaders = PgGroupCommit.ALONE_UP_TO - 2 + ++n;
-      Call leader = new Call(() -> store.save(record("lead" + leaders, slot, "l")));
+      BackgroundCall leader =
+          new BackgroundCall(() -> store.save(record("lead" + leaders, slot, "l")));
       leader.start();
-      await(() -> group.leaders() == leaders);
+      awaitUntil(() -> group.leaders() == leaders);
       started.add(leader);
     }
     for (Runnable r : calls) {
       int before = group.queued();
-      Call c = new Call(r);
+      BackgroundCall c = new BackgroundCall(r);
       c.start();
-      await(() -> group.queued() == before + 1);
+      awaitUntil(() -> group.queued() == before + 1);
       started.add(c);
     }
     // The lone commits end; being leaders beyond the two, they leave the queue to the fenced two.
-    aloneFences.forEach(CountDownLatch::countDown);
+    for (HeldFence f : aloneFences) {
+      f.release();
+    }
     joinAll(alone);
     assertThat(group.leaders()).isEqualTo(2);
     assertThat(group.queued()).isEqualTo(calls.size());
     return started;
   }
 
-  private List<Call> queue(List<Runnable> calls) throws InterruptedException {
+  private List<BackgroundCall> queue(List<Runnable> calls) throws InterruptedException {
     return queue("fenced", "fenced2", calls);
   }
 
@@ -190,15 +151,9 @@ class PgGroupCommitTest extends DatabaseTest {
    * whole queue; only then does the second leader end (else it could take part of the queue).
    */
   private void releaseAsOneGroup() throws InterruptedException {
-    firstFence.countDown();
-    await(() -> group.queued() == 0);
-    secondFence.countDown();
-  }
-
-  private static void joinAll(List<Call> calls) throws InterruptedException {
-    for (Call c : calls) {
-      c.join();
-    }
+    firstFence.release();
+    awaitUntil(() -> group.queued() == 0);
+    secondFence.release();
   }
 
   @Test
@@ -214,13 +169,13 @@ class PgGroupCommitTest extends DatabaseTest {
                       ? record("taken", "k" + n, "other slot, so a conflict")
                       : record("e" + n, "k" + n, "v" + n)));
     }
-    List<Call> started = queue(calls);
+    List<BackgroundCall> started = queue(calls);
     releaseAsOneGroup();
     joinAll(started);
-    assertThat(started.get(0).failure.get()).isNull();
-    assertThat(started.get(1).failure.get()).isNull();
+    assertThat(started.get(0).failure()).isNull();
+    assertThat(started.get(1).failure()).isNull();
     for (int i = 0; i < 32; i++) {
-      Throwable f = started.get(i + 2).failure.get();
+      Throwable f = started.get(i + 2).failure();
       if (i == 15) {
         assertThat(f).isInstanceOf(IdempotencyConflictException.class);
         assertThat(store.find(Q, "k15")).isEmpty();
@@ -237,7 +192,7 @@ class PgGroupCommitTest extends DatabaseTest {
   void aReplayAndAnOverwriteOfOneSlotInOneGroup_applyInArrivalOrder() throws Exception {
     StateRecord first = record("e1", "slot", "one");
     StateRecord second = record("e2", "slot", "two");
-    List<Call> started =
+    List<BackgroundCall> started =
         queue(
             List.of(
                 () -> store.save(first),
@@ -249,8 +204,8 @@ class PgGroupCommitTest extends DatabaseTest {
                 () -> store.save(record("n2", "diff", "b")))); // same new id, other content
     releaseAsOneGroup();
     joinAll(started);
-    assertThat(started.subList(0, 8)).allSatisfy(c -> assertThat(c.failure.get()).isNull());
-    assertThat(started.get(8).failure.get()).isInstanceOf(IdempotencyConflictException.class);
+    assertThat(started.subList(0, 8)).allSatisfy(c -> assertThat(c.failure()).isNull());
+    assertThat(started.get(8).failure()).isInstanceOf(IdempotencyConflictException.class);
     assertThat(store.load(Q, "slot").sameContent(second)).isTrue();
     assertThat(store.findByEventId(EventId.of("e1"))).isEmpty();
     assertThat(store.load(Q, "diff").bytes()).isEqualTo("a".getBytes(StandardCharsets.UTF_8));
@@ -263,7 +218,7 @@ class PgGroupCommitTest extends DatabaseTest {
     store.save(record("d1", "gone", "x"));
     StateRecord replacing = record("m2", "from", "replacing");
     StateRecord moved = record("m1", "to", "moved");
-    List<Call> started =
+    List<BackgroundCall> started =
         queue(
             List.of(
                 () -> store.save(replacing), // m1 is forgotten...
@@ -274,7 +229,7 @@ class PgGroupCommitTest extends DatabaseTest {
                 () -> store.delete(Q, "never")));
     releaseAsOneGroup();
     joinAll(started);
-    assertThat(started).allSatisfy(c -> assertThat(c.failure.get()).isNull());
+    assertThat(started).allSatisfy(c -> assertThat(c.failure()).isNull());
     assertThat(store.load(Q, "from").sameContent(replacing)).isTrue();
     assertThat(store.load(Q, "to").sameContent(moved)).isTrue();
     assertThat(store.find(Q, "gone")).isEmpty();
@@ -284,22 +239,22 @@ class PgGroupCommitTest extends DatabaseTest {
 
   @Test
   void aCallerInterruptedWhileQueued_isRemoved_andItsWriteNeverApplied() throws Exception {
-    List<Call> started =
+    List<BackgroundCall> started =
         queue(
             List.of(
                 () -> store.save(record("a", "a", "a")),
                 () -> store.save(record("b", "b", "b")),
                 () -> store.save(record("c", "c", "c"))));
-    Call b = started.get(3);
+    BackgroundCall b = started.get(3);
     b.interrupt();
     b.join();
-    assertThat(b.failure.get()).isInstanceOf(OperationCancelledException.class);
-    assertThat(b.interruptedAfter).isTrue();
+    assertThat(b.failure()).isInstanceOf(OperationCancelledException.class);
+    assertThat(b.endedInterrupted()).isTrue();
     assertThat(group.queued()).isEqualTo(2);
     releaseAsOneGroup();
     joinAll(started);
-    assertThat(started.get(2).failure.get()).isNull();
-    assertThat(started.get(4).failure.get()).isNull();
+    assertThat(started.get(2).failure()).isNull();
+    assertThat(started.get(4).failure()).isNull();
     assertThat(store.find(Q, "a")).isPresent();
     assertThat(store.find(Q, "b")).isEmpty();
     assertThat(store.find(Q, "c")).isPresent();
@@ -308,7 +263,7 @@ class PgGroupCommitTest extends DatabaseTest {
   @Test
   void aCallerInterruptedWhileItsGroupCommits_getsCommitOutcomeUnknown() throws Exception {
     // a's slot is the second fence's: the group of a, b and c waits for it once taken
-    List<Call> started =
+    List<BackgroundCall> started =
         queue(
             "first",
             "second",
@@ -316,19 +271,19 @@ class PgGroupCommitTest extends DatabaseTest {
                 () -> store.save(record("a", "second", "a")),
                 () -> store.save(record("b", "b", "b")),
                 () -> store.save(record("c", "c", "c"))));
-    firstFence.countDown();
+    firstFence.release();
     started.get(0).join();
-    await(() -> group.queued() == 0); // the group of a, b and c is taken, its commit waiting
-    Call b = started.get(3);
+    awaitUntil(() -> group.queued() == 0); // the group of a, b and c is taken, its commit waiting
+    BackgroundCall b = started.get(3);
     b.interrupt();
     b.join();
-    assertThat(b.failure.get()).isInstanceOf(CommitOutcomeUnknownException.class);
-    assertThat(b.interruptedAfter).isTrue();
-    secondFence.countDown();
+    assertThat(b.failure()).isInstanceOf(CommitOutcomeUnknownException.class);
+    assertThat(b.endedInterrupted()).isTrue();
+    secondFence.release();
     joinAll(started);
-    assertThat(started.get(1).failure.get()).isNull();
-    assertThat(started.get(2).failure.get()).isNull();
-    assertThat(started.get(4).failure.get()).isNull();
+    assertThat(started.get(1).failure()).isNull();
+    assertThat(started.get(2).failure()).isNull();
+    assertThat(started.get(4).failure()).isNull();
     assertThat(store.find(Q, "b")).isPresent(); // it was in flight: the group committed it
   }
 }

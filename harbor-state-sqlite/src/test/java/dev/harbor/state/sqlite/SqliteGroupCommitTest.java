@@ -1,5 +1,7 @@
 package dev.harbor.state.sqlite;
 
+import static dev.harbor.state.testing.BackgroundCall.awaitUntil;
+import static dev.harbor.state.testing.BackgroundCall.joinAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.harbor.state.CommitOutcomeUnknownException;
@@ -15,6 +17,8 @@ import dev.harbor.state.StateStore;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.sql.GroupCommit;
+import dev.harbor.state.testing.BackgroundCall;
+import dev.harbor.state.testing.HeldFence;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,10 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ class SqliteGroupCommitTest {
   private SqliteStore driver;
   private StateStore store;
   private GroupCommit<SqliteGroupCommit.Named> group;
-  private final List<Fence> fences = new ArrayList<>();
+  private final List<HeldFence> fences = new ArrayList<>();
 
   @BeforeEach
   void open() {
@@ -69,7 +70,7 @@ class SqliteGroupCommitTest {
 
   @AfterEach
   void close() {
-    fences.forEach(f -> f.release.countDown()); // a failed test must not leave a fence holding
+    fences.forEach(HeldFence::close); // a failed test must not leave a fence holding
     store.close();
     TestFiles.deleteRecursively(dir);
   }
@@ -78,106 +79,42 @@ class SqliteGroupCommitTest {
     return StateRecord.of(EventId.of(id), Q, kind, bytes.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    while (!condition.getAsBoolean()) {
-      Thread.sleep(1);
-    }
-  }
-
-  /** A call on its own thread and what it got: null for success, else the exception. */
-  private static final class Call extends Thread {
-    final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final Runnable body;
-    volatile boolean interruptedAfter;
-
-    Call(Runnable body) {
-      this.body = body;
-      setDaemon(true);
-    }
-
-    @Override
-    public void run() {
-      try {
-        body.run();
-      } catch (RuntimeException e) {
-        failure.set(e);
-      }
-      interruptedAfter = Thread.currentThread().isInterrupted();
-    }
-  }
-
   /** The record a fence on {@code kind} expects; save it before starting the fence. */
   private static StateRecord fenced(String kind) {
     return record("fence-" + kind, kind, "f");
   }
 
-  /** A fence holding the write lock until released. */
-  private final class Fence {
-    final CountDownLatch running = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
-    final Call call;
-
-    /** Starts a fence of the slot {@code kind}, which must hold the record {@link #fenced}. */
-    Fence(String kind) {
-      fences.add(this);
-      StateRecord fenced = fenced(kind);
-      call =
-          new Call(
-              () ->
-                  store.fenceIf(
-                      SlotExpectation.exact(Q, kind, fenced.id()),
-                      () -> {
-                        running.countDown();
-                        try {
-                          release.await();
-                        } catch (InterruptedException e) {
-                          throw new IllegalStateException(e);
-                        }
-                      }));
-      call.start();
-    }
-
-    Fence holding() throws InterruptedException {
-      running.await();
-      return this;
-    }
-
-    void release() throws InterruptedException {
-      release.countDown();
-      call.join();
-      assertThat(call.failure.get()).isNull();
-    }
+  /** Starts a fence holding the write lock until released; the slot must hold {@link #fenced}. */
+  private HeldFence startFence(String kind) {
+    HeldFence fence = HeldFence.start(store, SlotExpectation.exact(Q, kind, fenced(kind).id()));
+    fences.add(fence);
+    return fence;
   }
 
-  private Fence fence(String kind) throws InterruptedException {
+  private HeldFence fence(String kind) throws InterruptedException {
     store.save(fenced(kind));
-    return new Fence(kind).holding();
+    return startFence(kind).holding();
   }
 
   /**
    * Starts a leader whose commit waits for the fence, then each call one at a time, each queued
    * before the next starts.
    */
-  private List<Call> queue(Runnable leader, List<Runnable> calls) throws InterruptedException {
-    List<Call> started = new ArrayList<>();
-    Call first = new Call(leader);
+  private List<BackgroundCall> queue(Runnable leader, List<Runnable> calls)
+      throws InterruptedException {
+    List<BackgroundCall> started = new ArrayList<>();
+    BackgroundCall first = new BackgroundCall(leader);
     first.start();
-    await(() -> group.leaders() == 1 && driver.database().writersWaiting() == 1);
+    awaitUntil(() -> group.leaders() == 1 && driver.database().writersWaiting() == 1);
     started.add(first);
     for (Runnable r : calls) {
       int before = group.queued();
-      Call c = new Call(r);
+      BackgroundCall c = new BackgroundCall(r);
       c.start();
-      await(() -> group.queued() == before + 1);
+      awaitUntil(() -> group.queued() == before + 1);
       started.add(c);
     }
     return started;
-  }
-
-  private static void joinAll(List<Call> calls) throws InterruptedException {
-    for (Call c : calls) {
-      c.join();
-    }
   }
 
   @Test
@@ -193,8 +130,8 @@ class SqliteGroupCommitTest {
                       ? record("taken", "k" + n, "other slot, so a conflict")
                       : record("e" + n, "k" + n, "v" + n)));
     }
-    List<Call> started;
-    Fence fence = fence("fenced");
+    List<BackgroundCall> started;
+    HeldFence fence = fence("fenced");
     try {
       started = queue(() -> store.save(record("lead", "lead", "l")), calls);
     } finally {
@@ -202,7 +139,7 @@ class SqliteGroupCommitTest {
     }
     joinAll(started);
     for (int i = 0; i < 32; i++) {
-      Throwable f = started.get(i + 1).failure.get();
+      Throwable f = started.get(i + 1).failure();
       if (i == 15) {
         assertThat(f).isInstanceOf(IdempotencyConflictException.class);
         assertThat(store.find(Q, "k15")).isEmpty();
@@ -219,8 +156,8 @@ class SqliteGroupCommitTest {
   void aReplayAndAnOverwriteOfOneSlotInOneGroup_applyInArrivalOrder() throws Exception {
     StateRecord first = record("e1", "slot", "one");
     StateRecord second = record("e2", "slot", "two");
-    List<Call> started;
-    Fence fence = fence("fenced");
+    List<BackgroundCall> started;
+    HeldFence fence = fence("fenced");
     try {
       started =
           queue(
@@ -237,8 +174,8 @@ class SqliteGroupCommitTest {
       fence.release();
     }
     joinAll(started);
-    assertThat(started.subList(1, 7)).allSatisfy(c -> assertThat(c.failure.get()).isNull());
-    assertThat(started.get(7).failure.get()).isInstanceOf(IdempotencyConflictException.class);
+    assertThat(started.subList(1, 7)).allSatisfy(c -> assertThat(c.failure()).isNull());
+    assertThat(started.get(7).failure()).isInstanceOf(IdempotencyConflictException.class);
     assertThat(store.load(Q, "slot").sameContent(second)).isTrue();
     assertThat(store.findByEventId(EventId.of("e1"))).isEmpty();
     assertThat(store.load(Q, "diff").bytes()).isEqualTo("a".getBytes(StandardCharsets.UTF_8));
@@ -252,8 +189,8 @@ class SqliteGroupCommitTest {
     store.save(record("d1", "gone", "x"));
     StateRecord next = record("b2", "cas", "next");
     StateRecord stale = record("b3", "cas", "stale");
-    List<Call> started;
-    Fence fence = fence("fenced");
+    List<BackgroundCall> started;
+    HeldFence fence = fence("fenced");
     try {
       started =
           queue(
@@ -271,10 +208,10 @@ class SqliteGroupCommitTest {
       fence.release();
     }
     joinAll(started);
-    assertThat(started.get(1).failure.get()).isNull();
-    assertThat(started.get(2).failure.get()).isInstanceOf(ConditionFailedException.class);
-    assertThat(started.get(3).failure.get()).isNull();
-    assertThat(started.get(4).failure.get()).isNull();
+    assertThat(started.get(1).failure()).isNull();
+    assertThat(started.get(2).failure()).isInstanceOf(ConditionFailedException.class);
+    assertThat(started.get(3).failure()).isNull();
+    assertThat(started.get(4).failure()).isNull();
     assertThat(store.load(Q, "cas").sameContent(next)).isTrue();
     assertThat(store.find(Q, "gone")).isEmpty();
     assertThat(group.groupSizeCounts()[4]).isEqualTo(1);
@@ -282,8 +219,8 @@ class SqliteGroupCommitTest {
 
   @Test
   void aCallerInterruptedWhileQueued_isRemoved_andItsWriteNeverApplied() throws Exception {
-    List<Call> started;
-    Fence fence = fence("fenced");
+    List<BackgroundCall> started;
+    HeldFence fence = fence("fenced");
     try {
       started =
           queue(
@@ -292,18 +229,18 @@ class SqliteGroupCommitTest {
                   () -> store.save(record("a", "a", "a")),
                   () -> store.save(record("b", "b", "b")),
                   () -> store.save(record("c", "c", "c"))));
-      Call b = started.get(2);
+      BackgroundCall b = started.get(2);
       b.interrupt();
       b.join();
-      assertThat(b.failure.get()).isInstanceOf(OperationCancelledException.class);
-      assertThat(b.interruptedAfter).isTrue();
+      assertThat(b.failure()).isInstanceOf(OperationCancelledException.class);
+      assertThat(b.endedInterrupted()).isTrue();
       assertThat(group.queued()).isEqualTo(2);
     } finally {
       fence.release();
     }
     joinAll(started);
-    assertThat(started.get(1).failure.get()).isNull();
-    assertThat(started.get(3).failure.get()).isNull();
+    assertThat(started.get(1).failure()).isNull();
+    assertThat(started.get(3).failure()).isNull();
     assertThat(store.find(Q, "a")).isPresent();
     assertThat(store.find(Q, "b")).isEmpty();
     assertThat(store.find(Q, "c")).isPresent();
@@ -311,9 +248,9 @@ class SqliteGroupCommitTest {
 
   @Test
   void aCallerInterruptedWhileItsGroupCommits_getsCommitOutcomeUnknown() throws Exception {
-    List<Call> started;
+    List<BackgroundCall> started;
     store.save(fenced("second")); // now, while nothing holds the write lock
-    Fence first = fence("first");
+    HeldFence first = fence("first");
     started =
         queue(
             () -> store.save(record("lead", "lead", "l")),
@@ -323,20 +260,20 @@ class SqliteGroupCommitTest {
                 () -> store.save(record("c", "c", "c"))));
     // A second fence queues for the write lock behind the leader (the lock is fair), so once the
     // leader has committed, the next group's leader waits for it with the group taken.
-    Fence second = new Fence("second");
-    await(() -> driver.database().writersWaiting() == 2);
+    HeldFence second = startFence("second");
+    awaitUntil(() -> driver.database().writersWaiting() == 2);
     first.release();
     second.holding();
-    await(() -> group.queued() == 0 && driver.database().writersWaiting() == 1);
-    Call b = started.get(2);
+    awaitUntil(() -> group.queued() == 0 && driver.database().writersWaiting() == 1);
+    BackgroundCall b = started.get(2);
     b.interrupt();
     b.join();
-    assertThat(b.failure.get()).isInstanceOf(CommitOutcomeUnknownException.class);
-    assertThat(b.interruptedAfter).isTrue();
+    assertThat(b.failure()).isInstanceOf(CommitOutcomeUnknownException.class);
+    assertThat(b.endedInterrupted()).isTrue();
     second.release();
     joinAll(started);
-    assertThat(started.get(1).failure.get()).isNull();
-    assertThat(started.get(3).failure.get()).isNull();
+    assertThat(started.get(1).failure()).isNull();
+    assertThat(started.get(3).failure()).isNull();
     // Its write was in flight: the group committed it.
     assertThat(store.find(Q, "b")).isPresent();
   }
@@ -345,11 +282,11 @@ class SqliteGroupCommitTest {
   void manyThreads_handOffWithoutLosingAWakeUp_andEveryWriteLands() throws Exception {
     int threads = 16;
     int perThread = 150;
-    List<Call> calls = new ArrayList<>();
+    List<BackgroundCall> calls = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int id = t;
       calls.add(
-          new Call(
+          new BackgroundCall(
               () -> {
                 for (int i = 0; i < perThread; i++) {
                   store.save(record("w" + id + "-" + i, "k" + id, "v" + i));
@@ -361,7 +298,7 @@ class SqliteGroupCommitTest {
     }
     calls.forEach(Thread::start);
     joinAll(calls);
-    assertThat(calls).allSatisfy(c -> assertThat(c.failure.get()).isNull());
+    assertThat(calls).allSatisfy(c -> assertThat(c.failure()).isNull());
     for (int t = 0; t < threads; t++) {
       assertThat(store.load(Q, "k" + t).id())
           .isEqualTo(EventId.of("w" + t + "-" + (perThread - 1)));

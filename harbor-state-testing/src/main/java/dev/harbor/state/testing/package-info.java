@@ -7,9 +7,11 @@
  * because a test that needs PostgreSQL never skips; it hands out throwaway schemas through the
  * driver's scratch locations. {@link dev.harbor.state.testing.TestPgBouncer} and {@link
  * dev.harbor.state.testing.TestReplicatedPostgres} start a pooler and a primary with its standby of
- * the tests' own; {@link dev.harbor.state.testing.LogCapture} captures what the drivers log. The
- * classes are public because the tests of other modules call them; the module depends on the API
- * only (and, optionally, on logback for {@code LogCapture}), so it can serve every module.
+ * the tests' own; {@link dev.harbor.state.testing.LogCapture} captures what the drivers log; {@link
+ * dev.harbor.state.testing.BackgroundCall} and {@link dev.harbor.state.testing.HeldFence} steer
+ * concurrent calls into the order a test wants. The classes are public because the tests of other
+ * modules call them; the module depends on the API only (and, optionally, on logback for {@code
+ * LogCapture}), so it can serve every module.
  */
 @org.jspecify.annotations.NullMarked
 package dev.harbor.state.testing;
