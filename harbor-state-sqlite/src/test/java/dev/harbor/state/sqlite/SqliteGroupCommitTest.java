@@ -117,6 +117,36 @@ class SqliteGroupCommitTest {
     return started;
   }
 
+  private List<BackgroundCall> commitAsOneGroup(List<Runnable> calls) throws InterruptedException {
+    return commitAsOneGroup(calls, queued -> {});
+  }
+
+  /** What a test does while its calls wait in the queue, before their group may commit. */
+  @FunctionalInterface
+  private interface WhileQueued {
+    void run(List<BackgroundCall> started) throws InterruptedException;
+  }
+
+  /**
+   * Commits the calls as one group: a fence holds the write lock while a leader and then each call
+   * queue ({@link #queue}); {@code whileQueued} runs before the fence is released.
+   *
+   * @return the calls started, the leader first, all ended
+   */
+  private List<BackgroundCall> commitAsOneGroup(List<Runnable> calls, WhileQueued whileQueued)
+      throws InterruptedException {
+    List<BackgroundCall> started;
+    HeldFence fence = fence("fenced");
+    try {
+      started = queue(() -> store.save(record("lead", "lead", "l")), calls);
+      whileQueued.run(started);
+    } finally {
+      fence.release();
+    }
+    joinAll(started);
+    return started;
+  }
+
   @Test
   void aConflictInTheMiddleOfAGroupOf32_failsOnlyThatCaller() throws Exception {
     store.save(record("taken", "elsewhere", "x"));
@@ -130,14 +160,7 @@ class SqliteGroupCommitTest {
                       ? record("taken", "k" + n, "other slot, so a conflict")
                       : record("e" + n, "k" + n, "v" + n)));
     }
-    List<BackgroundCall> started;
-    HeldFence fence = fence("fenced");
-    try {
-      started = queue(() -> store.save(record("lead", "lead", "l")), calls);
-    } finally {
-      fence.release();
-    }
-    joinAll(started);
+    List<BackgroundCall> started = commitAsOneGroup(calls);
     for (int i = 0; i < 32; i++) {
       Throwable f = started.get(i + 1).failure();
       if (i == 15) {
@@ -156,24 +179,17 @@ class SqliteGroupCommitTest {
   void aReplayAndAnOverwriteOfOneSlotInOneGroup_applyInArrivalOrder() throws Exception {
     StateRecord first = record("e1", "slot", "one");
     StateRecord second = record("e2", "slot", "two");
-    List<BackgroundCall> started;
-    HeldFence fence = fence("fenced");
-    try {
-      started =
-          queue(
-              () -> store.save(record("lead", "lead", "l")),
-              List.of(
-                  () -> store.save(first),
-                  () -> store.save(first), // a replay of the write just before it
-                  () -> store.save(second), // overwrites the slot; e1 is forgotten
-                  () -> store.save(record("n1", "same", "a")),
-                  () -> store.save(record("n1", "same", "a")), // same new id, same content
-                  () -> store.save(record("n2", "diff", "a")),
-                  () -> store.save(record("n2", "diff", "b")))); // same new id, other content
-    } finally {
-      fence.release();
-    }
-    joinAll(started);
+    List<BackgroundCall> started =
+        commitAsOneGroup(
+            List.of(
+                () -> store.save(first),
+                () -> store.save(first), // a replay of the write just before it
+                () -> store.save(second), // overwrites the slot; e1 is forgotten
+                () -> store.save(record("n1", "same", "a")),
+                () -> store.save(record("n1", "same", "a")), // same new id, same content
+                () -> store.save(record("n2", "diff", "a")),
+                () -> store.save(record("n2", "diff", "b"))), // same new id, other content
+            queued -> {});
     assertThat(started.subList(1, 7)).allSatisfy(c -> assertThat(c.failure()).isNull());
     assertThat(started.get(7).failure()).isInstanceOf(IdempotencyConflictException.class);
     assertThat(store.load(Q, "slot").sameContent(second)).isTrue();
@@ -189,25 +205,17 @@ class SqliteGroupCommitTest {
     store.save(record("d1", "gone", "x"));
     StateRecord next = record("b2", "cas", "next");
     StateRecord stale = record("b3", "cas", "stale");
-    List<BackgroundCall> started;
-    HeldFence fence = fence("fenced");
-    try {
-      started =
-          queue(
-              () -> store.save(record("lead", "lead", "l")),
-              List.of(
-                  () -> store.saveIf(List.of(SlotExpectation.exact(Q, "cas", base.id())), next),
-                  () -> store.saveIf(List.of(SlotExpectation.exact(Q, "cas", base.id())), stale),
-                  () -> store.delete(Q, "gone"),
-                  () -> {
-                    if (store.deleteIf(SlotExpectation.exact(Q, "cas", base.id()))) {
-                      throw new AssertionError("deleted a generation already replaced");
-                    }
-                  }));
-    } finally {
-      fence.release();
-    }
-    joinAll(started);
+    List<BackgroundCall> started =
+        commitAsOneGroup(
+            List.of(
+                () -> store.saveIf(List.of(SlotExpectation.exact(Q, "cas", base.id())), next),
+                () -> store.saveIf(List.of(SlotExpectation.exact(Q, "cas", base.id())), stale),
+                () -> store.delete(Q, "gone"),
+                () -> {
+                  if (store.deleteIf(SlotExpectation.exact(Q, "cas", base.id()))) {
+                    throw new AssertionError("deleted a generation already replaced");
+                  }
+                }));
     assertThat(started.get(1).failure()).isNull();
     assertThat(started.get(2).failure()).isInstanceOf(ConditionFailedException.class);
     assertThat(started.get(3).failure()).isNull();
@@ -219,26 +227,20 @@ class SqliteGroupCommitTest {
 
   @Test
   void aCallerInterruptedWhileQueued_isRemoved_andItsWriteNeverApplied() throws Exception {
-    List<BackgroundCall> started;
-    HeldFence fence = fence("fenced");
-    try {
-      started =
-          queue(
-              () -> store.save(record("lead", "lead", "l")),
-              List.of(
-                  () -> store.save(record("a", "a", "a")),
-                  () -> store.save(record("b", "b", "b")),
-                  () -> store.save(record("c", "c", "c"))));
-      BackgroundCall b = started.get(2);
-      b.interrupt();
-      b.join();
-      assertThat(b.failure()).isInstanceOf(OperationCancelledException.class);
-      assertThat(b.endedInterrupted()).isTrue();
-      assertThat(group.queued()).isEqualTo(2);
-    } finally {
-      fence.release();
-    }
-    joinAll(started);
+    List<BackgroundCall> started =
+        commitAsOneGroup(
+            List.of(
+                () -> store.save(record("a", "a", "a")),
+                () -> store.save(record("b", "b", "b")),
+                () -> store.save(record("c", "c", "c"))),
+            queued -> {
+              BackgroundCall b = queued.get(2);
+              b.interrupt();
+              b.join();
+              assertThat(b.failure()).isInstanceOf(OperationCancelledException.class);
+              assertThat(b.endedInterrupted()).isTrue();
+              assertThat(group.queued()).isEqualTo(2);
+            });
     assertThat(started.get(1).failure()).isNull();
     assertThat(started.get(3).failure()).isNull();
     assertThat(store.find(Q, "a")).isPresent();
