@@ -188,8 +188,7 @@ class SqliteGroupCommitTest {
                 () -> store.save(record("n1", "same", "a")),
                 () -> store.save(record("n1", "same", "a")), // same new id, same content
                 () -> store.save(record("n2", "diff", "a")),
-                () -> store.save(record("n2", "diff", "b"))), // same new id, other content
-            queued -> {});
+                () -> store.save(record("n2", "diff", "b")))); // same new id, other content
     assertThat(started.subList(1, 7)).allSatisfy(c -> assertThat(c.failure()).isNull());
     assertThat(started.get(7).failure()).isInstanceOf(IdempotencyConflictException.class);
     assertThat(store.load(Q, "slot").sameContent(second)).isTrue();
