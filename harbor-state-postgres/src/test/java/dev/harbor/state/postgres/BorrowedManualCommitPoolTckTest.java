@@ -26,12 +26,7 @@ class BorrowedManualCommitPoolTckTest extends StateStoreTck {
    * @return the pool; the caller closes it
    */
   static HikariDataSource manualCommitPool(int maxSize) {
-    PgLocation base = PgLocation.parse(TestPostgres.url().split("\\?")[0]);
-    HikariConfig hc = new HikariConfig();
-    hc.setJdbcUrl(base.jdbcUrl());
-    hc.setUsername(base.user());
-    hc.setPassword(base.password());
-    hc.setMaximumPoolSize(maxSize);
+    HikariConfig hc = TestServer.poolConfig(maxSize);
     hc.setAutoCommit(false);
     return new HikariDataSource(hc);
   }

@@ -76,12 +76,7 @@ class CommitOutcomeTest extends DatabaseTest {
   @Test
   void commitThatBreaks_thenARetryThatCannotReachTheServer_isStillOutcomeUnknown()
       throws Exception {
-    PgLocation base = PgLocation.parse(TestPostgres.url().split("\\?")[0]);
-    HikariConfig hc = new HikariConfig();
-    hc.setJdbcUrl(base.jdbcUrl());
-    hc.setUsername(base.user());
-    hc.setPassword(base.password());
-    hc.setMaximumPoolSize(2);
+    HikariConfig hc = TestServer.poolConfig(2);
     hc.addDataSourceProperty("ApplicationName", applicationName());
     HikariDataSource pool = track(new HikariDataSource(hc));
     FailingDataSource failing = new FailingDataSource(pool);

@@ -175,7 +175,7 @@ class PgBouncerTest extends DatabaseTest {
 
   @org.junit.jupiter.api.Test
   void serverSidePreparedStatements_onlyOnAConnectionPinnedToOneBackend() throws SQLException {
-    PgLocation server = PgLocation.parse(TestPostgres.url().split("\\?")[0]);
+    PgLocation server = TestServer.location();
     for (String mode : new String[] {"direct", "transaction", "session"}) {
       com.zaxxer.hikari.HikariConfig hc = new com.zaxxer.hikari.HikariConfig();
       hc.setJdbcUrl(

@@ -20,7 +20,6 @@ import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.sql.GroupCommit;
 import dev.harbor.state.testing.BackgroundCall;
 import dev.harbor.state.testing.HeldFence;
-import dev.harbor.state.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -51,12 +50,8 @@ class PgGroupCommitTest extends DatabaseTest {
   @BeforeEach
   void openSteerableStore() {
     open().close(); // creates the schema and its tables
-    HikariConfig hc = new HikariConfig();
-    PgLocation base = PgLocation.parse(TestPostgres.url().split("\\?")[0]);
-    hc.setJdbcUrl(base.jdbcUrl());
-    hc.setUsername(base.user());
-    hc.setPassword(base.password());
-    hc.setMaximumPoolSize(2 * PgGroupCommit.ALONE_UP_TO + 4); // a fence and a saver per leader
+    HikariConfig hc =
+        TestServer.poolConfig(2 * PgGroupCommit.ALONE_UP_TO + 4); // a fence and a saver per leader
     HikariDataSource pool = track(new HikariDataSource(hc));
     StateConfig config =
         StateConfig.builder().driver("postgres").options(Map.of("schema", schema)).build();

@@ -31,12 +31,7 @@ class PgLocalSettingsTest {
           + " current_setting('transaction_isolation')";
 
   private static HikariDataSource pool(String isolation) {
-    PgLocation base = PgLocation.parse(TestPostgres.url().split("\\?")[0]);
-    HikariConfig hc = new HikariConfig();
-    hc.setJdbcUrl(base.jdbcUrl());
-    hc.setUsername(base.user());
-    hc.setPassword(base.password());
-    hc.setMaximumPoolSize(1);
+    HikariConfig hc = TestServer.poolConfig(1);
     hc.setTransactionIsolation(isolation);
     return new HikariDataSource(hc);
   }

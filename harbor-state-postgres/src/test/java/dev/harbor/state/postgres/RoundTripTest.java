@@ -8,7 +8,6 @@ import dev.harbor.state.EventId;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
-import dev.harbor.state.testing.TestPostgres;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -38,12 +37,7 @@ class RoundTripTest extends DatabaseTest {
 
   @BeforeEach
   void openCountingStore() {
-    PgLocation base = PgLocation.parse(TestPostgres.url().split("\\?")[0]);
-    HikariConfig hc = new HikariConfig();
-    hc.setJdbcUrl(base.jdbcUrl());
-    hc.setUsername(base.user());
-    hc.setPassword(base.password());
-    hc.setMaximumPoolSize(1);
+    HikariConfig hc = TestServer.poolConfig(1);
     pool = new HikariDataSource(hc);
     store = PostgresStateStore.open(new CountingDataSource(pool), Map.of("schema", schema));
     store.find(Q, "warm-up"); // the connection's one-time session setup is behind us
