@@ -20,7 +20,6 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "bench",
-    sortOptions = false,
     description =
         "Measure the store's throughput and latency (p50, p99, p99.9) for the workloads save (a new event id"
             + " each time, over --slots slots), load, saveAll (batches of 100), saveIf (every thread racing on one hot"

@@ -23,7 +23,6 @@ import picocli.CommandLine.Command;
 /** {@code certify}: runs the conformance kit against a live location. */
 @Command(
     name = "certify",
-    sortOptions = false,
     description =
         "Run the whole conformance kit (the TCK every driver passes unchanged) against a live location, each "
             + "scenario on a fresh store it creates and removes: a new schema harbor_certify_<random> per scenario "

@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 /** {@code copy}: every record from one store to another, then a check that both sides match. */
 @Command(
     name = "copy",
-    sortOptions = false,
     description =
         "Copy every record (slot, event id, version, bytes and updatedAt) from one store to another in atomic "
             + "saveAll batches (bounded by --batch-size records and --batch-bytes bytes; the source is read in "

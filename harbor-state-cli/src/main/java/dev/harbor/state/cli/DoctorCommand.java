@@ -13,7 +13,6 @@ import picocli.CommandLine.Option;
 /** {@code doctor}: is the store usable? */
 @Command(
     name = "doctor",
-    sortOptions = false,
     description =
         "Check the store: the registered drivers, the location's driver, connectivity (with timing), whether "
             + "the schema is current (opened with migrate=verify: no DDL), and the record count (counted like "

@@ -11,7 +11,6 @@ import picocli.CommandLine.Command;
  */
 @Command(
     name = "drivers",
-    sortOptions = false,
     description =
         "List the registered drivers and every option each accepts, with its default and meaning. "
             + "Options are given as a location's query: sqlite:./s.db?busyTimeout=5s&synchronous=FULL. The tables "

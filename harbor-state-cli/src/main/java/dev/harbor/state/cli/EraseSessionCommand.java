@@ -6,7 +6,6 @@ import picocli.CommandLine.Mixin;
 /** {@code erase-session}: removes everything of one session. */
 @Command(
     name = "erase-session",
-    sortOptions = false,
     description =
         "Erase a session (StateStore.deleteScope): every record of the tenant, user and session, of every run "
             + "and kind, in one atomic step. Prints the number of records removed.",

@@ -8,7 +8,6 @@ import picocli.CommandLine.Option;
 /** {@code erase-tenant}: removes everything of one tenant, in steps; only with {@code --yes}. */
 @Command(
     name = "erase-tenant",
-    sortOptions = false,
     description =
         "Erase a tenant (StateStore.eraseTenant): every record of the tenant, in atomic steps of --step records "
             + "until none is left. Refuses to run without --yes. Prints the number of records removed.",

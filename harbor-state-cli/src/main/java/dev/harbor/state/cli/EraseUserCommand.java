@@ -8,7 +8,6 @@ import picocli.CommandLine.Option;
 /** {@code erase-user}: removes everything of one user of a tenant, in steps. */
 @Command(
     name = "erase-user",
-    sortOptions = false,
     description =
         "Erase a user (StateStore.eraseUser): every record of the tenant and user, of every session, run and "
             + "kind, in atomic steps of --step records until none is left. Prints the number of records removed.",

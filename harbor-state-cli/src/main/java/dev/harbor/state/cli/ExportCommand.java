@@ -15,7 +15,6 @@ import picocli.CommandLine.Option;
 /** {@code export}: every record as JSON Lines. */
 @Command(
     name = "export",
-    sortOptions = false,
     description =
         "Write records as JSON Lines, one object per record with every field (bytes in base64, updatedAt in "
             + "ISO-8601 UTC with microseconds), to stdout or --out. Records stream from keyset-paginated "

@@ -6,7 +6,6 @@ import picocli.CommandLine.Mixin;
 /** {@code get}: loads one slot. */
 @Command(
     name = "get",
-    sortOptions = false,
     description =
         "Load one slot (StateStore.load) and print its payload bytes exactly as stored, or the whole record "
             + "as one JSON object with --json. A missing slot exits 3.",

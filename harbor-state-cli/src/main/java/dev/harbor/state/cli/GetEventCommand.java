@@ -8,7 +8,6 @@ import picocli.CommandLine.Parameters;
 /** {@code get-event}: loads the live record of an event id. */
 @Command(
     name = "get-event",
-    sortOptions = false,
     description =
         "Load the live record written under an event id (StateStore.loadByEventId) and print its payload "
             + "bytes, or the whole record with --json. An unknown event id exits 3.",

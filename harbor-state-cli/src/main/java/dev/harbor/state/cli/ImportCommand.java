@@ -19,7 +19,6 @@ import picocli.CommandLine.Parameters;
 /** {@code import}: JSON Lines into the store. */
 @Command(
     name = "import",
-    sortOptions = false,
     description =
         "Read JSON Lines in the format of export (from FILE or stdin) and save them with saveAll in atomic "
             + "batches, bounded by --batch-size records and --batch-bytes bytes. Re-running the same import "

@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 /** {@code ls}: lists the records of one quadruple. */
 @Command(
     name = "ls",
-    sortOptions = false,
     description =
         "List the records at exactly one tenant/user/session/run whose kind starts with --prefix "
             + "(StateStore.listKindForIdentity), ordered by kind. The empty run matches only the empty run. "

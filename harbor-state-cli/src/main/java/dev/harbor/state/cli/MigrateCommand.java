@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 /** {@code migrate}: applies or verifies the schema. */
 @Command(
     name = "migrate",
-    sortOptions = false,
     description =
         "Bring the store's schema up to date (the driver's migrate=apply), or with --verify only check that "
             + "it is current without any DDL (migrate=verify; exit 5 if it is not). Any number of nodes may migrate "

@@ -22,7 +22,6 @@ import picocli.CommandLine.Option;
 /** {@code purge}: retention by age, in steps until nothing old is left. */
 @Command(
     name = "purge",
-    sortOptions = false,
     description =
         "Delete a tenant's records older than --older-than (StateStore.purge): those whose kind starts with "
             + "--prefix and whose updatedAt is before now minus DURATION, oldest first, in atomic steps of --step "

@@ -14,7 +14,6 @@ import picocli.CommandLine.Option;
 /** {@code put}: saves one record. */
 @Command(
     name = "put",
-    sortOptions = false,
     description =
         "Save one record (StateStore.save). The payload comes from --data, --file or standard input. Prints "
             + "the event id (or the stored record with --json). Saving the same event id with the same content "

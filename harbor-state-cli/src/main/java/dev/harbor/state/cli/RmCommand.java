@@ -14,7 +14,6 @@ import picocli.CommandLine.Option;
 /** {@code rm}: deletes one slot. */
 @Command(
     name = "rm",
-    sortOptions = false,
     description =
         "Delete one slot (StateStore.delete). Deleting an absent slot succeeds. With --if-event, delete only "
             + "if the slot holds exactly that event id (StateStore.deleteIf); otherwise exit 4 and change nothing.",

@@ -11,7 +11,6 @@ import picocli.CommandLine.Option;
 /** {@code scan}: a maintenance scan of one tenant. */
 @Command(
     name = "scan",
-    sortOptions = false,
     description =
         "Scan one tenant's records whose kind starts with --prefix (StateStore.scanKindForTenant), in (user, "
             + "session, run, kind) order, one page at a time. A maintenance scan crosses identities, so it needs "

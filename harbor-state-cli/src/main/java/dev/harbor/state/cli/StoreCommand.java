@@ -4,6 +4,7 @@ import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -13,6 +14,9 @@ import picocli.CommandLine.Spec;
  * What every subcommand shares: the {@code --store}, {@code --verbose} and {@code --help} options
  * (accepted before or after the subcommand's name) and access to the process streams.
  */
+// Help lists options in the order each command declares them; picocli applies a superclass's
+// @Command attributes to its subclasses.
+@Command(sortOptions = false)
 abstract class StoreCommand implements Callable<Integer> {
 
   @ParentCommand HarborStateCli root;
