@@ -1,23 +1,15 @@
 package dev.harbor.state.cli;
 
-import dev.harbor.state.ConditionFailedException;
-import dev.harbor.state.IdempotencyConflictException;
-import dev.harbor.state.IdentityRequiredException;
-import dev.harbor.state.InvalidConfigException;
-import dev.harbor.state.InvalidRecordException;
-import dev.harbor.state.InvalidScanException;
-import dev.harbor.state.MaintenanceScopeRequiredException;
-import dev.harbor.state.RecordNotFoundException;
-import dev.harbor.state.StorageException;
+import dev.harbor.state.StateStoreException;
+import dev.harbor.state.StoreClosedException;
 import dev.harbor.state.UnknownDriverException;
-import java.util.List;
-import java.util.Map;
+import dev.harbor.state.spi.StoreOutcome;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /**
- * The one table from failures to exit codes (CONTRACT.md section 7). Every command's failure goes
- * through {@link #of}; nothing else picks an exit code for an exception.
+ * From failures to exit codes (CONTRACT.md section 7). Every command's failure goes through {@link
+ * #of}; nothing else picks an exit code for an exception.
  */
 final class ExitCodes {
 
@@ -39,27 +31,12 @@ final class ExitCodes {
   /** The backend is unavailable or failed. */
   static final int UNAVAILABLE = 5;
 
-  /** First match wins; order matters only where one type extends another. */
-  static final List<Map.Entry<Class<? extends Throwable>, Integer>> TABLE =
-      List.of(
-          Map.entry(CommandLine.ParameterException.class, USAGE),
-          Map.entry(InvalidInputException.class, USAGE),
-          Map.entry(InvalidRecordException.class, USAGE),
-          Map.entry(IdentityRequiredException.class, USAGE),
-          Map.entry(InvalidConfigException.class, USAGE),
-          Map.entry(InvalidScanException.class, USAGE),
-          Map.entry(MaintenanceScopeRequiredException.class, USAGE),
-          Map.entry(UnknownDriverException.class, USAGE),
-          Map.entry(RecordNotFoundException.class, NOT_FOUND),
-          Map.entry(IdempotencyConflictException.class, CONFLICT),
-          Map.entry(ConditionFailedException.class, CONFLICT),
-          Map.entry(StorageException.class, UNAVAILABLE));
-
   private ExitCodes() {}
 
   /**
-   * The exit code for a failure. A {@link LocatedException} only adds where the failure happened,
-   * so it maps like its cause.
+   * The exit code for a failure. The contract's exceptions map by their {@link StoreOutcome}, the
+   * one table of exception families; the command line's own failures map here. A {@link
+   * LocatedException} only adds where the failure happened, so it maps like its cause.
    *
    * @param failure what went wrong
    * @return the process exit code
@@ -69,12 +46,23 @@ final class ExitCodes {
     while (t instanceof LocatedException && t.getCause() != null) {
       t = t.getCause();
     }
-    for (Map.Entry<Class<? extends Throwable>, Integer> row : TABLE) {
-      if (row.getKey().isInstance(t)) {
-        return row.getValue();
-      }
+    if (t instanceof CommandLine.ParameterException
+        || t instanceof InvalidInputException
+        || t instanceof UnknownDriverException) {
+      return USAGE;
     }
-    return FAILURE;
+    // Outside the contract (a bug, an I/O failure) or a store closed under a command: not the
+    // user's input, so not a usage error, although the outcome table counts the latter as refused.
+    if (!(t instanceof StateStoreException) || t instanceof StoreClosedException) {
+      return FAILURE;
+    }
+    return switch (StoreOutcome.of(t)) {
+      case INVALID -> USAGE;
+      case NOT_FOUND -> NOT_FOUND;
+      case CONFLICT, CONDITION_FAILED -> CONFLICT;
+      case STORAGE_ERROR, OUTCOME_UNKNOWN -> UNAVAILABLE;
+      case OK, CANCELLED, FAILED -> FAILURE;
+    };
   }
 
   /**
