@@ -96,6 +96,12 @@ public final class PerformanceSuite {
     Opts opt = new Opts(given);
     Path out = Path.of(opt.get("--out"));
     Files.createDirectories(out);
+    Path md = out.resolve("PERFORMANCE.md");
+    // Read before measuring, so that notes the regeneration would drop stop it at once.
+    String notes =
+        Files.exists(md)
+            ? PerformanceReport.notesOf(Files.readString(md, StandardCharsets.UTF_8))
+            : "";
     String loadBefore = loadAverage();
     List<BenchResult> rows = new ArrayList<>();
     Map<String, String> settings = new LinkedHashMap<>();
@@ -118,19 +124,14 @@ public final class PerformanceSuite {
     List<JmhRow> jmhRows = jmh ? jmh(opt) : List.of();
     String loadAfter = loadAverage();
     List<String> machine = machine(loadBefore, loadAfter, opt);
-    Path md = out.resolve("PERFORMANCE.md");
-    String notes =
-        Files.exists(md)
-            ? PerformanceReport.notesOf(Files.readString(md, StandardCharsets.UTF_8))
-            : "";
     String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     Files.writeString(
         md,
         PerformanceReport.markdown(date, COMMAND, machine, settings, rows, jmhRows, notes),
         StandardCharsets.UTF_8);
     Files.writeString(
-        out.resolve(PerformanceReport.CHART), PerformanceReport.svg(rows), StandardCharsets.UTF_8);
-    System.out.println("wrote " + md + " and " + out.resolve(PerformanceReport.CHART));
+        out.resolve(PerformanceChart.FILE), PerformanceChart.svg(rows), StandardCharsets.UTF_8);
+    System.out.println("wrote " + md + " and " + out.resolve(PerformanceChart.FILE));
   }
 
   /** The bench plan of the options: every workload, with its baselines and pgbench. */

@@ -1,6 +1,7 @@
 package dev.harbor.state.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.harbor.state.cli.bench.BenchResult;
 import java.io.ByteArrayInputStream;
@@ -12,6 +13,7 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 
+/** The targets, the markdown and the chart of a full run, on made-up rows. */
 class PerformanceReportTest {
 
   private static BenchResult row(
@@ -43,7 +45,7 @@ class PerformanceReportTest {
 
   @Test
   void verdicts_judgeEachTargetAtEachThreadCount_againstTheRatioNeededThere() {
-    List<PerformanceReport.Verdict> v = PerformanceReport.verdicts(rows());
+    List<PerformanceTargets.Verdict> v = PerformanceTargets.verdicts(rows());
     // 0.95 of pgbench: enough for 0.9 at one thread, not for 1.3 at 4 nor 2.5 at 16.
     assertThat(v)
         .filteredOn(x -> x.target().startsWith("PostgreSQL save vs"))
@@ -81,10 +83,10 @@ class PerformanceReportTest {
 
   @Test
   void theChartsTarget_isTheOneStatedForThatThreadCount() {
-    assertThat(PerformanceReport.target("sqlite", "save", 16)).isEqualTo(5.0);
-    assertThat(PerformanceReport.target("postgres", "save", 4)).isEqualTo(1.3);
-    assertThat(PerformanceReport.target("sqlite", "load", 16)).isNaN();
-    assertThat(PerformanceReport.target("inmem", "save", 1)).isNaN();
+    assertThat(PerformanceTargets.target("sqlite", "save", 16)).isEqualTo(5.0);
+    assertThat(PerformanceTargets.target("postgres", "save", 4)).isEqualTo(1.3);
+    assertThat(PerformanceTargets.target("sqlite", "load", 16)).isNaN();
+    assertThat(PerformanceTargets.target("inmem", "save", 1)).isNaN();
   }
 
   @Test
@@ -121,8 +123,22 @@ class PerformanceReportTest {
   }
 
   @Test
+  void textAfterTheNotesEndMarker_stopsARegenerationThatWouldDropIt() {
+    String file =
+        PerformanceReport.NOTES_BEGIN
+            + "\nkept\n"
+            + PerformanceReport.NOTES_END
+            + "\n\n## A section written after the notes\n";
+    assertThatThrownBy(() -> PerformanceReport.notesOf(file))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("move that text inside");
+    assertThat(PerformanceReport.notesOf(file.substring(0, file.indexOf("## A"))))
+        .isEqualTo("kept");
+  }
+
+  @Test
   void svg_isWellFormedWithABarPerRatio() throws Exception {
-    String svg = PerformanceReport.svg(rows());
+    String svg = PerformanceChart.svg(rows());
     Document doc =
         DocumentBuilderFactory.newInstance()
             .newDocumentBuilder()
