@@ -136,46 +136,42 @@ final class PerformanceTargets {
 
   private static Verdict ratio(
       List<BenchResult> rows, RatioTarget target, int threads, double needed) {
-    String title = target.title();
-    Optional<BenchResult> s =
-        find(rows, target.driver(), target.workload(), TARGET_PAYLOAD, threads, "store");
-    Optional<BenchResult> b =
-        find(rows, target.driver(), target.workload(), TARGET_PAYLOAD, threads, target.baseline());
-    if (s.isEmpty() || b.isEmpty() || b.get().opsPerSecond() <= 0) {
-      return new Verdict(title, threads, "not measured", Double.NaN, needed, Optional.empty());
-    }
-    double r = s.get().opsPerSecond() / b.get().opsPerSecond();
-    return new Verdict(
-        title,
+    return compare(
+        target.title(),
         threads,
-        BenchReport.rate(s.get().opsPerSecond())
-            + " vs "
-            + BenchReport.rate(b.get().opsPerSecond())
-            + " ops/s",
-        r,
-        needed,
-        Optional.of(r >= needed));
+        find(rows, target.driver(), target.workload(), TARGET_PAYLOAD, threads, "store"),
+        find(rows, target.driver(), target.workload(), TARGET_PAYLOAD, threads, target.baseline()),
+        needed);
   }
 
   private static Verdict sqliteLoadScaling(List<BenchResult> rows) {
-    String title = "SQLite load at 4 threads vs at 1 thread";
-    Optional<BenchResult> one = find(rows, "sqlite", "load", TARGET_PAYLOAD, 1, "store");
-    Optional<BenchResult> four = find(rows, "sqlite", "load", TARGET_PAYLOAD, 4, "store");
-    if (one.isEmpty() || four.isEmpty()) {
-      return new Verdict(
-          title, 4, "not measured", Double.NaN, SQLITE_LOAD_SCALING, Optional.empty());
+    return compare(
+        "SQLite load at 4 threads vs at 1 thread",
+        4,
+        find(rows, "sqlite", "load", TARGET_PAYLOAD, 4, "store"),
+        find(rows, "sqlite", "load", TARGET_PAYLOAD, 1, "store"),
+        SQLITE_LOAD_SCALING);
+  }
+
+  /** The verdict on {@code measured}'s rate over {@code against}'s, which must reach needed. */
+  private static Verdict compare(
+      String title,
+      int threads,
+      Optional<BenchResult> measured,
+      Optional<BenchResult> against,
+      double needed) {
+    if (measured.isEmpty() || against.isEmpty() || against.get().opsPerSecond() <= 0) {
+      return new Verdict(title, threads, "not measured", Double.NaN, needed, Optional.empty());
     }
-    double r = four.get().opsPerSecond() / one.get().opsPerSecond();
+    double m = measured.get().opsPerSecond();
+    double a = against.get().opsPerSecond();
     return new Verdict(
         title,
-        4,
-        BenchReport.rate(four.get().opsPerSecond())
-            + " vs "
-            + BenchReport.rate(one.get().opsPerSecond())
-            + " ops/s",
-        r,
-        SQLITE_LOAD_SCALING,
-        Optional.of(r >= SQLITE_LOAD_SCALING));
+        threads,
+        BenchReport.rate(m) + " vs " + BenchReport.rate(a) + " ops/s",
+        m / a,
+        needed,
+        Optional.of(m / a >= needed));
   }
 
   private static Verdict inmemSaveFloor(List<BenchResult> rows) {
