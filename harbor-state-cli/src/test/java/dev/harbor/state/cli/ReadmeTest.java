@@ -7,11 +7,13 @@ import dev.harbor.state.spi.StoreOption;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * README's option tables and command list are the drivers' and the tool's own: this keeps them in
- * step.
+ * README's option tables, command list and module table are the drivers', the tool's and the
+ * reactor's own: this keeps them in step.
  */
 class ReadmeTest {
 
@@ -46,5 +48,20 @@ class ReadmeTest {
           .anySatisfy(row -> assertThat(row).containsPattern(" " + command + "[ `]"));
     }
     assertThat(help.code()).isZero();
+  }
+
+  @Test
+  void everyModuleOfTheReactor_hasARowInTheModulesTable() throws Exception {
+    String readme = readme();
+    String pom = Files.readString(Path.of("..", "pom.xml"), StandardCharsets.UTF_8);
+    Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(pom);
+    int modules = 0;
+    while (module.find()) {
+      modules++;
+      assertThat(readme)
+          .as("README's row of module %s", module.group(1))
+          .contains("| `" + module.group(1) + "` |");
+    }
+    assertThat(modules).isGreaterThan(10);
   }
 }
