@@ -99,6 +99,13 @@ final class PgErrors {
               ErrorOutcome.TRANSIENT,
               Failure.OTHER,
               "lock not available (operationTimeout)"),
+          // A full disk stays full until someone frees space: retrying only repeats the failure
+          // (CONTRACT.md 3.9 counts it as not transient; SQLite's SQLITE_FULL is the same).
+          new Row(
+              "53100",
+              ErrorOutcome.PERMANENT,
+              Failure.OTHER,
+              "disk full (the server cannot extend a file)"),
           new Row(
               "53",
               ErrorOutcome.TRANSIENT,

@@ -52,6 +52,7 @@ class PgErrorsTest {
         Arguments.of("40P01", ErrorOutcome.TRANSIENT, Failure.ROLLED_BACK),
         Arguments.of("57014", ErrorOutcome.TRANSIENT, Failure.OTHER),
         Arguments.of("55P03", ErrorOutcome.TRANSIENT, Failure.OTHER),
+        Arguments.of("53100", ErrorOutcome.PERMANENT, Failure.OTHER),
         Arguments.of("53", ErrorOutcome.TRANSIENT, Failure.OTHER),
         Arguments.of("53300", ErrorOutcome.TRANSIENT, Failure.OTHER),
         Arguments.of("53200", ErrorOutcome.TRANSIENT, Failure.OTHER),
