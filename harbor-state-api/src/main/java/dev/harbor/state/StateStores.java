@@ -8,11 +8,11 @@ import dev.harbor.state.spi.StoreOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The registry of drivers, discovered once through {@link ServiceLoader}, and the way to open a
@@ -102,7 +102,7 @@ public final class StateStores {
    * @return the sorted names
    */
   public static List<String> registeredDrivers() {
-    return List.copyOf(Registry.PROVIDERS.keySet());
+    return List.copyOf(Registry.onClassPath().providers().keySet());
   }
 
   /**
@@ -117,7 +117,7 @@ public final class StateStores {
   }
 
   private static StateStoreProvider provider(String driver) {
-    StateStoreProvider provider = Registry.PROVIDERS.get(driver);
+    StateStoreProvider provider = Registry.onClassPath().providers().get(driver);
     if (provider == null) {
       throw new UnknownDriverException(
           "no driver named '"
@@ -159,11 +159,49 @@ public final class StateStores {
     return byName;
   }
 
-  /** Lazy holder: discovery runs once, on first use. */
-  private static final class Registry {
-    static final Map<String, StateStoreProvider> PROVIDERS =
-        Collections.unmodifiableSortedMap(
-            index(
-                ServiceLoader.load(StateStoreProvider.class, StateStores.class.getClassLoader())));
+  /**
+   * The drivers found on the class path. A failed discovery is kept and thrown as an {@link
+   * IllegalStateException} on every use; thrown from a class initializer it would reach the caller
+   * as an {@link ExceptionInInitializerError} once and a {@link NoClassDefFoundError} ever after.
+   */
+  static final class Registry {
+    private final @Nullable SortedMap<String, StateStoreProvider> providers;
+    private final @Nullable IllegalStateException failure;
+
+    Registry(Iterable<StateStoreProvider> found) {
+      SortedMap<String, StateStoreProvider> indexed = null;
+      IllegalStateException failed = null;
+      try {
+        indexed = Collections.unmodifiableSortedMap(index(found));
+      } catch (IllegalStateException e) {
+        failed = e;
+      }
+      this.providers = indexed;
+      this.failure = failed;
+    }
+
+    /**
+     * The providers by name.
+     *
+     * @throws IllegalStateException if two providers have one name
+     */
+    SortedMap<String, StateStoreProvider> providers() {
+      if (providers == null) {
+        IllegalStateException cause = Objects.requireNonNull(failure);
+        throw new IllegalStateException(cause.getMessage(), cause);
+      }
+      return providers;
+    }
+
+    /** Lazy holder: discovery runs once, on first use. */
+    private static final class OnClassPath {
+      static final Registry INSTANCE =
+          new Registry(
+              ServiceLoader.load(StateStoreProvider.class, StateStores.class.getClassLoader()));
+    }
+
+    static Registry onClassPath() {
+      return OnClassPath.INSTANCE;
+    }
   }
 }

@@ -83,4 +83,20 @@ class StateStoresTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("'alpha'");
   }
+
+  /**
+   * Every call sees the same IllegalStateException, never an initializer's Error (CONTRACT 3.6).
+   */
+  @Test
+  void twoProvidersWithOneName_failEveryUseWithIllegalStateException() {
+    StateStores.Registry registry =
+        new StateStores.Registry(List.of(new Alpha(), new Beta(), new Alpha()));
+    for (int use = 0; use < 2; use++) {
+      assertThatThrownBy(registry::providers)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("'alpha'");
+    }
+    assertThat(new StateStores.Registry(List.of(new Alpha(), new Beta())).providers())
+        .containsOnlyKeys("alpha", "beta");
+  }
 }
