@@ -12,7 +12,8 @@ import java.util.Optional;
  * <p>Every method validates its input before touching storage, in this order: the store is open
  * (else {@link StoreClosedException}); the calling thread is not interrupted (else {@link
  * OperationCancelledException}, the interrupt flag stays set); tenant, user and session are
- * non-empty on identity-scoped calls (else {@link IdentityRequiredException}); the rest (else
+ * non-empty on identity-scoped calls (else {@link IdentityRequiredException}; {@code purge}, {@code
+ * eraseUser} and {@code eraseTenant} check their maintenance claim before this); the rest (else
  * {@link InvalidRecordException}, or {@link InvalidScanException} for scans). A call that throws
  * changes nothing. Any method may also throw {@link StorageException} when the backend fails; it is
  * transient when waiting on the backend exceeded the store's {@code operationTimeout}.
@@ -332,7 +333,9 @@ public interface StateStore extends AutoCloseable {
 
   /**
    * Closes the store and releases every resource it created (connections, threads, executors).
-   * Idempotent. Once close starts, every other call throws {@link StoreClosedException}.
+   * Idempotent. Once close starts, a call already in flight completes normally or throws {@link
+   * StoreClosedException}, and every later call throws it; close returns once the calls in flight
+   * have (docs/CONTRACT.md 4.12).
    */
   @Override
   void close();

@@ -205,7 +205,7 @@ final class Checks {
   }
 
   /**
-   * Checks {@code purge} (CONTRACT.md 4.12: maintenance scope, tenant, strings, limit, cutoff) and
+   * Checks {@code purge} (CONTRACT.md 8: maintenance scope, tenant, strings, limit, cutoff) and
    * turns its exclusive cutoff into the inclusive bound the drivers compare with: records are kept
    * to the microsecond, so "strictly before {@code olderThan}" is "at or before the last whole
    * microsecond before it".

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /**
  * What {@code purge}, {@code erase-user} and {@code erase-tenant} share: the step size and the
- * repeat-until-0 loop of CONTRACT.md 4.12, with progress on a terminal.
+ * repeat-until-0 loop of CONTRACT.md 8, with progress on a terminal.
  */
 abstract class RetentionCommand extends StoreCommand {
 

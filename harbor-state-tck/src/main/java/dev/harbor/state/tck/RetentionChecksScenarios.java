@@ -21,7 +21,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The checks of purge, eraseUser and eraseTenant (CONTRACT.md 4.12), in their order, each changing
+ * The checks of purge, eraseUser and eraseTenant (CONTRACT.md 8), in their order, each changing
  * nothing: a scope other than maintenance is a {@code MaintenanceScopeRequiredException}; an empty
  * or null tenant (or user, for eraseUser) an {@code IdentityRequiredException}; a bad tenant, user
  * or prefix string (CONTRACT.md 4.1), an empty prefix, or a limit outside 1..10,000 an {@code
