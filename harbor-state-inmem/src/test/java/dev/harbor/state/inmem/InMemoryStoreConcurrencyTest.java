@@ -25,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -131,6 +132,67 @@ class InMemoryStoreConcurrencyTest {
           });
       assertThat(gen[0]).as("generations written").isGreaterThan(2);
     }
+  }
+
+  /**
+   * CONTRACT.md 4.12: on this driver a call waiting for a fenced slot gives up with {@code
+   * StoreClosedException} as soon as close starts, not when the fence ends or its timeout does;
+   * close itself waits for the fence, a call in flight.
+   */
+  @Test
+  void close_whileACallWaitsForAFence_theWaiterGivesUpAtOnce_andCloseWaitsForTheFence()
+      throws Exception {
+    StateStore store = open();
+    Quadruple q = new Quadruple("t", "u", "s", "");
+    StateRecord held = generation(q, "lease", 0);
+    store.save(held);
+    CountDownLatch fenced = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread fence =
+        new Thread(
+            () ->
+                store.fenceIf(
+                    exact(held),
+                    () -> {
+                      fenced.countDown();
+                      try {
+                        release.await();
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                    }));
+    fence.start();
+    assertThat(fenced.await(10, TimeUnit.SECONDS)).isTrue();
+    AtomicReference<Throwable> waiterFailure = new AtomicReference<>();
+    Thread waiter =
+        new Thread(
+            () -> {
+              try {
+                store.saveIf(List.of(exact(held)), generation(q, "lease", 1));
+              } catch (RuntimeException e) {
+                waiterFailure.set(e);
+              }
+            });
+    waiter.start();
+    while (waiter.getState() != Thread.State.WAITING
+        && waiter.getState() != Thread.State.TIMED_WAITING) {
+      assertThat(waiter.isAlive()).as("the saveIf waits for the fence").isTrue();
+      Thread.onSpinWait();
+    }
+    Thread closer = new Thread(store::close);
+    try {
+      closer.start();
+      waiter.join(10_000);
+      assertThat(waiter.isAlive()).as("the waiter gave up before the fence ended").isFalse();
+      assertThat(waiterFailure.get()).isInstanceOf(StoreClosedException.class);
+      closer.join(200);
+      assertThat(closer.isAlive()).as("close waits for the fence in flight").isTrue();
+    } finally {
+      release.countDown();
+    }
+    fence.join(10_000);
+    closer.join(10_000);
+    assertThat(closer.isAlive()).isFalse();
   }
 
   @Test
