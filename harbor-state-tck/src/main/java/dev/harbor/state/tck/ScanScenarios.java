@@ -28,11 +28,12 @@ import org.junit.jupiter.api.TestFactory;
  * replaying the continuation that led to the last page returns that last page again (empty
  * continuation), and an empty last page once its rows are gone; a continuation of another tenant or
  * another prefix is an {@code InvalidScanException}; garbage ({@code %%%}, {@code e30}, tampered,
- * too long) is an {@code InvalidScanException} (one dynamic test each); a scan returns only its
- * tenant's rows (not a tenant whose name extends it); 128 concurrent scans (limit 1) of 128 tenants
- * each see only their own row on a last page, and every 16th, on an interrupted thread, gets {@code
- * OperationCancelledException} and keeps the flag. (Limits: {@link LimitsScenarios}; the
- * maintenance scope: {@link MaintenanceScopeScenarios}.)
+ * too long) is an {@code InvalidScanException} (one dynamic test each); with slots created,
+ * rewritten and deleted between its pages, a scan returns every untouched row once and no slot
+ * twice; a scan returns only its tenant's rows (not a tenant whose name extends it); 128 concurrent
+ * scans (limit 1) of 128 tenants each see only their own row on a last page, and every 16th, on an
+ * interrupted thread, gets {@code OperationCancelledException} and keeps the flag. (Limits: {@link
+ * LimitsScenarios}; the maintenance scope: {@link MaintenanceScopeScenarios}.)
  */
 abstract class ScanScenarios extends Scenarios {
 
@@ -83,6 +84,39 @@ abstract class ScanScenarios extends Scenarios {
           .as("limit %d", limit)
           .containsExactlyElementsOf(expected);
     }
+  }
+
+  /**
+   * A scan is not a snapshot, but a row that stays in place for the whole scan appears exactly once
+   * and no slot appears twice. The writes are steered between the pages: each time, a new slot that
+   * sorts before the scan's position and one that sorts after it, a rewrite of a churned slot under
+   * a new event id, and the deletion of another.
+   */
+  @Test
+  void scan_withWritesBetweenItsPages_returnsEveryUntouchedRowOnce_andNoSlotTwice() {
+    List<String> untouched = seed().stream().map(ScanScenarios::slot).toList();
+    for (int i = 0; i < 8; i++) {
+      save(at(TENANT, "churn", "s", "", "k.s" + i));
+    }
+    List<String> seen = new ArrayList<>();
+    String continuation = "";
+    int round = 0;
+    do {
+      ScanPage p = page("k.s", 2, continuation);
+      p.records().forEach(r -> seen.add(slot(r)));
+      continuation = p.continuation();
+      save(at(TENANT, "0-new-" + round, "s", "", "k.s"));
+      save(at(TENANT, "zz-new-" + round, "s", "", "k.s"));
+      save(at(TENANT, "churn", "s", "", "k.s" + (round % 8)));
+      store().delete(new Quadruple(TENANT, "churn", "s", ""), "k.s" + ((round + 4) % 8));
+      round++;
+    } while (!continuation.isEmpty() && round < 1000);
+    assertThat(round).as("pages").isGreaterThan(untouched.size() / 2).isLessThan(1000);
+    assertThat(seen).as("no slot twice").doesNotHaveDuplicates().containsAll(untouched);
+  }
+
+  private static String slot(StateRecord r) {
+    return r.identity() + " " + r.kind();
   }
 
   @Test
