@@ -193,7 +193,7 @@ public abstract class StateStoreTck {
     }
   }
 
-  /** saveAll: atomic, idempotent, no duplicates in a batch. */
+  /** saveAll: atomic, idempotent, no duplicates, no freeing and reusing an id in a batch. */
   @Nested
   class SaveAll extends SaveAllScenarios {
     SaveAll() {
