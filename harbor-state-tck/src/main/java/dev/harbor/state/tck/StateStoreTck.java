@@ -153,7 +153,7 @@ public abstract class StateStoreTck {
     }
   }
 
-  /** Other tenants and sessions are other slots. */
+  /** Other tenants and sessions are other slots; components compare as exact strings. */
   @Nested
   class Isolation extends IsolationScenarios {
     Isolation() {
