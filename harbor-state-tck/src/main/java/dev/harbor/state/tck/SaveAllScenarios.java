@@ -13,15 +13,19 @@ import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.InvalidRecordException;
 import dev.harbor.state.StateRecord;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * saveAll, the atomic bulk path (CONTRACT.md 4.3): applies every record; one invalid record applies
  * nothing; one conflicting record applies nothing; a replay is a no-op (updatedAt unchanged) also
- * mixed with new records; a duplicate slot, a duplicate event id in one batch are {@code
- * InvalidRecordException}; an empty list is a no-op. (Null lists and elements: {@link
- * NullArgumentsScenarios}.)
+ * mixed with new records; a batch cannot free an event id and reuse it (a record overwriting the
+ * slot that holds the id, beside a record that carries the id, is {@code
+ * IdempotencyConflictException} and applies nothing, in either order; two batches can); a duplicate
+ * slot, a duplicate event id in one batch are {@code InvalidRecordException}; an empty list is a
+ * no-op. (Null lists and elements: {@link NullArgumentsScenarios}.)
  */
 abstract class SaveAllScenarios extends Scenarios {
 
@@ -70,6 +74,40 @@ abstract class SaveAllScenarios extends Scenarios {
     assertThat(snapshot()).isEqualTo(before);
     assertUnknown(a.id());
     assertUnknown(overwrite.id());
+  }
+
+  @Test
+  void saveAll_cannotFreeAnEventIdAndReuseIt_throwsIdempotencyConflictAndAppliesNothing() {
+    StateRecord held = save(record(ALICE.run("r"), "k.held", "held"));
+    StateRecord other = save(record(BOB.run("r"), "k.other", "other"));
+    List<StateRecord> before = snapshot();
+    // Applied alone, the overwrite would forget held's event id; each reuse carries that id.
+    StateRecord overwrite = nextGeneration(held, "overwrite");
+    StateRecord sameContent = held.withSlot(BOB.run("r"), "k.reuse").withUpdatedAt(null);
+    StateRecord otherContent = record(ALICE.run("r"), "k.reuse", "reuse").withId(held.id());
+    StateRecord unrelated = nextGeneration(other, "unrelated");
+    Map<String, List<StateRecord>> batches = new LinkedHashMap<>();
+    batches.put("overwrite, then reuse with the same content", List.of(overwrite, sameContent));
+    batches.put("reuse with the same content, then overwrite", List.of(sameContent, overwrite));
+    batches.put(
+        "overwrite, reuse with other content, unrelated",
+        List.of(overwrite, otherContent, unrelated));
+    batches.put(
+        "unrelated, reuse with other content, overwrite",
+        List.of(unrelated, otherContent, overwrite));
+    batches.forEach(
+        (what, batch) -> {
+          assertRejected(what, IdempotencyConflictException.class, () -> store().saveAll(batch));
+          assertThat(snapshot()).as("store content after: %s", what).isEqualTo(before);
+          assertHolds(held);
+          assertUnknown(overwrite.id());
+        });
+
+    // Two batches can: the first forgets the id, the second writes it again.
+    store().saveAll(List.of(overwrite));
+    store().saveAll(List.of(otherContent));
+    assertHolds(stored(overwrite));
+    assertHolds(stored(otherContent));
   }
 
   @Test

@@ -25,7 +25,10 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * saveBatchIf, several writes under several predicates, all or nothing (CONTRACT.md 4.5): all
  * predicates hold → every write applied, predicate-only slots untouched; a stale predicate changes
- * nothing; an idempotency conflict of one write changes nothing; shape errors ({@code
+ * nothing; an idempotency conflict of one write changes nothing; a batch cannot free an event id
+ * and reuse it (a write overwriting the slot that holds the id, beside a write that carries the id,
+ * is {@code IdempotencyConflictException} and changes nothing, in either order: every write's
+ * idempotency is checked before anything is written; two calls can); shape errors ({@code
  * InvalidRecordException}, one dynamic test each): empty expectations, empty writes, a duplicate
  * expectation slot, a write whose slot is not expected, a duplicate write slot, a duplicate write
  * event id. (Null lists and elements: {@link NullArgumentsScenarios}.)
@@ -93,6 +96,35 @@ abstract class SaveBatchIfScenarios extends Scenarios {
         () -> store().saveBatchIf(List.of(exact(a), absent(bReusingC)), List.of(a2, bReusingC)));
     assertThat(snapshot()).isEqualTo(before);
     assertUnknown(a2.id());
+  }
+
+  @Test
+  void saveBatchIf_cannotFreeAnEventIdAndReuseIt_throwsIdempotencyConflictAndChangesNothing() {
+    StateRecord held = save(record(q, "k.held", "held"));
+    List<StateRecord> before = snapshot();
+    // Applied alone, the overwrite would forget held's event id; the reuse carries that id.
+    StateRecord overwrite = nextGeneration(held, "overwrite");
+    StateRecord reuse = record(q, "k.reuse", "reuse").withId(held.id());
+    List<SlotExpectation> expected = List.of(exact(held), absent(reuse));
+    Map<String, List<StateRecord>> batches = new LinkedHashMap<>();
+    batches.put("overwrite, then reuse", List.of(overwrite, reuse));
+    batches.put("reuse, then overwrite", List.of(reuse, overwrite));
+    batches.forEach(
+        (what, writes) -> {
+          assertRejected(
+              what,
+              IdempotencyConflictException.class,
+              () -> store().saveBatchIf(expected, writes));
+          assertThat(snapshot()).as("store content after: %s", what).isEqualTo(before);
+          assertHolds(held);
+          assertUnknown(overwrite.id());
+        });
+
+    // Two calls can: the first forgets the id, the second writes it again.
+    store().saveBatchIf(List.of(exact(held)), List.of(overwrite));
+    store().saveBatchIf(List.of(absent(reuse)), List.of(reuse));
+    assertHolds(stored(overwrite));
+    assertHolds(stored(reuse));
   }
 
   @TestFactory

@@ -153,7 +153,7 @@ public abstract class StateStoreTck {
     }
   }
 
-  /** Other tenants and sessions are other slots. */
+  /** Other tenants and sessions are other slots; components compare as exact strings. */
   @Nested
   class Isolation extends IsolationScenarios {
     Isolation() {
@@ -193,7 +193,7 @@ public abstract class StateStoreTck {
     }
   }
 
-  /** saveAll: atomic, idempotent, no duplicates in a batch. */
+  /** saveAll: atomic, idempotent, no duplicates, no freeing and reusing an id in a batch. */
   @Nested
   class SaveAll extends SaveAllScenarios {
     SaveAll() {
