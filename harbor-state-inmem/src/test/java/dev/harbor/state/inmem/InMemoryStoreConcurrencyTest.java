@@ -10,6 +10,8 @@ import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StoreClosedException;
+import dev.harbor.state.testing.BackgroundCall;
+import dev.harbor.state.testing.HeldFence;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +27,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -146,51 +147,24 @@ class InMemoryStoreConcurrencyTest {
     Quadruple q = new Quadruple("t", "u", "s", "");
     StateRecord held = generation(q, "lease", 0);
     store.save(held);
-    CountDownLatch fenced = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    Thread fence =
-        new Thread(
-            () ->
-                store.fenceIf(
-                    exact(held),
-                    () -> {
-                      fenced.countDown();
-                      try {
-                        release.await();
-                      } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                      }
-                    }));
-    fence.start();
-    assertThat(fenced.await(10, TimeUnit.SECONDS)).isTrue();
-    AtomicReference<Throwable> waiterFailure = new AtomicReference<>();
-    Thread waiter =
-        new Thread(
-            () -> {
-              try {
-                store.saveIf(List.of(exact(held)), generation(q, "lease", 1));
-              } catch (RuntimeException e) {
-                waiterFailure.set(e);
-              }
-            });
-    waiter.start();
+    HeldFence fence = HeldFence.start(store, exact(held)).holding();
+    BackgroundCall waiter =
+        BackgroundCall.start(() -> store.saveIf(List.of(exact(held)), generation(q, "lease", 1)));
     while (waiter.getState() != Thread.State.WAITING
         && waiter.getState() != Thread.State.TIMED_WAITING) {
       assertThat(waiter.isAlive()).as("the saveIf waits for the fence").isTrue();
       Thread.onSpinWait();
     }
-    Thread closer = new Thread(store::close);
+    BackgroundCall closer = BackgroundCall.start(store::close);
     try {
-      closer.start();
       waiter.join(10_000);
       assertThat(waiter.isAlive()).as("the waiter gave up before the fence ended").isFalse();
-      assertThat(waiterFailure.get()).isInstanceOf(StoreClosedException.class);
+      assertThat(waiter.failure()).isInstanceOf(StoreClosedException.class);
       closer.join(200);
       assertThat(closer.isAlive()).as("close waits for the fence in flight").isTrue();
     } finally {
-      release.countDown();
+      fence.release();
     }
-    fence.join(10_000);
     closer.join(10_000);
     assertThat(closer.isAlive()).isFalse();
   }
