@@ -109,9 +109,23 @@ final class PgDatabase {
     void run(Connection connection, Attempt attempt) throws SQLException;
   }
 
-  /** The state of one attempt, which a fence's work marks. */
+  /** The state of one attempt, which a fence's work marks, and the call's deadline. */
   static final class Attempt {
+    private final long deadline;
     private boolean sent;
+
+    Attempt(long deadline) {
+      this.deadline = deadline;
+    }
+
+    /**
+     * What is left of the call's operationTimeout, for work that loops within one attempt.
+     *
+     * @return nanoseconds, zero or less once it has run out
+     */
+    long nanosLeft() {
+      return deadline - System.nanoTime();
+    }
 
     /** The caller's action starts: from now on a failure is final, so it runs at most once. */
     void actionStarts() {
@@ -274,7 +288,7 @@ final class PgDatabase {
     long deadline = System.nanoTime() + timeoutNanos;
     SQLException inDoubt = null; // the failure that broke a sent commit
     for (int attempt = 1; ; attempt++) {
-      Attempt state = new Attempt();
+      Attempt state = new Attempt(deadline);
       Exception error;
       Failure failure;
       try {
