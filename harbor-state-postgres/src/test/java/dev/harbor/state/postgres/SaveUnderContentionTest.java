@@ -76,11 +76,8 @@ class SaveUnderContentionTest extends DatabaseTest {
   void save_whoseSlotChangesUnderItManyMoreTimesThanEight_succeeds(String groupCommit)
       throws Exception {
     StateStore store = openSteered(groupCommit, Duration.ofSeconds(20));
-    store.save(record("X0", KIND, "before"));
-    StateRecord r = record("E1", KIND, "mine");
     int rounds = 40;
-    roundsToSpoil.set(rounds);
-    target = r;
+    StateRecord r = spoilRoundsOfASave(store, rounds);
 
     store.save(r); // the contract: it succeeds once the slot stops changing under it
 
@@ -96,10 +93,7 @@ class SaveUnderContentionTest extends DatabaseTest {
       throws Exception {
     Duration timeout = Duration.ofSeconds(2);
     StateStore store = openSteered(groupCommit, timeout);
-    store.save(record("X0", KIND, "before"));
-    StateRecord r = record("E1", KIND, "mine");
-    roundsToSpoil.set(Integer.MAX_VALUE);
-    target = r;
+    StateRecord r = spoilRoundsOfASave(store, Integer.MAX_VALUE);
 
     long start = System.nanoTime();
     Throwable failure = null;
@@ -133,10 +127,7 @@ class SaveUnderContentionTest extends DatabaseTest {
   void save_interruptedWhileItsSlotKeepsChanging_isCancelledAndChangesNothing(String groupCommit)
       throws Exception {
     StateStore store = openSteered(groupCommit, Duration.ofSeconds(20));
-    store.save(record("X0", KIND, "before"));
-    StateRecord r = record("E1", KIND, "mine");
-    roundsToSpoil.set(Integer.MAX_VALUE);
-    target = r;
+    StateRecord r = spoilRoundsOfASave(store, Integer.MAX_VALUE);
 
     BackgroundCall save = BackgroundCall.start(() -> store.save(r));
     BackgroundCall.awaitUntil(() -> spoiled.get() > 8);
@@ -150,6 +141,18 @@ class SaveUnderContentionTest extends DatabaseTest {
     assertThat(store.findByEventId(EventId.of("E1")))
         .as("the cancelled save changed nothing")
         .isEmpty();
+  }
+
+  /**
+   * Fills the slot with another event and arms the steering: the returned record's save will find
+   * its slot changed in its next {@code rounds} rounds.
+   */
+  private StateRecord spoilRoundsOfASave(StateStore store, int rounds) {
+    store.save(record("X0", KIND, "before"));
+    StateRecord r = record("E1", KIND, "mine");
+    roundsToSpoil.set(rounds);
+    target = r;
+    return r;
   }
 
   private String table() {
