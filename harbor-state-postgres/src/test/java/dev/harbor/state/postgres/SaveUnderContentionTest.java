@@ -34,6 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (so the upsert writes nothing), an overwrite with another event just before the look-up (so the
  * look-up finds the event id gone, and the save is due again).
  */
+@Timeout(60) // a steering that stops matching the store's statements would otherwise hang a case
 class SaveUnderContentionTest extends DatabaseTest {
 
   private static final String KIND = "k";
@@ -72,7 +73,6 @@ class SaveUnderContentionTest extends DatabaseTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"off", "on"})
-  @Timeout(60)
   void save_whoseSlotChangesUnderItManyMoreTimesThanEight_succeeds(String groupCommit)
       throws Exception {
     StateStore store = openSteered(groupCommit, Duration.ofSeconds(20));
@@ -88,7 +88,6 @@ class SaveUnderContentionTest extends DatabaseTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"off", "on"})
-  @Timeout(60)
   void save_whoseSlotKeepsChangingPastOperationTimeout_failsThenAsTransient(String groupCommit)
       throws Exception {
     Duration timeout = Duration.ofSeconds(2);
@@ -123,7 +122,6 @@ class SaveUnderContentionTest extends DatabaseTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"off", "on"})
-  @Timeout(60)
   void save_interruptedWhileItsSlotKeepsChanging_isCancelledAndChangesNothing(String groupCommit)
       throws Exception {
     StateStore store = openSteered(groupCommit, Duration.ofSeconds(20));
