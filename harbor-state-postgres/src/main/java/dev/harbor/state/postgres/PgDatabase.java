@@ -5,9 +5,11 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.StateStoreException;
+import dev.harbor.state.StorageException;
 import dev.harbor.state.StoreClosedException;
 import dev.harbor.state.postgres.PgErrors.Failure;
 import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.spi.StoreErrors;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -110,7 +112,7 @@ final class PgDatabase {
   }
 
   /** The state of one attempt, which a fence's work marks, and the call's deadline. */
-  static final class Attempt {
+  final class Attempt {
     private final long deadline;
     private boolean sent;
 
@@ -119,12 +121,17 @@ final class PgDatabase {
     }
 
     /**
-     * What is left of the call's operationTimeout, for work that loops within one attempt.
+     * Lets work that loops within one attempt go round again, as long as the call may still wait:
+     * the store is open, the caller not interrupted and operationTimeout not spent.
      *
-     * @return nanoseconds, zero or less once it has run out
+     * @param waitingFor what the loop waits for, for the timeout's message
+     * @throws StorageException (transient) once operationTimeout has run out
      */
-    long nanosLeft() {
-      return deadline - System.nanoTime();
+    void beforeAnotherRound(Supplier<String> waitingFor) {
+      if (deadline - System.nanoTime() <= 0) {
+        throw StoreErrors.timedOut(operationTimeout, waitingFor.get());
+      }
+      context.checkOpen();
     }
 
     /** The caller's action starts: from now on a failure is final, so it runs at most once. */

@@ -21,7 +21,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,8 +47,6 @@ final class PgStore implements StoreDriver {
   private final PgSql sql;
   private final SlotLocks locks;
   private final PgRetention retention;
-  private final StoreContext context;
-  private final Duration operationTimeout;
   // Concurrent saves and deletes share a commit through it; null with groupCommit=off.
   private final @Nullable PgGroupCommit groups;
 
@@ -58,8 +55,6 @@ final class PgStore implements StoreDriver {
     this.sql = new PgSql(settings.quotedSchema());
     this.locks = new SlotLocks(settings.schema());
     this.retention = new PgRetention(db, sql.table, locks);
-    this.context = context;
-    this.operationTimeout = settings.operationTimeout();
     this.groups =
         settings.groupCommit().enabled()
             ? new PgGroupCommit(db, sql, locks, settings, context, this::writeAlone)
@@ -111,11 +106,7 @@ final class PgStore implements StoreDriver {
           // Contention never fails a save (CONTRACT.md 4.2): a round that found its slot changed
           // had no effect, so it runs again until the call's operationTimeout runs out.
           while (!saveRound(c, keys, r)) {
-            if (a.nanosLeft() <= 0) {
-              throw StoreErrors.timedOut(
-                  operationTimeout, "the slot to stop changing under the " + what.get());
-            }
-            context.checkOpen(); // an interrupt or close ends the rounds as it ends any wait
+            a.beforeAnotherRound(() -> "the slot to stop changing under the " + what.get());
           }
         });
   }
