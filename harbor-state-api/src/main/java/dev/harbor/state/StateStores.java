@@ -165,11 +165,11 @@ public final class StateStores {
    * as an {@link ExceptionInInitializerError} once and a {@link NoClassDefFoundError} ever after.
    */
   static final class Registry {
-    private final @Nullable SortedMap<String, StateStoreProvider> providers;
+    private final SortedMap<String, StateStoreProvider> providers; // empty when discovery failed
     private final @Nullable IllegalStateException failure;
 
     Registry(Iterable<StateStoreProvider> found) {
-      SortedMap<String, StateStoreProvider> indexed = null;
+      SortedMap<String, StateStoreProvider> indexed = Collections.emptySortedMap();
       IllegalStateException failed = null;
       try {
         indexed = Collections.unmodifiableSortedMap(index(found));
@@ -186,9 +186,8 @@ public final class StateStores {
      * @throws IllegalStateException if two providers have one name
      */
     SortedMap<String, StateStoreProvider> providers() {
-      if (providers == null) {
-        IllegalStateException cause = Objects.requireNonNull(failure);
-        throw new IllegalStateException(cause.getMessage(), cause);
+      if (failure != null) {
+        throw new IllegalStateException(failure.getMessage(), failure);
       }
       return providers;
     }
