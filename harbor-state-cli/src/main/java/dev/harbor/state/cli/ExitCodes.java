@@ -28,7 +28,10 @@ final class ExitCodes {
   /** An idempotency conflict or a failed condition. */
   static final int CONFLICT = 4;
 
-  /** The backend is unavailable or failed. */
+  /**
+   * A storage failure: the backend unreachable, timed out, refusing, or a commit of unknown
+   * outcome.
+   */
   static final int UNAVAILABLE = 5;
 
   private ExitCodes() {}

@@ -57,7 +57,7 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict or condition failed,",
-      "5 storage unavailable.",
+      "5 storage failure (unreachable, timed out, refused, or outcome unknown).",
       "",
       "Examples:",
       "  harbor-state demo",
