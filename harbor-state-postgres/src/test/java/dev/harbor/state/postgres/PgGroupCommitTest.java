@@ -8,8 +8,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.EventId;
-import dev.harbor.state.IdempotencyConflictException;
-import dev.harbor.state.OperationCancelledException;
+import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateRecord;
@@ -19,8 +18,9 @@ import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.sql.GroupCommit;
 import dev.harbor.state.testing.BackgroundCall;
+import dev.harbor.state.testing.GroupCommitScenarios;
+import dev.harbor.state.testing.GroupCommitScenarios.WhileQueued;
 import dev.harbor.state.testing.HeldFence;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Timeout;
  * outcome is its own.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS) // a hang guard; nothing here is timed
-class PgGroupCommitTest extends DatabaseTest {
+class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
 
   private StateStore store;
   private GroupCommit<PgGroupCommit.Write> group;
@@ -151,60 +151,42 @@ class PgGroupCommitTest extends DatabaseTest {
     secondFence.release();
   }
 
-  @Test
-  void aConflictInTheMiddleOfAGroupOf32_failsOnlyThatCaller() throws Exception {
-    store.save(record("taken", "elsewhere", "x"));
-    List<Runnable> calls = new ArrayList<>();
-    for (int i = 0; i < 32; i++) {
-      int n = i;
-      calls.add(
-          () ->
-              store.save(
-                  n == 15
-                      ? record("taken", "k" + n, "other slot, so a conflict")
-                      : record("e" + n, "k" + n, "v" + n)));
-    }
+  /**
+   * Commits the calls as one group ({@link #queue}, then {@link #releaseAsOneGroup}); {@code
+   * whileQueued} runs before the group may commit.
+   */
+  @Override
+  public List<BackgroundCall> commitAsOneGroup(List<Runnable> calls, WhileQueued whileQueued)
+      throws InterruptedException {
     List<BackgroundCall> started = queue(calls);
+    List<BackgroundCall> queued = started.subList(2, started.size());
+    whileQueued.run(queued);
     releaseAsOneGroup();
     joinAll(started);
-    assertThat(started.get(0).failure()).isNull();
-    assertThat(started.get(1).failure()).isNull();
-    for (int i = 0; i < 32; i++) {
-      Throwable f = started.get(i + 2).failure();
-      if (i == 15) {
-        assertThat(f).isInstanceOf(IdempotencyConflictException.class);
-        assertThat(store.find(Q, "k15")).isEmpty();
-      } else {
-        assertThat(f).as("call %d", i).isNull();
-        assertThat(store.load(Q, "k" + i).id()).isEqualTo(EventId.of("e" + i));
-      }
-    }
-    assertThat(store.load(Q, "elsewhere").id()).isEqualTo(EventId.of("taken"));
-    assertThat(group.groupSizeCounts()[32]).isEqualTo(1); // the 32 shared one commit
+    assertThat(started.subList(0, 2))
+        .as("the two leaders")
+        .allSatisfy(c -> assertThat(c.failure()).isNull());
+    return queued;
   }
 
-  @Test
-  void aReplayAndAnOverwriteOfOneSlotInOneGroup_applyInArrivalOrder() throws Exception {
-    StateRecord first = record("e1", "slot", "one");
-    StateRecord second = record("e2", "slot", "two");
-    List<BackgroundCall> started =
-        queue(
-            List.of(
-                () -> store.save(first),
-                () -> store.save(first), // a replay of the write just before it
-                () -> store.save(second), // overwrites the slot; e1 is forgotten
-                () -> store.save(record("n1", "same", "a")),
-                () -> store.save(record("n1", "same", "a")), // same new id, same content
-                () -> store.save(record("n2", "diff", "a")),
-                () -> store.save(record("n2", "diff", "b")))); // same new id, other content
-    releaseAsOneGroup();
-    joinAll(started);
-    assertThat(started.subList(0, 8)).allSatisfy(c -> assertThat(c.failure()).isNull());
-    assertThat(started.get(8).failure()).isInstanceOf(IdempotencyConflictException.class);
-    assertThat(store.load(Q, "slot").sameContent(second)).isTrue();
-    assertThat(store.findByEventId(EventId.of("e1"))).isEmpty();
-    assertThat(store.load(Q, "diff").bytes()).isEqualTo("a".getBytes(StandardCharsets.UTF_8));
-    assertThat(group.groupSizeCounts()[7]).isEqualTo(1);
+  @Override
+  public int queued() {
+    return group.queued();
+  }
+
+  @Override
+  public long groupsOfSize(int size) {
+    return group.groupSizeCounts()[size];
+  }
+
+  @Override
+  public StateStore store() {
+    return store;
+  }
+
+  @Override
+  public Quadruple at() {
+    return Q;
   }
 
   @Test
@@ -213,46 +195,22 @@ class PgGroupCommitTest extends DatabaseTest {
     store.save(record("d1", "gone", "x"));
     StateRecord replacing = record("m2", "from", "replacing");
     StateRecord moved = record("m1", "to", "moved");
-    List<BackgroundCall> started =
-        queue(
+    List<BackgroundCall> ended =
+        commitAsOneGroup(
             List.of(
                 () -> store.save(replacing), // m1 is forgotten...
                 () -> store.save(moved), // ...so it may name another slot now
                 () -> store.delete(Q, "gone"),
                 () -> store.save(record("d2", "gone", "back")),
                 () -> store.delete(Q, "gone"),
-                () -> store.delete(Q, "never")));
-    releaseAsOneGroup();
-    joinAll(started);
-    assertThat(started).allSatisfy(c -> assertThat(c.failure()).isNull());
+                () -> store.delete(Q, "never")),
+            queued -> {});
+    assertThat(ended).allSatisfy(c -> assertThat(c.failure()).isNull());
     assertThat(store.load(Q, "from").sameContent(replacing)).isTrue();
     assertThat(store.load(Q, "to").sameContent(moved)).isTrue();
     assertThat(store.find(Q, "gone")).isEmpty();
     assertThat(store.findByEventId(EventId.of("d2"))).isEmpty();
     assertThat(group.groupSizeCounts()[6]).isEqualTo(1);
-  }
-
-  @Test
-  void aCallerInterruptedWhileQueued_isRemoved_andItsWriteNeverApplied() throws Exception {
-    List<BackgroundCall> started =
-        queue(
-            List.of(
-                () -> store.save(record("a", "a", "a")),
-                () -> store.save(record("b", "b", "b")),
-                () -> store.save(record("c", "c", "c"))));
-    BackgroundCall b = started.get(3);
-    b.interrupt();
-    b.join();
-    assertThat(b.failure()).isInstanceOf(OperationCancelledException.class);
-    assertThat(b.endedInterrupted()).isTrue();
-    assertThat(group.queued()).isEqualTo(2);
-    releaseAsOneGroup();
-    joinAll(started);
-    assertThat(started.get(2).failure()).isNull();
-    assertThat(started.get(4).failure()).isNull();
-    assertThat(store.find(Q, "a")).isPresent();
-    assertThat(store.find(Q, "b")).isEmpty();
-    assertThat(store.find(Q, "c")).isPresent();
   }
 
   @Test

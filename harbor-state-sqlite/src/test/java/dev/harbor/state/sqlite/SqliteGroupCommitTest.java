@@ -7,8 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
-import dev.harbor.state.IdempotencyConflictException;
-import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateConfig;
@@ -18,6 +16,8 @@ import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.sql.GroupCommit;
 import dev.harbor.state.testing.BackgroundCall;
+import dev.harbor.state.testing.GroupCommitScenarios;
+import dev.harbor.state.testing.GroupCommitScenarios.WhileQueued;
 import dev.harbor.state.testing.HeldFence;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ import org.sqlite.SQLiteConnection;
  * Each caller's outcome is its own.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS) // a hang guard; nothing here is timed
-class SqliteGroupCommitTest {
+class SqliteGroupCommitTest implements GroupCommitScenarios {
 
   private static final Quadruple Q = new Quadruple("t", "u", "s", "r");
 
@@ -121,80 +121,44 @@ class SqliteGroupCommitTest {
     return commitAsOneGroup(calls, queued -> {});
   }
 
-  /** What a test does while its calls wait in the queue, before their group may commit. */
-  @FunctionalInterface
-  private interface WhileQueued {
-    void run(List<BackgroundCall> started) throws InterruptedException;
-  }
-
   /**
    * Commits the calls as one group: a fence holds the write lock while a leader and then each call
    * queue ({@link #queue}); {@code whileQueued} runs before the fence is released.
-   *
-   * @return the calls started, the leader first, all ended
    */
-  private List<BackgroundCall> commitAsOneGroup(List<Runnable> calls, WhileQueued whileQueued)
+  @Override
+  public List<BackgroundCall> commitAsOneGroup(List<Runnable> calls, WhileQueued whileQueued)
       throws InterruptedException {
     List<BackgroundCall> started;
     HeldFence fence = fence("fenced");
     try {
       started = queue(() -> store.save(record("lead", "lead", "l")), calls);
-      whileQueued.run(started);
+      whileQueued.run(started.subList(1, started.size()));
     } finally {
       fence.release();
     }
     joinAll(started);
-    return started;
+    assertThat(started.get(0).failure()).as("the leader").isNull();
+    return started.subList(1, started.size());
   }
 
-  @Test
-  void aConflictInTheMiddleOfAGroupOf32_failsOnlyThatCaller() throws Exception {
-    store.save(record("taken", "elsewhere", "x"));
-    List<Runnable> calls = new ArrayList<>();
-    for (int i = 0; i < 32; i++) {
-      int n = i;
-      calls.add(
-          () ->
-              store.save(
-                  n == 15
-                      ? record("taken", "k" + n, "other slot, so a conflict")
-                      : record("e" + n, "k" + n, "v" + n)));
-    }
-    List<BackgroundCall> started = commitAsOneGroup(calls);
-    for (int i = 0; i < 32; i++) {
-      Throwable f = started.get(i + 1).failure();
-      if (i == 15) {
-        assertThat(f).isInstanceOf(IdempotencyConflictException.class);
-        assertThat(store.find(Q, "k15")).isEmpty();
-      } else {
-        assertThat(f).as("call %d", i).isNull();
-        assertThat(store.load(Q, "k" + i).id()).isEqualTo(EventId.of("e" + i));
-      }
-    }
-    assertThat(store.load(Q, "elsewhere").id()).isEqualTo(EventId.of("taken"));
-    assertThat(group.groupSizeCounts()[32]).isEqualTo(1); // the 32 shared one commit
+  @Override
+  public int queued() {
+    return group.queued();
   }
 
-  @Test
-  void aReplayAndAnOverwriteOfOneSlotInOneGroup_applyInArrivalOrder() throws Exception {
-    StateRecord first = record("e1", "slot", "one");
-    StateRecord second = record("e2", "slot", "two");
-    List<BackgroundCall> started =
-        commitAsOneGroup(
-            List.of(
-                () -> store.save(first),
-                () -> store.save(first), // a replay of the write just before it
-                () -> store.save(second), // overwrites the slot; e1 is forgotten
-                () -> store.save(record("n1", "same", "a")),
-                () -> store.save(record("n1", "same", "a")), // same new id, same content
-                () -> store.save(record("n2", "diff", "a")),
-                () -> store.save(record("n2", "diff", "b")))); // same new id, other content
-    assertThat(started.subList(1, 7)).allSatisfy(c -> assertThat(c.failure()).isNull());
-    assertThat(started.get(7).failure()).isInstanceOf(IdempotencyConflictException.class);
-    assertThat(store.load(Q, "slot").sameContent(second)).isTrue();
-    assertThat(store.findByEventId(EventId.of("e1"))).isEmpty();
-    assertThat(store.load(Q, "diff").bytes()).isEqualTo("a".getBytes(StandardCharsets.UTF_8));
-    assertThat(group.groupSizeCounts()[7]).isEqualTo(1);
+  @Override
+  public long groupsOfSize(int size) {
+    return group.groupSizeCounts()[size];
+  }
+
+  @Override
+  public StateStore store() {
+    return store;
+  }
+
+  @Override
+  public Quadruple at() {
+    return Q;
   }
 
   @Test
@@ -215,36 +179,13 @@ class SqliteGroupCommitTest {
                     throw new AssertionError("deleted a generation already replaced");
                   }
                 }));
-    assertThat(started.get(1).failure()).isNull();
-    assertThat(started.get(2).failure()).isInstanceOf(ConditionFailedException.class);
+    assertThat(started.get(0).failure()).isNull();
+    assertThat(started.get(1).failure()).isInstanceOf(ConditionFailedException.class);
+    assertThat(started.get(2).failure()).isNull();
     assertThat(started.get(3).failure()).isNull();
-    assertThat(started.get(4).failure()).isNull();
     assertThat(store.load(Q, "cas").sameContent(next)).isTrue();
     assertThat(store.find(Q, "gone")).isEmpty();
     assertThat(group.groupSizeCounts()[4]).isEqualTo(1);
-  }
-
-  @Test
-  void aCallerInterruptedWhileQueued_isRemoved_andItsWriteNeverApplied() throws Exception {
-    List<BackgroundCall> started =
-        commitAsOneGroup(
-            List.of(
-                () -> store.save(record("a", "a", "a")),
-                () -> store.save(record("b", "b", "b")),
-                () -> store.save(record("c", "c", "c"))),
-            queued -> {
-              BackgroundCall b = queued.get(2);
-              b.interrupt();
-              b.join();
-              assertThat(b.failure()).isInstanceOf(OperationCancelledException.class);
-              assertThat(b.endedInterrupted()).isTrue();
-              assertThat(group.queued()).isEqualTo(2);
-            });
-    assertThat(started.get(1).failure()).isNull();
-    assertThat(started.get(3).failure()).isNull();
-    assertThat(store.find(Q, "a")).isPresent();
-    assertThat(store.find(Q, "b")).isEmpty();
-    assertThat(store.find(Q, "c")).isPresent();
   }
 
   @Test
