@@ -388,6 +388,32 @@ public final class StoreCore implements StateStore {
   }
 
   @Override
+  public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+    return call(
+        Operation.FIND_BY_EVENT_ID,
+        () -> checks.eventId("findByEventId", tenantId, eventId),
+        () -> driver.findByEventId(tenantId, eventId));
+  }
+
+  @Override
+  public StateRecord loadByEventId(String tenantId, EventId eventId) {
+    return call(
+        Operation.LOAD_BY_EVENT_ID,
+        () -> checks.eventId("loadByEventId", tenantId, eventId),
+        () ->
+            driver
+                .findByEventId(tenantId, eventId)
+                // Worded alike whether the id is live in another tenant or nowhere.
+                .orElseThrow(
+                    () ->
+                        notFound(
+                            "no live record of tenant "
+                                + tenantId
+                                + " has event id "
+                                + eventId.value())));
+  }
+
+  @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
     return call(
         Operation.LIST_KIND,

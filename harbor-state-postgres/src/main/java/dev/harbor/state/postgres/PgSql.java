@@ -81,6 +81,7 @@ final class PgSql {
   final String table;
   final String find;
   final String findByEventId;
+  final String findByEventIdOfTenant;
   final String save;
   final String saveAll;
   final String upsertBatch;
@@ -109,6 +110,9 @@ final class PgSql {
             + " WHERE "
             + SLOT;
     findByEventId = select + " WHERE event_id = " + TXT;
+    // The event id's unique index finds at most one row; the tenant is a filter on it, so a live id
+    // of another tenant costs what a miss costs and its row never leaves the server.
+    findByEventIdOfTenant = findByEventId + " AND tenant_id = " + TXT;
     slotEventId = LOCK_SLOT + "SELECT event_id FROM " + table + " WHERE " + SLOT;
 
     // save: the slot's locks, then the plain upsert, in one round trip and one (implicit)
