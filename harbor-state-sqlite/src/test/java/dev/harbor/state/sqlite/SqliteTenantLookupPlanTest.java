@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +25,7 @@ class SqliteTenantLookupPlanTest {
   void scopedLookup_searchesTheEventIdIndex() throws Exception {
     TestFiles.open(file).close();
     try (Connection c = TestFiles.jdbc(file)) {
-      String plan = plan(c, SqliteStore.FIND_BY_EVENT_OF_TENANT);
+      String plan = TestFiles.queryPlan(c, SqliteStore.FIND_BY_EVENT_OF_TENANT);
       assertThat(plan)
           .as("plan of %s", SqliteStore.FIND_BY_EVENT_OF_TENANT)
           .contains(
@@ -36,21 +33,5 @@ class SqliteTenantLookupPlanTest {
           .doesNotContain("SCAN")
           .doesNotContain("PRIMARY KEY");
     }
-  }
-
-  private static String plan(Connection c, String sql) throws SQLException {
-    StringBuilder out = new StringBuilder();
-    try (PreparedStatement p = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
-      int n = p.getParameterMetaData().getParameterCount();
-      for (int i = 1; i <= n; i++) {
-        p.setString(i, "x");
-      }
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          out.append(rs.getString(4)).append('\n');
-        }
-      }
-    }
-    return out.toString();
   }
 }
