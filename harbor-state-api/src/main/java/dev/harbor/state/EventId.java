@@ -68,8 +68,8 @@ public record EventId(String value) implements Comparable<EventId> {
    * <p>The random bits come from one {@link SecureRandom} ({@code DRBG}: a SHA-256 Hash_DRBG of
    * NIST SP 800-90A, seeded once by the platform, never blocking afterwards), drawn a pool at a
    * time under the generator's lock: one call per id costs more than the id's arithmetic, a pool of
-   * 512 bytes amortizes it over about sixty ids (docs/PERFORMANCE.md, event ids). Bytes of the pool
-   * are used once and never leave it before they are used, so buffering reveals nothing.
+   * 512 bytes amortizes it over about sixty ids (docs/PERFORMANCE.md, "Event ids"). Bytes of the
+   * pool are used once and never leave it before they are used, so buffering reveals nothing.
    */
   static final class UlidGenerator {
     static final UlidGenerator INSTANCE = new UlidGenerator();
