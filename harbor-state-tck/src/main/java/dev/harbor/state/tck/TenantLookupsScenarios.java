@@ -174,21 +174,66 @@ abstract class TenantLookupsScenarios extends Scenarios {
                     }));
   }
 
+  @Test
+  void tenantsRacingForOneNewEventId_oneWins_theLosersConflictsNameNoOtherTenant() {
+    // Concurrent first writes reach the paths a sequential conflict does not: the unique index
+    // refusing the second slot, a group commit's member. Eight tenants, each slot's components
+    // its own ("-race-3"), twenty rounds.
+    for (int round = 0; round < 20; round++) {
+      EventId id = EventId.newId();
+      List<StateRecord> writes = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        Quadruple q = new Quadruple("tenant-race-" + t, "user-race-" + t, "session-race-" + t, "");
+        writes.add(StateRecord.of(id, q, "k.race-" + t, utf8("payload-race-" + t)));
+      }
+      List<Race.Outcome<StateRecord>> outcomes =
+          Race.runTogether(
+              writes.size(),
+              i ->
+                  () -> {
+                    store().save(writes.get(i));
+                    return writes.get(i);
+                  });
+      Race.requireOnly(
+          "8 tenants saving one new event id", IdempotencyConflictException.class, outcomes);
+      List<StateRecord> winners = Race.values(outcomes);
+      assertThat(winners).as("round %d: saves that succeeded", round).hasSize(1);
+      for (int t = 0; t < outcomes.size(); t++) {
+        Throwable lost = outcomes.get(t).error();
+        if (lost == null) {
+          continue;
+        }
+        for (int other = 0; other < writes.size(); other++) {
+          if (other != t) {
+            assertNamesNothingOf(lost, "-race-" + other);
+          }
+        }
+      }
+      StateRecord winner = winners.get(0);
+      store().delete(winner.identity(), winner.kind());
+    }
+  }
+
   /** Neither the exception nor any of its causes names a component of the other tenant's slot. */
   private static void assertNamesNothingOfTheirs(Throwable thrown) {
+    assertNamesNothingOf(
+        thrown,
+        THEIRS.tenantId(),
+        THEIRS.userId(),
+        THEIRS.sessionId(),
+        THEIRS.runId(),
+        THEIR_KIND,
+        "theirs-7");
+  }
+
+  /** Neither the exception nor any of its causes mentions any of {@code theirs}. */
+  private static void assertNamesNothingOf(Throwable thrown, String... theirs) {
     for (Throwable t = thrown; t != null; t = t.getCause()) {
       String message = String.valueOf(t.getMessage());
-      for (String theirs :
-          List.of(
-              THEIRS.tenantId(),
-              THEIRS.userId(),
-              THEIRS.sessionId(),
-              THEIRS.runId(),
-              THEIR_KIND,
-              "theirs-7")) {
+      for (String s : theirs) {
         assertThat(message)
             .as("message of %s (in the chain of %s)", t.getClass().getName(), thrown)
-            .doesNotContain(theirs);
+            .doesNotContain(s);
       }
     }
   }
