@@ -1,5 +1,6 @@
 package dev.harbor.state;
 
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 
 /**
@@ -65,11 +66,14 @@ public record EventId(String value) implements Comparable<EventId> {
    * millisecond and draws a fresh random part; ids then run slightly ahead of the clock until it
    * catches up.
    *
-   * <p>The random bits come from one {@link SecureRandom} ({@code DRBG}: a SHA-256 Hash_DRBG of
-   * NIST SP 800-90A, seeded once by the platform, never blocking afterwards), drawn a pool at a
-   * time under the generator's lock: one call per id costs more than the id's arithmetic, a pool of
-   * 512 bytes amortizes it over about sixty ids (docs/PERFORMANCE.md, "Event ids"). Bytes of the
-   * pool are used once and never leave it before they are used, so buffering reveals nothing.
+   * <p>The random bits come from one {@link SecureRandom} that never blocks: {@code
+   * NativePRNGNonBlocking} where the platform has it (seeded from and mixed with {@code
+   * /dev/urandom}), else the platform's default. A {@code DRBG} would be faster, but the JDK seeds
+   * it from {@code /dev/random}, which older kernels block on after boot, and the first id must
+   * never wait for entropy. They are drawn a pool at a time under the generator's lock: one call
+   * per id costs more than the id's arithmetic, a pool of 512 bytes amortizes it over about sixty
+   * ids (docs/PERFORMANCE.md, "Event ids"). Bytes of the pool are used once and never leave it
+   * before they are used, so buffering reveals nothing.
    */
   static final class UlidGenerator {
     static final UlidGenerator INSTANCE = new UlidGenerator();
@@ -84,7 +88,7 @@ public record EventId(String value) implements Comparable<EventId> {
     private long high; // bits 79..64 of the random part
     private long low; // bits 63..0, unsigned
 
-    /** A generator drawing from a {@code DRBG}, or the platform's default strong generator. */
+    /** A generator drawing from the platform's non-blocking strong generator. */
     UlidGenerator() {
       this(strongRandom());
     }
@@ -100,9 +104,9 @@ public record EventId(String value) implements Comparable<EventId> {
 
     private static SecureRandom strongRandom() {
       try {
-        return SecureRandom.getInstance("DRBG");
-      } catch (java.security.NoSuchAlgorithmException e) {
-        return new SecureRandom(); // every JDK 9+ has DRBG; the default is as strong, only slower
+        return SecureRandom.getInstance("NativePRNGNonBlocking");
+      } catch (NoSuchAlgorithmException e) {
+        return new SecureRandom(); // Windows: a DRBG seeded by the system, which does not block
       }
     }
 
