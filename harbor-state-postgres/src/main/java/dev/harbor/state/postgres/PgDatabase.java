@@ -320,7 +320,10 @@ final class PgDatabase {
       switch (decision) {
         case RETRY -> {}
         case RETRY_IN_DOUBT -> inDoubt = (SQLException) error;
-        case FAIL -> throw failed(error, what.get(), state.sent);
+        case FAIL ->
+            throw mode == Mode.FENCE && state.sent
+                ? fenceBroke(error, what.get())
+                : failed(error, what.get(), state.sent);
         case OUTCOME_UNKNOWN ->
             throw outcomeUnknown(
                 what.get(), inDoubt != null ? inDoubt : (SQLException) error, error);
@@ -365,6 +368,38 @@ final class PgDatabase {
           "the calling thread was interrupted during " + what, e);
     }
     return PgErrors.map(e, what);
+  }
+
+  /**
+   * Ends a fence whose action has run by rolling its transaction back (it wrote nothing). When the
+   * action closed its own store, the pool's close has already ended the connection and with it the
+   * fence, after the fence held for all the action needed: nothing is left to report.
+   */
+  private void endFence(Connection c) throws SQLException {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      if (!context.isClosed()) {
+        throw e;
+      }
+      LOG.debug("a fence's action closed its store; its rollback reported: {}", reason(e));
+    }
+  }
+
+  /**
+   * The exception for a fence whose connection broke after its action started: the action ran,
+   * once, but the server may have released the fence's lock before the action ended. Not transient:
+   * a retry would run the action a second time (CONTRACT.md 4.7, 4.13).
+   */
+  private static StorageException fenceBroke(Exception error, String what) {
+    return new StorageException(
+        what
+            + ": the action ran once, but the connection holding the fence broke, so the fence may"
+            + " have ended before the action did ("
+            + reason(error)
+            + ")",
+        false,
+        error);
   }
 
   private static CommitOutcomeUnknownException outcomeUnknown(
@@ -415,7 +450,7 @@ final class PgDatabase {
       try {
         T result = work.run(view, state);
         if (mode == Mode.FENCE) {
-          c.rollback();
+          endFence(c);
         } else {
           // JDBC reads do not notice interrupts: one that arrived while the writes ran is honoured
           // here, where the transaction can still be rolled back.

@@ -319,11 +319,32 @@ final class SqliteDatabase {
    * already run, and reporting the call as cancelled, with nothing done, could lead the caller to
    * run it again.
    *
+   * <p>Once the work has run, a failure to end the transaction is not reported: the fence wrote
+   * nothing, so there is nothing to lose or apply, and the write lock was held while the action
+   * ran. It happens when the action closed its own store, which closed the connection under the
+   * fence (CONTRACT.md 4.7).
+   *
    * @param operation what is being done, for messages
    * @param step the work
    */
   void fence(String operation, Step step) {
-    write(operation, work(step), false);
+    boolean[] ran = {false};
+    try {
+      write(
+          operation,
+          c -> {
+            step.run(c);
+            ran[0] = true;
+            return Boolean.TRUE;
+          },
+          false);
+    } catch (StateStoreException e) {
+      if (!ran[0]) {
+        throw e;
+      }
+      LOG.debug(
+          "{} ran its action; ending its transaction reported: {}", operation, e.getMessage());
+    }
   }
 
   /**
