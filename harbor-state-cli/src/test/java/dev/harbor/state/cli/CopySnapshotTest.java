@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
+import dev.harbor.state.testing.MovingWriter;
 import dev.harbor.state.testing.TestPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -6,6 +6,7 @@ import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
 import dev.harbor.state.spi.ScratchLocation;
+import dev.harbor.state.testing.MovingWriter;
 import dev.harbor.state.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

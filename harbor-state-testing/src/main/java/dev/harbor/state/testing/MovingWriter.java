@@ -1,4 +1,4 @@
-package dev.harbor.state.cli;
+package dev.harbor.state.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,10 +24,10 @@ import java.util.List;
  * split and {@code moved-back} not at all; a snapshot sees exactly the records as they were before
  * the step.
  */
-final class MovingWriter {
+public final class MovingWriter {
 
   /** Large enough to pass an export's 64 KiB output buffer on its own (base64 adds a third). */
-  static final int LARGE = 100 * 1024;
+  public static final int LARGE = 100 * 1024;
 
   private static Quadruple at(String tenant) {
     return new Quadruple(tenant, "u", "s", "");
@@ -46,9 +46,10 @@ final class MovingWriter {
   /**
    * Fills an empty store with the five records.
    *
+   * @param store an empty store
    * @return the records as stored (with their updatedAt), in slot order
    */
-  static List<StateRecord> seed(StateStore store) {
+  public static List<StateRecord> seed(StateStore store) {
     List<StateRecord> initial =
         List.of(
             record("moved-forward", "a", "k1", 10),
@@ -68,15 +69,21 @@ final class MovingWriter {
    * The writers' step, on a store instance of its own at {@code location}: two records move between
    * slots keeping their event ids, and a two-record generation is replaced by the next in one
    * {@code saveAll}.
+   *
+   * @param location the store's location
    */
-  static void step(String location) {
+  public static void step(String location) {
     try (StateStore writer = StateStores.open(location)) {
       step(writer);
     }
   }
 
-  /** The writers' step on a store. */
-  static void step(StateStore writer) {
+  /**
+   * The writers' step on a store.
+   *
+   * @param writer the store they write through
+   */
+  public static void step(StateStore writer) {
     StateRecord forward = writer.load(at("a"), "k1");
     writer.delete(at("a"), "k1");
     writer.save(forward.withSlot(at("z"), "k1"));
@@ -89,8 +96,11 @@ final class MovingWriter {
   /**
    * Asserts that a read of the whole store saw exactly the state before the step: each generation
    * whole, no event id twice, every record that existed for the whole read.
+   *
+   * @param read the records read, in any order
+   * @param before what {@link #seed} returned
    */
-  static void assertSnapshot(List<StateRecord> read, List<StateRecord> before) {
+  public static void assertSnapshot(List<StateRecord> read, List<StateRecord> before) {
     assertThat(read.stream().map(StateRecord::id))
         .as("event ids read")
         .doesNotHaveDuplicates()
