@@ -8,6 +8,8 @@ import dev.harbor.state.StateStores;
 import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.testing.MovingWriter;
 import dev.harbor.state.testing.TestPostgres;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +38,34 @@ class ExportSnapshotTest {
   void export_postgres_withWritersBetweenItsPages_writesOneStateThatImports() throws Exception {
     try (ScratchLocation pg = TestPostgres.scratch()) {
       exportsOneStateThatImports(pg.location());
+    }
+  }
+
+  @Test
+  void aStoreWithoutSnapshots_isReadLive_withAWarning() throws Exception {
+    try (StateStore store = StateStores.open("inmem:")) {
+      List<StateRecord> before = MovingWriter.seed(store);
+      // Not a driver's store (as a third-party driver's may be): nothing to take a snapshot of.
+      StateStore plain =
+          (StateStore)
+              Proxy.newProxyInstance(
+                  StateStore.class.getClassLoader(),
+                  new Class<?>[] {StateStore.class},
+                  (proxy, method, args) -> {
+                    try {
+                      return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                      throw e.getCause();
+                    }
+                  });
+      List<String> warnings = new ArrayList<>();
+      List<StateRecord> read = new ArrayList<>();
+      RecordSource.of(plain, null, List.of()).warningTo(warnings::add).forEach(read::add);
+      assertThat(read).containsExactlyElementsOf(before);
+      assertThat(warnings)
+          .singleElement()
+          .asString()
+          .contains("the inmem store offers no snapshot; reading it live");
     }
   }
 
