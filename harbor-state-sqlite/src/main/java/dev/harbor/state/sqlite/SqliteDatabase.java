@@ -542,6 +542,9 @@ final class SqliteDatabase {
     lockWriter();
     try {
       context.checkOpen();
+      if (inTransaction) {
+        rollbackQuietly(); // left over from a failed rollback; VACUUM cannot run inside one
+      }
       try (PreparedStatement p = writer.prepareStatement("VACUUM INTO ?")) {
         p.setString(1, file.toString());
         p.execute();

@@ -78,6 +78,19 @@ public interface SnapshotScenarios {
     }
   }
 
+  /** The state is the one of the view's opening, not of its first page. */
+  @Test
+  default void snapshot_writersBeforeItsFirstPage_areUnseen() {
+    List<StateRecord> before = MovingWriter.seed(store());
+    try (StoreSnapshot snapshot = StoreCore.snapshot(store())) {
+      MovingWriter.step(store());
+      ScanPage first = snapshot.scanAll(ListScope.MAINTENANCE, 1, "");
+      List<StateRecord> read = new ArrayList<>(first.records());
+      read.addAll(rest(snapshot, first.continuation()));
+      MovingWriter.assertSnapshot(read, before);
+    }
+  }
+
   /** The same through {@code scanKindForTenant}: a record moved out of the tenant is still read. */
   @Test
   default void snapshot_scanKindForTenant_readsTheStateItOpenedOn() {
