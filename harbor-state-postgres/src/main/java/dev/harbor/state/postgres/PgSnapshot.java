@@ -1,5 +1,6 @@
 package dev.harbor.state.postgres;
 
+import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import java.sql.Connection;
@@ -74,6 +75,12 @@ final class PgSnapshot implements AutoCloseable {
     try {
       c = db.borrow();
     } catch (SQLException e) {
+      if (Thread.currentThread().isInterrupted()) {
+        // The pool's wait ends in an SQLException when the caller is interrupted (CONTRACT.md
+        // 4.13).
+        throw new OperationCancelledException(
+            "the calling thread was interrupted while opening a snapshot", e);
+      }
       throw PgErrors.map(e, "opening a snapshot");
     }
     PgSnapshot snapshot;
