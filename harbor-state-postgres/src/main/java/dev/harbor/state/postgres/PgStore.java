@@ -21,6 +21,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,11 +48,13 @@ final class PgStore implements StoreDriver {
   private final PgSql sql;
   private final SlotLocks locks;
   private final PgRetention retention;
+  private final Duration operationTimeout;
   // Concurrent saves and deletes share a commit through it; null with groupCommit=off.
   private final @Nullable PgGroupCommit groups;
 
   PgStore(PgDatabase db, PgSettings settings, StoreContext context) {
     this.db = db;
+    this.operationTimeout = settings.operationTimeout();
     this.sql = new PgSql(settings.quotedSchema());
     this.locks = new SlotLocks(settings.schema());
     this.retention = new PgRetention(db, sql.table, locks);
@@ -475,26 +478,62 @@ final class PgStore implements StoreDriver {
     return db.call(
         Mode.READ,
         () -> "scanKindForTenant of tenant " + tenantId,
-        (c, a) -> {
-          try (PreparedStatement p =
-              c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
-            p.setString(1, tenantId);
-            return ROWS.scanPage(p, bindPrefix(p, 2, kindPrefix), after, max);
-          }
-        });
+        (c, a) -> scanKindForTenant(c, tenantId, kindPrefix, after, max));
+  }
+
+  private List<StateRecord> scanKindForTenant(
+      Connection c,
+      String tenantId,
+      String kindPrefix,
+      Optional<ScanContinuations.Position> after,
+      int max)
+      throws SQLException {
+    try (PreparedStatement p =
+        c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
+      p.setString(1, tenantId);
+      return ROWS.scanPage(p, bindPrefix(p, 2, kindPrefix), after, max);
+    }
   }
 
   @Override
   public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
-    return db.call(
-        Mode.READ,
-        () -> "scanAll",
-        (c, a) -> {
-          try (PreparedStatement p =
-              c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
-            return ROWS.scanAllPage(p, after, max);
-          }
-        });
+    return db.call(Mode.READ, () -> "scanAll", (c, a) -> scanAll(c, after, max));
+  }
+
+  private List<StateRecord> scanAll(Connection c, Optional<StateRecord> after, int max)
+      throws SQLException {
+    try (PreparedStatement p =
+        c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
+      return ROWS.scanAllPage(p, after, max);
+    }
+  }
+
+  /**
+   * The scans in one {@code REPEATABLE READ READ ONLY} transaction on one pooled connection ({@link
+   * PgSnapshot}): the same statements as the live scans.
+   */
+  @Override
+  public Snapshot snapshot() {
+    PgSnapshot snapshot = PgSnapshot.open(db, operationTimeout);
+    return new Snapshot() {
+      @Override
+      public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
+        return snapshot.read("scanAll", c -> PgStore.this.scanAll(c, after, max));
+      }
+
+      @Override
+      public List<StateRecord> scanKindForTenant(
+          String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
+        return snapshot.read(
+            "scanKindForTenant of tenant " + tenantId,
+            c -> PgStore.this.scanKindForTenant(c, tenantId, kindPrefix, after, max));
+      }
+
+      @Override
+      public void close() {
+        snapshot.close();
+      }
+    };
   }
 
   /** Closes the pool if the store owns it; never a borrowed one. */

@@ -539,6 +539,62 @@ final class SqliteDatabase {
         settings.operationTimeout(), what + " of sqlite database " + settings.describe());
   }
 
+  // ---- for SqliteSnapshot ----
+
+  /**
+   * A new read connection to the file, of the caller's own (not one of the read pool's, which a
+   * long snapshot would take from the store's readers), set up as the pool's are.
+   *
+   * @return the connection; the caller closes it
+   * @throws SQLException if SQLite cannot open it
+   */
+  Connection connectReader() throws SQLException {
+    context.checkOpen();
+    return connect(settings, true);
+  }
+
+  /**
+   * Copies an in-memory database into an empty file ({@code VACUUM INTO}), holding the write
+   * connection while it copies: the copy is one committed state, and writes wait for it.
+   *
+   * @param file an empty file
+   */
+  void copyInto(java.nio.file.Path file) {
+    lockWriter();
+    try {
+      context.checkOpen();
+      if (inTransaction) {
+        rollbackQuietly(); // left over from a failed rollback; VACUUM cannot run inside one
+      }
+      try (PreparedStatement p = writer.prepareStatement("VACUUM INTO ?")) {
+        p.setString(1, file.toString());
+        p.execute();
+      }
+    } catch (SQLException e) {
+      throw errors.map(e, "snapshot");
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Whether the database lives in memory (one connection, no file to open a reader on).
+   *
+   * @return {@code true} for {@code sqlite::memory:}
+   */
+  boolean inMemory() {
+    return settings.inMemory();
+  }
+
+  /**
+   * The store's mapping of SQLite's failures.
+   *
+   * @return it
+   */
+  SqliteErrors errors() {
+    return errors;
+  }
+
   /**
    * Closes every connection. The store's core calls this once no other call is in flight; a write
    * of this thread may still be open (a fenced action closing its own store), and closing its
