@@ -1,5 +1,6 @@
 package dev.harbor.state.postgres;
 
+import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.StateRecord;
@@ -293,8 +294,7 @@ final class PgGroupCommit implements AutoCloseable {
       // The common case is one round trip in autocommit, one implicit transaction as a lone save
       // is. Run again after a broken connection it writes nothing twice: the saves it applied are
       // replays then (distinct slots and ids, so none depends on another).
-      if (distinctSaves(writes, slots)
-          && db.call(Mode.IDEMPOTENT_WRITE, deadline, what, (c, a) -> fast(c, keys, writes))) {
+      if (distinctSaves(writes, slots) && fastOnce(keys, writes, deadline, what)) {
         for (GroupCommit.Member<Write> m : members) {
           m.succeed(null);
         }
@@ -315,6 +315,38 @@ final class PgGroupCommit implements AutoCloseable {
       } else {
         members.get(i).fail(failure);
       }
+    }
+  }
+
+  /**
+   * The common case ({@link #fast}), run as its call's attempts go.
+   *
+   * @throws Busy if its first attempt found a lock taken (nothing was written)
+   * @throws CommitOutcomeUnknownException if a later attempt did: the one before it may have
+   *     applied the writes, and sending them back to be written alone could write them twice
+   */
+  private boolean fastOnce(
+      SlotLocks.Keys keys, List<Write> writes, long deadline, Supplier<String> what) {
+    int[] attempts = new int[1];
+    try {
+      return db.call(
+          Mode.IDEMPOTENT_WRITE,
+          deadline,
+          what,
+          (c, a) -> {
+            attempts[0]++;
+            return fast(c, keys, writes);
+          });
+    } catch (Busy e) {
+      if (attempts[0] > 1) {
+        throw new CommitOutcomeUnknownException(
+            what.get()
+                + ": an attempt after a failed one found a slot locked elsewhere; the failed"
+                + " attempt may or may not have applied the writes (retrying the same write is"
+                + " safe)",
+            null);
+      }
+      throw e;
     }
   }
 

@@ -27,7 +27,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +58,10 @@ class FencedNeighboursTest extends DatabaseTest {
 
   /** Opens the store under test on a pool of its own, behind a gate, with an operationTimeout. */
   private void openStore(String operationTimeout) {
+    openStore(operationTimeout, "on");
+  }
+
+  private void openStore(String operationTimeout, String groupCommit) {
     open().close(); // creates the schema and its tables
     applicationName = "harbor-" + schema;
     HikariConfig hc = TestServer.poolConfig(24);
@@ -67,7 +70,14 @@ class FencedNeighboursTest extends DatabaseTest {
     StateConfig config =
         StateConfig.builder()
             .driver("postgres")
-            .options(Map.of("schema", schema, "operationTimeout", operationTimeout))
+            .options(
+                Map.of(
+                    "schema",
+                    schema,
+                    "operationTimeout",
+                    operationTimeout,
+                    "groupCommit",
+                    groupCommit))
             .build();
     PgSettings settings = PgSettings.from(Options.of(config, PgSettings.BORROWED_TABLE), false);
     StoreContext context =
@@ -76,7 +86,8 @@ class FencedNeighboursTest extends DatabaseTest {
         new PgStore(
             new PgDatabase(gate, null, context, settings.operationTimeout()), settings, context);
     store = track(StoreCore.open(context, driver));
-    group = Objects.requireNonNull(driver.groups()).group();
+    PgGroupCommit groups = driver.groups();
+    group = groups == null ? null : groups.group();
   }
 
   /** Fences a slot from another store instance (saving its record first) until released. */
@@ -251,6 +262,34 @@ class FencedNeighboursTest extends DatabaseTest {
     assertThat(tookMillis).isLessThan(3_800);
     joinAll(held);
     assertThat(held).allSatisfy(c -> assertThat(c.failure()).isNull());
+    assertThat(store.load(Q, "fenced").id().value()).isEqualTo("held-fenced");
+  }
+
+  /**
+   * A save that waited for a connection most of its operationTimeout, then for a fenced slot's
+   * lock, ends within its timeout with a transient failure: the lock wait is bounded by what is
+   * left of the call's time, so the server ends it, rather than the socket's bound (which made it
+   * {@code CommitOutcomeUnknownException} after the timeout, though nothing was ever written).
+   */
+  @Test
+  void aSaveThatWaitedForTheGate_thenForAFence_failsWithinItsTimeout_knownUnchanged()
+      throws Exception {
+    openStore("2s", "off");
+    StateStore fencing = open();
+    fence(fencing, "fenced");
+    BackgroundCall save = new BackgroundCall(() -> store.save(record("s", "fenced", "s")));
+    gate.hold(save);
+    long started = System.nanoTime();
+    save.start();
+    awaitUntil(() -> gate.waiting() == 1);
+    Thread.sleep(1_500); // most of its time spent waiting for a connection
+    gate.openForAll();
+    save.join();
+    long tookMillis = (System.nanoTime() - started) / 1_000_000;
+    assertThat(save.failure())
+        .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isTrue())
+        .isNotInstanceOf(CommitOutcomeUnknownException.class);
+    assertThat(tookMillis).isLessThan(2_700);
     assertThat(store.load(Q, "fenced").id().value()).isEqualTo("held-fenced");
   }
 }
