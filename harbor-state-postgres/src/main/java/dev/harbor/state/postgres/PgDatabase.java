@@ -477,10 +477,11 @@ final class PgDatabase {
 
   /**
    * How long this attempt's statements and lock waits may take: what is left of the call's time,
-   * rounded up to a step of a tenth of operationTimeout (at most 100 ms), so that a call that began
-   * late (a group commit's caller promoted after waiting in the queue, a retry) waits no longer
-   * than its own deadline allows, while the statements' text, which carries the value, takes only a
-   * few forms (each one prepared once). A fresh call gets operationTimeout itself.
+   * rounded up to a step (a tenth of operationTimeout, at most 100 ms), so that a call that began
+   * late (a group commit's caller promoted after waiting in the queue, a retry, a long wait for the
+   * pool) waits no longer than its own deadline allows. A fresh call gets operationTimeout itself,
+   * so its statements keep the one text (which carries the value) they are prepared with; a late
+   * call's take one of a bounded set of texts.
    *
    * @return the milliseconds, or 0 if the call's time has run out
    */
