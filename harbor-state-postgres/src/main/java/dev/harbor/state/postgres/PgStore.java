@@ -70,7 +70,7 @@ final class PgStore implements StoreDriver {
   public void save(StateRecord r) {
     PgGroupCommit g = groups;
     if (g == null) {
-      saveAlone(r);
+      saveAlone(r, db.deadline());
     } else {
       g.write(new PgGroupCommit.Save(r));
     }
@@ -85,16 +85,19 @@ final class PgStore implements StoreDriver {
     return groups;
   }
 
-  /** A save or delete in a statement of its own: without group commit, or alone in a group. */
-  private void writeAlone(PgGroupCommit.Write w) {
+  /**
+   * A save or delete in a statement of its own: without group commit, or committing alone with it
+   * on, within the call's deadline.
+   */
+  private void writeAlone(PgGroupCommit.Write w, long deadline) {
     if (w instanceof PgGroupCommit.Save s) {
-      saveAlone(s.record());
+      saveAlone(s.record(), deadline);
     } else if (w instanceof PgGroupCommit.Delete d) {
-      deleteAlone(d.identity(), d.kind());
+      deleteAlone(d.identity(), d.kind(), deadline);
     }
   }
 
-  private void saveAlone(StateRecord r) {
+  private void saveAlone(StateRecord r, long deadline) {
     SlotLocks.Keys keys = locks.keys(r.identity(), r.kind());
     Supplier<String> what =
         () ->
@@ -104,6 +107,7 @@ final class PgStore implements StoreDriver {
                 + StoreErrors.describe(r.identity(), r.kind());
     db.run(
         Mode.IDEMPOTENT_WRITE,
+        deadline,
         what,
         (c, a) -> {
           // Contention never fails a save (CONTRACT.md 4.2): a round that found its slot changed
@@ -357,16 +361,17 @@ final class PgStore implements StoreDriver {
   public void delete(Quadruple identity, String kind) {
     PgGroupCommit g = groups;
     if (g == null) {
-      deleteAlone(identity, kind);
+      deleteAlone(identity, kind, db.deadline());
     } else {
       g.write(new PgGroupCommit.Delete(identity, kind));
     }
   }
 
-  private void deleteAlone(Quadruple identity, String kind) {
+  private void deleteAlone(Quadruple identity, String kind, long deadline) {
     SlotLocks.Keys keys = locks.keys(identity, kind);
     db.call(
         Mode.IDEMPOTENT_WRITE,
+        deadline,
         () -> "delete of " + StoreErrors.describe(identity, kind),
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.delete)) {

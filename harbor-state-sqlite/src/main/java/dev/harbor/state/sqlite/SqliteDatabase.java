@@ -310,7 +310,26 @@ final class SqliteDatabase {
    *     writing)
    */
   <T> T write(String operation, Work<T> work) {
-    return write(operation, work, true);
+    return write(operation, work, true, deadline());
+  }
+
+  /**
+   * Like {@link #write(String, Work)}, for a call that began earlier (a group commit's leader
+   * promoted after waiting in the queue): every wait ends by the call's own deadline.
+   *
+   * @param operation what is being done, for messages
+   * @param deadline when the call must end, as {@link System#nanoTime()} reads
+   * @param work the work
+   * @param <T> its result
+   * @return the work's result
+   */
+  <T> T write(String operation, long deadline, Work<T> work) {
+    return write(operation, work, true, deadline);
+  }
+
+  /** The deadline of a call that starts now: operationTimeout from now. */
+  private long deadline() {
+    return System.nanoTime() + timeoutNanos;
   }
 
   /**
@@ -337,7 +356,8 @@ final class SqliteDatabase {
             ran[0] = true;
             return Boolean.TRUE;
           },
-          false);
+          false,
+          deadline());
     } catch (StateStoreException e) {
       if (!ran[0]) {
         throw e;
@@ -354,7 +374,7 @@ final class SqliteDatabase {
    * @param step the work
    */
   void execute(String operation, Step step) {
-    write(operation, work(step), true);
+    write(operation, work(step), true, deadline());
   }
 
   /**
@@ -363,10 +383,11 @@ final class SqliteDatabase {
    * it commits even if the thread was interrupted meanwhile.
    *
    * @param operation what is being done, for messages
+   * @param deadline the leader's call's deadline, as {@link System#nanoTime()} reads
    * @param step the work
    */
-  void writeGroup(String operation, Step step) {
-    write(operation, work(step), false);
+  void writeGroup(String operation, long deadline, Step step) {
+    write(operation, work(step), false, deadline);
   }
 
   /**
@@ -387,7 +408,7 @@ final class SqliteDatabase {
     return writeLock.getQueueLength();
   }
 
-  private <T> T write(String operation, Work<T> work, boolean cancellable) {
+  private <T> T write(String operation, Work<T> work, boolean cancellable, long deadline) {
     if (writeLock.isHeldByCurrentThread()) {
       // Only a fenceIf action calling back into its own store gets here; SQLite has no nested
       // transactions, and running the write inside the fence's transaction would break the fence.
@@ -396,8 +417,7 @@ final class SqliteDatabase {
               + " was called from inside a fenceIf action of the same store;"
               + " a fenced action must not call the store that fences it");
     }
-    long deadline = System.nanoTime() + timeoutNanos;
-    lockWriter();
+    lockWriter(deadline);
     try {
       context.checkOpen(); // a close or an interrupt that arrived while waiting wins
       return transaction(operation, work, cancellable, deadline);
@@ -508,8 +528,13 @@ final class SqliteDatabase {
   }
 
   private void lockWriter() {
+    lockWriter(deadline());
+  }
+
+  /** Takes the write connection, waiting no later than the call's deadline. */
+  private void lockWriter(long deadline) {
     try {
-      if (!writeLock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
+      if (!writeLock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
         throw timedOut("the write connection");
       }
     } catch (InterruptedException e) {
