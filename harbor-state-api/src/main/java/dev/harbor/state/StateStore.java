@@ -345,7 +345,9 @@ public interface StateStore extends AutoCloseable {
    * tenant and kind, ordered by (tenant, user, session, run, kind) comparing UTF-8 bytes. This is
    * the path for exports, copies and audits: memory per page is bounded by {@code limit}, and
    * nothing needs to be known about the store's tenants or kinds in advance. Not a snapshot:
-   * concurrent writes may or may not be seen.
+   * concurrent writes may or may not be seen, and between pages a record moved to another slot may
+   * be seen twice or not at all; for one consistent state across pages (a backup) scan a {@link
+   * dev.harbor.state.spi.StoreCore#snapshot snapshot} instead.
    *
    * @param scope must be {@link ListScope#MAINTENANCE}
    * @param limit 1..1000
