@@ -284,14 +284,15 @@ final class PgDatabase {
    * @return the work's result
    */
   /** Runs a step as {@link #call} runs work. */
-  void run(Mode mode, Supplier<String> what, Step step) {
-    run(mode, deadline(), what, step);
+  void run(Mode mode, PgScope scope, Supplier<String> what, Step step) {
+    run(mode, scope, deadline(), what, step);
   }
 
-  /** Runs a step as {@link #call(Mode, long, Supplier, Work)} runs work. */
-  void run(Mode mode, long deadline, Supplier<String> what, Step step) {
+  /** Runs a step as {@link #call(Mode, PgScope, long, Supplier, Work)} runs work. */
+  void run(Mode mode, PgScope scope, long deadline, Supplier<String> what, Step step) {
     call(
         mode,
+        scope,
         deadline,
         what,
         (c, a) -> {
@@ -310,8 +311,8 @@ final class PgDatabase {
     return System.nanoTime() + timeoutNanos;
   }
 
-  <T> T call(Mode mode, Supplier<String> what, Work<T> work) {
-    return call(mode, deadline(), what, work);
+  <T> T call(Mode mode, PgScope scope, Supplier<String> what, Work<T> work) {
+    return call(mode, scope, deadline(), what, work);
   }
 
   /**
@@ -319,19 +320,20 @@ final class PgDatabase {
    * queue first): every wait of every attempt ends by the call's own deadline.
    *
    * @param mode how to run it
+   * @param scope the tenants whose rows the work reads and writes (row-level security)
    * @param deadline when the call must end, as {@link System#nanoTime()} reads
    * @param what what is being done, for messages (built only when one is needed)
    * @param work the work
    * @return the work's result
    */
-  <T> T call(Mode mode, long deadline, Supplier<String> what, Work<T> work) {
+  <T> T call(Mode mode, PgScope scope, long deadline, Supplier<String> what, Work<T> work) {
     SQLException inDoubt = null; // the failure that broke a sent commit
     for (int attempt = 1; ; attempt++) {
       Attempt state = new Attempt(deadline);
       Exception error;
       Failure failure;
       try {
-        return attempt(mode, work, state, deadline);
+        return attempt(mode, scope, work, state, deadline);
       } catch (SQLException e) {
         error = e;
         failure = PgErrors.failure(e);
@@ -444,7 +446,8 @@ final class PgDatabase {
     return unknown;
   }
 
-  private <T> T attempt(Mode mode, Work<T> work, Attempt state, long deadline) throws SQLException {
+  private <T> T attempt(Mode mode, PgScope scope, Work<T> work, Attempt state, long deadline)
+      throws SQLException {
     Connection c = borrow();
     long waitMillis = waitMillis(deadline);
     if (waitMillis <= 0) {
@@ -471,7 +474,7 @@ final class PgDatabase {
       if (threshold >= 0) {
         pg.setPrepareThreshold(threshold);
       }
-      Connection view = settingsFor(waitMillis).scope(c);
+      Connection view = settingsFor(waitMillis).scope(c, scope);
       if (mode == Mode.READ || mode == Mode.IDEMPOTENT_WRITE) {
         if (!autoCommit) {
           c.setAutoCommit(true);

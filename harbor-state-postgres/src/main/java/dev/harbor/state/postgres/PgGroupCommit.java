@@ -301,7 +301,12 @@ final class PgGroupCommit implements AutoCloseable {
         return;
       }
       outcomes =
-          db.call(Mode.TRANSACTION, deadline, what, (c, a) -> general(c, keys, writes, slots));
+          db.call(
+              Mode.TRANSACTION,
+              scopeOf(writes),
+              deadline,
+              what,
+              (c, a) -> general(c, keys, writes, slots));
     } catch (IdempotencyConflictException e) {
       // 23505: an event id of the group reached another slot after the read; nothing was written.
       // Each caller commits its own write alone.
@@ -331,6 +336,7 @@ final class PgGroupCommit implements AutoCloseable {
     try {
       return db.call(
           Mode.IDEMPOTENT_WRITE,
+          scopeOf(writes),
           deadline,
           what,
           (c, a) -> {
@@ -348,6 +354,14 @@ final class PgGroupCommit implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * A group's scope: its members' tenants, which may be several (the policy of {@code
+   * rowSecurity=on} checks each row against the list).
+   */
+  private static PgScope scopeOf(List<Write> writes) {
+    return PgScope.tenants(writes.stream().map(w -> w.identity().tenantId()).toList());
   }
 
   private static boolean distinctSaves(List<Write> writes, List<SlotLocks.Slot> slots) {

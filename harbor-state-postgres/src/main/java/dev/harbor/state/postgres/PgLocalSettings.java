@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,26 +36,37 @@ import org.jspecify.annotations.Nullable;
  * snapshot first), so autocommit statements rely on the server's default being READ COMMITTED,
  * which the store checks at open ({@link #forDefaultIsolation}); where it is not, they carry {@code
  * SET TRANSACTION} too, and the server logs a warning per write.
+ *
+ * <p>The same SELECT declares the work's tenants ({@link PgScope}, SPEC 9.4): {@value #TENANTS}
+ * holds them (a parameter, bound first, so the view shifts the statement's own parameters by one),
+ * or {@value #SCOPE} holds {@code all} for maintenance. The row-level security policy of migration
+ * V0003 reads them, where the table enforces it ({@code rowSecurity=on}); elsewhere they cost one
+ * bound array and two set_config calls, in the round trip the statement makes anyway.
  */
 final class PgLocalSettings {
 
-  /** SQL run before a statement, in the same round trip, and the number of results it adds. */
-  private record Prelude(String sql, int results) {
-    static final Prelude NONE = new Prelude("", 0);
+  /** The setting that holds a unit of work's tenants ({@link PgScope}), as a text[] literal. */
+  static final String TENANTS = "harbor_state.tenants";
+
+  /** The setting that holds {@code all} for maintenance, which sees every tenant's rows. */
+  static final String SCOPE = "harbor_state.scope";
+
+  /**
+   * SQL run before a statement, in the same round trip, the number of results it adds and the
+   * tenants it binds as its one parameter (null: it binds none).
+   */
+  private record Prelude(String sql, int results, @Nullable List<String> tenants) {
+    static final Prelude NONE = new Prelude("", 0, null);
   }
 
-  /** What every autocommit statement carries. */
-  private final Prelude autoCommit;
-
-  /** What the first statement of a transaction carries. */
-  private final Prelude transaction;
+  /** The timeouts' set_config columns, without SELECT; empty for a snapshot's reads. */
+  private final String timeouts;
 
   /** Whether the server's default isolation is READ COMMITTED (autocommit then omits it). */
   private final boolean defaultIsReadCommitted;
 
-  private PgLocalSettings(Prelude autoCommit, Prelude transaction, boolean defaultIsReadCommitted) {
-    this.autoCommit = autoCommit;
-    this.transaction = transaction;
+  private PgLocalSettings(String timeouts, boolean defaultIsReadCommitted) {
+    this.timeouts = timeouts;
     this.defaultIsReadCommitted = defaultIsReadCommitted;
   }
 
@@ -79,32 +91,77 @@ final class PgLocalSettings {
   static PgLocalSettings forDefaultIsolation(
       Duration operationTimeout, boolean defaultIsReadCommitted) {
     long millis = Math.max(1, operationTimeout.toMillis());
-    // A number the store computed, not input: inlined, so the prelude binds no parameter and the
-    // statement's own parameters keep their positions.
+    // A number the store computed, not input: inlined. The tenants are a parameter, bound by the
+    // view at the statement's first position (it shifts the statement's own).
     String timeouts =
-        "SELECT set_config('statement_timeout', '"
+        "set_config('statement_timeout', '"
             + millis
             + "', true), set_config('lock_timeout', '"
             + millis
-            + "', true); ";
-    String isolation = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ";
-    Prelude both = new Prelude(isolation + timeouts, 2);
-    return new PgLocalSettings(
-        defaultIsReadCommitted ? new Prelude(timeouts, 1) : both, both, defaultIsReadCommitted);
+            + "', true), ";
+    return new PgLocalSettings(timeouts, defaultIsReadCommitted);
   }
 
   /**
-   * A view of a connection for one unit of work (or the migrations at open).
+   * The prelude of a statement that begins a transaction (or is one, in autocommit).
+   *
+   * @param isolation whether it pins READ COMMITTED too
+   */
+  private Prelude prelude(boolean isolation, PgScope scope) {
+    List<String> tenants = scope.tenants();
+    // The scope's settings, in the same SELECT as the timeouts: no round trip and no result more.
+    String columns =
+        tenants == null
+            ? "set_config('" + TENANTS + "', '{}', true), set_config('" + SCOPE + "', 'all', true)"
+            : "set_config('"
+                + TENANTS
+                + "', CAST(CAST(? AS text[]) AS text), true), set_config('"
+                + SCOPE
+                + "', 'tenants', true)";
+    String select = "SELECT " + timeouts + columns + "; ";
+    return isolation
+        ? new Prelude("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; " + select, 2, tenants)
+        : new Prelude(select, 1, tenants);
+  }
+
+  /**
+   * A view of a connection for one unit of work.
    *
    * @param c the connection
+   * @param scope the tenants the work reads and writes
    * @return the view; closing its statements closes the real ones; the caller closes {@code c}
    */
+  Connection scope(Connection c, PgScope scope) {
+    return view(new ConnectionView(c, scope, false));
+  }
+
+  /**
+   * A view of a connection for the migrations at open: maintenance, which sees every row.
+   *
+   * @param c the connection
+   * @return the view
+   */
   Connection scope(Connection c) {
+    return scope(c, PgScope.ALL);
+  }
+
+  /**
+   * A view of a connection whose transaction is already under way ({@link PgSnapshot}'s): every
+   * statement carries the scope's settings, and nothing else, since the scope may change from one
+   * statement to the next.
+   *
+   * @param c the connection, in a transaction
+   * @param scope the tenants the next statements read
+   * @return the view
+   */
+  static Connection inTransaction(Connection c, PgScope scope) {
+    return view(new PgLocalSettings("", true).new ConnectionView(c, scope, true));
+  }
+
+  private static Connection view(ConnectionView handler) {
     return (Connection)
         Proxy.newProxyInstance(
-            PgLocalSettings.class.getClassLoader(),
-            new Class<?>[] {Connection.class},
-            new ConnectionView(c));
+            PgLocalSettings.class.getClassLoader(), new Class<?>[] {Connection.class}, handler);
   }
 
   /**
@@ -113,26 +170,35 @@ final class PgLocalSettings {
    */
   private final class ConnectionView implements InvocationHandler {
     private final Connection target;
+    private final PgScope scope;
+
+    /** Every statement carries the prelude (a snapshot's reads), not only a transaction's first. */
+    private final boolean everyStatement;
 
     /** Whether the current transaction has had its prelude. */
     private boolean settled;
 
-    ConnectionView(Connection target) {
+    ConnectionView(Connection target, PgScope scope, boolean everyStatement) {
       this.target = target;
+      this.scope = scope;
+      this.everyStatement = everyStatement;
     }
 
     /**
      * The prelude the next statement carries: {@link Prelude#NONE} once a transaction has had it.
      */
     private Prelude due() throws SQLException {
+      if (everyStatement) {
+        return prelude(false, scope);
+      }
       if (target.getAutoCommit()) {
-        return autoCommit;
+        return prelude(!defaultIsReadCommitted, scope);
       }
       if (settled) {
         return Prelude.NONE;
       }
       settled = true;
-      return transaction;
+      return prelude(true, scope);
     }
 
     @Override
@@ -153,10 +219,16 @@ final class PgLocalSettings {
           return target.prepareStatement(sql);
         }
         PreparedStatement real = target.prepareStatement(due.sql() + sql);
-        return statement(PreparedStatement.class, real, due.results());
+        List<String> tenants = due.tenants();
+        int shift = 0;
+        if (tenants != null) {
+          real.setArray(1, target.createArrayOf("text", tenants.toArray()));
+          shift = 1;
+        }
+        return statement(PreparedStatement.class, real, due.results(), shift);
       }
       if (name.equals("createStatement") && (args == null || args.length == 0)) {
-        return statement(Statement.class, target.createStatement(), -1);
+        return statement(Statement.class, target.createStatement(), -1, 0);
       }
       if (name.startsWith("prepare") || (name.startsWith("create") && name.endsWith("Statement"))) {
         // Variants the store does not use: refusing them keeps a statement from running without
@@ -172,11 +244,24 @@ final class PgLocalSettings {
      *
      * @param skip the prelude's results for a prepared statement; -1 for a plain statement, whose
      *     SQL arrives with each execution and gets the prelude then, if one is due
+     * @param shift the parameters the prelude binds before the statement's own (its tenants)
      */
-    private <T extends Statement> T statement(Class<T> type, T real, int skip) {
+    private <T extends Statement> T statement(Class<T> type, T real, int skip, int shift) {
       InvocationHandler handler =
           (proxy, method, args) -> {
             String name = method.getName();
+            if (shift > 0
+                && method.getDeclaringClass() == PreparedStatement.class
+                && name.startsWith("set")
+                && args != null
+                && args[0] instanceof Integer index) {
+              // The caller numbers the statement's own parameters; the prelude's come first.
+              args = args.clone();
+              args[0] = index + shift;
+            } else if (shift > 0 && name.equals("clearParameters")) {
+              throw new UnsupportedOperationException(
+                  "the store's connection view binds the prelude's parameters once");
+            }
             boolean plain = skip < 0;
             boolean withSql = args != null && args.length == 1 && args[0] instanceof String;
             if (plain == withSql
@@ -188,6 +273,11 @@ final class PgLocalSettings {
               if (plain) {
                 Prelude due = due();
                 results = due.results();
+                if (due.tenants() != null) {
+                  // A plain statement cannot bind the tenants: tenant-scoped work prepares.
+                  throw new UnsupportedOperationException(
+                      "a tenant-scoped unit of work runs prepared statements only");
+                }
                 if (results > 0) {
                   args = new Object[] {due.sql() + args[0]};
                 }

@@ -29,7 +29,8 @@ final class PgMigrations {
    * The migrations, in order. A fixed list rather than a class-path scan, which jars and module
    * paths make fragile.
    */
-  static final List<String> INDEX = List.of("V0001__init.sql", "V0002__purge_index.sql");
+  static final List<String> INDEX =
+      List.of("V0001__init.sql", "V0002__purge_index.sql", "V0003__tenant_policy.sql");
 
   private static final String SCHEMA_PLACEHOLDER = "${schema}";
 
@@ -151,6 +152,50 @@ final class PgMigrations {
           null);
     }
     PLAN.requireCurrent(readLedger(c, quoted), "schema \"" + schema + "\"");
+  }
+
+  /**
+   * Makes the records table enforce row-level security for every role bar superusers, its owner
+   * included ({@code rowSecurity=on}, SPEC 9.4), or checks that it does: the policy of migration
+   * V0003 then applies. Checked first, so an open of a schema that enforces it already takes no
+   * lock ({@code ALTER TABLE} takes the table's strongest).
+   *
+   * @param c a connection in autocommit mode
+   * @param schema the schema's name
+   * @param quoted the schema as a quoted identifier
+   * @param enable whether to enable it if it is not ({@code migrate=apply}); else it is required
+   * @throws SQLException on a database failure (such as a role that does not own the table)
+   * @throws StorageException if it is required and the table does not enforce it
+   */
+  static void rowSecurity(Connection c, String schema, String quoted, boolean enable)
+      throws SQLException {
+    String table = quoted + "." + PgSql.RECORDS;
+    boolean enforced;
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "SELECT relrowsecurity AND relforcerowsecurity FROM pg_catalog.pg_class"
+                + " WHERE oid = to_regclass(?)")) {
+      p.setString(1, table);
+      try (ResultSet rs = p.executeQuery()) {
+        enforced = rs.next() && rs.getBoolean(1);
+      }
+    }
+    if (enforced) {
+      return;
+    }
+    if (!enable) {
+      throw new StorageException(
+          "schema \""
+              + schema
+              + "\" does not enforce row-level security (rowSecurity=on, migrate=verify runs no"
+              + " DDL); run 'harbor-state migrate' with rowSecurity=on as the tables' owner",
+          false,
+          null);
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("ALTER TABLE " + table + " ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY");
+    }
+    LOG.info("enabled and forced row-level security on postgres schema {}", schema);
   }
 
   /**

@@ -147,6 +147,7 @@ final class PgRetention {
       int limit) {
     return db.call(
         Mode.TRANSACTION,
+        PgScope.tenant(tenantId),
         () -> what,
         (c, a) -> {
           List<SlotLocks.Slot> picked = new ArrayList<>();

@@ -23,6 +23,7 @@ import org.postgresql.PGProperty;
  * @param operationTimeout the bound on each call's waiting
  * @param maxPayloadBytes the payload limit
  * @param verifyOnly {@code migrate=verify}: run no DDL
+ * @param rowSecurity {@code rowSecurity=on}: the records table must enforce row-level security
  * @param applicationName the connections' application_name (own pools only)
  * @param passThrough unknown options, handed to pgjdbc as connection properties (own pools only)
  * @param groupCommit whether and how concurrent single-record writes share a commit
@@ -35,6 +36,7 @@ record PgSettings(
     Duration operationTimeout,
     int maxPayloadBytes,
     boolean verifyOnly,
+    boolean rowSecurity,
     String applicationName,
     Map<String, String> passThrough,
     GroupCommit.Settings groupCommit) {
@@ -56,6 +58,13 @@ record PgSettings(
           "migrate",
           "apply",
           "apply: create or upgrade the schema at open; verify: run no DDL and fail if the schema is not current");
+  static final StoreOption ROW_SECURITY =
+      new StoreOption(
+          "rowSecurity",
+          "off",
+          "on: the records table enforces (FORCE) row-level security on tenant_id; migrate=apply"
+              + " enables it, migrate=verify requires it. off: the table is left as it is. Either way"
+              + " every statement declares its tenants");
   static final StoreOption APPLICATION_NAME =
       new StoreOption(
           "applicationName",
@@ -71,6 +80,7 @@ record PgSettings(
           StoreOption.OPERATION_TIMEOUT,
           StoreOption.MAX_PAYLOAD_BYTES,
           MIGRATE,
+          ROW_SECURITY,
           APPLICATION_NAME,
           GroupCommit.GROUP_COMMIT,
           GroupCommit.MAX_GROUP_SIZE,
@@ -87,6 +97,7 @@ record PgSettings(
           StoreOption.OPERATION_TIMEOUT,
           StoreOption.MAX_PAYLOAD_BYTES,
           MIGRATE,
+          ROW_SECURITY,
           GroupCommit.GROUP_COMMIT,
           GroupCommit.MAX_GROUP_SIZE,
           GroupCommit.COMMIT_DELAY,
@@ -116,6 +127,7 @@ record PgSettings(
               + "name of letters, digits, _ and $ (not starting with a digit or pg_), at most 63 bytes");
     }
     boolean verify = options.choice(MIGRATE, Set.of("apply", "verify")).equals("verify");
+    boolean rowSecurity = options.choice(ROW_SECURITY, Set.of("off", "on")).equals("on");
     Duration operationTimeout = options.operationTimeout();
     int maxPayload = options.maxPayloadBytes();
     GroupCommit.Settings groupCommit = GroupCommit.Settings.parse(options);
@@ -128,6 +140,7 @@ record PgSettings(
           operationTimeout,
           maxPayload,
           verify,
+          rowSecurity,
           "",
           Map.of(),
           groupCommit);
@@ -154,6 +167,7 @@ record PgSettings(
         operationTimeout,
         maxPayload,
         verify,
+        rowSecurity,
         app,
         options.passThrough(),
         groupCommit);

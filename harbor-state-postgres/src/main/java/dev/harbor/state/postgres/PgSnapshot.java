@@ -130,11 +130,13 @@ final class PgSnapshot implements AutoCloseable {
    * Runs read work in the snapshot's transaction.
    *
    * @param what what is being done, for messages
+   * @param scope the tenants the work reads: each of its statements declares them (the
+   *     transaction's scope changes from one page to the next)
    * @param work the work
    * @return the work's result
    * @throws StateStoreException if it fails, or an earlier read did
    */
-  <T> T read(String what, Query<T> work) {
+  <T> T read(String what, PgScope scope, Query<T> work) {
     StateStoreException earlier = failed;
     if (earlier != null) {
       throw new StorageException(
@@ -143,7 +145,7 @@ final class PgSnapshot implements AutoCloseable {
           earlier);
     }
     try {
-      return work.run(connection);
+      return work.run(PgLocalSettings.inTransaction(connection, scope));
     } catch (SQLException e) {
       StateStoreException mapped = PgErrors.map(e, what + " of a snapshot");
       failed = mapped;

@@ -107,6 +107,7 @@ final class PgStore implements StoreDriver {
                 + StoreErrors.describe(r.identity(), r.kind());
     db.run(
         Mode.IDEMPOTENT_WRITE,
+        PgScope.tenant(r.identity().tenantId()),
         deadline,
         what,
         (c, a) -> {
@@ -150,6 +151,7 @@ final class PgStore implements StoreDriver {
     // One transaction: the batch's locks, then one statement for every record, then the commit.
     db.run(
         Mode.TRANSACTION,
+        PgScope.tenants(batch.stream().map(r -> r.identity().tenantId()).toList()),
         () -> "saveAll of " + batch.size() + " records",
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.saveAll)) {
@@ -192,8 +194,12 @@ final class PgStore implements StoreDriver {
     SlotLocks.Keys keys =
         locks.keys(
             expectations.stream().map(e -> new SlotLocks.Slot(e.identity(), e.kind())).toList());
+    List<String> tenants = new ArrayList<>();
+    expectations.forEach(e -> tenants.add(e.identity().tenantId()));
+    writes.forEach(w -> tenants.add(w.identity().tenantId()));
     db.run(
         Mode.TRANSACTION,
+        PgScope.tenants(tenants),
         what,
         (c, a) -> {
           // 1. every expectation, 2. the idempotency of every write, before the first mutation
@@ -321,6 +327,7 @@ final class PgStore implements StoreDriver {
     SlotLocks.Keys keys = locks.keys(expectation.identity(), expectation.kind());
     return db.call(
         Mode.TRANSACTION,
+        PgScope.tenant(expectation.identity().tenantId()),
         () -> "deleteIf of " + describe(expectation),
         (c, a) -> {
           // Under the slot's lock no other write changes the slot, so the generation that is
@@ -340,6 +347,7 @@ final class PgStore implements StoreDriver {
     // action runs; it is rolled back afterwards, since the fence writes nothing.
     db.run(
         Mode.FENCE,
+        PgScope.tenant(expectation.identity().tenantId()),
         () -> "fenceIf on " + describe(expectation),
         (c, a) -> {
           String current;
@@ -371,6 +379,7 @@ final class PgStore implements StoreDriver {
     SlotLocks.Keys keys = locks.keys(identity, kind);
     db.call(
         Mode.IDEMPOTENT_WRITE,
+        PgScope.tenant(identity.tenantId()),
         deadline,
         () -> "delete of " + StoreErrors.describe(identity, kind),
         (c, a) -> {
@@ -389,6 +398,7 @@ final class PgStore implements StoreDriver {
     // in flight and holds back new ones, so the erase is one step against every write.
     return db.call(
         Mode.TRANSACTION,
+        PgScope.tenant(identity.tenantId()),
         () ->
             "deleteScope of ("
                 + identity.tenantId()
@@ -427,6 +437,7 @@ final class PgStore implements StoreDriver {
   public Optional<StateRecord> find(Quadruple identity, String kind) {
     return db.call(
         Mode.READ,
+        PgScope.tenant(identity.tenantId()),
         () -> "find of " + StoreErrors.describe(identity, kind),
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.find)) {
@@ -438,8 +449,10 @@ final class PgStore implements StoreDriver {
 
   @Override
   public Optional<StateRecord> findByEventId(EventId eventId) {
+    // Not tenant-scoped (SPEC 4.8): a lookup across tenants, declared as such.
     return db.call(
         Mode.READ,
+        PgScope.ALL,
         () -> "findByEventId of " + eventId.value(),
         (c, a) -> findByEventId(c, eventId));
   }
@@ -455,6 +468,7 @@ final class PgStore implements StoreDriver {
   public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
     return db.call(
         Mode.READ,
+        PgScope.tenant(tenantId),
         () -> "findByEventId of " + eventId.value() + " in tenant " + tenantId,
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.findByEventIdOfTenant)) {
@@ -467,8 +481,10 @@ final class PgStore implements StoreDriver {
 
   @Override
   public List<StateRecord> listKind(String kindPrefix, int limit) {
+    // Across identities and tenants: maintenance.
     return db.call(
         Mode.READ,
+        PgScope.ALL,
         () -> "listKind of prefix " + kindPrefix,
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.listKind)) {
@@ -482,6 +498,7 @@ final class PgStore implements StoreDriver {
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
     return db.call(
         Mode.READ,
+        PgScope.tenant(identity.tenantId()),
         () -> "listKindForIdentity of " + identity,
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.listIdentity)) {
@@ -496,6 +513,7 @@ final class PgStore implements StoreDriver {
       String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
     return db.call(
         Mode.READ,
+        PgScope.tenant(tenantId),
         () -> "scanKindForTenant of tenant " + tenantId,
         (c, a) -> scanKindForTenant(c, tenantId, kindPrefix, after, max));
   }
@@ -516,7 +534,7 @@ final class PgStore implements StoreDriver {
 
   @Override
   public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
-    return db.call(Mode.READ, () -> "scanAll", (c, a) -> scanAll(c, after, max));
+    return db.call(Mode.READ, PgScope.ALL, () -> "scanAll", (c, a) -> scanAll(c, after, max));
   }
 
   private List<StateRecord> scanAll(Connection c, Optional<StateRecord> after, int max)
@@ -537,7 +555,7 @@ final class PgStore implements StoreDriver {
     return new Snapshot() {
       @Override
       public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
-        return snapshot.read("scanAll", c -> PgStore.this.scanAll(c, after, max));
+        return snapshot.read("scanAll", PgScope.ALL, c -> PgStore.this.scanAll(c, after, max));
       }
 
       @Override
@@ -545,6 +563,7 @@ final class PgStore implements StoreDriver {
           String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
         return snapshot.read(
             "scanKindForTenant of tenant " + tenantId,
+            PgScope.tenant(tenantId),
             c -> PgStore.this.scanKindForTenant(c, tenantId, kindPrefix, after, max));
       }
 

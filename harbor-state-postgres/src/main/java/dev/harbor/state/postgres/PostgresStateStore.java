@@ -297,6 +297,10 @@ public final class PostgresStateStore {
     } else {
       PgMigrations.apply(c, settings.schema(), settings.quotedSchema());
     }
+    if (settings.rowSecurity()) {
+      PgMigrations.rowSecurity(
+          c, settings.schema(), settings.quotedSchema(), !settings.verifyOnly());
+    }
   }
 
   /** One line naming host and database and the server's reason, never the password. */

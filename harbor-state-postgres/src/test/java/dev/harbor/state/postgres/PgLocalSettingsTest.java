@@ -65,7 +65,7 @@ class PgLocalSettingsTest {
       for (Mode mode : new Mode[] {Mode.READ, Mode.IDEMPOTENT_WRITE, Mode.TRANSACTION}) {
         // Twice in a unit of work: in autocommit each statement is its own transaction.
         List<List<String>> seen =
-            db.call(mode, () -> "test", (c, a) -> List.of(settings(c), settings(c)));
+            db.call(mode, PgScope.ALL, () -> "test", (c, a) -> List.of(settings(c), settings(c)));
         assertThat(seen).as(mode.name()).containsExactly(inside, inside);
       }
       try (Connection c = pool.getConnection()) {
@@ -89,6 +89,7 @@ class PgLocalSettingsTest {
       List<Object> answers =
           db.call(
               mode,
+              PgScope.tenant("t"),
               () -> "test",
               (c, a) -> {
                 try (PreparedStatement p = c.prepareStatement("SELECT ?::int + 1")) {
