@@ -116,6 +116,7 @@ final class PgSql {
   final String readConditions;
   final String writeConditional;
   final String slotEventId;
+  final String liveSlots;
 
   PgSql(String quotedSchema) {
     table = quotedSchema + "." + RECORDS;
@@ -139,6 +140,11 @@ final class PgSql {
             + findByEventId
             + ") SELECT * FROM hit WHERE tenant_id = "
             + TXT;
+    // Which of some event ids are live, and where: slots only, never a payload.
+    liveSlots =
+        "SELECT event_id, tenant_id, user_id, session_id, run_id, kind FROM "
+            + table
+            + " WHERE event_id = ANY(CAST(? AS text[]) COLLATE \"C\")";
     slotEventId = LOCK_SLOT + "SELECT event_id FROM " + table + " WHERE " + SLOT;
 
     // save: the slot's locks, then the plain upsert, in one round trip and one (implicit)

@@ -5,6 +5,7 @@ import static dev.harbor.state.sql.RecordRows.bindSlot;
 
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
+import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Identity;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.ScanContinuations;
@@ -148,6 +149,14 @@ final class PgStore implements StoreDriver {
   @Override
   public void saveAll(List<StateRecord> batch) {
     Long[] scopes = locks.batchKeys(batch.stream().map(r -> r.identity().identity()).toList());
+    try {
+      saveAllScoped(batch, scopes);
+    } catch (IdempotencyConflictException e) {
+      throw named(e, batch);
+    }
+  }
+
+  private void saveAllScoped(List<StateRecord> batch, Long[] scopes) {
     // One transaction: the batch's locks, then one statement for every record, then the commit.
     db.run(
         Mode.TRANSACTION,
@@ -197,9 +206,22 @@ final class PgStore implements StoreDriver {
     List<String> tenants = new ArrayList<>();
     expectations.forEach(e -> tenants.add(e.identity().tenantId()));
     writes.forEach(w -> tenants.add(w.identity().tenantId()));
+    try {
+      saveIfScoped(expectations, writes, what, keys, PgScope.tenants(tenants));
+    } catch (IdempotencyConflictException e) {
+      throw named(e, writes);
+    }
+  }
+
+  private void saveIfScoped(
+      List<SlotExpectation> expectations,
+      List<StateRecord> writes,
+      Supplier<String> what,
+      SlotLocks.Keys keys,
+      PgScope scope) {
     db.run(
         Mode.TRANSACTION,
-        PgScope.tenants(tenants),
+        scope,
         what,
         (c, a) -> {
           // 1. every expectation, 2. the idempotency of every write, before the first mutation
@@ -227,6 +249,55 @@ final class PgStore implements StoreDriver {
           }
           return;
         });
+  }
+
+  /**
+   * The conflict of a batch or conditional write that the event-id index refused (23505), worded as
+   * its own probe words one, naming the first write whose id is live at another slot. Under {@code
+   * rowSecurity=on} the probe cannot see another tenant's row, so this is how a live id of another
+   * tenant is reported: alike, and naming nothing of theirs (SPEC 9.2). A declared maintenance read
+   * of the writes' own ids, their slots only (no payload), on the conflict path only; a conflict
+   * the probe itself found is returned as it is.
+   */
+  private IdempotencyConflictException named(
+      IdempotencyConflictException e, List<StateRecord> writes) {
+    if (!(e.getCause() instanceof SQLException)) {
+      return e;
+    }
+    Map<String, SlotLocks.Slot> live =
+        db.call(
+            Mode.READ,
+            PgScope.ALL,
+            () -> "naming the conflicting event id of " + writes.size() + " writes",
+            (c, a) -> {
+              Map<String, SlotLocks.Slot> found = new HashMap<>();
+              try (PreparedStatement p = c.prepareStatement(sql.liveSlots)) {
+                p.setArray(
+                    1,
+                    c.createArrayOf(
+                        "text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
+                try (ResultSet rs = p.executeQuery()) {
+                  while (rs.next()) {
+                    found.put(
+                        rs.getString(1),
+                        new SlotLocks.Slot(
+                            new Quadruple(
+                                rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)),
+                            rs.getString(6)));
+                  }
+                }
+              }
+              return found;
+            });
+    for (StateRecord w : writes) {
+      SlotLocks.Slot at = live.get(w.id().value());
+      if (at != null && !at.equals(new SlotLocks.Slot(w.identity(), w.kind()))) {
+        IdempotencyConflictException named = StoreErrors.idempotencyConflict(w, false);
+        named.addSuppressed(e);
+        return named;
+      }
+    }
+    return e; // the id that was live is gone again: the index's own answer
   }
 
   /** Writes what a conditional write found to be due, each on the slot generation it expected. */
