@@ -179,6 +179,9 @@ final class SqliteDatabase {
           false,
           null);
     }
+    if (settings.migrate() && !settings.inMemory()) {
+      SqliteFiles.createOwnerOnly(settings.file()); // before SQLite creates it with the umask's
+    }
     List<Connection> opened = new ArrayList<>();
     try {
       Connection writer = connect(settings, false);

@@ -134,6 +134,16 @@ record SqliteSettings(
     if (MEMORY.equals(trimmed)) {
       return null;
     }
+    if (trimmed.indexOf('?') >= 0) {
+      // sqlite-jdbc reads "?name=value" after a file name as its own settings: only the driver's
+      // option table may configure SQLite. A parsed location never has one here (its query became
+      // options); this is a location built in code.
+      throw new InvalidConfigException(
+          "the sqlite location '"
+              + trimmed
+              + "' contains '?': a database path cannot hold one; give options as the"
+              + " location's query (sqlite:PATH?name=value) or in StateConfig's options");
+    }
     Path file;
     try {
       file = Path.of(trimmed).toAbsolutePath().normalize();
