@@ -5,6 +5,7 @@ import dev.harbor.state.StorageException;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreErrors;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -179,8 +180,9 @@ final class SqliteDatabase {
           false,
           null);
     }
-    if (settings.migrate() && !settings.inMemory()) {
-      SqliteFiles.createOwnerOnly(settings.file()); // before SQLite creates it with the umask's
+    Path file = settings.file();
+    if (settings.migrate() && file != null) {
+      SqliteFiles.createOwnerOnly(file); // before SQLite creates it with the umask's
     }
     List<Connection> opened = new ArrayList<>();
     try {
