@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Options ({@link #options()}): {@code schema} (default {@code public}), {@code maxPoolSize}
  * (10), {@code connectTimeout} (10s), {@code operationTimeout} (30s), {@code maxPayloadBytes}
- * (16MiB), {@code migrate} ({@code apply} or {@code verify}) and {@code applicationName} ({@code
- * harbor-state}). Any other option of a location is handed to pgjdbc as a connection property (such
- * as {@code sslmode} or {@code targetServerType}).
+ * (16MiB), {@code maxBatchBytes} (64MiB), {@code migrate} ({@code apply} or {@code verify}) and
+ * {@code applicationName} ({@code harbor-state}). Any other option of a location is handed to
+ * pgjdbc as a connection property (such as {@code sslmode} or {@code targetServerType}).
  *
  * <p>Several application nodes may share one database: every node opens the same location;
  * conditional writes serialize through PostgreSQL advisory locks, so they hold across pools,
@@ -114,7 +114,7 @@ public final class PostgresStateStore {
     StateConfig config =
         StateConfig.builder().driver(PgStore.DRIVER).options(options).clock(clock).build();
     PgSettings settings = PgSettings.from(Options.of(config, PgSettings.BORROWED_TABLE), false);
-    StoreContext context = new StoreContext(PgStore.DRIVER, settings.maxPayloadBytes(), clock);
+    StoreContext context = context(settings, clock);
     PgDatabase db = new PgDatabase(dataSource, null, context, settings.operationTimeout());
     prepareSchema(db, settings, "the given DataSource", null, -1);
     StateStore store = StoreCore.open(context, new PgStore(db, settings, context));
@@ -139,8 +139,7 @@ public final class PostgresStateStore {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw openFailure(location.describe(), location.password(), cause);
     }
-    StoreContext context =
-        new StoreContext(PgStore.DRIVER, settings.maxPayloadBytes(), config.clock());
+    StoreContext context = context(settings, config.clock());
     PgDatabase db = new PgDatabase(pool, pool, context, settings.operationTimeout());
     try {
       String given = settings.passThrough().get(PGProperty.PREPARE_THRESHOLD.getName());
@@ -158,6 +157,15 @@ public final class PostgresStateStore {
     context.publishPool(new PgPoolView(pool, settings.maxPoolSize()));
     opened(context, location.describe(), settings, config);
     return store;
+  }
+
+  private static StoreContext context(PgSettings settings, Clock clock) {
+    return new StoreContext(
+        PgStore.DRIVER,
+        "the " + PgStore.DRIVER + " store",
+        settings.maxPayloadBytes(),
+        settings.maxBatchBytes(),
+        clock);
   }
 
   /** The store's per-call warnings, and the line that says it opened. */

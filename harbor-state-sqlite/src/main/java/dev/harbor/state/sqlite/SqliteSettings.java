@@ -72,6 +72,7 @@ record SqliteSettings(
           BUSY_TIMEOUT,
           SYNCHRONOUS,
           StoreOption.MAX_PAYLOAD_BYTES,
+          StoreOption.MAX_BATCH_BYTES,
           StoreOption.OPERATION_TIMEOUT,
           MIGRATE,
           READERS,
