@@ -1,6 +1,7 @@
 package dev.harbor.state.postgres;
 
 import dev.harbor.state.InvalidConfigException;
+import dev.harbor.state.spi.Locations;
 import dev.harbor.state.spi.Options;
 import dev.harbor.state.spi.StoreOption;
 import dev.harbor.state.sql.GroupCommit;
@@ -164,6 +165,32 @@ record PgSettings(
         app,
         options.passThrough(),
         groupCommit);
+  }
+
+  /** Never shows a password-like pass-through property (sslpassword, password). */
+  @Override
+  public String toString() {
+    return "PgSettings[schema="
+        + schema
+        + ", maxPoolSize="
+        + maxPoolSize
+        + ", connectTimeout="
+        + connectTimeout
+        + ", operationTimeout="
+        + operationTimeout
+        + ", maxPayloadBytes="
+        + maxPayloadBytes
+        + ", maxBatchBytes="
+        + maxBatchBytes
+        + ", verifyOnly="
+        + verifyOnly
+        + ", applicationName="
+        + applicationName
+        + ", passThrough="
+        + Locations.redactOptions(passThrough)
+        + ", groupCommit="
+        + groupCommit
+        + "]";
   }
 
   /**

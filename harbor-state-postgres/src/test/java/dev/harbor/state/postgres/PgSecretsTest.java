@@ -51,6 +51,10 @@ class PgSecretsTest extends DatabaseTest {
         assertThat(config.options()).containsEntry("sslpassword", p);
         outputs.add(config.toString());
         outputs.add(PgLocation.parse(config.location()).toString());
+        outputs.add(
+            PgSettings.from(
+                    dev.harbor.state.spi.Options.withPassThrough(config, PgSettings.TABLE), true)
+                .toString());
         try (StateStore store = StateStores.open(config)) {
           assertThat(store.find(Q, "absent")).isEmpty();
         }
