@@ -26,7 +26,8 @@ final class BatchOptions {
               + Batcher.MAX_BYTES
               + " (default: ${DEFAULT-VALUE}, 32 MiB): payloads plus "
               + Batcher.RECORD_OVERHEAD
-              + " a record for keys. A larger record goes alone in its batch.")
+              + " a record for keys, and at most the target store's maxBatchBytes. A larger record"
+              + " goes alone in its batch.")
   long bytes;
 
   /**

@@ -83,8 +83,16 @@ record PgLocation(
       return new PgLocation(
           text, null, null, hosts, parsed.getProperty(PGProperty.PG_DBNAME.getName(), ""));
     }
-    if (url == null || !url.query().isEmpty() || text.endsWith("?")) {
+    if (url == null) {
       throw invalid(text);
+    }
+    if (!url.query().isEmpty() || text.endsWith("?")) {
+      // StateConfig.parse makes a query options; a location built in code gives them as options.
+      throw new InvalidConfigException(
+          "'"
+              + Locations.redact(text)
+              + "' holds a query; give its settings as StateConfig options (or parse the location"
+              + " with StateConfig.parse, which makes its query the options)");
     }
     String hosts = url.hosts().isEmpty() ? "localhost" : url.hosts();
     String user = url.user() == null || url.user().isEmpty() ? null : url.user();
