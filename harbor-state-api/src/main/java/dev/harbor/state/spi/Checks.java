@@ -254,6 +254,23 @@ final class Checks {
   }
 
   /**
+   * Checks a tenant-scoped lookup by event id (SPEC 9.2), in its order: an empty tenant, then a bad
+   * tenant or event id, then a {@code null} event id.
+   *
+   * @param method {@code findByEventId} or {@code loadByEventId}, for the message
+   * @param tenantId the tenant
+   * @param eventId the event id
+   */
+  void eventId(String method, String tenantId, EventId eventId) {
+    requireNamed(method, tenantId, false, null);
+    requireKey("tenantId", tenantId);
+    if (eventId != null) {
+      requireKey("event id", eventId.value());
+    }
+    Objects.requireNonNull(eventId, "eventId");
+  }
+
+  /**
    * Checks {@code deleteScope}.
    *
    * @param identity the session to erase

@@ -6,6 +6,8 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +42,9 @@ public final class StoreContext {
   private final List<StoreListener> listeners = new CopyOnWriteArrayList<>();
 
   private volatile @Nullable StorePool pool;
+
+  /** The snapshots open on this store, which its close closes (CONTRACT.md 4.12). */
+  private final Set<StoreSnapshot> snapshots = ConcurrentHashMap.newKeySet();
 
   /**
    * Fence actions running on this thread: a {@code close()} from inside one must not wait for the
@@ -254,9 +259,36 @@ public final class StoreContext {
     try {
       driver.closing();
       awaitDrained(actionsOnThisThread.get()[0]);
+      closeSnapshots();
       driver.close();
     } finally {
       released.countDown();
+    }
+  }
+
+  /** Remembers an open snapshot, for {@link #close}; called inside the call that opened it. */
+  void track(StoreSnapshot snapshot) {
+    snapshots.add(snapshot);
+  }
+
+  /** Forgets a snapshot its user closed. */
+  void untrack(StoreSnapshot snapshot) {
+    snapshots.remove(snapshot);
+  }
+
+  /**
+   * Closes the snapshots still open, once no call is in flight and before the driver's resources
+   * go: no snapshot's connection or transaction outlives the store. A failure to release one is
+   * logged, so the others and the driver are still released.
+   */
+  private void closeSnapshots() {
+    for (StoreSnapshot snapshot : List.copyOf(snapshots)) {
+      try {
+        snapshot.close();
+      } catch (RuntimeException e) {
+        System.getLogger(StoreContext.class.getName())
+            .log(System.Logger.Level.WARNING, "closing a snapshot of " + where + " failed", e);
+      }
     }
   }
 

@@ -37,10 +37,32 @@ public final class StoreCore implements StateStore {
   private final StoreDriver driver;
   private final Checks checks;
 
+  /** The driver's own scans, read live: where the store's scans read. */
+  private final StoreDriver.Snapshot live;
+
   private StoreCore(StoreContext context, StoreDriver driver) {
     this.context = context;
     this.driver = driver;
     this.checks = new Checks(context.maxPayloadBytes(), context.maxBatchBytes());
+    this.live =
+        new StoreDriver.Snapshot() {
+          @Override
+          public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
+            return driver.scanAll(after, max);
+          }
+
+          @Override
+          public List<StateRecord> scanKindForTenant(
+              String tenantId,
+              String kindPrefix,
+              Optional<ScanContinuations.Position> after,
+              int max) {
+            return driver.scanKindForTenant(tenantId, kindPrefix, after, max);
+          }
+
+          @Override
+          public void close() {}
+        };
   }
 
   /**
@@ -114,7 +136,8 @@ public final class StoreCore implements StateStore {
     LIST_KIND,
     LIST_KIND_FOR_IDENTITY,
     SCAN_KIND_FOR_TENANT,
-    SCAN_ALL
+    SCAN_ALL,
+    SNAPSHOT
   }
 
   /**
@@ -212,6 +235,36 @@ public final class StoreCore implements StateStore {
    */
   public static Optional<StorePool> pool(StateStore store) {
     return core(store).context.pool();
+  }
+
+  /**
+   * Opens a read view of one consistent state of the store: its scans read the store as it was when
+   * the view opened, whatever is written meanwhile (see {@link StoreSnapshot} for what it costs on
+   * each driver). This is what makes an export a backup: a batch is read whole or not at all, and a
+   * record moved between slots is read once. Close the view when done; closing the store closes it
+   * too.
+   *
+   * @param store a store opened through any driver
+   * @return the open view
+   * @throws NullPointerException if {@code store} is null
+   * @throws IllegalArgumentException if the store is not a driver's store
+   * @throws UnsupportedOperationException if the store's driver offers no snapshot (a third-party
+   *     driver that does not implement {@link StoreDriver#snapshot()})
+   * @throws dev.harbor.state.StoreClosedException if the store is closed
+   * @throws dev.harbor.state.OperationCancelledException if the calling thread is interrupted
+   * @throws dev.harbor.state.StorageException if the backend cannot open one (no connection within
+   *     {@code operationTimeout}, say)
+   */
+  public static StoreSnapshot snapshot(StateStore store) {
+    StoreCore core = core(store);
+    return core.call(Operation.SNAPSHOT, core::openSnapshot);
+  }
+
+  /** Inside a call: the view is tracked before the call ends, so a close that drains finds it. */
+  private StoreSnapshot openSnapshot() {
+    StoreSnapshot view = new StoreSnapshot(this, driver.snapshot(), context);
+    context.track(view);
+    return view;
   }
 
   private static StoreCore core(StateStore store) {
@@ -413,6 +466,32 @@ public final class StoreCore implements StateStore {
   }
 
   @Override
+  public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+    return call(
+        Operation.FIND_BY_EVENT_ID,
+        () -> checks.eventId("findByEventId", tenantId, eventId),
+        () -> driver.findByEventId(tenantId, eventId));
+  }
+
+  @Override
+  public StateRecord loadByEventId(String tenantId, EventId eventId) {
+    return call(
+        Operation.LOAD_BY_EVENT_ID,
+        () -> checks.eventId("loadByEventId", tenantId, eventId),
+        () ->
+            driver
+                .findByEventId(tenantId, eventId)
+                // Worded alike whether the id is live in another tenant or nowhere.
+                .orElseThrow(
+                    () ->
+                        notFound(
+                            "no live record of tenant "
+                                + tenantId
+                                + " has event id "
+                                + eventId.value())));
+  }
+
+  @Override
   public List<StateRecord> listKind(ListScope scope, String kindPrefix) {
     return call(
         Operation.LIST_KIND,
@@ -447,24 +526,50 @@ public final class StoreCore implements StateStore {
   @Override
   public ScanPage scanKindForTenant(
       ListScope scope, String tenantId, String kindPrefix, int limit, String continuation) {
+    return scanKindForTenant(() -> live, scope, tenantId, kindPrefix, limit, continuation);
+  }
+
+  /**
+   * {@code scanKindForTenant} of the live store or of a snapshot.
+   *
+   * @param source where it reads, asked once the call has entered and its input is checked
+   */
+  ScanPage scanKindForTenant(
+      Supplier<StoreDriver.Snapshot> source,
+      ListScope scope,
+      String tenantId,
+      String kindPrefix,
+      int limit,
+      String continuation) {
     return call(
         Operation.SCAN_KIND_FOR_TENANT,
         () -> {
           Optional<ScanContinuations.Position> after =
               checks.scan(scope, tenantId, kindPrefix, limit, continuation);
           // One row more than the page, to know whether another page follows.
-          List<StateRecord> rows = driver.scanKindForTenant(tenantId, kindPrefix, after, limit + 1);
+          List<StateRecord> rows =
+              source.get().scanKindForTenant(tenantId, kindPrefix, after, limit + 1);
           return ScanContinuations.page(scope, tenantId, kindPrefix, limit, rows);
         });
   }
 
   @Override
   public ScanPage scanAll(ListScope scope, int limit, String continuation) {
+    return scanAll(() -> live, scope, limit, continuation);
+  }
+
+  /**
+   * {@code scanAll} of the live store or of a snapshot.
+   *
+   * @param source where it reads, asked once the call has entered and its input is checked
+   */
+  ScanPage scanAll(
+      Supplier<StoreDriver.Snapshot> source, ListScope scope, int limit, String continuation) {
     return call(
         Operation.SCAN_ALL,
         () -> {
           Optional<StateRecord> after = checks.scanAll(scope, limit, continuation);
-          return ScanContinuations.pageAll(scope, limit, driver.scanAll(after, limit + 1));
+          return ScanContinuations.pageAll(scope, limit, source.get().scanAll(after, limit + 1));
         });
   }
 

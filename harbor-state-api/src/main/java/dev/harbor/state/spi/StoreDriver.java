@@ -149,6 +149,17 @@ public interface StoreDriver {
   Optional<StateRecord> findByEventId(EventId eventId);
 
   /**
+   * The live record with this event id if it is the tenant's: one indexed lookup by event id with
+   * the tenant as a predicate of the same lookup, so another tenant's live record is a miss that
+   * costs what any miss costs, and is never read into the driver's memory where storage can filter.
+   *
+   * @param tenantId a well-formed, non-empty tenant
+   * @param eventId a well-formed event id
+   * @return the tenant's record, or empty
+   */
+  Optional<StateRecord> findByEventId(String tenantId, EventId eventId);
+
+  /**
    * Records of every identity whose kind starts with the literal prefix: in slot order when
    * bounded; in any order when {@code limit} is {@link #ALL} (the unbounded listing's order is
    * unspecified, so a driver need not sort every matching record).
@@ -191,6 +202,59 @@ public interface StoreDriver {
    * @return at most {@code max} records
    */
   List<StateRecord> scanAll(Optional<StateRecord> after, int max);
+
+  /**
+   * Opens a read view of one consistent state of the store, for exports and copies ({@link
+   * StoreCore#snapshot}): every scan of the view reads the store as it was when the view opened,
+   * whatever is written meanwhile, so each batch is seen whole or not at all and no event id
+   * appears twice. It must not hold back writers, and its memory must not grow with the store
+   * beyond what the driver already holds (a page at a time, or references to records the driver
+   * keeps anyway).
+   *
+   * <p>The core serializes the view's calls, never calls it after {@link Snapshot#close()}, and
+   * closes every view still open once the calls in flight have returned and before {@link
+   * #close()}: a view's resources (its connection, its transaction) are released with it.
+   *
+   * @return the view, open
+   * @throws UnsupportedOperationException if the driver offers no snapshot (the default)
+   */
+  default Snapshot snapshot() {
+    throw new UnsupportedOperationException(
+        getClass().getName() + " offers no snapshot of the whole store");
+  }
+
+  /**
+   * One consistent state of the store, as {@link #snapshot()} opened it: the scans of {@link
+   * StoreDriver}, read from that state. Its calls have the contract of the store's own scans, and
+   * each call's waiting is bounded by the store's {@code operationTimeout}; the view's life is not.
+   */
+  interface Snapshot extends AutoCloseable {
+
+    /**
+     * As {@link StoreDriver#scanAll}, in the snapshot's state.
+     *
+     * @param after a record holding the slot to resume after, or empty to start at the first slot
+     * @param max the most to return (the page's limit plus one)
+     * @return at most {@code max} records
+     */
+    List<StateRecord> scanAll(Optional<StateRecord> after, int max);
+
+    /**
+     * As {@link StoreDriver#scanKindForTenant}, in the snapshot's state.
+     *
+     * @param tenantId the tenant
+     * @param kindPrefix a well-formed prefix, matched literally
+     * @param after the slot to resume after, or empty to start at the tenant's first slot
+     * @param max the most to return (the page's limit plus one)
+     * @return at most {@code max} records
+     */
+    List<StateRecord> scanKindForTenant(
+        String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max);
+
+    /** Releases what the view holds; called once. A failure to release is logged, not thrown. */
+    @Override
+    void close();
+  }
 
   /**
    * Called once when closing begins, before the core waits for the calls in flight: wake any call

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
     description =
         "Copy every record (slot, event id, version, bytes and updatedAt) from one store to another in atomic "
             + "saveAll batches (bounded by --batch-size records and --batch-bytes bytes; the source is read in "
-            + "pages sized to the same byte budget), then read both sides "
+            + "pages sized to the same byte budget, from one snapshot of it: the target gets the source as it "
+            + "was when the copy began, while writers go on), then read both sides "
             + "back and compare record counts and a SHA-256 over every field. "
             + "Idempotent: re-running a finished copy changes nothing. This is how a store moves from SQLite to "
             + "PostgreSQL. Exits 1 if the check finds a difference (e.g. the target already held other records). "
@@ -48,7 +49,7 @@ final class CopyCommand extends StoreCommand {
     try (StateStore src = StateStores.open(source);
         StateStore dst = StateStores.open(to)) {
       Batcher batcher = batch.batcher(dst);
-      RecordSource records = filter.source(src, batch.bytes);
+      RecordSource records = filter.source(src, batch.bytes, io().err());
       RecordDigest sourceDigest = new RecordDigest();
       try (Progress progress = new Progress(io(), "copy", "records")) {
         records.forEach(

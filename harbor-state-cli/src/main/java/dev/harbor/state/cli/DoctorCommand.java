@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
     description =
         "Check the store: the registered drivers, the location's driver, connectivity (with timing), whether "
             + "the schema is current (opened with migrate=verify: no DDL), and the record count (counted like "
-            + "export; --prefix and --tenant narrow it, --no-count skips it).",
+            + "export, in one snapshot; --prefix and --tenant narrow it, --no-count skips it).",
     footer = {
       "",
       "Examples:",
@@ -55,7 +55,7 @@ final class DoctorCommand extends StoreCommand {
           "schema    " + (hasSchema ? "current (verified without DDL)" : "none (in-memory)"));
       if (!noCount) {
         long[] count = {0};
-        filter.source(store).forEach(r -> count[0]++);
+        filter.source(store, io().err()).forEach(r -> count[0]++);
         out.println("records   " + count[0] + filter.describe());
       }
     }

@@ -17,9 +17,13 @@ import picocli.CommandLine.Option;
     name = "export",
     description =
         "Write records as JSON Lines, one object per record with every field (bytes in base64, updatedAt in "
-            + "ISO-8601 UTC with microseconds), to stdout or --out. Records stream from keyset-paginated "
-            + "maintenance scans (StateStore.scanAll) in pages sized to about 32 MiB by the records read so "
-            + "far, so memory grows neither with the store nor with its records' sizes.",
+            + "ISO-8601 UTC with microseconds), to stdout or --out. The export is one snapshot of the store, "
+            + "a backup that 'import' restores: it holds the records of the instant it began (each saveAll "
+            + "whole, no event id twice) while writers go on. Records stream from keyset-paginated "
+            + "maintenance scans of that snapshot in pages sized to about 32 MiB by the records read so "
+            + "far, so memory grows neither with the store nor with its records' sizes. The snapshot holds "
+            + "a read transaction for the export's length: on SQLite the WAL file grows until it ends, on "
+            + "PostgreSQL it holds one pooled connection and VACUUM waits for it.",
     footer = {
       "",
       "Examples:",
@@ -82,7 +86,7 @@ final class ExportCommand extends StoreCommand {
   }
 
   private long export(StateStore store, OutputStream jsonl) throws IOException {
-    RecordSource source = filter.source(store);
+    RecordSource source = filter.source(store, io().err());
     try (Progress progress = new Progress(io(), "export", "records")) {
       source.forEach(
           r -> {

@@ -1,8 +1,10 @@
 package dev.harbor.state.cli;
 
 import dev.harbor.state.StateStore;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,13 +28,20 @@ final class RecordFilterOptions {
         + (prefixes.isEmpty() ? "" : " with kind prefixes " + prefixes);
   }
 
-  /** The records these options select, read in pages of the default byte budget. */
-  RecordSource source(StateStore store) {
-    return RecordSource.of(store, tenant, prefixes);
+  /**
+   * The records these options select, read from one snapshot in pages of the default byte budget; a
+   * warning goes to {@code err} if the store offers no snapshot.
+   */
+  RecordSource source(StateStore store, PrintStream err) {
+    return RecordSource.of(store, tenant, prefixes).warningTo(warnTo(err));
   }
 
-  /** The records these options select, read in pages of about {@code budget} bytes. */
-  RecordSource source(StateStore store, long budget) {
-    return RecordSource.of(store, tenant, prefixes, budget);
+  /** As {@link #source(StateStore, PrintStream)}, in pages of about {@code budget} bytes. */
+  RecordSource source(StateStore store, long budget, PrintStream err) {
+    return RecordSource.of(store, tenant, prefixes, budget).warningTo(warnTo(err));
+  }
+
+  private static Consumer<String> warnTo(PrintStream err) {
+    return warning -> err.println("harbor-state: warning: " + warning);
   }
 }

@@ -5,11 +5,14 @@ import dev.harbor.state.ScanPage;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.spi.Limits;
+import dev.harbor.state.spi.StoreCore;
+import dev.harbor.state.spi.StoreSnapshot;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Every record of a store (optionally of one tenant, optionally of some kind prefixes), streamed in
@@ -24,14 +27,19 @@ import java.util.TreeSet;
  *       tenant.
  * </ul>
  *
- * Both are keyset scans whose pages are bounded by a byte budget as well as by {@value #MAX_PAGE}
- * records: memory grows neither with the store nor with its record sizes. The API cannot limit a
- * page by bytes, so each scan sizes its pages by what it has read (see {@link #nextLimit}): it
- * starts at one record and sets each next limit to what fits the budget given the largest record of
- * the page just read, at most doubling. With the default budget of 32 MiB, records near the default
- * payload limit (16 MiB) are read one a page, where pages of 256 held 4 GiB; small records soon go
- * 256 a page again. A page that jumps from small records to large ones can still pass the budget
- * once: it holds as many large records as its limit allows.
+ * Both read one snapshot of the store ({@link StoreCore#snapshot}), opened when a read starts and
+ * closed when it ends: the records of one instant, each batch whole, no event id twice, whatever is
+ * written meanwhile; this is what makes an export a backup (issue 23). A store whose driver offers
+ * no snapshot is read live, with a warning.
+ *
+ * <p>Both are keyset scans whose pages are bounded by a byte budget as well as by {@value
+ * #MAX_PAGE} records: memory grows neither with the store nor with its record sizes. The API cannot
+ * limit a page by bytes, so each scan sizes its pages by what it has read (see {@link #nextLimit}):
+ * it starts at one record and sets each next limit to what fits the budget given the largest record
+ * of the page just read, at most doubling. With the default budget of 32 MiB, records near the
+ * default payload limit (16 MiB) are read one a page, where pages of 256 held 4 GiB; small records
+ * soon go 256 a page again. A page that jumps from small records to large ones can still pass the
+ * budget once: it holds as many large records as its limit allows.
  */
 final class RecordSource {
 
@@ -53,16 +61,33 @@ final class RecordSource {
     void accept(StateRecord record) throws IOException;
   }
 
+  /** Where a read's pages come from: one snapshot of the store, or the live store. */
+  private interface Pages extends AutoCloseable {
+    ScanPage scanAll(int limit, String continuation);
+
+    ScanPage scanKindForTenant(String tenant, String prefix, int limit, String continuation);
+
+    @Override
+    void close();
+  }
+
   private final StateStore store;
   private final String tenant;
   private final List<String> prefixes;
   private final long budget;
+  private final Consumer<String> warnings;
 
-  private RecordSource(StateStore store, String tenant, List<String> prefixes, long budget) {
+  private RecordSource(
+      StateStore store,
+      String tenant,
+      List<String> prefixes,
+      long budget,
+      Consumer<String> warnings) {
     this.store = store;
     this.tenant = tenant;
     this.prefixes = prefixes;
     this.budget = budget;
+    this.warnings = warnings;
   }
 
   /**
@@ -94,7 +119,7 @@ final class RecordSource {
     if (budget < 1) {
       throw new IllegalArgumentException("budget " + budget + " is not positive");
     }
-    return new RecordSource(store, tenant, normalize(prefixes), budget);
+    return new RecordSource(store, tenant, normalize(prefixes), budget, w -> {});
   }
 
   /**
@@ -102,7 +127,67 @@ final class RecordSource {
    * target back.
    */
   RecordSource over(StateStore other) {
-    return new RecordSource(other, tenant, prefixes, budget);
+    return new RecordSource(other, tenant, prefixes, budget, warnings);
+  }
+
+  /**
+   * The same source, telling {@code warnings} when it cannot read a snapshot (a store of a
+   * third-party driver that offers none) and reads the live store instead.
+   */
+  RecordSource warningTo(Consumer<String> warnings) {
+    return new RecordSource(store, tenant, prefixes, budget, warnings);
+  }
+
+  /**
+   * The pages of one read: a snapshot of the store ({@link StoreCore#snapshot}), so the read sees
+   * one state of it however long it runs; only a store whose driver offers no snapshot is read
+   * live, with a warning.
+   */
+  private Pages open() {
+    StoreSnapshot snapshot;
+    try {
+      snapshot = StoreCore.snapshot(store);
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      warnings.accept(
+          "the "
+              + store.driverName()
+              + " store offers no snapshot; reading it live, so writes made meanwhile may be"
+              + " seen in part");
+      return new Pages() {
+        @Override
+        public ScanPage scanAll(int limit, String continuation) {
+          return store.scanAll(ListScope.MAINTENANCE, limit, continuation);
+        }
+
+        @Override
+        public ScanPage scanKindForTenant(
+            String tenant, String prefix, int limit, String continuation) {
+          return store.scanKindForTenant(
+              ListScope.MAINTENANCE, tenant, prefix, limit, continuation);
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+    return new Pages() {
+      @Override
+      public ScanPage scanAll(int limit, String continuation) {
+        return snapshot.scanAll(ListScope.MAINTENANCE, limit, continuation);
+      }
+
+      @Override
+      public ScanPage scanKindForTenant(
+          String tenant, String prefix, int limit, String continuation) {
+        return snapshot.scanKindForTenant(
+            ListScope.MAINTENANCE, tenant, prefix, limit, continuation);
+      }
+
+      @Override
+      public void close() {
+        snapshot.close();
+      }
+    };
   }
 
   /**
@@ -142,16 +227,22 @@ final class RecordSource {
    * @throws IOException if the sink fails
    */
   void forEach(Sink sink) throws IOException {
-    if (tenant != null && !prefixes.isEmpty()) {
-      for (String prefix : prefixes) {
-        scanTenant(prefix, sink);
+    try (Pages pages = open()) {
+      if (tenant != null && !prefixes.isEmpty()) {
+        for (String prefix : prefixes) {
+          scanTenant(pages, prefix, sink);
+        }
+      } else {
+        scanAll(pages, sink);
       }
-      return;
     }
+  }
+
+  private void scanAll(Pages pages, Sink sink) throws IOException {
     int limit = FIRST_PAGE;
     String continuation = "";
     do {
-      ScanPage page = store.scanAll(ListScope.MAINTENANCE, limit, continuation);
+      ScanPage page = pages.scanAll(limit, continuation);
       for (StateRecord r : page.records()) {
         if (tenant != null) {
           int c = Utf8Order.COMPARATOR.compare(r.identity().tenantId(), tenant);
@@ -182,13 +273,12 @@ final class RecordSource {
     return false;
   }
 
-  private void scanTenant(String prefix, Sink sink) throws IOException {
+  private void scanTenant(Pages pages, String prefix, Sink sink) throws IOException {
     // Each prefix starts small again: its kinds may hold records of quite another size.
     int limit = FIRST_PAGE;
     String continuation = "";
     do {
-      ScanPage page =
-          store.scanKindForTenant(ListScope.MAINTENANCE, tenant, prefix, limit, continuation);
+      ScanPage page = pages.scanKindForTenant(tenant, prefix, limit, continuation);
       for (StateRecord r : page.records()) {
         sink.accept(r);
       }

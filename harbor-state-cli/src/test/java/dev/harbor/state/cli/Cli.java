@@ -41,7 +41,43 @@ final class Cli {
   }
 
   static Result run(byte[] stdin, Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    return run(stdin, env, new ByteArrayOutputStream(), args);
+  }
+
+  /**
+   * Runs the command and runs {@code onFirstOutput}, on the command's thread, when the command
+   * first writes to standard output: a point a test can steer to (an export has then read its first
+   * records and waits for the write to return).
+   */
+  static Result runSteeredByOutput(Runnable onFirstOutput, String... args) {
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream() {
+          private boolean steered;
+
+          @Override
+          public synchronized void write(byte[] b, int off, int len) {
+            steer();
+            super.write(b, off, len);
+          }
+
+          @Override
+          public synchronized void write(int b) {
+            steer();
+            super.write(b);
+          }
+
+          private void steer() {
+            if (!steered) {
+              steered = true;
+              onFirstOutput.run();
+            }
+          }
+        };
+    return run(new byte[0], Map.of(), out, args);
+  }
+
+  private static Result run(
+      byte[] stdin, Map<String, String> env, ByteArrayOutputStream out, String... args) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code =
         HarborStateCli.run(

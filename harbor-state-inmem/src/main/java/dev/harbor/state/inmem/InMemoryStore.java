@@ -248,6 +248,16 @@ final class InMemoryStore implements StoreDriver {
   }
 
   @Override
+  public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+    // The same one hash lookup as the unscoped one; another tenant's record is not returned.
+    return locked(
+        List.of(),
+        () ->
+            Optional.ofNullable(byEventId.get(eventId))
+                .filter(r -> r.identity().tenantId().equals(tenantId)));
+  }
+
+  @Override
   public List<StateRecord> listKind(String kindPrefix, int limit) {
     return locked(
         List.of(),
@@ -287,42 +297,75 @@ final class InMemoryStore implements StoreDriver {
   @Override
   public List<StateRecord> scanKindForTenant(
       String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
-    return locked(
-        List.of(),
-        () -> {
-          NavigableMap<Slot, StateRecord> range =
-              after
-                  .map(p -> slots.tailMap(Slot.after(tenantId, p), false))
-                  .orElseGet(() -> slots.tailMap(Slot.firstOfTenant(tenantId), true));
-          List<StateRecord> out = new ArrayList<>();
-          for (StateRecord r : range.values()) {
-            if (out.size() == max || !r.identity().tenantId().equals(tenantId)) {
-              break;
-            }
-            if (r.kind().startsWith(kindPrefix)) {
-              out.add(r);
-            }
-          }
-          return out;
-        });
+    return locked(List.of(), () -> scanKindForTenant(slots, tenantId, kindPrefix, after, max));
+  }
+
+  private static List<StateRecord> scanKindForTenant(
+      NavigableMap<Slot, StateRecord> slots,
+      String tenantId,
+      String kindPrefix,
+      Optional<ScanContinuations.Position> after,
+      int max) {
+    NavigableMap<Slot, StateRecord> range =
+        after
+            .map(p -> slots.tailMap(Slot.after(tenantId, p), false))
+            .orElseGet(() -> slots.tailMap(Slot.firstOfTenant(tenantId), true));
+    List<StateRecord> out = new ArrayList<>();
+    for (StateRecord r : range.values()) {
+      if (out.size() == max || !r.identity().tenantId().equals(tenantId)) {
+        break;
+      }
+      if (r.kind().startsWith(kindPrefix)) {
+        out.add(r);
+      }
+    }
+    return out;
   }
 
   @Override
   public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
-    return locked(
-        List.of(),
-        () -> {
-          NavigableMap<Slot, StateRecord> range =
-              after.map(r -> slots.tailMap(Slot.of(r), false)).orElse(slots);
-          List<StateRecord> out = new ArrayList<>(Math.min(max, range.size()));
-          for (StateRecord r : range.values()) {
-            if (out.size() == max) {
-              break;
-            }
-            out.add(r);
-          }
-          return out;
-        });
+    return locked(List.of(), () -> scanAll(slots, after, max));
+  }
+
+  private static List<StateRecord> scanAll(
+      NavigableMap<Slot, StateRecord> slots, Optional<StateRecord> after, int max) {
+    NavigableMap<Slot, StateRecord> range =
+        after.map(r -> slots.tailMap(Slot.of(r), false)).orElse(slots);
+    List<StateRecord> out = new ArrayList<>(Math.min(max, range.size()));
+    for (StateRecord r : range.values()) {
+      if (out.size() == max) {
+        break;
+      }
+      out.add(r);
+    }
+    return out;
+  }
+
+  /**
+   * A copy of the slot index taken in one step under the lock: the records are immutable and
+   * shared, so the copy costs an entry per record, never a payload. Its scans run on the copy
+   * without the lock, so writers go on.
+   */
+  @Override
+  public Snapshot snapshot() {
+    NavigableMap<Slot, StateRecord> copy = locked(List.of(), () -> new TreeMap<>(slots));
+    return new Snapshot() {
+      @Override
+      public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
+        return InMemoryStore.scanAll(copy, after, max);
+      }
+
+      @Override
+      public List<StateRecord> scanKindForTenant(
+          String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
+        return InMemoryStore.scanKindForTenant(copy, tenantId, kindPrefix, after, max);
+      }
+
+      @Override
+      public void close() {
+        copy.clear();
+      }
+    };
   }
 
   // ---- lifecycle ----

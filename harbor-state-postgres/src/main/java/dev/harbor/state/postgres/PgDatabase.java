@@ -154,6 +154,9 @@ final class PgDatabase {
    */
   private static final long SOCKET_GRACE_MILLIS = 1_000;
 
+  /** The largest step by which a late call's statement and lock timeouts are rounded up. */
+  private static final long WAIT_STEP_MILLIS = 100;
+
   private final DataSource dataSource;
   private final @Nullable HikariDataSource ownPool;
   private final StoreContext context;
@@ -282,8 +285,14 @@ final class PgDatabase {
    */
   /** Runs a step as {@link #call} runs work. */
   void run(Mode mode, Supplier<String> what, Step step) {
+    run(mode, deadline(), what, step);
+  }
+
+  /** Runs a step as {@link #call(Mode, long, Supplier, Work)} runs work. */
+  void run(Mode mode, long deadline, Supplier<String> what, Step step) {
     call(
         mode,
+        deadline,
         what,
         (c, a) -> {
           step.run(c, a);
@@ -291,8 +300,31 @@ final class PgDatabase {
         });
   }
 
+  /**
+   * The deadline of a call that starts now: operationTimeout from now, as {@link System#nanoTime()}
+   * reads.
+   *
+   * @return the deadline
+   */
+  long deadline() {
+    return System.nanoTime() + timeoutNanos;
+  }
+
   <T> T call(Mode mode, Supplier<String> what, Work<T> work) {
-    long deadline = System.nanoTime() + timeoutNanos;
+    return call(mode, deadline(), what, work);
+  }
+
+  /**
+   * Runs work for a call that began earlier (a group commit's caller, which may have waited in the
+   * queue first): every wait of every attempt ends by the call's own deadline.
+   *
+   * @param mode how to run it
+   * @param deadline when the call must end, as {@link System#nanoTime()} reads
+   * @param what what is being done, for messages (built only when one is needed)
+   * @param work the work
+   * @return the work's result
+   */
+  <T> T call(Mode mode, long deadline, Supplier<String> what, Work<T> work) {
     SQLException inDoubt = null; // the failure that broke a sent commit
     for (int attempt = 1; ; attempt++) {
       Attempt state = new Attempt(deadline);
@@ -320,7 +352,10 @@ final class PgDatabase {
       switch (decision) {
         case RETRY -> {}
         case RETRY_IN_DOUBT -> inDoubt = (SQLException) error;
-        case FAIL -> throw failed(error, what.get(), state.sent);
+        case FAIL ->
+            throw mode == Mode.FENCE && state.sent
+                ? fenceBroke(error, what.get())
+                : failed(error, what.get(), state.sent);
         case OUTCOME_UNKNOWN ->
             throw outcomeUnknown(
                 what.get(), inDoubt != null ? inDoubt : (SQLException) error, error);
@@ -367,6 +402,38 @@ final class PgDatabase {
     return PgErrors.map(e, what);
   }
 
+  /**
+   * Ends a fence whose action has run by rolling its transaction back (it wrote nothing). When the
+   * action closed its own store, the pool's close has already ended the connection and with it the
+   * fence, after the fence held for all the action needed: nothing is left to report.
+   */
+  private void endFence(Connection c) throws SQLException {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      if (!context.isClosed()) {
+        throw e;
+      }
+      LOG.debug("a fence's action closed its store; its rollback reported: {}", reason(e));
+    }
+  }
+
+  /**
+   * The exception for a fence whose connection broke after its action started: the action ran,
+   * once, but the server may have released the fence's lock before the action ended. Not transient:
+   * a retry would run the action a second time (CONTRACT.md 4.7, 4.13).
+   */
+  private static StorageException fenceBroke(Exception error, String what) {
+    return new StorageException(
+        what
+            + ": the action ran once, but the connection holding the fence broke, so the fence may"
+            + " have ended before the action did ("
+            + reason(error)
+            + ")",
+        false,
+        error);
+  }
+
   private static CommitOutcomeUnknownException outcomeUnknown(
       String what, SQLException brokenCommit, Exception last) {
     CommitOutcomeUnknownException unknown = PgErrors.outcomeUnknown(brokenCommit, what);
@@ -379,6 +446,12 @@ final class PgDatabase {
 
   private <T> T attempt(Mode mode, Work<T> work, Attempt state, long deadline) throws SQLException {
     Connection c = borrow();
+    long waitMillis = waitMillis(deadline);
+    if (waitMillis <= 0) {
+      // The call's time ran out before anything was sent (say, waiting for the pool).
+      closeQuietly(c);
+      throw StoreErrors.timedOut(operationTimeout, "a connection of " + context.where());
+    }
     boolean autoCommit;
     int networkTimeout;
     PGConnection pg;
@@ -393,12 +466,12 @@ final class PgDatabase {
       throw e;
     }
     try {
-      boundSocketReads(c, deadline);
+      boundSocketReads(c, waitMillis);
       int threshold = workThreshold;
       if (threshold >= 0) {
         pg.setPrepareThreshold(threshold);
       }
-      Connection view = local.scope(c);
+      Connection view = settingsFor(waitMillis).scope(c);
       if (mode == Mode.READ || mode == Mode.IDEMPOTENT_WRITE) {
         if (!autoCommit) {
           c.setAutoCommit(true);
@@ -415,7 +488,7 @@ final class PgDatabase {
       try {
         T result = work.run(view, state);
         if (mode == Mode.FENCE) {
-          c.rollback();
+          endFence(c);
         } else {
           // JDBC reads do not notice interrupts: one that arrived while the writes ran is honoured
           // here, where the transaction can still be rolled back.
@@ -438,13 +511,42 @@ final class PgDatabase {
   }
 
   /**
-   * Bounds each socket read of this attempt by what is left of operationTimeout (plus a grace), so
-   * a server that vanished without closing the socket cannot hold the call much past it.
+   * How long this attempt's statements and lock waits may take: what is left of the call's time,
+   * rounded up to a step (a tenth of operationTimeout, at most 100 ms), so that a call that began
+   * late (a group commit's caller promoted after waiting in the queue, a retry, a long wait for the
+   * pool) waits no longer than its own deadline allows. A fresh call gets operationTimeout itself,
+   * so its statements keep the one text (which carries the value) they are prepared with; a late
+   * call's take one of a bounded set of texts.
+   *
+   * @return the milliseconds, or 0 if the call's time has run out
    */
-  private static void boundSocketReads(Connection c, long deadline) throws SQLException {
-    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+  private long waitMillis(long deadline) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      return 0;
+    }
+    long full = Math.max(1, operationTimeout.toMillis());
+    long step = Math.max(1, Math.min(WAIT_STEP_MILLIS, full / 10));
+    long millis = (TimeUnit.NANOSECONDS.toMillis(left) / step + 1) * step;
+    return Math.min(full, millis);
+  }
+
+  /** The transaction-local timeouts of an attempt that may wait this long. */
+  private PgLocalSettings settingsFor(long waitMillis) {
+    PgLocalSettings settings = local;
+    return waitMillis >= operationTimeout.toMillis()
+        ? settings
+        : settings.withTimeout(Duration.ofMillis(waitMillis));
+  }
+
+  /**
+   * Bounds each socket read of this attempt by what it may wait (plus a grace), so a server that
+   * vanished without closing the socket cannot hold the call much past it, while a statement or a
+   * lock wait that the server ends at its timeout reports that, not a broken connection.
+   */
+  private static void boundSocketReads(Connection c, long waitMillis) throws SQLException {
     c.setNetworkTimeout(
-        Runnable::run, (int) Math.min(Integer.MAX_VALUE, left + SOCKET_GRACE_MILLIS));
+        Runnable::run, (int) Math.min(Integer.MAX_VALUE, waitMillis + SOCKET_GRACE_MILLIS));
   }
 
   /**

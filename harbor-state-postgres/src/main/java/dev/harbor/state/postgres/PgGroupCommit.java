@@ -1,7 +1,7 @@
 package dev.harbor.state.postgres;
 
+import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.IdempotencyConflictException;
-import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.postgres.PgDatabase.Mode;
@@ -29,16 +29,21 @@ import org.jspecify.annotations.Nullable;
  * Group commit on PostgreSQL: concurrent {@code save}s and {@code delete}s share one transaction, a
  * few multi-row statements over arrays and one commit.
  *
- * <p>A group of one runs as the write does alone (one round trip). A group of several keeps the
- * locking protocol of {@link SlotLocks}: it takes every scope's lock shared and every slot's lock
- * exclusive, each sorted, before it reads, so it never deadlocks with another leader or any other
- * write. Then:
+ * <p>A caller that commits alone (few are writing, or its group sent it back) runs as the write
+ * does without grouping (one round trip) and waits for its slot's lock as long as its own time
+ * allows. A group, even of one, is led on others' behalf, so it waits for no lock (issue 23, defect
+ * 5): it keeps the locking protocol of {@link SlotLocks} (every scope's lock shared, every slot's
+ * exclusive, before it reads) but takes each lock only if it is free ({@link
+ * PgSql#TRY_LOCK_SLOTS}), and writes nothing unless it took them all. A member whose lock is held
+ * elsewhere (a fence on its slot, another writer of it, an erasure of its session) is sent back to
+ * its caller, who commits it alone, waiting for that lock only; the group runs again without it.
+ * Holding its locks, the group then:
  *
  * <ul>
- *   <li>Saves of distinct slots and event ids (the common case) run as {@link PgSql#upsertBatch},
- *       the statement of {@code saveAll}, in autocommit: one round trip, its commit included,
- *       writes them all (replays skipped) unless one of their event ids is live elsewhere or with
- *       other content, in which case it writes nothing.
+ *   <li>Saves of distinct slots and event ids (the common case) run as {@link
+ *       PgSql#upsertBatchIfLocked}, the statement of {@code saveAll}, in autocommit: one round
+ *       trip, its commit included, writes them all (replays skipped) unless one of their event ids
+ *       is live elsewhere or with other content, in which case it writes nothing.
  *   <li>Otherwise (a conflict, a delete, a slot or event id twice in the group) the group, in one
  *       transaction, reads its slots and the live records of its event ids, decides each write's
  *       outcome in arrival order against that state and the writes before it (exactly as the writes
@@ -48,10 +53,10 @@ import org.jspecify.annotations.Nullable;
  *
  * Each caller gets its own outcome: success, a replay that writes nothing, or its own {@link
  * IdempotencyConflictException}. Should an event id reach another slot concurrently between the
- * read and the write (the unique index answers 23505 and the transaction rolls back), every write
- * of the group runs again alone, in arrival order. A commit whose connection broke leaves every
- * caller of the group with {@link dev.harbor.state.CommitOutcomeUnknownException}; other failures
- * roll back and are every caller's.
+ * read and the write (the unique index answers 23505 and the transaction rolls back), every member
+ * of the group is sent back and commits alone. A commit whose connection broke leaves every caller
+ * of the group with {@link dev.harbor.state.CommitOutcomeUnknownException}; other failures roll
+ * back and are every caller's.
  *
  * <p>Conditional writes ({@code saveIf}, {@code deleteIf}, {@code fenceIf}) are not grouped here:
  * they are two round trips under their own locks already, their hot case is one contended slot,
@@ -102,10 +107,24 @@ final class PgGroupCommit implements AutoCloseable {
    */
   record Delete(Quadruple identity, String kind) implements Write {}
 
-  /** Runs one write the way it runs without grouping. */
+  /** Runs one write the way it runs without grouping, within its call's deadline. */
   @FunctionalInterface
   interface Alone {
-    void run(Write write);
+    void run(Write write, long deadline);
+  }
+
+  /**
+   * The locks a group tried to take were not all free: nothing was written. Passes through {@link
+   * PgDatabase#call} unchanged (it is neither an SQL failure nor an answer of the store's).
+   */
+  @SuppressWarnings("serial") // never serialized: caught within one commit
+  private static final class Busy extends RuntimeException {
+    final Set<Long> keys;
+
+    Busy(Set<Long> keys) {
+      super(null, null, false, false);
+      this.keys = keys;
+    }
   }
 
   private static final String TEXTS5 =
@@ -161,11 +180,11 @@ final class PgGroupCommit implements AutoCloseable {
             LEADERS,
             ALONE_UP_TO,
             this::commit);
-    this.fastSave = PgSql.LOCK_SLOTS + sql.upsertBatch;
+    this.fastSave = PgSql.TRY_LOCK_SLOTS + sql.upsertBatchIfLocked;
     // After the locks: the event id each of the group's slots holds (1), and the live records of
     // the group's event ids (0), which only replays and conflicts have.
     this.probe =
-        PgSql.LOCK_SLOTS
+        PgSql.TRY_LOCK_SLOTS
             + "SELECT 1, r.tenant_id, r.user_id, r.session_id, r.run_id, r.kind, r.event_id,"
             + " CAST(NULL AS bigint), CAST(NULL AS bytea) FROM "
             + TEXTS5
@@ -224,12 +243,47 @@ final class PgGroupCommit implements AutoCloseable {
   }
 
   private void commit(List<GroupCommit.Member<Write>> members) {
-    if (members.size() == 1) {
-      GroupCommit.Member<Write> m = members.get(0);
-      alone.run(m.write());
-      m.succeed(null);
+    GroupCommit.Member<Write> first = members.get(0);
+    if (first.alone()) {
+      alone.run(first.write(), first.deadline());
+      first.succeed(null);
       return;
     }
+    // Led on others' behalf: bounded by the leader's deadline, and waiting for no lock.
+    long deadline = first.deadline();
+    List<GroupCommit.Member<Write>> group = members;
+    while (!group.isEmpty()) {
+      Set<Long> busy;
+      try {
+        commitHeld(group, deadline);
+        return;
+      } catch (Busy e) {
+        busy = e.keys;
+      }
+      // Those whose locks are held elsewhere wait for them alone; the others go on at once.
+      List<GroupCommit.Member<Write>> rest = new ArrayList<>(group.size());
+      for (GroupCommit.Member<Write> m : group) {
+        SlotLocks.Keys keys = locks.keys(m.write().identity(), m.write().kind());
+        if (busy.contains(keys.scopes()[0]) || busy.contains(keys.slots()[0])) {
+          m.goAlone();
+        } else {
+          rest.add(m);
+        }
+      }
+      if (rest.size() == group.size()) {
+        rest.forEach(GroupCommit.Member::goAlone); // not expected: the keys are the members'
+        return;
+      }
+      group = rest;
+    }
+  }
+
+  /**
+   * Commits the group if it gets every lock it needs at once, settling each member.
+   *
+   * @throws Busy if a lock was held elsewhere; then nothing was written
+   */
+  private void commitHeld(List<GroupCommit.Member<Write>> members, long deadline) {
     List<Write> writes = members.stream().map(GroupCommit.Member::write).toList();
     List<SlotLocks.Slot> slots =
         writes.stream().map(w -> new SlotLocks.Slot(w.identity(), w.kind())).toList();
@@ -240,17 +294,18 @@ final class PgGroupCommit implements AutoCloseable {
       // The common case is one round trip in autocommit, one implicit transaction as a lone save
       // is. Run again after a broken connection it writes nothing twice: the saves it applied are
       // replays then (distinct slots and ids, so none depends on another).
-      if (distinctSaves(writes, slots)
-          && db.call(Mode.IDEMPOTENT_WRITE, what, (c, a) -> fast(c, keys, writes))) {
+      if (distinctSaves(writes, slots) && fastOnce(keys, writes, deadline, what)) {
         for (GroupCommit.Member<Write> m : members) {
           m.succeed(null);
         }
         return;
       }
-      outcomes = db.call(Mode.TRANSACTION, what, (c, a) -> general(c, keys, writes, slots));
+      outcomes =
+          db.call(Mode.TRANSACTION, deadline, what, (c, a) -> general(c, keys, writes, slots));
     } catch (IdempotencyConflictException e) {
       // 23505: an event id of the group reached another slot after the read; nothing was written.
-      oneByOne(members);
+      // Each caller commits its own write alone.
+      members.forEach(GroupCommit.Member::goAlone);
       return;
     }
     for (int i = 0; i < members.size(); i++) {
@@ -263,31 +318,35 @@ final class PgGroupCommit implements AutoCloseable {
     }
   }
 
-  /** Runs each write alone, in arrival order, each with its own outcome. */
-  private void oneByOne(List<GroupCommit.Member<Write>> members) {
-    boolean interrupted = false;
+  /**
+   * The common case ({@link #fast}), run as its call's attempts go.
+   *
+   * @throws Busy if its first attempt found a lock taken (nothing was written)
+   * @throws CommitOutcomeUnknownException if a later attempt did: the one before it may have
+   *     applied the writes, and sending them back to be written alone could write them twice
+   */
+  private boolean fastOnce(
+      SlotLocks.Keys keys, List<Write> writes, long deadline, Supplier<String> what) {
+    int[] attempts = new int[1];
     try {
-      for (GroupCommit.Member<Write> m : members) {
-        while (true) {
-          try {
-            alone.run(m.write());
-            m.succeed(null);
-          } catch (OperationCancelledException e) {
-            if (Thread.interrupted()) {
-              interrupted = true; // the leader's interrupt, not this caller's: nothing was sent
-              continue;
-            }
-            m.fail(e);
-          } catch (RuntimeException e) {
-            m.fail(e);
-          }
-          break;
-        }
+      return db.call(
+          Mode.IDEMPOTENT_WRITE,
+          deadline,
+          what,
+          (c, a) -> {
+            attempts[0]++;
+            return fast(c, keys, writes);
+          });
+    } catch (Busy e) {
+      if (attempts[0] > 1) {
+        throw new CommitOutcomeUnknownException(
+            what.get()
+                + ": an attempt after a failed one found a slot locked elsewhere; the failed"
+                + " attempt may or may not have applied the writes (retrying the same write is"
+                + " safe)",
+            null);
       }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+      throw e;
     }
   }
 
@@ -313,7 +372,7 @@ final class PgGroupCommit implements AutoCloseable {
       p.setArray(1, c.createArrayOf("bigint", keys.scopes()));
       p.setArray(2, c.createArrayOf("bigint", keys.slots()));
       PgStore.bindRecords(c, p, 3, records);
-      try (ResultSet rs = afterLocks(p)) {
+      try (ResultSet rs = afterTriedLocks(p)) {
         rs.next();
         long written = rs.getLong(1);
         long replayed = rs.getLong(2);
@@ -440,7 +499,7 @@ final class PgGroupCommit implements AutoCloseable {
               .distinct()
               .toArray(String[]::new);
       p.setArray(i, c.createArrayOf("text", ids));
-      try (ResultSet rs = afterLocks(p)) {
+      try (ResultSet rs = afterTriedLocks(p)) {
         while (rs.next()) {
           SlotLocks.Slot slot =
               new SlotLocks.Slot(
@@ -478,9 +537,20 @@ final class PgGroupCommit implements AutoCloseable {
     return i;
   }
 
-  /** Runs a statement that takes locks first and returns the rows of the query proper. */
-  private static ResultSet afterLocks(PreparedStatement p) throws SQLException {
-    p.execute(); // the locks' one row
+  /**
+   * Runs a statement that tries the locks first ({@link PgSql#TRY_LOCK_SLOTS}) and returns the rows
+   * of the query proper.
+   *
+   * @throws Busy if a lock was held elsewhere (the query proper then wrote nothing)
+   */
+  private static ResultSet afterTriedLocks(PreparedStatement p) throws SQLException {
+    p.execute();
+    ResultSet locked = p.getResultSet(); // the locks' one row: the keys not taken
+    locked.next();
+    Set<Long> busy = new HashSet<>(Arrays.asList((Long[]) locked.getArray(1).getArray()));
+    if (!busy.isEmpty()) {
+      throw new Busy(busy);
+    }
     if (!p.getMoreResults()) {
       throw new IllegalStateException("expected rows after the locks");
     }

@@ -49,9 +49,23 @@ final class PgLocalSettings {
   /** What the first statement of a transaction carries. */
   private final Prelude transaction;
 
-  private PgLocalSettings(Prelude autoCommit, Prelude transaction) {
+  /** Whether the server's default isolation is READ COMMITTED (autocommit then omits it). */
+  private final boolean defaultIsReadCommitted;
+
+  private PgLocalSettings(Prelude autoCommit, Prelude transaction, boolean defaultIsReadCommitted) {
     this.autoCommit = autoCommit;
     this.transaction = transaction;
+    this.defaultIsReadCommitted = defaultIsReadCommitted;
+  }
+
+  /**
+   * The same settings with other timeouts: for a call that has less than operationTimeout left.
+   *
+   * @param timeout bounds every statement and lock wait
+   * @return the settings
+   */
+  PgLocalSettings withTimeout(Duration timeout) {
+    return forDefaultIsolation(timeout, defaultIsReadCommitted);
   }
 
   /**
@@ -75,7 +89,8 @@ final class PgLocalSettings {
             + "', true); ";
     String isolation = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ";
     Prelude both = new Prelude(isolation + timeouts, 2);
-    return new PgLocalSettings(defaultIsReadCommitted ? new Prelude(timeouts, 1) : both, both);
+    return new PgLocalSettings(
+        defaultIsReadCommitted ? new Prelude(timeouts, 1) : both, both, defaultIsReadCommitted);
   }
 
   /**

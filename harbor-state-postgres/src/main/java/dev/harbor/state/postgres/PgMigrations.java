@@ -86,6 +86,12 @@ final class PgMigrations {
       lock.setLong(1, SlotLocks.migrationKey(schema));
       lock.execute();
     }
+    // DDL over a large table (an index build) takes as long as it takes: operationTimeout, which
+    // the transaction's first statement set, must not cancel it, or a store that needs the
+    // migration could never open. Its lock waits stay bounded (lock_timeout).
+    try (Statement s = c.createStatement()) {
+      s.execute("SELECT set_config('statement_timeout', '0', true)");
+    }
     // Checked before CREATE SCHEMA: a user may use an existing schema without the right to create
     // schemas.
     if (!schemaExists(c, schema)) {

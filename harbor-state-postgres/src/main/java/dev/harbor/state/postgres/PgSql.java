@@ -64,6 +64,24 @@ final class PgSql {
           + " (SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(? AS bigint[])) AS k); ";
 
   /**
+   * The locks of a group commit's slots (issue 23, defect 5): as {@link #LOCK_SLOTS}, but each
+   * taken only if it is free at once, never waited for, so a group never waits on behalf of one
+   * member for a lock another transaction holds (a fence, another writer of the slot, an erasure of
+   * its session). Its one row: the keys it could not take (empty if it took every lock). It also
+   * notes in the transaction whether it took every lock ({@link #HOLDS_LOCKS}), so a statement that
+   * follows in the same round trip can write only then. Taken without waiting, in any order, they
+   * cannot deadlock.
+   */
+  static final String TRY_LOCK_SLOTS =
+      "SELECT b.keys, set_config('harbor_state.holds_locks', CAST(cardinality(b.keys) = 0 AS text),"
+          + " true) FROM (SELECT ARRAY(SELECT k FROM unnest(CAST(? AS bigint[])) AS k"
+          + " WHERE NOT pg_try_advisory_xact_lock_shared(k)) || ARRAY(SELECT k FROM"
+          + " unnest(CAST(? AS bigint[])) AS k WHERE NOT pg_try_advisory_xact_lock(k)) AS keys) b; ";
+
+  /** True in a transaction whose {@link #TRY_LOCK_SLOTS} took every lock it tried. */
+  static final String HOLDS_LOCKS = "current_setting('harbor_state.holds_locks') = 'true'";
+
+  /**
    * The locks of a batch: its scopes exclusive, which holds back every other write into them (each
    * takes its scope shared) and so stands for the slot locks. One lock per session rather than two
    * per record keeps a large batch within PostgreSQL's shared lock table.
@@ -81,9 +99,11 @@ final class PgSql {
   final String table;
   final String find;
   final String findByEventId;
+  final String findByEventIdOfTenant;
   final String save;
   final String saveAll;
   final String upsertBatch;
+  final String upsertBatchIfLocked;
   final String delete;
   final String deleteIf;
   final String deleteScope;
@@ -109,6 +129,16 @@ final class PgSql {
             + " WHERE "
             + SLOT;
     findByEventId = select + " WHERE event_id = " + TXT;
+    // One probe of the event id's unique index, then the tenant as a filter on the row it found: a
+    // live id of another tenant costs what a miss costs, and its row never leaves the server. The
+    // materialized CTE keeps it so: given "event_id = ? AND tenant_id = ?" the planner walks a
+    // small tenant's rows through an index on tenant_id instead, whose cost grows with the
+    // tenant (and with stale statistics, with any tenant).
+    findByEventIdOfTenant =
+        "WITH hit AS MATERIALIZED ("
+            + findByEventId
+            + ") SELECT * FROM hit WHERE tenant_id = "
+            + TXT;
     slotEventId = LOCK_SLOT + "SELECT event_id FROM " + table + " WHERE " + SLOT;
 
     // save: the slot's locks, then the plain upsert, in one round trip and one (implicit)
@@ -137,41 +167,9 @@ final class PgSql {
     // conflict); records whose id is live with the same content (in their own, locked slot) are
     // skipped. A concurrent save that puts one of the ids into another slot after the snapshot is
     // caught by the event_id index (23505, a conflict), which rolls the whole batch back.
-    upsertBatch =
-        "WITH input AS (SELECT i.tenant_id, i.user_id, i.session_id, i.run_id, i.kind, i.event_id, i.version,"
-            + " i.payload, CAST(i.updated_at AS timestamptz) AS updated_at, i.ord"
-            + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
-            + " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bytea[]), CAST(? AS text[]))"
-            + " WITH ORDINALITY AS i(tenant_id, user_id, session_id, run_id, kind, event_id, version, payload,"
-            + " updated_at, ord)),"
-            + " live AS (SELECT i.ord, r.tenant_id = i.tenant_id AND r.user_id = i.user_id"
-            + " AND r.session_id = i.session_id AND r.run_id = i.run_id AND r.kind = i.kind"
-            + " AND r.version = i.version AND r.payload = i.payload AS same"
-            // A probe of the event-id index per input row (LIMIT 1 keeps the planner from turning
-            // it into a hash join over the whole table, which it prefers while the table is small
-            // and then keeps in the cached plan).
-            + " FROM input i CROSS JOIN LATERAL (SELECT * FROM "
-            + table
-            + " r WHERE r.event_id = i.event_id COLLATE \"C\""
-            + " LIMIT 1) r),"
-            + " written AS (INSERT INTO "
-            + table
-            + " AS r ("
-            + COLS
-            + ") SELECT "
-            + COLS
-            + " FROM input i"
-            + " WHERE NOT EXISTS (SELECT 1 FROM live WHERE NOT live.same)"
-            + " AND NOT EXISTS (SELECT 1 FROM live WHERE live.ord = i.ord)"
-            + " ORDER BY "
-            + PK
-            + " ON CONFLICT ("
-            + PK
-            + ") DO UPDATE "
-            + OVERWRITE
-            + " WHERE r.event_id <> EXCLUDED.event_id RETURNING 1)"
-            + " SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM live WHERE same),"
-            + " (SELECT min(ord) FROM live WHERE NOT same)";
+    upsertBatch = upsertBatchStatement("");
+    // A group commit's: writes nothing unless the TRY_LOCK_SLOTS before it took every lock.
+    upsertBatchIfLocked = upsertBatchStatement(" WHERE " + HOLDS_LOCKS);
     saveAll = LOCK_SCOPES + upsertBatch;
 
     delete = LOCK_SLOT + "DELETE FROM " + table + " WHERE " + SLOT;
@@ -232,5 +230,49 @@ final class PgSql {
             + PK
             + ") DO NOTHING RETURNING 1)"
             + " SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins)";
+  }
+
+  /**
+   * upsertBatch, with a condition on its input rows.
+   *
+   * @param inputFilter a WHERE clause for the input rows, or empty
+   */
+  private String upsertBatchStatement(String inputFilter) {
+    return "WITH input AS (SELECT i.tenant_id, i.user_id, i.session_id, i.run_id, i.kind, i.event_id, i.version,"
+        + " i.payload, CAST(i.updated_at AS timestamptz) AS updated_at, i.ord"
+        + " FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
+        + " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bytea[]), CAST(? AS text[]))"
+        + " WITH ORDINALITY AS i(tenant_id, user_id, session_id, run_id, kind, event_id, version, payload,"
+        + " updated_at, ord)"
+        + inputFilter
+        + "),"
+        + " live AS (SELECT i.ord, r.tenant_id = i.tenant_id AND r.user_id = i.user_id"
+        + " AND r.session_id = i.session_id AND r.run_id = i.run_id AND r.kind = i.kind"
+        + " AND r.version = i.version AND r.payload = i.payload AS same"
+        // A probe of the event-id index per input row (LIMIT 1 keeps the planner from turning
+        // it into a hash join over the whole table, which it prefers while the table is small
+        // and then keeps in the cached plan).
+        + " FROM input i CROSS JOIN LATERAL (SELECT * FROM "
+        + table
+        + " r WHERE r.event_id = i.event_id COLLATE \"C\""
+        + " LIMIT 1) r),"
+        + " written AS (INSERT INTO "
+        + table
+        + " AS r ("
+        + COLS
+        + ") SELECT "
+        + COLS
+        + " FROM input i"
+        + " WHERE NOT EXISTS (SELECT 1 FROM live WHERE NOT live.same)"
+        + " AND NOT EXISTS (SELECT 1 FROM live WHERE live.ord = i.ord)"
+        + " ORDER BY "
+        + PK
+        + " ON CONFLICT ("
+        + PK
+        + ") DO UPDATE "
+        + OVERWRITE
+        + " WHERE r.event_id <> EXCLUDED.event_id RETURNING 1)"
+        + " SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM live WHERE same),"
+        + " (SELECT min(ord) FROM live WHERE NOT same)";
   }
 }

@@ -21,6 +21,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,11 +48,13 @@ final class PgStore implements StoreDriver {
   private final PgSql sql;
   private final SlotLocks locks;
   private final PgRetention retention;
+  private final Duration operationTimeout;
   // Concurrent saves and deletes share a commit through it; null with groupCommit=off.
   private final @Nullable PgGroupCommit groups;
 
   PgStore(PgDatabase db, PgSettings settings, StoreContext context) {
     this.db = db;
+    this.operationTimeout = settings.operationTimeout();
     this.sql = new PgSql(settings.quotedSchema());
     this.locks = new SlotLocks(settings.schema());
     this.retention = new PgRetention(db, sql.table, locks);
@@ -67,7 +70,7 @@ final class PgStore implements StoreDriver {
   public void save(StateRecord r) {
     PgGroupCommit g = groups;
     if (g == null) {
-      saveAlone(r);
+      saveAlone(r, db.deadline());
     } else {
       g.write(new PgGroupCommit.Save(r));
     }
@@ -82,16 +85,19 @@ final class PgStore implements StoreDriver {
     return groups;
   }
 
-  /** A save or delete in a statement of its own: without group commit, or alone in a group. */
-  private void writeAlone(PgGroupCommit.Write w) {
+  /**
+   * A save or delete in a statement of its own: without group commit, or committing alone with it
+   * on, within the call's deadline.
+   */
+  private void writeAlone(PgGroupCommit.Write w, long deadline) {
     if (w instanceof PgGroupCommit.Save s) {
-      saveAlone(s.record());
+      saveAlone(s.record(), deadline);
     } else if (w instanceof PgGroupCommit.Delete d) {
-      deleteAlone(d.identity(), d.kind());
+      deleteAlone(d.identity(), d.kind(), deadline);
     }
   }
 
-  private void saveAlone(StateRecord r) {
+  private void saveAlone(StateRecord r, long deadline) {
     SlotLocks.Keys keys = locks.keys(r.identity(), r.kind());
     Supplier<String> what =
         () ->
@@ -101,6 +107,7 @@ final class PgStore implements StoreDriver {
                 + StoreErrors.describe(r.identity(), r.kind());
     db.run(
         Mode.IDEMPOTENT_WRITE,
+        deadline,
         what,
         (c, a) -> {
           // Contention never fails a save (CONTRACT.md 4.2): a round that found its slot changed
@@ -354,16 +361,17 @@ final class PgStore implements StoreDriver {
   public void delete(Quadruple identity, String kind) {
     PgGroupCommit g = groups;
     if (g == null) {
-      deleteAlone(identity, kind);
+      deleteAlone(identity, kind, db.deadline());
     } else {
       g.write(new PgGroupCommit.Delete(identity, kind));
     }
   }
 
-  private void deleteAlone(Quadruple identity, String kind) {
+  private void deleteAlone(Quadruple identity, String kind, long deadline) {
     SlotLocks.Keys keys = locks.keys(identity, kind);
     db.call(
         Mode.IDEMPOTENT_WRITE,
+        deadline,
         () -> "delete of " + StoreErrors.describe(identity, kind),
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.delete)) {
@@ -444,6 +452,20 @@ final class PgStore implements StoreDriver {
   }
 
   @Override
+  public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+    return db.call(
+        Mode.READ,
+        () -> "findByEventId of " + eventId.value() + " in tenant " + tenantId,
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.findByEventIdOfTenant)) {
+            p.setString(1, eventId.value());
+            p.setString(2, tenantId);
+            return ROWS.first(p);
+          }
+        });
+  }
+
+  @Override
   public List<StateRecord> listKind(String kindPrefix, int limit) {
     return db.call(
         Mode.READ,
@@ -475,26 +497,62 @@ final class PgStore implements StoreDriver {
     return db.call(
         Mode.READ,
         () -> "scanKindForTenant of tenant " + tenantId,
-        (c, a) -> {
-          try (PreparedStatement p =
-              c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
-            p.setString(1, tenantId);
-            return ROWS.scanPage(p, bindPrefix(p, 2, kindPrefix), after, max);
-          }
-        });
+        (c, a) -> scanKindForTenant(c, tenantId, kindPrefix, after, max));
+  }
+
+  private List<StateRecord> scanKindForTenant(
+      Connection c,
+      String tenantId,
+      String kindPrefix,
+      Optional<ScanContinuations.Position> after,
+      int max)
+      throws SQLException {
+    try (PreparedStatement p =
+        c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
+      p.setString(1, tenantId);
+      return ROWS.scanPage(p, bindPrefix(p, 2, kindPrefix), after, max);
+    }
   }
 
   @Override
   public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
-    return db.call(
-        Mode.READ,
-        () -> "scanAll",
-        (c, a) -> {
-          try (PreparedStatement p =
-              c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
-            return ROWS.scanAllPage(p, after, max);
-          }
-        });
+    return db.call(Mode.READ, () -> "scanAll", (c, a) -> scanAll(c, after, max));
+  }
+
+  private List<StateRecord> scanAll(Connection c, Optional<StateRecord> after, int max)
+      throws SQLException {
+    try (PreparedStatement p =
+        c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
+      return ROWS.scanAllPage(p, after, max);
+    }
+  }
+
+  /**
+   * The scans in one {@code REPEATABLE READ READ ONLY} transaction on one pooled connection ({@link
+   * PgSnapshot}): the same statements as the live scans.
+   */
+  @Override
+  public Snapshot snapshot() {
+    PgSnapshot snapshot = PgSnapshot.open(db, operationTimeout);
+    return new Snapshot() {
+      @Override
+      public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
+        return snapshot.read("scanAll", c -> PgStore.this.scanAll(c, after, max));
+      }
+
+      @Override
+      public List<StateRecord> scanKindForTenant(
+          String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
+        return snapshot.read(
+            "scanKindForTenant of tenant " + tenantId,
+            c -> PgStore.this.scanKindForTenant(c, tenantId, kindPrefix, after, max));
+      }
+
+      @Override
+      public void close() {
+        snapshot.close();
+      }
+    };
   }
 
   /** Closes the pool if the store owns it; never a borrowed one. */

@@ -140,8 +140,10 @@ public final class PostgresStateStore {
       throw openFailure(location.describe(), location.password(), cause);
     }
     StoreContext context = context(settings, config.clock());
-    PgDatabase db = new PgDatabase(pool, pool, context, settings.operationTimeout());
+    // From here on the pool (its connections and its housekeeping thread) is ours to close should
+    // anything fail before the store exists to own it.
     try {
+      PgDatabase db = new PgDatabase(pool, pool, context, settings.operationTimeout());
       String given = settings.passThrough().get(PGProperty.PREPARE_THRESHOLD.getName());
       prepareSchema(
           db,
@@ -149,14 +151,14 @@ public final class PostgresStateStore {
           location.describe(),
           location.password(),
           given == null ? -1 : Math.max(0, parseThreshold(given)));
-    } catch (RuntimeException e) {
+      StateStore store = StoreCore.open(context, new PgStore(db, settings, context));
+      context.publishPool(new PgPoolView(pool, settings.maxPoolSize()));
+      opened(context, location.describe(), settings, config);
+      return store;
+    } catch (RuntimeException | Error e) {
       pool.close();
       throw e;
     }
-    StateStore store = StoreCore.open(context, new PgStore(db, settings, context));
-    context.publishPool(new PgPoolView(pool, settings.maxPoolSize()));
-    opened(context, location.describe(), settings, config);
-    return store;
   }
 
   private static StoreContext context(PgSettings settings, Clock clock) {
@@ -264,12 +266,17 @@ public final class PostgresStateStore {
       PGConnection pg = borrowed.unwrap(PGConnection.class);
       int prepareThreshold = pg.getPrepareThreshold();
       pg.setPrepareThreshold(0);
+      int networkTimeout = borrowed.getNetworkTimeout();
       try {
         db.learnDefaults(borrowed, givenThreshold);
+        // A migration may take longer than the socket timeout that bounds the store's calls
+        // (PgMigrations); the server itself ends it if its lock waits run out.
+        borrowed.setNetworkTimeout(Runnable::run, 0);
         Connection c = db.scoped(borrowed);
         migrate(c, settings, where);
       } finally {
         pg.setPrepareThreshold(prepareThreshold);
+        borrowed.setNetworkTimeout(Runnable::run, networkTimeout);
       }
     } catch (SQLException e) {
       throw openFailure(where, password, e);

@@ -9,7 +9,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.EventId;
 import dev.harbor.state.Quadruple;
-import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
@@ -20,7 +19,6 @@ import dev.harbor.state.sql.GroupCommit;
 import dev.harbor.state.testing.BackgroundCall;
 import dev.harbor.state.testing.GroupCommitScenarios;
 import dev.harbor.state.testing.GroupCommitScenarios.WhileQueued;
-import dev.harbor.state.testing.HeldFence;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,26 +31,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Group commit on PostgreSQL, each group steered: a {@code fenceIf} whose action waits on a latch
- * holds its slot's advisory lock, so a leader saving that slot keeps its commit in flight. Two
- * groups may be in flight at once, so two leaders are held, on two fences, while the test queues
- * the others one at a time, in the order it chooses; releasing the first fence lets its leader's
- * successor take the whole queue as one group, and only then is the second released. Each caller's
- * outcome is its own.
+ * Group commit on PostgreSQL, each group steered: the store borrows its connections through a gate
+ * ({@link GatedDataSource}) that holds chosen threads, so a commit stays in flight exactly as long
+ * as the test says, without waiting for a lock (a group never does). Two groups may be in flight at
+ * once, and up to {@code ALONE_UP_TO} writers commit alone first, so the test holds that many lone
+ * commits and two leaders while it queues the others one at a time, in the order it chooses;
+ * releasing the first leader lets its successor take the whole queue as one group, and only then is
+ * the rest released. Each caller's outcome is its own.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS) // a hang guard; nothing here is timed
 class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
 
   private StateStore store;
   private GroupCommit<PgGroupCommit.Write> group;
-  private final List<HeldFence> fences = new ArrayList<>();
+  private GatedDataSource gate;
 
   @BeforeEach
   void openSteerableStore() {
     open().close(); // creates the schema and its tables
-    HikariConfig hc =
-        TestServer.poolConfig(2 * PgGroupCommit.ALONE_UP_TO + 4); // a fence and a saver per leader
-    HikariDataSource pool = track(new HikariDataSource(hc));
+    HikariConfig hc = TestServer.poolConfig(2 * PgGroupCommit.ALONE_UP_TO + 4);
+    gate = new GatedDataSource(track(new HikariDataSource(hc)));
     StateConfig config =
         StateConfig.builder().driver("postgres").options(Map.of("schema", schema)).build();
     PgSettings settings = PgSettings.from(Options.of(config, PgSettings.BORROWED_TABLE), false);
@@ -60,95 +58,79 @@ class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
         new StoreContext("postgres", settings.maxPayloadBytes(), Clock.systemUTC());
     PgStore driver =
         new PgStore(
-            new PgDatabase(pool, null, context, settings.operationTimeout()), settings, context);
+            new PgDatabase(gate, null, context, settings.operationTimeout()), settings, context);
     store = track(StoreCore.open(context, driver));
     group = Objects.requireNonNull(driver.groups()).group();
   }
 
   @AfterEach
-  void releaseFences() {
-    fences.forEach(HeldFence::close); // a failed test must not leave a fence holding
+  void openTheGate() {
+    gate.openForAll(); // a failed test must not leave a commit held
   }
 
-  /** Fences a slot (saving its record first) until the fence is released. */
-  private HeldFence fence(String kind) throws InterruptedException {
-    StateRecord fenced = record("fence-" + kind, kind, "f");
-    store.save(fenced);
-    HeldFence fence = HeldFence.start(store, SlotExpectation.exact(Q, kind, fenced.id()));
-    fences.add(fence);
-    return fence.holding();
-  }
+  private BackgroundCall firstLeader;
+  private final List<BackgroundCall> othersHeld = new ArrayList<>();
 
-  private HeldFence firstFence;
-  private HeldFence secondFence;
+  /** Starts a save of a free slot whose commit the gate holds; waits until it is held. */
+  private BackgroundCall held(String slot) throws InterruptedException {
+    BackgroundCall c = new BackgroundCall(() -> store.save(record("held-" + slot, slot, "h")));
+    gate.hold(c);
+    int before = gate.waiting();
+    c.start();
+    awaitUntil(() -> gate.waiting() == before + 1);
+    return c;
+  }
 
   /**
-   * Holds both groups that may be in flight under load: first writers that commit alone (up to
-   * {@code ALONE_UP_TO} concurrent writers each do), then a leader saving each of two fenced slots
-   * (each commit waits for its fence); then starts each call one at a time, each queued before the
-   * next starts; then lets the two lone commits end, which leaves the queue to the two fenced
-   * leaders.
+   * Holds the lone commits (up to {@code ALONE_UP_TO} concurrent writers each commit alone) and the
+   * two groups that may then be in flight, then starts each call one at a time, each queued before
+   * the next starts.
    *
-   * @param firstSlot the slot of the first fence
-   * @param secondSlot the slot of the second fence
-   * @return the calls started: the two leaders, then {@code calls}
+   * @param holdHead whether the first call's thread is held too once it borrows (so the group it
+   *     leads stays in flight)
+   * @return the calls started
    */
-  private List<BackgroundCall> queue(String firstSlot, String secondSlot, List<Runnable> calls)
+  private List<BackgroundCall> queue(List<Runnable> calls, boolean holdHead)
       throws InterruptedException {
-    firstFence = fence(firstSlot);
-    secondFence = fence(secondSlot);
-    // Up to ALONE_UP_TO concurrent writers each commit alone: as many lone commits, held by fences
-    // of their own until every call has queued, make every later caller queue.
-    List<HeldFence> aloneFences = new ArrayList<>();
-    List<BackgroundCall> alone = new ArrayList<>();
-    for (int i = 1; i <= PgGroupCommit.ALONE_UP_TO - 2; i++) {
-      String slot = "alone" + i;
-      aloneFences.add(fence(slot));
-      int leaders = group.leaders() + 1;
-      BackgroundCall c = new BackgroundCall(() -> store.save(record("lead-" + slot, slot, "l")));
-      c.start();
-      awaitUntil(() -> group.leaders() == leaders);
-      alone.add(c);
+    for (int i = 1; i <= PgGroupCommit.ALONE_UP_TO; i++) {
+      othersHeld.add(held("alone" + i));
     }
+    assertThat(group.leaders()).as("lone commits lead nobody").isZero();
+    firstLeader = held("leader1");
+    othersHeld.add(held("leader2"));
+    assertThat(group.leaders()).isEqualTo(2);
     List<BackgroundCall> started = new ArrayList<>();
-    int n = 0;
-    for (String slot : List.of(firstSlot, secondSlot)) {
-      int leaders = PgGroupCommit.ALONE_UP_TO - 2 + ++n;
-      BackgroundCall leader =
-          new BackgroundCall(() -> store.save(record("lead" + leaders, slot, "l")));
-      leader.start();
-      awaitUntil(() -> group.leaders() == leaders);
-      started.add(leader);
-    }
     for (Runnable r : calls) {
       int before = group.queued();
       BackgroundCall c = new BackgroundCall(r);
+      if (holdHead && started.isEmpty()) {
+        gate.hold(c);
+      }
       c.start();
       awaitUntil(() -> group.queued() == before + 1);
       started.add(c);
     }
-    // The lone commits end; being leaders beyond the two, they leave the queue to the fenced two.
-    for (HeldFence f : aloneFences) {
-      f.release();
-    }
-    joinAll(alone);
-    assertThat(group.leaders()).isEqualTo(2);
     assertThat(group.queued()).isEqualTo(calls.size());
     return started;
   }
 
-  private List<BackgroundCall> queue(List<Runnable> calls) throws InterruptedException {
-    return queue("fenced", "fenced2", calls);
-  }
-
   /**
    * Lets the queued calls commit as one group: the first leader ends and its successor takes the
-   * whole queue; only then does the second leader end (else it could take part of the queue).
+   * whole queue; only then do the other held commits end (else the second leader's successor could
+   * take part of the queue).
    */
   private void releaseAsOneGroup() throws InterruptedException {
-    firstFence.release();
+    gate.release(firstLeader);
     awaitUntil(() -> group.queued() == 0);
-    secondFence.release();
+    gate.openForAll();
+  }
+
+  /** Waits for the held commits, which must have succeeded. */
+  private void joinHeld() throws InterruptedException {
+    joinAll(othersHeld);
+    firstLeader.join();
+    assertThat(othersHeld).allSatisfy(c -> assertThat(c.failure()).isNull());
+    assertThat(firstLeader.failure()).isNull();
   }
 
   /**
@@ -158,14 +140,11 @@ class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
   @Override
   public List<BackgroundCall> commitAsOneGroup(List<Runnable> calls, WhileQueued whileQueued)
       throws InterruptedException {
-    List<BackgroundCall> started = queue(calls);
-    List<BackgroundCall> queued = started.subList(2, started.size());
+    List<BackgroundCall> queued = queue(calls, false);
     whileQueued.run(queued);
     releaseAsOneGroup();
-    joinAll(started);
-    assertThat(started.subList(0, 2))
-        .as("the two leaders")
-        .allSatisfy(c -> assertThat(c.failure()).isNull());
+    joinAll(queued);
+    joinHeld();
     return queued;
   }
 
@@ -215,28 +194,27 @@ class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
 
   @Test
   void aCallerInterruptedWhileItsGroupCommits_getsCommitOutcomeUnknown() throws Exception {
-    // a's slot is the second fence's: the group of a, b and c waits for it once taken
+    // a leads the group of a, b and c, and the gate holds it once a has taken the group
     List<BackgroundCall> started =
         queue(
-            "first",
-            "second",
             List.of(
-                () -> store.save(record("a", "second", "a")),
+                () -> store.save(record("a", "a", "a")),
                 () -> store.save(record("b", "b", "b")),
-                () -> store.save(record("c", "c", "c"))));
-    firstFence.release();
-    started.get(0).join();
-    awaitUntil(() -> group.queued() == 0); // the group of a, b and c is taken, its commit waiting
-    BackgroundCall b = started.get(3);
+                () -> store.save(record("c", "c", "c"))),
+            true);
+    gate.release(firstLeader);
+    firstLeader.join();
+    awaitUntil(() -> group.queued() == 0); // the group of a, b and c is taken, its commit held
+    BackgroundCall b = started.get(1);
     b.interrupt();
     b.join();
     assertThat(b.failure()).isInstanceOf(CommitOutcomeUnknownException.class);
     assertThat(b.endedInterrupted()).isTrue();
-    secondFence.release();
+    gate.openForAll();
     joinAll(started);
-    assertThat(started.get(1).failure()).isNull();
+    joinHeld();
+    assertThat(started.get(0).failure()).isNull();
     assertThat(started.get(2).failure()).isNull();
-    assertThat(started.get(4).failure()).isNull();
     assertThat(store.find(Q, "b")).isPresent(); // it was in flight: the group committed it
   }
 }

@@ -135,6 +135,30 @@ class PgMigrationsTest extends DatabaseTest {
     assertThat(verified.load(Q, "k").id().value()).isEqualTo("E1");
   }
 
+  /**
+   * A migration that builds an index over a large table takes as long as the build takes; bounding
+   * it by operationTimeout, as every call is, would make such a store impossible to open (issue 23:
+   * each open would time out and roll the migration back). The store is taken back to schema
+   * version 1 and filled until the build of version 2's index outlasts the operationTimeout.
+   */
+  @Test
+  void aMigrationThatOutlastsOperationTimeout_completes() {
+    open().close();
+    String table = "\"" + schema + "\".harbor_state_records";
+    TestPostgres.execute(
+        "DROP INDEX \"" + schema + "\".harbor_state_records_tenant_age",
+        "DELETE FROM \"" + schema + "\".harbor_state_migrations WHERE version = 2",
+        "INSERT INTO "
+            + table
+            + " SELECT 't' || (i % 97), 'u' || i, 's', '', 'k', 'E' || i, 0, '\\x00'::bytea,"
+            + " now() - i * interval '1 second' FROM generate_series(1, 400000) AS i");
+
+    StateStore store = open("operationTimeout=100ms");
+
+    assertThat(ledger()).containsExactly("1 V0001__init.sql", "2 V0002__purge_index.sql");
+    assertThat(store.find(new dev.harbor.state.Quadruple("t1", "u1", "s", ""), "k")).isPresent();
+  }
+
   @Test
   void ledgerChecks_areOrderAndChecksumStrict() {
     List<Migration> known = PgMigrations.PLAN.migrations();

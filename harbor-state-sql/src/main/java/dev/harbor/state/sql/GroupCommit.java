@@ -38,7 +38,18 @@ import org.jspecify.annotations.Nullable;
  * also let every caller commit alone while only a few are writing at all ({@code aloneUpTo}):
  * grouping pays when callers outnumber the commits worth overlapping, and costs throughput when
  * they do not (measured on PostgreSQL: at 4 writing threads, 2 groups in flight did 40 % fewer
- * saves than 4 lone commits; at 16, the groups did 50 % more).
+ * saves than 4 lone commits; at 16, the groups did 50 % more). A caller that commits alone that way
+ * is nobody's leader: it holds no place among the {@code maxLeaders}, so however long its write
+ * waits (for a fenced slot, say), no other caller waits for it.
+ *
+ * <p>Each call has one deadline, {@code operationTimeout} after it started, whoever leads: a caller
+ * promoted to lead after waiting in the queue commits within what is left of its own time (and
+ * gives up, nothing sent, if none is left), and the group's commit is bounded by its leader's
+ * deadline, which is the earliest of the group's (the leader queued first). A leader must not make
+ * its group wait for what only one member waits for: a driver whose members can be held up one by
+ * one (PostgreSQL: a slot's lock held by a fence) takes what the group needs without waiting and
+ * sends a member whose share is held back to its caller ({@link Member#goAlone}), who commits it
+ * alone, within its own deadline, once the group's commit has ended.
  *
  * <p>Wake-ups cannot be lost: a member's state is volatile and changes only from QUEUED (under the
  * queue's lock) to TAKEN, LEADER or ABANDONED, and from TAKEN to DONE; a waiting caller re-reads
@@ -116,8 +127,15 @@ public final class GroupCommit<W> implements AutoCloseable {
   /**
    * What a driver does with a group: run every member's write in one transaction (or, for a group
    * of one, the way the write runs alone) and settle each member with {@link Member#succeed} or
-   * {@link Member#fail}. If it throws, the transaction failed as a whole: every member gets that
-   * exception, whatever was settled before.
+   * {@link Member#fail}, or send it back to its caller with {@link Member#goAlone}. If it throws,
+   * the transaction failed as a whole: every member not sent back gets that exception, whatever was
+   * settled before.
+   *
+   * <p>The first member is the leader, whose thread runs the commit: the commit must end by its
+   * {@link Member#deadline()}. A group of one whose member {@link Member#alone() commits alone}
+   * runs as the write runs without grouping, and may wait for whatever that write waits for; any
+   * other group is led on others' behalf and must not wait for what only some of its members wait
+   * for.
    *
    * @param <W> what one member writes
    */
@@ -126,7 +144,7 @@ public final class GroupCommit<W> implements AutoCloseable {
     /**
      * Commits a group.
      *
-     * @param group the members in arrival order, at least one
+     * @param group the members in arrival order, at least one, the leader first
      */
     void commit(List<Member<W>> group);
   }
@@ -151,6 +169,8 @@ public final class GroupCommit<W> implements AutoCloseable {
     private @Nullable Object result;
     private @Nullable RuntimeException failure;
     private boolean settled;
+    private boolean sentBack;
+    private boolean alone;
 
     private Member(W write, long deadline) {
       this.write = write;
@@ -167,6 +187,39 @@ public final class GroupCommit<W> implements AutoCloseable {
     }
 
     /**
+     * When the caller's call must end: {@code operationTimeout} after it started, as {@link
+     * System#nanoTime()} reads. The leader's bounds its group's commit.
+     *
+     * @return the deadline
+     */
+    public long deadline() {
+      return deadline;
+    }
+
+    /**
+     * Whether the member commits alone, as nobody's leader (few callers are writing, or a group
+     * sent it back): its commit may wait for whatever its write waits for.
+     *
+     * @return whether it is alone
+     */
+    public boolean alone() {
+      return alone;
+    }
+
+    /**
+     * Settles nothing and sends the member back to its caller, who commits it alone once this
+     * group's commit has ended (and the next leader is chosen), within its own deadline. For a
+     * member whose write would have to wait where the others need not (its slot locked elsewhere):
+     * nothing of it may have been written.
+     */
+    public void goAlone() {
+      result = null;
+      failure = null;
+      settled = false;
+      sentBack = true;
+    }
+
+    /**
      * Settles the member with a result (for writes without one, {@code null}).
      *
      * @param value the result
@@ -175,6 +228,7 @@ public final class GroupCommit<W> implements AutoCloseable {
       result = value;
       failure = null;
       settled = true;
+      sentBack = false;
     }
 
     /**
@@ -187,6 +241,7 @@ public final class GroupCommit<W> implements AutoCloseable {
       result = null;
       failure = e;
       settled = true;
+      sentBack = false;
     }
   }
 
@@ -317,13 +372,16 @@ public final class GroupCommit<W> implements AutoCloseable {
   }
 
   private @Nullable Object submit(Member<W> self, int writing) {
+    if (aloneUpTo > maxLeaders && writing <= aloneUpTo) {
+      // Few are writing: each commits alone at once, as nobody's leader, so nobody waits for it.
+      return alone(self);
+    }
     boolean lead;
     lock.lock();
     try {
       // A leader is never in the queue: two leaders ending at once must not promote one caller
-      // twice, nor take a leader into their group. With few writers each leads (alone, as
-      // nobody queues then); the queue forms only once they outnumber aloneUpTo.
-      lead = leaders < (writing <= aloneUpTo ? aloneUpTo : maxLeaders);
+      // twice, nor take a leader into their group.
+      lead = leaders < maxLeaders;
       if (lead) {
         leaders++;
         self.state = Member.LEADER;
@@ -339,10 +397,48 @@ public final class GroupCommit<W> implements AutoCloseable {
     if (self.state == Member.LEADER) {
       lead(self);
     }
+    if (self.sentBack) {
+      return alone(self);
+    }
     if (self.failure != null) {
       throw self.failure;
     }
     return self.result;
+  }
+
+  /**
+   * Commits the caller's write alone, on its own thread and within its own deadline: outside any
+   * group, so whatever it waits for holds up nobody else.
+   */
+  private @Nullable Object alone(Member<W> self) {
+    if (self.deadline - System.nanoTime() <= 0) {
+      // Sent back by a group after its time ran out: nothing of it was written.
+      throw StoreErrors.timedOut(operationTimeout, "a commit of " + context.where());
+    }
+    self.alone = true;
+    self.sentBack = false;
+    self.settled = false;
+    List<Member<W>> one = List.of(self);
+    runCommitter(one);
+    counted(one);
+    if (self.failure != null) {
+      throw self.failure;
+    }
+    return self.result;
+  }
+
+  /** Counts a group that committed, leaving out the members it sent back. */
+  private void counted(List<Member<W>> group) {
+    int n = 0;
+    for (Member<W> m : group) {
+      if (!m.sentBack) {
+        n++;
+      }
+    }
+    if (n > 0) {
+      sizes.incrementAndGet(n);
+      context.groupCommitted(n);
+    }
   }
 
   /** Waits until the member is done or promoted to leader; gives up on interrupt or timeout. */
@@ -398,7 +494,7 @@ public final class GroupCommit<W> implements AutoCloseable {
       throw context.cancelled();
     }
     if (s == Member.LEADER) {
-      return; // timed out, but leads now: a leader's own wait is the commit, bounded by the backend
+      return; // timed out, but leads now: lead() hands the lead on and reports the timeout
     }
   }
 
@@ -413,14 +509,9 @@ public final class GroupCommit<W> implements AutoCloseable {
     }
   }
 
-  /**
-   * Promotes the oldest queued caller to leader, or notes that none leads. A leader beyond {@code
-   * maxLeaders} (one that led alone while few were writing) promotes nobody: the queue is left to
-   * the others, so that it commits in at most {@code maxLeaders} groups rather than one a leader.
-   * Holds the lock.
-   */
+  /** Promotes the oldest queued caller to leader, or notes that none leads. Holds the lock. */
   private void handOff() {
-    Member<W> next = leaders > maxLeaders ? null : queue.pollFirst();
+    Member<W> next = queue.pollFirst();
     if (next == null) {
       leaders--;
       return;
@@ -438,6 +529,11 @@ public final class GroupCommit<W> implements AutoCloseable {
       abdicate(self);
       throw context.cancelled();
     }
+    if (self.deadline - System.nanoTime() <= 0) {
+      // Promoted after its own time ran out: it leaves, nothing sent, and the next caller leads.
+      abdicate(self);
+      throw StoreErrors.timedOut(operationTimeout, "a shared commit of " + context.where());
+    }
     List<Member<W>> group = new ArrayList<>(Math.min(maxGroupSize, 16));
     self.state = Member.TAKEN;
     group.add(self); // it arrived before everyone still queued
@@ -451,11 +547,10 @@ public final class GroupCommit<W> implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    sizes.incrementAndGet(group.size());
-    context.groupCommitted(group.size());
     Error error = null;
     try {
       commit(group);
+      counted(group);
     } catch (Error e) {
       error = e;
       StorageException failure =
@@ -528,15 +623,18 @@ public final class GroupCommit<W> implements AutoCloseable {
     }
   }
 
+  /** The group's failure is every member's, except those sent back, which it did not carry. */
   private static <W> void failAll(List<Member<W>> group, RuntimeException e) {
     for (Member<W> m : group) {
-      m.fail(e);
+      if (!m.sentBack) {
+        m.fail(e);
+      }
     }
   }
 
   private void ensureSettled(List<Member<W>> group) {
     for (Member<W> m : group) {
-      if (!m.settled) {
+      if (!m.settled && !m.sentBack) {
         m.fail(
             new IllegalStateException(
                 "the group committer of " + context.where() + " left a write unsettled"));

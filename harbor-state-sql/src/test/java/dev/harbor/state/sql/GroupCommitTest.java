@@ -139,10 +139,14 @@ class GroupCommitTest {
       throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     List<List<String>> groups = Collections.synchronizedList(new ArrayList<>());
+    List<Boolean> alone = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger committing = new AtomicInteger();
     GroupCommit.Committer<String> blocking =
         group -> {
+          committing.incrementAndGet();
           awaitUninterruptibly(release);
           groups.add(group.stream().map(GroupCommit.Member::write).toList());
+          alone.add(group.get(0).alone());
           group.forEach(m -> m.succeed("ok:" + m.write()));
         };
     try (GroupCommit<String> g =
@@ -157,29 +161,47 @@ class GroupCommitTest {
       for (int i = 1; i <= 4; i++) {
         Caller c = new Caller(g, "alone" + i);
         c.start();
-        int leaders = i;
-        await(() -> g.leaders() == leaders); // the first four each lead at once, past maxLeaders
+        int committed = i;
+        await(() -> committing.get() == committed);
         callers.add(c);
       }
-      for (int i = 5; i <= 7; i++) {
+      assertThat(g.leaders()).isZero();
+      // The first four each commit alone at once; committing alone, they lead nobody, so the
+      // next two lead groups (of one, as nobody queues yet) however long the four take.
+      for (int i = 5; i <= 6; i++) {
+        Caller c = new Caller(g, "leader" + i);
+        c.start();
+        int leaders = i - 4;
+        await(() -> g.leaders() == leaders);
+        callers.add(c);
+      }
+      for (int i = 7; i <= 9; i++) {
         Caller c = new Caller(g, "queued" + i);
         c.start();
-        int queued = i - 4;
-        await(() -> g.queued() == queued); // a fifth writer and later ones queue
+        int queued = i - 6;
+        await(() -> g.queued() == queued); // later writers queue for the two groups
         callers.add(c);
       }
-      assertThat(g.leaders()).isEqualTo(4);
+      assertThat(g.leaders()).isEqualTo(2);
       release.countDown();
       for (Caller c : callers) {
         c.join();
         assertThat(c.outcome.get()).isEqualTo("ok:" + c.write);
       }
-      // The lone leaders commit alone; the queue commits in at most maxLeaders (2) groups.
       assertThat(groups)
           .containsAll(
-              List.of(List.of("alone1"), List.of("alone2"), List.of("alone3"), List.of("alone4")));
+              List.of(
+                  List.of("alone1"),
+                  List.of("alone2"),
+                  List.of("alone3"),
+                  List.of("alone4"),
+                  List.of("leader5"),
+                  List.of("leader6")));
+      // The queue commits in at most maxLeaders (2) groups, led, not alone.
       assertThat(groups.stream().filter(group -> group.get(0).startsWith("queued")))
           .hasSizeBetween(1, 2);
+      assertThat(alone.stream().filter(a -> a)).hasSize(4);
+      assertThat(g.leaders()).isZero();
     }
   }
 
@@ -383,6 +405,109 @@ class GroupCommitTest {
       r.release.countDown();
       callers.get(0).join();
       assertThat(r.groups).containsExactly(List.of("leader"));
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void aCallerPromotedToLead_commitsByItsOwnDeadline_fixedWhenItsCallStarted() throws Exception {
+    Recorder r = new Recorder();
+    List<Long> deadlines = Collections.synchronizedList(new ArrayList<>());
+    GroupCommit.Committer<String> committer =
+        group -> {
+          deadlines.add(group.get(0).deadline());
+          r.commit(group);
+        };
+    Duration timeout = Duration.ofSeconds(30);
+    try (GroupCommit<String> g =
+        new GroupCommit<>(
+            new GroupCommit.Settings(true, 64, Duration.ZERO), timeout, CONTEXT, committer)) {
+      long beforeQueued = System.nanoTime();
+      List<Caller> callers = queueBehindABlockedLeader(g, r, "a", "b");
+      long afterQueued = System.nanoTime();
+      Thread.sleep(50); // the leader's commit takes a while: a fresh deadline would show it
+      long beforeRelease = System.nanoTime();
+      r.release.countDown();
+      for (Caller c : callers) {
+        c.join();
+      }
+      assertThat(r.groups).containsExactly(List.of("leader"), List.of("a", "b"));
+      // The second group's leader, a, commits by the deadline its own call fixed when it began.
+      assertThat(deadlines.get(1))
+          .isBetween(beforeQueued + timeout.toNanos(), afterQueued + timeout.toNanos())
+          .isLessThan(beforeRelease + timeout.toNanos());
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void aLeaderPromotedAfterItsTimeRanOut_leavesUnsent_andTheNextLeads() throws Exception {
+    Recorder r = new Recorder();
+    try (GroupCommit<String> g =
+        new GroupCommit<>(
+            new GroupCommit.Settings(true, 64, Duration.ZERO),
+            Duration.ofMillis(300),
+            CONTEXT,
+            r)) {
+      List<Caller> callers = queueBehindABlockedLeader(g, r, "a");
+      // a times out while queued, unless promoted first; either way it must not be committed
+      // after its time ran out.
+      callers.get(1).join();
+      r.release.countDown();
+      callers.get(0).join();
+      assertThat(callers.get(1).outcome.get())
+          .isInstanceOfSatisfying(
+              StorageException.class, e -> assertThat(e.isTransient()).isTrue());
+      assertThat(r.groups).containsExactly(List.of("leader"));
+      assertThat(g.leaders()).isZero();
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void membersSentBack_commitAloneOnTheirOwnThreads_afterTheGroup() throws Exception {
+    Recorder r = new Recorder();
+    List<String> aloneOn = Collections.synchronizedList(new ArrayList<>());
+    GroupCommit.Committer<String> committer =
+        group -> {
+          if (group.size() == 1 && group.get(0).alone()) {
+            GroupCommit.Member<String> m = group.get(0);
+            aloneOn.add(m.write() + "@" + Thread.currentThread().getName());
+            m.succeed("alone:" + m.write());
+            return;
+          }
+          if (group.size() == 1) {
+            r.commit(group);
+            return;
+          }
+          List<GroupCommit.Member<String>> carried = new ArrayList<>();
+          for (GroupCommit.Member<String> m : group) {
+            if (m.write().startsWith("busy")) {
+              m.goAlone();
+            } else {
+              carried.add(m);
+            }
+          }
+          r.commit(carried);
+        };
+    try (GroupCommit<String> g = group(committer, 64)) {
+      List<Caller> callers = queueBehindABlockedLeader(g, r, "busy1", "a", "busy2", "b");
+      r.release.countDown();
+      for (Caller c : callers) {
+        c.join();
+      }
+      assertThat(r.groups).containsExactly(List.of("leader"), List.of("a", "b"));
+      assertThat(callers.get(1).outcome.get()).isEqualTo("alone:busy1"); // it led the group
+      assertThat(callers.get(2).outcome.get()).isEqualTo("ok:a");
+      assertThat(callers.get(3).outcome.get()).isEqualTo("alone:busy2");
+      assertThat(callers.get(4).outcome.get()).isEqualTo("ok:b");
+      assertThat(aloneOn)
+          .containsExactlyInAnyOrder(
+              "busy1@" + callers.get(1).getName(), "busy2@" + callers.get(3).getName());
+      // The group counts the two it carried; each write sent back is a commit of one.
+      assertThat(g.groupSizeCounts()[2]).isEqualTo(1);
+      assertThat(g.groupSizeCounts()[4]).isZero();
+      assertThat(g.leaders()).isZero();
     }
   }
 

@@ -315,7 +315,26 @@ final class SqliteDatabase {
    *     writing)
    */
   <T> T write(String operation, Work<T> work) {
-    return write(operation, work, true);
+    return write(operation, work, true, deadline());
+  }
+
+  /**
+   * Like {@link #write(String, Work)}, for a call that began earlier (a group commit's leader
+   * promoted after waiting in the queue): every wait ends by the call's own deadline.
+   *
+   * @param operation what is being done, for messages
+   * @param deadline when the call must end, as {@link System#nanoTime()} reads
+   * @param work the work
+   * @param <T> its result
+   * @return the work's result
+   */
+  <T> T write(String operation, long deadline, Work<T> work) {
+    return write(operation, work, true, deadline);
+  }
+
+  /** The deadline of a call that starts now: operationTimeout from now. */
+  private long deadline() {
+    return System.nanoTime() + timeoutNanos;
   }
 
   /**
@@ -324,11 +343,33 @@ final class SqliteDatabase {
    * already run, and reporting the call as cancelled, with nothing done, could lead the caller to
    * run it again.
    *
+   * <p>Once the work has run, a failure to end the transaction is not reported: the fence wrote
+   * nothing, so there is nothing to lose or apply, and the write lock was held while the action
+   * ran. It happens when the action closed its own store, which closed the connection under the
+   * fence (CONTRACT.md 4.7).
+   *
    * @param operation what is being done, for messages
    * @param step the work
    */
   void fence(String operation, Step step) {
-    write(operation, work(step), false);
+    boolean[] ran = {false};
+    try {
+      write(
+          operation,
+          c -> {
+            step.run(c);
+            ran[0] = true;
+            return Boolean.TRUE;
+          },
+          false,
+          deadline());
+    } catch (StateStoreException e) {
+      if (!ran[0]) {
+        throw e;
+      }
+      LOG.debug(
+          "{} ran its action; ending its transaction reported: {}", operation, e.getMessage());
+    }
   }
 
   /**
@@ -338,7 +379,7 @@ final class SqliteDatabase {
    * @param step the work
    */
   void execute(String operation, Step step) {
-    write(operation, work(step), true);
+    write(operation, work(step), true, deadline());
   }
 
   /**
@@ -347,10 +388,11 @@ final class SqliteDatabase {
    * it commits even if the thread was interrupted meanwhile.
    *
    * @param operation what is being done, for messages
+   * @param deadline the leader's call's deadline, as {@link System#nanoTime()} reads
    * @param step the work
    */
-  void writeGroup(String operation, Step step) {
-    write(operation, work(step), false);
+  void writeGroup(String operation, long deadline, Step step) {
+    write(operation, work(step), false, deadline);
   }
 
   /**
@@ -371,7 +413,7 @@ final class SqliteDatabase {
     return writeLock.getQueueLength();
   }
 
-  private <T> T write(String operation, Work<T> work, boolean cancellable) {
+  private <T> T write(String operation, Work<T> work, boolean cancellable, long deadline) {
     if (writeLock.isHeldByCurrentThread()) {
       // Only a fenceIf action calling back into its own store gets here; SQLite has no nested
       // transactions, and running the write inside the fence's transaction would break the fence.
@@ -380,8 +422,7 @@ final class SqliteDatabase {
               + " was called from inside a fenceIf action of the same store;"
               + " a fenced action must not call the store that fences it");
     }
-    long deadline = System.nanoTime() + timeoutNanos;
-    lockWriter();
+    lockWriter(deadline);
     try {
       context.checkOpen(); // a close or an interrupt that arrived while waiting wins
       return transaction(operation, work, cancellable, deadline);
@@ -492,8 +533,13 @@ final class SqliteDatabase {
   }
 
   private void lockWriter() {
+    lockWriter(deadline());
+  }
+
+  /** Takes the write connection, waiting no later than the call's deadline. */
+  private void lockWriter(long deadline) {
     try {
-      if (!writeLock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
+      if (!writeLock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
         throw timedOut("the write connection");
       }
     } catch (InterruptedException e) {
@@ -521,6 +567,62 @@ final class SqliteDatabase {
     }
     return StoreErrors.timedOut(
         settings.operationTimeout(), what + " of sqlite database " + settings.describe());
+  }
+
+  // ---- for SqliteSnapshot ----
+
+  /**
+   * A new read connection to the file, of the caller's own (not one of the read pool's, which a
+   * long snapshot would take from the store's readers), set up as the pool's are.
+   *
+   * @return the connection; the caller closes it
+   * @throws SQLException if SQLite cannot open it
+   */
+  Connection connectReader() throws SQLException {
+    context.checkOpen();
+    return connect(settings, true);
+  }
+
+  /**
+   * Copies an in-memory database into an empty file ({@code VACUUM INTO}), holding the write
+   * connection while it copies: the copy is one committed state, and writes wait for it.
+   *
+   * @param file an empty file
+   */
+  void copyInto(java.nio.file.Path file) {
+    lockWriter();
+    try {
+      context.checkOpen();
+      if (inTransaction) {
+        rollbackQuietly(); // left over from a failed rollback; VACUUM cannot run inside one
+      }
+      try (PreparedStatement p = writer.prepareStatement("VACUUM INTO ?")) {
+        p.setString(1, file.toString());
+        p.execute();
+      }
+    } catch (SQLException e) {
+      throw errors.map(e, "snapshot");
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Whether the database lives in memory (one connection, no file to open a reader on).
+   *
+   * @return {@code true} for {@code sqlite::memory:}
+   */
+  boolean inMemory() {
+    return settings.inMemory();
+  }
+
+  /**
+   * The store's mapping of SQLite's failures.
+   *
+   * @return it
+   */
+  SqliteErrors errors() {
+    return errors;
   }
 
   /**

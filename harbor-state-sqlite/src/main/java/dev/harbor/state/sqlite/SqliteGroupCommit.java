@@ -72,13 +72,16 @@ final class SqliteGroupCommit implements AutoCloseable {
   }
 
   private void commit(List<GroupCommit.Member<Named>> members) {
+    // The leader's call, which began when it did, whether or not it waited in the queue first.
+    long deadline = members.get(0).deadline();
     if (members.size() == 1) {
       GroupCommit.Member<Named> m = members.get(0);
-      m.succeed(db.write(m.write().operation(), c -> m.write().write().run()));
+      m.succeed(db.write(m.write().operation(), deadline, c -> m.write().write().run()));
       return;
     }
     db.writeGroup(
         "a shared commit of " + members.size() + " writes",
+        deadline,
         c -> {
           for (GroupCommit.Member<Named> m : members) {
             try {

@@ -48,6 +48,10 @@ final class SqliteStore implements StoreDriver {
   private static final String FIND =
       "SELECT " + RecordRows.VALUE_COLUMNS + " FROM " + TABLE + " WHERE " + SLOT;
   private static final String FIND_BY_EVENT = SELECT + " WHERE event_id = ?";
+
+  /** The tenant-scoped lookup: the event id's unique index, then the tenant as a filter. */
+  static final String FIND_BY_EVENT_OF_TENANT = FIND_BY_EVENT + " AND tenant_id = ?";
+
   private static final String SLOT_EVENT = "SELECT event_id FROM " + TABLE + " WHERE " + SLOT;
   // The payload is compared in SQLite so that a replay of a large record does not copy it out.
   private static final String EVENT_CHECK =
@@ -341,6 +345,18 @@ final class SqliteStore implements StoreDriver {
   }
 
   @Override
+  public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+    return db.read(
+        "findByEventId",
+        statements -> {
+          PreparedStatement p = statements.of(FIND_BY_EVENT_OF_TENANT);
+          p.setString(1, eventId.value());
+          p.setString(2, tenantId);
+          return ROWS.first(p);
+        });
+  }
+
+  @Override
   public List<StateRecord> listKind(String kindPrefix, int limit) {
     // The whole listing has no order (CONTRACT.md 4.10) and gets none: sorting it would copy every
     // matching payload through a temporary B-tree, where the kind index alone serves the range.
@@ -376,6 +392,24 @@ final class SqliteStore implements StoreDriver {
   @Override
   public List<StateRecord> scanKindForTenant(
       String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
+    return db.read(
+        "scanKindForTenant",
+        statements -> scanKindForTenant(statements::of, tenantId, kindPrefix, after, max));
+  }
+
+  /** Prepares one of the driver's statements on some connection, which keeps it; never closed. */
+  @FunctionalInterface
+  interface Prepared {
+    PreparedStatement of(String sql) throws SQLException;
+  }
+
+  private static List<StateRecord> scanKindForTenant(
+      Prepared statements,
+      String tenantId,
+      String kindPrefix,
+      Optional<ScanContinuations.Position> after,
+      int max)
+      throws SQLException {
     String upper = successor(kindPrefix);
     String sql =
         SCAN
@@ -383,24 +417,49 @@ final class SqliteStore implements StoreDriver {
             + (upper == null ? "" : KIND_BELOW)
             + (after.isPresent() ? SCAN_AFTER : "")
             + BY_POSITION;
-    return db.read(
-        "scanKindForTenant",
-        statements -> {
-          PreparedStatement p = statements.of(sql);
-          p.setString(1, tenantId);
-          return ROWS.scanPage(p, bindPrefix(p, 2, kindPrefix, upper), after, max);
-        });
+    PreparedStatement p = statements.of(sql);
+    p.setString(1, tenantId);
+    return ROWS.scanPage(p, bindPrefix(p, 2, kindPrefix, upper), after, max);
   }
 
   @Override
   public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
+    return db.read("scanAll", statements -> scanAll(statements::of, after, max));
+  }
+
+  private static List<StateRecord> scanAll(
+      Prepared statements, Optional<StateRecord> after, int max) throws SQLException {
     String sql = LIST_KIND + (after.isPresent() ? SCAN_ALL_AFTER : "") + BY_KEY;
-    return db.read(
-        "scanAll",
-        statements -> {
-          PreparedStatement p = statements.of(sql);
-          return ROWS.scanAllPage(p, after, max);
-        });
+    return ROWS.scanAllPage(statements.of(sql), after, max);
+  }
+
+  /**
+   * The scans in one read transaction of a connection of the snapshot's own ({@link
+   * SqliteSnapshot}): the same statements as the live scans.
+   */
+  @Override
+  public Snapshot snapshot() {
+    SqliteSnapshot snapshot = SqliteSnapshot.open(db, database);
+    return new Snapshot() {
+      @Override
+      public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
+        return snapshot.read("scanAll", statements -> SqliteStore.scanAll(statements, after, max));
+      }
+
+      @Override
+      public List<StateRecord> scanKindForTenant(
+          String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
+        return snapshot.read(
+            "scanKindForTenant",
+            statements ->
+                SqliteStore.scanKindForTenant(statements, tenantId, kindPrefix, after, max));
+      }
+
+      @Override
+      public void close() {
+        snapshot.close();
+      }
+    };
   }
 
   /**

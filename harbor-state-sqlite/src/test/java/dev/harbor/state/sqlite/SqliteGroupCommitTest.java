@@ -7,11 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
+import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.StorageException;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.sql.GroupCommit;
@@ -53,11 +55,16 @@ class SqliteGroupCommitTest implements GroupCommitScenarios {
   @BeforeEach
   void open() {
     dir = TestFiles.newDirectory("harbor-group");
+    open(Map.of());
+  }
+
+  /** Opens the store under test on the test's file, with options. */
+  private void open(Map<String, String> options) {
     StateConfig config =
         StateConfig.builder()
             .driver("sqlite")
             .location(dir.resolve("g.db").toString())
-            .options(Map.of())
+            .options(options)
             .build();
     SqliteSettings settings = SqliteSettings.parse(config);
     StoreContext context =
@@ -218,6 +225,40 @@ class SqliteGroupCommitTest implements GroupCommitScenarios {
     assertThat(started.get(3).failure()).isNull();
     // Its write was in flight: the group committed it.
     assertThat(store.find(Q, "b")).isPresent();
+  }
+
+  /**
+   * Issue 23, defect 4: a caller queued behind a leader and promoted to lead late (here its leader
+   * is interrupted after the caller has waited most of its operationTimeout) commits within what is
+   * left of its own call's time, not within a fresh operationTimeout. The write lock stays held by
+   * a fence, so the promoted caller's commit waits until its time runs out.
+   */
+  @Test
+  void aCallerPromotedToLeadLate_endsWithinItsOwnOperationTimeout() throws Exception {
+    store.close();
+    open(Map.of("operationTimeout", "3s"));
+    HeldFence fence = fence("fenced");
+    List<BackgroundCall> started =
+        queue(
+            () -> store.save(record("lead", "lead", "l")),
+            List.of(() -> store.save(record("late", "late", "l"))));
+    long queuedAt = System.nanoTime();
+    BackgroundCall late = started.get(1);
+    // Let the queued caller spend most of its time waiting, then take its leader away.
+    Thread.sleep(1_500);
+    started.get(0).interrupt();
+    started.get(0).join();
+    late.join();
+    long tookMillis = (System.nanoTime() - queuedAt) / 1_000_000;
+    fence.release();
+    assertThat(started.get(0).failure()).isInstanceOf(OperationCancelledException.class);
+    assertThat(late.failure())
+        .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isTrue())
+        .isNotInstanceOf(CommitOutcomeUnknownException.class);
+    // Its one operationTimeout (3 s) from the start of its call, with generous slack; a fresh
+    // deadline at its promotion would end it about 4.5 s after it queued.
+    assertThat(tookMillis).isLessThan(3_800);
+    assertThat(store.find(Q, "late")).isEmpty();
   }
 
   @Test

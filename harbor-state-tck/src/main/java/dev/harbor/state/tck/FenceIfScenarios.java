@@ -8,6 +8,7 @@ import static dev.harbor.state.tck.Kit.nextGeneration;
 import static dev.harbor.state.tck.Kit.record;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
@@ -16,6 +17,7 @@ import dev.harbor.state.InvalidRecordException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
+import dev.harbor.state.StoreClosedException;
 import dev.harbor.state.tck.Race.Outcome;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,11 +35,12 @@ import org.junit.jupiter.api.Test;
 /**
  * fenceIf, run an action while holding a slot's generation (CONTRACT.md 4.7): the exact generation
  * runs the action once; a stale or absent slot is a {@code ConditionFailedException} without
- * running it; the action's {@code RuntimeException} and {@code Error} propagate as the same
- * instance, nothing changes and the fence is released; a saveIf, a saveBatchIf and a deleteIf
- * started during the fence are still pending after 25 ms and succeed after release (three
- * scenarios); an absent expectation, an empty kind and an incomplete identity are rejected without
- * running it. (A null expectation or action: {@link NullArgumentsScenarios}.)
+ * running it; an action that closes the store completes normally, having run once; the action's
+ * {@code RuntimeException} and {@code Error} propagate as the same instance, nothing changes and
+ * the fence is released; a saveIf, a saveBatchIf and a deleteIf started during the fence are still
+ * pending after 25 ms and succeed after release (three scenarios); an absent expectation, an empty
+ * kind and an incomplete identity are rejected without running it. (A null expectation or action:
+ * {@link NullArgumentsScenarios}.)
  */
 abstract class FenceIfScenarios extends Scenarios {
 
@@ -90,6 +93,29 @@ abstract class FenceIfScenarios extends Scenarios {
         () -> store().fenceIf(exact(current), runs::incrementAndGet));
     assertThat(runs).hasValue(0);
     assertThat(snapshot()).isEmpty();
+  }
+
+  @Test
+  void fenceIf_actionThatClosesTheStore_completesNormallyHavingRunOnce() {
+    AtomicInteger runs = new AtomicInteger();
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                store()
+                    .fenceIf(
+                        exact(current),
+                        () -> {
+                          runs.incrementAndGet();
+                          store().close();
+                        }));
+    // The action ran: a failure here would tell the caller nothing was done and invite a second
+    // run (CONTRACT.md 4.7, 4.13).
+    assertThat(thrown).as("fenceIf whose action closed the store").isNull();
+    assertThat(runs).hasValue(1);
+    assertRejected(
+        "a call after the action closed the store",
+        StoreClosedException.class,
+        () -> store().find(current.identity(), current.kind()));
   }
 
   @Test
