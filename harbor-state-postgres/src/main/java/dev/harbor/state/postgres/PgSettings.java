@@ -1,6 +1,7 @@
 package dev.harbor.state.postgres;
 
 import dev.harbor.state.InvalidConfigException;
+import dev.harbor.state.spi.Locations;
 import dev.harbor.state.spi.Options;
 import dev.harbor.state.spi.StoreOption;
 import dev.harbor.state.sql.GroupCommit;
@@ -22,6 +23,7 @@ import org.postgresql.PGProperty;
  * @param connectTimeout the connect and login timeout (own pools only)
  * @param operationTimeout the bound on each call's waiting
  * @param maxPayloadBytes the payload limit
+ * @param maxBatchBytes the batch limit (payloads plus keys)
  * @param verifyOnly {@code migrate=verify}: run no DDL
  * @param rowSecurity {@code rowSecurity=on}: the records table must enforce row-level security
  * @param applicationName the connections' application_name (own pools only)
@@ -35,6 +37,7 @@ record PgSettings(
     Duration connectTimeout,
     Duration operationTimeout,
     int maxPayloadBytes,
+    long maxBatchBytes,
     boolean verifyOnly,
     boolean rowSecurity,
     String applicationName,
@@ -79,6 +82,7 @@ record PgSettings(
           CONNECT_TIMEOUT,
           StoreOption.OPERATION_TIMEOUT,
           StoreOption.MAX_PAYLOAD_BYTES,
+          StoreOption.MAX_BATCH_BYTES,
           MIGRATE,
           ROW_SECURITY,
           APPLICATION_NAME,
@@ -96,6 +100,7 @@ record PgSettings(
           SCHEMA,
           StoreOption.OPERATION_TIMEOUT,
           StoreOption.MAX_PAYLOAD_BYTES,
+          StoreOption.MAX_BATCH_BYTES,
           MIGRATE,
           ROW_SECURITY,
           GroupCommit.GROUP_COMMIT,
@@ -130,6 +135,7 @@ record PgSettings(
     boolean rowSecurity = options.choice(ROW_SECURITY, Set.of("off", "on")).equals("on");
     Duration operationTimeout = options.operationTimeout();
     int maxPayload = options.maxPayloadBytes();
+    long maxBatch = options.maxBatchBytes(maxPayload);
     GroupCommit.Settings groupCommit = GroupCommit.Settings.parse(options);
     if (!ownPool) {
       return new PgSettings(
@@ -139,6 +145,7 @@ record PgSettings(
           Duration.ZERO,
           operationTimeout,
           maxPayload,
+          maxBatch,
           verify,
           rowSecurity,
           "",
@@ -166,11 +173,38 @@ record PgSettings(
         connect,
         operationTimeout,
         maxPayload,
+        maxBatch,
         verify,
         rowSecurity,
         app,
         options.passThrough(),
         groupCommit);
+  }
+
+  /** Never shows a password-like pass-through property (sslpassword, password). */
+  @Override
+  public String toString() {
+    return "PgSettings[schema="
+        + schema
+        + ", maxPoolSize="
+        + maxPoolSize
+        + ", connectTimeout="
+        + connectTimeout
+        + ", operationTimeout="
+        + operationTimeout
+        + ", maxPayloadBytes="
+        + maxPayloadBytes
+        + ", maxBatchBytes="
+        + maxBatchBytes
+        + ", verifyOnly="
+        + verifyOnly
+        + ", applicationName="
+        + applicationName
+        + ", passThrough="
+        + Locations.redactOptions(passThrough)
+        + ", groupCommit="
+        + groupCommit
+        + "]";
   }
 
   /**

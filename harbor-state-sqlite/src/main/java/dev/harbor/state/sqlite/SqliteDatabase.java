@@ -5,6 +5,7 @@ import dev.harbor.state.StorageException;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreErrors;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -178,6 +179,10 @@ final class SqliteDatabase {
               + " nothing: open it once with migrate=apply or run 'harbor-state migrate'",
           false,
           null);
+    }
+    Path file = settings.file();
+    if (settings.migrate() && file != null) {
+      SqliteFiles.createOwnerOnly(file); // before SQLite creates it with the umask's
     }
     List<Connection> opened = new ArrayList<>();
     try {
