@@ -65,9 +65,9 @@ record PgSettings(
       new StoreOption(
           "rowSecurity",
           "off",
-          "on: the records table enforces (FORCE) row-level security on tenant_id; migrate=apply"
-              + " enables it, migrate=verify requires it. off: the table is left as it is. Either way"
-              + " every statement declares its tenants");
+          "on: the records table enforces (FORCE) row-level security on tenant_id, so a statement sees"
+              + " and changes only the rows of the tenants it declares; migrate=apply enables it,"
+              + " migrate=verify requires it. off: the table is left as it is");
   static final StoreOption APPLICATION_NAME =
       new StoreOption(
           "applicationName",
