@@ -62,6 +62,18 @@ public final class TestPgBouncer implements AutoCloseable {
    * @return the running pooler; close it after the test
    */
   public static TestPgBouncer start(String poolMode) {
+    return start(poolMode, List.of());
+  }
+
+  /**
+   * Starts PgBouncer in front of the test database, letting more login roles through (each logs in
+   * to the server as itself; the server's own authentication applies).
+   *
+   * @param poolMode {@code transaction} or {@code session}
+   * @param otherUsers more roles the pooler accepts, such as a test's least-privilege role
+   * @return the running pooler; close it after the test
+   */
+  public static TestPgBouncer start(String poolMode, List<String> otherUsers) {
     TestPostgres.ensureReachable();
     URI server = URI.create(TestPostgres.url().replaceFirst("^postgres(ql)?://", "http://"));
     String userInfo = server.getUserInfo() == null ? "root" : server.getUserInfo();
@@ -81,7 +93,11 @@ public final class TestPgBouncer implements AutoCloseable {
       int port = freePort();
       Path ini = dir.resolve("pgbouncer.ini");
       Path users = dir.resolve("userlist.txt");
-      Files.writeString(users, "\"" + user + "\" \"" + password + "\"\n", StandardCharsets.UTF_8);
+      StringBuilder userList = new StringBuilder("\"" + user + "\" \"" + password + "\"\n");
+      for (String other : otherUsers) {
+        userList.append("\"").append(other).append("\" \"\"\n");
+      }
+      Files.writeString(users, userList, StandardCharsets.UTF_8);
       Files.writeString(
           ini,
           String.join(
@@ -163,6 +179,17 @@ public final class TestPgBouncer implements AutoCloseable {
       sb.append(sb.indexOf("?") < 0 ? '?' : '&').append(option);
     }
     return sb.toString();
+  }
+
+  /**
+   * A plain store location through the pooler for another of the roles it accepts.
+   *
+   * @param as the role, one of those given to {@link #start(String, List)}
+   * @param options {@code name=value} options
+   * @return the location
+   */
+  public String locationAs(String as, String... options) {
+    return location(options).replaceFirst("^postgres://[^@]*@", "postgres://" + as + "@");
   }
 
   /**
