@@ -108,6 +108,76 @@ class RowSecurityTest {
         .hasMessageContaining("does not enforce row-level security");
   }
 
+  @Test
+  void underThePolicy_theScopedLookupAndTheSlotReads_keepTheirIndexPlans() throws Exception {
+    TestRole role = track(TestRole.create());
+    String schema = schema();
+    role.migrateAndGrant(schema, "rowSecurity=on");
+    StateStore store = open(role.location(schema, "migrate=verify", "rowSecurity=on"));
+    List<StateRecord> big = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      big.add(
+          StateRecord.of(
+              EventId.of("big-" + i),
+              new Quadruple("big", "u" + (i % 50), "s" + i, ""),
+              "k",
+              "v".getBytes(StandardCharsets.UTF_8)));
+      if (big.size() == 1_000) {
+        store.saveAll(big);
+        big.clear();
+      }
+    }
+    Quadruple small = new Quadruple("small", "u", "s", "");
+    store.save(StateRecord.of(EventId.of("small-1"), small, "k", new byte[] {1}));
+    PgSql sql = new PgSql(PgSettings.quote(schema));
+    TestPostgres.execute("ANALYZE " + sql.table);
+    PgDatabase db = database(role.name());
+    for (String[] lookup :
+        new String[][] {{"big-17", "big"}, {"big-17", "small"}, {"small-1", "big"}}) {
+      String plan =
+          db.call(
+              Mode.READ,
+              PgScope.tenant(lookup[1]),
+              () -> "explain",
+              (c, a) -> explain(c, sql.findByEventIdOfTenant, lookup[0], lookup[1]));
+      assertThat(plan)
+          .as("plan of the lookup of %s in tenant %s under the policy", lookup[0], lookup[1])
+          .contains("Index Scan using " + PgSql.EVENT_ID_CONSTRAINT)
+          .contains("Index Cond: (event_id = ")
+          .doesNotContain("Seq Scan")
+          .doesNotContain("harbor_state_records_pkey")
+          .doesNotContain("harbor_state_records_tenant_age");
+    }
+    String find =
+        db.call(
+            Mode.READ,
+            PgScope.tenant("big"),
+            () -> "explain",
+            (c, a) -> explain(c, sql.find, "big", "u1", "s1", "", "k"));
+    assertThat(find)
+        .contains("Index Scan using harbor_state_records_pkey")
+        .doesNotContain("Seq Scan");
+    assertThat(store.findByEventId("small", EventId.of("big-17"))).isEmpty();
+    assertThat(store.findByEventId("big", EventId.of("big-17"))).isPresent();
+    assertThat(store.find(small, "k")).isPresent();
+  }
+
+  private static String explain(Connection c, String select, String... parameters)
+      throws SQLException {
+    StringBuilder out = new StringBuilder();
+    try (PreparedStatement p = c.prepareStatement("EXPLAIN " + select)) {
+      for (int i = 0; i < parameters.length; i++) {
+        p.setString(i + 1, parameters[i]);
+      }
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          out.append(rs.getString(1)).append('\n');
+        }
+      }
+    }
+    return out.toString();
+  }
+
   /** The unscoped SELECT, UPDATE and DELETE, and a write of another tenant's row, for tenant a. */
   private static void assertUnscopedStatementsStayInTenant(PgDatabase db, String schema) {
     String table = PgSettings.quote(schema) + "." + PgSql.RECORDS;
