@@ -46,13 +46,34 @@ class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
   private GroupCommit<PgGroupCommit.Write> group;
   private GatedDataSource gate;
 
+  /** Creates the schema and its tables (a subclass: as their owner, for a role of its own). */
+  void prepareSchema() {
+    open().close();
+  }
+
+  /**
+   * The steered store's pool (a subclass logs in as a role of its own).
+   *
+   * @param hc the pool's configuration, on the test server as its own user
+   */
+  void configurePool(HikariConfig hc) {}
+
+  /**
+   * The steered store's options.
+   *
+   * @return at least the schema
+   */
+  Map<String, String> storeOptions() {
+    return Map.of("schema", schema);
+  }
+
   @BeforeEach
   void openSteerableStore() {
-    open().close(); // creates the schema and its tables
+    prepareSchema();
     HikariConfig hc = TestServer.poolConfig(2 * PgGroupCommit.ALONE_UP_TO + 4);
+    configurePool(hc);
     gate = new GatedDataSource(track(new HikariDataSource(hc)));
-    StateConfig config =
-        StateConfig.builder().driver("postgres").options(Map.of("schema", schema)).build();
+    StateConfig config = StateConfig.builder().driver("postgres").options(storeOptions()).build();
     PgSettings settings = PgSettings.from(Options.of(config, PgSettings.BORROWED_TABLE), false);
     StoreContext context =
         new StoreContext("postgres", settings.maxPayloadBytes(), Clock.systemUTC());
@@ -90,8 +111,7 @@ class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
    *     leads stays in flight)
    * @return the calls started
    */
-  private List<BackgroundCall> queue(List<Runnable> calls, boolean holdHead)
-      throws InterruptedException {
+  List<BackgroundCall> queue(List<Runnable> calls, boolean holdHead) throws InterruptedException {
     for (int i = 1; i <= PgGroupCommit.ALONE_UP_TO; i++) {
       othersHeld.add(held("alone" + i));
     }
