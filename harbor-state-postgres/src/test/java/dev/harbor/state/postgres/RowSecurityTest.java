@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.harbor.state.EventId;
+import dev.harbor.state.ListScope;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.StateConfig;
 import dev.harbor.state.StateRecord;
@@ -14,6 +15,8 @@ import dev.harbor.state.StateStores;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.postgres.PgDatabase.Mode;
 import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.spi.StoreCore;
+import dev.harbor.state.spi.StoreSnapshot;
 import dev.harbor.state.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -96,6 +99,23 @@ class RowSecurityTest {
         database(role.name())
             .call(Mode.READ, PgScope.tenant("a"), () -> "unscoped", (c, a) -> tenants(c, schema));
     assertThat(seen).containsExactlyInAnyOrder("a", "a", "b", "b");
+  }
+
+  @Test
+  void aSnapshot_declaresEachPagesScope_inItsOneTransaction() {
+    TestRole role = track(TestRole.create());
+    String schema = schema();
+    role.migrateAndGrant(schema, "rowSecurity=on");
+    StateStore store = open(role.location(schema, "migrate=verify", "rowSecurity=on"));
+    seed(store);
+    try (StoreSnapshot snapshot = StoreCore.snapshot(store)) {
+      // Maintenance, one tenant, maintenance again: the scope changes within the transaction.
+      assertThat(snapshot.scanAll(ListScope.MAINTENANCE, 100, "").records()).hasSize(4);
+      assertThat(snapshot.scanKindForTenant(ListScope.MAINTENANCE, "a", "k", 100, "").records())
+          .extracting(r -> r.identity().tenantId())
+          .containsExactly("a", "a");
+      assertThat(snapshot.scanAll(ListScope.MAINTENANCE, 100, "").records()).hasSize(4);
+    }
   }
 
   @Test
