@@ -15,8 +15,8 @@ import java.util.Locale;
  * driver, for the record of a change's cost (docs/PERFORMANCE.md); not a test, asserts nothing.
  *
  * <pre>
- * mvn -B -ntp -q -pl harbor-state-chat -am test-compile -Djacoco.skip=true
- * mvn -B -ntp -q -pl harbor-state-chat dependency:build-classpath -Dmdep.outputFile=/tmp/chat.cp
+ * mvn -B -ntp -q -pl harbor-state-chat -am test-compile dependency:build-classpath \
+ *     -Dmdep.outputFile=/tmp/chat.cp
  * java -cp harbor-state-chat/target/test-classes:harbor-state-chat/target/classes:$(cat /tmp/chat.cp) \
  *     dev.harbor.state.chat.ConversationLogThroughput [seconds per row, default 3] [inmem,sqlite,postgres]
  * </pre>
