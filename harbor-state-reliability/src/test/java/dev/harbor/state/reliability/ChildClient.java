@@ -27,6 +27,7 @@ final class ChildClient implements AutoCloseable {
   private final int client;
   private final int ops;
   private Process process;
+  private long thread; // the kernel's id of the thread that runs the child's calls
   private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
   /**
@@ -109,7 +110,7 @@ final class ChildClient implements AutoCloseable {
     in.flush();
   }
 
-  private void spawn() throws IOException {
+  private void spawn() throws IOException, InterruptedException {
     lines.clear();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     process =
@@ -139,6 +140,33 @@ final class ChildClient implements AutoCloseable {
             "history-child-" + client);
     reader.setDaemon(true);
     reader.start();
+    String first = lines.poll(60, TimeUnit.SECONDS);
+    if (first == null || !first.startsWith("thread ")) {
+      throw new IllegalStateException("the child client did not start: " + first);
+    }
+    thread = Long.parseLong(first.substring("thread ".length()));
+  }
+
+  /** The process id of the running child, 0 if none runs. */
+  long pid() {
+    return alive() ? process.pid() : 0;
+  }
+
+  /** The kernel's id of the thread that runs the child's calls (for {@code SyscallFault}). */
+  long thread() {
+    return thread;
+  }
+
+  /**
+   * Kills the child with SIGKILL and waits until it is gone, so that its connections to the file
+   * are closed (a new first opener then recovers the WAL, as after a crash); the next history
+   * starts a new process.
+   */
+  void crash() throws IOException, InterruptedException {
+    if (alive()) {
+      kill();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
   }
 
   /** Whether the child is running a history. */
