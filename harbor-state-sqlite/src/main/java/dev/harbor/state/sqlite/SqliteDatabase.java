@@ -45,6 +45,12 @@ import org.sqlite.SQLiteOpenMode;
  * connections, reports table locks to readers as errors rather than waiting, so readers share the
  * writer's connection instead.
  *
+ * <p>Failures: a failed statement never breaks the store. The failing connection's kept statements
+ * are dropped ({@link Statements#discard}), since the driver may have finalized them; a {@code
+ * COMMIT} whose outcome is unknown also replaces the write connection and overwrites what the
+ * failed transaction left in the WAL ({@link SqliteErrors#mapCommit}). Read connections need
+ * neither: they read only what the WAL index records as committed.
+ *
  * <p>No threads are started: callers' threads do all the work.
  */
 final class SqliteDatabase {
