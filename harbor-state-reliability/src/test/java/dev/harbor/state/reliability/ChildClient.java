@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -120,7 +121,7 @@ final class ChildClient implements AutoCloseable {
                 System.getProperty("java.class.path"),
                 SqliteHistoryChild.class.getName(),
                 file.toString())
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .redirectError(ProcessBuilder.Redirect.appendTo(errors().toFile()))
             .start();
     Process mine = process;
     Thread reader =
@@ -142,9 +143,15 @@ final class ChildClient implements AutoCloseable {
     reader.start();
     String first = lines.poll(60, TimeUnit.SECONDS);
     if (first == null || !first.startsWith("thread ")) {
-      throw new IllegalStateException("the child client did not start: " + first);
+      throw new IllegalStateException(
+          "the child client did not start: " + first + "; it said: " + Files.readString(errors()));
     }
     thread = Long.parseLong(first.substring("thread ".length()));
+  }
+
+  /** Where the child's stderr goes, beside the database file. */
+  private Path errors() {
+    return file.resolveSibling("child-" + client + ".err");
   }
 
   /** The process id of the running child, 0 if none runs. */
