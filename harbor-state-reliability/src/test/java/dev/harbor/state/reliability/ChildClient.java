@@ -29,7 +29,9 @@ final class ChildClient implements AutoCloseable {
   private final int ops;
   private Process process;
   private long thread; // the kernel's id of the thread that runs the child's calls
-  private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  // The lines of the current process only: a queue per process, so that the end mark of a killed
+  // one, which its reader adds whenever it sees the pipe close, never reaches its successor.
+  private LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
   /**
    * A child client.
@@ -112,7 +114,8 @@ final class ChildClient implements AutoCloseable {
   }
 
   private void spawn() throws IOException, InterruptedException {
-    lines.clear();
+    LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
+    lines = queue;
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     process =
         new ProcessBuilder(
@@ -131,12 +134,12 @@ final class ChildClient implements AutoCloseable {
                   new BufferedReader(
                       new InputStreamReader(mine.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
-                  lines.add(line);
+                  queue.add(line);
                 }
               } catch (IOException e) {
                 // the process is gone; what it printed is what happened
               }
-              lines.add(END);
+              queue.add(END);
             },
             "history-child-" + client);
     reader.setDaemon(true);

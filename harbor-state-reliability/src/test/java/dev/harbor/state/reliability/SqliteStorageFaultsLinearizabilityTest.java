@@ -93,7 +93,7 @@ class SqliteStorageFaultsLinearizabilityTest extends LinearizabilityProperties {
             disarm();
           }
           ThreadLocalRandom random = ThreadLocalRandom.current();
-          if (armed == null && injected == 0 && child.pid() != 0 && random.nextInt(100) < 3) {
+          if (armed == null && injected == 0 && child.pid() != 0 && random.nextInt(100) < 20) {
             Fault f = Fault.values()[random.nextInt(Fault.values().length)];
             armed =
                 SyscallFault.arm(child.pid(), child.thread(), f.syscall, f.errno, f.files(file));
