@@ -450,7 +450,7 @@ final class SqliteDatabase {
       inTransaction = false;
       return result;
     } catch (SQLException e) {
-      throw commitFailed(e, operation);
+      throw commitFailed(e, operation, deadline);
     }
   }
 
@@ -466,14 +466,19 @@ final class SqliteDatabase {
    * caller still learns that the outcome is unknown: the failed flush may or may not have reached
    * the disk before the overwrite did.
    */
-  private StateStoreException commitFailed(SQLException e, String operation) {
+  private StateStoreException commitFailed(SQLException e, String operation, long deadline) {
     StateStoreException mapped = errors.mapCommit(e, operation);
     rollbackQuietly(); // SQLite has rolled back already, except after BUSY
     writerStatements.discard();
     if (mapped instanceof CommitOutcomeUnknownException && !settings.inMemory()) {
       try {
         renewWriter();
-        overwriteUncommittedFrames();
+        // Within the call's operationTimeout; past it, the next write overwrites the frames.
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left > 0) {
+          ((SQLiteConnection) writer).setBusyTimeout((int) Math.min(busyMillis, left));
+          overwriteUncommittedFrames();
+        }
       } catch (SQLException again) {
         mapped.addSuppressed(again);
         writerStatements.discard();
