@@ -58,7 +58,9 @@ class PgMigrationsTest extends DatabaseTest {
       assertThat(p.exitValue()).as(out).isZero();
       assertThat(out).contains("OK");
     }
-    assertThat(ledger()).containsExactly("1 V0001__init.sql", "2 V0002__purge_index.sql");
+    assertThat(ledger())
+        .containsExactly(
+            "1 V0001__init.sql", "2 V0002__purge_index.sql", "3 V0003__tenant_policy.sql");
   }
 
   @Test
@@ -67,7 +69,9 @@ class PgMigrationsTest extends DatabaseTest {
       first.save(record("E1", "k", "durable"));
     }
     assertThat(open().loadByEventId(EventId.of("E1")).bytes()).asString().isEqualTo("durable");
-    assertThat(ledger()).containsExactly("1 V0001__init.sql", "2 V0002__purge_index.sql");
+    assertThat(ledger())
+        .containsExactly(
+            "1 V0001__init.sql", "2 V0002__purge_index.sql", "3 V0003__tenant_policy.sql");
   }
 
   @Test
@@ -147,7 +151,9 @@ class PgMigrationsTest extends DatabaseTest {
     String table = "\"" + schema + "\".harbor_state_records";
     TestPostgres.execute(
         "DROP INDEX \"" + schema + "\".harbor_state_records_tenant_age",
-        "DELETE FROM \"" + schema + "\".harbor_state_migrations WHERE version = 2",
+        // Back to version 1: V0003 is applied again after V0002.
+        "DROP POLICY harbor_state_tenant_rows ON " + table,
+        "DELETE FROM \"" + schema + "\".harbor_state_migrations WHERE version >= 2",
         "INSERT INTO "
             + table
             + " SELECT 't' || (i % 97), 'u' || i, 's', '', 'k', 'E' || i, 0, '\\x00'::bytea,"
@@ -155,7 +161,9 @@ class PgMigrationsTest extends DatabaseTest {
 
     StateStore store = open("operationTimeout=100ms");
 
-    assertThat(ledger()).containsExactly("1 V0001__init.sql", "2 V0002__purge_index.sql");
+    assertThat(ledger())
+        .containsExactly(
+            "1 V0001__init.sql", "2 V0002__purge_index.sql", "3 V0003__tenant_policy.sql");
     assertThat(store.find(new dev.harbor.state.Quadruple("t1", "u1", "s", ""), "k")).isPresent();
   }
 
