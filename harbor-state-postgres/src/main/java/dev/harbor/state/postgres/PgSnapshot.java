@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * named statement outlives the transaction on a server connection the pooler may hand to another
  * client.
  *
+ * <p>Row-level security: every page's statement declares its own scope ({@link PgScope}: {@code
+ * all} for scanAll, the tenant for scanKindForTenant), set locally to the transaction in the
+ * statement's own round trip ({@link PgLocalSettings#inTransaction}), since one snapshot serves
+ * both.
+ *
  * <p>Costs: one connection of the store's pool for the snapshot's life, and a transaction whose age
  * keeps VACUUM from removing rows that died after it began. Once a read fails the transaction is
  * aborted and the snapshot spent. Used by one thread at a time (the core serializes a snapshot's
