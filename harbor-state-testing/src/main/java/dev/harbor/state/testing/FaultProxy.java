@@ -57,7 +57,7 @@ public final class FaultProxy implements AutoCloseable {
   private final Thread acceptor;
   private final AtomicInteger accepted = new AtomicInteger();
   private final Map<Integer, Link> links = new ConcurrentHashMap<>();
-  private final List<LostAnswer> armed = new CopyOnWriteArrayList<>();
+  private final List<Trap> armed = new CopyOnWriteArrayList<>();
   private final Gate toServer = new Gate();
   private final Gate toClient = new Gate();
   private volatile boolean closed;
@@ -212,15 +212,29 @@ public final class FaultProxy implements AutoCloseable {
    * every fragment: its messages reach the server and its answers come back as usual until the
    * server's answer ends the transaction (a commit, or the statement itself in autocommit); that
    * answer is discarded, and from then on the connection delivers nothing to the client until it is
-   * cut ({@link LostAnswer#cut}), as if the network failed right after the server committed.
+   * cut ({@link Trap#cut}), as if the network failed right after the server committed.
    *
    * @param fragments text that the statement's SQL contains, each of them
    * @return the armed fault, one shot
    */
-  public LostAnswer loseCommitAnswer(String... fragments) {
-    LostAnswer lost = new LostAnswer(List.of(fragments));
-    armed.add(lost);
-    return lost;
+  public Trap loseCommitAnswer(String... fragments) {
+    Trap trap = new Trap(List.of(fragments), false);
+    armed.add(trap);
+    return trap;
+  }
+
+  /**
+   * Arms the lost-message fault for the next message whose SQL contains every fragment: the message
+   * never reaches the server, and the connection is cut instead, as if the network failed while
+   * the client sent it (say, its COMMIT: the server then rolls the transaction back).
+   *
+   * @param fragments text that the message's SQL contains, each of them
+   * @return the armed fault, one shot
+   */
+  public Trap dropMessage(String... fragments) {
+    Trap trap = new Trap(List.of(fragments), true);
+    armed.add(trap);
+    return trap;
   }
 
   /** Closes the listener and every connection. */
@@ -246,15 +260,17 @@ public final class FaultProxy implements AutoCloseable {
     return direction == Direction.TO_SERVER ? toServer : toClient;
   }
 
-  /** A lost-acknowledgement fault, armed by {@link #loseCommitAnswer}. */
-  public final class LostAnswer {
+  /** A one-shot fault armed by {@link #loseCommitAnswer} or {@link #dropMessage}. */
+  public final class Trap {
     private final List<String> fragments;
+    private final boolean dropsMessage;
     private final CountDownLatch lost = new CountDownLatch(1);
     private volatile @Nullable Link link;
     private volatile boolean error;
 
-    private LostAnswer(List<String> fragments) {
+    private Trap(List<String> fragments, boolean dropsMessage) {
       this.fragments = fragments;
+      this.dropsMessage = dropsMessage;
     }
 
     private boolean matches(String sql) {
@@ -267,7 +283,8 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * Waits until a transaction matched and the server's answer that ended it was discarded.
+     * Waits until the fault struck: the server's answer that ended the caught transaction was
+     * discarded, or the caught message dropped.
      *
      * @param timeout how long to wait at most
      * @return whether it happened
@@ -278,9 +295,9 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * Whether the answer was lost already.
+     * Whether the fault struck already.
      *
-     * @return whether it was
+     * @return whether it did
      */
     public boolean isLost() {
       return lost.getCount() == 0;
@@ -373,7 +390,7 @@ public final class FaultProxy implements AutoCloseable {
     volatile boolean closed;
 
     /** The armed fault this connection's transaction caught, until its answer is lost. */
-    private volatile @Nullable LostAnswer watching;
+    private volatile @Nullable Trap watching;
 
     /** Set once the answer was lost: nothing reaches the client any more. */
     private volatile boolean silenced;
@@ -415,7 +432,11 @@ public final class FaultProxy implements AutoCloseable {
           byte[] frame = readFrame(in);
           byte type = frame[0];
           if (watching == null && (type == 'P' || type == 'Q') && !armed.isEmpty()) {
-            catchIfArmed(sqlOf(frame));
+            Trap trap = catchIfArmed(sqlOf(frame));
+            if (trap != null && trap.dropsMessage) {
+              trap.lost.countDown();
+              return; // cut: the message and whatever the flight held never reach the server
+            }
           }
           flight = forward(toServer, flight, frame, in, out);
         }
@@ -461,16 +482,19 @@ public final class FaultProxy implements AutoCloseable {
       }
     }
 
-    private void catchIfArmed(String sql) {
+    private @Nullable Trap catchIfArmed(String sql) {
       // A copy-on-write list: iterating a snapshot while another link claims a fault is safe, and
       // remove() tells which link claimed it first.
-      for (LostAnswer a : List.copyOf(armed)) {
+      for (Trap a : List.copyOf(armed)) {
         if (a.matches(sql) && armed.remove(a)) {
           a.link = this;
-          watching = a;
-          return;
+          if (!a.dropsMessage) {
+            watching = a;
+          }
+          return a;
         }
       }
+      return null;
     }
 
     private void serverToClient() {
@@ -485,7 +509,7 @@ public final class FaultProxy implements AutoCloseable {
           if (silenced) {
             continue; // the answer was lost: nothing reaches the client any more
           }
-          LostAnswer lost = watching;
+          Trap lost = watching;
           if (lost == null) {
             flight = forward(toClient, flight, frame, in, out);
             continue;

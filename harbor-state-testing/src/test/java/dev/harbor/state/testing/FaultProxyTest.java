@@ -118,7 +118,7 @@ class FaultProxyTest {
   @Test
   void loseCommitAnswer_inAutocommit_theStatementCommitsAndItsAnswerNeverArrives()
       throws Exception {
-    FaultProxy.LostAnswer lost = proxy.loseCommitAnswer("INSERT INTO " + table);
+    FaultProxy.Trap lost = proxy.loseCommitAnswer("INSERT INTO " + table);
     try (Connection c = throughProxy()) {
       CompletableFuture<Void> insert =
           CompletableFuture.runAsync(
@@ -142,7 +142,7 @@ class FaultProxyTest {
   @Test
   void loseCommitAnswer_inATransaction_passesTheStatementsAndLosesTheCommitsAnswer()
       throws Exception {
-    FaultProxy.LostAnswer lost = proxy.loseCommitAnswer("INSERT INTO " + table);
+    FaultProxy.Trap lost = proxy.loseCommitAnswer("INSERT INTO " + table);
     try (Connection c = throughProxy()) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
@@ -174,7 +174,7 @@ class FaultProxyTest {
 
   @Test
   void loseCommitAnswer_ofACommitTheServerRefused_saysItDidNotCommit() throws Exception {
-    FaultProxy.LostAnswer lost = proxy.loseCommitAnswer("INSERT INTO " + table);
+    FaultProxy.Trap lost = proxy.loseCommitAnswer("INSERT INTO " + table);
     try (Connection c = throughProxy()) {
       CompletableFuture<Void> insert =
           CompletableFuture.runAsync(
@@ -190,6 +190,21 @@ class FaultProxyTest {
       lost.cut();
       assertThat(failureOf(insert)).isNotNull();
     }
+  }
+
+  @Test
+  void dropMessage_cutsTheConnectionBeforeTheMessageReachesTheServer() throws Exception {
+    FaultProxy.Trap dropped = proxy.dropMessage("COMMIT");
+    try (Connection c = throughProxy()) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("INSERT INTO " + table + " VALUES ('d')");
+      }
+      assertThatThrownBy(c::commit).isInstanceOf(SQLException.class);
+      assertThat(dropped.isLost()).isTrue();
+      assertThat(dropped.connection()).isEqualTo(1);
+    }
+    assertThat(stored("d")).as("never committed").isFalse();
   }
 
   @Test
