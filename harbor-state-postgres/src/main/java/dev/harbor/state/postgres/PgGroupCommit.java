@@ -29,14 +29,14 @@ import org.jspecify.annotations.Nullable;
  * Group commit on PostgreSQL: concurrent {@code save}s and {@code delete}s share one transaction, a
  * few multi-row statements over arrays and one commit.
  *
- * <p>A group of one runs as the write does alone (one round trip). A group of several keeps the
+ * <p>A group of one runs as the write does alone (its own commit). A group of several keeps the
  * locking protocol of {@link SlotLocks}: it takes every scope's lock shared and every slot's lock
  * exclusive, each sorted, before it reads, so it never deadlocks with another leader or any other
  * write. Then:
  *
  * <ul>
  *   <li>Saves of distinct slots and event ids (the common case) run as {@link PgSql#upsertBatch},
- *       the statement of {@code saveAll}, in autocommit: one round trip, its commit included,
+ *       the statement of {@code saveAll}, in a transaction: one round trip and then its commit,
  *       writes them all (replays skipped) unless one of their event ids is live elsewhere or with
  *       other content, in which case it writes nothing.
  *   <li>Otherwise (a conflict, a delete, a slot or event id twice in the group) the group, in one
@@ -237,11 +237,10 @@ final class PgGroupCommit implements AutoCloseable {
     Supplier<String> what = () -> "a shared commit of " + writes.size() + " writes";
     @Nullable RuntimeException[] outcomes;
     try {
-      // The common case is one round trip in autocommit, one implicit transaction as a lone save
-      // is. Run again after a broken connection it writes nothing twice: the saves it applied are
-      // replays then (distinct slots and ids, so none depends on another).
+      // The common case is one statement, then the commit, as a lone save is (a commit whose
+      // answer is lost is looked up, never applied again: PgDatabase).
       if (distinctSaves(writes, slots)
-          && db.call(Mode.IDEMPOTENT_WRITE, what, (c, a) -> fast(c, keys, writes))) {
+          && db.call(Mode.TRANSACTION, what, (c, a) -> fast(c, keys, writes))) {
         for (GroupCommit.Member<Write> m : members) {
           m.succeed(null);
         }

@@ -99,12 +99,15 @@ final class PgStore implements StoreDriver {
                 + r.id().value()
                 + " at "
                 + StoreErrors.describe(r.identity(), r.kind());
+    // A transaction: its statement in one round trip, its commit in another, so that a commit
+    // whose answer is lost can be looked up instead of applied again (PgDatabase).
     db.run(
-        Mode.IDEMPOTENT_WRITE,
+        Mode.TRANSACTION,
         what,
         (c, a) -> {
           // Contention never fails a save (CONTRACT.md 4.2): a round that found its slot changed
-          // had no effect, so it runs again until the call's operationTimeout runs out.
+          // had no effect, so it runs again until the call's operationTimeout runs out. (Under the
+          // slot's lock, held to the commit, only a writer outside the protocol changes it.)
           while (!saveRound(c, keys, r)) {
             a.beforeAnotherRound(() -> "the slot to stop changing under the " + what.get());
           }
@@ -363,7 +366,7 @@ final class PgStore implements StoreDriver {
   private void deleteAlone(Quadruple identity, String kind) {
     SlotLocks.Keys keys = locks.keys(identity, kind);
     db.call(
-        Mode.IDEMPOTENT_WRITE,
+        Mode.TRANSACTION, // as a save: a lost commit answer is looked up, not applied again
         () -> "delete of " + StoreErrors.describe(identity, kind),
         (c, a) -> {
           try (PreparedStatement p = c.prepareStatement(sql.delete)) {

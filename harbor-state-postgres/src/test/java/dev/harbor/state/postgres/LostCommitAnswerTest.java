@@ -134,8 +134,7 @@ class LostCommitAnswerTest extends DatabaseTest {
       pool.release();
       call.join();
       assertThat(call.failure())
-          .isInstanceOfSatisfying(
-              StorageException.class, e -> assertThat(e.isTransient()).isTrue())
+          .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isTransient()).isTrue())
           .isNotInstanceOf(CommitOutcomeUnknownException.class);
       slot.release();
     }
