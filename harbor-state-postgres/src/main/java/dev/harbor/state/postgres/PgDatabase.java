@@ -9,7 +9,6 @@ import dev.harbor.state.StorageException;
 import dev.harbor.state.StoreClosedException;
 import dev.harbor.state.postgres.PgErrors.Failure;
 import dev.harbor.state.spi.StoreContext;
-import dev.harbor.state.spi.StoreErrors;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -128,9 +127,8 @@ final class PgDatabase {
     void run(Connection connection, Attempt attempt) throws SQLException;
   }
 
-  /** The state of one attempt, which a fence's work marks, and the call's deadline. */
-  final class Attempt {
-    private final long deadline;
+  /** The state of one attempt: what a fence's work marks, and what a write learns. */
+  static final class Attempt {
     private boolean sent;
 
     /** A write's transaction id and the server run it ran in, once its first statement ran. */
@@ -140,24 +138,6 @@ final class PgDatabase {
 
     /** The work's result, kept while its commit is in flight. */
     private @Nullable Object result;
-
-    Attempt(long deadline) {
-      this.deadline = deadline;
-    }
-
-    /**
-     * Lets work that loops within one attempt go round again, as long as the call may still wait:
-     * the store is open, the caller not interrupted and operationTimeout not spent.
-     *
-     * @param waitingFor what the loop waits for, for the timeout's message
-     * @throws StorageException (transient) once operationTimeout has run out
-     */
-    void beforeAnotherRound(Supplier<String> waitingFor) {
-      if (deadline - System.nanoTime() <= 0) {
-        throw StoreErrors.timedOut(operationTimeout, waitingFor.get());
-      }
-      context.checkOpen();
-    }
 
     /** The caller's action starts: from now on a failure is final, so it runs at most once. */
     void actionStarts() {
@@ -361,7 +341,7 @@ final class PgDatabase {
   <T> T call(Mode mode, Supplier<String> what, Work<T> work) {
     long deadline = System.nanoTime() + timeoutNanos;
     for (int attempt = 1; ; attempt++) {
-      Attempt state = new Attempt(deadline);
+      Attempt state = new Attempt();
       Exception error;
       Failure failure;
       try {
@@ -431,11 +411,7 @@ final class PgDatabase {
       Settled settled;
       try {
         settled =
-            attempt(
-                Mode.READ,
-                (c, a) -> statusOf(c, xid, incarnation),
-                new Attempt(deadline),
-                deadline);
+            attempt(Mode.READ, (c, a) -> statusOf(c, xid, incarnation), new Attempt(), deadline);
       } catch (SQLException e) {
         asked.add(e);
         if (PgErrors.failure(e) == Failure.OTHER || asked.size() > attemptsLeft) {
