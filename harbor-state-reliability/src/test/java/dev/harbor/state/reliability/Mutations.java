@@ -21,8 +21,8 @@ import java.util.function.UnaryOperator;
 /**
  * Deliberately broken stores, each the in-memory driver with one defect, for checking the checker:
  * every one must be caught. Each mirrors a defect a review found in a real driver (issues 10, 17
- * and 23); short pauses widen the window where the defect shows, as scheduling on a loaded
- * machine would.
+ * and 23); short pauses widen the window where the defect shows, as scheduling on a loaded machine
+ * would.
  */
 enum Mutations {
 

@@ -132,6 +132,9 @@ class PostgresLinearizabilityTest extends LinearizabilityProperties {
     private long armedAt;
     private long cutAt;
     private long calmAt;
+    private int answersLost;
+    private int cuts;
+    private int slowdowns;
 
     NetworkFaults(FaultProxy proxy, String schema) {
       this.proxy = proxy;
@@ -157,12 +160,14 @@ class PostgresLinearizabilityTest extends LinearizabilityProperties {
           && ((cutAt != 0 && now - cutAt > 0) || now - armedAt > TimeUnit.SECONDS.toNanos(2))) {
         trap.cut(); // disarms one that never caught a write
         faults += trap.isLost() ? 1 : 0;
+        answersLost += trap.isLost() ? 1 : 0;
         pending = null;
       }
       if (random.nextInt(1000) < 5) {
         List<Integer> open = proxy.open();
         if (!open.isEmpty() && proxy.cut(open.get(random.nextInt(open.size())))) {
           faults++;
+          cuts++;
         }
       }
       if (calmAt != 0 && now - calmAt > 0) {
@@ -177,6 +182,7 @@ class PostgresLinearizabilityTest extends LinearizabilityProperties {
         }
         calmAt = now + TimeUnit.MILLISECONDS.toNanos(20 + random.nextInt(200));
         faults++;
+        slowdowns++;
       }
       return faults;
     }
@@ -197,6 +203,9 @@ class PostgresLinearizabilityTest extends LinearizabilityProperties {
         pending = null;
       }
       calm();
+      System.out.printf(
+          "network faults: %d commit answers lost, %d connections cut, %d delays or stalls%n",
+          answersLost, cuts, slowdowns);
     }
   }
 }
