@@ -362,7 +362,9 @@ final class PgDatabase {
       List<Exception> asked = new ArrayList<>();
       if (decision == Decision.RESOLVE) {
         Settled settled = resolve(state, deadline, MAX_ATTEMPTS - attempt, asked);
-        LOG.debug("the commit of {} broke in flight; the server says: {}", what, settled);
+        if (LOG.isDebugEnabled()) {
+          LOG.debug("the commit of {} broke in flight; the server says: {}", what.get(), settled);
+        }
         if (settled == Settled.COMMITTED) {
           @SuppressWarnings("unchecked") // what this attempt's work returned before its commit
           T result = (T) Objects.requireNonNull(state.result, "the work's result");

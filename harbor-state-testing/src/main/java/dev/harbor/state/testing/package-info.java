@@ -9,7 +9,9 @@
  * dev.harbor.state.testing.TestReplicatedPostgres} start a pooler and a primary with its standby of
  * the tests' own; {@link dev.harbor.state.testing.LogCapture} captures what the drivers log; {@link
  * dev.harbor.state.testing.BackgroundCall} and {@link dev.harbor.state.testing.HeldFence} steer
- * concurrent calls into the order a test wants; {@link
+ * concurrent calls into the order a test wants; {@link dev.harbor.state.testing.FaultProxy} sits
+ * between a store and PostgreSQL (or PgBouncer) as a network that delays, stalls or cuts, and can
+ * deliver a commit while losing its answer; {@link
  * dev.harbor.state.testing.GroupCommitScenarios} states the group-commit rules both SQL drivers
  * keep, as JUnit tests a driver's test inherits by implementing it with its own steering. The
  * classes are public because the tests of other modules call them; the module depends on the API,
