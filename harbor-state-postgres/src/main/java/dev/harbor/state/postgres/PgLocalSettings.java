@@ -44,10 +44,14 @@ final class PgLocalSettings {
    * of the shared statistics, which a restart and every crash recovery reset ("when recovering from
    * an unclean shutdown … all statistics counters are reset"). A transaction id names one
    * transaction only within a run: after a crash an id that never reached the durable WAL is given
-   * out again, and another server (a promoted standby) numbers its own.
+   * out again, and another server (a promoted standby) numbers its own. As epoch seconds, so the
+   * session's TimeZone and DateStyle do not enter the comparison. (An operator's {@code
+   * pg_stat_reset_shared} changes it too: a commit that broke just then is reported as unknown,
+   * which is never wrong.)
    */
   static final String INCARNATION =
-      "concat(pg_postmaster_start_time(), ' ', pg_stat_get_bgwriter_stat_reset_time())";
+      "concat(extract(epoch FROM pg_postmaster_start_time()), ' ',"
+          + " extract(epoch FROM pg_stat_get_bgwriter_stat_reset_time()))";
 
   /** Receives what a write transaction's first statement learned about it. */
   @FunctionalInterface
