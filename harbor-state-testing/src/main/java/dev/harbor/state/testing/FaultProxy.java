@@ -225,8 +225,8 @@ public final class FaultProxy implements AutoCloseable {
 
   /**
    * Arms the lost-message fault for the next message whose SQL contains every fragment: the message
-   * never reaches the server, and the connection is cut instead, as if the network failed while
-   * the client sent it (say, its COMMIT: the server then rolls the transaction back).
+   * never reaches the server, and the connection is cut instead, as if the network failed while the
+   * client sent it (say, its COMMIT: the server then rolls the transaction back).
    *
    * @param fragments text that the message's SQL contains, each of them
    * @return the armed fault, one shot

@@ -11,12 +11,11 @@
  * dev.harbor.state.testing.BackgroundCall} and {@link dev.harbor.state.testing.HeldFence} steer
  * concurrent calls into the order a test wants; {@link dev.harbor.state.testing.FaultProxy} sits
  * between a store and PostgreSQL (or PgBouncer) as a network that delays, stalls or cuts, and can
- * deliver a commit while losing its answer; {@link
- * dev.harbor.state.testing.GroupCommitScenarios} states the group-commit rules both SQL drivers
- * keep, as JUnit tests a driver's test inherits by implementing it with its own steering. The
- * classes are public because the tests of other modules call them; the module depends on the API,
- * JUnit and AssertJ only (and, optionally, on logback for {@code LogCapture}), so it can serve
- * every module.
+ * deliver a commit while losing its answer; {@link dev.harbor.state.testing.GroupCommitScenarios}
+ * states the group-commit rules both SQL drivers keep, as JUnit tests a driver's test inherits by
+ * implementing it with its own steering. The classes are public because the tests of other modules
+ * call them; the module depends on the API, JUnit and AssertJ only (and, optionally, on logback for
+ * {@code LogCapture}), so it can serve every module.
  */
 @org.jspecify.annotations.NullMarked
 package dev.harbor.state.testing;
