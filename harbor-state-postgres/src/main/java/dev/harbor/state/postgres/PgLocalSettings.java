@@ -111,10 +111,20 @@ final class PgLocalSettings {
     String isolation = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ";
     Prelude both = new Prelude(isolation + timeouts, 2, false);
     // The id is assigned here, before the first write (it would be at the first write anyway), so
-    // that a commit whose answer is lost can be looked up (PgDatabase#call).
+    // that a commit whose answer is lost can be looked up (PgDatabase#call). A write's transaction
+    // never waits for its client between statements longer than operationTimeout, except when the
+    // client is gone unheard (a network that failed silently, say while the COMMIT was on its way):
+    // the server then ends it after that long, instead of holding its slots' locks until TCP
+    // keepalive notices.
     Prelude identified =
         new Prelude(
-            isolation + setTimeouts + ", CAST(pg_current_xact_id() AS text), " + INCARNATION + "; ",
+            isolation
+                + setTimeouts
+                + ", CAST(pg_current_xact_id() AS text), "
+                + INCARNATION
+                + ", set_config('idle_in_transaction_session_timeout', '"
+                + millis
+                + "', true); ",
             2,
             true);
     return new PgLocalSettings(

@@ -111,6 +111,35 @@ class LostCommitAnswerTest extends DatabaseTest {
   }
 
   /**
+   * A COMMIT that the network holds, failing silently towards the server (which hears neither the
+   * COMMIT nor that the client gave up): the server ends the abandoned transaction once it has
+   * waited idle for operationTimeout, so it does not hold the slot's lock until TCP keepalive
+   * notices; another instance's save of the slot then goes through; the held write never lands; and
+   * its caller is told the outcome is unknown, or that it failed (the server said it ended the
+   * transaction), never success.
+   */
+  @Test
+  void aCommitHeldByASilentNetwork_letsTheSlotGoAfterOperationTimeout_andNeverLands()
+      throws Exception {
+    String plain = location("operationTimeout=1s", "groupCommit=off");
+    StateStore other = track(StateStores.open(location("operationTimeout=10s")));
+    FaultProxy proxy = track(FaultProxy.inFrontOf(plain));
+    StateStore store = track(StateStores.open(proxy.location(plain)));
+    store.save(record("E0", K, "first"));
+    FaultProxy.Trap held = proxy.holdMessage("COMMIT");
+    BackgroundCall call = BackgroundCall.start(() -> store.save(record("E1", K, "held")));
+    assertThat(held.awaitLost(Duration.ofSeconds(30))).as("the COMMIT was held").isTrue();
+    StateRecord newer = record("E2", K, "newer");
+    other.save(newer); // waits for the slot's lock, which the abandoned transaction holds
+    call.join();
+    held.cut();
+
+    assertThat(call.failure()).as("never success").isInstanceOf(StorageException.class);
+    assertThat(other.load(Q, K).sameContent(newer)).isTrue();
+    assertThat(other.findByEventId(EventId.of("E1"))).as("never committed").isEmpty();
+  }
+
+  /**
    * A save that only waited — for the pool, then for a slot fenced by another instance — until its
    * socket read timed out never sent a commit: it fails with a transient StorageException that is
    * not CommitOutcomeUnknownException, and nothing is applied, also once the fence ends.

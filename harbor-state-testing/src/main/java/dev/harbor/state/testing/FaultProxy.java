@@ -218,7 +218,7 @@ public final class FaultProxy implements AutoCloseable {
    * @return the armed fault, one shot
    */
   public Trap loseCommitAnswer(String... fragments) {
-    Trap trap = new Trap(List.of(fragments), false);
+    Trap trap = new Trap(List.of(fragments), Kind.LOSE_ANSWER);
     armed.add(trap);
     return trap;
   }
@@ -232,9 +232,32 @@ public final class FaultProxy implements AutoCloseable {
    * @return the armed fault, one shot
    */
   public Trap dropMessage(String... fragments) {
-    Trap trap = new Trap(List.of(fragments), true);
+    Trap trap = new Trap(List.of(fragments), Kind.DROP_MESSAGE);
     armed.add(trap);
     return trap;
+  }
+
+  /**
+   * Arms the partition fault for the next message whose SQL contains every fragment: neither it nor
+   * anything the client sends after it reaches the server, and the server does not learn that the
+   * client gave up (its side of the connection stays open) until the connection is cut ({@link
+   * Trap#cut}), as when the network between them fails silently (say, while a COMMIT is on its way:
+   * the server's transaction then waits, idle, for a COMMIT that never comes).
+   *
+   * @param fragments text that the message's SQL contains, each of them
+   * @return the armed fault, one shot
+   */
+  public Trap holdMessage(String... fragments) {
+    Trap trap = new Trap(List.of(fragments), Kind.HOLD_MESSAGE);
+    armed.add(trap);
+    return trap;
+  }
+
+  /** What a trap does to the connection it catches. */
+  private enum Kind {
+    LOSE_ANSWER,
+    DROP_MESSAGE,
+    HOLD_MESSAGE
   }
 
   /** Closes the listener and every connection. */
@@ -263,14 +286,14 @@ public final class FaultProxy implements AutoCloseable {
   /** A one-shot fault armed by {@link #loseCommitAnswer} or {@link #dropMessage}. */
   public final class Trap {
     private final List<String> fragments;
-    private final boolean dropsMessage;
+    private final Kind kind;
     private final CountDownLatch lost = new CountDownLatch(1);
     private volatile @Nullable Link link;
     private volatile boolean error;
 
-    private Trap(List<String> fragments, boolean dropsMessage) {
+    private Trap(List<String> fragments, Kind kind) {
       this.fragments = fragments;
-      this.dropsMessage = dropsMessage;
+      this.kind = kind;
     }
 
     private boolean matches(String sql) {
@@ -433,9 +456,14 @@ public final class FaultProxy implements AutoCloseable {
           byte type = frame[0];
           if (watching == null && (type == 'P' || type == 'Q') && !armed.isEmpty()) {
             Trap trap = catchIfArmed(sqlOf(frame));
-            if (trap != null && trap.dropsMessage) {
+            if (trap != null && trap.kind == Kind.DROP_MESSAGE) {
               trap.lost.countDown();
               return; // cut: the message and whatever the flight held never reach the server
+            }
+            if (trap != null && trap.kind == Kind.HOLD_MESSAGE) {
+              trap.lost.countDown();
+              partitioned();
+              return;
             }
           }
           flight = forward(toServer, flight, frame, in, out);
@@ -482,13 +510,23 @@ public final class FaultProxy implements AutoCloseable {
       }
     }
 
+    /**
+     * Nothing more reaches the server, and the server's side stays open whatever the client does,
+     * until the link is cut or the proxy closes.
+     */
+    private void partitioned() throws InterruptedException {
+      while (!closed && !FaultProxy.this.closed) {
+        Thread.sleep(10);
+      }
+    }
+
     private @Nullable Trap catchIfArmed(String sql) {
       // A copy-on-write list: iterating a snapshot while another link claims a fault is safe, and
       // remove() tells which link claimed it first.
       for (Trap a : List.copyOf(armed)) {
         if (a.matches(sql) && armed.remove(a)) {
           a.link = this;
-          if (!a.dropsMessage) {
+          if (a.kind == Kind.LOSE_ANSWER) {
             watching = a;
           }
           return a;
