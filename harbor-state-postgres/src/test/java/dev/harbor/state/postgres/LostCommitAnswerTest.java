@@ -95,7 +95,7 @@ class LostCommitAnswerTest extends DatabaseTest {
     FaultProxy proxy = track(FaultProxy.inFrontOf(plain));
     StateStore store = track(StateStores.open(proxy.location(plain)));
     store.save(record("E0", K, "first"));
-    FaultProxy.Trap dropped = proxy.dropMessage("COMMIT");
+    FaultProxy.Trap dropped = proxy.dropCommit();
     if (write.equals("save")) {
       store.save(record("E1", K, "second"));
     } else {
@@ -126,7 +126,7 @@ class LostCommitAnswerTest extends DatabaseTest {
     FaultProxy proxy = track(FaultProxy.inFrontOf(plain));
     StateStore store = track(StateStores.open(proxy.location(plain)));
     store.save(record("E0", K, "first"));
-    FaultProxy.Trap held = proxy.holdMessage("COMMIT");
+    FaultProxy.Trap held = proxy.holdCommit();
     BackgroundCall call = BackgroundCall.start(() -> store.save(record("E1", K, "held")));
     assertThat(held.awaitLost(Duration.ofSeconds(30))).as("the COMMIT was held").isTrue();
     StateRecord newer = record("E2", K, "newer");

@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -218,7 +219,7 @@ public final class FaultProxy implements AutoCloseable {
    * @return the armed fault, one shot
    */
   public Trap loseCommitAnswer(String... fragments) {
-    Trap trap = new Trap(List.of(fragments), Kind.LOSE_ANSWER);
+    Trap trap = new Trap(containing(fragments), Kind.LOSE_ANSWER);
     armed.add(trap);
     return trap;
   }
@@ -232,7 +233,7 @@ public final class FaultProxy implements AutoCloseable {
    * @return the armed fault, one shot
    */
   public Trap dropMessage(String... fragments) {
-    Trap trap = new Trap(List.of(fragments), Kind.DROP_MESSAGE);
+    Trap trap = new Trap(containing(fragments), Kind.DROP_MESSAGE);
     armed.add(trap);
     return trap;
   }
@@ -248,9 +249,41 @@ public final class FaultProxy implements AutoCloseable {
    * @return the armed fault, one shot
    */
   public Trap holdMessage(String... fragments) {
-    Trap trap = new Trap(List.of(fragments), Kind.HOLD_MESSAGE);
+    Trap trap = new Trap(containing(fragments), Kind.HOLD_MESSAGE);
     armed.add(trap);
     return trap;
+  }
+
+  /**
+   * Arms {@link #dropMessage} for the next {@code COMMIT} itself (the statement, not any text that
+   * merely contains the word, such as {@code READ COMMITTED}).
+   *
+   * @return the armed fault, one shot
+   */
+  public Trap dropCommit() {
+    Trap trap = new Trap(FaultProxy::isCommit, Kind.DROP_MESSAGE);
+    armed.add(trap);
+    return trap;
+  }
+
+  /**
+   * Arms {@link #holdMessage} for the next {@code COMMIT} itself.
+   *
+   * @return the armed fault, one shot
+   */
+  public Trap holdCommit() {
+    Trap trap = new Trap(FaultProxy::isCommit, Kind.HOLD_MESSAGE);
+    armed.add(trap);
+    return trap;
+  }
+
+  private static boolean isCommit(String sql) {
+    return sql.strip().equalsIgnoreCase("COMMIT");
+  }
+
+  private static Predicate<String> containing(String... fragments) {
+    List<String> all = List.of(fragments);
+    return sql -> all.stream().allMatch(sql::contains);
   }
 
   /** What a trap does to the connection it catches. */
@@ -285,24 +318,19 @@ public final class FaultProxy implements AutoCloseable {
 
   /** A one-shot fault armed by {@link #loseCommitAnswer} or {@link #dropMessage}. */
   public final class Trap {
-    private final List<String> fragments;
+    private final Predicate<String> matcher;
     private final Kind kind;
     private final CountDownLatch lost = new CountDownLatch(1);
     private volatile @Nullable Link link;
     private volatile boolean error;
 
-    private Trap(List<String> fragments, Kind kind) {
-      this.fragments = fragments;
+    private Trap(Predicate<String> matcher, Kind kind) {
+      this.matcher = matcher;
       this.kind = kind;
     }
 
     private boolean matches(String sql) {
-      for (String f : fragments) {
-        if (!sql.contains(f)) {
-          return false;
-        }
-      }
-      return true;
+      return matcher.test(sql);
     }
 
     /**
@@ -418,6 +446,9 @@ public final class FaultProxy implements AutoCloseable {
     /** Set once the answer was lost: nothing reaches the client any more. */
     private volatile boolean silenced;
 
+    /** The SQL of the connection's named prepared statements, which Bind messages name. */
+    private final Map<String, String> prepared = new ConcurrentHashMap<>();
+
     Link(int number, Socket client, Socket server) throws IOException {
       this.number = number;
       this.client = client;
@@ -454,8 +485,21 @@ public final class FaultProxy implements AutoCloseable {
         while (!closed) {
           byte[] frame = readFrame(in);
           byte type = frame[0];
-          if (watching == null && (type == 'P' || type == 'Q') && !armed.isEmpty()) {
-            Trap trap = catchIfArmed(sqlOf(frame));
+          String sql = null;
+          if (type == 'P' || type == 'Q') {
+            sql = sqlOf(frame);
+            String name = cstring(frame, 5);
+            if (type == 'P' && !name.isEmpty()) {
+              prepared.put(name, sql); // pgjdbc reuses a named statement by its name alone
+            }
+          } else if (type == 'B') {
+            String portal = cstring(frame, 5);
+            sql =
+                prepared.get(
+                    cstring(frame, 5 + portal.getBytes(StandardCharsets.UTF_8).length + 1));
+          }
+          if (watching == null && sql != null && !armed.isEmpty()) {
+            Trap trap = catchIfArmed(sql);
             if (trap != null && trap.kind == Kind.DROP_MESSAGE) {
               trap.lost.countDown();
               return; // cut: the message and whatever the flight held never reach the server
@@ -623,13 +667,20 @@ public final class FaultProxy implements AutoCloseable {
 
   /** The SQL text of a Parse ('P': name, then query) or Query ('Q') message. */
   private static String sqlOf(byte[] frame) {
-    String body = new String(frame, 5, frame.length - 5, StandardCharsets.UTF_8);
+    int at = 5;
     if (frame[0] == 'P') {
-      int end = body.indexOf('\0');
-      body = end < 0 ? body : body.substring(end + 1);
+      at += cstring(frame, at).getBytes(StandardCharsets.UTF_8).length + 1;
     }
-    int end = body.indexOf('\0');
-    return end < 0 ? body : body.substring(0, end);
+    return cstring(frame, at);
+  }
+
+  /** The zero-terminated string of a message that starts at a position. */
+  private static String cstring(byte[] frame, int from) {
+    int end = from;
+    while (end < frame.length && frame[end] != 0) {
+      end++;
+    }
+    return new String(frame, from, Math.min(end, frame.length) - from, StandardCharsets.UTF_8);
   }
 
   private static void closeQuietly(Socket s) {

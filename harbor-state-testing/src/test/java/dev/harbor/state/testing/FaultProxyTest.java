@@ -194,7 +194,7 @@ class FaultProxyTest {
 
   @Test
   void dropMessage_cutsTheConnectionBeforeTheMessageReachesTheServer() throws Exception {
-    FaultProxy.Trap dropped = proxy.dropMessage("COMMIT");
+    FaultProxy.Trap dropped = proxy.dropCommit();
     try (Connection c = throughProxy()) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
@@ -205,6 +205,35 @@ class FaultProxyTest {
       assertThat(dropped.connection()).isEqualTo(1);
     }
     assertThat(stored("d")).as("never committed").isFalse();
+  }
+
+  @Test
+  void holdCommit_theServerNeverHearsTheCommitNorTheClientLeaving_untilCut() throws Exception {
+    FaultProxy.Trap held = proxy.holdCommit();
+    try (Connection c = throughProxy()) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"); // not the COMMIT
+        s.execute("INSERT INTO " + table + " VALUES ('h')");
+      }
+      c.setNetworkTimeout(Runnable::run, 300);
+      assertThatThrownBy(c::commit).isInstanceOf(SQLException.class); // no answer: timed out
+      assertThat(held.isLost()).isTrue();
+    }
+    // The client is gone, but the server's transaction still waits for it.
+    try (Connection c = direct();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'"
+                    + " AND query LIKE 'INSERT INTO "
+                    + table
+                    + "%'")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(1);
+    }
+    held.cut();
+    assertThat(stored("h")).isFalse();
   }
 
   @Test
