@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -38,9 +39,38 @@ import org.jspecify.annotations.Nullable;
  */
 final class PgLocalSettings {
 
-  /** SQL run before a statement, in the same round trip, and the number of results it adds. */
-  private record Prelude(String sql, int results) {
-    static final Prelude NONE = new Prelude("", 0);
+  /**
+   * What tells one server run (incarnation) from another: the postmaster's start and the last reset
+   * of the shared statistics, which a restart and every crash recovery reset ("when recovering from
+   * an unclean shutdown … all statistics counters are reset"). A transaction id names one
+   * transaction only within a run: after a crash an id that never reached the durable WAL is given
+   * out again, and another server (a promoted standby) numbers its own. As epoch seconds, so the
+   * session's TimeZone and DateStyle do not enter the comparison. (An operator's {@code
+   * pg_stat_reset_shared} changes it too: a commit that broke just then is reported as unknown,
+   * which is never wrong.)
+   */
+  static final String INCARNATION =
+      "concat(extract(epoch FROM pg_postmaster_start_time()), ' ',"
+          + " extract(epoch FROM pg_stat_get_bgwriter_stat_reset_time()))";
+
+  /** Receives what a write transaction's first statement learned about it. */
+  @FunctionalInterface
+  interface Identified {
+    /**
+     * The transaction is known.
+     *
+     * @param xid its id ({@code pg_current_xact_id()}, as text)
+     * @param incarnation the server run it runs in ({@link #INCARNATION})
+     */
+    void accept(String xid, String incarnation);
+  }
+
+  /**
+   * SQL run before a statement, in the same round trip, the number of results it adds, and whether
+   * its last result is the transaction's identity (id and incarnation, columns 3 and 4).
+   */
+  private record Prelude(String sql, int results, boolean identifies) {
+    static final Prelude NONE = new Prelude("", 0, false);
   }
 
   /** What every autocommit statement carries. */
@@ -49,12 +79,20 @@ final class PgLocalSettings {
   /** What the first statement of a transaction carries. */
   private final Prelude transaction;
 
+  /** What the first statement of a write transaction carries: also the transaction's identity. */
+  private final Prelude writeTransaction;
+
   /** Whether the server's default isolation is READ COMMITTED (autocommit then omits it). */
   private final boolean defaultIsReadCommitted;
 
-  private PgLocalSettings(Prelude autoCommit, Prelude transaction, boolean defaultIsReadCommitted) {
+  private PgLocalSettings(
+      Prelude autoCommit,
+      Prelude transaction,
+      Prelude writeTransaction,
+      boolean defaultIsReadCommitted) {
     this.autoCommit = autoCommit;
     this.transaction = transaction;
+    this.writeTransaction = writeTransaction;
     this.defaultIsReadCommitted = defaultIsReadCommitted;
   }
 
@@ -81,16 +119,37 @@ final class PgLocalSettings {
     long millis = Math.max(1, operationTimeout.toMillis());
     // A number the store computed, not input: inlined, so the prelude binds no parameter and the
     // statement's own parameters keep their positions.
-    String timeouts =
+    String setTimeouts =
         "SELECT set_config('statement_timeout', '"
             + millis
             + "', true), set_config('lock_timeout', '"
             + millis
-            + "', true); ";
+            + "', true)";
+    String timeouts = setTimeouts + "; ";
     String isolation = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ";
-    Prelude both = new Prelude(isolation + timeouts, 2);
+    Prelude both = new Prelude(isolation + timeouts, 2, false);
+    // The id is assigned here, before the first write (it would be at the first write anyway), so
+    // that a commit whose answer is lost can be looked up (PgDatabase#call). A write's transaction
+    // never waits for its client between statements longer than operationTimeout, except when the
+    // client is gone unheard (a network that failed silently, say while the COMMIT was on its way):
+    // the server then ends it after that long, instead of holding its slots' locks until TCP
+    // keepalive notices.
+    Prelude identified =
+        new Prelude(
+            isolation
+                + setTimeouts
+                + ", CAST(pg_current_xact_id() AS text), "
+                + INCARNATION
+                + ", set_config('idle_in_transaction_session_timeout', '"
+                + millis
+                + "', true); ",
+            2,
+            true);
     return new PgLocalSettings(
-        defaultIsReadCommitted ? new Prelude(timeouts, 1) : both, both, defaultIsReadCommitted);
+        defaultIsReadCommitted ? new Prelude(timeouts, 1, false) : both,
+        both,
+        identified,
+        defaultIsReadCommitted);
   }
 
   /**
@@ -100,11 +159,27 @@ final class PgLocalSettings {
    * @return the view; closing its statements closes the real ones; the caller closes {@code c}
    */
   Connection scope(Connection c) {
+    return view(c, null);
+  }
+
+  /**
+   * A view of a connection for one write transaction: its first statement also learns the
+   * transaction's id and the server's incarnation, in the same round trip.
+   *
+   * @param c the connection, not in autocommit mode
+   * @param identified receives the transaction's identity once its first statement ran
+   * @return the view
+   */
+  Connection scopeWrite(Connection c, Identified identified) {
+    return view(c, identified);
+  }
+
+  private Connection view(Connection c, @Nullable Identified identified) {
     return (Connection)
         Proxy.newProxyInstance(
             PgLocalSettings.class.getClassLoader(),
             new Class<?>[] {Connection.class},
-            new ConnectionView(c));
+            new ConnectionView(c, identified));
   }
 
   /**
@@ -113,12 +188,14 @@ final class PgLocalSettings {
    */
   private final class ConnectionView implements InvocationHandler {
     private final Connection target;
+    private final @Nullable Identified identified;
 
     /** Whether the current transaction has had its prelude. */
     private boolean settled;
 
-    ConnectionView(Connection target) {
+    ConnectionView(Connection target, @Nullable Identified identified) {
       this.target = target;
+      this.identified = identified;
     }
 
     /**
@@ -132,7 +209,7 @@ final class PgLocalSettings {
         return Prelude.NONE;
       }
       settled = true;
-      return transaction;
+      return identified != null ? writeTransaction : transaction;
     }
 
     @Override
@@ -153,10 +230,10 @@ final class PgLocalSettings {
           return target.prepareStatement(sql);
         }
         PreparedStatement real = target.prepareStatement(due.sql() + sql);
-        return statement(PreparedStatement.class, real, due.results());
+        return statement(PreparedStatement.class, real, due);
       }
       if (name.equals("createStatement") && (args == null || args.length == 0)) {
-        return statement(Statement.class, target.createStatement(), -1);
+        return statement(Statement.class, target.createStatement(), null);
       }
       if (name.startsWith("prepare") || (name.startsWith("create") && name.endsWith("Statement"))) {
         // Variants the store does not use: refusing them keeps a statement from running without
@@ -170,29 +247,28 @@ final class PgLocalSettings {
     /**
      * A statement whose executions hide the prelude's results.
      *
-     * @param skip the prelude's results for a prepared statement; -1 for a plain statement, whose
+     * @param prepared the prelude a prepared statement carries; null for a plain statement, whose
      *     SQL arrives with each execution and gets the prelude then, if one is due
      */
-    private <T extends Statement> T statement(Class<T> type, T real, int skip) {
+    private <T extends Statement> T statement(Class<T> type, T real, @Nullable Prelude prepared) {
       InvocationHandler handler =
           (proxy, method, args) -> {
             String name = method.getName();
-            boolean plain = skip < 0;
+            boolean plain = prepared == null;
             boolean withSql = args != null && args.length == 1 && args[0] instanceof String;
             if (plain == withSql
                 && (name.equals("execute")
                     || name.equals("executeQuery")
                     || name.equals("executeUpdate")
                     || name.equals("executeLargeUpdate"))) {
-              int results = skip;
-              if (plain) {
-                Prelude due = due();
-                results = due.results();
-                if (results > 0) {
+              Prelude due = prepared;
+              if (due == null) {
+                due = due();
+                if (due.results() > 0) {
                   args = new Object[] {due.sql() + args[0]};
                 }
               }
-              return execute(real, name, args, results);
+              return execute(real, name, args, due, identified);
             }
             if (name.startsWith("execute") || name.equals("addBatch")) {
               throw new UnsupportedOperationException(
@@ -207,11 +283,25 @@ final class PgLocalSettings {
     }
   }
 
-  /** Runs a statement, steps past the prelude's results and answers as the statement alone. */
-  private static Object execute(Statement s, String name, @Nullable Object[] args, int skip)
+  /**
+   * Runs a statement, steps past the prelude's results (reading the transaction's identity from the
+   * last, if it carries it) and answers as the statement alone.
+   */
+  private static Object execute(
+      Statement s,
+      String name,
+      @Nullable Object[] args,
+      Prelude prelude,
+      @Nullable Identified identified)
       throws SQLException {
     boolean rows = args == null ? ((PreparedStatement) s).execute() : s.execute((String) args[0]);
-    for (int i = 0; i < skip; i++) {
+    for (int i = 0; i < prelude.results(); i++) {
+      if (rows && prelude.identifies() && identified != null && i == prelude.results() - 1) {
+        ResultSet rs = s.getResultSet();
+        if (rs.next()) {
+          identified.accept(rs.getString(3), rs.getString(4));
+        }
+      }
       rows = s.getMoreResults();
     }
     if (name.equals("execute")) {

@@ -141,8 +141,8 @@ final class PgSql {
             + TXT;
     slotEventId = LOCK_SLOT + "SELECT event_id FROM " + table + " WHERE " + SLOT;
 
-    // save: the slot's locks, then the plain upsert, in one round trip and one (implicit)
-    // transaction. Holding the slot's lock, the save is the only writer of the slot, so:
+    // save: the slot's locks, then the plain upsert, in one round trip (the commit follows in a
+    // second: PgDatabase). Holding the slot's lock, the save is the only writer of the slot, so:
     // - the slot holds another event id or none: written (1 row), unless the new id is live in
     //   another slot, which the event_id index rejects (23505, a conflict);
     // - the slot already holds this event id: nothing is written (0 rows); the caller compares the

@@ -105,43 +105,43 @@ final class PgStore implements StoreDriver {
                 + r.id().value()
                 + " at "
                 + StoreErrors.describe(r.identity(), r.kind());
-    db.run(
-        Mode.IDEMPOTENT_WRITE,
-        deadline,
-        what,
-        (c, a) -> {
-          // Contention never fails a save (CONTRACT.md 4.2): a round that found its slot changed
-          // had no effect, so it runs again until the call's operationTimeout runs out.
-          while (!saveRound(c, keys, r)) {
-            a.beforeAnotherRound(() -> "the slot to stop changing under the " + what.get());
-          }
-        });
+    // A transaction: its statement in one round trip, its commit in another, so that a commit
+    // whose answer is lost can be looked up instead of applied again (PgDatabase).
+    db.run(Mode.TRANSACTION, deadline, what, (c, a) -> saveUnderLocks(c, keys, r, what));
   }
 
   /**
-   * One round of a save.
+   * A save, under its slot's locks (held to the commit).
    *
-   * @return whether the save is settled (written, or a replay of what the slot holds); {@code
-   *     false} if the slot changed between the write and the check, so the save, which has had no
-   *     effect, is due again
+   * <p>Contention never fails a save (CONTRACT.md 4.2): every writer of the slot waits for its
+   * lock, and the row the upsert found holding this event id stays locked to the commit (ON
+   * CONFLICT DO UPDATE locks the row even where its WHERE is false), so the slot cannot change
+   * between the write and the check below.
+   *
    * @throws dev.harbor.state.IdempotencyConflictException if the event id is live with other
    *     content
    */
-  private boolean saveRound(Connection c, SlotLocks.Keys keys, StateRecord r) throws SQLException {
+  private void saveUnderLocks(
+      Connection c, SlotLocks.Keys keys, StateRecord r, Supplier<String> what) throws SQLException {
     try (PreparedStatement p = c.prepareStatement(sql.save)) {
       int i = bindSlot(p, bindLocks(p, keys), r.identity(), r.kind());
       bindContent(p, i, r);
       if (updateAfterLocks(p) == 1) {
-        return true;
+        return;
       }
     }
     // Nothing written: the slot held this event id. The same write again is a no-op; other
-    // content a conflict; no such record any more, a slot overwritten or deleted since.
+    // content a conflict.
     Optional<StateRecord> held = findByEventId(c, r.id());
-    if (held.isPresent() && !held.get().sameContent(r)) {
+    if (held.isEmpty()) {
+      // Only a writer outside the locking protocol (a store of an older version on this schema)
+      // can have changed the slot under the locks. Rolled back.
+      throw new StorageException(
+          what.get() + " found its slot changed concurrently; nothing was changed", true, null);
+    }
+    if (!held.get().sameContent(r)) {
       throw StoreErrors.idempotencyConflict(r, sameSlot(held.get(), r));
     }
-    return held.isPresent();
   }
 
   @Override
@@ -370,7 +370,7 @@ final class PgStore implements StoreDriver {
   private void deleteAlone(Quadruple identity, String kind, long deadline) {
     SlotLocks.Keys keys = locks.keys(identity, kind);
     db.call(
-        Mode.IDEMPOTENT_WRITE,
+        Mode.TRANSACTION, // as a save: a lost commit answer is looked up, not applied again
         deadline,
         () -> "delete of " + StoreErrors.describe(identity, kind),
         (c, a) -> {

@@ -17,9 +17,11 @@ import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.sql.GroupCommit;
 import dev.harbor.state.testing.BackgroundCall;
+import dev.harbor.state.testing.FaultProxy;
 import dev.harbor.state.testing.GroupCommitScenarios;
 import dev.harbor.state.testing.GroupCommitScenarios.WhileQueued;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Group commit on PostgreSQL, each group steered: the store borrows its connections through a gate
@@ -43,6 +47,7 @@ import org.junit.jupiter.api.Timeout;
 class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
 
   private StateStore store;
+  private FaultProxy proxy;
   private GroupCommit<PgGroupCommit.Write> group;
   private GatedDataSource gate;
 
@@ -50,6 +55,8 @@ class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
   void openSteerableStore() {
     open().close(); // creates the schema and its tables
     HikariConfig hc = TestServer.poolConfig(2 * PgGroupCommit.ALONE_UP_TO + 4);
+    proxy = track(FaultProxy.inFrontOf(hc.getJdbcUrl())); // passes all, unless a test arms it
+    hc.setJdbcUrl(proxy.location(hc.getJdbcUrl()));
     gate = new GatedDataSource(track(new HikariDataSource(hc)));
     StateConfig config =
         StateConfig.builder().driver("postgres").options(Map.of("schema", schema)).build();
@@ -216,5 +223,55 @@ class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
     assertThat(started.get(0).failure()).isNull();
     assertThat(started.get(2).failure()).isNull();
     assertThat(store.find(Q, "b")).isPresent(); // it was in flight: the group committed it
+  }
+
+  /**
+   * A group whose commit reached the server while its answer was lost (issue 23 defect 1), in both
+   * of the group's paths: saves of distinct slots (one statement) and a group with a delete (read,
+   * then write). Another instance, connected directly, overwrites a slot of the group and is
+   * acknowledged before the connection is cut: the group must not be applied again over it, and
+   * since the server can tell the group's transaction committed, every member succeeds.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"distinct saves", "with a delete"})
+  void aGroupWhoseCommitAnswerWasLost_isNotAppliedAgainOverANewerAcknowledgedWrite(String path)
+      throws Exception {
+    StateStore other = open();
+    store.save(record("B0", "b", "b0"));
+    boolean fast = path.equals("distinct saves");
+    FaultProxy.Trap lost =
+        fast
+            ? proxy.loseCommitAnswer("WITH input AS", "\"" + schema + "\"")
+            : proxy.loseCommitAnswer("DELETE FROM \"" + schema + "\"", "USING");
+    StateRecord newer = record("A2", "a", "newer");
+    BackgroundCall overwrite =
+        new BackgroundCall(
+            () -> {
+              try {
+                assertThat(lost.awaitLost(Duration.ofSeconds(30))).isTrue();
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+              assertThat(lost.committed()).isTrue();
+              other.save(newer); // acknowledged while the group waits for its answer
+              lost.cut();
+            });
+    List<BackgroundCall> members =
+        commitAsOneGroup(
+            List.of(
+                () -> store.save(record("A1", "a", "lost answer")),
+                fast ? () -> store.save(record("B1", "b", "b1")) : () -> store.delete(Q, "b")),
+            queued -> overwrite.start());
+    overwrite.join();
+    assertThat(overwrite.failure()).isNull();
+    assertThat(other.load(Q, "a").sameContent(newer)).as("the newer write stays").isTrue();
+    if (fast) {
+      assertThat(other.load(Q, "b").id().value()).isEqualTo("B1");
+    } else {
+      assertThat(other.find(Q, "b")).isEmpty();
+    }
+    assertThat(members)
+        .as("the group's transaction committed, so each member succeeds")
+        .allSatisfy(c -> assertThat(c.failure()).isNull());
   }
 }
