@@ -9,6 +9,7 @@ import dev.harbor.state.StorageException;
 import dev.harbor.state.StoreClosedException;
 import dev.harbor.state.postgres.PgErrors.Failure;
 import dev.harbor.state.spi.StoreContext;
+import dev.harbor.state.spi.StoreErrors;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
