@@ -83,8 +83,9 @@ final class PgSql {
 
   /**
    * The locks of a batch: its scopes exclusive, which holds back every other write into them (each
-   * takes its scope shared) and so stands for the slot locks. One lock per session rather than two
-   * per record keeps a large batch within PostgreSQL's shared lock table.
+   * takes its scope shared) and so stands for the slot locks. Scopes are buckets of a tenant's
+   * sessions (SlotLocks), so a batch takes at most 16 locks per tenant however many sessions it
+   * writes, which keeps every call within its share of PostgreSQL's shared lock table (SPEC 9.3).
    */
   static final String LOCK_SCOPES =
       "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(? AS bigint[])) AS k; ";
@@ -101,6 +102,7 @@ final class PgSql {
   final String findByEventId;
   final String save;
   final String saveAll;
+  final String saveAllWholeTable;
   final String upsertBatch;
   final String upsertBatchIfLocked;
   final String delete;
@@ -113,11 +115,18 @@ final class PgSql {
   final String scanAllFirst;
   final String scanAllAfter;
   final String readConditions;
+  final String readConditionsWholeTable;
   final String writeConditional;
   final String slotEventId;
 
   PgSql(String quotedSchema) {
     table = quotedSchema + "." + RECORDS;
+    // The escalation of a call whose advisory locks would exceed SlotLocks.MAX_KEYS (SPEC 9.3): one
+    // lock on the table, in the one mode that holds back every transaction that has touched it, so
+    // also a fence or a conditional write that has read its slots under their advisory locks and
+    // not yet written (they hold ACCESS SHARE only). It is taken before any advisory lock and the
+    // call then takes none (its lock arrays are empty), so it never waits while holding it.
+    String lockTable = "LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE; ";
     String select = "SELECT " + SELECTED + " FROM " + table;
     // The slot is the caller's: only its value columns travel (RecordRows#firstAt).
     find =
@@ -160,6 +169,8 @@ final class PgSql {
     // A group commit's: writes nothing unless the TRY_LOCK_SLOTS before it took every lock.
     upsertBatchIfLocked = upsertBatchStatement(" WHERE " + HOLDS_LOCKS);
     saveAll = LOCK_SCOPES + upsertBatch;
+    // A batch whose scope locks would exceed the budget (many tenants): the table instead.
+    saveAllWholeTable = lockTable + saveAll;
 
     delete = LOCK_SLOT + "DELETE FROM " + table + " WHERE " + SLOT;
     deleteIf = delete + " AND event_id = " + TXT;
@@ -191,6 +202,7 @@ final class PgSql {
             + " UNION ALL SELECT 0, event_id, tenant_id, user_id, session_id, run_id, kind, version, payload FROM "
             + table
             + " WHERE event_id = ANY(CAST(? AS text[]) COLLATE \"C\")";
+    readConditionsWholeTable = lockTable + readConditions;
     // The writes of saveIf/saveBatchIf. Each still re-checks its expectation on the row it changes
     // (an UPDATE re-evaluates its condition on the newest row version), a second line of defence
     // behind the slot locks: fewer rows written than expected fails the condition.
