@@ -194,7 +194,7 @@ final class PgStore implements StoreDriver {
                     + StoreErrors.describe(writes.get(0).identity(), writes.get(0).kind())
             : () -> "saveBatchIf of " + writes.size() + " records";
     SlotLocks.Keys slotKeys =
-        locks.keys(
+        locks.boundedKeys(
             expectations.stream().map(e -> new SlotLocks.Slot(e.identity(), e.kind())).toList());
     // Beyond the lock budget even escalated (scopes of many tenants): the table's lock instead.
     boolean wholeTable = slotKeys.exceedsBudget();

@@ -28,8 +28,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Bounded footprint (issue 24, SPEC 9.3): a call takes at most {@value #MAX_KEYS} advisory
  * locks. A write of many slots whose scope and slot locks would exceed it takes its scopes' locks
- * exclusive instead ({@link #keys(Collection)}); one whose scopes alone exceed it (a batch across
- * more than two tenants with many sessions each) locks the whole table instead ({@link
+ * exclusive instead ({@link #boundedKeys(Collection)}); one whose scopes alone exceed it (a batch
+ * across more than two tenants with many sessions each) locks the whole table instead ({@link
  * #exceedsBudget}).
  */
 final class SlotLocks {
@@ -105,12 +105,22 @@ final class SlotLocks {
    * @return their scopes' and their own keys, ordered
    */
   Keys keys(Collection<Slot> slots) {
-    Long[] scopes = ordered(slots.stream().map(s -> scopeKey(s.identity().identity())).toList());
-    if (exceedsBudget(scopes.length + slots.size())) {
-      // Escalated: the scopes exclusive stand for their slots' locks, as for saveAll.
-      return new Keys(new Long[0], scopes);
-    }
-    return new Keys(scopes, ordered(slots.stream().map(s -> key(s.identity(), s.kind())).toList()));
+    return new Keys(
+        ordered(slots.stream().map(s -> scopeKey(s.identity().identity())).toList()),
+        ordered(slots.stream().map(s -> key(s.identity(), s.kind())).toList()));
+  }
+
+  /**
+   * The locks a conditional write of these slots takes: as {@link #keys(Collection)} within {@link
+   * #MAX_KEYS}; beyond it, escalated, their scopes exclusive, which stand for the slots' locks as
+   * for saveAll (still beyond it if the scopes alone are: {@link Keys#exceedsBudget}).
+   *
+   * @param slots the slots
+   * @return the keys to take, ordered
+   */
+  Keys boundedKeys(Collection<Slot> slots) {
+    Keys fine = keys(slots);
+    return fine.exceedsBudget() ? new Keys(new Long[0], fine.scopes()) : fine;
   }
 
   /**

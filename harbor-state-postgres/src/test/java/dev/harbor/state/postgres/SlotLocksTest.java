@@ -54,10 +54,10 @@ class SlotLocksTest {
         few.add(s);
       }
     }
-    SlotLocks.Keys fine = locks.keys(few);
+    SlotLocks.Keys fine = locks.boundedKeys(few);
     assertThat(fine.slots()).hasSize(few.size());
     assertThat(fine.exceedsBudget()).isFalse();
-    SlotLocks.Keys escalated = locks.keys(many);
+    SlotLocks.Keys escalated = locks.boundedKeys(many);
     assertThat(escalated.scopes()).isEmpty();
     assertThat(escalated.slots()).hasSize(SlotLocks.BUCKETS).isSorted();
     assertThat(escalated.exceedsBudget()).isFalse();
