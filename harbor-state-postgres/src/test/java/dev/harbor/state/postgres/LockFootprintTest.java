@@ -8,17 +8,11 @@ import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
-import dev.harbor.state.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,48 +33,17 @@ import org.junit.jupiter.api.Test;
  */
 class LockFootprintTest extends DatabaseTest {
 
-  /** SPEC 9.3's bound on the shared lock table entries of one call. */
-  private static final int MAX_ENTRIES = 64;
-
-  /** Every tenant whose writes the trigger pauses starts with it. */
+  /** Every tenant whose writes are paused starts with it. */
   private static final String HOG = "hog";
 
-  /** The advisory key the trigger waits for; random, as advisory keys are database-wide. */
-  private final long pauseKey = ThreadLocalRandom.current().nextLong(1, Integer.MAX_VALUE);
-
   private StateStore store;
+  private LockPause pause;
 
   @BeforeEach
-  void storeWithPauseTrigger() throws Exception {
+  void storeWithPause() throws Exception {
     store = open("operationTimeout=PT120S");
-    String table = "\"" + schema + "\".harbor_state_records";
-    String function = "\"" + schema + "\".pause_hog";
-    try (Connection c = TestPostgres.connect();
-        Statement s = c.createStatement()) {
-      s.execute(
-          "CREATE FUNCTION "
-              + function
-              + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM"
-              + " pg_advisory_xact_lock_shared("
-              + pauseKey
-              + "); RETURN COALESCE(NEW, OLD); END $$");
-      s.execute(
-          "CREATE TRIGGER pause_write BEFORE INSERT OR UPDATE ON "
-              + table
-              + " FOR EACH ROW WHEN (starts_with(NEW.tenant_id, '"
-              + HOG
-              + "')) EXECUTE FUNCTION "
-              + function
-              + "()");
-      s.execute(
-          "CREATE TRIGGER pause_delete BEFORE DELETE ON "
-              + table
-              + " FOR EACH ROW WHEN (starts_with(OLD.tenant_id, '"
-              + HOG
-              + "')) EXECUTE FUNCTION "
-              + function
-              + "()");
-    }
+    pause = track(new LockPause(schema, "starts_with(ROW.tenant_id, '" + HOG + "')"));
+    pause.release(); // held only around the calls measured
   }
 
   @Test
@@ -214,89 +177,34 @@ class LockFootprintTest extends DatabaseTest {
     assertThat(otherSaves.get()).isPositive();
   }
 
-  /** A call paused in the trigger while holding its locks. */
+  /** A call paused while holding its locks. */
   private final class Paused {
-    private final Connection holder;
     private final CompletableFuture<Void> call;
 
-    Paused(Connection holder, CompletableFuture<Void> call) {
-      this.holder = holder;
+    Paused(CompletableFuture<Void> call) {
       this.call = call;
     }
 
     void resume() throws Exception {
-      try (Statement s = holder.createStatement()) {
-        s.execute("SELECT pg_advisory_unlock(" + pauseKey + ")");
-      } finally {
-        holder.close();
-      }
+      pause.release();
       call.get(120, TimeUnit.SECONDS);
     }
   }
 
   /**
-   * Runs the call until its trigger waits for the pause key, asserts the entries it holds in the
-   * shared lock table, and leaves it paused.
+   * Runs the call until it is paused, asserts the entries it holds in the shared lock table, and
+   * leaves it paused.
    */
   private Paused pause(Runnable action) throws Exception {
-    Connection holder = TestPostgres.connect();
-    try (Statement s = holder.createStatement()) {
-      s.execute("SELECT pg_advisory_lock(" + pauseKey + ")");
-    }
+    pause.hold();
     CompletableFuture<Void> call = CompletableFuture.runAsync(action);
-    Paused paused = new Paused(holder, call);
     try {
-      assertFootprint(holder, waitingPid(holder, call));
+      pause.assertPausedFootprint(call);
     } catch (Throwable e) {
-      // Let the call go on (and end) rather than wait for its operationTimeout.
-      try (Statement s = holder.createStatement()) {
-        s.execute("SELECT pg_advisory_unlock_all()");
-      } finally {
-        holder.close();
-      }
+      pause.release(); // let the call end rather than wait for its operationTimeout
       throw e;
     }
-    return paused;
-  }
-
-  private static void assertFootprint(Connection holder, int pid) throws Exception {
-    try (PreparedStatement p =
-        holder.prepareStatement(
-            "SELECT count(*), count(*) FILTER (WHERE locktype = 'advisory') FROM pg_locks WHERE"
-                + " pid = ?")) {
-      p.setInt(1, pid);
-      try (ResultSet rs = p.executeQuery()) {
-        rs.next();
-        assertThat(rs.getLong(1))
-            .as("lock entries of the paused call (%d advisory)", rs.getLong(2))
-            .isLessThanOrEqualTo(MAX_ENTRIES);
-      }
-    }
-  }
-
-  /** The backend of the call once it waits for the pause key; fails if the call ends first. */
-  private int waitingPid(Connection holder, CompletableFuture<Void> call) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    try (PreparedStatement p =
-        holder.prepareStatement(
-            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = 0"
-                + " AND objid = ? AND objsubid = 1 AND database = (SELECT oid FROM pg_database"
-                + " WHERE datname = current_database())")) {
-      p.setLong(1, pauseKey);
-      while (true) {
-        if (call.isDone()) {
-          call.get(); // its failure, if it failed
-          throw new AssertionError("the call ended without pausing in the trigger");
-        }
-        try (ResultSet rs = p.executeQuery()) {
-          if (rs.next()) {
-            return rs.getInt(1);
-          }
-        }
-        assertThat(System.nanoTime()).as("the call pauses in time").isLessThan(deadline);
-        Thread.sleep(20);
-      }
-    }
+    return new Paused(call);
   }
 
   private static List<StateRecord> sessions(
