@@ -122,11 +122,15 @@ final class PgSql {
   PgSql(String quotedSchema) {
     table = quotedSchema + "." + RECORDS;
     // The escalation of a call whose advisory locks would exceed SlotLocks.MAX_KEYS (SPEC 9.3): one
-    // lock on the table, in the one mode that holds back every transaction that has touched it, so
-    // also a fence or a conditional write that has read its slots under their advisory locks and
-    // not yet written (they hold ACCESS SHARE only). It is taken before any advisory lock and the
-    // call then takes none (its lock arrays are empty), so it never waits while holding it.
-    String lockTable = "LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE; ";
+    // EXCLUSIVE lock on the table, which holds back every write (each holds ROW EXCLUSIVE from its
+    // first write) and every call that reads under its advisory locks before it writes or while it
+    // fences (each holds ROW SHARE from its read, below), but no plain read. It is taken before
+    // any advisory lock and the call then takes none (its lock arrays are empty); every other
+    // caller takes its table lock after its advisory locks, so no wait cycle forms through it.
+    String lockTable = "LOCK TABLE " + table + " IN EXCLUSIVE MODE; ";
+    // Of a call that reads under its advisory locks and writes later, or fences: holds back a
+    // table-locking batch until it ends (plain reads hold ACCESS SHARE, which that lock allows).
+    String readToWrite = "LOCK TABLE " + table + " IN ROW SHARE MODE; ";
     String select = "SELECT " + SELECTED + " FROM " + table;
     // The slot is the caller's: only its value columns travel (RecordRows#firstAt).
     find =
@@ -137,7 +141,7 @@ final class PgSql {
             + " WHERE "
             + SLOT;
     findByEventId = select + " WHERE event_id = " + TXT;
-    slotEventId = LOCK_SLOT + "SELECT event_id FROM " + table + " WHERE " + SLOT;
+    slotEventId = LOCK_SLOT + readToWrite + "SELECT event_id FROM " + table + " WHERE " + SLOT;
 
     // save: the slot's locks, then the plain upsert, in one round trip and one (implicit)
     // transaction. Holding the slot's lock, the save is the only writer of the slot, so:
@@ -191,6 +195,7 @@ final class PgSql {
     // the latter carry payloads. The locks keep every expected slot as read until the commit.
     readConditions =
         LOCK_SLOTS
+            + readToWrite
             + "SELECT e.ord, r.event_id, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS bigint),"
             + " CAST(NULL AS bytea) FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
             + " CAST(? AS text[]), CAST(? AS text[])) WITH ORDINALITY AS e(tenant_id, user_id, session_id, run_id, kind,"
@@ -202,7 +207,8 @@ final class PgSql {
             + " UNION ALL SELECT 0, event_id, tenant_id, user_id, session_id, run_id, kind, version, payload FROM "
             + table
             + " WHERE event_id = ANY(CAST(? AS text[]) COLLATE \"C\")";
-    readConditionsWholeTable = lockTable + readConditions;
+    // Its table lock first, then (empty) advisory locks: as many results before the rows.
+    readConditionsWholeTable = lockTable + readConditions.replace(readToWrite, "");
     // The writes of saveIf/saveBatchIf. Each still re-checks its expectation on the row it changes
     // (an UPDATE re-evaluates its condition on the newest row version), a second line of defence
     // behind the slot locks: fewer rows written than expected fails the condition.

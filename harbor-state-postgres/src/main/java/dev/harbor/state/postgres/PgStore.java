@@ -302,7 +302,7 @@ final class PgStore implements StoreDriver {
       p.setArray(
           i,
           c.createArrayOf("text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
-      try (ResultSet rs = queryAfterLocks(p, wholeTable)) {
+      try (ResultSet rs = queryAfterLocks(p, true)) { // either way, a table lock too
         while (rs.next()) {
           int ord = (int) rs.getLong(1);
           String eventId = rs.getString(2);
@@ -354,7 +354,7 @@ final class PgStore implements StoreDriver {
           String current;
           try (PreparedStatement p = c.prepareStatement(sql.slotEventId)) {
             bindSlot(p, bindLocks(p, keys), expectation.identity(), expectation.kind());
-            try (ResultSet rs = queryAfterLocks(p)) {
+            try (ResultSet rs = queryAfterLocks(p, true)) { // and the table's ROW SHARE
               current = rs.next() ? rs.getString(1) : null;
             }
           }
@@ -597,20 +597,16 @@ final class PgStore implements StoreDriver {
     return p.getUpdateCount();
   }
 
-  /** Runs a statement that takes locks first and returns the rows of the query proper. */
-  private static ResultSet queryAfterLocks(PreparedStatement p) throws SQLException {
-    return queryAfterLocks(p, false);
-  }
-
   /**
-   * As {@link #queryAfterLocks(PreparedStatement)}, after the table's lock too if {@code
-   * wholeTable} (its LOCK TABLE comes first and answers with no rows).
+   * Runs a statement that takes locks first and returns the rows of the query proper: after the
+   * advisory locks' one row, and a LOCK TABLE's empty answer too if {@code tableLock} (before or
+   * after the advisory locks).
    */
-  private static ResultSet queryAfterLocks(PreparedStatement p, boolean wholeTable)
+  private static ResultSet queryAfterLocks(PreparedStatement p, boolean tableLock)
       throws SQLException {
-    p.execute(); // the table's lock (no rows) or the advisory locks' one row
-    if (wholeTable) {
-      p.getMoreResults(); // the advisory locks' one row (none are taken)
+    p.execute(); // the first lock statement
+    if (tableLock) {
+      p.getMoreResults(); // the second
     }
     if (!p.getMoreResults()) {
       throw new IllegalStateException("expected rows after the locks");

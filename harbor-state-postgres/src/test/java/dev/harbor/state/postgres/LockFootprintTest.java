@@ -8,7 +8,12 @@ import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.testing.HeldFence;
+import dev.harbor.state.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +82,54 @@ class LockFootprintTest extends DatabaseTest {
     }
     pause(() -> store.saveAll(batch)).resume();
     assertThat(store.find(new Quadruple(HOG + 99, "u", "s19", ""), "k")).isPresent();
+  }
+
+  /**
+   * A batch across many tenants locks the table instead of its sessions; a fence holds back its
+   * slot's writes still: the batch waits for it, and writes after it.
+   */
+  @Test
+  void saveAllAcrossManyTenants_waitsForAFenceOnOneOfItsSlots() throws Exception {
+    Quadruple fenced = new Quadruple("tenant7", "u", "s3", "");
+    store.save(StateRecord.of(EventId.of("f0"), fenced, "k", bytes("fenced")));
+    List<StateRecord> batch = new ArrayList<>();
+    for (int t = 0; t < 100; t++) {
+      for (int s = 0; s < 20; s++) {
+        batch.add(
+            StateRecord.of(
+                EventId.of("w-" + t + "-" + s),
+                new Quadruple("tenant" + t, "u", "s" + s, ""),
+                "k",
+                bytes("w")));
+      }
+    }
+    try (HeldFence fence =
+        HeldFence.start(store, SlotExpectation.exact(fenced, "k", EventId.of("f0"))).holding()) {
+      CompletableFuture<Void> call = CompletableFuture.runAsync(() -> store.saveAll(batch));
+      // Steered: the batch waits for the table's lock, which the fence holds ROW SHARE.
+      try (Connection c = TestPostgres.connect();
+          PreparedStatement p =
+              c.prepareStatement(
+                  "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND NOT granted AND"
+                      + " mode = 'ExclusiveLock' AND relation = CAST(? AS regclass)")) {
+        p.setString(1, "\"" + schema + "\".harbor_state_records");
+        while (true) {
+          assertThat(call).isNotDone();
+          try (ResultSet rs = p.executeQuery()) {
+            rs.next();
+            if (rs.getLong(1) == 1) {
+              break;
+            }
+          }
+          Thread.sleep(20);
+        }
+      }
+      // Plain reads go on meanwhile (the table's lock holds back writes, not reads).
+      assertThat(store.load(fenced, "k").id().value()).isEqualTo("f0");
+      fence.release();
+      call.get(120, TimeUnit.SECONDS);
+    }
+    assertThat(store.load(fenced, "k").id().value()).isEqualTo("w-7-3");
   }
 
   @Test
