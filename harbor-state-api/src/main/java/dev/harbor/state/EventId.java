@@ -1,5 +1,6 @@
 package dev.harbor.state;
 
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 
 /**
@@ -37,7 +38,9 @@ public record EventId(String value) implements Comparable<EventId> {
   /**
    * A new ULID: 26 Crockford base-32 characters, a millisecond timestamp followed by 80 random
    * bits. Ids made by one JVM are strictly increasing, also when many threads call at once and when
-   * the wall clock steps back.
+   * the wall clock steps back. They cannot be guessed: the first id of a millisecond has 80 fresh
+   * bits of a cryptographically strong generator, and each further id of the same millisecond is
+   * the previous one plus 1 plus 64 fresh bits, so no number of earlier ids tells the next one.
    *
    * @return a fresh event id
    */
@@ -56,21 +59,56 @@ public record EventId(String value) implements Comparable<EventId> {
   }
 
   /**
-   * A small monotonic ULID generator of our own: about forty lines, so the API module needs no
-   * dependency. Within one millisecond (or when the clock goes back) the previous id's random part
-   * is incremented, which keeps ids strictly increasing; randomness is drawn only once per
-   * millisecond.
+   * A small monotonic ULID generator of our own, so the API module needs no dependency. Within one
+   * millisecond (or when the clock goes back) the next random part is the previous one plus 1 plus
+   * a fresh 64-bit random number: still strictly increasing, but the step is as unguessable as a
+   * new id (SPEC 9.1). When that would overflow the 80 bits, the generator borrows the next
+   * millisecond and draws a fresh random part; ids then run slightly ahead of the clock until it
+   * catches up.
+   *
+   * <p>The random bits come from one {@link SecureRandom} that never blocks: {@code
+   * NativePRNGNonBlocking} where the platform has it (seeded from and mixed with {@code
+   * /dev/urandom}), else the platform's default. A {@code DRBG} would be faster, but the JDK seeds
+   * it from {@code /dev/random}, which older kernels block on after boot, and the first id must
+   * never wait for entropy. They are drawn a pool at a time under the generator's lock: one call
+   * per id costs more than the id's arithmetic, a pool of 512 bytes amortizes it over about sixty
+   * ids (docs/PERFORMANCE.md, "Event ids"). Bytes of the pool are used once and never leave it
+   * before they are used, so buffering reveals nothing.
    */
   static final class UlidGenerator {
     static final UlidGenerator INSTANCE = new UlidGenerator();
     private static final char[] CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
-    private static final long RANDOM_LOW_MASK =
-        0xFFFF_FFFF_FFFFL; // 48 bits, plus 32 high bits = 80
+    private static final long HIGH_MAX = 0xFFFFL; // the random part's top 16 bits, above 64
+    private static final int POOL_BYTES = 512;
 
-    private final SecureRandom random = new SecureRandom();
+    private final SecureRandom random;
+    private final byte[] pool = new byte[POOL_BYTES];
+    private int used = POOL_BYTES;
     private long lastMillis = -1;
-    private long randomHigh; // 32 bits
-    private long randomLow; // 48 bits
+    private long high; // bits 79..64 of the random part
+    private long low; // bits 63..0, unsigned
+
+    /** A generator drawing from the platform's non-blocking strong generator. */
+    UlidGenerator() {
+      this(strongRandom());
+    }
+
+    /**
+     * A generator drawing from {@code random}, for tests.
+     *
+     * @param random a cryptographically strong generator
+     */
+    UlidGenerator(SecureRandom random) {
+      this.random = random;
+    }
+
+    private static SecureRandom strongRandom() {
+      try {
+        return SecureRandom.getInstance("NativePRNGNonBlocking");
+      } catch (NoSuchAlgorithmException e) {
+        return new SecureRandom(); // Windows: a DRBG seeded by the system, which does not block
+      }
+    }
 
     synchronized String next() {
       return next(System.currentTimeMillis());
@@ -78,31 +116,55 @@ public record EventId(String value) implements Comparable<EventId> {
 
     synchronized String next(long nowMillis) {
       if (nowMillis > lastMillis) {
-        lastMillis = nowMillis;
-        randomHigh = random.nextInt() & 0xFFFF_FFFFL;
-        randomLow = random.nextLong() & RANDOM_LOW_MASK;
-      } else if (++randomLow > RANDOM_LOW_MASK) {
-        randomLow = 0;
-        if (++randomHigh > 0xFFFF_FFFFL) {
-          randomHigh = 0;
-          lastMillis++; // the 80 random bits overflowed: borrow the next millisecond
+        fresh(nowMillis);
+      } else {
+        long r = draw(8);
+        long sum = low + r + 1; // modulo 2^64; a step of 1..2^64
+        // The step is at least 1 and at most 2^64, so the sum wrapped (carry into high) exactly
+        // when it is not above low (equal only for the step of 2^64).
+        boolean carry = Long.compareUnsigned(sum, low) <= 0;
+        if (carry && high == HIGH_MAX) {
+          fresh(lastMillis + 1); // the 80 random bits would overflow: borrow the next millisecond
+        } else {
+          low = sum;
+          high += carry ? 1 : 0;
         }
       }
-      return encode(lastMillis, randomHigh, randomLow);
+      return encode(lastMillis, high, low);
     }
 
-    private static String encode(long millis, long high32, long low48) {
+    /** Starts a millisecond with a fresh random part of 80 bits. */
+    private void fresh(long millis) {
+      lastMillis = millis;
+      high = draw(2);
+      low = draw(8);
+    }
+
+    /** The next {@code bytes} unused bytes of the pool as an unsigned number, refilling it. */
+    private long draw(int bytes) {
+      long v = 0;
+      for (int i = 0; i < bytes; i++) {
+        if (used == POOL_BYTES) {
+          random.nextBytes(pool);
+          used = 0;
+        }
+        v = (v << 8) | (pool[used++] & 0xFF);
+      }
+      return v;
+    }
+
+    private static String encode(long millis, long high16, long low64) {
       char[] out = new char[26];
       // 48-bit time -> 10 chars (the first carries 3 bits); 80-bit randomness -> 16 chars.
       for (int i = 9; i >= 0; i--) {
         out[i] = CROCKFORD[(int) (millis & 31)];
         millis >>>= 5;
       }
-      // 80 bits = high32 (bits 79..48) + low48 (bits 47..0); 16 groups of 5 bits.
+      // 80 bits = high16 (bits 79..64) + low64 (bits 63..0); 16 groups of 5 bits.
       for (int i = 25; i >= 10; i--) {
-        out[i] = CROCKFORD[(int) (low48 & 31)];
-        low48 = (low48 >>> 5) | ((high32 & 31) << 43);
-        high32 >>>= 5;
+        out[i] = CROCKFORD[(int) (low64 & 31)];
+        low64 = (low64 >>> 5) | ((high16 & 31) << 59);
+        high16 >>>= 5;
       }
       return new String(out);
     }

@@ -141,7 +141,9 @@ public interface StateStore extends AutoCloseable {
   StateRecord load(Quadruple identity, String kind);
 
   /**
-   * The live record written under an event id. Not identity-scoped: an event id is a capability.
+   * The live record written under an event id, of any tenant. Not identity-scoped: an event id is a
+   * capability. For single-tenant applications and administration; a multi-tenant service uses
+   * {@link #findByEventId(String, EventId)}.
    *
    * @param eventId the event id
    * @return a copy of the record, or empty
@@ -150,7 +152,9 @@ public interface StateStore extends AutoCloseable {
   Optional<StateRecord> findByEventId(EventId eventId);
 
   /**
-   * The live record written under an event id, which must exist.
+   * The live record written under an event id, of any tenant, which must exist. For single-tenant
+   * applications and administration; a multi-tenant service uses {@link #loadByEventId(String,
+   * EventId)}.
    *
    * @param eventId the event id
    * @return a copy of the record
@@ -158,6 +162,36 @@ public interface StateStore extends AutoCloseable {
    * @throws InvalidRecordException if the event id is empty or malformed
    */
   StateRecord loadByEventId(EventId eventId);
+
+  /**
+   * The live record written under an event id, if it is the given tenant's: the lookup by event id
+   * for multi-tenant services. A live event id of another tenant is a miss, indistinguishable from
+   * an id that is not live at all (one indexed lookup either way). Checks, in order, after the
+   * store's closed and interrupted checks: an empty tenant, then a bad string, then {@code null}.
+   *
+   * @param tenantId the caller's tenant, non-empty
+   * @param eventId the event id
+   * @return a copy of the tenant's record, or empty
+   * @throws IdentityRequiredException if the tenant is empty or {@code null}
+   * @throws InvalidRecordException if the tenant or event id is malformed, or the event id empty
+   * @throws NullPointerException if {@code eventId} is {@code null}
+   */
+  Optional<StateRecord> findByEventId(String tenantId, EventId eventId);
+
+  /**
+   * The live record written under an event id, which must exist and be the given tenant's. A live
+   * event id of another tenant throws the same exception, worded the same way, as an id that is not
+   * live at all.
+   *
+   * @param tenantId the caller's tenant, non-empty
+   * @param eventId the event id
+   * @return a copy of the tenant's record
+   * @throws RecordNotFoundException if no live record of this tenant has this event id
+   * @throws IdentityRequiredException if the tenant is empty or {@code null}
+   * @throws InvalidRecordException if the tenant or event id is malformed, or the event id empty
+   * @throws NullPointerException if {@code eventId} is {@code null}
+   */
+  StateRecord loadByEventId(String tenantId, EventId eventId);
 
   /**
    * Deletes a slot; deleting an absent slot succeeds. The deleted event id is forgotten.

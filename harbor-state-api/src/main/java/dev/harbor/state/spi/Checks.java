@@ -30,14 +30,72 @@ import org.jspecify.annotations.Nullable;
 final class Checks {
 
   private final int maxPayloadBytes;
+  private final long maxBatchBytes;
+
+  /**
+   * Checks with no batch limit beyond the payload limit of each record.
+   *
+   * @param maxPayloadBytes the store's payload limit
+   */
+  Checks(int maxPayloadBytes) {
+    this(maxPayloadBytes, Long.MAX_VALUE);
+  }
 
   /**
    * Checks for one store.
    *
    * @param maxPayloadBytes the store's payload limit
+   * @param maxBatchBytes the store's batch limit (payloads plus keys)
    */
-  Checks(int maxPayloadBytes) {
+  Checks(int maxPayloadBytes, long maxBatchBytes) {
     this.maxPayloadBytes = maxPayloadBytes;
+    this.maxBatchBytes = maxBatchBytes;
+  }
+
+  /**
+   * What a record counts against a batch's limit: its payload and the UTF-8 bytes of its keys.
+   *
+   * @param r a record
+   * @return bytes
+   */
+  static long batchBytes(StateRecord r) {
+    Quadruple q = r.identity();
+    return (long) r.size()
+        + utf8Length(q.tenantId())
+        + utf8Length(q.userId())
+        + utf8Length(q.sessionId())
+        + utf8Length(q.runId())
+        + utf8Length(r.kind())
+        + utf8Length(r.id().value());
+  }
+
+  private static int utf8Length(String s) {
+    int bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      // a surrogate pair counts 2 + 2: four bytes
+      bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+    }
+    return bytes;
+  }
+
+  /** A batch over the store's limit fails whole, before anything is sent. */
+  private void requireBatchBytes(List<StateRecord> writes, String method) {
+    long total = 0;
+    for (StateRecord w : writes) {
+      total += batchBytes(w);
+    }
+    if (total > maxBatchBytes) {
+      throw new InvalidRecordException(
+          method
+              + " batch of "
+              + writes.size()
+              + " records holds "
+              + total
+              + " bytes of payloads and keys, above maxBatchBytes="
+              + maxBatchBytes
+              + "; split it into smaller batches");
+    }
   }
 
   /**
@@ -96,6 +154,7 @@ final class Checks {
     records.forEach(r -> requireIdentity(r.identity()));
     records.forEach(this::requireRecord);
     requireDistinctWrites(records);
+    requireBatchBytes(records, "saveAll");
   }
 
   /**
@@ -133,6 +192,7 @@ final class Checks {
     }
     writes.forEach(this::requireRecord);
     requireDistinctWrites(writes);
+    requireBatchBytes(writes, "saveBatchIf");
     for (StateRecord w : writes) {
       if (!slots.contains(new Slot(w.identity(), w.kind()))) {
         throw new InvalidRecordException(
@@ -191,6 +251,23 @@ final class Checks {
    */
   void eventId(EventId eventId) {
     requireKey("event id", eventId == null ? "" : eventId.value());
+  }
+
+  /**
+   * Checks a tenant-scoped lookup by event id (SPEC 9.2), in its order: an empty tenant, then a bad
+   * tenant or event id, then a {@code null} event id.
+   *
+   * @param method {@code findByEventId} or {@code loadByEventId}, for the message
+   * @param tenantId the tenant
+   * @param eventId the event id
+   */
+  void eventId(String method, String tenantId, EventId eventId) {
+    requireNamed(method, tenantId, false, null);
+    requireKey("tenantId", tenantId);
+    if (eventId != null) {
+      requireKey("event id", eventId.value());
+    }
+    Objects.requireNonNull(eventId, "eventId");
   }
 
   /**

@@ -10,6 +10,12 @@ public final class Limits {
   /** The longest a slot string, event id or prefix may be, in UTF-8 bytes. */
   public static final int MAX_KEY_BYTES = 256;
 
+  /**
+   * The most a record's keys (tenant, user, session, run, kind and event id) count against a
+   * batch's {@code maxBatchBytes}: six strings of {@link #MAX_KEY_BYTES}.
+   */
+  public static final int MAX_RECORD_KEY_BYTES = 6 * MAX_KEY_BYTES;
+
   /** The largest limit of {@code listKind(scope, prefix, limit)}. */
   public static final int MAX_LIST_LIMIT = 10_001;
 

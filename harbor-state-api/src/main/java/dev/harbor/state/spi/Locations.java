@@ -5,23 +5,33 @@ import dev.harbor.state.StateConfig;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Parses location strings into {@link StateConfig}s and redacts credentials from locations and
  * options, so that no message or log line of any driver ever shows a password.
+ *
+ * <p>Redaction parses the location the way it is opened: a URL-form location ({@code scheme://...})
+ * is split by {@link UrlLocation}, which the PostgreSQL driver also reads its password from, and
+ * its password is masked wherever it ends; the values of password-like options in a query are
+ * masked by the query's own parse. Nothing is found by pattern, so a password with {@code @ ? / #
+ * %} in it, raw or percent-encoded, is masked whole.
  */
 public final class Locations {
 
-  private static final Pattern USERINFO_PASSWORD = Pattern.compile("(//[^/@:?#]*):[^/@?#]*@");
-  private static final Pattern QUERY_PASSWORD =
-      Pattern.compile("((?:^|[?&;])(?i:password|pass|pwd|sslpassword)=)[^&;]*");
-  private static final String MASK = "***";
+  /** What stands for a secret in a message. */
+  static final String MASK = "***";
+
+  /** An option's name as a URL's query writes it (letters, digits, {@code _ . -}, encoded). */
+  private static final Pattern OPTION_NAME = Pattern.compile("[A-Za-z0-9_.%+-]+");
 
   private Locations() {}
 
@@ -78,7 +88,12 @@ public final class Locations {
   }
 
   private static StateConfig split(String driver, String rest, String original) {
-    int query = rest.indexOf('?');
+    // A URL's query starts where its parse says, so a raw ? in a password stays in the password.
+    int query =
+        UrlLocation.isUrl(original)
+            ? UrlLocation.queryStart(original) - (original.length() - rest.length())
+            : rest.indexOf('?');
+    query = query >= rest.length() ? -1 : query;
     String path = query < 0 ? rest : rest.substring(0, query);
     Map<String, String> options =
         query < 0 ? Map.of() : parseQuery(rest.substring(query + 1), original);
@@ -93,12 +108,12 @@ public final class Locations {
     for (String pair : query.split("&", -1)) {
       int eq = pair.indexOf('=');
       if (pair.isEmpty() || eq <= 0) {
+        // The pair itself is not shown: after a password option it may be the rest of the password.
         throw new InvalidConfigException(
-            "malformed option '"
-                + redact(pair)
-                + "' in store location '"
+            "malformed query in store location '"
                 + redact(original)
-                + "'; expected name=value pairs separated by &");
+                + "'; expected name=value pairs separated by &, with & = % in values"
+                + " percent-encoded");
       }
       String name = decode(pair.substring(0, eq), original);
       String value = decode(pair.substring(eq + 1), original);
@@ -114,24 +129,175 @@ public final class Locations {
     try {
       return URLDecoder.decode(text, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
+      // Not chained: the decoder's message quotes the text around the bad %.
       throw new InvalidConfigException(
-          "malformed URL encoding in store location '" + redact(original) + "'", e);
+          "malformed URL encoding in store location '" + redact(original) + "'; write % as %25");
     }
   }
 
   /**
-   * A location with any password replaced by {@code ***}: the password of {@code user:password@}
-   * and the values of {@code password}-like query parameters.
+   * A location with any password replaced by {@code ***}: the password of a URL's {@code
+   * user:password@}, as {@link UrlLocation} reads it, and the values of password-like query
+   * options. A URL that reads no way is masked from the user's {@code :} to its last {@code @}.
    *
-   * @param location a location or URL, may be {@code null}
+   * @param location a location, may be {@code null}
    * @return the redacted text
    */
-  public static String redact(String location) {
+  public static String redact(@Nullable String location) {
     if (location == null) {
       return "";
     }
-    String out = USERINFO_PASSWORD.matcher(location).replaceAll("$1:" + MASK + "@");
-    return QUERY_PASSWORD.matcher(out).replaceAll("$1" + MASK);
+    String text = location.strip();
+    if (UrlLocation.isUrl(text)) {
+      return UrlLocation.redact(text);
+    }
+    // driver:rest; a driver whose rest is a URL (x://...) is read as one.
+    int colon = text.indexOf(':');
+    if (colon > 0 && UrlLocation.isUrl(text.substring(colon + 1))) {
+      return text.substring(0, colon + 1) + UrlLocation.redact(text.substring(colon + 1));
+    }
+    int q = text.indexOf('?');
+    return q < 0 ? text : text.substring(0, q + 1) + redactQuery(text.substring(q + 1));
+  }
+
+  /**
+   * The secrets a location holds, as written and as used: its URL password and the values of its
+   * password-like options. For tools that must scrub free text in which the location may appear,
+   * such as a command line's echo of a mistyped option.
+   *
+   * @param location a location, may be {@code null}
+   * @return the secrets, each non-empty; empty if there are none
+   */
+  public static List<String> secrets(@Nullable String location) {
+    List<String> out = new ArrayList<>();
+    if (location == null) {
+      return out;
+    }
+    String text = location.strip();
+    int colon = text.indexOf(':');
+    String url =
+        UrlLocation.isUrl(text)
+            ? text
+            : colon > 0 && UrlLocation.isUrl(text.substring(colon + 1))
+                ? text.substring(colon + 1)
+                : null;
+    int q;
+    if (url != null) {
+      out.addAll(UrlLocation.passwordForms(url));
+      int start;
+      try {
+        start = UrlLocation.queryStart(url);
+      } catch (InvalidConfigException e) {
+        start = url.indexOf('?', Math.max(0, url.lastIndexOf('@')));
+        start = start < 0 ? url.length() : start;
+      }
+      q = text.length() - url.length() + start;
+    } else {
+      q = text.indexOf('?');
+    }
+    if (q >= 0 && q < text.length()) {
+      querySecrets(text.substring(q + 1), out);
+    }
+    out.removeIf(String::isEmpty);
+    return out;
+  }
+
+  /**
+   * Whether a query reads as {@code name=value} pairs separated by {@code &} (or is empty).
+   *
+   * @param query the text after {@code ?}
+   * @return whether {@link #parse} accepts its shape
+   */
+  static boolean isQuery(String query) {
+    if (query.isEmpty()) {
+      return true;
+    }
+    for (String pair : query.split("&", -1)) {
+      if (!isPair(pair)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A query with the values of password-like options masked. A value runs on over the segments
+   * after it that are not {@code name=value} pairs, since a raw {@code &} may belong to it.
+   *
+   * @param query the text after {@code ?}
+   * @return the redacted query
+   */
+  static String redactQuery(String query) {
+    boolean[] mask = new boolean[query.length()];
+    maskQuery(query, 0, mask);
+    return render(query, mask);
+  }
+
+  /**
+   * Marks the values of password-like options of the query that starts at {@code from}, each with
+   * the segments after it that are not {@code name=value} pairs.
+   */
+  static void maskQuery(String text, int from, boolean[] mask) {
+    boolean masking = false;
+    int start = from;
+    while (start <= text.length()) {
+      int end = text.indexOf('&', start);
+      end = end < 0 ? text.length() : end;
+      String pair = text.substring(start, end);
+      if (isPair(pair)) {
+        int eq = pair.indexOf('=');
+        masking = isSecret(decodeQuietly(pair.substring(0, eq)));
+        if (masking) {
+          java.util.Arrays.fill(mask, start + eq + 1, end, true);
+        }
+      } else if (masking) {
+        java.util.Arrays.fill(mask, start - 1, end, true); // with the & before it
+      }
+      start = end + 1;
+    }
+  }
+
+  /** The text with each run of masked characters replaced by {@code ***}. */
+  static String render(String text, boolean[] mask) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      if (!mask[i]) {
+        out.append(text.charAt(i));
+      } else if (i == 0 || !mask[i - 1]) {
+        out.append(MASK);
+      }
+    }
+    return out.toString();
+  }
+
+  private static void querySecrets(String query, List<String> out) {
+    String[] pairs = query.split("&", -1);
+    for (int i = 0; i < pairs.length; i++) {
+      int eq = pairs[i].indexOf('=');
+      if (eq <= 0 || !isSecret(decodeQuietly(pairs[i].substring(0, eq)))) {
+        continue;
+      }
+      StringBuilder raw = new StringBuilder(pairs[i].substring(eq + 1));
+      out.add(raw.toString());
+      out.add(decodeQuietly(raw.toString()));
+      for (int j = i + 1; j < pairs.length && !isPair(pairs[j]); j++) {
+        raw.append('&').append(pairs[j]);
+        out.add(raw.toString());
+      }
+    }
+  }
+
+  private static boolean isPair(String pair) {
+    int eq = pair.indexOf('=');
+    return eq > 0 && OPTION_NAME.matcher(pair.substring(0, eq)).matches();
+  }
+
+  private static String decodeQuietly(String text) {
+    try {
+      return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return text;
+    }
   }
 
   /**
@@ -146,7 +312,14 @@ public final class Locations {
     return out;
   }
 
-  private static boolean isSecret(String name) {
+  /**
+   * Whether an option's value is a secret: {@code password}, {@code sslpassword} and any other name
+   * containing {@code password}, {@code pass} and {@code pwd}.
+   *
+   * @param name an option's name
+   * @return whether its value is masked in every message
+   */
+  public static boolean isSecret(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     return n.contains("password") || n.equals("pass") || n.equals("pwd");
   }

@@ -222,6 +222,19 @@ public final class Options {
   }
 
   /**
+   * The common batch limit ({@link StoreOption#MAX_BATCH_BYTES}); the driver's table must list it.
+   * It is at least the payload limit plus the largest keys of one record, so that any record {@code
+   * save} accepts also fits in a batch of its own.
+   *
+   * @param maxPayloadBytes the store's payload limit
+   * @return the limit in bytes, up to 1 TiB
+   */
+  public long maxBatchBytes(int maxPayloadBytes) {
+    return bytes(
+        StoreOption.MAX_BATCH_BYTES, maxPayloadBytes + Limits.MAX_RECORD_KEY_BYTES, 1L << 40);
+  }
+
+  /**
    * The common operation timeout ({@link StoreOption#OPERATION_TIMEOUT}); the driver's table must
    * list it.
    *

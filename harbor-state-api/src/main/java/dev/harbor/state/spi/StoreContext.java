@@ -28,7 +28,11 @@ public final class StoreContext {
   private final String driverName;
   private final String where;
   private final int maxPayloadBytes;
+  private final long maxBatchBytes;
   private final Clock clock;
+
+  /** The default of {@link StoreOption#MAX_BATCH_BYTES}, 64 MiB. */
+  public static final long DEFAULT_MAX_BATCH_BYTES = 64L << 20;
 
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closed;
@@ -72,13 +76,41 @@ public final class StoreContext {
    * @throws IllegalArgumentException if {@code maxPayloadBytes} is negative
    */
   public StoreContext(String driverName, String where, int maxPayloadBytes, Clock clock) {
+    this(
+        driverName,
+        where,
+        maxPayloadBytes,
+        Math.max(DEFAULT_MAX_BATCH_BYTES, (long) maxPayloadBytes + Limits.MAX_RECORD_KEY_BYTES),
+        clock);
+  }
+
+  /**
+   * A context for a store about to open, with its batch limit.
+   *
+   * @param driverName the driver's name
+   * @param where such as {@code "sqlite database /var/lib/app/state.db"}; never a credential
+   * @param maxPayloadBytes the store's payload limit
+   * @param maxBatchBytes the store's batch limit ({@link Options#maxBatchBytes})
+   * @param clock the clock that stamps records
+   * @throws NullPointerException if a reference is null
+   * @throws IllegalArgumentException if {@code maxPayloadBytes} is negative or {@code
+   *     maxBatchBytes} is below it plus {@link Limits#MAX_RECORD_KEY_BYTES}
+   */
+  public StoreContext(
+      String driverName, String where, int maxPayloadBytes, long maxBatchBytes, Clock clock) {
     this.driverName = Objects.requireNonNull(driverName, "driverName");
     this.where = Objects.requireNonNull(where, "where");
     this.clock = Objects.requireNonNull(clock, "clock");
     if (maxPayloadBytes < 0) {
       throw new IllegalArgumentException("maxPayloadBytes must not be negative");
     }
+    if (maxBatchBytes < (long) maxPayloadBytes + Limits.MAX_RECORD_KEY_BYTES) {
+      throw new IllegalArgumentException(
+          "maxBatchBytes must hold any one record: at least maxPayloadBytes + "
+              + Limits.MAX_RECORD_KEY_BYTES);
+    }
     this.maxPayloadBytes = maxPayloadBytes;
+    this.maxBatchBytes = maxBatchBytes;
   }
 
   /**
@@ -106,6 +138,15 @@ public final class StoreContext {
    */
   public int maxPayloadBytes() {
     return maxPayloadBytes;
+  }
+
+  /**
+   * The largest batch {@code saveAll} and {@code saveBatchIf} accept: payloads plus key strings.
+   *
+   * @return bytes
+   */
+  public long maxBatchBytes() {
+    return maxBatchBytes;
   }
 
   /**

@@ -43,7 +43,7 @@ public final class StoreCore implements StateStore {
   private StoreCore(StoreContext context, StoreDriver driver) {
     this.context = context;
     this.driver = driver;
-    this.checks = new Checks(context.maxPayloadBytes());
+    this.checks = new Checks(context.maxPayloadBytes(), context.maxBatchBytes());
     this.live =
         new StoreDriver.Snapshot() {
           @Override
@@ -89,6 +89,31 @@ public final class StoreCore implements StateStore {
    */
   public static void checkRecord(StateRecord record, int maxPayloadBytes) {
     new Checks(maxPayloadBytes).save(record);
+  }
+
+  /**
+   * What a record counts against a store's {@code maxBatchBytes}: its payload plus the UTF-8 bytes
+   * of its keys. For tools that cut a stream of records into batches the store accepts.
+   *
+   * @param record the record
+   * @return bytes
+   * @throws NullPointerException if the record is null
+   */
+  public static long batchBytes(StateRecord record) {
+    return Checks.batchBytes(Objects.requireNonNull(record, "record"));
+  }
+
+  /**
+   * The store's limits, for tools that size their input to what the store accepts.
+   *
+   * @param store a store opened through any driver
+   * @return its {@code maxPayloadBytes} and {@code maxBatchBytes}
+   * @throws NullPointerException if {@code store} is null
+   * @throws IllegalArgumentException if the store is not a driver's store
+   */
+  public static StoreLimits limits(StateStore store) {
+    StoreContext context = core(store).context;
+    return new StoreLimits(context.maxPayloadBytes(), context.maxBatchBytes());
   }
 
   /** The StateStore operations, for the hook in {@link #call}. */
@@ -438,6 +463,32 @@ public final class StoreCore implements StateStore {
             driver
                 .findByEventId(eventId)
                 .orElseThrow(() -> notFound("no live record has event id " + eventId.value())));
+  }
+
+  @Override
+  public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+    return call(
+        Operation.FIND_BY_EVENT_ID,
+        () -> checks.eventId("findByEventId", tenantId, eventId),
+        () -> driver.findByEventId(tenantId, eventId));
+  }
+
+  @Override
+  public StateRecord loadByEventId(String tenantId, EventId eventId) {
+    return call(
+        Operation.LOAD_BY_EVENT_ID,
+        () -> checks.eventId("loadByEventId", tenantId, eventId),
+        () ->
+            driver
+                .findByEventId(tenantId, eventId)
+                // Worded alike whether the id is live in another tenant or nowhere.
+                .orElseThrow(
+                    () ->
+                        notFound(
+                            "no live record of tenant "
+                                + tenantId
+                                + " has event id "
+                                + eventId.value())));
   }
 
   @Override

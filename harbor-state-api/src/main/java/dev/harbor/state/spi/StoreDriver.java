@@ -149,6 +149,17 @@ public interface StoreDriver {
   Optional<StateRecord> findByEventId(EventId eventId);
 
   /**
+   * The live record with this event id if it is the tenant's: one indexed lookup by event id with
+   * the tenant as a predicate of the same lookup, so another tenant's live record is a miss that
+   * costs what any miss costs, and is never read into the driver's memory where storage can filter.
+   *
+   * @param tenantId a well-formed, non-empty tenant
+   * @param eventId a well-formed event id
+   * @return the tenant's record, or empty
+   */
+  Optional<StateRecord> findByEventId(String tenantId, EventId eventId);
+
+  /**
    * Records of every identity whose kind starts with the literal prefix: in slot order when
    * bounded; in any order when {@code limit} is {@link #ALL} (the unbounded listing's order is
    * unspecified, so a driver need not sort every matching record).

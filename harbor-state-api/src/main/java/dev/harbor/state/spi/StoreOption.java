@@ -18,6 +18,15 @@ public record StoreOption(String name, String defaultValue, String meaning) {
           "16MiB",
           "largest payload a record may carry (bytes; KiB/MiB suffixes)");
 
+  /** The bound on one batch's bytes every driver enforces (CONTRACT.md 4.3, 4.5). */
+  public static final StoreOption MAX_BATCH_BYTES =
+      new StoreOption(
+          "maxBatchBytes",
+          "64MiB",
+          "largest saveAll or saveBatchIf batch: its payloads plus its key strings (bytes; KiB/MiB"
+              + " suffixes; at least maxPayloadBytes + 1536); a larger batch fails before anything is"
+              + " sent");
+
   /** The bound on each call's waiting on the backend (CONTRACT.md 4.13). */
   public static final StoreOption OPERATION_TIMEOUT =
       new StoreOption(

@@ -91,6 +91,10 @@ class ChecksTest {
     assertThatThrownBy(() -> checks.slot(Q, bad)).isInstanceOf(InvalidRecordException.class);
     assertThatThrownBy(() -> checks.eventId(EventId.of(bad)))
         .isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> checks.eventId("findByEventId", "t", EventId.of(bad)))
+        .isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> checks.eventId("findByEventId", bad, EventId.of("e")))
+        .isInstanceOf(InvalidRecordException.class);
     assertThatThrownBy(() -> checks.listKind(ListScope.MAINTENANCE, bad))
         .isInstanceOf(InvalidRecordException.class);
     assertThatThrownBy(() -> checks.scan(ListScope.MAINTENANCE, bad, "k", 1, ""))

@@ -91,6 +91,10 @@ class StoreCoreTest {
             () -> store.fenceIf(k, () -> {}),
             () -> store.find(Q, "a\u0000"),
             () -> store.findByEventId(EventId.of("\uD800")),
+            () -> store.findByEventId("", EventId.of("a")),
+            () -> store.findByEventId("t", EventId.of("")),
+            () -> store.loadByEventId("t\u0000", EventId.of("a")),
+            () -> store.loadByEventId("t", null),
             () -> store.delete(Q, ""),
             () -> store.deleteScope(new Identity("t", "", "s")),
             () -> store.purge(ListScope.MAINTENANCE, "t", "", Instant.MAX, 10),
@@ -106,6 +110,39 @@ class StoreCoreTest {
       assertThatThrownBy(call::run).isInstanceOf(RuntimeException.class);
     }
     assertThat(driver.calls).isEmpty();
+  }
+
+  @Test
+  void tenantScopedLookups_reachTheScopedPrimitive_andAMissNamesOnlyTheCallersTenant() {
+    assertThat(store.findByEventId("t", EventId.of("a"))).isEmpty();
+    assertThatThrownBy(() -> store.loadByEventId("t", EventId.of("a")))
+        .isInstanceOf(RecordNotFoundException.class)
+        .hasMessageStartingWith("no live record of tenant t has event id a in ");
+    assertThat(driver.calls)
+        .containsExactly("findByEventId of tenant t", "findByEventId of tenant t");
+  }
+
+  @Test
+  void tenantScopedLookups_checkClosedInterruptedTenantStringsThenNull() {
+    assertThatThrownBy(() -> store.findByEventId("", null))
+        .isInstanceOf(IdentityRequiredException.class);
+    assertThatThrownBy(() -> store.loadByEventId(null, EventId.of("\u0000")))
+        .isInstanceOf(IdentityRequiredException.class);
+    assertThatThrownBy(() -> store.findByEventId("t\uD800", null))
+        .isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> store.loadByEventId("t", EventId.of("")))
+        .isInstanceOf(InvalidRecordException.class);
+    assertThatThrownBy(() -> store.findByEventId("t", null))
+        .isInstanceOf(NullPointerException.class);
+    Thread.currentThread().interrupt();
+    assertThatThrownBy(() -> store.findByEventId("", null))
+        .isInstanceOf(OperationCancelledException.class);
+    Thread.interrupted();
+    store.close();
+    Thread.currentThread().interrupt();
+    assertThatThrownBy(() -> store.loadByEventId("", null))
+        .isInstanceOf(StoreClosedException.class);
+    assertThat(driver.calls).as("nothing reached the driver").containsExactly("closing", "close");
   }
 
   @Test
@@ -334,6 +371,12 @@ class StoreCoreTest {
 
     @Override
     public Optional<StateRecord> findByEventId(EventId eventId) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+      calls.add("findByEventId of tenant " + tenantId);
       return Optional.empty();
     }
 

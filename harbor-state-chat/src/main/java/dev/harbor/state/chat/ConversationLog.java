@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One tenant's conversations, each an append-only log of messages in a {@link StateStore}: the
@@ -35,10 +34,18 @@ import org.jspecify.annotations.Nullable;
  * <h2>Layout</h2>
  *
  * Each message is one record at kind {@code chat.memory.m.<sequence>} (19 digits, so kind order is
- * message order). Two markers, {@code chat.memory.meta.tail} (a hint of the highest sequence) and
- * {@code chat.memory.meta.cut} (rewritten by every write that deletes), let a read fetch only the
- * messages appended since this instance last read the conversation, rather than all of it. Other
- * kinds in the session are the application's and are never touched.
+ * message order). A marker, {@code chat.memory.meta.tail} (a hint of the highest sequence), lets
+ * appends after a clear go after every position used before. Other kinds in the session are the
+ * application's and are never touched.
+ *
+ * <h2>Reads are the store's truth</h2>
+ *
+ * Every read lists the conversation's messages in one call, so it shows exactly what the store
+ * holds then, whoever changed it: another instance, another node, or an erasure that knows nothing
+ * of this log ({@code eraseUser}, {@code eraseTenant}, {@code deleteScope}, {@code purge}, {@code
+ * delete}, {@code deleteIf}). An erased message never comes back from a cache. What this instance
+ * keeps between reads only saves decoding: a listed message whose position, event id and bytes
+ * match the last read's reuses its decoded value.
  *
  * <h2>Concurrency: nothing is lost silently</h2>
  *
@@ -91,7 +98,6 @@ public final class ConversationLog<M> {
   static final String MESSAGE_PREFIX = KIND_PREFIX + "m.";
   static final String META_PREFIX = KIND_PREFIX + "meta.";
   static final String TAIL = META_PREFIX + "tail";
-  static final String CUT = META_PREFIX + "cut";
 
   /** Claims one append may try before giving up: far beyond any real contention. */
   static final int MAX_CLAIMS = 10_000;
@@ -99,7 +105,7 @@ public final class ConversationLog<M> {
   /** Conversations each thread remembers its last read of. */
   private static final int REMEMBERED = 32;
 
-  /** Conversations this instance keeps its last read of, to fetch only what was appended since. */
+  /** Conversations this instance keeps its last read of, to decode only what changed since. */
   private static final int CACHED = 256;
 
   private final StateStore store;
@@ -111,8 +117,11 @@ public final class ConversationLog<M> {
   private final ThreadLocal<Map<Quadruple, List<Entry<M>>>> seen =
       ThreadLocal.withInitial(() -> lru(REMEMBERED));
 
-  /** This instance's last read of each conversation, shared by its threads. */
-  private final Map<Quadruple, Snapshot<M>> cache = Collections.synchronizedMap(lru(CACHED));
+  /**
+   * This instance's last read of each conversation, shared by its threads: never served as such,
+   * only a source of decoded values for messages the next read lists again unchanged.
+   */
+  private final Map<Quadruple, List<Entry<M>>> decoded = Collections.synchronizedMap(lru(CACHED));
 
   private static <K, V> Map<K, V> lru(int size) {
     return new LinkedHashMap<>(16, 0.75f, true) {
@@ -124,12 +133,6 @@ public final class ConversationLog<M> {
       }
     };
   }
-
-  /** A conversation as read, valid while no write deleted from it (its cut marker is the same). */
-  private record Snapshot<M>(@Nullable EventId cut, List<Entry<M>> entries) {}
-
-  /** The two markers of a conversation. */
-  private record Meta(long tail, @Nullable EventId cut) {}
 
   /** One stored message: its position, its record's event id, its bytes and its decoded value. */
   private static final class Entry<M> {
@@ -159,6 +162,11 @@ public final class ConversationLog<M> {
 
     M value() {
       return value;
+    }
+
+    /** Whether this is the message stored at {@code sequence} with this event id and bytes. */
+    boolean isRecord(long sequence, EventId id, byte[] bytes) {
+      return this.sequence == sequence && this.id.equals(id) && Arrays.equals(this.bytes, bytes);
     }
   }
 
@@ -289,15 +297,10 @@ public final class ConversationLog<M> {
       // False when another writer already deleted it: the same end.
       store.deleteIf(SlotExpectation.exact(identity, kind(e.sequence()), e.id()));
     }
-    if (!dropped.isEmpty()) {
-      // After the deletes: a reader that still sees the old cut may miss them only while this
-      // write is in flight.
-      saveMarker(identity, CUT, new byte[0]);
-    }
     List<Entry<M>> written = new ArrayList<>(kept);
     if (i < messages.size()) {
       long last = base.isEmpty() ? 0 : base.get(base.size() - 1).sequence();
-      long sequence = Math.max(last, meta(identity).tail()) + 1;
+      long sequence = Math.max(last, tail(identity)) + 1;
       for (M message : messages.subList(i, messages.size())) {
         Entry<M> e = append(identity, sequence, message);
         written.add(e);
@@ -319,7 +322,6 @@ public final class ConversationLog<M> {
     for (StateRecord r : store.listKindForIdentity(identity, MESSAGE_PREFIX)) {
       store.deleteIf(SlotExpectation.exact(identity, r.kind(), r.id()));
     }
-    saveMarker(identity, CUT, new byte[0]);
   }
 
   /**
@@ -342,79 +344,44 @@ public final class ConversationLog<M> {
   }
 
   /**
-   * The conversation as stored: only what was appended since this instance's last read when no
-   * write deleted anything since (the markers are read first, so a write that completes after them
-   * shows in the next read), else all of it.
+   * The conversation as stored now: one listing, the store's truth (see the class comment). Only
+   * the decoding is saved: a message this instance's last read listed with the same position, event
+   * id and bytes keeps its decoded value.
    */
   private List<Entry<M>> entries(Quadruple identity) {
-    Meta meta = meta(identity);
-    Snapshot<M> cached = cache.get(identity);
-    List<Entry<M>> entries;
-    if (cached != null && Objects.equals(cached.cut(), meta.cut())) {
-      List<Entry<M>> old = cached.entries();
-      long max = old.isEmpty() ? 0 : old.get(old.size() - 1).sequence();
-      List<Entry<M>> fresh = after(identity, max);
-      if (fresh.isEmpty()) {
-        entries = old;
+    List<StateRecord> records = store.listKindForIdentity(identity, MESSAGE_PREFIX);
+    List<Entry<M>> last = decoded.get(identity);
+    List<Entry<M>> entries = new ArrayList<>(records.size());
+    int k = 0; // both lists are in sequence order: walk them together
+    for (StateRecord r : records) {
+      long sequence = sequence(r);
+      byte[] bytes = r.bytes();
+      while (last != null && k < last.size() && last.get(k).sequence() < sequence) {
+        k++;
+      }
+      if (last != null && k < last.size() && last.get(k).isRecord(sequence, r.id(), bytes)) {
+        entries.add(last.get(k));
       } else {
-        entries = new ArrayList<>(old.size() + fresh.size());
-        entries.addAll(old);
-        entries.addAll(fresh);
-        entries = Collections.unmodifiableList(entries);
+        entries.add(new Entry<>(sequence, r.id(), bytes, codec.decode(bytes.clone())));
       }
-    } else {
-      entries = new ArrayList<>();
-      for (StateRecord r : store.listKindForIdentity(identity, MESSAGE_PREFIX)) {
-        entries.add(entry(r));
-      }
-      entries = Collections.unmodifiableList(entries);
     }
-    cache.put(identity, new Snapshot<>(meta.cut(), entries));
+    entries = Collections.unmodifiableList(entries);
+    decoded.put(identity, entries);
     return entries;
   }
 
-  /**
-   * The messages after {@code max}, a hundred positions per query. Appends claim the first free
-   * position after the highest they know, so without deletions positions are contiguous: a block
-   * that does not reach its end is the last.
-   */
-  private List<Entry<M>> after(Quadruple identity, long max) {
-    List<Entry<M>> fresh = new ArrayList<>();
-    long from = max + 1;
-    while (true) {
-      String block = kind(from).substring(0, MESSAGE_PREFIX.length() + 17);
-      boolean full = false;
-      for (StateRecord r : store.listKindForIdentity(identity, block)) {
-        Entry<M> e = entry(r);
-        if (e.sequence() > max) {
-          fresh.add(e);
-        }
-        full |= e.sequence() % 100 == 99;
-      }
-      if (!full) {
-        return fresh;
-      }
-      from = (from / 100 + 1) * 100;
-    }
+  private static long sequence(StateRecord r) {
+    return Long.parseLong(r.kind().substring(MESSAGE_PREFIX.length()));
   }
 
-  private Entry<M> entry(StateRecord r) {
-    long sequence = Long.parseLong(r.kind().substring(MESSAGE_PREFIX.length()));
-    byte[] bytes = r.bytes();
-    return new Entry<>(sequence, r.id(), bytes, codec.decode(bytes.clone()));
-  }
-
-  private Meta meta(Quadruple identity) {
-    long tail = 0;
-    EventId cut = null;
-    for (StateRecord r : store.listKindForIdentity(identity, META_PREFIX)) {
-      if (r.kind().equals(TAIL) && r.bytes().length == Long.BYTES) {
-        tail = ByteBuffer.wrap(r.bytes()).getLong();
-      } else if (r.kind().equals(CUT)) {
-        cut = r.id();
-      }
-    }
-    return new Meta(tail, cut);
+  /** The tail marker's sequence; 0 if there is none (or it is not ours). */
+  private long tail(Quadruple identity) {
+    return store
+        .find(identity, TAIL)
+        .map(StateRecord::bytes)
+        .filter(b -> b.length == Long.BYTES)
+        .map(b -> ByteBuffer.wrap(b).getLong())
+        .orElse(0L);
   }
 
   /** The same message (as returned by a read), else one with the same bytes. */
@@ -446,7 +413,7 @@ public final class ConversationLog<M> {
         return new Entry<>(s, record.id(), bytes, message);
       } catch (ConditionFailedException taken) {
         last = taken; // another writer appended there first: try the next sequence
-        s = attempt % 64 == 0 ? Math.max(s, meta(identity).tail()) + 1 : s + 1;
+        s = attempt % 64 == 0 ? Math.max(s, tail(identity)) + 1 : s + 1;
       }
     }
     throw new ConditionFailedException(

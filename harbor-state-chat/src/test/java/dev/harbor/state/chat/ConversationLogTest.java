@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.harbor.state.Quadruple;
+import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -14,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ConversationLogTest {
 
@@ -167,5 +171,62 @@ class ConversationLogTest {
     assertThat(log.read("c2")).isEmpty();
     assertThat(store.find(log.identity("c2"), "app.state")).isPresent();
     assertThat(text(other.read("alice/c1"))).containsExactly("theirs");
+  }
+
+  /** What a framework's window memory does: read, add, keep the newest {@code window}, write. */
+  static void windowAdd(ConversationLog<String> log, String id, int window, String... added) {
+    List<String> messages = new ArrayList<>(log.read(id));
+    messages.addAll(List.of(added));
+    log.write(id, messages.subList(Math.max(0, messages.size() - window), messages.size()));
+  }
+
+  /**
+   * Issue 23, defect 2: a clear kept the tail marker, so new messages went past position 100 while
+   * this instance's cache, empty since the clear, looked for them among positions 0-99 only.
+   */
+  @Test
+  void aWindowClearedAfterMoreThanAHundredMessages_showsWhatFollows_toTheSameInstance() {
+    for (int turn = 0; turn < 120; turn++) {
+      windowAdd(log, "c", 10, "q" + turn, "a" + turn);
+    }
+    log.delete("c");
+    List<String> expected = new ArrayList<>();
+    for (int turn = 0; turn < 3; turn++) {
+      windowAdd(log, "c", 10, "new-q" + turn, "new-a" + turn);
+      expected.addAll(List.of("new-q" + turn, "new-a" + turn));
+    }
+    assertThat(log.read("c")).containsExactlyElementsOf(expected);
+    assertThat(new ConversationLog<>(store, "acme", TEXT).read("c"))
+        .containsExactlyElementsOf(expected);
+  }
+
+  /**
+   * Issue 23, defect 3: an erasure through the store's API wrote no marker, so every instance that
+   * had read the conversation kept serving the erased messages, and mixed them with new ones.
+   */
+  @ParameterizedTest
+  @EnumSource(Erasure.class)
+  void erasedMessages_neverComeBackFromAnyInstancesCache(Erasure erasure) {
+    ConversationLog<String> otherNode = new ConversationLog<>(store, "acme", TEXT);
+    windowAdd(log, "alice/c", 10, "secret-1", "secret-2", "secret-3");
+    List<String> before = List.of("secret-1", "secret-2", "secret-3");
+    assertThat(log.read("alice/c")).containsExactlyElementsOf(before);
+    assertThat(otherNode.read("alice/c")).containsExactlyElementsOf(before);
+
+    StateRecord removed =
+        erasure.apply(store, log.identity("alice/c"), Instant.parse("9999-01-01T00:00:00Z"), 1);
+
+    List<String> left = new ArrayList<>();
+    if (removed != null) {
+      left.addAll(before);
+      left.remove(TEXT.decode(removed.bytes()));
+      assertThat(left).hasSize(2);
+    }
+    assertThat(log.read("alice/c")).containsExactlyElementsOf(left);
+    assertThat(otherNode.read("alice/c")).containsExactlyElementsOf(left);
+    windowAdd(otherNode, "alice/c", 10, "after");
+    left.add("after");
+    assertThat(log.read("alice/c")).containsExactlyElementsOf(left);
+    assertThat(otherNode.read("alice/c")).containsExactlyElementsOf(left);
   }
 }

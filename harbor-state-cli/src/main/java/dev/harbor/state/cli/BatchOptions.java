@@ -1,6 +1,7 @@
 package dev.harbor.state.cli;
 
 import dev.harbor.state.StateStore;
+import dev.harbor.state.spi.StoreCore;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,11 +26,20 @@ final class BatchOptions {
               + Batcher.MAX_BYTES
               + " (default: ${DEFAULT-VALUE}, 32 MiB): payloads plus "
               + Batcher.RECORD_OVERHEAD
-              + " a record for keys. A larger record goes alone in its batch.")
+              + " a record for keys, and at most the target store's maxBatchBytes. A larger record"
+              + " goes alone in its batch.")
   long bytes;
 
-  /** A batcher over {@code store}'s {@code saveAll} with these bounds. */
+  /**
+   * A batcher over {@code store}'s {@code saveAll} with these bounds, its byte budget capped at the
+   * store's {@code maxBatchBytes} (a record's cost here is at least what the store counts), so the
+   * store never refuses a batch for its size.
+   */
   Batcher batcher(StateStore store) {
-    return new Batcher(store::saveAll, size, bytes);
+    long budget = bytes;
+    if (bytes >= 1 && bytes <= Batcher.MAX_BYTES) {
+      budget = Math.min(bytes, StoreCore.limits(store).maxBatchBytes());
+    }
+    return new Batcher(store::saveAll, size, budget);
   }
 }

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
@@ -133,13 +134,15 @@ public final class HarborStateCli implements Callable<Integer> {
     cmd.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
     cmd.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
     boolean verboseArg = Arrays.asList(args).contains("--verbose");
+    // Error lines echo arguments (a mistyped --stor=LOCATION, say): none shows a password.
+    Scrubber scrubber = Scrubber.of(args, env);
     cmd.setParameterExceptionHandler(
         (e, a) -> {
-          err.println("harbor-state: " + e.getMessage());
+          err.println(scrubber.scrub("harbor-state: " + e.getMessage()));
           String name = e.getCommandLine().getCommandSpec().qualifiedName();
           err.println("Try '" + name + " --help' for usage.");
           if (verboseArg) {
-            e.printStackTrace(err);
+            printStackTrace(e, err, scrubber);
           }
           return ExitCodes.of(e);
         });
@@ -148,9 +151,9 @@ public final class HarborStateCli implements Callable<Integer> {
           Object command = commandLine.getCommand();
           boolean verbose =
               root.verbose || verboseArg || (command instanceof StoreCommand s && s.verbose);
-          err.println("harbor-state: " + describe(e));
+          err.println(scrubber.scrub("harbor-state: " + describe(e)));
           if (verbose) {
-            e.printStackTrace(err);
+            printStackTrace(e, err, scrubber);
           }
           return ExitCodes.of(e);
         });
@@ -160,6 +163,12 @@ public final class HarborStateCli implements Callable<Integer> {
       out.flush();
       err.flush();
     }
+  }
+
+  private static void printStackTrace(Throwable e, PrintStream err, Scrubber scrubber) {
+    StringWriter trace = new StringWriter();
+    e.printStackTrace(new PrintWriter(trace));
+    err.print(scrubber.scrub(trace.toString()));
   }
 
   /**

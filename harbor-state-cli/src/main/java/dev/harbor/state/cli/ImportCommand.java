@@ -2,7 +2,7 @@ package dev.harbor.state.cli;
 
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
-import java.io.BufferedReader;
+import dev.harbor.state.spi.StoreCore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -63,9 +63,28 @@ final class ImportCommand extends StoreCommand {
               .newDecoder()
               .onMalformedInput(CodingErrorAction.REPLACE)
               .replaceWith(String.valueOf(MALFORMED));
-      BufferedReader reader = new BufferedReader(new InputStreamReader(in, utf8), 1 << 16);
+      int maxLine = maxLineChars(StoreCore.limits(store).maxPayloadBytes());
+      BoundedLines reader = new BoundedLines(new InputStreamReader(in, utf8), maxLine);
       long lineNo = 0;
-      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+      while (true) {
+        String line;
+        try {
+          line = reader.next();
+        } catch (BoundedLines.TooLongException e) {
+          // Read no further: a line past the bound is not a record, and holding it could exhaust
+          // the heap.
+          throw new ExitCodes.LocatedException(
+              "line " + (lineNo + 1),
+              new ExitCodes.InvalidInputException(
+                  "longer than "
+                      + maxLine
+                      + " characters, more than a record of this store can be (maxPayloadBytes="
+                      + StoreCore.limits(store).maxPayloadBytes()
+                      + ")"));
+        }
+        if (line == null) {
+          break;
+        }
         lineNo++;
         if (line.indexOf(MALFORMED) >= 0) {
           throw new ExitCodes.LocatedException(
@@ -87,6 +106,16 @@ final class ImportCommand extends StoreCommand {
       batcher.flush();
       io().out().println("imported " + batcher.written() + " records");
     }
+  }
+
+  /**
+   * The longest line a record of a store with this payload limit can take: its payload in base64,
+   * plus room for the keys written with every character escaped (six characters each in JSON), the
+   * field names, version, timestamp and spacing.
+   */
+  static int maxLineChars(int maxPayloadBytes) {
+    long base64 = 4L * ((maxPayloadBytes + 2L) / 3);
+    return (int) Math.min(Integer.MAX_VALUE - 16, base64 + (64 << 10));
   }
 
   private static InputStream openFile(Path file) throws IOException {

@@ -3,7 +3,9 @@ package dev.harbor.state.cli;
 import dev.harbor.state.EventId;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.spi.StoreCore;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,22 +58,30 @@ final class PutCommand extends StoreCommand {
     if (data != null && file != null) {
       throw new ExitCodes.InvalidInputException("give the payload with --data or --file, not both");
     }
-    byte[] bytes;
-    if (data != null) {
-      bytes = data.getBytes(StandardCharsets.UTF_8);
-    } else if (file != null) {
-      bytes = readFile(file);
-    } else {
-      if (io().terminal()) {
-        io().err()
-            .println(
-                "reading the payload from standard input (end it with Ctrl-D; or use --data/--file)");
-      }
-      bytes = io().in().readAllBytes();
-    }
     EventId eid = eventId != null ? EventId.of(eventId) : EventId.newId();
-    StateRecord record = new StateRecord(eid, slot.quadruple(), slot.kind, version, bytes, null);
     try (StateStore store = open()) {
+      // Read no more than a payload of this store can be: input past it is refused, not held.
+      int max = StoreCore.limits(store).maxPayloadBytes();
+      byte[] bytes;
+      if (data != null) {
+        bytes = data.getBytes(StandardCharsets.UTF_8);
+      } else if (file != null) {
+        bytes = readFile(file, max);
+      } else {
+        if (io().terminal()) {
+          io().err()
+              .println(
+                  "reading the payload from standard input (end it with Ctrl-D; or use --data/--file)");
+        }
+        bytes = io().in().readNBytes(max + 1);
+        if (bytes.length > max) {
+          throw new ExitCodes.InvalidInputException(
+              "standard input is larger than the store's maxPayloadBytes="
+                  + max
+                  + "; nothing was saved");
+        }
+      }
+      StateRecord record = new StateRecord(eid, slot.quadruple(), slot.kind, version, bytes, null);
       store.save(record);
       if (output.json) {
         output.print(io().out(), store.loadByEventId(eid));
@@ -82,9 +92,14 @@ final class PutCommand extends StoreCommand {
     return ExitCodes.OK;
   }
 
-  static byte[] readFile(Path file) {
-    try {
-      return Files.readAllBytes(file);
+  static byte[] readFile(Path file, int max) {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(max + 1);
+      if (bytes.length > max) {
+        throw new ExitCodes.InvalidInputException(
+            file + " is larger than the store's maxPayloadBytes=" + max + "; nothing was saved");
+      }
+      return bytes;
     } catch (IOException e) {
       throw new ExitCodes.InvalidInputException("cannot read " + file + ": " + e, e);
     }

@@ -43,14 +43,30 @@ class ExitCodesEndToEndTest {
   }
 
   @Test
+  void getEventWithoutTenantOrMaintenance_isUsage2_beforeTheStoreIsOpened() {
+    // The store does not exist: had the command opened it, the error would be about the location.
+    assertOneLineError(
+        Cli.run("--store", "nosuch:x", "get-event", "e1"),
+        2,
+        "--tenant",
+        "--maintenance",
+        "MAINTENANCE");
+    Cli.Result r = Cli.run("--store", "nosuch:x", "get-event", "e1");
+    assertThat(r.stderr().strip()).as("one line").doesNotContain("\n").doesNotContain("nosuch");
+  }
+
+  @Test
   void unknownLocationScheme_isUsage2_namingTheRegisteredDrivers() {
-    assertOneLineError(Cli.run("--store", "nosuch:x", "get-event", "e1"), 2, "nosuch", "inmem");
+    assertOneLineError(
+        Cli.run("--store", "nosuch:x", "get-event", "e1", "--tenant", "t"), 2, "nosuch", "inmem");
   }
 
   @Test
   void malformedLocation_isUsage2() {
     assertOneLineError(
-        Cli.run("--store", "no-scheme-here", "get-event", "e1"), 2, "no driver scheme");
+        Cli.run("--store", "no-scheme-here", "get-event", "e1", "--tenant", "t"),
+        2,
+        "no driver scheme");
   }
 
   @Test
@@ -184,7 +200,9 @@ class ExitCodesEndToEndTest {
   @Test
   void notFound_is3() {
     assertOneLineError(
-        Cli.run("--store", "inmem:", "get-event", "no-such-event"), 3, "no-such-event");
+        Cli.run("--store", "inmem:", "get-event", "no-such-event", "--tenant", "t"),
+        3,
+        "no-such-event");
     assertOneLineError(
         Cli.run(
             "--store",
@@ -249,20 +267,28 @@ class ExitCodesEndToEndTest {
   void unreachableStorage_is5() throws Exception {
     Path notADatabase = dir.resolve("garbage.db");
     Files.write(notADatabase, "this is not a database".getBytes(StandardCharsets.UTF_8));
-    assertOneLineError(Cli.run("--store", "sqlite:" + notADatabase, "get-event", "e1"), 5);
+    assertOneLineError(
+        Cli.run("--store", "sqlite:" + notADatabase, "get-event", "e1", "--tenant", "t"), 5);
     assertOneLineError(
         Cli.run(
             "--store",
             "postgres://nobody@127.0.0.1:1/nothing?operationTimeout=2s",
             "get-event",
-            "e1"),
+            "e1",
+            "--tenant",
+            "t"),
         5);
   }
 
   @Test
   void aMissingDirectoryForTheSqliteFile_isInvalidConfig2() {
     assertOneLineError(
-        Cli.run("--store", "sqlite:" + dir.resolve("no/such/dir/store.db"), "get-event", "e1"),
+        Cli.run(
+            "--store",
+            "sqlite:" + dir.resolve("no/such/dir/store.db"),
+            "get-event",
+            "e1",
+            "--maintenance"),
         2,
         "does not exist");
   }
@@ -277,17 +303,25 @@ class ExitCodesEndToEndTest {
 
   @Test
   void verbose_printsTheStackTrace() {
-    Cli.Result r = Cli.run("--store", "inmem:", "--verbose", "get-event", "no-such-event");
+    Cli.Result r =
+        Cli.run("--store", "inmem:", "--verbose", "get-event", "no-such-event", "--tenant", "t");
     assertThat(r.code()).isEqualTo(3);
     assertThat(r.stderr()).contains("RecordNotFoundException").contains("\tat ");
-    Cli.Result after = Cli.run("--store", "inmem:", "get-event", "--verbose", "no-such-event");
+    Cli.Result after =
+        Cli.run("--store", "inmem:", "get-event", "--verbose", "no-such-event", "--maintenance");
     assertThat(after.stderr()).contains("\tat ");
   }
 
   @Test
   void storeComesFromTheEnvironment_whenNotGiven() {
     Cli.Result r =
-        Cli.run(new byte[0], Map.of("HARBOR_STATE_STORE", "nosuch:x"), "get-event", "e1");
+        Cli.run(
+            new byte[0],
+            Map.of("HARBOR_STATE_STORE", "nosuch:x"),
+            "get-event",
+            "e1",
+            "--tenant",
+            "t");
     assertOneLineError(r, 2, "nosuch");
   }
 

@@ -154,7 +154,7 @@ class ExportImportTest {
             "import");
     assertThat(r.code()).as(r.toString()).isEqualTo(2);
     assertThat(r.stderr()).startsWith("harbor-state: line 3: ").contains("user");
-    assertThat(Cli.run("--store", target, "get-event", "e1").code()).isEqualTo(3);
+    assertThat(Cli.run("--store", target, "get-event", "e1", "--maintenance").code()).isEqualTo(3);
   }
 
   @Test

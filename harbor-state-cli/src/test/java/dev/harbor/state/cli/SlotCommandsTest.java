@@ -82,7 +82,15 @@ class SlotCommandsTest {
                 "--kind",
                 "blob"));
     assertThat(get.stdout()).isEqualTo(payload);
-    assertThat(ok(cli("get-event", eventId)).stdout()).isEqualTo(payload);
+    assertThat(ok(cli("get-event", eventId, "--tenant", "t")).stdout()).isEqualTo(payload);
+    assertThat(ok(cli("get-event", eventId, "--maintenance")).stdout()).isEqualTo(payload);
+    // Another tenant's live id is not found, exactly like an id that is not live (SPEC 9.2).
+    Cli.Result otherTenant = cli("get-event", eventId, "--tenant", "t2");
+    Cli.Result nowhere = cli("get-event", "01JABCDEF0123456789ABCDEFG", "--tenant", "t2");
+    assertThat(otherTenant.code()).as(otherTenant.toString()).isEqualTo(3);
+    assertThat(otherTenant.stdout()).isEmpty();
+    assertThat(otherTenant.stderr())
+        .isEqualTo(nowhere.stderr().replace("01JABCDEF0123456789ABCDEFG", eventId));
 
     StateRecord json =
         RecordJson.read(
@@ -145,7 +153,8 @@ class SlotCommandsTest {
     StateRecord b = RecordJson.read(put.out().strip());
     assertThat(b.bytes()).isEqualTo("héllo".getBytes(StandardCharsets.UTF_8));
 
-    StateRecord a = RecordJson.read(ok(cli("get-event", "ev-file", "--json")).out().strip());
+    StateRecord a =
+        RecordJson.read(ok(cli("get-event", "ev-file", "--tenant", "t", "--json")).out().strip());
     assertThat(a.version()).isEqualTo(7);
     assertThat(a.bytes()).isEqualTo(everyByte());
     assertThat(a.kind()).isEqualTo("a");
@@ -371,7 +380,7 @@ class SlotCommandsTest {
         .startsWith("removed t/u/s/ k");
     assertThat(ok(cli("rm", "--tenant", "t", "--user", "u", "--session", "s", "--kind", "k")).out())
         .startsWith("nothing at");
-    assertThat(cli("get-event", id).code()).isEqualTo(3);
+    assertThat(cli("get-event", id, "--tenant", "t").code()).isEqualTo(3);
 
     ok(
         cli(
@@ -423,7 +432,7 @@ class SlotCommandsTest {
             "-3",
             "--data",
             "x"));
-    String line = ok(cli("get-event", "e", "--json")).out().strip();
+    String line = ok(cli("get-event", "e", "--maintenance", "--json")).out().strip();
     assertThat(line)
         .startsWith(
             "{\"tenant\":\"t\\\"q\",\"user\":\"ü\",\"session\":\"𝄞\",\"run\":\"r\",\"kind\":\"k\\n\","

@@ -27,7 +27,10 @@ public final class InMemoryStateStoreProvider implements StateStoreProvider {
   /** The driver's options, in documentation order. */
   static final List<StoreOption> OPTIONS =
       List.of(
-          StoreOption.MAX_PAYLOAD_BYTES, StoreOption.OPERATION_TIMEOUT, StoreOption.SLOW_OPERATION);
+          StoreOption.MAX_PAYLOAD_BYTES,
+          StoreOption.MAX_BATCH_BYTES,
+          StoreOption.OPERATION_TIMEOUT,
+          StoreOption.SLOW_OPERATION);
 
   private static final Logger LOG = LoggerFactory.getLogger(InMemoryStateStoreProvider.class);
 
@@ -47,8 +50,14 @@ public final class InMemoryStateStoreProvider implements StateStoreProvider {
   @Override
   public StateStore open(StateConfig config) {
     Options options = Options.of(config, OPTIONS);
+    int maxPayloadBytes = options.maxPayloadBytes();
     StoreContext context =
-        new StoreContext(InMemoryStore.DRIVER, options.maxPayloadBytes(), config.clock());
+        new StoreContext(
+            InMemoryStore.DRIVER,
+            "the " + InMemoryStore.DRIVER + " store",
+            maxPayloadBytes,
+            options.maxBatchBytes(maxPayloadBytes),
+            config.clock());
     StateStore store =
         StoreCore.open(context, new InMemoryStore(context, options.operationTimeout()));
     context.addListener(StoreListener.slowCalls(options.slowOperation(), LOG::warn));

@@ -248,6 +248,16 @@ final class InMemoryStore implements StoreDriver {
   }
 
   @Override
+  public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+    // The same one hash lookup as the unscoped one; another tenant's record is not returned.
+    return locked(
+        List.of(),
+        () ->
+            Optional.ofNullable(byEventId.get(eventId))
+                .filter(r -> r.identity().tenantId().equals(tenantId)));
+  }
+
+  @Override
   public List<StateRecord> listKind(String kindPrefix, int limit) {
     return locked(
         List.of(),

@@ -1,19 +1,26 @@
 package dev.harbor.state.langchain4j;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.harbor.state.Identity;
+import dev.harbor.state.Quadruple;
+import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
+import dev.harbor.state.chat.Erasure;
 import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.testing.TestPostgres;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.ChatMessageDeserializer;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.memory.ChatMemory;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class HarborChatMemoryStoreTest {
 
@@ -85,6 +94,76 @@ class HarborChatMemoryStoreTest {
     assertThat(memoryStore.getMessages("c")).containsExactlyElementsOf(expected);
     memory.clear();
     assertThat(memoryStore.getMessages("c")).isEmpty();
+  }
+
+  private ChatMemory window(String id, HarborChatMemoryStore memoryStore, int maxMessages) {
+    return MessageWindowChatMemory.builder()
+        .id(id)
+        .maxMessages(maxMessages)
+        .chatMemoryStore(memoryStore)
+        .build();
+  }
+
+  /**
+   * Issue 23, defect 2: a window memory of 10, 120 turns, a clear, then more turns: the same store
+   * read nothing of what followed, forever.
+   */
+  @Test
+  void underMessageWindowChatMemory_aClearAfterMoreThanAHundredMessages_showsWhatFollows() {
+    ChatMemory memory = window("c", memoryStore, 10);
+    for (int turn = 0; turn < 120; turn++) {
+      memory.add(UserMessage.from("q" + turn));
+      memory.add(UserMessage.from("a" + turn));
+    }
+    memory.clear();
+    List<String> expected = new ArrayList<>();
+    for (int turn = 0; turn < 3; turn++) {
+      memory.add(UserMessage.from("new-q" + turn));
+      memory.add(UserMessage.from("new-a" + turn));
+      expected.addAll(List.of("new-q" + turn, "new-a" + turn));
+    }
+    assertThat(texts(memory.messages())).containsExactlyElementsOf(expected);
+    assertThat(texts(new HarborChatMemoryStore(store, "acme").getMessages("c")))
+        .containsExactlyElementsOf(expected);
+  }
+
+  /**
+   * Issue 23, defect 3: after an erasure through the store's API, the window memory kept serving
+   * the erased messages, and mixed them with the next ones.
+   */
+  @ParameterizedTest
+  @EnumSource(Erasure.class)
+  void underMessageWindowChatMemory_erasedMessagesNeverComeBack(Erasure erasure) {
+    ChatMemory memory = window("alice/c", memoryStore, 10);
+    ChatMemory otherMemory = window("alice/c", new HarborChatMemoryStore(store, "acme"), 10);
+    List<String> before = List.of("secret-1", "secret-2", "secret-3");
+    before.forEach(text -> memory.add(UserMessage.from(text)));
+    assertThat(texts(memory.messages())).containsExactlyElementsOf(before);
+    assertThat(texts(otherMemory.messages())).containsExactlyElementsOf(before);
+
+    StateRecord removed =
+        erasure.apply(
+            store,
+            Quadruple.of(new Identity("acme", "alice", "c"), ""),
+            Instant.parse("9999-01-01T00:00:00Z"),
+            1);
+
+    List<String> left = new ArrayList<>();
+    if (removed != null) {
+      left.addAll(before);
+      left.remove(
+          texts(
+                  List.of(
+                      ChatMessageDeserializer.messageFromJson(new String(removed.bytes(), UTF_8))))
+              .get(0));
+      assertThat(left).hasSize(2);
+    }
+    assertThat(texts(memory.messages())).containsExactlyElementsOf(left);
+    assertThat(texts(otherMemory.messages())).containsExactlyElementsOf(left);
+    otherMemory.add(UserMessage.from("after"));
+    left.add("after");
+    assertThat(texts(memory.messages())).containsExactlyElementsOf(left);
+    assertThat(texts(otherMemory.messages())).containsExactlyElementsOf(left);
   }
 
   @Test

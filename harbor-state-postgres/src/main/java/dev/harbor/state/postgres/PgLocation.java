@@ -2,6 +2,7 @@ package dev.harbor.state.postgres;
 
 import dev.harbor.state.InvalidConfigException;
 import dev.harbor.state.spi.Locations;
+import dev.harbor.state.spi.UrlLocation;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -55,7 +56,22 @@ record PgLocation(
   static PgLocation parse(String location) {
     String text = location == null ? "" : location.strip();
     String lower = text.toLowerCase(Locale.ROOT);
+    if (!lower.startsWith("jdbc:postgresql:")
+        && !lower.startsWith("postgres://")
+        && !lower.startsWith("postgresql://")) {
+      throw invalid(text);
+    }
+    // The one reading of the URL that redaction also uses: the password masked in messages is the
+    // password sent.
+    UrlLocation url = UrlLocation.parse(text).orElse(null);
     if (lower.startsWith("jdbc:postgresql:")) {
+      if (url != null && (url.user() != null || url.password() != null)) {
+        throw new InvalidConfigException(
+            "'"
+                + Locations.redact(text)
+                + "': a jdbc:postgresql URL takes the user and password as options"
+                + " (?user=...&password=...), not before the host");
+      }
       Properties parsed = Driver.parseURL(text, null);
       if (parsed == null) {
         throw invalid(text);
@@ -67,40 +83,23 @@ record PgLocation(
       return new PgLocation(
           text, null, null, hosts, parsed.getProperty(PGProperty.PG_DBNAME.getName(), ""));
     }
-    String rest;
-    if (lower.startsWith("postgres://")) {
-      rest = text.substring("postgres://".length());
-    } else if (lower.startsWith("postgresql://")) {
-      rest = text.substring("postgresql://".length());
-    } else {
+    if (url == null) {
       throw invalid(text);
     }
-    int slash = rest.indexOf('/');
-    String authority = slash < 0 ? rest : rest.substring(0, slash);
-    String rawDb = slash < 0 ? "" : rest.substring(slash + 1);
-    int at = authority.lastIndexOf('@');
-    String userInfo = at < 0 ? null : authority.substring(0, at);
-    String hosts = at < 0 ? authority : authority.substring(at + 1);
-    if (hosts.isEmpty()) {
-      hosts = "localhost";
+    if (!url.query().isEmpty() || text.endsWith("?")) {
+      // StateConfig.parse makes a query options; a location built in code gives them as options.
+      throw new InvalidConfigException(
+          "'"
+              + Locations.redact(text)
+              + "' holds a query; give its settings as StateConfig options (or parse the location"
+              + " with StateConfig.parse, which makes its query the options)");
     }
-    if (hosts.contains("?") || hosts.contains("#") || rawDb.contains("/") || rawDb.contains("#")) {
-      throw invalid(text);
-    }
-    @Nullable String user = null;
-    @Nullable String password = null;
-    if (userInfo != null) {
-      int colon = userInfo.indexOf(':');
-      user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon), text);
-      password = colon < 0 ? null : decode(userInfo.substring(colon + 1), text);
-      if (user.isEmpty()) {
-        user = null;
-      }
-    }
-    String database = decode(rawDb, text);
+    String hosts = url.hosts().isEmpty() ? "localhost" : url.hosts();
+    String user = url.user() == null || url.user().isEmpty() ? null : url.user();
+    String database = decode(url.path(), text);
     // pgjdbc URL-decodes the database name itself, so the encoded form passes through.
     return new PgLocation(
-        "jdbc:postgresql://" + hosts + "/" + rawDb, user, password, hosts, database);
+        "jdbc:postgresql://" + hosts + "/" + url.path(), user, url.password(), hosts, database);
   }
 
   private static String join(String hosts, String ports) {

@@ -1,6 +1,7 @@
 package dev.harbor.state.postgres;
 
 import dev.harbor.state.InvalidConfigException;
+import dev.harbor.state.spi.Locations;
 import dev.harbor.state.spi.Options;
 import dev.harbor.state.spi.StoreOption;
 import dev.harbor.state.sql.GroupCommit;
@@ -22,6 +23,7 @@ import org.postgresql.PGProperty;
  * @param connectTimeout the connect and login timeout (own pools only)
  * @param operationTimeout the bound on each call's waiting
  * @param maxPayloadBytes the payload limit
+ * @param maxBatchBytes the batch limit (payloads plus keys)
  * @param verifyOnly {@code migrate=verify}: run no DDL
  * @param applicationName the connections' application_name (own pools only)
  * @param passThrough unknown options, handed to pgjdbc as connection properties (own pools only)
@@ -34,6 +36,7 @@ record PgSettings(
     Duration connectTimeout,
     Duration operationTimeout,
     int maxPayloadBytes,
+    long maxBatchBytes,
     boolean verifyOnly,
     String applicationName,
     Map<String, String> passThrough,
@@ -70,6 +73,7 @@ record PgSettings(
           CONNECT_TIMEOUT,
           StoreOption.OPERATION_TIMEOUT,
           StoreOption.MAX_PAYLOAD_BYTES,
+          StoreOption.MAX_BATCH_BYTES,
           MIGRATE,
           APPLICATION_NAME,
           GroupCommit.GROUP_COMMIT,
@@ -86,6 +90,7 @@ record PgSettings(
           SCHEMA,
           StoreOption.OPERATION_TIMEOUT,
           StoreOption.MAX_PAYLOAD_BYTES,
+          StoreOption.MAX_BATCH_BYTES,
           MIGRATE,
           GroupCommit.GROUP_COMMIT,
           GroupCommit.MAX_GROUP_SIZE,
@@ -118,6 +123,7 @@ record PgSettings(
     boolean verify = options.choice(MIGRATE, Set.of("apply", "verify")).equals("verify");
     Duration operationTimeout = options.operationTimeout();
     int maxPayload = options.maxPayloadBytes();
+    long maxBatch = options.maxBatchBytes(maxPayload);
     GroupCommit.Settings groupCommit = GroupCommit.Settings.parse(options);
     if (!ownPool) {
       return new PgSettings(
@@ -127,6 +133,7 @@ record PgSettings(
           Duration.ZERO,
           operationTimeout,
           maxPayload,
+          maxBatch,
           verify,
           "",
           Map.of(),
@@ -153,10 +160,37 @@ record PgSettings(
         connect,
         operationTimeout,
         maxPayload,
+        maxBatch,
         verify,
         app,
         options.passThrough(),
         groupCommit);
+  }
+
+  /** Never shows a password-like pass-through property (sslpassword, password). */
+  @Override
+  public String toString() {
+    return "PgSettings[schema="
+        + schema
+        + ", maxPoolSize="
+        + maxPoolSize
+        + ", connectTimeout="
+        + connectTimeout
+        + ", operationTimeout="
+        + operationTimeout
+        + ", maxPayloadBytes="
+        + maxPayloadBytes
+        + ", maxBatchBytes="
+        + maxBatchBytes
+        + ", verifyOnly="
+        + verifyOnly
+        + ", applicationName="
+        + applicationName
+        + ", passThrough="
+        + Locations.redactOptions(passThrough)
+        + ", groupCommit="
+        + groupCommit
+        + "]";
   }
 
   /**

@@ -461,6 +461,20 @@ final class PgStore implements StoreDriver {
   }
 
   @Override
+  public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+    return db.call(
+        Mode.READ,
+        () -> "findByEventId of " + eventId.value() + " in tenant " + tenantId,
+        (c, a) -> {
+          try (PreparedStatement p = c.prepareStatement(sql.findByEventIdOfTenant)) {
+            p.setString(1, eventId.value());
+            p.setString(2, tenantId);
+            return ROWS.first(p);
+          }
+        });
+  }
+
+  @Override
   public List<StateRecord> listKind(String kindPrefix, int limit) {
     return db.call(
         Mode.READ,

@@ -27,6 +27,7 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,9 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Options ({@link #options()}): {@code schema} (default {@code public}), {@code maxPoolSize}
  * (10), {@code connectTimeout} (10s), {@code operationTimeout} (30s), {@code maxPayloadBytes}
- * (16MiB), {@code migrate} ({@code apply} or {@code verify}) and {@code applicationName} ({@code
- * harbor-state}). Any other option of a location is handed to pgjdbc as a connection property (such
- * as {@code sslmode} or {@code targetServerType}).
+ * (16MiB), {@code maxBatchBytes} (64MiB), {@code migrate} ({@code apply} or {@code verify}) and
+ * {@code applicationName} ({@code harbor-state}). Any other option of a location is handed to
+ * pgjdbc as a connection property (such as {@code sslmode} or {@code targetServerType}).
  *
  * <p>Several application nodes may share one database: every node opens the same location;
  * conditional writes serialize through PostgreSQL advisory locks, so they hold across pools,
@@ -113,7 +114,7 @@ public final class PostgresStateStore {
     StateConfig config =
         StateConfig.builder().driver(PgStore.DRIVER).options(options).clock(clock).build();
     PgSettings settings = PgSettings.from(Options.of(config, PgSettings.BORROWED_TABLE), false);
-    StoreContext context = new StoreContext(PgStore.DRIVER, settings.maxPayloadBytes(), clock);
+    StoreContext context = context(settings, clock);
     PgDatabase db = new PgDatabase(dataSource, null, context, settings.operationTimeout());
     prepareSchema(db, settings, "the given DataSource", null, -1);
     StateStore store = StoreCore.open(context, new PgStore(db, settings, context));
@@ -138,8 +139,7 @@ public final class PostgresStateStore {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw openFailure(location.describe(), location.password(), cause);
     }
-    StoreContext context =
-        new StoreContext(PgStore.DRIVER, settings.maxPayloadBytes(), config.clock());
+    StoreContext context = context(settings, config.clock());
     // From here on the pool (its connections and its housekeeping thread) is ours to close should
     // anything fail before the store exists to own it.
     try {
@@ -161,6 +161,15 @@ public final class PostgresStateStore {
     }
   }
 
+  private static StoreContext context(PgSettings settings, Clock clock) {
+    return new StoreContext(
+        PgStore.DRIVER,
+        "the " + PgStore.DRIVER + " store",
+        settings.maxPayloadBytes(),
+        settings.maxBatchBytes(),
+        clock);
+  }
+
   /** The store's per-call warnings, and the line that says it opened. */
   private static void opened(
       StoreContext context, String where, PgSettings settings, StateConfig config) {
@@ -177,27 +186,26 @@ public final class PostgresStateStore {
   private static HikariConfig hikari(PgLocation location, PgSettings settings) {
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("harbor-state-postgres-" + POOLS.incrementAndGet());
-    hc.setDriverClassName("org.postgresql.Driver");
-    hc.setJdbcUrl(location.jdbcUrl());
+    // The pool gets a data source holding the URL, credentials and properties, not them: its DEBUG
+    // configuration dump prints its own properties (masking only "password", not "sslpassword"),
+    // and a data source prints as its class name.
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(location.jdbcUrl());
     if (location.user() != null) {
-      hc.setUsername(location.user());
+      ds.setUser(location.user());
     }
     if (location.password() != null) {
-      hc.setPassword(location.password());
+      ds.setPassword(location.password());
     }
-    settings.passThrough().forEach(hc::addDataSourceProperty);
     Map<String, String> given = settings.passThrough();
-    defaultProperty(hc, given, PGProperty.APPLICATION_NAME.getName(), settings.applicationName());
-    defaultProperty(
-        hc, given, PGProperty.CONNECT_TIMEOUT.getName(), seconds(settings.connectTimeout()));
+    given.forEach((name, value) -> ds.setProperty(PGProperty.forName(name), value));
+    defaultProperty(ds, given, PGProperty.APPLICATION_NAME, settings.applicationName());
+    defaultProperty(ds, given, PGProperty.CONNECT_TIMEOUT, seconds(settings.connectTimeout()));
     // A backstop for a server that vanished without closing the socket; statement_timeout fires
     // well before it.
     defaultProperty(
-        hc,
-        given,
-        PGProperty.SOCKET_TIMEOUT.getName(),
-        seconds(settings.operationTimeout().plusSeconds(30)));
-    defaultProperty(hc, given, PGProperty.TCP_KEEP_ALIVE.getName(), "true");
+        ds, given, PGProperty.SOCKET_TIMEOUT, seconds(settings.operationTimeout().plusSeconds(30)));
+    defaultProperty(ds, given, PGProperty.TCP_KEEP_ALIVE, "true");
     hc.setMaximumPoolSize(settings.maxPoolSize());
     // Connections are opened on demand and kept while in use; many stores in one process stay
     // cheap.
@@ -216,14 +224,15 @@ public final class PostgresStateStore {
     // (PgLocalSettings). And no server-side prepared statements outside the store's work (the
     // pool's validation queries), which a pooler would hand to another client; the work uses them
     // where the connection proves to be direct (PgDatabase.learnDefaults).
-    defaultProperty(hc, given, PGProperty.PREPARE_THRESHOLD.getName(), "0");
+    defaultProperty(ds, given, PGProperty.PREPARE_THRESHOLD, "0");
+    hc.setDataSource(ds);
     return hc;
   }
 
   private static void defaultProperty(
-      HikariConfig hc, Map<String, String> given, String name, String value) {
-    if (!given.containsKey(name)) {
-      hc.addDataSourceProperty(name, value);
+      PGSimpleDataSource ds, Map<String, String> given, PGProperty property, String value) {
+    if (!given.containsKey(property.getName())) {
+      ds.setProperty(property, value);
     }
   }
 

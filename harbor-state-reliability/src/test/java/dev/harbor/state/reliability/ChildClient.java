@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +28,10 @@ final class ChildClient implements AutoCloseable {
   private final int client;
   private final int ops;
   private Process process;
-  private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  private long thread; // the kernel's id of the thread that runs the child's calls
+  // The lines of the current process only: a queue per process, so that the end mark of a killed
+  // one, which its reader adds whenever it sees the pipe close, never reaches its successor.
+  private LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
   /**
    * A child client.
@@ -109,8 +113,9 @@ final class ChildClient implements AutoCloseable {
     in.flush();
   }
 
-  private void spawn() throws IOException {
-    lines.clear();
+  private void spawn() throws IOException, InterruptedException {
+    LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
+    lines = queue;
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     process =
         new ProcessBuilder(
@@ -119,7 +124,7 @@ final class ChildClient implements AutoCloseable {
                 System.getProperty("java.class.path"),
                 SqliteHistoryChild.class.getName(),
                 file.toString())
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .redirectError(ProcessBuilder.Redirect.appendTo(errors().toFile()))
             .start();
     Process mine = process;
     Thread reader =
@@ -129,16 +134,49 @@ final class ChildClient implements AutoCloseable {
                   new BufferedReader(
                       new InputStreamReader(mine.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
-                  lines.add(line);
+                  queue.add(line);
                 }
               } catch (IOException e) {
                 // the process is gone; what it printed is what happened
               }
-              lines.add(END);
+              queue.add(END);
             },
             "history-child-" + client);
     reader.setDaemon(true);
     reader.start();
+    String first = lines.poll(60, TimeUnit.SECONDS);
+    if (first == null || !first.startsWith("thread ")) {
+      throw new IllegalStateException(
+          "the child client did not start: " + first + "; it said: " + Files.readString(errors()));
+    }
+    thread = Long.parseLong(first.substring("thread ".length()));
+  }
+
+  /** Where the child's stderr goes, beside the database file. */
+  private Path errors() {
+    return file.resolveSibling("child-" + client + ".err");
+  }
+
+  /** The process id of the running child, 0 if none runs. */
+  long pid() {
+    return alive() ? process.pid() : 0;
+  }
+
+  /** The kernel's id of the thread that runs the child's calls (for {@code SyscallFault}). */
+  long thread() {
+    return thread;
+  }
+
+  /**
+   * Kills the child with SIGKILL and waits until it is gone, so that its connections to the file
+   * are closed (a new first opener then recovers the WAL, as after a crash); the next history
+   * starts a new process.
+   */
+  void crash() throws IOException, InterruptedException {
+    if (alive()) {
+      kill();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
   }
 
   /** Whether the child is running a history. */

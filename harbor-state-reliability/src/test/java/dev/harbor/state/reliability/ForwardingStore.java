@@ -72,6 +72,16 @@ class ForwardingStore implements StateStore {
   }
 
   @Override
+  public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+    return delegate.findByEventId(tenantId, eventId);
+  }
+
+  @Override
+  public StateRecord loadByEventId(String tenantId, EventId eventId) {
+    return delegate.loadByEventId(tenantId, eventId);
+  }
+
+  @Override
   public void delete(Quadruple identity, String kind) {
     delegate.delete(identity, kind);
   }

@@ -55,6 +55,23 @@ record History(List<Op> ops) {
       return outcome instanceof Unknown;
     }
 
+    /** Whether the store failed the call, saying it changed nothing ({@link Failed}). */
+    boolean failed() {
+      return outcome instanceof Failed;
+    }
+
+    /**
+     * Whether the backend failed the call: it ended in a {@code StorageException} (a {@link Failed}
+     * one, a transient one, or {@code CommitOutcomeUnknownException}), not in an interrupt or a
+     * killed process.
+     */
+    boolean storageFailure() {
+      return outcome instanceof Failed
+          || outcome instanceof Unknown u
+              && (u.why().startsWith(StorageException.class.getSimpleName())
+                  || u.why().equals(CommitOutcomeUnknownException.class.getSimpleName()));
+    }
+
     @Override
     public String toString() {
       return String.format(
@@ -301,7 +318,11 @@ record History(List<Op> ops) {
       } catch (CommitOutcomeUnknownException | OperationCancelledException e) {
         return new Unknown(e.getClass().getSimpleName());
       } catch (StorageException e) {
-        return new Unknown(e.getClass().getSimpleName() + (e.isTransient() ? " (transient)" : ""));
+        // CONTRACT.md 3.9: a non-transient failure changed nothing; a transient one may have, once
+        // its commit was sent (4.14).
+        return e.isTransient()
+            ? new Unknown(e.getClass().getSimpleName() + " (transient)")
+            : new Failed(e.getClass().getSimpleName());
       } catch (StateStoreException e) {
         return new Threw(e.getClass());
       }
@@ -321,6 +342,13 @@ record History(List<Op> ops) {
 
   /** The call's effect is unknown: it may have taken effect at any time after its invocation. */
   record Unknown(String why) implements Outcome {}
+
+  /**
+   * The backend failed the call for good (a non-transient {@code StorageException}, not {@code
+   * CommitOutcomeUnknownException}): by CONTRACT.md 3.9 it changed nothing, so the checker leaves
+   * it out; a write it made would appear from nowhere.
+   */
+  record Failed(String why) implements Outcome {}
 
   /** Operations in the order of their invocation. */
   static final Comparator<Op> BY_INVOCATION = Comparator.comparingLong(Op::invokedNanos);

@@ -276,6 +276,8 @@ final class HistoryShrinker {
       return t.type().getSimpleName();
     } else if (o instanceof Unknown u) {
       return "unknown (" + u.why() + ")";
+    } else if (o instanceof History.Failed f) {
+      return "failed, changed nothing (" + f.why() + ")";
     }
     return String.valueOf(o);
   }

@@ -135,6 +135,14 @@ abstract class HostileInputProperties {
           InvalidRecordException.class,
           st -> st.findByEventId(EventId.of(s)));
       rejectedWithoutChange(
+          "findByEventId of a tenant, event id " + label,
+          InvalidRecordException.class,
+          st -> st.findByEventId("t", EventId.of(s)));
+      rejectedWithoutChange(
+          "loadByEventId of tenant " + label,
+          InvalidRecordException.class,
+          st -> st.loadByEventId(s, EventId.of("e")));
+      rejectedWithoutChange(
           "fenceIf " + label,
           InvalidRecordException.class,
           st -> st.fenceIf(SlotExpectation.exact(ok, s, EventId.of("e")), () -> {}));
@@ -252,6 +260,10 @@ abstract class HostileInputProperties {
     rejectedWithoutChange("null kind", InvalidRecordException.class, st -> st.find(q, null));
     rejectedWithoutChange(
         "null event id", InvalidRecordException.class, st -> st.findByEventId(null));
+    rejectedWithoutChange(
+        "null event id of a tenant", NullPointerException.class, st -> st.findByEventId("t", null));
+    rejectedWithoutChange(
+        "null tenant", IdentityRequiredException.class, st -> st.loadByEventId(null, null));
     rejectedWithoutChange(
         "null identity", IdentityRequiredException.class, st -> st.deleteScope(null));
   }

@@ -41,7 +41,8 @@ import java.util.TreeMap;
  * <p>Indeterminate operations ({@link History.Unknown}) get no return entry: they may be linearized
  * at any point after their invocation or never, and any model outcome is accepted for them (as
  * Knossos treats {@code :info} operations). The search succeeds once every determinate operation is
- * linearized. Indeterminate reads say nothing and are dropped before the search.
+ * linearized. Indeterminate reads say nothing and are dropped before the search, and so are calls
+ * the store failed saying they changed nothing ({@link History.Failed}).
  *
  * <p>Calls of different tenants touch disjoint slots and event ids, so the history is split by
  * tenant and each part is checked on its own (P-compositionality): the history is linearizable iff
@@ -244,7 +245,7 @@ final class LinearizabilityChecker {
     long deadline = start + timeLimit.toNanos();
     List<Op> ops =
         all.stream()
-            .filter(o -> !(o.indeterminate() && o.call().readOnly()))
+            .filter(o -> !(o.indeterminate() && o.call().readOnly()) && !o.failed())
             .sorted(History.BY_INVOCATION.thenComparingInt(Op::id))
             .toList();
     int dropped = all.size() - ops.size();

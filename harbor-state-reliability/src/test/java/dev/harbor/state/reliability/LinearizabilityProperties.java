@@ -6,6 +6,7 @@ import dev.harbor.state.StateStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,6 +47,28 @@ abstract class LinearizabilityProperties {
       return List.of();
     }
 
+    /**
+     * What happens once a history's clients are done, before it is checked: a restart, and reads of
+     * the restarted store added to the history. Returns the history to check.
+     */
+    default History afterHistory(History recorded) throws Exception {
+      return recorded;
+    }
+
+    /**
+     * How many calls of the last history's {@link #faulted} clients may fail in the backend ({@link
+     * Recovery}), or -1 where the faults may fail any number (a locked file fails every call while
+     * it lasts).
+     */
+    default int failureBudget() {
+      return -1;
+    }
+
+    /** Which clients use the store instance the faults hit, for {@link #failureBudget}. */
+    default IntPredicate faulted() {
+      return process -> true;
+    }
+
     /** Closes the instances and removes what they created. */
     default void close() throws Exception {}
   }
@@ -65,22 +88,29 @@ abstract class LinearizabilityProperties {
     int indeterminate = 0;
     int undecided = 0;
     List<String> violations = new ArrayList<>();
-    HistoryRecorder recorder;
+    int faults = 0;
     Nodes nodes = open();
     try {
-      recorder =
-          new HistoryRecorder(
-              nodes.stores(),
-              CLIENTS,
-              OPS_PER_CLIENT,
-              List.of(),
-              nodes.fault(),
-              interruptPercent());
       for (int h = 0; h < HISTORIES; h++) {
         List<String> tenants = List.of("h" + h + "a", "h" + h + "b");
-        HistoryRecorder forHistory = recorder.withTenants(tenants);
-        History history = forHistory.record(seed + h, nodes.participants(h));
-        recorder.faults.addAndGet(forHistory.faults.get());
+        // The nodes' stores as they are now: a restart may have replaced them.
+        HistoryRecorder forHistory =
+            new HistoryRecorder(
+                nodes.stores(),
+                CLIENTS,
+                OPS_PER_CLIENT,
+                tenants,
+                nodes.fault(),
+                interruptPercent());
+        History history = nodes.afterHistory(forHistory.record(seed + h, nodes.participants(h)));
+        faults += forHistory.faults.get();
+        int budget = nodes.failureBudget();
+        if (budget >= 0) {
+          int index = h;
+          Recovery.check(history, nodes.faulted(), budget)
+              .ifPresent(
+                  v -> violations.add("history " + index + " (seed " + (seed + index) + "): " + v));
+        }
         ops += history.ops().size();
         indeterminate += (int) history.ops().stream().filter(History.Op::indeterminate).count();
         LinearizabilityChecker.Result result = CHECKER.check(history);
@@ -112,7 +142,7 @@ abstract class LinearizabilityProperties {
         getClass().getSimpleName(),
         HISTORIES,
         ops,
-        recorder.faults.get(),
+        faults,
         indeterminate,
         undecided,
         violations.size(),

@@ -166,6 +166,11 @@ final class ModelStore implements StoreDriver {
   }
 
   @Override
+  public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+    return withId(eventId).filter(r -> r.identity().tenantId().equals(tenantId));
+  }
+
+  @Override
   public void delete(Quadruple identity, String kind) {
     live.removeIf(r -> r.identity().equals(identity) && r.kind().equals(kind));
   }

@@ -8,6 +8,7 @@ import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.StorageException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 
@@ -45,12 +47,45 @@ enum Mutations {
   DELETE_SCOPE_IN_STEPS(DeleteScopeInSteps::new),
 
   /** findByEventId misses a record find already shows (issue 17 defect 2). */
-  EVENT_ID_INDEX_LAGS(IndexLags::new);
+  EVENT_ID_INDEX_LAGS(IndexLags::new),
+
+  /**
+   * A save that fails "for good, nothing changed" after it was applied (issue 23 defect 8: a SQLite
+   * COMMIT whose fsync failed, replayed by WAL recovery). Each fault arms one such save.
+   */
+  FAILED_WRITE_APPLIED(FailedWriteApplied::new),
+
+  /**
+   * After one I/O error, every later write fails (issue 23 defect 7: a SQLite instance kept a
+   * statement the driver had closed). The fault arms the one error, once per history.
+   */
+  STUCK_AFTER_AN_IO_ERROR(StuckAfterAnError::new);
 
   private final UnaryOperator<StateStore> breaker;
 
   Mutations(UnaryOperator<StateStore> breaker) {
     this.breaker = breaker;
+  }
+
+  /** A mutant whose defect shows after a fault the recorder injects (a failed system call). */
+  interface Faulted {
+    /**
+     * Arms the simulated fault: the next call that meets it fails.
+     *
+     * @return how many faults this injected (0 if one is still armed)
+     */
+    int arm();
+  }
+
+  /**
+   * The faults the recorder injects into a broken store while a history runs: none, unless the
+   * mutant is {@link Faulted}.
+   *
+   * @param broken a store {@link #wrap} returned
+   * @return the fault, or null
+   */
+  HistoryRecorder.Fault fault(StateStore broken) {
+    return broken instanceof Faulted f ? f::arm : null;
   }
 
   /**
@@ -213,6 +248,76 @@ enum Mutations {
         return Optional.empty();
       }
       return delegate.findByEventId(eventId);
+    }
+  }
+
+  private static final class FailedWriteApplied extends ForwardingStore implements Faulted {
+    private final AtomicBoolean armed = new AtomicBoolean();
+
+    FailedWriteApplied(StateStore delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public int arm() {
+      return armed.compareAndSet(false, true) ? 1 : 0;
+    }
+
+    @Override
+    public void save(StateRecord record) {
+      delegate.save(record);
+      if (armed.compareAndSet(true, false)) {
+        throw new StorageException("mutation: fsync failed at commit", false, null);
+      }
+    }
+  }
+
+  private static final class StuckAfterAnError extends ForwardingStore implements Faulted {
+    private final AtomicBoolean armed = new AtomicBoolean();
+    private final AtomicBoolean injected = new AtomicBoolean();
+    private volatile boolean stuck;
+
+    StuckAfterAnError(StateStore delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public int arm() {
+      return injected.compareAndSet(false, true) && armed.compareAndSet(false, true) ? 1 : 0;
+    }
+
+    private void failIfBroken() {
+      if (stuck) {
+        throw new StorageException("mutation: statement is not executing", false, null);
+      }
+      if (armed.compareAndSet(true, false)) {
+        stuck = true;
+        throw new StorageException("mutation: the disk is full", false, null);
+      }
+    }
+
+    @Override
+    public void save(StateRecord record) {
+      failIfBroken();
+      delegate.save(record);
+    }
+
+    @Override
+    public void saveAll(List<StateRecord> records) {
+      failIfBroken();
+      delegate.saveAll(records);
+    }
+
+    @Override
+    public void saveIf(List<SlotExpectation> expectations, StateRecord next) {
+      failIfBroken();
+      delegate.saveIf(expectations, next);
+    }
+
+    @Override
+    public void delete(Quadruple identity, String kind) {
+      failIfBroken();
+      delegate.delete(identity, kind);
     }
   }
 }

@@ -7,13 +7,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Checks the checker: each deliberately broken store ({@link Mutations}) must produce a history the
- * checker calls a violation, within a few histories of the same size the driver tests record.
+ * checker calls a violation, or (a store that does not recover from a fault) that {@link Recovery}
+ * rejects, within a few histories of the same size the driver tests record.
  */
 class MutationsAreCaughtTest {
 
@@ -35,9 +37,17 @@ class MutationsAreCaughtTest {
                 LinearizabilityProperties.CLIENTS,
                 LinearizabilityProperties.OPS_PER_CLIENT,
                 List.of("h" + h + "a", "h" + h + "b"),
-                null,
+                mutation.fault(broken),
                 0);
         History history = recorder.record(seed + h);
+        Optional<String> notRecovered =
+            Recovery.check(history, process -> true, recorder.faults.get());
+        if (notRecovered.isPresent()) {
+          System.out.printf(
+              "%s caught in history %d (seed %d): %s%n",
+              mutation, h + 1, seed + h, notRecovered.get());
+          return;
+        }
         LinearizabilityChecker.Result result = LinearizabilityProperties.CHECKER.check(history);
         if (result.verdict() == LinearizabilityChecker.Verdict.VIOLATION) {
           History small =

@@ -129,6 +129,18 @@ final class Ops {
     }
   }
 
+  record FindByEventIdOfTenant(String tenant, String id) implements Op {
+    public Object run(StateStore s) {
+      return s.findByEventId(tenant, EventId.of(id));
+    }
+  }
+
+  record LoadByEventIdOfTenant(String tenant, String id) implements Op {
+    public Object run(StateStore s) {
+      return s.loadByEventId(tenant, EventId.of(id));
+    }
+  }
+
   record Delete(Slot slot) implements Op {
     public Object run(StateStore s) {
       s.delete(slot.q(), slot.kind());
@@ -276,6 +288,10 @@ final class Ops {
       return new ScanAll(pick(r, TENANTS), pick(r, PREFIXES), 1 + r.nextInt(3));
     } else if (roll < 44) {
       return new ScanEverything(1 + r.nextInt(7));
+    } else if (roll < 45) {
+      return new FindByEventIdOfTenant(pick(r, TENANTS), pick(r, IDS));
+    } else if (roll < 46) {
+      return new LoadByEventIdOfTenant(pick(r, TENANTS), pick(r, IDS));
     } else {
       return new Save(recordAt(r, slot(r)));
     }

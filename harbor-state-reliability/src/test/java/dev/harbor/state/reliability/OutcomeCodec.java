@@ -29,6 +29,9 @@ final class OutcomeCodec {
     if (outcome instanceof History.Unknown u) {
       return "U " + text(u.why());
     }
+    if (outcome instanceof History.Failed f) {
+      return "F " + text(f.why());
+    }
     Object v = ((History.Returned) outcome).value();
     if (v == null) {
       return "N";
@@ -61,6 +64,8 @@ final class OutcomeCodec {
         }
       case "U":
         return new History.Unknown(untext(parts[1]));
+      case "F":
+        return new History.Failed(untext(parts[1]));
       case "N":
         return new History.Returned(null);
       case "B":

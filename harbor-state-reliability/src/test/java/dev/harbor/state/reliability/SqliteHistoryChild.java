@@ -2,6 +2,7 @@ package dev.harbor.state.reliability;
 
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
+import dev.harbor.state.testing.SyscallFault;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -11,13 +12,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A client in a process of its own, for the SQLite histories: {@code FILE}, then one command per
- * history on stdin, {@code run SEED CLIENT OPS TENANTS}. For each it runs the calls of {@code new
- * HistoryGenerator(SEED, TENANTS, "c" + CLIENT, …)} on its own store instance of the file and
- * prints {@code ready}, then for each call {@code I <n> <nanos>} just before it and {@code C <n>
- * <nanos> <outcome>} after it, then {@code done}. The parent regenerates the calls from the seed; a
- * call invoked but never completed (the process was killed) is indeterminate. One process serves
- * many histories, so a long run does not pay a JVM start for each.
+ * A client in a process of its own, for the SQLite histories: {@code FILE}; it prints {@code thread
+ * TID}, the thread that runs its calls, then reads one command per history on stdin, {@code run
+ * SEED CLIENT OPS TENANTS}. For each it runs the calls of {@code new HistoryGenerator(SEED,
+ * TENANTS, "c" + CLIENT, …)} on its own store instance of the file and prints {@code ready}, then
+ * for each call {@code I <n> <nanos>} just before it and {@code C <n> <nanos> <outcome>} after it,
+ * then {@code done}. The parent regenerates the calls from the seed; a call invoked but never
+ * completed (the process was killed) is indeterminate. One process serves many histories, so a long
+ * run does not pay a JVM start for each.
  */
 final class SqliteHistoryChild {
 
@@ -28,6 +30,9 @@ final class SqliteHistoryChild {
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     try (StateStore store = StateStores.open("sqlite:" + args[0])) {
+      // The thread that runs every call, for the storage fault layer (SyscallFault) to trace.
+      out.println("thread " + SyscallFault.currentThreadId());
+      out.flush();
       for (String command; (command = in.readLine()) != null; ) {
         String[] c = command.split(" ");
         long seed = Long.parseLong(c[1]);

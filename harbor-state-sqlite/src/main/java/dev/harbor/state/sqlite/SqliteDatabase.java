@@ -1,10 +1,12 @@
 package dev.harbor.state.sqlite;
 
+import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreErrors;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -44,6 +46,12 @@ import org.sqlite.SQLiteOpenMode;
  * connections, reports table locks to readers as errors rather than waiting, so readers share the
  * writer's connection instead.
  *
+ * <p>Failures: a failed statement never breaks the store. The failing connection's kept statements
+ * are dropped ({@link Statements#discard}), since the driver may have finalized them; a {@code
+ * COMMIT} whose outcome is unknown also replaces the write connection and overwrites what the
+ * failed transaction left in the WAL ({@link SqliteErrors#mapCommit}). Read connections need
+ * neither: they read only what the WAL index records as committed.
+ *
  * <p>No threads are started: callers' threads do all the work.
  */
 final class SqliteDatabase {
@@ -77,9 +85,10 @@ final class SqliteDatabase {
   }
 
   /**
-   * A connection's statements, each prepared on first use and kept for the store's life; the work
-   * binds and runs them and must not close them. Why: sqlite-jdbc prepares anew on every {@code
-   * prepareStatement} (about 18 µs each, more than a point read itself takes).
+   * A connection's statements, each prepared on first use and kept until a statement of the
+   * connection fails; the work binds and runs them and must not close them. Why: sqlite-jdbc
+   * prepares anew on every {@code prepareStatement} (about 18 µs each, more than a point read
+   * itself takes).
    */
   static final class Statements {
     private final Connection connection;
@@ -103,6 +112,24 @@ final class SqliteDatabase {
         prepared.put(sql, statement);
       }
       return statement;
+    }
+
+    /**
+     * Closes and forgets every kept statement, so that the next use prepares it anew. Called after
+     * any failure on the connection: sqlite-jdbc (3.54, {@code DB.execute}) finalizes a statement
+     * whose step failed with any result code but BUSY, LOCKED, CONSTRAINT and MISUSE, and a kept
+     * finalized statement would fail every later call with "statement is not executing"; which one
+     * it finalized does not show ({@code isClosed()} reports only {@code close()}), so all go.
+     */
+    void discard() {
+      for (PreparedStatement p : prepared.values()) {
+        try {
+          p.close();
+        } catch (SQLException e) {
+          // already finalized by the driver: nothing left to release
+        }
+      }
+      prepared.clear();
     }
   }
 
@@ -130,13 +157,15 @@ final class SqliteDatabase {
   private final StoreContext context;
   private final SqliteErrors errors;
   private final ReentrantLock writeLock = new ReentrantLock(true);
-  private final Connection writer;
+  // Replaced after a commit whose outcome is unknown (guarded by writeLock; volatile for close()).
+  private volatile Connection writer;
   private final List<Connection> readers;
   private final BlockingQueue<Statements> idleReaders; // each used by one thread at a time
   private final long timeoutNanos;
   private final long busyMillis;
   private boolean inTransaction; // guarded by writeLock; still set after a failed rollback
-  private final Statements writerStatements; // guarded by writeLock
+  private boolean writerClosed; // guarded by writeLock; a replacement failed to open
+  private Statements writerStatements; // guarded by writeLock
 
   private SqliteDatabase(
       SqliteSettings settings,
@@ -178,6 +207,10 @@ final class SqliteDatabase {
               + " nothing: open it once with migrate=apply or run 'harbor-state migrate'",
           false,
           null);
+    }
+    Path file = settings.file();
+    if (settings.migrate() && file != null) {
+      SqliteFiles.createOwnerOnly(file); // before SQLite creates it with the umask's
     }
     List<Connection> opened = new ArrayList<>();
     try {
@@ -427,8 +460,11 @@ final class SqliteDatabase {
   }
 
   private <T> T transaction(String operation, Work<T> work, boolean cancellable, long deadline) {
-    boolean committed = false;
+    T result;
     try {
+      if (writerClosed) {
+        renewWriter(); // the last replacement failed; the disk may be back
+      }
       if (inTransaction) {
         // Left over from a failed rollback; a failure here means there is nothing to undo.
         rollbackQuietly();
@@ -441,23 +477,105 @@ final class SqliteDatabase {
       writeStatement("BEGIN IMMEDIATE").execute();
       inTransaction = true;
       try {
-        T result = work.run(writer);
+        result = work.run(writer);
         if (cancellable && Thread.currentThread().isInterrupted()) {
           // SQLite's statements run on without noticing Thread.interrupt(); an interrupt that came
           // while they ran is honoured here, the last moment the writes can still be undone.
           throw context.cancelled();
         }
-        writeStatement("COMMIT").execute();
-        committed = true;
-        inTransaction = false;
-        return result;
-      } finally {
-        if (!committed) {
-          rollbackQuietly();
-        }
+      } catch (SQLException | RuntimeException | Error e) {
+        rollbackQuietly();
+        throw e;
       }
     } catch (SQLException e) {
+      writerStatements.discard();
       throw errors.map(e, operation);
+    }
+    try {
+      writeStatement("COMMIT").execute();
+      inTransaction = false;
+      return result;
+    } catch (SQLException e) {
+      throw commitFailed(e, operation, deadline);
+    }
+  }
+
+  /**
+   * After a failed {@code COMMIT}: rolls back what is left, and if the outcome is unknown ({@link
+   * SqliteErrors#mapCommit}) makes sure that neither this instance nor the file keeps anything of
+   * the transaction. Its frames may sit in the WAL beyond the last commit the WAL index records: no
+   * reader sees them (every connection reads up to the index's last commit), but WAL recovery after
+   * a crash would replay them, so the instance would have read "absent" where the file, after a
+   * crash, says "present". The write connection is replaced (no page, lock or error state of the
+   * failed transaction survives in it) and a commit of one unchanged page is written over those
+   * frames ({@link #overwriteUncommittedFrames}); the next write would do the same anyway. The
+   * caller still learns that the outcome is unknown: the failed flush may or may not have reached
+   * the disk before the overwrite did.
+   */
+  private StateStoreException commitFailed(SQLException e, String operation, long deadline) {
+    StateStoreException mapped = errors.mapCommit(e, operation);
+    rollbackQuietly(); // SQLite has rolled back already, except after BUSY
+    writerStatements.discard();
+    if (mapped instanceof CommitOutcomeUnknownException && !settings.inMemory()) {
+      try {
+        renewWriter();
+        // Within the call's operationTimeout; past it, the next write overwrites the frames.
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left > 0) {
+          ((SQLiteConnection) writer).setBusyTimeout((int) Math.min(busyMillis, left));
+          overwriteUncommittedFrames();
+        }
+      } catch (SQLException again) {
+        mapped.addSuppressed(again);
+        writerStatements.discard();
+        LOG.warn(
+            "sqlite database {}: after a commit of unknown outcome, could not reopen the write"
+                + " connection or settle the WAL: {}",
+            settings.describe(),
+            again.getMessage());
+      }
+    }
+    return mapped;
+  }
+
+  /** Closes the write connection and opens a new one; on failure the next write tries again. */
+  private void renewWriter() throws SQLException {
+    writerStatements.discard();
+    try {
+      writer.close();
+    } catch (SQLException e) {
+      LOG.debug("closing the write connection reported: {}", e.getMessage());
+    }
+    writerClosed = true;
+    inTransaction = false; // closing a connection rolls back whatever it had open
+    Connection renewed = connect(settings, false);
+    writer = renewed;
+    writerStatements = new Statements(renewed);
+    writerClosed = false;
+  }
+
+  /**
+   * Commits a transaction that rewrites one page with its own content ({@code user_version}, which
+   * the schema does not use, set to the value it has): its frame goes where the first frame of a
+   * failed commit went, and WAL recovery stops at the first frame whose checksum chain breaks, so
+   * nothing after it is replayed either. A failed attempt changes nothing, and the next write
+   * overwrites those frames in the same way.
+   */
+  private void overwriteUncommittedFrames() throws SQLException {
+    try (Statement s = writer.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      inTransaction = true;
+      int version;
+      try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+        version = rs.next() ? rs.getInt(1) : 0;
+      }
+      // PRAGMAs take no parameters; the value is the integer just read.
+      s.execute("PRAGMA user_version = " + version);
+      s.execute("COMMIT");
+      inTransaction = false;
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw e;
     }
   }
 
@@ -523,6 +641,7 @@ final class SqliteDatabase {
       context.checkOpen();
       return work.run(statements);
     } catch (SQLException e) {
+      statements.discard();
       throw errors.map(e, operation);
     }
   }

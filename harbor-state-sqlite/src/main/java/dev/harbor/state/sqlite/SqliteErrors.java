@@ -1,5 +1,6 @@
 package dev.harbor.state.sqlite;
 
+import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
@@ -135,6 +136,21 @@ final class SqliteErrors {
               ErrorOutcome.PERMANENT,
               "the SQLite library was misused"));
 
+  /**
+   * The failures of a {@code COMMIT} that SQLite reports before it writes the transaction's commit
+   * frame to the WAL, so that nothing of the transaction can come back, not even after a crash.
+   * Every other failure of a {@code COMMIT} leaves its outcome unknown ({@link #mapCommit}).
+   */
+  static final List<SQLiteErrorCode> COMMIT_NOTHING_WRITTEN =
+      List.of(
+          // The commit did not get the locks it needed; the store rolls the transaction back.
+          SQLiteErrorCode.SQLITE_BUSY,
+          SQLiteErrorCode.SQLITE_LOCKED,
+          // Writing the frames failed: the commit frame, written last, is missing or torn, and WAL
+          // recovery ignores a transaction without a valid commit frame.
+          SQLiteErrorCode.SQLITE_FULL,
+          SQLiteErrorCode.SQLITE_IOERR_WRITE);
+
   private final String database;
   private final @Nullable StoreContext context;
 
@@ -178,6 +194,42 @@ final class SqliteErrors {
       case PERMANENT ->
           new StorageException(where + r.meaning() + " (" + e.getMessage() + ")", false, e);
     };
+  }
+
+  /**
+   * The contract exception for a failed {@code COMMIT}. The failures of {@link
+   * #COMMIT_NOTHING_WRITTEN}, and failures that never reached SQLite (no result code), changed
+   * nothing and map as {@link #map} does. Any other failure may come after the commit frame reached
+   * the WAL: a failed fsync ({@code SQLITE_IOERR_FSYNC}) leaves the frames in the file while SQLite
+   * rolls back in memory, and WAL recovery replays them after a crash. Its outcome is unknown.
+   *
+   * @param e the failure of the {@code COMMIT}
+   * @param operation what was being done, for the message
+   * @return the exception to throw
+   */
+  StateStoreException mapCommit(SQLException e, String operation) {
+    if (context != null && context.isClosed()) {
+      return map(e, operation);
+    }
+    if (!(e instanceof SQLiteException se) || se.getResultCode() == null) {
+      return map(e, operation);
+    }
+    int code = se.getResultCode().code;
+    for (SQLiteErrorCode known : COMMIT_NOTHING_WRITTEN) {
+      // A primary code (below 256) stands for all of its extended codes.
+      if (known.code == (known.code > 0xFF ? code : code & 0xFF)) {
+        return map(e, operation);
+      }
+    }
+    return new CommitOutcomeUnknownException(
+        operation
+            + " on sqlite database "
+            + database
+            + ": the commit failed after its writes may have reached the write-ahead log, so it"
+            + " may or may not have been applied (retrying the same write is safe) ("
+            + e.getMessage()
+            + ")",
+        e);
   }
 
   /**

@@ -72,6 +72,7 @@ record SqliteSettings(
           BUSY_TIMEOUT,
           SYNCHRONOUS,
           StoreOption.MAX_PAYLOAD_BYTES,
+          StoreOption.MAX_BATCH_BYTES,
           StoreOption.OPERATION_TIMEOUT,
           MIGRATE,
           READERS,
@@ -133,6 +134,16 @@ record SqliteSettings(
     }
     if (MEMORY.equals(trimmed)) {
       return null;
+    }
+    if (trimmed.indexOf('?') >= 0) {
+      // sqlite-jdbc reads "?name=value" after a file name as its own settings: only the driver's
+      // option table may configure SQLite. A parsed location never has one here (its query became
+      // options); this is a location built in code.
+      throw new InvalidConfigException(
+          "the sqlite location '"
+              + trimmed
+              + "' contains '?': a database path cannot hold one; give options as the"
+              + " location's query (sqlite:PATH?name=value) or in StateConfig's options");
     }
     Path file;
     try {

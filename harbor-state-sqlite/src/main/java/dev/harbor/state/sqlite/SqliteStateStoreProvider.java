@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  *       {@code FULL} every write that returned survives a crash or power loss</td></tr>
  *   <tr><td>{@code maxPayloadBytes}</td><td>{@code 16MiB}</td><td>largest payload a record may carry (at most one
  *       billion bytes, SQLite's limit)</td></tr>
+ *   <tr><td>{@code maxBatchBytes}</td><td>{@code 64MiB}</td><td>largest {@code saveAll} or {@code
+ *       saveBatchIf} batch, payloads plus keys</td></tr>
  *   <tr><td>{@code operationTimeout}</td><td>{@code 30s}</td><td>longest a call waits for a connection or a locked
  *       database before a transient {@link dev.harbor.state.StorageException}</td></tr>
  *   <tr><td>{@code migrate}</td><td>{@code apply}</td><td>{@code apply} the schema migrations at open, or only
@@ -62,7 +64,8 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
 
   /**
    * The driver's options: {@code busyTimeout}, {@code synchronous}, {@code maxPayloadBytes}, {@code
-   * operationTimeout}, {@code migrate}, {@code readers}, {@code slowOperation}.
+   * maxBatchBytes}, {@code operationTimeout}, {@code migrate}, {@code readers}, {@code
+   * slowOperation}.
    *
    * @return the option table, in documentation order
    */
@@ -93,6 +96,7 @@ public final class SqliteStateStoreProvider implements StateStoreProvider {
             SqliteStore.DRIVER,
             "sqlite database " + settings.describe(),
             settings.maxPayloadBytes(),
+            Options.of(config, SqliteSettings.OPTIONS).maxBatchBytes(settings.maxPayloadBytes()),
             config.clock());
     StateStore store = StoreCore.open(context, SqliteStore.open(settings, context));
     CallLog.attach(context, LOG, Options.of(config, SqliteSettings.OPTIONS).slowOperation());

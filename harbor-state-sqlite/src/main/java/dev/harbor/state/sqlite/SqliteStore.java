@@ -48,6 +48,10 @@ final class SqliteStore implements StoreDriver {
   private static final String FIND =
       "SELECT " + RecordRows.VALUE_COLUMNS + " FROM " + TABLE + " WHERE " + SLOT;
   private static final String FIND_BY_EVENT = SELECT + " WHERE event_id = ?";
+
+  /** The tenant-scoped lookup: the event id's unique index, then the tenant as a filter. */
+  static final String FIND_BY_EVENT_OF_TENANT = FIND_BY_EVENT + " AND tenant_id = ?";
+
   private static final String SLOT_EVENT = "SELECT event_id FROM " + TABLE + " WHERE " + SLOT;
   // The payload is compared in SQLite so that a replay of a large record does not copy it out.
   private static final String EVENT_CHECK =
@@ -336,6 +340,18 @@ final class SqliteStore implements StoreDriver {
         statements -> {
           PreparedStatement p = statements.of(FIND_BY_EVENT);
           p.setString(1, eventId.value());
+          return ROWS.first(p);
+        });
+  }
+
+  @Override
+  public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
+    return db.read(
+        "findByEventId",
+        statements -> {
+          PreparedStatement p = statements.of(FIND_BY_EVENT_OF_TENANT);
+          p.setString(1, eventId.value());
+          p.setString(2, tenantId);
           return ROWS.first(p);
         });
   }

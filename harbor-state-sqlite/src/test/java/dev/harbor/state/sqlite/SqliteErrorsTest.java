@@ -3,6 +3,7 @@ package dev.harbor.state.sqlite;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.EventId;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.SlotExpectation;
@@ -48,7 +49,8 @@ class SqliteErrorsTest {
   enum Expect {
     TRANSIENT,
     PERMANENT,
-    CONFLICT
+    CONFLICT,
+    UNKNOWN
   }
 
   /** Every row of the table, and extended codes that must fall into their primary code's row. */
@@ -109,7 +111,61 @@ class SqliteErrorsTest {
           assertThat(mapped)
               .isInstanceOfSatisfying(
                   StorageException.class, e -> assertThat(e.isTransient()).isFalse());
+      case UNKNOWN -> throw new IllegalArgumentException("map never answers unknown");
     }
+  }
+
+  /**
+   * A failed {@code COMMIT}: nothing changed only where SQLite fails before it writes the commit
+   * frame (issue 23 defect 8: a failed fsync was reported as "nothing changed", yet WAL recovery
+   * replayed the write after a crash).
+   */
+  static Stream<Arguments> commitRows() {
+    return Stream.of(
+        Arguments.of(SQLiteErrorCode.SQLITE_BUSY, Expect.TRANSIENT),
+        Arguments.of(SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT, Expect.TRANSIENT),
+        Arguments.of(SQLiteErrorCode.SQLITE_LOCKED, Expect.TRANSIENT),
+        Arguments.of(SQLiteErrorCode.SQLITE_FULL, Expect.PERMANENT),
+        Arguments.of(SQLiteErrorCode.SQLITE_IOERR_WRITE, Expect.PERMANENT),
+        Arguments.of(SQLiteErrorCode.SQLITE_IOERR_FSYNC, Expect.UNKNOWN),
+        Arguments.of(SQLiteErrorCode.SQLITE_IOERR, Expect.UNKNOWN),
+        Arguments.of(SQLiteErrorCode.SQLITE_IOERR_SHMSIZE, Expect.UNKNOWN),
+        Arguments.of(SQLiteErrorCode.SQLITE_NOMEM, Expect.UNKNOWN),
+        Arguments.of(SQLiteErrorCode.SQLITE_CORRUPT, Expect.UNKNOWN));
+  }
+
+  @ParameterizedTest(name = "COMMIT {0} -> {1}")
+  @MethodSource("commitRows")
+  void aFailedCommit_isUnknownUnlessSqliteFailedBeforeWritingTheCommitFrame(
+      SQLiteErrorCode code, Expect expect) {
+    SQLiteException cause = new SQLiteException("[" + code.name() + "] test", code);
+    StateStoreException mapped = errors.mapCommit(cause, "save");
+    assertThat(mapped.getCause()).isSameAs(cause);
+    assertThat(mapped.getMessage()).contains("save").contains("/data/x.db");
+    switch (expect) {
+      case UNKNOWN -> assertThat(mapped).isInstanceOf(CommitOutcomeUnknownException.class);
+      case TRANSIENT, PERMANENT ->
+          assertThat(mapped)
+              .isNotInstanceOf(CommitOutcomeUnknownException.class)
+              .isInstanceOfSatisfying(
+                  StorageException.class,
+                  e -> assertThat(e.isTransient()).isEqualTo(expect == Expect.TRANSIENT));
+      default -> throw new IllegalArgumentException(expect.name());
+    }
+  }
+
+  @Test
+  void everyCodeOfACommitThatWroteNothing_isCovered() {
+    List<SQLiteErrorCode> covered = commitRows().map(a -> (SQLiteErrorCode) a.get()[0]).toList();
+    assertThat(covered).containsAll(SqliteErrors.COMMIT_NOTHING_WRITTEN);
+  }
+
+  @Test
+  void aCommitThatNeverReachedSqlite_changedNothing() {
+    SQLException cause = new SQLException("statement is not executing");
+    assertThat(errors.mapCommit(cause, "save"))
+        .isNotInstanceOf(CommitOutcomeUnknownException.class)
+        .isInstanceOf(StorageException.class);
   }
 
   @Test

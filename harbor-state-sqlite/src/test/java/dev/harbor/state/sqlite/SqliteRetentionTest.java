@@ -6,7 +6,6 @@ import dev.harbor.state.ListScope;
 import dev.harbor.state.StateStore;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -75,7 +74,7 @@ class SqliteRetentionTest {
     TestFiles.open(file).close();
     try (Connection c = TestFiles.jdbc(file)) {
       for (String upper : new String[] {"l", null}) {
-        String plan = plan(c, SqliteStore.purgeSql(upper));
+        String plan = TestFiles.queryPlan(c, SqliteStore.purgeSql(upper));
         assertThat(plan)
             .as("plan of %s", SqliteStore.purgeSql(upper))
             .contains(
@@ -84,22 +83,6 @@ class SqliteRetentionTest {
             .doesNotContainPattern("SCAN harbor_state_records(?! USING)");
       }
     }
-  }
-
-  private static String plan(Connection c, String sql) throws SQLException {
-    StringBuilder out = new StringBuilder();
-    try (PreparedStatement p = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
-      int n = p.getParameterMetaData().getParameterCount();
-      for (int i = 1; i <= n; i++) {
-        p.setObject(i, null);
-      }
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          out.append(rs.getString(4)).append('\n');
-        }
-      }
-    }
-    return out.toString();
   }
 
   private static List<String> indexes(Connection c) throws SQLException {

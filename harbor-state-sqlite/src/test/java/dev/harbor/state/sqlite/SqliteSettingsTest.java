@@ -43,6 +43,7 @@ class SqliteSettingsTest {
             "busyTimeout",
             "synchronous",
             "maxPayloadBytes",
+            "maxBatchBytes",
             "operationTimeout",
             "migrate",
             "readers",

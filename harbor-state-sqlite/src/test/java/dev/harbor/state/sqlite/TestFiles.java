@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.stream.Stream;
@@ -54,5 +56,25 @@ final class TestFiles {
    */
   static Connection jdbc(Path file) throws SQLException {
     return DriverManager.getConnection("jdbc:sqlite:" + file);
+  }
+
+  /**
+   * SQLite's plan of a statement, one line per step ({@code EXPLAIN QUERY PLAN}'s detail column),
+   * its parameters bound to null: the plan does not depend on their values.
+   */
+  static String queryPlan(Connection c, String sql) throws SQLException {
+    StringBuilder out = new StringBuilder();
+    try (PreparedStatement p = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+      int n = p.getParameterMetaData().getParameterCount();
+      for (int i = 1; i <= n; i++) {
+        p.setObject(i, null);
+      }
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          out.append(rs.getString(4)).append('\n');
+        }
+      }
+    }
+    return out.toString();
   }
 }

@@ -30,9 +30,9 @@ import org.junit.jupiter.api.TestFactory;
  * (CONTRACT.md 5, lookups): U+0000, lone high and low surrogates, reversed pairs, more than 256
  * UTF-8 bytes (ASCII, 2- and 4-byte characters) in tenant, user, session, run, kind, event id,
  * expected event id or prefix, and an empty kind, event id or prefix are an {@code
- * InvalidRecordException} ({@code InvalidScanException} for the scan's tenant and prefix); fenceIf
- * does not run its action. One dynamic test per method, position and bad string, from the tables of
- * {@link StoreMethods}.
+ * InvalidRecordException} ({@code InvalidScanException} for the scan's tenant and prefix), and so
+ * is a bad tenant of the tenant-scoped lookups by event id; fenceIf does not run its action. One
+ * dynamic test per method, position and bad string, from the tables of {@link StoreMethods}.
  */
 abstract class BadStringsScenarios extends Scenarios {
 
@@ -135,6 +135,24 @@ abstract class BadStringsScenarios extends Scenarios {
         InvalidRecordException.class,
         eachMethodRejects(
             StoreMethods.EVENT_ID_METHODS, m -> bad, (m, id) -> () -> m.call().call(store(), id)));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> tenantScopedEventIdLookups_rejectBadTenants() {
+    StateRecord seed = seed();
+    return eachRejected(
+        InvalidRecordException.class,
+        eachMethodRejects(
+            StoreMethods.TENANT_EVENT_ID_METHODS,
+            m -> badStringsAs("tenant"),
+            (m, tenant) -> () -> m.call().call(store(), tenant, seed.id())));
+  }
+
+  /** Every bad string (not the empty one), as what it is ({@code "a tenant with ..."}). */
+  private static Map<String, String> badStringsAs(String what) {
+    Map<String, String> bad = new LinkedHashMap<>();
+    Kit.badStrings().forEach((defect, s) -> bad.put(describe(what, defect), s));
+    return bad;
   }
 
   @TestFactory

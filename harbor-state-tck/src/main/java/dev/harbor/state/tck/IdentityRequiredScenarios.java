@@ -19,7 +19,8 @@ import org.junit.jupiter.api.TestFactory;
  * for save, saveAll, saveIf, saveBatchIf (in a written record and in a predicate-only expectation),
  * deleteIf, fenceIf, find, load, delete, deleteScope and both listKindForIdentity, an all-empty
  * identity and each of tenant, user and session empty is an {@code IdentityRequiredException}, and
- * nothing changes. One dynamic test per method and incomplete identity.
+ * nothing changes; so is an empty or null tenant for the tenant-scoped findByEventId and
+ * loadByEventId, even of the tenant's live id. One dynamic test per method and incomplete identity.
  */
 abstract class IdentityRequiredScenarios extends Scenarios {
 
@@ -68,8 +69,16 @@ abstract class IdentityRequiredScenarios extends Scenarios {
                         "deleteScope",
                         "an identity " + e.getKey(),
                         () -> store().deleteScope(e.getValue())));
+    Map<String, String> noTenant = new LinkedHashMap<>();
+    noTenant.put("an empty tenant", "");
+    noTenant.put("a null tenant", null);
+    Stream<Case> lookups =
+        eachMethodRejects(
+            StoreMethods.TENANT_EVENT_ID_METHODS,
+            m -> noTenant,
+            (m, t) -> () -> m.call().call(store(), t, seed.id()));
     return eachRejected(
         IdentityRequiredException.class,
-        Stream.of(writes, expectations, slots, scopes).flatMap(cases -> cases));
+        Stream.of(writes, expectations, slots, scopes, lookups).flatMap(cases -> cases));
   }
 }

@@ -216,5 +216,7 @@ abstract class IsolationScenarios extends Scenarios {
         () -> store().save(a.withSlot(otherTenant, "k.x").withUpdatedAt(null)));
     assertAbsent(otherTenant, "k.x");
     assertThat(store().findByEventId(a.id())).contains(a);
+    assertThat(store().findByEventId(mine.tenantId(), a.id())).contains(a);
+    assertThat(store().findByEventId(otherTenant.tenantId(), a.id())).isEmpty();
   }
 }

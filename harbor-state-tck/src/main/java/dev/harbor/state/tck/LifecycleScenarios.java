@@ -38,7 +38,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * close, interruption, heavy concurrent use and leaks (CONTRACT.md 4.12, 4.13): every method (all
- * 19, including driverName) after close is a {@code StoreClosedException}; close twice is fine;
+ * 21, including driverName) after close is a {@code StoreClosedException}; close twice is fine;
  * every method on an interrupted thread is an {@code OperationCancelledException}, the interrupt
  * flag stays set and nothing changes (one dynamic test per method each); 128 threads × 16 mixed
  * operations on one store finish with zero errors; after close (and dispose) no thread the store

@@ -14,9 +14,10 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Null arguments are programming errors (CONTRACT.md 3.9): a null list, a null element of a list, a
- * null record, expectation or action given to saveAll, saveIf, saveBatchIf, deleteIf or fenceIf is
- * a {@code NullPointerException}, nothing changes and no fenced action runs. One dynamic test per
- * method and argument.
+ * null record, expectation or action given to saveAll, saveIf, saveBatchIf, deleteIf or fenceIf,
+ * and a null event id given to the tenant-scoped findByEventId or loadByEventId, is a {@code
+ * NullPointerException}, nothing changes and no fenced action runs. One dynamic test per method and
+ * argument.
  */
 abstract class NullArgumentsScenarios extends Scenarios {
 
@@ -56,6 +57,14 @@ abstract class NullArgumentsScenarios extends Scenarios {
                 () -> store().saveBatchIf(List.of(absent(r)), Arrays.asList(r, null))),
             rejects("deleteIf", "a null expectation", () -> store().deleteIf(null)),
             rejects("fenceIf", "a null expectation", () -> store().fenceIf(null, fencedAction())),
-            rejects("fenceIf", "a null action", () -> store().fenceIf(exact(live), null))));
+            rejects("fenceIf", "a null action", () -> store().fenceIf(exact(live), null)),
+            rejects(
+                "findByEventId(tenant)",
+                "a null event id",
+                () -> store().findByEventId(ALICE.tenantId(), null)),
+            rejects(
+                "loadByEventId(tenant)",
+                "a null event id",
+                () -> store().loadByEventId(ALICE.tenantId(), null))));
   }
 }

@@ -145,6 +145,17 @@ public abstract class StateStoreTck {
     }
   }
 
+  /**
+   * findByEventId and loadByEventId of a tenant: another tenant's live id is a miss like any other;
+   * conflicts are worded alike whichever tenant holds the id.
+   */
+  @Nested
+  class TenantLookups extends TenantLookupsScenarios {
+    TenantLookups() {
+      super(StateStoreTck.this);
+    }
+  }
+
   /** Tenant, user and session are mandatory: a table over every identity-scoped method. */
   @Nested
   class IdentityRequired extends IdentityRequiredScenarios {

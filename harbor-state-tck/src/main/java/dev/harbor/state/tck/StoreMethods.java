@@ -131,11 +131,27 @@ final class StoreMethods {
     void call(StateStore store, EventId id);
   }
 
-  /** findByEventId and loadByEventId. */
+  /** findByEventId and loadByEventId, unscoped and scoped to the kit's first tenant. */
   static final List<Named<EventIdCall>> EVENT_ID_METHODS =
       List.of(
           new Named<>("findByEventId", StateStore::findByEventId),
-          new Named<>("loadByEventId", StateStore::loadByEventId));
+          new Named<>("loadByEventId", StateStore::loadByEventId),
+          new Named<>(
+              "findByEventId(tenant)", (s, id) -> s.findByEventId(Kit.ALICE.tenantId(), id)),
+          new Named<>(
+              "loadByEventId(tenant)", (s, id) -> s.loadByEventId(Kit.ALICE.tenantId(), id)));
+
+  /** A call of a tenant-scoped lookup by event id. */
+  @FunctionalInterface
+  interface TenantEventIdCall {
+    void call(StateStore store, String tenantId, EventId id);
+  }
+
+  /** The tenant-scoped findByEventId and loadByEventId. */
+  static final List<Named<TenantEventIdCall>> TENANT_EVENT_ID_METHODS =
+      List.of(
+          new Named<>("findByEventId(tenant)", StateStore::findByEventId),
+          new Named<>("loadByEventId(tenant)", StateStore::loadByEventId));
 
   /** A call of a method that lists a kind prefix across identities. */
   @FunctionalInterface
@@ -225,6 +241,8 @@ final class StoreMethods {
     calls.put("load", () -> store.load(q, live.kind()));
     calls.put("findByEventId", () -> store.findByEventId(live.id()));
     calls.put("loadByEventId", () -> store.loadByEventId(live.id()));
+    calls.put("findByEventId(tenant)", () -> store.findByEventId(q.tenantId(), live.id()));
+    calls.put("loadByEventId(tenant)", () -> store.loadByEventId(q.tenantId(), live.id()));
     calls.put("delete", () -> store.delete(q, live.kind()));
     calls.put("deleteScope", () -> store.deleteScope(q.identity()));
     calls.put("listKind", () -> store.listKind(MAINTENANCE, "k"));

@@ -17,15 +17,32 @@ import org.slf4j.LoggerFactory;
  */
 public final class LogCapture implements AutoCloseable {
 
-  private final Logger logger = (Logger) LoggerFactory.getLogger("dev.harbor.state");
-  private final Level before = logger.getLevel();
+  private final List<Logger> loggers;
+  private final List<Level> before;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-  /** Starts capturing. */
+  /** Starts capturing what the library logs. */
   public LogCapture() {
+    this("dev.harbor.state");
+  }
+
+  /**
+   * Starts capturing the named loggers at DEBUG and up, such as the library's and the pool's
+   * ({@code com.zaxxer.hikari}), whose DEBUG lines print its configuration.
+   *
+   * @param loggerNames the loggers to capture
+   */
+  public LogCapture(String... loggerNames) {
+    loggers =
+        java.util.Arrays.stream(loggerNames)
+            .map(n -> (Logger) LoggerFactory.getLogger(n))
+            .collect(Collectors.toList());
+    before = loggers.stream().map(Logger::getLevel).collect(Collectors.toList());
     appender.start();
-    logger.addAppender(appender);
-    logger.setLevel(Level.DEBUG);
+    for (Logger logger : loggers) {
+      logger.addAppender(appender);
+      logger.setLevel(Level.DEBUG);
+    }
   }
 
   /** Every captured event, as "LEVEL message [throwable...]". */
@@ -52,8 +69,10 @@ public final class LogCapture implements AutoCloseable {
   /** Stops capturing and restores the logger's level. */
   @Override
   public void close() {
-    logger.detachAppender(appender);
-    logger.setLevel(before);
+    for (int i = 0; i < loggers.size(); i++) {
+      loggers.get(i).detachAppender(appender);
+      loggers.get(i).setLevel(before.get(i));
+    }
     appender.stop();
   }
 }

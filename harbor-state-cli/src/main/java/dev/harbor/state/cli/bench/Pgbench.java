@@ -75,6 +75,9 @@ final class Pgbench {
     if (!jdbc.startsWith("jdbc:postgresql://")) {
       return Optional.empty();
     }
+    if (jdbc.indexOf('?') >= 0) {
+      throw refused("its URL carries a query, which would go on pgbench's command line");
+    }
     Properties props = scratch.jdbcProperties();
     Map<String, String> env = new LinkedHashMap<>();
     if (props.getProperty("user") != null) {
@@ -83,8 +86,62 @@ final class Pgbench {
     if (props.getProperty("password") != null) {
       env.put("PGPASSWORD", props.getProperty("password"));
     }
+    env.putAll(tls(props));
     env.put("PGOPTIONS", "-c search_path=" + props.getProperty("currentSchema"));
     return Optional.of(new Pgbench(executable, jdbc.substring("jdbc:".length()), env));
+  }
+
+  /** pgjdbc's TLS and authentication properties that libpq reads from the environment. */
+  private static final Map<String, String> LIBPQ_ENV =
+      Map.of(
+          "sslmode", "PGSSLMODE",
+          "sslrootcert", "PGSSLROOTCERT",
+          "sslcert", "PGSSLCERT",
+          "sslkey", "PGSSLKEY",
+          "gssEncMode", "PGGSSENCMODE",
+          "channelBinding", "PGCHANNELBINDING");
+
+  /**
+   * The location's TLS settings as libpq's environment, so pgbench verifies the server as the store
+   * does. A setting libpq cannot take from the environment (or at all) refuses pgbench: it would
+   * otherwise connect with weaker settings than the store, and the password would travel over them.
+   *
+   * @param props the scratch's pgjdbc properties
+   * @return PGSSLMODE and its kin
+   * @throws IllegalStateException if a setting cannot be handed to pgbench
+   */
+  static Map<String, String> tls(Properties props) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String name : props.stringPropertyNames()) {
+      String value = props.getProperty(name);
+      String variable = LIBPQ_ENV.get(name);
+      if (variable != null) {
+        env.put(variable, value);
+      } else if (name.equalsIgnoreCase("ssl")) {
+        // pgjdbc: ssl=true without sslmode means verify-full
+        if (Boolean.parseBoolean(value) && props.getProperty("sslmode") == null) {
+          env.put("PGSSLMODE", "verify-full");
+        }
+      } else if (name.toLowerCase(java.util.Locale.ROOT).startsWith("ssl")
+          || name.equalsIgnoreCase("authenticationPluginClassName")) {
+        // sslpassword (libpq takes it only on the command line), sslfactory, sslhostnameverifier,
+        // sslpasswordcallback, sslNegotiation, ...: nothing pgbench can be given safely.
+        throw refused("libpq cannot be given its " + name + " setting through the environment");
+      }
+    }
+    return env;
+  }
+
+  private static IllegalStateException refused(String why) {
+    return new IllegalStateException(
+        "bench will not run pgbench against this location: "
+            + why
+            + "; run it with --no-pgbench (or --no-baseline)");
+  }
+
+  /** The environment pgbench runs with (credentials, TLS settings, search path). */
+  Map<String, String> environment() {
+    return Map.copyOf(env);
   }
 
   /** pgbench on the PATH, if any. */

@@ -2,10 +2,15 @@ package dev.harbor.state.spring.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.harbor.state.Identity;
+import dev.harbor.state.Quadruple;
+import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
+import dev.harbor.state.chat.Erasure;
 import dev.harbor.state.spi.ScratchLocation;
 import dev.harbor.state.testing.TestPostgres;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.ai.chat.memory.ChatMemory;
 import org.springframework.ai.chat.memory.MessageWindowChatMemory;
 import org.springframework.ai.chat.messages.AssistantMessage;
@@ -97,6 +104,67 @@ class HarborChatMemoryRepositoryTest {
     assertThat(texts(repository.findByConversationId("c"))).containsExactly("m2", "m3", "m4");
     memory.clear("c");
     assertThat(repository.findConversationIds()).isEmpty();
+  }
+
+  /**
+   * Issue 23, defect 2: a window memory of 10, 120 turns, a clear, then more turns: the same
+   * repository read nothing of what followed, forever.
+   */
+  @Test
+  void underMessageWindowChatMemory_aClearAfterMoreThanAHundredMessages_showsWhatFollows() {
+    ChatMemory memory =
+        MessageWindowChatMemory.builder().chatMemoryRepository(repository).maxMessages(10).build();
+    for (int turn = 0; turn < 120; turn++) {
+      memory.add("c", List.of(new UserMessage("q" + turn), new AssistantMessage("a" + turn)));
+    }
+    memory.clear("c");
+    List<String> expected = new ArrayList<>();
+    for (int turn = 0; turn < 3; turn++) {
+      memory.add(
+          "c", List.of(new UserMessage("new-q" + turn), new AssistantMessage("new-a" + turn)));
+      expected.addAll(List.of("new-q" + turn, "new-a" + turn));
+    }
+    assertThat(texts(memory.get("c"))).containsExactlyElementsOf(expected);
+    assertThat(texts(new HarborChatMemoryRepository(store, "acme").findByConversationId("c")))
+        .containsExactlyElementsOf(expected);
+  }
+
+  /**
+   * Issue 23, defect 3: after an erasure through the store's API, the window memory kept serving
+   * the erased messages, and mixed them with the next ones.
+   */
+  @ParameterizedTest
+  @EnumSource(Erasure.class)
+  void underMessageWindowChatMemory_erasedMessagesNeverComeBack(Erasure erasure) {
+    HarborChatMemoryRepository otherNode = new HarborChatMemoryRepository(store, "acme");
+    ChatMemory memory =
+        MessageWindowChatMemory.builder().chatMemoryRepository(repository).maxMessages(10).build();
+    ChatMemory otherMemory =
+        MessageWindowChatMemory.builder().chatMemoryRepository(otherNode).maxMessages(10).build();
+    List<String> before = List.of("secret-1", "secret-2", "secret-3");
+    memory.add("alice/c", before.stream().<Message>map(UserMessage::new).toList());
+    assertThat(texts(memory.get("alice/c"))).containsExactlyElementsOf(before);
+    assertThat(texts(otherMemory.get("alice/c"))).containsExactlyElementsOf(before);
+
+    StateRecord removed =
+        erasure.apply(
+            store,
+            Quadruple.of(new Identity("acme", "alice", "c"), ""),
+            Instant.parse("9999-01-01T00:00:00Z"),
+            1);
+
+    List<String> left = new ArrayList<>();
+    if (removed != null) {
+      left.addAll(before);
+      left.remove(texts(List.of(new MessageCodec().decode(removed.bytes()))).get(0));
+      assertThat(left).hasSize(2);
+    }
+    assertThat(texts(memory.get("alice/c"))).containsExactlyElementsOf(left);
+    assertThat(texts(otherMemory.get("alice/c"))).containsExactlyElementsOf(left);
+    otherMemory.add("alice/c", new UserMessage("after"));
+    left.add("after");
+    assertThat(texts(memory.get("alice/c"))).containsExactlyElementsOf(left);
+    assertThat(texts(otherMemory.get("alice/c"))).containsExactlyElementsOf(left);
   }
 
   @Test

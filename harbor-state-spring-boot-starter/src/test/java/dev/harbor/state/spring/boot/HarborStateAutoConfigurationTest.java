@@ -22,6 +22,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
@@ -173,6 +174,57 @@ class HarborStateAutoConfigurationTest {
               context.getBean(StateStore.class).close();
               assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
             });
+  }
+
+  /**
+   * SPEC 9.5: the health details and a failed start never show the location's password or its
+   * sslpassword, whatever reserved characters they hold, raw or percent-encoded.
+   */
+  @Test
+  void healthDetailsAndStartupFailures_neverShowThePassword() {
+    String server = TestPostgres.url();
+    int at = server.indexOf('@');
+    schema = TestPostgres.newSchemaName("harbor_starter_secret");
+    for (String p : List.of("pa#ss/w?rd@x%y", "s3cr@t:&=+ z", "se/cret?q=1")) {
+      String e = java.net.URLEncoder.encode(p, StandardCharsets.UTF_8).replace("+", "%20");
+      String up =
+          server.substring(0, at)
+              + ":"
+              + e
+              + "@"
+              + server.substring(at + 1)
+              + "?schema="
+              + schema
+              + "&sslmode=disable&sslpassword="
+              + e;
+      runner
+          .withPropertyValues("harbor.state.location=" + up)
+          .run(
+              context -> {
+                HealthIndicator health =
+                    context.getBean("harborStateHealthIndicator", HealthIndicator.class);
+                String shown = health.health().toString();
+                context.getBean(StateStore.class).close();
+                shown += health.health().toString();
+                assertThat(shown)
+                    .contains("UP")
+                    .contains("DOWN")
+                    .doesNotContain(p)
+                    .doesNotContain(e);
+              });
+      String down = server.substring(0, at) + ":" + p + "@127.0.0.1:1/test?connectTimeout=1s";
+      runner
+          .withPropertyValues("harbor.state.location=" + down)
+          .run(
+              context -> {
+                assertThat(context).hasFailed();
+                StringBuilder messages = new StringBuilder();
+                for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
+                  messages.append(t).append('\n');
+                }
+                assertThat(messages.toString()).doesNotContain(p);
+              });
+    }
   }
 
   @Test
