@@ -82,9 +82,52 @@ final class LockFootprintMain {
         System.out.printf(
             "%d | %d | %d | %.0f | %.0f%n", size, counts[0], counts[1], rates[0], rates[1]);
       }
+      readConditionsSideBySide(c, sql, locks, rounds);
     } finally {
       TestPostgres.dropSchema(schema);
     }
+  }
+
+  /**
+   * The first round trip of a one-slot saveIf (its locks and reads, then a rollback), without and
+   * with the table's ROW SHARE lock that issue 24 added to it, alternating.
+   */
+  private static void readConditionsSideBySide(Connection c, PgSql sql, SlotLocks locks, int rounds)
+      throws Exception {
+    String now = sql.readConditions;
+    String before = now.replace("LOCK TABLE " + sql.table + " IN ROW SHARE MODE; ", "");
+    if (before.equals(now)) {
+      throw new IllegalStateException("no ROW SHARE lock in readConditions");
+    }
+    int calls = 2_000;
+    double[] rates = new double[2];
+    for (int round = 0; round < rounds + 1; round++) {
+      for (int which = 0; which < 2; which++) {
+        long start = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+          Quadruple q = new Quadruple("t", "u", "s" + i, "");
+          SlotLocks.Keys keys = locks.boundedKeys(List.of(new SlotLocks.Slot(q, "k")));
+          try (PreparedStatement p = c.prepareStatement(which == 0 ? before : now)) {
+            int j = PgStore.bindLocks(c, p, keys);
+            for (String v : new String[] {"t", "u", "s" + i, "", "k"}) {
+              p.setArray(j++, c.createArrayOf("text", new String[] {v}));
+            }
+            p.setArray(j, c.createArrayOf("text", new String[] {"e" + i}));
+            p.execute();
+            while (p.getMoreResults() || p.getUpdateCount() != -1) {
+              // every result, to the rows
+            }
+          }
+          c.rollback();
+        }
+        if (round > 0) {
+          rates[which] += calls / ((System.nanoTime() - start) / 1e9) / rounds;
+        }
+      }
+    }
+    System.out.printf(
+        "saveIf's first round trip, calls/s: before %.0f | now (ROW SHARE) %.0f%n",
+        rates[0], rates[1]);
   }
 
   private static void run(Connection c, PgSql sql, Long[] keys, List<StateRecord> batch)
