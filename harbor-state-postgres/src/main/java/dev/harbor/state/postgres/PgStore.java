@@ -146,16 +146,20 @@ final class PgStore implements StoreDriver {
 
   @Override
   public void saveAll(List<StateRecord> batch) {
-    Long[] scopes = locks.batchKeys(batch.stream().map(r -> r.identity().identity()).toList());
+    Long[] keys = locks.batchKeys(batch.stream().map(r -> r.identity().identity()).toList());
+    // Beyond the lock budget (scopes of many tenants) the table's lock stands for the scopes'.
+    boolean wholeTable = SlotLocks.exceedsBudget(keys.length);
+    Long[] scopes = wholeTable ? new Long[0] : keys;
     // One transaction: the batch's locks, then one statement for every record, then the commit.
     db.run(
         Mode.TRANSACTION,
         () -> "saveAll of " + batch.size() + " records",
         (c, a) -> {
-          try (PreparedStatement p = c.prepareStatement(sql.saveAll)) {
+          try (PreparedStatement p =
+              c.prepareStatement(wholeTable ? sql.saveAllWholeTable : sql.saveAll)) {
             p.setArray(1, c.createArrayOf("bigint", scopes));
             bindRecords(c, p, 2, batch);
-            try (ResultSet rs = queryAfterLocks(p)) {
+            try (ResultSet rs = queryAfterLocks(p, wholeTable)) {
               rs.next();
               long written = rs.getLong(1);
               long replayed = rs.getLong(2);
@@ -189,9 +193,12 @@ final class PgStore implements StoreDriver {
                     + " at "
                     + StoreErrors.describe(writes.get(0).identity(), writes.get(0).kind())
             : () -> "saveBatchIf of " + writes.size() + " records";
-    SlotLocks.Keys keys =
-        locks.keys(
+    SlotLocks.Keys slotKeys =
+        locks.boundedKeys(
             expectations.stream().map(e -> new SlotLocks.Slot(e.identity(), e.kind())).toList());
+    // Beyond the lock budget even escalated (scopes of many tenants): the table's lock instead.
+    boolean wholeTable = slotKeys.exceedsBudget();
+    SlotLocks.Keys keys = wholeTable ? new SlotLocks.Keys(new Long[0], new Long[0]) : slotKeys;
     db.run(
         Mode.TRANSACTION,
         what,
@@ -200,7 +207,7 @@ final class PgStore implements StoreDriver {
           // (CONTRACT.md 4.4, 4.5); the locks keep every expected slot as read until the commit.
           String[] current = new String[expectations.size()];
           Map<String, StateRecord> live = new HashMap<>();
-          readConditions(c, keys, expectations, writes, current, live);
+          readConditions(c, keys, wholeTable, expectations, writes, current, live);
           for (int i = 0; i < expectations.size(); i++) {
             SlotExpectation e = expectations.get(i);
             if (!Objects.equals(expectedId(e), current[i])) {
@@ -270,12 +277,14 @@ final class PgStore implements StoreDriver {
   private void readConditions(
       Connection c,
       SlotLocks.Keys keys,
+      boolean wholeTable,
       List<SlotExpectation> expectations,
       List<StateRecord> writes,
       String[] current,
       Map<String, StateRecord> live)
       throws SQLException {
-    try (PreparedStatement p = c.prepareStatement(sql.readConditions)) {
+    try (PreparedStatement p =
+        c.prepareStatement(wholeTable ? sql.readConditionsWholeTable : sql.readConditions)) {
       int n = expectations.size();
       String[][] cols = new String[5][n];
       for (int i = 0; i < n; i++) {
@@ -293,7 +302,7 @@ final class PgStore implements StoreDriver {
       p.setArray(
           i,
           c.createArrayOf("text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
-      try (ResultSet rs = queryAfterLocks(p)) {
+      try (ResultSet rs = queryAfterLocks(p, true)) { // either way, a table lock too
         while (rs.next()) {
           int ord = (int) rs.getLong(1);
           String eventId = rs.getString(2);
@@ -345,7 +354,7 @@ final class PgStore implements StoreDriver {
           String current;
           try (PreparedStatement p = c.prepareStatement(sql.slotEventId)) {
             bindSlot(p, bindLocks(p, keys), expectation.identity(), expectation.kind());
-            try (ResultSet rs = queryAfterLocks(p)) {
+            try (ResultSet rs = queryAfterLocks(p, true)) { // and the table's ROW SHARE
               current = rs.next() ? rs.getString(1) : null;
             }
           }
@@ -602,9 +611,17 @@ final class PgStore implements StoreDriver {
     return p.getUpdateCount();
   }
 
-  /** Runs a statement that takes locks first and returns the rows of the query proper. */
-  private static ResultSet queryAfterLocks(PreparedStatement p) throws SQLException {
-    p.execute(); // the locks' one row
+  /**
+   * Runs a statement that takes locks first and returns the rows of the query proper: after the
+   * advisory locks' one row, and a LOCK TABLE's empty answer too if {@code tableLock} (before or
+   * after the advisory locks).
+   */
+  private static ResultSet queryAfterLocks(PreparedStatement p, boolean tableLock)
+      throws SQLException {
+    p.execute(); // the first lock statement
+    if (tableLock) {
+      p.getMoreResults(); // the second
+    }
     if (!p.getMoreResults()) {
       throw new IllegalStateException("expected rows after the locks");
     }
