@@ -84,7 +84,7 @@ final class PutCommand extends StoreCommand {
       StateRecord record = new StateRecord(eid, slot.quadruple(), slot.kind, version, bytes, null);
       store.save(record);
       if (output.json) {
-        output.print(io().out(), store.loadByEventId(eid));
+        output.print(io().out(), store.loadByEventId(record.identity().tenantId(), eid));
       } else {
         io().out().println(eid.value());
       }

@@ -11,9 +11,14 @@ import dev.harbor.state.postgres.PgErrors.Failure;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreErrors;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -42,8 +47,19 @@ import org.slf4j.LoggerFactory;
  * <p>Retries are internal and bounded by the attempt count and the call's operationTimeout, which
  * also bounds each attempt's socket reads: a connection found broken (the server restarted or
  * terminated it) is retried on a fresh one when that cannot apply a write twice, and a deadlock or
- * serialization failure (rolled back by the server) is retried. Once an attempt's commit was sent
- * and its connection broke, the outcome stays unknown whatever later attempts meet.
+ * serialization failure (rolled back by the server) is retried.
+ *
+ * <p>A write never runs again blindly once its commit was sent (issue 23, defect 1). Every write is
+ * a transaction whose first round trip also learns its id ({@link PgLocalSettings#scopeWrite}) and
+ * whose commit is a round trip of its own, so when the connection breaks while the commit is in
+ * flight the store asks the server, on a fresh connection, what became of that transaction ({@code
+ * pg_xact_status}): committed, and the call succeeds — the write took effect at its commit, inside
+ * the call, whatever other writers did to the slot since (running it again could erase a newer
+ * acknowledged write); rolled back, and it runs again as if the commit had never been sent; still
+ * in progress, and it asks again; otherwise (the server cannot be reached within operationTimeout,
+ * forgot the transaction, or is not the server run that ran it) the caller gets {@link
+ * CommitOutcomeUnknownException}. A write whose connection broke before its commit was sent changed
+ * nothing, whatever its statements did: without a commit the server rolls them back.
  */
 final class PgDatabase {
 
@@ -52,12 +68,9 @@ final class PgDatabase {
     /** Autocommit, reads only. */
     READ,
     /**
-     * Autocommit: one round trip that is one implicit transaction (its statements may be several,
-     * sent together) and idempotent (same event id, same content), so running it again is safe even
-     * after its commit broke.
+     * One transaction, committed at the end in a round trip of its own; its id is learned first
+     * (see the class comment).
      */
-    IDEMPOTENT_WRITE,
-    /** One transaction, committed at the end. */
     TRANSACTION,
     /**
      * One transaction that holds its locks while the caller's action runs, then is rolled back (it
@@ -67,7 +80,7 @@ final class PgDatabase {
     FENCE;
 
     boolean writes() {
-      return this == IDEMPOTENT_WRITE || this == TRANSACTION;
+      return this == TRANSACTION;
     }
   }
 
@@ -75,28 +88,32 @@ final class PgDatabase {
   enum Commit {
     /** Nothing was sent that could take effect. */
     NOT_SENT,
-    /**
-     * This attempt sent its commit (an autocommit write: its statement; a fence: it started the
-     * action).
-     */
-    SENT,
-    /** An earlier attempt's commit broke in flight: it may or may not have been applied. */
-    IN_DOUBT
+    /** This attempt sent its commit (a write: its COMMIT; a fence: it started the action). */
+    SENT
   }
 
   /** What to do after an attempt failed. */
   enum Decision {
     /** Run the work again, on a fresh connection. */
     RETRY,
-    /**
-     * Run the work again, though this attempt's commit broke in flight: unless a retry succeeds,
-     * the outcome is unknown.
-     */
-    RETRY_IN_DOUBT,
+    /** The commit broke in flight: ask the server what became of it ({@link Settled}). */
+    RESOLVE,
     /** Report the failure: the call changed nothing (or, for a fence, wrote nothing). */
     FAIL,
     /** Report that a commit was sent and its outcome is unknown. */
     OUTCOME_UNKNOWN
+  }
+
+  /** What the server says became of a transaction whose commit broke in flight. */
+  enum Settled {
+    /** It committed: the write took effect. */
+    COMMITTED,
+    /** It was rolled back: nothing took effect. */
+    ABORTED,
+    /** Not decided yet (its COMMIT may still be on its way, or its backend still running). */
+    IN_PROGRESS,
+    /** The server cannot tell, or cannot be trusted to (another server run). */
+    UNKNOWN
   }
 
   /** A unit of work on one connection. */
@@ -111,34 +128,38 @@ final class PgDatabase {
     void run(Connection connection, Attempt attempt) throws SQLException;
   }
 
-  /** The state of one attempt, which a fence's work marks, and the call's deadline. */
-  final class Attempt {
-    private final long deadline;
+  /** The state of one attempt: what a fence's work marks, and what a write learns. */
+  static final class Attempt {
     private boolean sent;
 
-    Attempt(long deadline) {
-      this.deadline = deadline;
-    }
+    /** A write's transaction id and the server run it ran in, once its first statement ran. */
+    private @Nullable String xid;
 
-    /**
-     * Lets work that loops within one attempt go round again, as long as the call may still wait:
-     * the store is open, the caller not interrupted and operationTimeout not spent.
-     *
-     * @param waitingFor what the loop waits for, for the timeout's message
-     * @throws StorageException (transient) once operationTimeout has run out
-     */
-    void beforeAnotherRound(Supplier<String> waitingFor) {
-      if (deadline - System.nanoTime() <= 0) {
-        throw StoreErrors.timedOut(operationTimeout, waitingFor.get());
-      }
-      context.checkOpen();
-    }
+    private @Nullable String incarnation;
+
+    /** The work's result, kept while its commit is in flight. */
+    private @Nullable Object result;
 
     /** The caller's action starts: from now on a failure is final, so it runs at most once. */
     void actionStarts() {
       sent = true;
     }
+
+    private void identified(String xid, String incarnation) {
+      this.xid = xid;
+      this.incarnation = incarnation;
+    }
   }
+
+  /** The transaction status and the incarnation check of {@link #resolve}. */
+  private static final String STATUS =
+      "SELECT pg_xact_status(CAST(? AS xid8)), " + PgLocalSettings.INCARNATION + " = ?";
+
+  /** The longest pause between two questions about a transaction still in progress. */
+  private static final long MAX_RESOLVE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  /** The server version the store needs: pg_current_xact_id and pg_xact_status are 13's. */
+  static final int MIN_SERVER_VERSION = 130000;
 
   private static final int MAX_ATTEMPTS = 8;
 
@@ -207,8 +228,17 @@ final class PgDatabase {
   void learnDefaults(Connection c, int ownThreshold) throws SQLException {
     try (Statement s = c.createStatement();
         java.sql.ResultSet rs =
-            s.executeQuery("SELECT current_setting('transaction_isolation'), pg_backend_pid()")) {
+            s.executeQuery(
+                "SELECT current_setting('transaction_isolation'), pg_backend_pid(),"
+                    + " CAST(current_setting('server_version_num') AS integer)")) {
       rs.next();
+      if (rs.getInt(3) < MIN_SERVER_VERSION) {
+        throw new StorageException(
+            "the postgres store needs PostgreSQL 13 or later; the server runs version "
+                + rs.getInt(3),
+            false,
+            null);
+      }
       local =
           PgLocalSettings.forDefaultIsolation(
               operationTimeout, "read committed".equals(rs.getString(1)));
@@ -256,33 +286,43 @@ final class PgDatabase {
    */
   static Decision decide(
       Mode mode, Failure failure, Commit commit, int attemptsLeft, long nanosLeft) {
-    // A write's commit that met a broken connection may or may not have been applied.
-    boolean brokeNow =
-        mode.writes() && (commit == Commit.SENT) && (failure == Failure.BROKEN_CONNECTION);
-    boolean inDoubt = brokeNow || (mode.writes() && commit == Commit.IN_DOUBT);
+    if (mode.writes() && commit == Commit.SENT && failure == Failure.BROKEN_CONNECTION) {
+      // The commit may or may not have been applied: never run it again without knowing.
+      return nanosLeft > 0 ? Decision.RESOLVE : Decision.OUTCOME_UNKNOWN;
+    }
     boolean again =
         failure != Failure.OTHER
             && attemptsLeft > 0
             && nanosLeft > 0
             && switch (mode) {
-              case READ, IDEMPOTENT_WRITE -> true; // running it again applies nothing twice
-              case TRANSACTION -> !inDoubt; // a second commit could apply the writes twice
+              // A write's transaction that failed before its commit, or that the server rolled
+              // back at its commit, changed nothing.
+              case READ, TRANSACTION -> true;
               case FENCE -> commit == Commit.NOT_SENT; // the caller's action runs at most once
             };
-    if (again) {
-      return brokeNow ? Decision.RETRY_IN_DOUBT : Decision.RETRY;
-    }
-    return inDoubt ? Decision.OUTCOME_UNKNOWN : Decision.FAIL;
+    return again ? Decision.RETRY : Decision.FAIL;
   }
 
   /**
-   * Runs work, retrying as {@link #decide} says, mapping failures to the store's exceptions.
+   * What the server's answer about a transaction means: a pure function of the status {@code
+   * pg_xact_status} reported and whether the server still runs as it did for the transaction.
    *
-   * @param mode how to run it
-   * @param what what is being done, for messages (built only when one is needed)
-   * @param work the work
-   * @return the work's result
+   * @param status {@code committed}, {@code aborted}, {@code in progress}, or null (too old)
+   * @param sameRun whether the server's incarnation is the transaction's
+   * @return what became of the transaction
    */
+  static Settled settled(@Nullable String status, boolean sameRun) {
+    if (!sameRun || status == null) {
+      return Settled.UNKNOWN;
+    }
+    return switch (status) {
+      case "committed" -> Settled.COMMITTED;
+      case "aborted" -> Settled.ABORTED;
+      case "in progress" -> Settled.IN_PROGRESS;
+      default -> Settled.UNKNOWN;
+    };
+  }
+
   /** Runs a step as {@link #call} runs work. */
   void run(Mode mode, PgScope scope, Supplier<String> what, Step step) {
     run(mode, scope, deadline(), what, step);
@@ -316,8 +356,10 @@ final class PgDatabase {
   }
 
   /**
-   * Runs work for a call that began earlier (a group commit's caller, which may have waited in the
-   * queue first): every wait of every attempt ends by the call's own deadline.
+   * Runs work, retrying as {@link #decide} says, mapping failures to the store's exceptions, for a
+   * call that began earlier (a group commit's caller may have waited in the queue first): every
+   * wait of every attempt, and the look-up of a commit whose answer was lost, ends by the call's
+   * own deadline.
    *
    * @param mode how to run it
    * @param scope the tenants whose rows the work reads and writes (row-level security)
@@ -327,9 +369,8 @@ final class PgDatabase {
    * @return the work's result
    */
   <T> T call(Mode mode, PgScope scope, long deadline, Supplier<String> what, Work<T> work) {
-    SQLException inDoubt = null; // the failure that broke a sent commit
     for (int attempt = 1; ; attempt++) {
-      Attempt state = new Attempt(deadline);
+      Attempt state = new Attempt();
       Exception error;
       Failure failure;
       try {
@@ -344,23 +385,106 @@ final class PgDatabase {
       if (failure == Failure.BROKEN_CONNECTION) {
         evictAll();
       }
-      Commit commit =
-          inDoubt != null ? Commit.IN_DOUBT : state.sent ? Commit.SENT : Commit.NOT_SENT;
-      // RETRY_IN_DOUBT, and OUTCOME_UNKNOWN with nothing in doubt before, follow a broken
-      // connection, which is always an SQLException.
+      Commit commit = state.sent ? Commit.SENT : Commit.NOT_SENT;
       Decision decision =
           decide(mode, failure, commit, MAX_ATTEMPTS - attempt, deadline - System.nanoTime());
+      List<Exception> asked = new ArrayList<>();
+      if (decision == Decision.RESOLVE) {
+        Settled settled = resolve(state, deadline, MAX_ATTEMPTS - attempt, asked);
+        if (LOG.isDebugEnabled()) {
+          LOG.debug("the commit of {} broke in flight; the server says: {}", what.get(), settled);
+        }
+        if (settled == Settled.COMMITTED) {
+          @SuppressWarnings("unchecked") // what this attempt's work returned before its commit
+          T result = (T) Objects.requireNonNull(state.result, "the work's result");
+          return result;
+        }
+        // Rolled back: as if the commit had never been sent.
+        decision =
+            settled == Settled.ABORTED
+                ? decide(
+                    mode,
+                    failure,
+                    Commit.NOT_SENT,
+                    MAX_ATTEMPTS - attempt,
+                    deadline - System.nanoTime())
+                : Decision.OUTCOME_UNKNOWN;
+        commit = settled == Settled.ABORTED ? Commit.NOT_SENT : commit;
+      }
       logAttempt(decision, failure, attempt, what, error);
       switch (decision) {
-        case RETRY -> {}
-        case RETRY_IN_DOUBT -> inDoubt = (SQLException) error;
+        case RETRY, RESOLVE -> {}
         case FAIL ->
             throw mode == Mode.FENCE && state.sent
                 ? fenceBroke(error, what.get())
-                : failed(error, what.get(), state.sent);
-        case OUTCOME_UNKNOWN ->
-            throw outcomeUnknown(
-                what.get(), inDoubt != null ? inDoubt : (SQLException) error, error);
+                : failed(error, what.get(), commit == Commit.SENT);
+        case OUTCOME_UNKNOWN -> throw outcomeUnknown(what.get(), (SQLException) error, asked);
+      }
+    }
+  }
+
+  /**
+   * Asks the server, on fresh connections, what became of the transaction whose commit broke in
+   * flight, until it knows or operationTimeout runs out.
+   *
+   * @param broken the attempt whose commit broke
+   * @param deadline the call's deadline
+   * @param attemptsLeft how many questions may fail (the server unreachable) before giving up, as
+   *     attempts of the call would
+   * @param asked collects why a question could not be answered, for the caller's exception
+   * @return committed, aborted or unknown (never in progress)
+   */
+  private Settled resolve(Attempt broken, long deadline, int attemptsLeft, List<Exception> asked) {
+    String xid = broken.xid;
+    String incarnation = broken.incarnation;
+    if (xid == null || incarnation == null) {
+      return Settled.UNKNOWN;
+    }
+    long pause = TimeUnit.MILLISECONDS.toNanos(1);
+    while (true) {
+      Settled settled;
+      try {
+        settled =
+            attempt(
+                Mode.READ,
+                PgScope.ALL, // reads no row: pg_xact_status of the store's own transaction
+                (c, a) -> statusOf(c, xid, incarnation),
+                new Attempt(),
+                deadline);
+      } catch (SQLException e) {
+        asked.add(e);
+        if (PgErrors.failure(e) == Failure.OTHER || asked.size() > attemptsLeft) {
+          return Settled.UNKNOWN; // such as "transaction ID is in the future": another server
+        }
+        settled = Settled.IN_PROGRESS; // the server cannot be reached yet: ask again
+      } catch (StateStoreException e) {
+        asked.add(e); // the store closed, or the caller was interrupted: stop asking
+        return Settled.UNKNOWN;
+      }
+      if (settled != Settled.IN_PROGRESS) {
+        return settled;
+      }
+      if (deadline - System.nanoTime() <= pause) {
+        return Settled.UNKNOWN;
+      }
+      try {
+        TimeUnit.NANOSECONDS.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // the caller's: kept, and the outcome stays unknown
+        return Settled.UNKNOWN;
+      }
+      pause = Math.min(2 * pause, MAX_RESOLVE_PAUSE_NANOS);
+    }
+  }
+
+  private static Settled statusOf(Connection c, String xid, String incarnation)
+      throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(STATUS)) {
+      p.setString(1, xid);
+      p.setString(2, incarnation);
+      try (ResultSet rs = p.executeQuery()) {
+        rs.next();
+        return settled(rs.getString(1), rs.getBoolean(2));
       }
     }
   }
@@ -372,8 +496,7 @@ final class PgDatabase {
    */
   private static void logAttempt(
       Decision decision, Failure failure, int attempt, Supplier<String> what, Exception error) {
-    if ((decision == Decision.RETRY || decision == Decision.RETRY_IN_DOUBT)
-        && LOG.isDebugEnabled()) {
+    if (decision == Decision.RETRY && LOG.isDebugEnabled()) {
       LOG.debug("retrying {} after attempt {}: {}", what.get(), attempt, reason(error));
     } else if (decision == Decision.FAIL && failure != Failure.OTHER) {
       LOG.warn("giving up on {} after {} attempts: {}", what.get(), attempt, reason(error));
@@ -437,11 +560,10 @@ final class PgDatabase {
   }
 
   private static CommitOutcomeUnknownException outcomeUnknown(
-      String what, SQLException brokenCommit, Exception last) {
+      String what, SQLException brokenCommit, List<Exception> asked) {
     CommitOutcomeUnknownException unknown = PgErrors.outcomeUnknown(brokenCommit, what);
-    if (last != brokenCommit) {
-      // A later attempt's answer (a conflict, say) may be what the broken commit did.
-      unknown.addSuppressed(last);
+    for (Exception e : asked) {
+      unknown.addSuppressed(e); // why the server could not tell what became of the commit
     }
     return unknown;
   }
@@ -474,19 +596,20 @@ final class PgDatabase {
       if (threshold >= 0) {
         pg.setPrepareThreshold(threshold);
       }
-      Connection view = settingsFor(waitMillis).scope(c, scope);
-      if (mode == Mode.READ || mode == Mode.IDEMPOTENT_WRITE) {
+      PgLocalSettings settings = settingsFor(waitMillis);
+      if (mode == Mode.READ) {
         if (!autoCommit) {
           c.setAutoCommit(true);
         }
-        // An autocommit write is its own commit: once sent, a broken connection leaves its outcome
-        // unknown.
-        state.sent = mode == Mode.IDEMPOTENT_WRITE;
-        return work.run(view, state);
+        return work.run(settings.scope(c, scope), state);
       }
       if (autoCommit) {
         c.setAutoCommit(false);
       }
+      Connection view =
+          mode.writes()
+              ? settings.scopeWrite(c, scope, state::identified)
+              : settings.scope(c, scope);
       boolean ended = false;
       try {
         T result = work.run(view, state);
@@ -496,6 +619,7 @@ final class PgDatabase {
           // JDBC reads do not notice interrupts: one that arrived while the writes ran is honoured
           // here, where the transaction can still be rolled back.
           context.checkOpen();
+          state.result = result;
           state.sent = true;
           c.commit();
         }

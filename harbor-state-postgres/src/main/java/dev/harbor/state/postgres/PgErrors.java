@@ -84,6 +84,13 @@ final class PgErrors {
               ErrorOutcome.TRANSIENT,
               Failure.BROKEN_CONNECTION,
               "cannot connect now (the server is starting up or in recovery)"),
+          // The server ended a write's transaction that waited for its client longer than
+          // operationTimeout (PgLocalSettings): the client did not hear from it in time.
+          new Row(
+              "25P03",
+              ErrorOutcome.TRANSIENT,
+              Failure.BROKEN_CONNECTION,
+              "idle-in-transaction session timeout (the server gave up on a silent client)"),
           // Contention the server resolved by rolling one transaction back.
           new Row("40001", ErrorOutcome.TRANSIENT, Failure.ROLLED_BACK, "serialization failure"),
           new Row("40P01", ErrorOutcome.TRANSIENT, Failure.ROLLED_BACK, "deadlock detected"),

@@ -1,6 +1,5 @@
 package dev.harbor.state.postgres;
 
-import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.StateRecord;
@@ -30,10 +29,10 @@ import org.jspecify.annotations.Nullable;
  * few multi-row statements over arrays and one commit.
  *
  * <p>A caller that commits alone (few are writing, or its group sent it back) runs as the write
- * does without grouping (one round trip) and waits for its slot's lock as long as its own time
- * allows. A group, even of one, is led on others' behalf, so it waits for no lock (issue 23, defect
- * 5): it keeps the locking protocol of {@link SlotLocks} (every scope's lock shared, every slot's
- * exclusive, before it reads) but takes each lock only if it is free ({@link
+ * does without grouping (its statement, then its own commit) and waits for its slot's lock as long
+ * as its own time allows. A group, even of one, is led on others' behalf, so it waits for no lock
+ * (issue 23, defect 5): it keeps the locking protocol of {@link SlotLocks} (every scope's lock
+ * shared, every slot's exclusive, before it reads) but takes each lock only if it is free ({@link
  * PgSql#TRY_LOCK_SLOTS}), and writes nothing unless it took them all. A member whose lock is held
  * elsewhere (a fence on its slot, another writer of it, an erasure of its session) is sent back to
  * its caller, who commits it alone, waiting for that lock only; the group runs again without it.
@@ -41,8 +40,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>Saves of distinct slots and event ids (the common case) run as {@link
- *       PgSql#upsertBatchIfLocked}, the statement of {@code saveAll}, in autocommit: one round
- *       trip, its commit included, writes them all (replays skipped) unless one of their event ids
+ *       PgSql#upsertBatchIfLocked}, the statement of {@code saveAll}, in a transaction: one round
+ *       trip and then its commit, writes them all (replays skipped) unless one of their event ids
  *       is live elsewhere or with other content, in which case it writes nothing.
  *   <li>Otherwise (a conflict, a delete, a slot or event id twice in the group) the group, in one
  *       transaction, reads its slots and the live records of its event ids, decides each write's
@@ -249,8 +248,39 @@ final class PgGroupCommit implements AutoCloseable {
       first.succeed(null);
       return;
     }
-    // Led on others' behalf: bounded by the leader's deadline, and waiting for no lock.
+    // Led on others' behalf: bounded by the leader's deadline, and waiting for no lock. In parts
+    // whose locks are within the budget of one call (SPEC 9.3), each its own commit.
     long deadline = first.deadline();
+    for (List<GroupCommit.Member<Write>> part : withinLockBudget(members)) {
+      commitPart(part, deadline);
+    }
+  }
+
+  /** The members in order, in parts whose scope and slot locks are at most SlotLocks.MAX_KEYS. */
+  private List<List<GroupCommit.Member<Write>>> withinLockBudget(
+      List<GroupCommit.Member<Write>> members) {
+    List<List<GroupCommit.Member<Write>>> parts = new ArrayList<>();
+    List<GroupCommit.Member<Write>> part = new ArrayList<>();
+    Set<Long> scopes = new HashSet<>();
+    Set<Long> slots = new HashSet<>();
+    for (GroupCommit.Member<Write> m : members) {
+      SlotLocks.Keys k = locks.keys(m.write().identity(), m.write().kind());
+      int more = (scopes.contains(k.scopes()[0]) ? 0 : 1) + (slots.contains(k.slots()[0]) ? 0 : 1);
+      if (SlotLocks.exceedsBudget(scopes.size() + slots.size() + more)) {
+        parts.add(part);
+        part = new ArrayList<>();
+        scopes.clear();
+        slots.clear();
+      }
+      part.add(m);
+      scopes.add(k.scopes()[0]);
+      slots.add(k.slots()[0]);
+    }
+    parts.add(part);
+    return parts;
+  }
+
+  private void commitPart(List<GroupCommit.Member<Write>> members, long deadline) {
     List<GroupCommit.Member<Write>> group = members;
     while (!group.isEmpty()) {
       Set<Long> busy;
@@ -291,9 +321,8 @@ final class PgGroupCommit implements AutoCloseable {
     Supplier<String> what = () -> "a shared commit of " + writes.size() + " writes";
     @Nullable RuntimeException[] outcomes;
     try {
-      // The common case is one round trip in autocommit, one implicit transaction as a lone save
-      // is. Run again after a broken connection it writes nothing twice: the saves it applied are
-      // replays then (distinct slots and ids, so none depends on another).
+      // The common case is one statement, then the commit, as a lone save is (a commit whose
+      // answer is lost is looked up, never applied again: PgDatabase).
       if (distinctSaves(writes, slots) && fastOnce(keys, writes, deadline, what)) {
         for (GroupCommit.Member<Write> m : members) {
           m.succeed(null);
@@ -326,34 +355,14 @@ final class PgGroupCommit implements AutoCloseable {
   /**
    * The common case ({@link #fast}), run as its call's attempts go.
    *
-   * @throws Busy if its first attempt found a lock taken (nothing was written)
-   * @throws CommitOutcomeUnknownException if a later attempt did: the one before it may have
-   *     applied the writes, and sending them back to be written alone could write them twice
+   * @throws Busy if an attempt found a lock taken (nothing was written): an attempt runs again only
+   *     after one that changed nothing (its commit not sent, or found rolled back: {@link
+   *     PgDatabase}), so the members may be sent back to commit alone
    */
   private boolean fastOnce(
       SlotLocks.Keys keys, List<Write> writes, long deadline, Supplier<String> what) {
-    int[] attempts = new int[1];
-    try {
-      return db.call(
-          Mode.IDEMPOTENT_WRITE,
-          scopeOf(writes),
-          deadline,
-          what,
-          (c, a) -> {
-            attempts[0]++;
-            return fast(c, keys, writes);
-          });
-    } catch (Busy e) {
-      if (attempts[0] > 1) {
-        throw new CommitOutcomeUnknownException(
-            what.get()
-                + ": an attempt after a failed one found a slot locked elsewhere; the failed"
-                + " attempt may or may not have applied the writes (retrying the same write is"
-                + " safe)",
-            null);
-      }
-      throw e;
-    }
+    return db.call(
+        Mode.TRANSACTION, scopeOf(writes), deadline, what, (c, a) -> fast(c, keys, writes));
   }
 
   /**

@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -52,21 +53,91 @@ final class PgLocalSettings {
   static final String SCOPE = "harbor_state.scope";
 
   /**
-   * SQL run before a statement, in the same round trip, the number of results it adds and the
-   * tenants it binds as its one parameter (null: it binds none).
+   * What tells one server run (incarnation) from another: the postmaster's start and the last reset
+   * of the shared statistics, which a restart and every crash recovery reset ("when recovering from
+   * an unclean shutdown … all statistics counters are reset"). A transaction id names one
+   * transaction only within a run: after a crash an id that never reached the durable WAL is given
+   * out again, and another server (a promoted standby) numbers its own. As epoch seconds, so the
+   * session's TimeZone and DateStyle do not enter the comparison. (An operator's {@code
+   * pg_stat_reset_shared} changes it too: a commit that broke just then is reported as unknown,
+   * which is never wrong.)
    */
-  private record Prelude(String sql, int results, @Nullable List<String> tenants) {
-    static final Prelude NONE = new Prelude("", 0, null);
+  static final String INCARNATION =
+      "concat(extract(epoch FROM pg_postmaster_start_time()), ' ',"
+          + " extract(epoch FROM pg_stat_get_bgwriter_stat_reset_time()))";
+
+  /** Receives what a write transaction's first statement learned about it. */
+  @FunctionalInterface
+  interface Identified {
+    /**
+     * The transaction is known.
+     *
+     * @param xid its id ({@code pg_current_xact_id()}, as text)
+     * @param incarnation the server run it runs in ({@link #INCARNATION})
+     */
+    void accept(String xid, String incarnation);
   }
 
-  /** The timeouts' set_config columns, without SELECT; empty for a snapshot's reads. */
-  private final String timeouts;
+  /**
+   * SQL run before a statement, in the same round trip, the number of results it adds, and whether
+   * its last result is the transaction's identity (id and incarnation, columns 3 and 4).
+   */
+  private record Prelude(
+      String sql, int results, boolean identifies, @Nullable List<String> tenants) {
+    static final Prelude NONE = new Prelude("", 0, false, null);
+
+    Prelude(String sql, int results, boolean identifies) {
+      this(sql, results, identifies, null);
+    }
+
+    /**
+     * The same prelude declaring a scope too: its last SELECT (which ends the prelude) gets the
+     * scope's set_config columns after its own, so no result is added and the columns the store
+     * reads (the identity's 3 and 4) keep their places. The tenants are a parameter, bound first.
+     */
+    Prelude declaring(PgScope scope) {
+      if (results == 0) {
+        return this;
+      }
+      List<String> list = scope.tenants();
+      String columns =
+          list == null
+              ? ", set_config('"
+                  + TENANTS
+                  + "', '{}', true), set_config('"
+                  + SCOPE
+                  + "', 'all', true)"
+              : ", set_config('"
+                  + TENANTS
+                  + "', CAST(CAST(? AS text[]) AS text), true), set_config('"
+                  + SCOPE
+                  + "', 'tenants', true)";
+      // Every prelude ends with "; " after its last SELECT.
+      return new Prelude(
+          sql.substring(0, sql.length() - 2) + columns + "; ", results, identifies, list);
+    }
+  }
+
+  /** What every autocommit statement carries. */
+  private final Prelude autoCommit;
+
+  /** What the first statement of a transaction carries. */
+  private final Prelude transaction;
+
+  /** What the first statement of a write transaction carries: also the transaction's identity. */
+  private final Prelude writeTransaction;
 
   /** Whether the server's default isolation is READ COMMITTED (autocommit then omits it). */
   private final boolean defaultIsReadCommitted;
 
-  private PgLocalSettings(String timeouts, boolean defaultIsReadCommitted) {
-    this.timeouts = timeouts;
+  private PgLocalSettings(
+      Prelude autoCommit,
+      Prelude transaction,
+      Prelude writeTransaction,
+      boolean defaultIsReadCommitted) {
+    this.autoCommit = autoCommit;
+    this.transaction = transaction;
+    this.writeTransaction = writeTransaction;
     this.defaultIsReadCommitted = defaultIsReadCommitted;
   }
 
@@ -91,37 +162,39 @@ final class PgLocalSettings {
   static PgLocalSettings forDefaultIsolation(
       Duration operationTimeout, boolean defaultIsReadCommitted) {
     long millis = Math.max(1, operationTimeout.toMillis());
-    // A number the store computed, not input: inlined. The tenants are a parameter, bound by the
-    // view at the statement's first position (it shifts the statement's own).
-    String timeouts =
-        "set_config('statement_timeout', '"
+    // A number the store computed, not input: inlined, so the prelude binds no parameter and the
+    // statement's own parameters keep their positions.
+    String setTimeouts =
+        "SELECT set_config('statement_timeout', '"
             + millis
             + "', true), set_config('lock_timeout', '"
             + millis
-            + "', true), ";
-    return new PgLocalSettings(timeouts, defaultIsReadCommitted);
-  }
-
-  /**
-   * The prelude of a statement that begins a transaction (or is one, in autocommit).
-   *
-   * @param isolation whether it pins READ COMMITTED too
-   */
-  private Prelude prelude(boolean isolation, PgScope scope) {
-    List<String> tenants = scope.tenants();
-    // The scope's settings, in the same SELECT as the timeouts: no round trip and no result more.
-    String columns =
-        tenants == null
-            ? "set_config('" + TENANTS + "', '{}', true), set_config('" + SCOPE + "', 'all', true)"
-            : "set_config('"
-                + TENANTS
-                + "', CAST(CAST(? AS text[]) AS text), true), set_config('"
-                + SCOPE
-                + "', 'tenants', true)";
-    String select = "SELECT " + timeouts + columns + "; ";
-    return isolation
-        ? new Prelude("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; " + select, 2, tenants)
-        : new Prelude(select, 1, tenants);
+            + "', true)";
+    String timeouts = setTimeouts + "; ";
+    String isolation = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ";
+    Prelude both = new Prelude(isolation + timeouts, 2, false);
+    // The id is assigned here, before the first write (it would be at the first write anyway), so
+    // that a commit whose answer is lost can be looked up (PgDatabase#call). A write's transaction
+    // never waits for its client between statements longer than operationTimeout, except when the
+    // client is gone unheard (a network that failed silently, say while the COMMIT was on its way):
+    // the server then ends it after that long, instead of holding its slots' locks until TCP
+    // keepalive notices.
+    Prelude identified =
+        new Prelude(
+            isolation
+                + setTimeouts
+                + ", CAST(pg_current_xact_id() AS text), "
+                + INCARNATION
+                + ", set_config('idle_in_transaction_session_timeout', '"
+                + millis
+                + "', true); ",
+            2,
+            true);
+    return new PgLocalSettings(
+        defaultIsReadCommitted ? new Prelude(timeouts, 1, false) : both,
+        both,
+        identified,
+        defaultIsReadCommitted);
   }
 
   /**
@@ -132,7 +205,7 @@ final class PgLocalSettings {
    * @return the view; closing its statements closes the real ones; the caller closes {@code c}
    */
   Connection scope(Connection c, PgScope scope) {
-    return view(new ConnectionView(c, scope, false));
+    return view(new ConnectionView(c, null, scope, false));
   }
 
   /**
@@ -155,7 +228,21 @@ final class PgLocalSettings {
    * @return the view
    */
   static Connection inTransaction(Connection c, PgScope scope) {
-    return view(new PgLocalSettings("", true).new ConnectionView(c, scope, true));
+    PgLocalSettings scopeOnly = new PgLocalSettings(Prelude.NONE, Prelude.NONE, Prelude.NONE, true);
+    return view(scopeOnly.new ConnectionView(c, null, scope, true));
+  }
+
+  /**
+   * A view of a connection for one write transaction: its first statement also learns the
+   * transaction's id and the server's incarnation, in the same round trip.
+   *
+   * @param c the connection, not in autocommit mode
+   * @param scope the tenants the work reads and writes
+   * @param identified receives the transaction's identity once its first statement ran
+   * @return the view
+   */
+  Connection scopeWrite(Connection c, PgScope scope, Identified identified) {
+    return view(new ConnectionView(c, identified, scope, false));
   }
 
   private static Connection view(ConnectionView handler) {
@@ -170,16 +257,19 @@ final class PgLocalSettings {
    */
   private final class ConnectionView implements InvocationHandler {
     private final Connection target;
+    private final @Nullable Identified identified;
     private final PgScope scope;
 
-    /** Every statement carries the prelude (a snapshot's reads), not only a transaction's first. */
+    /** Every statement carries the scope (a snapshot's reads), not only a transaction's first. */
     private final boolean everyStatement;
 
     /** Whether the current transaction has had its prelude. */
     private boolean settled;
 
-    ConnectionView(Connection target, PgScope scope, boolean everyStatement) {
+    ConnectionView(
+        Connection target, @Nullable Identified identified, PgScope scope, boolean everyStatement) {
       this.target = target;
+      this.identified = identified;
       this.scope = scope;
       this.everyStatement = everyStatement;
     }
@@ -189,16 +279,16 @@ final class PgLocalSettings {
      */
     private Prelude due() throws SQLException {
       if (everyStatement) {
-        return prelude(false, scope);
+        return new Prelude("SELECT 1; ", 1, false).declaring(scope);
       }
       if (target.getAutoCommit()) {
-        return prelude(!defaultIsReadCommitted, scope);
+        return autoCommit.declaring(scope);
       }
       if (settled) {
         return Prelude.NONE;
       }
       settled = true;
-      return prelude(true, scope);
+      return (identified != null ? writeTransaction : transaction).declaring(scope);
     }
 
     @Override
@@ -220,15 +310,13 @@ final class PgLocalSettings {
         }
         PreparedStatement real = target.prepareStatement(due.sql() + sql);
         List<String> tenants = due.tenants();
-        int shift = 0;
         if (tenants != null) {
           real.setArray(1, target.createArrayOf("text", tenants.toArray()));
-          shift = 1;
         }
-        return statement(PreparedStatement.class, real, due.results(), shift);
+        return statement(PreparedStatement.class, real, due);
       }
       if (name.equals("createStatement") && (args == null || args.length == 0)) {
-        return statement(Statement.class, target.createStatement(), -1, 0);
+        return statement(Statement.class, target.createStatement(), null);
       }
       if (name.startsWith("prepare") || (name.startsWith("create") && name.endsWith("Statement"))) {
         // Variants the store does not use: refusing them keeps a statement from running without
@@ -242,47 +330,49 @@ final class PgLocalSettings {
     /**
      * A statement whose executions hide the prelude's results.
      *
-     * @param skip the prelude's results for a prepared statement; -1 for a plain statement, whose
+     * @param prepared the prelude a prepared statement carries; null for a plain statement, whose
      *     SQL arrives with each execution and gets the prelude then, if one is due
-     * @param shift the parameters the prelude binds before the statement's own (its tenants)
      */
-    private <T extends Statement> T statement(Class<T> type, T real, int skip, int shift) {
+    private <T extends Statement> T statement(Class<T> type, T real, @Nullable Prelude prepared) {
       InvocationHandler handler =
           (proxy, method, args) -> {
             String name = method.getName();
-            if (shift > 0
+            if (prepared != null
+                && prepared.tenants() != null
                 && method.getDeclaringClass() == PreparedStatement.class
                 && name.startsWith("set")
                 && args != null
                 && args[0] instanceof Integer index) {
-              // The caller numbers the statement's own parameters; the prelude's come first.
+              // The caller numbers the statement's own parameters; the prelude's tenants come
+              // first.
               args = args.clone();
-              args[0] = index + shift;
-            } else if (shift > 0 && name.equals("clearParameters")) {
+              args[0] = index + 1;
+            } else if (prepared != null
+                && prepared.tenants() != null
+                && name.equals("clearParameters")) {
               throw new UnsupportedOperationException(
                   "the store's connection view binds the prelude's parameters once");
             }
-            boolean plain = skip < 0;
+            boolean plain = prepared == null;
             boolean withSql = args != null && args.length == 1 && args[0] instanceof String;
             if (plain == withSql
                 && (name.equals("execute")
                     || name.equals("executeQuery")
                     || name.equals("executeUpdate")
                     || name.equals("executeLargeUpdate"))) {
-              int results = skip;
-              if (plain) {
-                Prelude due = due();
-                results = due.results();
+              Prelude due = prepared;
+              if (due == null) {
+                due = due();
                 if (due.tenants() != null) {
                   // A plain statement cannot bind the tenants: tenant-scoped work prepares.
                   throw new UnsupportedOperationException(
                       "a tenant-scoped unit of work runs prepared statements only");
                 }
-                if (results > 0) {
+                if (due.results() > 0) {
                   args = new Object[] {due.sql() + args[0]};
                 }
               }
-              return execute(real, name, args, results);
+              return execute(real, name, args, due, identified);
             }
             if (name.startsWith("execute") || name.equals("addBatch")) {
               throw new UnsupportedOperationException(
@@ -297,11 +387,25 @@ final class PgLocalSettings {
     }
   }
 
-  /** Runs a statement, steps past the prelude's results and answers as the statement alone. */
-  private static Object execute(Statement s, String name, @Nullable Object[] args, int skip)
+  /**
+   * Runs a statement, steps past the prelude's results (reading the transaction's identity from the
+   * last, if it carries it) and answers as the statement alone.
+   */
+  private static Object execute(
+      Statement s,
+      String name,
+      @Nullable Object[] args,
+      Prelude prelude,
+      @Nullable Identified identified)
       throws SQLException {
     boolean rows = args == null ? ((PreparedStatement) s).execute() : s.execute((String) args[0]);
-    for (int i = 0; i < skip; i++) {
+    for (int i = 0; i < prelude.results(); i++) {
+      if (rows && prelude.identifies() && identified != null && i == prelude.results() - 1) {
+        ResultSet rs = s.getResultSet();
+        if (rs.next()) {
+          identified.accept(rs.getString(3), rs.getString(4));
+        }
+      }
       rows = s.getMoreResults();
     }
     if (name.equals("execute")) {

@@ -3,7 +3,6 @@ package dev.harbor.state.postgres;
 import static dev.harbor.state.postgres.PgSql.PREFIX;
 import static dev.harbor.state.postgres.PgSql.TXT;
 
-import dev.harbor.state.Identity;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.postgres.PgDatabase.Mode;
 import java.sql.Connection;
@@ -12,9 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,21 +31,15 @@ import org.jspecify.annotations.Nullable;
  * write runs in a picked slot: a step never deletes a record that a concurrent save replaced with a
  * newer one (the save committed first, and the age check sees its new {@code updated_at}; or it
  * waits for the step and writes after it), never deletes a slot while a conditional write has
- * checked it or a fence holds it, and never waits on a write to another scope. Scope locks rather
- * than slot locks: retention deletes many records of few sessions (a session's checkpoints), so a
- * step takes one lock per session, not two per record. The locks are released at the step's commit:
- * no step holds a lock longer than itself.
- *
- * <p>A step's locks live in PostgreSQL's shared lock table (about {@code max_locks_per_transaction
- * * max_connections} entries, 6,400 by default, for the whole server), so a step locks at most
- * {@value #MAX_SCOPES} scopes: when the picked records span more, the step deletes only those of
- * its first {@value #MAX_SCOPES} scopes, oldest first still, and the caller's next call goes on.
- * The contract allows it ("at most {@code limit}"); callers repeat until 0.
+ * checked it or a fence holds it, and never waits on a write to another tenant. Scope locks rather
+ * than slot locks: retention deletes many records of few sessions (a session's checkpoints). A
+ * scope lock is one of the tenant's {@value SlotLocks#BUCKETS} buckets of sessions, so a step takes
+ * at most that many advisory locks whatever its size (SPEC 9.3: no call holds more than 64 entries
+ * of PostgreSQL's shared lock table, which other tenants' writes need too); a step of many sessions
+ * holds back the tenant's other writes for its duration, and only the tenant's. The locks are
+ * released at the step's commit: no step holds a lock longer than itself.
  */
 final class PgRetention {
-
-  /** The most scopes one step locks; see the class comment. */
-  static final int MAX_SCOPES = 1000;
 
   private static final String SLOT_COLUMNS = "SELECT user_id, session_id, run_id, kind FROM ";
   private static final String BY_SLOT = " ORDER BY user_id, session_id, run_id, kind LIMIT ?";
@@ -166,22 +157,10 @@ final class PgRetention {
         });
   }
 
-  /** The picked records of the first {@value #MAX_SCOPES} scopes, in the order picked. */
-  private static List<SlotLocks.Slot> withinScopeBudget(List<SlotLocks.Slot> picked) {
-    Set<Identity> scopes = new HashSet<>();
-    for (int j = 0; j < picked.size(); j++) {
-      if (scopes.add(picked.get(j).identity().identity()) && scopes.size() > MAX_SCOPES) {
-        return picked.subList(0, j);
-      }
-    }
-    return picked;
-  }
-
   private int delete(
-      Connection c, String tenantId, @Nullable String cutoff, List<SlotLocks.Slot> all)
+      Connection c, String tenantId, @Nullable String cutoff, List<SlotLocks.Slot> picked)
       throws SQLException {
     try (PreparedStatement p = c.prepareStatement(cutoff == null ? deletePicked : deleteOld)) {
-      List<SlotLocks.Slot> picked = withinScopeBudget(all);
       p.setArray(
           1,
           c.createArrayOf(

@@ -83,8 +83,9 @@ final class PgSql {
 
   /**
    * The locks of a batch: its scopes exclusive, which holds back every other write into them (each
-   * takes its scope shared) and so stands for the slot locks. One lock per session rather than two
-   * per record keeps a large batch within PostgreSQL's shared lock table.
+   * takes its scope shared) and so stands for the slot locks. Scopes are buckets of a tenant's
+   * sessions (SlotLocks), so a batch takes at most 16 locks per tenant however many sessions it
+   * writes, which keeps every call within its share of PostgreSQL's shared lock table (SPEC 9.3).
    */
   static final String LOCK_SCOPES =
       "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(? AS bigint[])) AS k; ";
@@ -102,6 +103,7 @@ final class PgSql {
   final String findByEventIdOfTenant;
   final String save;
   final String saveAll;
+  final String saveAllWholeTable;
   final String upsertBatch;
   final String upsertBatchIfLocked;
   final String delete;
@@ -114,12 +116,23 @@ final class PgSql {
   final String scanAllFirst;
   final String scanAllAfter;
   final String readConditions;
+  final String readConditionsWholeTable;
   final String writeConditional;
   final String slotEventId;
   final String liveSlots;
 
   PgSql(String quotedSchema) {
     table = quotedSchema + "." + RECORDS;
+    // The escalation of a call whose advisory locks would exceed SlotLocks.MAX_KEYS (SPEC 9.3): one
+    // EXCLUSIVE lock on the table, which holds back every write (each holds ROW EXCLUSIVE from its
+    // first write) and every call that reads under its advisory locks before it writes or while it
+    // fences (each holds ROW SHARE from its read, below), but no plain read. It is taken before
+    // any advisory lock and the call then takes none (its lock arrays are empty); every other
+    // caller takes its table lock after its advisory locks, so no wait cycle forms through it.
+    String lockTable = "LOCK TABLE " + table + " IN EXCLUSIVE MODE; ";
+    // Of a call that reads under its advisory locks and writes later, or fences: holds back a
+    // table-locking batch until it ends (plain reads hold ACCESS SHARE, which that lock allows).
+    String readToWrite = "LOCK TABLE " + table + " IN ROW SHARE MODE; ";
     String select = "SELECT " + SELECTED + " FROM " + table;
     // The slot is the caller's: only its value columns travel (RecordRows#firstAt).
     find =
@@ -145,10 +158,10 @@ final class PgSql {
         "SELECT event_id, tenant_id, user_id, session_id, run_id, kind FROM "
             + table
             + " WHERE event_id = ANY(CAST(? AS text[]) COLLATE \"C\")";
-    slotEventId = LOCK_SLOT + "SELECT event_id FROM " + table + " WHERE " + SLOT;
+    slotEventId = LOCK_SLOT + readToWrite + "SELECT event_id FROM " + table + " WHERE " + SLOT;
 
-    // save: the slot's locks, then the plain upsert, in one round trip and one (implicit)
-    // transaction. Holding the slot's lock, the save is the only writer of the slot, so:
+    // save: the slot's locks, then the plain upsert, in one round trip (the commit follows in a
+    // second: PgDatabase). Holding the slot's lock, the save is the only writer of the slot, so:
     // - the slot holds another event id or none: written (1 row), unless the new id is live in
     //   another slot, which the event_id index rejects (23505, a conflict);
     // - the slot already holds this event id: nothing is written (0 rows); the caller compares the
@@ -177,6 +190,8 @@ final class PgSql {
     // A group commit's: writes nothing unless the TRY_LOCK_SLOTS before it took every lock.
     upsertBatchIfLocked = upsertBatchStatement(" WHERE " + HOLDS_LOCKS);
     saveAll = LOCK_SCOPES + upsertBatch;
+    // A batch whose scope locks would exceed the budget (many tenants): the table instead.
+    saveAllWholeTable = lockTable + saveAll;
 
     delete = LOCK_SLOT + "DELETE FROM " + table + " WHERE " + SLOT;
     deleteIf = delete + " AND event_id = " + TXT;
@@ -197,6 +212,7 @@ final class PgSql {
     // the latter carry payloads. The locks keep every expected slot as read until the commit.
     readConditions =
         LOCK_SLOTS
+            + readToWrite
             + "SELECT e.ord, r.event_id, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS bigint),"
             + " CAST(NULL AS bytea) FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),"
             + " CAST(? AS text[]), CAST(? AS text[])) WITH ORDINALITY AS e(tenant_id, user_id, session_id, run_id, kind,"
@@ -208,6 +224,8 @@ final class PgSql {
             + " UNION ALL SELECT 0, event_id, tenant_id, user_id, session_id, run_id, kind, version, payload FROM "
             + table
             + " WHERE event_id = ANY(CAST(? AS text[]) COLLATE \"C\")";
+    // Its table lock first, then (empty) advisory locks: as many results before the rows.
+    readConditionsWholeTable = lockTable + readConditions.replace(readToWrite, "");
     // The writes of saveIf/saveBatchIf. Each still re-checks its expectation on the row it changes
     // (an UPDATE re-evaluates its condition on the newest row version), a second line of defence
     // behind the slot locks: fewer rows written than expected fails the condition.

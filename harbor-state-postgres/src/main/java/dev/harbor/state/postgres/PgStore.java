@@ -106,67 +106,75 @@ final class PgStore implements StoreDriver {
                 + r.id().value()
                 + " at "
                 + StoreErrors.describe(r.identity(), r.kind());
+    // A transaction: its statement in one round trip, its commit in another, so that a commit
+    // whose answer is lost can be looked up instead of applied again (PgDatabase).
     db.run(
-        Mode.IDEMPOTENT_WRITE,
+        Mode.TRANSACTION,
         PgScope.tenant(r.identity().tenantId()),
         deadline,
         what,
-        (c, a) -> {
-          // Contention never fails a save (CONTRACT.md 4.2): a round that found its slot changed
-          // had no effect, so it runs again until the call's operationTimeout runs out.
-          while (!saveRound(c, keys, r)) {
-            a.beforeAnotherRound(() -> "the slot to stop changing under the " + what.get());
-          }
-        });
+        (c, a) -> saveUnderLocks(c, keys, r, what));
   }
 
   /**
-   * One round of a save.
+   * A save, under its slot's locks (held to the commit).
    *
-   * @return whether the save is settled (written, or a replay of what the slot holds); {@code
-   *     false} if the slot changed between the write and the check, so the save, which has had no
-   *     effect, is due again
+   * <p>Contention never fails a save (CONTRACT.md 4.2): every writer of the slot waits for its
+   * lock, and the row the upsert found holding this event id stays locked to the commit (ON
+   * CONFLICT DO UPDATE locks the row even where its WHERE is false), so the slot cannot change
+   * between the write and the check below.
+   *
    * @throws dev.harbor.state.IdempotencyConflictException if the event id is live with other
    *     content
    */
-  private boolean saveRound(Connection c, SlotLocks.Keys keys, StateRecord r) throws SQLException {
+  private void saveUnderLocks(
+      Connection c, SlotLocks.Keys keys, StateRecord r, Supplier<String> what) throws SQLException {
     try (PreparedStatement p = c.prepareStatement(sql.save)) {
       int i = bindSlot(p, bindLocks(p, keys), r.identity(), r.kind());
       bindContent(p, i, r);
       if (updateAfterLocks(p) == 1) {
-        return true;
+        return;
       }
     }
     // Nothing written: the slot held this event id. The same write again is a no-op; other
-    // content a conflict; no such record any more, a slot overwritten or deleted since.
+    // content a conflict.
     Optional<StateRecord> held = findByEventId(c, r.id());
-    if (held.isPresent() && !held.get().sameContent(r)) {
+    if (held.isEmpty()) {
+      // Only a writer outside the locking protocol (a store of an older version on this schema)
+      // can have changed the slot under the locks. Rolled back.
+      throw new StorageException(
+          what.get() + " found its slot changed concurrently; nothing was changed", true, null);
+    }
+    if (!held.get().sameContent(r)) {
       throw StoreErrors.idempotencyConflict(r, sameSlot(held.get(), r));
     }
-    return held.isPresent();
   }
 
   @Override
   public void saveAll(List<StateRecord> batch) {
-    Long[] scopes = locks.batchKeys(batch.stream().map(r -> r.identity().identity()).toList());
     try {
-      saveAllScoped(batch, scopes);
+      saveAllScoped(batch);
     } catch (IdempotencyConflictException e) {
       throw named(e, batch);
     }
   }
 
-  private void saveAllScoped(List<StateRecord> batch, Long[] scopes) {
+  private void saveAllScoped(List<StateRecord> batch) {
+    Long[] keys = locks.batchKeys(batch.stream().map(r -> r.identity().identity()).toList());
+    // Beyond the lock budget (scopes of many tenants) the table's lock stands for the scopes'.
+    boolean wholeTable = SlotLocks.exceedsBudget(keys.length);
+    Long[] scopes = wholeTable ? new Long[0] : keys;
     // One transaction: the batch's locks, then one statement for every record, then the commit.
     db.run(
         Mode.TRANSACTION,
         PgScope.tenants(batch.stream().map(r -> r.identity().tenantId()).toList()),
         () -> "saveAll of " + batch.size() + " records",
         (c, a) -> {
-          try (PreparedStatement p = c.prepareStatement(sql.saveAll)) {
+          try (PreparedStatement p =
+              c.prepareStatement(wholeTable ? sql.saveAllWholeTable : sql.saveAll)) {
             p.setArray(1, c.createArrayOf("bigint", scopes));
             bindRecords(c, p, 2, batch);
-            try (ResultSet rs = queryAfterLocks(p)) {
+            try (ResultSet rs = queryAfterLocks(p, wholeTable)) {
               rs.next();
               long written = rs.getLong(1);
               long replayed = rs.getLong(2);
@@ -200,14 +208,14 @@ final class PgStore implements StoreDriver {
                     + " at "
                     + StoreErrors.describe(writes.get(0).identity(), writes.get(0).kind())
             : () -> "saveBatchIf of " + writes.size() + " records";
-    SlotLocks.Keys keys =
-        locks.keys(
+    SlotLocks.Keys slotKeys =
+        locks.boundedKeys(
             expectations.stream().map(e -> new SlotLocks.Slot(e.identity(), e.kind())).toList());
     List<String> tenants = new ArrayList<>();
     expectations.forEach(e -> tenants.add(e.identity().tenantId()));
     writes.forEach(w -> tenants.add(w.identity().tenantId()));
     try {
-      saveIfScoped(expectations, writes, what, keys, PgScope.tenants(tenants));
+      saveIfScoped(expectations, writes, what, slotKeys, PgScope.tenants(tenants));
     } catch (IdempotencyConflictException e) {
       throw named(e, writes);
     }
@@ -217,8 +225,11 @@ final class PgStore implements StoreDriver {
       List<SlotExpectation> expectations,
       List<StateRecord> writes,
       Supplier<String> what,
-      SlotLocks.Keys keys,
+      SlotLocks.Keys slotKeys,
       PgScope scope) {
+    // Beyond the lock budget even escalated (scopes of many tenants): the table's lock instead.
+    boolean wholeTable = slotKeys.exceedsBudget();
+    SlotLocks.Keys keys = wholeTable ? new SlotLocks.Keys(new Long[0], new Long[0]) : slotKeys;
     db.run(
         Mode.TRANSACTION,
         scope,
@@ -228,7 +239,7 @@ final class PgStore implements StoreDriver {
           // (CONTRACT.md 4.4, 4.5); the locks keep every expected slot as read until the commit.
           String[] current = new String[expectations.size()];
           Map<String, StateRecord> live = new HashMap<>();
-          readConditions(c, keys, expectations, writes, current, live);
+          readConditions(c, keys, wholeTable, expectations, writes, current, live);
           for (int i = 0; i < expectations.size(); i++) {
             SlotExpectation e = expectations.get(i);
             if (!Objects.equals(expectedId(e), current[i])) {
@@ -347,12 +358,14 @@ final class PgStore implements StoreDriver {
   private void readConditions(
       Connection c,
       SlotLocks.Keys keys,
+      boolean wholeTable,
       List<SlotExpectation> expectations,
       List<StateRecord> writes,
       String[] current,
       Map<String, StateRecord> live)
       throws SQLException {
-    try (PreparedStatement p = c.prepareStatement(sql.readConditions)) {
+    try (PreparedStatement p =
+        c.prepareStatement(wholeTable ? sql.readConditionsWholeTable : sql.readConditions)) {
       int n = expectations.size();
       String[][] cols = new String[5][n];
       for (int i = 0; i < n; i++) {
@@ -370,7 +383,7 @@ final class PgStore implements StoreDriver {
       p.setArray(
           i,
           c.createArrayOf("text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
-      try (ResultSet rs = queryAfterLocks(p)) {
+      try (ResultSet rs = queryAfterLocks(p, true)) { // either way, a table lock too
         while (rs.next()) {
           int ord = (int) rs.getLong(1);
           String eventId = rs.getString(2);
@@ -424,7 +437,7 @@ final class PgStore implements StoreDriver {
           String current;
           try (PreparedStatement p = c.prepareStatement(sql.slotEventId)) {
             bindSlot(p, bindLocks(p, keys), expectation.identity(), expectation.kind());
-            try (ResultSet rs = queryAfterLocks(p)) {
+            try (ResultSet rs = queryAfterLocks(p, true)) { // and the table's ROW SHARE
               current = rs.next() ? rs.getString(1) : null;
             }
           }
@@ -449,7 +462,7 @@ final class PgStore implements StoreDriver {
   private void deleteAlone(Quadruple identity, String kind, long deadline) {
     SlotLocks.Keys keys = locks.keys(identity, kind);
     db.call(
-        Mode.IDEMPOTENT_WRITE,
+        Mode.TRANSACTION, // as a save: a lost commit answer is looked up, not applied again
         PgScope.tenant(identity.tenantId()),
         deadline,
         () -> "delete of " + StoreErrors.describe(identity, kind),
@@ -692,9 +705,17 @@ final class PgStore implements StoreDriver {
     return p.getUpdateCount();
   }
 
-  /** Runs a statement that takes locks first and returns the rows of the query proper. */
-  private static ResultSet queryAfterLocks(PreparedStatement p) throws SQLException {
-    p.execute(); // the locks' one row
+  /**
+   * Runs a statement that takes locks first and returns the rows of the query proper: after the
+   * advisory locks' one row, and a LOCK TABLE's empty answer too if {@code tableLock} (before or
+   * after the advisory locks).
+   */
+  private static ResultSet queryAfterLocks(PreparedStatement p, boolean tableLock)
+      throws SQLException {
+    p.execute(); // the first lock statement
+    if (tableLock) {
+      p.getMoreResults(); // the second
+    }
     if (!p.getMoreResults()) {
       throw new IllegalStateException("expected rows after the locks");
     }

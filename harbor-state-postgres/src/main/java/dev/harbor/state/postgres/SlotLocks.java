@@ -16,14 +16,21 @@ import org.jspecify.annotations.Nullable;
  * 64 bits {@code pg_advisory_xact_lock} takes. Two keys colliding only serialize more than needed.
  *
  * <p>The locking protocol, which makes every write one atomic step against every other (issue 10,
- * defects 3 and 4; issue 17, defect 1): each write to a slot takes its scope's (tenant, user,
- * session) lock shared and the slot's lock exclusive, in its transaction, before its first read;
- * {@code deleteScope} takes the scope's lock exclusive, and so does {@code saveAll} for each scope
- * of its batch instead of a lock per slot (the shared lock table then holds one lock per session of
- * a batch, not two per record). So no write changes a slot that a conditional write has checked
- * until that write commits, two writes of one slot never race on its unique indexes, and no write
- * enters a scope while it is being erased. Every caller takes scope locks before slot locks, each
- * in ascending key order ({@link Keys}), so they never deadlock.
+ * defects 3 and 4; issue 17, defect 1): each write to a slot takes its scope's lock shared and the
+ * slot's lock exclusive, in its transaction, before its first read. A scope lock is a bucket of a
+ * tenant's sessions: (tenant, user, session) hashed into one of {@value #BUCKETS} buckets per
+ * tenant (issue 24), so no call ever needs more than {@value #BUCKETS} scope locks per tenant.
+ * {@code deleteScope} takes its scope's lock exclusive, and so do {@code saveAll} and retention for
+ * each scope of their records instead of a lock per slot. So no write changes a slot that a
+ * conditional write has checked until that write commits, two writes of one slot never race on its
+ * unique indexes, and no write enters a scope while it is being erased. Every caller takes scope
+ * locks before slot locks, each in ascending key order ({@link Keys}), so they never deadlock.
+ *
+ * <p>Bounded footprint (issue 24, SPEC 9.3): a call takes at most {@value #MAX_KEYS} advisory
+ * locks. A write of many slots whose scope and slot locks would exceed it takes its scopes' locks
+ * exclusive instead ({@link #boundedKeys(Collection)}); one whose scopes alone exceed it (a batch
+ * across more than two tenants with many sessions each) locks the whole table instead ({@link
+ * #exceedsBudget}).
  */
 final class SlotLocks {
 
@@ -36,7 +43,26 @@ final class SlotLocks {
    */
   // Arrays, not lists: they are bound as SQL arrays as they are; nothing compares two Keys.
   @SuppressWarnings("ArrayRecordComponent")
-  record Keys(Long[] scopes, Long[] slots) {}
+  record Keys(Long[] scopes, Long[] slots) {
+
+    /** Whether taking these locks would exceed {@link #MAX_KEYS}. */
+    boolean exceedsBudget() {
+      return SlotLocks.exceedsBudget(scopes.length + slots.length);
+    }
+  }
+
+  /**
+   * The scope buckets of one tenant: a tenant's scope locks are at most this many, whatever its
+   * number of sessions. More buckets hold back fewer of a tenant's sessions while one of them is
+   * erased; fewer let a call lock more tenants within {@link #MAX_KEYS}.
+   */
+  static final int BUCKETS = 16;
+
+  /**
+   * The most advisory locks one call takes (SPEC 9.3 allows 64 shared lock table entries per call;
+   * the rest is left for the locks of its relations and transaction id).
+   */
+  static final int MAX_KEYS = 2 * BUCKETS;
 
   /**
    * A slot.
@@ -48,6 +74,7 @@ final class SlotLocks {
 
   private final byte[] slotNamespace;
   private final byte[] scopeNamespace;
+  private final byte[] bucketNamespace;
 
   /**
    * SHA-256 states that have already digested the slot and the scope namespace, or null where the
@@ -59,11 +86,16 @@ final class SlotLocks {
 
   private final @Nullable MessageDigest scopePrototype;
 
+  private final @Nullable MessageDigest bucketPrototype;
+
   SlotLocks(String schema) {
     this.slotNamespace = frame("harbor-state/slot-lock/v1", schema);
     this.scopeNamespace = frame("harbor-state/scope-lock/v1", schema);
     this.slotPrototype = prototype(slotNamespace);
     this.scopePrototype = prototype(scopeNamespace);
+    // v2: scope locks became buckets (issue 24); a v1 store's session locks do not exclude them.
+    this.bucketNamespace = frame("harbor-state/scope-bucket-lock/v2", schema);
+    this.bucketPrototype = prototype(bucketNamespace);
   }
 
   /**
@@ -79,7 +111,32 @@ final class SlotLocks {
   }
 
   /**
-   * The locks a batch ({@code saveAll}) takes: its scopes', exclusive, ordered.
+   * The locks a conditional write of these slots takes: as {@link #keys(Collection)} within {@link
+   * #MAX_KEYS}; beyond it, escalated, their scopes exclusive, which stand for the slots' locks as
+   * for saveAll (still beyond it if the scopes alone are: {@link Keys#exceedsBudget}).
+   *
+   * @param slots the slots
+   * @return the keys to take, ordered
+   */
+  Keys boundedKeys(Collection<Slot> slots) {
+    Keys fine = keys(slots);
+    return fine.exceedsBudget() ? new Keys(new Long[0], fine.scopes()) : fine;
+  }
+
+  /**
+   * Whether a call needing this many advisory locks must lock the table instead.
+   *
+   * @param locks how many
+   * @return whether they exceed {@link #MAX_KEYS}
+   */
+  static boolean exceedsBudget(int locks) {
+    return locks > MAX_KEYS;
+  }
+
+  /**
+   * The locks a batch ({@code saveAll}, a retention step) takes: its scopes', exclusive, ordered;
+   * at most {@value #BUCKETS} per tenant. More than {@link #MAX_KEYS} ({@link #exceedsBudget}): the
+   * caller locks the table instead.
    *
    * @param scopes the scopes of the batch's records
    * @return their keys, distinct and ascending
@@ -100,8 +157,8 @@ final class SlotLocks {
   }
 
   /**
-   * The lock key of one scope (tenant, user, session): shared by writes into it, exclusive for its
-   * erasure.
+   * The lock key of one scope (tenant, user, session): its tenant's bucket of sessions, shared by
+   * writes into it, exclusive for an erasure or a batch.
    *
    * @param identity the scope
    * @return the key
@@ -109,7 +166,11 @@ final class SlotLocks {
   long scopeKey(Identity identity) {
     MessageDigest sha = start(scopePrototype, scopeNamespace);
     sha.update(frame(identity.tenantId(), identity.userId(), identity.sessionId()));
-    return ByteBuffer.wrap(sha.digest()).getLong();
+    int bucket = Math.floorMod(ByteBuffer.wrap(sha.digest()).getLong(), BUCKETS);
+    MessageDigest bucketSha = start(bucketPrototype, bucketNamespace);
+    bucketSha.update(frame(identity.tenantId()));
+    bucketSha.update(ByteBuffer.allocate(4).putInt(bucket).array());
+    return ByteBuffer.wrap(bucketSha.digest()).getLong();
   }
 
   /**

@@ -23,39 +23,30 @@ class PgDatabaseRetryTest {
       delimiter = '|',
       textBlock =
           """
-          # rule                                                          | mode             | failure           | commit   | attempts left | seconds left | decision
+          # rule                                                          | mode        | failure           | commit   | attempts left | seconds left | decision
           # Reads: always safe to run again, while attempts and time last.
-          read_brokenConnection_retriesOnAFreshConnection                 | READ             | BROKEN_CONNECTION | NOT_SENT | 7 | 1 | RETRY
-          read_rolledBack_retries                                         | READ             | ROLLED_BACK       | NOT_SENT | 7 | 1 | RETRY
-          read_otherFailure_fails                                         | READ             | OTHER             | NOT_SENT | 7 | 1 | FAIL
-          read_brokenConnectionWithNoAttemptsLeft_fails                   | READ             | BROKEN_CONNECTION | NOT_SENT | 0 | 1 | FAIL
-          read_brokenConnectionPastOperationTimeout_fails                 | READ             | BROKEN_CONNECTION | NOT_SENT | 7 | 0 | FAIL
-          # Idempotent writes (save, delete): sent as they start; a replay applies nothing twice.
-          idempotentWrite_commitBroke_retriesButTheOutcomeIsInDoubt       | IDEMPOTENT_WRITE | BROKEN_CONNECTION | SENT     | 7 | 1 | RETRY_IN_DOUBT
-          idempotentWrite_commitBrokeWithNoAttemptsLeft_isOutcomeUnknown  | IDEMPOTENT_WRITE | BROKEN_CONNECTION | SENT     | 0 | 1 | OUTCOME_UNKNOWN
-          idempotentWrite_commitBrokePastOperationTimeout_isOutcomeUnknown| IDEMPOTENT_WRITE | BROKEN_CONNECTION | SENT     | 7 | 0 | OUTCOME_UNKNOWN
-          idempotentWrite_rolledBack_retries                              | IDEMPOTENT_WRITE | ROLLED_BACK       | SENT     | 7 | 1 | RETRY
-          idempotentWrite_refusedByTheServer_failsWithAKnownOutcome       | IDEMPOTENT_WRITE | OTHER             | SENT     | 7 | 1 | FAIL
-          # Once an earlier attempt's commit is in doubt, only a success clears it.
-          inDoubt_anotherBrokenConnection_retries                         | IDEMPOTENT_WRITE | BROKEN_CONNECTION | IN_DOUBT | 7 | 1 | RETRY
-          inDoubt_rolledBack_retries                                      | IDEMPOTENT_WRITE | ROLLED_BACK       | IN_DOUBT | 7 | 1 | RETRY
-          inDoubt_aLaterAnswerSuchAsAConflict_isStillOutcomeUnknown       | IDEMPOTENT_WRITE | OTHER             | IN_DOUBT | 7 | 1 | OUTCOME_UNKNOWN
-          inDoubt_noAttemptsLeft_isStillOutcomeUnknown                    | IDEMPOTENT_WRITE | ROLLED_BACK       | IN_DOUBT | 0 | 1 | OUTCOME_UNKNOWN
-          inDoubt_pastOperationTimeout_isStillOutcomeUnknown              | IDEMPOTENT_WRITE | BROKEN_CONNECTION | IN_DOUBT | 7 | 0 | OUTCOME_UNKNOWN
-          # Transactions (saveAll, saveIf, deleteIf, deleteScope): again only if nothing may have committed.
-          transaction_brokenBeforeItsCommit_retries                       | TRANSACTION      | BROKEN_CONNECTION | NOT_SENT | 7 | 1 | RETRY
-          transaction_brokenWhileCommitting_isOutcomeUnknownAndNotRetried | TRANSACTION      | BROKEN_CONNECTION | SENT     | 7 | 1 | OUTCOME_UNKNOWN
-          transaction_rolledBackBeforeItsCommit_retries                   | TRANSACTION      | ROLLED_BACK       | NOT_SENT | 7 | 1 | RETRY
-          transaction_rolledBackAtItsCommit_retries                       | TRANSACTION      | ROLLED_BACK       | SENT     | 7 | 1 | RETRY
-          transaction_refusedAtItsCommit_failsWithAKnownOutcome           | TRANSACTION      | OTHER             | SENT     | 7 | 1 | FAIL
-          transaction_otherFailureBeforeItsCommit_fails                   | TRANSACTION      | OTHER             | NOT_SENT | 7 | 1 | FAIL
-          transaction_brokenBeforeItsCommitWithNoAttemptsLeft_fails       | TRANSACTION      | BROKEN_CONNECTION | NOT_SENT | 0 | 1 | FAIL
+          read_brokenConnection_retriesOnAFreshConnection                 | READ        | BROKEN_CONNECTION | NOT_SENT | 7 | 1 | RETRY
+          read_rolledBack_retries                                         | READ        | ROLLED_BACK       | NOT_SENT | 7 | 1 | RETRY
+          read_otherFailure_fails                                         | READ        | OTHER             | NOT_SENT | 7 | 1 | FAIL
+          read_brokenConnectionWithNoAttemptsLeft_fails                   | READ        | BROKEN_CONNECTION | NOT_SENT | 0 | 1 | FAIL
+          read_brokenConnectionPastOperationTimeout_fails                 | READ        | BROKEN_CONNECTION | NOT_SENT | 7 | 0 | FAIL
+          # Writes (every one a transaction): again only if nothing may have committed.
+          write_brokenBeforeItsCommit_retries                             | TRANSACTION | BROKEN_CONNECTION | NOT_SENT | 7 | 1 | RETRY
+          write_brokenBeforeItsCommitPastOperationTimeout_fails           | TRANSACTION | BROKEN_CONNECTION | NOT_SENT | 7 | 0 | FAIL
+          write_brokenBeforeItsCommitWithNoAttemptsLeft_fails             | TRANSACTION | BROKEN_CONNECTION | NOT_SENT | 0 | 1 | FAIL
+          write_brokenWhileCommitting_asksTheServerNeverRetriesBlindly    | TRANSACTION | BROKEN_CONNECTION | SENT     | 7 | 1 | RESOLVE
+          write_brokenWhileCommittingWithNoAttemptsLeft_stillAsks         | TRANSACTION | BROKEN_CONNECTION | SENT     | 0 | 1 | RESOLVE
+          write_brokenWhileCommittingPastOperationTimeout_isUnknown       | TRANSACTION | BROKEN_CONNECTION | SENT     | 7 | 0 | OUTCOME_UNKNOWN
+          write_rolledBackBeforeItsCommit_retries                         | TRANSACTION | ROLLED_BACK       | NOT_SENT | 7 | 1 | RETRY
+          write_rolledBackAtItsCommit_retries                             | TRANSACTION | ROLLED_BACK       | SENT     | 7 | 1 | RETRY
+          write_refusedAtItsCommit_failsWithAKnownOutcome                 | TRANSACTION | OTHER             | SENT     | 7 | 1 | FAIL
+          write_otherFailureBeforeItsCommit_fails                         | TRANSACTION | OTHER             | NOT_SENT | 7 | 1 | FAIL
           # Fences: again only before the caller's action; they write nothing, so never in doubt.
-          fence_brokenBeforeTheAction_retries                             | FENCE            | BROKEN_CONNECTION | NOT_SENT | 7 | 1 | RETRY
-          fence_rolledBackBeforeTheAction_retries                         | FENCE            | ROLLED_BACK       | NOT_SENT | 7 | 1 | RETRY
-          fence_brokenAfterTheActionStarted_failsSoTheActionRunsOnce      | FENCE            | BROKEN_CONNECTION | SENT     | 7 | 1 | FAIL
-          fence_rolledBackAfterTheActionStarted_failsSoTheActionRunsOnce  | FENCE            | ROLLED_BACK       | SENT     | 7 | 1 | FAIL
-          fence_conditionFailed_fails                                     | FENCE            | OTHER             | NOT_SENT | 7 | 1 | FAIL
+          fence_brokenBeforeTheAction_retries                             | FENCE       | BROKEN_CONNECTION | NOT_SENT | 7 | 1 | RETRY
+          fence_rolledBackBeforeTheAction_retries                         | FENCE       | ROLLED_BACK       | NOT_SENT | 7 | 1 | RETRY
+          fence_brokenAfterTheActionStarted_failsSoTheActionRunsOnce      | FENCE       | BROKEN_CONNECTION | SENT     | 7 | 1 | FAIL
+          fence_rolledBackAfterTheActionStarted_failsSoTheActionRunsOnce  | FENCE       | ROLLED_BACK       | SENT     | 7 | 1 | FAIL
+          fence_conditionFailed_fails                                     | FENCE       | OTHER             | NOT_SENT | 7 | 1 | FAIL
           """)
   void decide(
       String rule,
@@ -71,14 +62,44 @@ class PgDatabaseRetryTest {
   }
 
   @Test
-  void noAttemptsOrNoTimeLeft_neverRetries() {
+  void noAttemptsOrNoTimeLeft_neverRunsTheWorkAgain() {
     forEveryInput(
         (mode, failure, commit) -> {
           assertThat(PgDatabase.decide(mode, failure, commit, 0, SECOND))
-              .isIn(Decision.FAIL, Decision.OUTCOME_UNKNOWN);
+              .isIn(Decision.FAIL, Decision.OUTCOME_UNKNOWN, Decision.RESOLVE);
           assertThat(PgDatabase.decide(mode, failure, commit, 7, 0))
               .isIn(Decision.FAIL, Decision.OUTCOME_UNKNOWN);
         });
+  }
+
+  @Test
+  void aWriteWhoseCommitWasSentAndBroke_isNeverRunAgainWithoutAskingTheServer() {
+    forEveryInput(
+        (mode, failure, commit) -> {
+          if (mode.writes() && commit == Commit.SENT && failure == Failure.BROKEN_CONNECTION) {
+            assertThat(PgDatabase.decide(mode, failure, commit, 7, SECOND))
+                .isEqualTo(Decision.RESOLVE);
+          }
+        });
+  }
+
+  /** What the server's answer about a transaction whose commit broke means. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      nullValues = "null",
+      delimiter = '|',
+      textBlock =
+          """
+          # rule                                                          | status      | same run | settled
+          committed_isApplied                                             | committed   | true     | COMMITTED
+          aborted_isSafeToRunAgain                                        | aborted     | true     | ABORTED
+          inProgress_isAskedAgain                                         | in progress | true     | IN_PROGRESS
+          tooOldToTell_isUnknown                                          | null        | true     | UNKNOWN
+          anotherServerRun_committed_isUnknown                            | committed   | false    | UNKNOWN
+          anotherServerRun_aborted_isUnknownSinceTheIdMayBeAnothersNow    | aborted     | false    | UNKNOWN
+          """)
+  void settled(String rule, String status, boolean sameRun, PgDatabase.Settled settled) {
+    assertThat(PgDatabase.settled(status, sameRun)).as(rule).isEqualTo(settled);
   }
 
   @Test
@@ -86,6 +107,17 @@ class PgDatabaseRetryTest {
     forEveryInput(
         (mode, failure, commit) -> {
           if (!mode.writes()) {
+            assertThat(PgDatabase.decide(mode, failure, commit, 7, SECOND))
+                .isIn(Decision.RETRY, Decision.FAIL);
+          }
+        });
+  }
+
+  @Test
+  void onlyABrokenConnectionWhileCommitting_isEverInDoubt() {
+    forEveryInput(
+        (mode, failure, commit) -> {
+          if (commit == Commit.NOT_SENT || failure != Failure.BROKEN_CONNECTION) {
             assertThat(PgDatabase.decide(mode, failure, commit, 7, SECOND))
                 .isIn(Decision.RETRY, Decision.FAIL);
           }

@@ -48,6 +48,7 @@ class PgErrorsTest {
         Arguments.of("57P01", ErrorOutcome.TRANSIENT, Failure.BROKEN_CONNECTION),
         Arguments.of("57P02", ErrorOutcome.TRANSIENT, Failure.BROKEN_CONNECTION),
         Arguments.of("57P03", ErrorOutcome.TRANSIENT, Failure.BROKEN_CONNECTION),
+        Arguments.of("25P03", ErrorOutcome.TRANSIENT, Failure.BROKEN_CONNECTION),
         Arguments.of("40001", ErrorOutcome.TRANSIENT, Failure.ROLLED_BACK),
         Arguments.of("40P01", ErrorOutcome.TRANSIENT, Failure.ROLLED_BACK),
         Arguments.of("57014", ErrorOutcome.TRANSIENT, Failure.OTHER),

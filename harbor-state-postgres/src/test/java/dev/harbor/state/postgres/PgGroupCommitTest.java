@@ -17,18 +17,24 @@ import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreCore;
 import dev.harbor.state.sql.GroupCommit;
 import dev.harbor.state.testing.BackgroundCall;
+import dev.harbor.state.testing.FaultProxy;
 import dev.harbor.state.testing.GroupCommitScenarios;
 import dev.harbor.state.testing.GroupCommitScenarios.WhileQueued;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Group commit on PostgreSQL, each group steered: the store borrows its connections through a gate
@@ -43,6 +49,7 @@ import org.junit.jupiter.api.Timeout;
 class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
 
   private StateStore store;
+  private FaultProxy proxy;
   private GroupCommit<PgGroupCommit.Write> group;
   private GatedDataSource gate;
 
@@ -72,6 +79,8 @@ class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
     prepareSchema();
     HikariConfig hc = TestServer.poolConfig(2 * PgGroupCommit.ALONE_UP_TO + 4);
     configurePool(hc);
+    proxy = track(FaultProxy.inFrontOf(hc.getJdbcUrl())); // passes all, unless a test arms it
+    hc.setJdbcUrl(proxy.location(hc.getJdbcUrl()));
     gate = new GatedDataSource(track(new HikariDataSource(hc)));
     StateConfig config = StateConfig.builder().driver("postgres").options(storeOptions()).build();
     PgSettings settings = PgSettings.from(Options.of(config, PgSettings.BORROWED_TABLE), false);
@@ -188,6 +197,45 @@ class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
     return Q;
   }
 
+  /**
+   * SPEC 9.3: a group of 40 saves of distinct sessions needs 80 advisory locks; it commits in parts
+   * of at most 32, so no transaction of it holds more than 64 lock table entries. Failed before:
+   * the group's one transaction held 80 advisory locks.
+   */
+  @Test
+  void aGroupOfManySessions_holdsAtMost64LockEntries() throws Exception {
+    List<Runnable> saves = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      Quadruple q = new Quadruple("tenant", "user", "s" + i, "run");
+      saves.add(
+          () ->
+              store.save(
+                  StateRecord.of(
+                      EventId.of("many-" + q.sessionId()),
+                      q,
+                      "paused",
+                      "m".getBytes(StandardCharsets.UTF_8))));
+    }
+    try (LockPause pause = new LockPause(schema, "ROW.kind = 'paused'")) {
+      List<BackgroundCall> queued = queue(saves, false);
+      releaseAsOneGroup();
+      pause.assertPausedFootprint(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  joinAll(queued);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }));
+      pause.release();
+      joinAll(queued);
+      joinHeld();
+      assertThat(queued).allSatisfy(c -> assertThat(c.failure()).isNull());
+      assertThat(group.groupSizeCounts()[40]).isEqualTo(1);
+    }
+  }
+
   @Test
   void deletesAndAnEventIdMovingBetweenSlotsInOneGroup_endAsOneAfterAnother() throws Exception {
     store.save(record("m1", "from", "moving"));
@@ -236,5 +284,65 @@ class PgGroupCommitTest extends DatabaseTest implements GroupCommitScenarios {
     assertThat(started.get(0).failure()).isNull();
     assertThat(started.get(2).failure()).isNull();
     assertThat(store.find(Q, "b")).isPresent(); // it was in flight: the group committed it
+  }
+
+  /**
+   * A group whose commit reached the server while its answer was lost (issue 23 defect 1), in both
+   * of the group's paths: saves of distinct slots (one statement) and a group with a delete (read,
+   * then write). Another instance, connected directly, overwrites a slot of the group and is
+   * acknowledged before the connection is cut: the group must not be applied again over it, and
+   * since the server can tell the group's transaction committed, every member succeeds.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"distinct saves", "with a delete"})
+  void aGroupWhoseCommitAnswerWasLost_isNotAppliedAgainOverANewerAcknowledgedWrite(String path)
+      throws Exception {
+    StateStore other = open();
+    store.save(record("B0", "b", "b0"));
+    boolean fast = path.equals("distinct saves");
+    // The group of A1 and B1 is taken by its leader, whom the gate holds; only then is the fault
+    // armed (the held lone commits and the first leader run the same statement).
+    List<BackgroundCall> members =
+        queue(
+            List.of(
+                () -> store.save(record("A1", "a", "lost answer")),
+                fast ? () -> store.save(record("B1", "b", "b1")) : () -> store.delete(Q, "b")),
+            true);
+    gate.release(firstLeader);
+    firstLeader.join();
+    awaitUntil(() -> group.queued() == 0);
+    FaultProxy.Trap lost =
+        fast
+            ? proxy.loseCommitAnswer("WITH input AS", "\"" + schema + "\"")
+            : proxy.loseCommitAnswer("DELETE FROM \"" + schema + "\"", "USING");
+    StateRecord newer = record("A2", "a", "newer");
+    BackgroundCall overwrite =
+        new BackgroundCall(
+            () -> {
+              try {
+                assertThat(lost.awaitLost(Duration.ofSeconds(30))).isTrue();
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+              assertThat(lost.committed()).isTrue();
+              other.save(newer); // acknowledged while the group waits for its answer
+              lost.cut();
+            });
+    overwrite.start();
+    gate.release(members.get(0));
+    overwrite.join();
+    assertThat(overwrite.failure()).isNull();
+    joinAll(members);
+    gate.openForAll();
+    joinHeld();
+    assertThat(other.load(Q, "a").sameContent(newer)).as("the newer write stays").isTrue();
+    if (fast) {
+      assertThat(other.load(Q, "b").id().value()).isEqualTo("B1");
+    } else {
+      assertThat(other.find(Q, "b")).isEmpty();
+    }
+    assertThat(members)
+        .as("the group's transaction committed, so each member succeeds")
+        .allSatisfy(c -> assertThat(c.failure()).isNull());
   }
 }

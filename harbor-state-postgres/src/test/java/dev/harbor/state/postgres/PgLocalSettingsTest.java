@@ -62,8 +62,9 @@ class PgLocalSettingsTest {
         db.learnDefaults(c, -1);
       }
       List<String> inside = List.of("1234ms", "1234ms", "read committed");
-      for (Mode mode : new Mode[] {Mode.READ, Mode.IDEMPOTENT_WRITE, Mode.TRANSACTION}) {
-        // Twice in a unit of work: in autocommit each statement is its own transaction.
+      for (Mode mode : new Mode[] {Mode.READ, Mode.TRANSACTION, Mode.FENCE}) {
+        // Twice in a unit of work: in autocommit each statement is its own transaction; in a
+        // transaction only the first carries the settings.
         List<List<String>> seen =
             db.call(mode, PgScope.ALL, () -> "test", (c, a) -> List.of(settings(c), settings(c)));
         assertThat(seen).as(mode.name()).containsExactly(inside, inside);

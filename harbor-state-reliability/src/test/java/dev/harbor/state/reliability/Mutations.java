@@ -22,9 +22,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * Deliberately broken stores, each the in-memory driver with one defect, for checking the checker:
- * every one must be caught. Each mirrors a defect a review found in a real driver (issue 10 and
- * issue 17); short pauses widen the window where the defect shows, as scheduling on a loaded
- * machine would.
+ * every one must be caught. Each mirrors a defect a review found in a real driver (issues 10, 17
+ * and 23); short pauses widen the window where the defect shows, as scheduling on a loaded machine
+ * would.
  */
 enum Mutations {
 
@@ -59,7 +59,14 @@ enum Mutations {
    * After one I/O error, every later write fails (issue 23 defect 7: a SQLite instance kept a
    * statement the driver had closed). The fault arms the one error, once per history.
    */
-  STUCK_AFTER_AN_IO_ERROR(StuckAfterAnError::new);
+  STUCK_AFTER_AN_IO_ERROR(StuckAfterAnError::new),
+
+  /**
+   * A save or delete whose acknowledgement was lost is run again a little later, blindly: a save
+   * whose record is no longer live is written again, a delete deletes again, over whatever another
+   * caller wrote meanwhile (issue 23 defect 1).
+   */
+  LOST_ACK_REAPPLIED(LostAckReapplied::new);
 
   private final UnaryOperator<StateStore> breaker;
 
@@ -215,6 +222,38 @@ enum Mutations {
         delegate.delete(r.identity(), r.kind());
       }
       return seen.size();
+    }
+  }
+
+  private static final class LostAckReapplied extends ForwardingStore {
+    LostAckReapplied(StateStore delegate) {
+      super(delegate);
+    }
+
+    /** The answer is lost in transit: the others carry on before the driver's retry. */
+    private static void answerLost() {
+      LockSupport.parkNanos(
+          TimeUnit.MICROSECONDS.toNanos(1_000 + ThreadLocalRandom.current().nextInt(4_000)));
+    }
+
+    @Override
+    public void save(StateRecord record) {
+      delegate.save(record);
+      if (chance(30)) {
+        answerLost();
+        if (delegate.findByEventId(record.id()).isEmpty()) {
+          delegate.save(record); // "not live, so it was not applied": it was, and was replaced
+        }
+      }
+    }
+
+    @Override
+    public void delete(Quadruple identity, String kind) {
+      delegate.delete(identity, kind);
+      if (chance(30)) {
+        answerLost();
+        delegate.delete(identity, kind);
+      }
     }
   }
 
