@@ -11,6 +11,7 @@ import dev.harbor.state.Quadruple;
 import dev.harbor.state.ScanContinuations;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
+import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.postgres.PgDatabase.Mode;
 import dev.harbor.state.spi.StoreContext;
@@ -275,31 +276,13 @@ final class PgStore implements StoreDriver {
     if (!(e.getCause() instanceof SQLException)) {
       return e;
     }
-    Map<String, SlotLocks.Slot> live =
-        db.call(
-            Mode.READ,
-            PgScope.ALL,
-            () -> "naming the conflicting event id of " + writes.size() + " writes",
-            (c, a) -> {
-              Map<String, SlotLocks.Slot> found = new HashMap<>();
-              try (PreparedStatement p = c.prepareStatement(sql.liveSlots)) {
-                p.setArray(
-                    1,
-                    c.createArrayOf(
-                        "text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
-                try (ResultSet rs = p.executeQuery()) {
-                  while (rs.next()) {
-                    found.put(
-                        rs.getString(1),
-                        new SlotLocks.Slot(
-                            new Quadruple(
-                                rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)),
-                            rs.getString(6)));
-                  }
-                }
-              }
-              return found;
-            });
+    Map<String, SlotLocks.Slot> live;
+    try {
+      live = liveSlots(writes);
+    } catch (StateStoreException naming) {
+      e.addSuppressed(naming); // the conflict stands; only its wording could not be settled
+      return e;
+    }
     for (StateRecord w : writes) {
       SlotLocks.Slot at = live.get(w.id().value());
       if (at != null && !at.equals(new SlotLocks.Slot(w.identity(), w.kind()))) {
@@ -309,6 +292,34 @@ final class PgStore implements StoreDriver {
       }
     }
     return e; // the id that was live is gone again: the index's own answer
+  }
+
+  /** Where the writes' event ids are live now, in any tenant: their slots, never a payload. */
+  private Map<String, SlotLocks.Slot> liveSlots(List<StateRecord> writes) {
+    return db.call(
+        Mode.READ,
+        PgScope.ALL,
+        () -> "naming the conflicting event id of " + writes.size() + " writes",
+        (c, a) -> {
+          Map<String, SlotLocks.Slot> found = new HashMap<>();
+          try (PreparedStatement p = c.prepareStatement(sql.liveSlots)) {
+            p.setArray(
+                1,
+                c.createArrayOf(
+                    "text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
+            try (ResultSet rs = p.executeQuery()) {
+              while (rs.next()) {
+                found.put(
+                    rs.getString(1),
+                    new SlotLocks.Slot(
+                        new Quadruple(
+                            rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)),
+                        rs.getString(6)));
+              }
+            }
+          }
+          return found;
+        });
   }
 
   /** Writes what a conditional write found to be due, each on the slot generation it expected. */
