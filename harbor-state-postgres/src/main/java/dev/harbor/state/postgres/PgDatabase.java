@@ -3,16 +3,15 @@ package dev.harbor.state.postgres;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.harbor.state.CommitOutcomeUnknownException;
-import dev.harbor.state.OperationCancelledException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
-import dev.harbor.state.StoreClosedException;
 import dev.harbor.state.postgres.PgErrors.Failure;
+import dev.harbor.state.postgres.PgRetryPolicy.Commit;
+import dev.harbor.state.postgres.PgRetryPolicy.Decision;
+import dev.harbor.state.postgres.PgRetryPolicy.Settled;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreErrors;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the store's SQL on pooled connections: borrows (bounded by the pool's connection timeout,
  * which is operationTimeout), runs a unit of work in autocommit or in one transaction, and retries
- * as {@link #decide} says.
+ * as {@link PgRetryPolicy#decide} says.
  *
  * <p>Nothing is left on a database session, so the store works through a transaction pooler such as
  * PgBouncer (issue 14): each unit of work's timeouts and isolation are local to its own transaction
@@ -84,38 +83,6 @@ final class PgDatabase {
     }
   }
 
-  /** Where a call's commit stood when an attempt failed. */
-  enum Commit {
-    /** Nothing was sent that could take effect. */
-    NOT_SENT,
-    /** This attempt sent its commit (a write: its COMMIT; a fence: it started the action). */
-    SENT
-  }
-
-  /** What to do after an attempt failed. */
-  enum Decision {
-    /** Run the work again, on a fresh connection. */
-    RETRY,
-    /** The commit broke in flight: ask the server what became of it ({@link Settled}). */
-    RESOLVE,
-    /** Report the failure: the call changed nothing (or, for a fence, wrote nothing). */
-    FAIL,
-    /** Report that a commit was sent and its outcome is unknown. */
-    OUTCOME_UNKNOWN
-  }
-
-  /** What the server says became of a transaction whose commit broke in flight. */
-  enum Settled {
-    /** It committed: the write took effect. */
-    COMMITTED,
-    /** It was rolled back: nothing took effect. */
-    ABORTED,
-    /** Not decided yet (its COMMIT may still be on its way, or its backend still running). */
-    IN_PROGRESS,
-    /** The server cannot tell, or cannot be trusted to (another server run). */
-    UNKNOWN
-  }
-
   /** A unit of work on one connection. */
   @FunctionalInterface
   interface Work<T> {
@@ -133,9 +100,9 @@ final class PgDatabase {
     private boolean sent;
 
     /** A write's transaction id and the server run it ran in, once its first statement ran. */
-    private @Nullable String xid;
+    @Nullable String xid;
 
-    private @Nullable String incarnation;
+    @Nullable String incarnation;
 
     /** The work's result, kept while its commit is in flight. */
     private @Nullable Object result;
@@ -151,13 +118,6 @@ final class PgDatabase {
     }
   }
 
-  /** The transaction status and the incarnation check of {@link #resolve}. */
-  private static final String STATUS =
-      "SELECT pg_xact_status(CAST(? AS xid8)), " + PgLocalSettings.INCARNATION + " = ?";
-
-  /** The longest pause between two questions about a transaction still in progress. */
-  private static final long MAX_RESOLVE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
   /** The server version the store needs: pg_current_xact_id and pg_xact_status are 13's. */
   static final int MIN_SERVER_VERSION = 130000;
 
@@ -167,13 +127,6 @@ final class PgDatabase {
   private static final int PGJDBC_DEFAULT_THRESHOLD = 5;
 
   private static final Logger LOG = LoggerFactory.getLogger(PgDatabase.class);
-
-  /**
-   * How much longer than what is left of operationTimeout a socket read may wait: the server ends a
-   * statement at statement_timeout and its answer needs a moment to arrive; past this grace the
-   * server is taken to be gone.
-   */
-  private static final long SOCKET_GRACE_MILLIS = 1_000;
 
   /** The largest step by which a late call's statement and lock timeouts are rounded up. */
   private static final long WAIT_STEP_MILLIS = 100;
@@ -273,56 +226,6 @@ final class PgDatabase {
     return local.scope(c);
   }
 
-  /**
-   * What to do after an attempt failed: a pure function of the work's mode, what the failure did to
-   * the attempt, where the commit stood, and the attempts and time left.
-   *
-   * @param mode how the work runs
-   * @param failure what the failure did to the attempt
-   * @param commit where the call's commit stood
-   * @param attemptsLeft attempts the call may still make
-   * @param nanosLeft what is left of operationTimeout
-   * @return the decision
-   */
-  static Decision decide(
-      Mode mode, Failure failure, Commit commit, int attemptsLeft, long nanosLeft) {
-    if (mode.writes() && commit == Commit.SENT && failure == Failure.BROKEN_CONNECTION) {
-      // The commit may or may not have been applied: never run it again without knowing.
-      return nanosLeft > 0 ? Decision.RESOLVE : Decision.OUTCOME_UNKNOWN;
-    }
-    boolean again =
-        failure != Failure.OTHER
-            && attemptsLeft > 0
-            && nanosLeft > 0
-            && switch (mode) {
-              // A write's transaction that failed before its commit, or that the server rolled
-              // back at its commit, changed nothing.
-              case READ, TRANSACTION -> true;
-              case FENCE -> commit == Commit.NOT_SENT; // the caller's action runs at most once
-            };
-    return again ? Decision.RETRY : Decision.FAIL;
-  }
-
-  /**
-   * What the server's answer about a transaction means: a pure function of the status {@code
-   * pg_xact_status} reported and whether the server still runs as it did for the transaction.
-   *
-   * @param status {@code committed}, {@code aborted}, {@code in progress}, or null (too old)
-   * @param sameRun whether the server's incarnation is the transaction's
-   * @return what became of the transaction
-   */
-  static Settled settled(@Nullable String status, boolean sameRun) {
-    if (!sameRun || status == null) {
-      return Settled.UNKNOWN;
-    }
-    return switch (status) {
-      case "committed" -> Settled.COMMITTED;
-      case "aborted" -> Settled.ABORTED;
-      case "in progress" -> Settled.IN_PROGRESS;
-      default -> Settled.UNKNOWN;
-    };
-  }
-
   /** Runs a step as {@link #call} runs work. */
   void run(Mode mode, PgScope scope, Supplier<String> what, Step step) {
     run(mode, scope, deadline(), what, step);
@@ -356,10 +259,10 @@ final class PgDatabase {
   }
 
   /**
-   * Runs work, retrying as {@link #decide} says, mapping failures to the store's exceptions, for a
-   * call that began earlier (a group commit's caller may have waited in the queue first): every
-   * wait of every attempt, and the look-up of a commit whose answer was lost, ends by the call's
-   * own deadline.
+   * Runs work, retrying as {@link PgRetryPolicy#decide} says, mapping failures to the store's
+   * exceptions, for a call that began earlier (a group commit's caller may have waited in the queue
+   * first): every wait of every attempt, and the look-up of a commit whose answer was lost, ends by
+   * the call's own deadline.
    *
    * @param mode how to run it
    * @param scope the tenants whose rows the work reads and writes (row-level security)
@@ -387,10 +290,12 @@ final class PgDatabase {
       }
       Commit commit = state.sent ? Commit.SENT : Commit.NOT_SENT;
       Decision decision =
-          decide(mode, failure, commit, MAX_ATTEMPTS - attempt, deadline - System.nanoTime());
+          PgRetryPolicy.decide(
+              mode, failure, commit, MAX_ATTEMPTS - attempt, deadline - System.nanoTime());
       List<Exception> asked = new ArrayList<>();
       if (decision == Decision.RESOLVE) {
-        Settled settled = resolve(state, deadline, MAX_ATTEMPTS - attempt, asked);
+        Settled settled =
+            PgCommitResolver.resolve(this, state, deadline, MAX_ATTEMPTS - attempt, asked);
         if (LOG.isDebugEnabled()) {
           LOG.debug("the commit of {} broke in flight; the server says: {}", what.get(), settled);
         }
@@ -402,7 +307,7 @@ final class PgDatabase {
         // Rolled back: as if the commit had never been sent.
         decision =
             settled == Settled.ABORTED
-                ? decide(
+                ? PgRetryPolicy.decide(
                     mode,
                     failure,
                     Commit.NOT_SENT,
@@ -411,120 +316,17 @@ final class PgDatabase {
                 : Decision.OUTCOME_UNKNOWN;
         commit = settled == Settled.ABORTED ? Commit.NOT_SENT : commit;
       }
-      logAttempt(decision, failure, attempt, what, error);
+      PgCallErrors.logAttempt(decision, failure, attempt, what, error);
       switch (decision) {
         case RETRY, RESOLVE -> {}
         case FAIL ->
             throw mode == Mode.FENCE && state.sent
-                ? fenceBroke(error, what.get())
-                : failed(error, what.get(), commit == Commit.SENT);
-        case OUTCOME_UNKNOWN -> throw outcomeUnknown(what.get(), (SQLException) error, asked);
+                ? PgCallErrors.fenceBroke(error, what.get())
+                : PgCallErrors.failed(context, error, what.get(), commit == Commit.SENT);
+        case OUTCOME_UNKNOWN ->
+            throw PgCallErrors.outcomeUnknown(what.get(), (SQLException) error, asked);
       }
     }
-  }
-
-  /**
-   * Asks the server, on fresh connections, what became of the transaction whose commit broke in
-   * flight, until it knows or operationTimeout runs out.
-   *
-   * @param broken the attempt whose commit broke
-   * @param deadline the call's deadline
-   * @param attemptsLeft how many questions may fail (the server unreachable) before giving up, as
-   *     attempts of the call would
-   * @param asked collects why a question could not be answered, for the caller's exception
-   * @return committed, aborted or unknown (never in progress)
-   */
-  private Settled resolve(Attempt broken, long deadline, int attemptsLeft, List<Exception> asked) {
-    String xid = broken.xid;
-    String incarnation = broken.incarnation;
-    if (xid == null || incarnation == null) {
-      return Settled.UNKNOWN;
-    }
-    long pause = TimeUnit.MILLISECONDS.toNanos(1);
-    while (true) {
-      Settled settled;
-      try {
-        settled =
-            attempt(
-                Mode.READ,
-                PgScope.ALL, // reads no row: pg_xact_status of the store's own transaction
-                (c, a) -> statusOf(c, xid, incarnation),
-                new Attempt(),
-                deadline);
-      } catch (SQLException e) {
-        asked.add(e);
-        if (PgErrors.failure(e) == Failure.OTHER || asked.size() > attemptsLeft) {
-          return Settled.UNKNOWN; // such as "transaction ID is in the future": another server
-        }
-        settled = Settled.IN_PROGRESS; // the server cannot be reached yet: ask again
-      } catch (StateStoreException e) {
-        asked.add(e); // the store closed, or the caller was interrupted: stop asking
-        return Settled.UNKNOWN;
-      }
-      if (settled != Settled.IN_PROGRESS) {
-        return settled;
-      }
-      if (deadline - System.nanoTime() <= pause) {
-        return Settled.UNKNOWN;
-      }
-      try {
-        TimeUnit.NANOSECONDS.sleep(pause);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt(); // the caller's: kept, and the outcome stays unknown
-        return Settled.UNKNOWN;
-      }
-      pause = Math.min(2 * pause, MAX_RESOLVE_PAUSE_NANOS);
-    }
-  }
-
-  private static Settled statusOf(Connection c, String xid, String incarnation)
-      throws SQLException {
-    try (PreparedStatement p = c.prepareStatement(STATUS)) {
-      p.setString(1, xid);
-      p.setString(2, incarnation);
-      try (ResultSet rs = p.executeQuery()) {
-        rs.next();
-        return settled(rs.getString(1), rs.getBoolean(2));
-      }
-    }
-  }
-
-  /**
-   * DEBUG for each retry; WARN when a failure that a retry could have cured ends the call because
-   * attempts or time ran out. (An unknown outcome is warned of once, by the store's call log.) The
-   * reason is the server's first line and SQLSTATE: never a payload or a password.
-   */
-  private static void logAttempt(
-      Decision decision, Failure failure, int attempt, Supplier<String> what, Exception error) {
-    if (decision == Decision.RETRY && LOG.isDebugEnabled()) {
-      LOG.debug("retrying {} after attempt {}: {}", what.get(), attempt, reason(error));
-    } else if (decision == Decision.FAIL && failure != Failure.OTHER) {
-      LOG.warn("giving up on {} after {} attempts: {}", what.get(), attempt, reason(error));
-    }
-  }
-
-  private static String reason(Exception error) {
-    return error instanceof SQLException e
-        ? PgErrors.reason(e)
-        : String.valueOf(error.getMessage());
-  }
-
-  /** The exception for a call that failed with a known outcome. */
-  private StateStoreException failed(Exception error, String what, boolean sent) {
-    if (error instanceof StateStoreException answer) {
-      return answer;
-    }
-    SQLException e = (SQLException) error;
-    // A wait for a connection ends in an SQLException when the caller is interrupted or the store
-    // closes meanwhile: say so, since nothing was sent.
-    if (!sent && context.isClosed()) {
-      return new StoreClosedException("the postgres store was closed during " + what, e);
-    }
-    if (!sent && Thread.currentThread().isInterrupted()) {
-      return new OperationCancelledException(
-          "the calling thread was interrupted during " + what, e);
-    }
-    return PgErrors.map(e, what);
   }
 
   /**
@@ -539,42 +341,18 @@ final class PgDatabase {
       if (!context.isClosed()) {
         throw e;
       }
-      LOG.debug("a fence's action closed its store; its rollback reported: {}", reason(e));
+      LOG.debug(
+          "a fence's action closed its store; its rollback reported: {}", PgCallErrors.reason(e));
     }
   }
 
-  /**
-   * The exception for a fence whose connection broke after its action started: the action ran,
-   * once, but the server may have released the fence's lock before the action ended. Not transient:
-   * a retry would run the action a second time (CONTRACT.md 4.7, 4.13).
-   */
-  private static StorageException fenceBroke(Exception error, String what) {
-    return new StorageException(
-        what
-            + ": the action ran once, but the connection holding the fence broke, so the fence may"
-            + " have ended before the action did ("
-            + reason(error)
-            + ")",
-        false,
-        error);
-  }
-
-  private static CommitOutcomeUnknownException outcomeUnknown(
-      String what, SQLException brokenCommit, List<Exception> asked) {
-    CommitOutcomeUnknownException unknown = PgErrors.outcomeUnknown(brokenCommit, what);
-    for (Exception e : asked) {
-      unknown.addSuppressed(e); // why the server could not tell what became of the commit
-    }
-    return unknown;
-  }
-
-  private <T> T attempt(Mode mode, PgScope scope, Work<T> work, Attempt state, long deadline)
+  <T> T attempt(Mode mode, PgScope scope, Work<T> work, Attempt state, long deadline)
       throws SQLException {
     Connection c = borrow();
     long waitMillis = waitMillis(deadline);
     if (waitMillis <= 0) {
       // The call's time ran out before anything was sent (say, waiting for the pool).
-      closeQuietly(c);
+      PgConnections.closeQuietly(c);
       throw StoreErrors.timedOut(operationTimeout, "a connection of " + context.where());
     }
     boolean autoCommit;
@@ -587,11 +365,11 @@ final class PgDatabase {
       pg = c.unwrap(PGConnection.class);
       prepareThreshold = pg.getPrepareThreshold();
     } catch (SQLException | RuntimeException e) {
-      closeQuietly(c);
+      PgConnections.closeQuietly(c);
       throw e;
     }
     try {
-      boundSocketReads(c, waitMillis);
+      PgConnections.boundSocketReads(c, waitMillis);
       int threshold = workThreshold;
       if (threshold >= 0) {
         pg.setPrepareThreshold(threshold);
@@ -627,13 +405,13 @@ final class PgDatabase {
         return result;
       } finally {
         if (!ended) {
-          rollbackQuietly(c);
+          PgConnections.rollbackQuietly(c);
         }
       }
     } finally {
       pg.setPrepareThreshold(prepareThreshold);
-      restore(c, autoCommit, networkTimeout);
-      closeQuietly(c);
+      PgConnections.restore(c, autoCommit, networkTimeout);
+      PgConnections.closeQuietly(c);
     }
   }
 
@@ -667,16 +445,6 @@ final class PgDatabase {
   }
 
   /**
-   * Bounds each socket read of this attempt by what it may wait (plus a grace), so a server that
-   * vanished without closing the socket cannot hold the call much past it, while a statement or a
-   * lock wait that the server ends at its timeout reports that, not a broken connection.
-   */
-  private static void boundSocketReads(Connection c, long waitMillis) throws SQLException {
-    c.setNetworkTimeout(
-        Runnable::run, (int) Math.min(Integer.MAX_VALUE, waitMillis + SOCKET_GRACE_MILLIS));
-  }
-
-  /**
    * A connection from the pool, for work outside {@link #call} (migrations at open).
    *
    * @return a connection in autocommit mode; the caller closes it
@@ -689,7 +457,7 @@ final class PgDatabase {
       context.checkOpen(); // closed or interrupted while waiting for the connection
       return c;
     } catch (RuntimeException e) {
-      closeQuietly(c);
+      PgConnections.closeQuietly(c);
       throw e;
     }
   }
@@ -712,35 +480,6 @@ final class PgDatabase {
   void close() {
     if (ownPool != null) {
       ownPool.close();
-    }
-  }
-
-  private static void rollbackQuietly(Connection c) {
-    try {
-      c.rollback();
-    } catch (SQLException e) {
-      // The connection is broken; the server rolls the transaction back when it notices, and the
-      // pool evicts it.
-    }
-  }
-
-  /** Gives the connection back as it was lent: its autocommit mode and socket timeout. */
-  private static void restore(Connection c, boolean autoCommit, int networkTimeout) {
-    try {
-      if (c.getAutoCommit() != autoCommit) {
-        c.setAutoCommit(autoCommit);
-      }
-      c.setNetworkTimeout(Runnable::run, networkTimeout);
-    } catch (SQLException e) {
-      // The connection is broken: the pool evicts it on return.
-    }
-  }
-
-  private static void closeQuietly(Connection c) {
-    try {
-      c.close();
-    } catch (SQLException e) {
-      // Returning a connection to the pool failed: the pool discards it; the work's outcome stands.
     }
   }
 }

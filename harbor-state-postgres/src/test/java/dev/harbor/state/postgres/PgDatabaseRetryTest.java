@@ -2,17 +2,17 @@ package dev.harbor.state.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.harbor.state.postgres.PgDatabase.Commit;
-import dev.harbor.state.postgres.PgDatabase.Decision;
 import dev.harbor.state.postgres.PgDatabase.Mode;
 import dev.harbor.state.postgres.PgErrors.Failure;
+import dev.harbor.state.postgres.PgRetryPolicy.Commit;
+import dev.harbor.state.postgres.PgRetryPolicy.Decision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The retry decision of {@link PgDatabase#decide}: one row per combination that matters, named by
- * the rule it states, then properties over every combination.
+ * The retry decision of {@link PgRetryPolicy#decide}: one row per combination that matters, named
+ * by the rule it states, then properties over every combination.
  */
 class PgDatabaseRetryTest {
 
@@ -56,7 +56,7 @@ class PgDatabaseRetryTest {
       int attemptsLeft,
       long secondsLeft,
       Decision decision) {
-    assertThat(PgDatabase.decide(mode, failure, commit, attemptsLeft, secondsLeft * SECOND))
+    assertThat(PgRetryPolicy.decide(mode, failure, commit, attemptsLeft, secondsLeft * SECOND))
         .as(rule)
         .isEqualTo(decision);
   }
@@ -65,9 +65,9 @@ class PgDatabaseRetryTest {
   void noAttemptsOrNoTimeLeft_neverRunsTheWorkAgain() {
     forEveryInput(
         (mode, failure, commit) -> {
-          assertThat(PgDatabase.decide(mode, failure, commit, 0, SECOND))
+          assertThat(PgRetryPolicy.decide(mode, failure, commit, 0, SECOND))
               .isIn(Decision.FAIL, Decision.OUTCOME_UNKNOWN, Decision.RESOLVE);
-          assertThat(PgDatabase.decide(mode, failure, commit, 7, 0))
+          assertThat(PgRetryPolicy.decide(mode, failure, commit, 7, 0))
               .isIn(Decision.FAIL, Decision.OUTCOME_UNKNOWN);
         });
   }
@@ -77,7 +77,7 @@ class PgDatabaseRetryTest {
     forEveryInput(
         (mode, failure, commit) -> {
           if (mode.writes() && commit == Commit.SENT && failure == Failure.BROKEN_CONNECTION) {
-            assertThat(PgDatabase.decide(mode, failure, commit, 7, SECOND))
+            assertThat(PgRetryPolicy.decide(mode, failure, commit, 7, SECOND))
                 .isEqualTo(Decision.RESOLVE);
           }
         });
@@ -98,8 +98,8 @@ class PgDatabaseRetryTest {
           anotherServerRun_committed_isUnknown                            | committed   | false    | UNKNOWN
           anotherServerRun_aborted_isUnknownSinceTheIdMayBeAnothersNow    | aborted     | false    | UNKNOWN
           """)
-  void settled(String rule, String status, boolean sameRun, PgDatabase.Settled settled) {
-    assertThat(PgDatabase.settled(status, sameRun)).as(rule).isEqualTo(settled);
+  void settled(String rule, String status, boolean sameRun, PgRetryPolicy.Settled settled) {
+    assertThat(PgRetryPolicy.settled(status, sameRun)).as(rule).isEqualTo(settled);
   }
 
   @Test
@@ -107,7 +107,7 @@ class PgDatabaseRetryTest {
     forEveryInput(
         (mode, failure, commit) -> {
           if (!mode.writes()) {
-            assertThat(PgDatabase.decide(mode, failure, commit, 7, SECOND))
+            assertThat(PgRetryPolicy.decide(mode, failure, commit, 7, SECOND))
                 .isIn(Decision.RETRY, Decision.FAIL);
           }
         });
@@ -118,7 +118,7 @@ class PgDatabaseRetryTest {
     forEveryInput(
         (mode, failure, commit) -> {
           if (commit == Commit.NOT_SENT || failure != Failure.BROKEN_CONNECTION) {
-            assertThat(PgDatabase.decide(mode, failure, commit, 7, SECOND))
+            assertThat(PgRetryPolicy.decide(mode, failure, commit, 7, SECOND))
                 .isIn(Decision.RETRY, Decision.FAIL);
           }
         });
@@ -129,7 +129,7 @@ class PgDatabaseRetryTest {
     forEveryInput(
         (mode, failure, commit) -> {
           if (failure == Failure.OTHER) {
-            assertThat(PgDatabase.decide(mode, failure, commit, 7, SECOND))
+            assertThat(PgRetryPolicy.decide(mode, failure, commit, 7, SECOND))
                 .isIn(Decision.FAIL, Decision.OUTCOME_UNKNOWN);
           }
         });
