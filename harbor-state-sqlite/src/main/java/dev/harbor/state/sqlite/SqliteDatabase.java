@@ -8,20 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteOpenMode;
 
 /**
  * The connections of one store and the discipline around them.
@@ -154,15 +149,15 @@ final class SqliteDatabase {
     }
     List<Connection> opened = new ArrayList<>();
     try {
-      Connection writer = connect(settings, false);
+      Connection writer = SqliteConnections.connect(settings, false);
       opened.add(writer);
-      requireUtf8(writer, settings); // before anything that could change the file
+      SqliteConnections.requireUtf8(writer, settings); // before anything that could change the file
       SqliteMigrations migrations = SqliteMigrations.shipped(settings.describe());
       if (!settings.migrate()) {
         migrations.verify(writer); // before anything that could change the file
       }
       if (!settings.inMemory()) {
-        requirePragma(
+        SqliteConnections.requirePragma(
             writer,
             "PRAGMA journal_mode = WAL",
             "wal",
@@ -180,7 +175,7 @@ final class SqliteDatabase {
       List<Connection> readers = new ArrayList<>();
       if (!settings.inMemory()) {
         for (int i = 0; i < settings.readers(); i++) {
-          Connection reader = connect(settings, true);
+          Connection reader = SqliteConnections.connect(settings, true);
           opened.add(reader);
           readers.add(reader);
         }
@@ -194,77 +189,6 @@ final class SqliteDatabase {
       closeAll(opened);
       throw e;
     }
-  }
-
-  /**
-   * Refuses a database whose text encoding is not UTF-8. SQLite's BINARY collation compares TEXT in
-   * the file's own encoding, so in a UTF-16 file keys would order and prefix-match by UTF-16 code
-   * units instead of the UTF-8 bytes the contract asks for; and SQLite cannot convert an existing
-   * file. Only reads.
-   */
-  private static void requireUtf8(Connection c, SqliteSettings settings) throws SQLException {
-    requirePragma(
-        c,
-        "PRAGMA encoding",
-        "UTF-8",
-        encoding ->
-            "cannot open the sqlite store at "
-                + settings.describe()
-                + ": the database encoding is "
-                + encoding
-                + ", but harbor-state needs UTF-8 (SQLite cannot convert a file; dump it into a"
-                + " new one: sqlite3 OLD .dump | sqlite3 NEW)");
-  }
-
-  /**
-   * Runs a PRAGMA that answers one value ({@code ""} for no row) and refuses the file, permanently,
-   * unless the value is {@code expected} in any case.
-   *
-   * @param problem the refusal's message for the value found
-   */
-  private static void requirePragma(
-      Connection c, String pragma, String expected, Function<String, String> problem)
-      throws SQLException {
-    String value;
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(pragma)) {
-      value = rs.next() ? rs.getString(1) : "";
-    }
-    if (!expected.equalsIgnoreCase(value)) {
-      throw new StorageException(problem.apply(value), false, null);
-    }
-  }
-
-  static Connection connect(SqliteSettings settings, boolean reader) throws SQLException {
-    SQLiteConfig config = new SQLiteConfig();
-    // Nothing here reads generated keys. Left on, sqlite-jdbc prepares and runs "SELECT
-    // last_insert_rowid()" after every INSERT: on a group commit leader's serial path, once per
-    // member (PERFORMANCE.md, "Profiles (issue 12)").
-    config.setGetGeneratedKeys(false);
-    if (!reader) {
-      // A new file takes the encoding its first writer names; say UTF-8 rather than rely on the
-      // default. SQLite ignores this on an existing file, which is why open checks it afterwards.
-      config.setEncoding(SQLiteConfig.Encoding.UTF8);
-    }
-    if ((!settings.migrate() || reader) && !settings.inMemory()) {
-      config.resetOpenMode(SQLiteOpenMode.CREATE); // only an applying writer may create the file
-    }
-    config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, settings.busyTimeout().toMillis()));
-    String url = settings.inMemory() ? "jdbc:sqlite::memory:" : "jdbc:sqlite:" + settings.file();
-    Connection c = config.createConnection(url);
-    try (Statement s = c.createStatement()) {
-      // PRAGMAs take no parameters; the value is one of the fixed words SqliteSettings accepts
-      // (sqlite-jdbc's own enum lacks EXTRA).
-      s.execute("PRAGMA synchronous = " + settings.synchronous());
-      if (reader) {
-        // A guard rail: the read pool must never write, or it would contend with the writer.
-        s.execute("PRAGMA query_only = 1");
-      }
-    } catch (SQLException e) {
-      c.close();
-      throw e;
-    }
-    return c;
   }
 
   /**
@@ -494,7 +418,7 @@ final class SqliteDatabase {
    */
   Connection connectReader() throws SQLException {
     context.checkOpen();
-    return connect(settings, true);
+    return SqliteConnections.connect(settings, true);
   }
 
   /**

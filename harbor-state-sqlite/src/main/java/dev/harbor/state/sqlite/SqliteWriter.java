@@ -138,7 +138,7 @@ final class SqliteWriter {
     }
     writerClosed = true;
     inTransaction = false; // closing a connection rolls back whatever it had open
-    Connection renewed = SqliteDatabase.connect(settings, false);
+    Connection renewed = SqliteConnections.connect(settings, false);
     writer = renewed;
     writerStatements = new SqliteStatements(renewed);
     writerClosed = false;
