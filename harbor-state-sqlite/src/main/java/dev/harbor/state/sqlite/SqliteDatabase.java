@@ -1,6 +1,5 @@
 package dev.harbor.state.sqlite;
 
-import dev.harbor.state.CommitOutcomeUnknownException;
 import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.spi.StoreContext;
@@ -9,23 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteConnection;
-import org.sqlite.SQLiteOpenMode;
 
 /**
  * The connections of one store and the discipline around them.
@@ -47,9 +38,9 @@ import org.sqlite.SQLiteOpenMode;
  * writer's connection instead.
  *
  * <p>Failures: a failed statement never breaks the store. The failing connection's kept statements
- * are dropped ({@link Statements#discard}), since the driver may have finalized them; a {@code
- * COMMIT} whose outcome is unknown also replaces the write connection and overwrites what the
- * failed transaction left in the WAL ({@link SqliteErrors#mapCommit}). Read connections need
+ * are dropped ({@link SqliteStatements#discard}), since the driver may have finalized them; a
+ * {@code COMMIT} whose outcome is unknown also replaces the write connection and overwrites what
+ * the failed transaction left in the WAL ({@link SqliteErrors#mapCommit}). Read connections need
  * neither: they read only what the WAL index records as committed.
  *
  * <p>No threads are started: callers' threads do all the work.
@@ -81,56 +72,7 @@ final class SqliteDatabase {
      * @return the result
      * @throws SQLException if SQLite fails
      */
-    T run(Statements statements) throws SQLException;
-  }
-
-  /**
-   * A connection's statements, each prepared on first use and kept until a statement of the
-   * connection fails; the work binds and runs them and must not close them. Why: sqlite-jdbc
-   * prepares anew on every {@code prepareStatement} (about 18 µs each, more than a point read
-   * itself takes).
-   */
-  static final class Statements {
-    private final Connection connection;
-    private final Map<String, PreparedStatement> prepared = new HashMap<>();
-
-    private Statements(Connection connection) {
-      this.connection = connection;
-    }
-
-    /**
-     * The statement of this SQL on this connection.
-     *
-     * @param sql one of the driver's statements (a constant, or one of a few constant variants)
-     * @return the statement, prepared once
-     * @throws SQLException if SQLite cannot prepare it
-     */
-    PreparedStatement of(String sql) throws SQLException {
-      PreparedStatement statement = prepared.get(sql);
-      if (statement == null) {
-        statement = connection.prepareStatement(sql);
-        prepared.put(sql, statement);
-      }
-      return statement;
-    }
-
-    /**
-     * Closes and forgets every kept statement, so that the next use prepares it anew. Called after
-     * any failure on the connection: sqlite-jdbc (3.54, {@code DB.execute}) finalizes a statement
-     * whose step failed with any result code but BUSY, LOCKED, CONSTRAINT and MISUSE, and a kept
-     * finalized statement would fail every later call with "statement is not executing"; which one
-     * it finalized does not show ({@code isClosed()} reports only {@code close()}), so all go.
-     */
-    void discard() {
-      for (PreparedStatement p : prepared.values()) {
-        try {
-          p.close();
-        } catch (SQLException e) {
-          // already finalized by the driver: nothing left to release
-        }
-      }
-      prepared.clear();
-    }
+    T run(SqliteStatements statements) throws SQLException;
   }
 
   /** Work on a connection that has no result. */
@@ -157,15 +99,10 @@ final class SqliteDatabase {
   private final StoreContext context;
   private final SqliteErrors errors;
   private final ReentrantLock writeLock = new ReentrantLock(true);
-  // Replaced after a commit whose outcome is unknown (guarded by writeLock; volatile for close()).
-  private volatile Connection writer;
+  private final SqliteWriter writer; // used under writeLock
   private final List<Connection> readers;
-  private final BlockingQueue<Statements> idleReaders; // each used by one thread at a time
+  private final BlockingQueue<SqliteStatements> idleReaders; // each used by one thread at a time
   private final long timeoutNanos;
-  private final long busyMillis;
-  private boolean inTransaction; // guarded by writeLock; still set after a failed rollback
-  private boolean writerClosed; // guarded by writeLock; a replacement failed to open
-  private Statements writerStatements; // guarded by writeLock
 
   private SqliteDatabase(
       SqliteSettings settings,
@@ -176,15 +113,13 @@ final class SqliteDatabase {
     this.settings = settings;
     this.context = context;
     this.errors = errors;
-    this.writer = writer;
-    this.writerStatements = new Statements(writer);
+    this.writer = new SqliteWriter(settings, context, errors, writer);
     this.readers = List.copyOf(readers);
     this.idleReaders = new ArrayBlockingQueue<>(Math.max(1, readers.size()));
     for (Connection reader : readers) {
-      this.idleReaders.add(new Statements(reader));
+      this.idleReaders.add(new SqliteStatements(reader));
     }
     this.timeoutNanos = settings.operationTimeout().toNanos();
-    this.busyMillis = settings.busyTimeout().toMillis();
   }
 
   /**
@@ -214,15 +149,15 @@ final class SqliteDatabase {
     }
     List<Connection> opened = new ArrayList<>();
     try {
-      Connection writer = connect(settings, false);
+      Connection writer = SqliteConnections.connect(settings, false);
       opened.add(writer);
-      requireUtf8(writer, settings); // before anything that could change the file
+      SqliteConnections.requireUtf8(writer, settings); // before anything that could change the file
       SqliteMigrations migrations = SqliteMigrations.shipped(settings.describe());
       if (!settings.migrate()) {
         migrations.verify(writer); // before anything that could change the file
       }
       if (!settings.inMemory()) {
-        requirePragma(
+        SqliteConnections.requirePragma(
             writer,
             "PRAGMA journal_mode = WAL",
             "wal",
@@ -240,7 +175,7 @@ final class SqliteDatabase {
       List<Connection> readers = new ArrayList<>();
       if (!settings.inMemory()) {
         for (int i = 0; i < settings.readers(); i++) {
-          Connection reader = connect(settings, true);
+          Connection reader = SqliteConnections.connect(settings, true);
           opened.add(reader);
           readers.add(reader);
         }
@@ -254,77 +189,6 @@ final class SqliteDatabase {
       closeAll(opened);
       throw e;
     }
-  }
-
-  /**
-   * Refuses a database whose text encoding is not UTF-8. SQLite's BINARY collation compares TEXT in
-   * the file's own encoding, so in a UTF-16 file keys would order and prefix-match by UTF-16 code
-   * units instead of the UTF-8 bytes the contract asks for; and SQLite cannot convert an existing
-   * file. Only reads.
-   */
-  private static void requireUtf8(Connection c, SqliteSettings settings) throws SQLException {
-    requirePragma(
-        c,
-        "PRAGMA encoding",
-        "UTF-8",
-        encoding ->
-            "cannot open the sqlite store at "
-                + settings.describe()
-                + ": the database encoding is "
-                + encoding
-                + ", but harbor-state needs UTF-8 (SQLite cannot convert a file; dump it into a"
-                + " new one: sqlite3 OLD .dump | sqlite3 NEW)");
-  }
-
-  /**
-   * Runs a PRAGMA that answers one value ({@code ""} for no row) and refuses the file, permanently,
-   * unless the value is {@code expected} in any case.
-   *
-   * @param problem the refusal's message for the value found
-   */
-  private static void requirePragma(
-      Connection c, String pragma, String expected, Function<String, String> problem)
-      throws SQLException {
-    String value;
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(pragma)) {
-      value = rs.next() ? rs.getString(1) : "";
-    }
-    if (!expected.equalsIgnoreCase(value)) {
-      throw new StorageException(problem.apply(value), false, null);
-    }
-  }
-
-  private static Connection connect(SqliteSettings settings, boolean reader) throws SQLException {
-    SQLiteConfig config = new SQLiteConfig();
-    // Nothing here reads generated keys. Left on, sqlite-jdbc prepares and runs "SELECT
-    // last_insert_rowid()" after every INSERT: on a group commit leader's serial path, once per
-    // member (PERFORMANCE.md, "Profiles (issue 12)").
-    config.setGetGeneratedKeys(false);
-    if (!reader) {
-      // A new file takes the encoding its first writer names; say UTF-8 rather than rely on the
-      // default. SQLite ignores this on an existing file, which is why open checks it afterwards.
-      config.setEncoding(SQLiteConfig.Encoding.UTF8);
-    }
-    if ((!settings.migrate() || reader) && !settings.inMemory()) {
-      config.resetOpenMode(SQLiteOpenMode.CREATE); // only an applying writer may create the file
-    }
-    config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, settings.busyTimeout().toMillis()));
-    String url = settings.inMemory() ? "jdbc:sqlite::memory:" : "jdbc:sqlite:" + settings.file();
-    Connection c = config.createConnection(url);
-    try (Statement s = c.createStatement()) {
-      // PRAGMAs take no parameters; the value is one of the fixed words SqliteSettings accepts
-      // (sqlite-jdbc's own enum lacks EXTRA).
-      s.execute("PRAGMA synchronous = " + settings.synchronous());
-      if (reader) {
-        // A guard rail: the read pool must never write, or it would contend with the writer.
-        s.execute("PRAGMA query_only = 1");
-      }
-    } catch (SQLException e) {
-      c.close();
-      throw e;
-    }
-    return c;
   }
 
   /**
@@ -453,129 +317,9 @@ final class SqliteDatabase {
     lockWriter(deadline);
     try {
       context.checkOpen(); // a close or an interrupt that arrived while waiting wins
-      return transaction(operation, work, cancellable, deadline);
+      return writer.transaction(operation, work, cancellable, deadline);
     } finally {
       writeLock.unlock();
-    }
-  }
-
-  private <T> T transaction(String operation, Work<T> work, boolean cancellable, long deadline) {
-    T result;
-    try {
-      if (writerClosed) {
-        renewWriter(); // the last replacement failed; the disk may be back
-      }
-      if (inTransaction) {
-        // Left over from a failed rollback; a failure here means there is nothing to undo.
-        rollbackQuietly();
-        inTransaction = false;
-      }
-      if (!settings.inMemory()) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        ((SQLiteConnection) writer).setBusyTimeout((int) Math.max(1, Math.min(busyMillis, left)));
-      }
-      writeStatement("BEGIN IMMEDIATE").execute();
-      inTransaction = true;
-      try {
-        result = work.run(writer);
-        if (cancellable && Thread.currentThread().isInterrupted()) {
-          // SQLite's statements run on without noticing Thread.interrupt(); an interrupt that came
-          // while they ran is honoured here, the last moment the writes can still be undone.
-          throw context.cancelled();
-        }
-      } catch (SQLException | RuntimeException | Error e) {
-        rollbackQuietly();
-        throw e;
-      }
-    } catch (SQLException e) {
-      writerStatements.discard();
-      throw errors.map(e, operation);
-    }
-    try {
-      writeStatement("COMMIT").execute();
-      inTransaction = false;
-      return result;
-    } catch (SQLException e) {
-      throw commitFailed(e, operation, deadline);
-    }
-  }
-
-  /**
-   * After a failed {@code COMMIT}: rolls back what is left, and if the outcome is unknown ({@link
-   * SqliteErrors#mapCommit}) makes sure that neither this instance nor the file keeps anything of
-   * the transaction. Its frames may sit in the WAL beyond the last commit the WAL index records: no
-   * reader sees them (every connection reads up to the index's last commit), but WAL recovery after
-   * a crash would replay them, so the instance would have read "absent" where the file, after a
-   * crash, says "present". The write connection is replaced (no page, lock or error state of the
-   * failed transaction survives in it) and a commit of one unchanged page is written over those
-   * frames ({@link #overwriteUncommittedFrames}); the next write would do the same anyway. The
-   * caller still learns that the outcome is unknown: the failed flush may or may not have reached
-   * the disk before the overwrite did.
-   */
-  private StateStoreException commitFailed(SQLException e, String operation, long deadline) {
-    StateStoreException mapped = errors.mapCommit(e, operation);
-    rollbackQuietly(); // SQLite has rolled back already, except after BUSY
-    writerStatements.discard();
-    if (mapped instanceof CommitOutcomeUnknownException && !settings.inMemory()) {
-      try {
-        renewWriter();
-        // Within the call's operationTimeout; past it, the next write overwrites the frames.
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left > 0) {
-          ((SQLiteConnection) writer).setBusyTimeout((int) Math.min(busyMillis, left));
-          overwriteUncommittedFrames();
-        }
-      } catch (SQLException again) {
-        mapped.addSuppressed(again);
-        writerStatements.discard();
-        LOG.warn(
-            "sqlite database {}: after a commit of unknown outcome, could not reopen the write"
-                + " connection or settle the WAL: {}",
-            settings.describe(),
-            again.getMessage());
-      }
-    }
-    return mapped;
-  }
-
-  /** Closes the write connection and opens a new one; on failure the next write tries again. */
-  private void renewWriter() throws SQLException {
-    writerStatements.discard();
-    try {
-      writer.close();
-    } catch (SQLException e) {
-      LOG.debug("closing the write connection reported: {}", e.getMessage());
-    }
-    writerClosed = true;
-    inTransaction = false; // closing a connection rolls back whatever it had open
-    Connection renewed = connect(settings, false);
-    writer = renewed;
-    writerStatements = new Statements(renewed);
-    writerClosed = false;
-  }
-
-  /**
-   * Commits a transaction that rewrites one page with its own content ({@code user_version}, which
-   * the schema does not use, set to the value it has): its frame goes where the first frame of a
-   * failed commit went, and WAL recovery stops at the first frame whose checksum chain breaks, so
-   * nothing after it is replayed either. A failed attempt changes nothing, and the next write
-   * overwrites those frames in the same way.
-   */
-  private void overwriteUncommittedFrames() throws SQLException {
-    try (Statement s = writer.createStatement()) {
-      s.execute("BEGIN IMMEDIATE");
-      inTransaction = true;
-      int version;
-      try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
-        version = rs.next() ? rs.getInt(1) : 0;
-      }
-      // PRAGMAs take no parameters; the value is the integer just read.
-      s.execute("PRAGMA user_version = " + version);
-      s.execute("COMMIT");
-      inTransaction = false;
-    } catch (SQLException e) {
-      rollbackQuietly();
-      throw e;
     }
   }
 
@@ -586,27 +330,7 @@ final class SqliteDatabase {
    * runs the same four statements inside the critical section.
    */
   PreparedStatement writeStatement(String sql) throws SQLException {
-    return writerStatements.of(sql);
-  }
-
-  private void rollbackQuietly() {
-    try (Statement s = writer.createStatement()) {
-      rollbackQuietly(s);
-    } catch (SQLException e) {
-      LOG.debug("could not roll back on the write connection: {}", e.getMessage());
-    }
-  }
-
-  private void rollbackQuietly(Statement s) {
-    try {
-      s.execute("ROLLBACK");
-      inTransaction = false;
-    } catch (SQLException e) {
-      // Usually "no transaction is active": SQLite rolled back by itself after the failure.
-      // inTransaction stays set so the next transaction makes sure. Either way the caller sees
-      // the original failure.
-      LOG.debug("rollback on sqlite database {} reported: {}", settings.describe(), e.getMessage());
-    }
+    return writer.statement(sql);
   }
 
   /**
@@ -622,12 +346,12 @@ final class SqliteDatabase {
     if (settings.inMemory()) {
       lockWriter();
       try {
-        return readOn(writerStatements, operation, work);
+        return readOn(writer.statements(), operation, work);
       } finally {
         writeLock.unlock();
       }
     }
-    Statements reader = takeReader();
+    SqliteStatements reader = takeReader();
     try {
       return readOn(reader, operation, work);
     } finally {
@@ -636,7 +360,7 @@ final class SqliteDatabase {
   }
 
   /** Runs read work on a connection the caller holds, if the store is still open. */
-  private <T> T readOn(Statements statements, String operation, Query<T> work) {
+  private <T> T readOn(SqliteStatements statements, String operation, Query<T> work) {
     try {
       context.checkOpen();
       return work.run(statements);
@@ -662,9 +386,9 @@ final class SqliteDatabase {
     }
   }
 
-  private Statements takeReader() {
+  private SqliteStatements takeReader() {
     try {
-      Statements reader = idleReaders.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+      SqliteStatements reader = idleReaders.poll(timeoutNanos, TimeUnit.NANOSECONDS);
       if (reader == null) {
         throw timedOut("a read connection");
       }
@@ -694,7 +418,7 @@ final class SqliteDatabase {
    */
   Connection connectReader() throws SQLException {
     context.checkOpen();
-    return connect(settings, true);
+    return SqliteConnections.connect(settings, true);
   }
 
   /**
@@ -703,17 +427,11 @@ final class SqliteDatabase {
    *
    * @param file an empty file
    */
-  void copyInto(java.nio.file.Path file) {
+  void copyInto(Path file) {
     lockWriter();
     try {
       context.checkOpen();
-      if (inTransaction) {
-        rollbackQuietly(); // left over from a failed rollback; VACUUM cannot run inside one
-      }
-      try (PreparedStatement p = writer.prepareStatement("VACUUM INTO ?")) {
-        p.setString(1, file.toString());
-        p.execute();
-      }
+      writer.vacuumInto(file);
     } catch (SQLException e) {
       throw errors.map(e, "snapshot");
     } finally {
@@ -746,7 +464,7 @@ final class SqliteDatabase {
    */
   void close() {
     List<Connection> all = new ArrayList<>(readers);
-    all.add(writer);
+    all.add(writer.connection());
     closeAll(all);
   }
 
