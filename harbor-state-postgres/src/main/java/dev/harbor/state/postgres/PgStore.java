@@ -1,9 +1,7 @@
 package dev.harbor.state.postgres;
 
-import static dev.harbor.state.sql.RecordRows.bindQuadruple;
 import static dev.harbor.state.sql.RecordRows.bindSlot;
 
-import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
 import dev.harbor.state.IdempotencyConflictException;
 import dev.harbor.state.Identity;
@@ -11,7 +9,6 @@ import dev.harbor.state.Quadruple;
 import dev.harbor.state.ScanContinuations;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
-import dev.harbor.state.StateStoreException;
 import dev.harbor.state.StorageException;
 import dev.harbor.state.postgres.PgDatabase.Mode;
 import dev.harbor.state.spi.StoreContext;
@@ -22,13 +19,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -43,23 +35,22 @@ final class PgStore implements StoreDriver {
 
   static final String DRIVER = "postgres";
 
-  private static final RecordRows ROWS =
-      new RecordRows((rs, column) -> PgTimestamps.parse(rs.getString(column)));
-
   private final PgDatabase db;
   private final PgSql sql;
   private final SlotLocks locks;
   private final PgRetention retention;
-  private final Duration operationTimeout;
+  private final PgConditionalWrites conditional;
+  private final PgReads reads;
   // Concurrent saves and deletes share a commit through it; null with groupCommit=off.
   private final @Nullable PgGroupCommit groups;
 
   PgStore(PgDatabase db, PgSettings settings, StoreContext context) {
     this.db = db;
-    this.operationTimeout = settings.operationTimeout();
     this.sql = new PgSql(settings.quotedSchema());
     this.locks = new SlotLocks(settings.schema());
     this.retention = new PgRetention(db, sql.table, locks);
+    this.conditional = new PgConditionalWrites(db, sql, locks);
+    this.reads = new PgReads(db, sql, settings.operationTimeout());
     this.groups =
         settings.groupCommit().enabled()
             ? new PgGroupCommit(db, sql, locks, settings, context, this::writeAlone)
@@ -139,7 +130,7 @@ final class PgStore implements StoreDriver {
     }
     // Nothing written: the slot held this event id. The same write again is a no-op; other
     // content a conflict.
-    Optional<StateRecord> held = findByEventId(c, r.id());
+    Optional<StateRecord> held = reads.findByEventId(c, r.id());
     if (held.isEmpty()) {
       // Only a writer outside the locking protocol (a store of an older version on this schema)
       // can have changed the slot under the locks. Rolled back.
@@ -147,7 +138,7 @@ final class PgStore implements StoreDriver {
           what.get() + " found its slot changed concurrently; nothing was changed", true, null);
     }
     if (!held.get().sameContent(r)) {
-      throw StoreErrors.idempotencyConflict(r, sameSlot(held.get(), r));
+      throw StoreErrors.idempotencyConflict(r, PgConditionalWrites.sameSlot(held.get(), r));
     }
   }
 
@@ -156,7 +147,7 @@ final class PgStore implements StoreDriver {
     try {
       saveAllScoped(batch);
     } catch (IdempotencyConflictException e) {
-      throw named(e, batch);
+      throw conditional.named(e, batch);
     }
   }
 
@@ -201,220 +192,7 @@ final class PgStore implements StoreDriver {
 
   @Override
   public void saveIf(List<SlotExpectation> expectations, List<StateRecord> writes) {
-    Supplier<String> what =
-        writes.size() == 1
-            ? () ->
-                "saveIf of event id "
-                    + writes.get(0).id().value()
-                    + " at "
-                    + StoreErrors.describe(writes.get(0).identity(), writes.get(0).kind())
-            : () -> "saveBatchIf of " + writes.size() + " records";
-    SlotLocks.Keys slotKeys =
-        locks.boundedKeys(
-            expectations.stream().map(e -> new SlotLocks.Slot(e.identity(), e.kind())).toList());
-    List<String> tenants = new ArrayList<>();
-    expectations.forEach(e -> tenants.add(e.identity().tenantId()));
-    writes.forEach(w -> tenants.add(w.identity().tenantId()));
-    try {
-      saveIfScoped(expectations, writes, what, slotKeys, PgScope.tenants(tenants));
-    } catch (IdempotencyConflictException e) {
-      throw named(e, writes);
-    }
-  }
-
-  private void saveIfScoped(
-      List<SlotExpectation> expectations,
-      List<StateRecord> writes,
-      Supplier<String> what,
-      SlotLocks.Keys slotKeys,
-      PgScope scope) {
-    // Beyond the lock budget even escalated (scopes of many tenants): the table's lock instead.
-    boolean wholeTable = slotKeys.exceedsBudget();
-    SlotLocks.Keys keys = wholeTable ? new SlotLocks.Keys(new Long[0], new Long[0]) : slotKeys;
-    db.run(
-        Mode.TRANSACTION,
-        scope,
-        what,
-        (c, a) -> {
-          // 1. every expectation, 2. the idempotency of every write, before the first mutation
-          // (CONTRACT.md 4.4, 4.5); the locks keep every expected slot as read until the commit.
-          String[] current = new String[expectations.size()];
-          Map<String, StateRecord> live = new HashMap<>();
-          readConditions(c, keys, wholeTable, expectations, writes, current, live);
-          for (int i = 0; i < expectations.size(); i++) {
-            SlotExpectation e = expectations.get(i);
-            if (!Objects.equals(expectedId(e), current[i])) {
-              throw StoreErrors.conditionFailed(e, current[i]);
-            }
-          }
-          List<StateRecord> toWrite = new ArrayList<>();
-          for (StateRecord w : writes) {
-            StateRecord held = live.get(w.id().value());
-            if (held == null) {
-              toWrite.add(w);
-            } else if (!held.sameContent(w)) {
-              throw StoreErrors.idempotencyConflict(w, sameSlot(held, w));
-            }
-          }
-          if (!toWrite.isEmpty()) {
-            writeConditional(c, expectations, toWrite, what);
-          }
-          return;
-        });
-  }
-
-  /**
-   * The conflict of a batch or conditional write that the event-id index refused (23505), worded as
-   * its own probe words one, naming the first write whose id is live at another slot. Under {@code
-   * rowSecurity=on} the probe cannot see another tenant's row, so this is how a live id of another
-   * tenant is reported: alike, and naming nothing of theirs (SPEC 9.2). A declared maintenance read
-   * of the writes' own ids, their slots only (no payload), on the conflict path only; a conflict
-   * the probe itself found is returned as it is.
-   */
-  private IdempotencyConflictException named(
-      IdempotencyConflictException e, List<StateRecord> writes) {
-    if (!(e.getCause() instanceof SQLException)) {
-      return e;
-    }
-    Map<String, SlotLocks.Slot> live;
-    try {
-      live = liveSlots(writes);
-    } catch (StateStoreException naming) {
-      e.addSuppressed(naming); // the conflict stands; only its wording could not be settled
-      return e;
-    }
-    for (StateRecord w : writes) {
-      SlotLocks.Slot at = live.get(w.id().value());
-      if (at != null && !at.equals(new SlotLocks.Slot(w.identity(), w.kind()))) {
-        IdempotencyConflictException named = StoreErrors.idempotencyConflict(w, false);
-        named.addSuppressed(e);
-        return named;
-      }
-    }
-    return e; // the id that was live is gone again: the index's own answer
-  }
-
-  /** Where the writes' event ids are live now, in any tenant: their slots, never a payload. */
-  private Map<String, SlotLocks.Slot> liveSlots(List<StateRecord> writes) {
-    return db.call(
-        Mode.READ,
-        PgScope.ALL,
-        () -> "naming the conflicting event id of " + writes.size() + " writes",
-        (c, a) -> {
-          Map<String, SlotLocks.Slot> found = new HashMap<>();
-          try (PreparedStatement p = c.prepareStatement(sql.liveSlots)) {
-            p.setArray(
-                1,
-                c.createArrayOf(
-                    "text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
-            try (ResultSet rs = p.executeQuery()) {
-              while (rs.next()) {
-                found.put(
-                    rs.getString(1),
-                    new SlotLocks.Slot(
-                        new Quadruple(
-                            rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)),
-                        rs.getString(6)));
-              }
-            }
-          }
-          return found;
-        });
-  }
-
-  /** Writes what a conditional write found to be due, each on the slot generation it expected. */
-  private void writeConditional(
-      Connection c,
-      List<SlotExpectation> expectations,
-      List<StateRecord> toWrite,
-      Supplier<String> what)
-      throws SQLException {
-    Map<SlotLocks.Slot, String> expectedBySlot = new HashMap<>();
-    for (SlotExpectation e : expectations) {
-      expectedBySlot.put(new SlotLocks.Slot(e.identity(), e.kind()), expectedId(e));
-    }
-    try (PreparedStatement p = c.prepareStatement(sql.writeConditional)) {
-      int i = bindRecords(c, p, 1, toWrite);
-      String[] expected =
-          toWrite.stream()
-              .map(w -> expectedBySlot.get(new SlotLocks.Slot(w.identity(), w.kind())))
-              .toArray(String[]::new);
-      p.setArray(i, c.createArrayOf("text", expected));
-      try (ResultSet rs = p.executeQuery()) {
-        rs.next();
-        if (rs.getLong(1) != toWrite.size()) {
-          // Under the slot locks only a writer outside the protocol (a store of an older version
-          // on this schema) can have changed a written slot since the read: its expectation no
-          // longer holds.
-          throw new ConditionFailedException(
-              what.get()
-                  + " failed: a slot changed concurrently, so its"
-                  + " expectation no longer holds; nothing was changed");
-        }
-      }
-    }
-  }
-
-  /** The event id an expectation expects, {@code null} for "absent". */
-  private static @Nullable String expectedId(SlotExpectation e) {
-    EventId expected = e.expectedEventId();
-    return expected == null ? null : expected.value();
-  }
-
-  /** Whether a live record holding a write's event id is at the write's own slot. */
-  private static boolean sameSlot(StateRecord held, StateRecord write) {
-    return held.identity().equals(write.identity()) && held.kind().equals(write.kind());
-  }
-
-  private void readConditions(
-      Connection c,
-      SlotLocks.Keys keys,
-      boolean wholeTable,
-      List<SlotExpectation> expectations,
-      List<StateRecord> writes,
-      String[] current,
-      Map<String, StateRecord> live)
-      throws SQLException {
-    try (PreparedStatement p =
-        c.prepareStatement(wholeTable ? sql.readConditionsWholeTable : sql.readConditions)) {
-      int n = expectations.size();
-      String[][] cols = new String[5][n];
-      for (int i = 0; i < n; i++) {
-        SlotExpectation e = expectations.get(i);
-        cols[0][i] = e.identity().tenantId();
-        cols[1][i] = e.identity().userId();
-        cols[2][i] = e.identity().sessionId();
-        cols[3][i] = e.identity().runId();
-        cols[4][i] = e.kind();
-      }
-      int i = bindLocks(c, p, keys);
-      for (int k = 0; k < 5; k++) {
-        p.setArray(i++, c.createArrayOf("text", cols[k]));
-      }
-      p.setArray(
-          i,
-          c.createArrayOf("text", writes.stream().map(w -> w.id().value()).toArray(String[]::new)));
-      try (ResultSet rs = queryAfterLocks(p, true)) { // either way, a table lock too
-        while (rs.next()) {
-          int ord = (int) rs.getLong(1);
-          String eventId = rs.getString(2);
-          if (ord > 0) {
-            current[ord - 1] = eventId;
-          } else {
-            live.put(
-                eventId,
-                new StateRecord(
-                    EventId.of(eventId),
-                    new Quadruple(
-                        rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6)),
-                    rs.getString(7),
-                    rs.getLong(8),
-                    rs.getBytes(9),
-                    null));
-          }
-        }
-      }
-    }
+    conditional.saveIf(expectations, writes);
   }
 
   @Override
@@ -530,114 +308,38 @@ final class PgStore implements StoreDriver {
 
   @Override
   public Optional<StateRecord> find(Quadruple identity, String kind) {
-    return db.call(
-        Mode.READ,
-        PgScope.tenant(identity.tenantId()),
-        () -> "find of " + StoreErrors.describe(identity, kind),
-        (c, a) -> {
-          try (PreparedStatement p = c.prepareStatement(sql.find)) {
-            bindSlot(p, 1, identity, kind);
-            return ROWS.firstAt(p, identity, kind);
-          }
-        });
+    return reads.find(identity, kind);
   }
 
   @Override
   public Optional<StateRecord> findByEventId(EventId eventId) {
-    // Not tenant-scoped (SPEC 4.8): a lookup across tenants, declared as such.
-    return db.call(
-        Mode.READ,
-        PgScope.ALL,
-        () -> "findByEventId of " + eventId.value(),
-        (c, a) -> findByEventId(c, eventId));
-  }
-
-  private Optional<StateRecord> findByEventId(Connection c, EventId eventId) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement(sql.findByEventId)) {
-      p.setString(1, eventId.value());
-      return ROWS.first(p);
-    }
+    return reads.findByEventId(eventId);
   }
 
   @Override
   public Optional<StateRecord> findByEventId(String tenantId, EventId eventId) {
-    return db.call(
-        Mode.READ,
-        PgScope.tenant(tenantId),
-        () -> "findByEventId of " + eventId.value() + " in tenant " + tenantId,
-        (c, a) -> {
-          try (PreparedStatement p = c.prepareStatement(sql.findByEventIdOfTenant)) {
-            p.setString(1, eventId.value());
-            p.setString(2, tenantId);
-            return ROWS.first(p);
-          }
-        });
+    return reads.findByEventId(tenantId, eventId);
   }
 
   @Override
   public List<StateRecord> listKind(String kindPrefix, int limit) {
-    // Across identities and tenants: maintenance.
-    return db.call(
-        Mode.READ,
-        PgScope.ALL,
-        () -> "listKind of prefix " + kindPrefix,
-        (c, a) -> {
-          try (PreparedStatement p = c.prepareStatement(sql.listKind)) {
-            bindLimit(p, bindPrefix(p, 1, kindPrefix), limit);
-            return ROWS.all(p);
-          }
-        });
+    return reads.listKind(kindPrefix, limit);
   }
 
   @Override
   public List<StateRecord> listKindForIdentity(Quadruple identity, String kindPrefix, int limit) {
-    return db.call(
-        Mode.READ,
-        PgScope.tenant(identity.tenantId()),
-        () -> "listKindForIdentity of " + identity,
-        (c, a) -> {
-          try (PreparedStatement p = c.prepareStatement(sql.listIdentity)) {
-            bindLimit(p, bindPrefix(p, bindQuadruple(p, 1, identity), kindPrefix), limit);
-            return ROWS.all(p);
-          }
-        });
+    return reads.listKindForIdentity(identity, kindPrefix, limit);
   }
 
   @Override
   public List<StateRecord> scanKindForTenant(
       String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
-    return db.call(
-        Mode.READ,
-        PgScope.tenant(tenantId),
-        () -> "scanKindForTenant of tenant " + tenantId,
-        (c, a) -> scanKindForTenant(c, tenantId, kindPrefix, after, max));
-  }
-
-  private List<StateRecord> scanKindForTenant(
-      Connection c,
-      String tenantId,
-      String kindPrefix,
-      Optional<ScanContinuations.Position> after,
-      int max)
-      throws SQLException {
-    try (PreparedStatement p =
-        c.prepareStatement(after.isPresent() ? sql.scanAfter : sql.scanFirst)) {
-      p.setString(1, tenantId);
-      return ROWS.scanPage(p, bindPrefix(p, 2, kindPrefix), after, max);
-    }
+    return reads.scanKindForTenant(tenantId, kindPrefix, after, max);
   }
 
   @Override
   public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
-    return db.call(Mode.READ, PgScope.ALL, () -> "scanAll", (c, a) -> scanAll(c, after, max));
-  }
-
-  private List<StateRecord> scanAll(Connection c, Optional<StateRecord> after, int max)
-      throws SQLException {
-    try (PreparedStatement p =
-        c.prepareStatement(after.isPresent() ? sql.scanAllAfter : sql.scanAllFirst)) {
-      return ROWS.scanAllPage(p, after, max);
-    }
+    return reads.scanAll(after, max);
   }
 
   /**
@@ -646,27 +348,7 @@ final class PgStore implements StoreDriver {
    */
   @Override
   public Snapshot snapshot() {
-    PgSnapshot snapshot = PgSnapshot.open(db, operationTimeout);
-    return new Snapshot() {
-      @Override
-      public List<StateRecord> scanAll(Optional<StateRecord> after, int max) {
-        return snapshot.read("scanAll", PgScope.ALL, c -> PgStore.this.scanAll(c, after, max));
-      }
-
-      @Override
-      public List<StateRecord> scanKindForTenant(
-          String tenantId, String kindPrefix, Optional<ScanContinuations.Position> after, int max) {
-        return snapshot.read(
-            "scanKindForTenant of tenant " + tenantId,
-            PgScope.tenant(tenantId),
-            c -> PgStore.this.scanKindForTenant(c, tenantId, kindPrefix, after, max));
-      }
-
-      @Override
-      public void close() {
-        snapshot.close();
-      }
-    };
+    return reads.snapshot();
   }
 
   /** Closes the pool if the store owns it; never a borrowed one. */
@@ -721,8 +403,7 @@ final class PgStore implements StoreDriver {
    * advisory locks' one row, and a LOCK TABLE's empty answer too if {@code tableLock} (before or
    * after the advisory locks).
    */
-  private static ResultSet queryAfterLocks(PreparedStatement p, boolean tableLock)
-      throws SQLException {
+  static ResultSet queryAfterLocks(PreparedStatement p, boolean tableLock) throws SQLException {
     p.execute(); // the first lock statement
     if (tableLock) {
       p.getMoreResults(); // the second
@@ -746,18 +427,9 @@ final class PgStore implements StoreDriver {
     p.setString(i, PgTimestamps.text(stamped(r)));
   }
 
-  /** Binds a listing's limit; {@link StoreDriver#ALL} as NULL, which is LIMIT ALL. */
-  private static void bindLimit(PreparedStatement p, int i, int limit) throws SQLException {
-    if (limit == StoreDriver.ALL) {
-      p.setNull(i, Types.INTEGER);
-    } else {
-      p.setInt(i, limit);
-    }
-  }
-
   /** The event id of an exact expectation (deleteIf's and fenceIf's, as the core checked). */
   private static String exactId(SlotExpectation e) {
-    return Objects.requireNonNull(expectedId(e), "an exact expectation");
+    return Objects.requireNonNull(PgConditionalWrites.expectedId(e), "an exact expectation");
   }
 
   /** A conditional call's slot and expected event id, for messages. */
