@@ -216,7 +216,10 @@ public final class HarborCheckpointSaver implements BaseCheckpointSaver {
     Head head = headRecord.map(r -> decodeHead(r, threadId)).orElse(null);
     String current = headRecord.map(r -> r.id().value()).orElse(ABSENT);
     String seen = seen(session);
-    if (seen != null && !seen.equals(current)) {
+    if (seen == null) {
+      // Built on what this put read now: should the write lose, a retry must read again too.
+      remember(session, current);
+    } else if (!seen.equals(current)) {
       throw refused(threadId, null);
     }
     EventId bodyId = EventId.newId();
