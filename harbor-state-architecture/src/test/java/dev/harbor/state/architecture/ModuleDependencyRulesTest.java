@@ -112,7 +112,10 @@ class ModuleDependencyRulesTest {
           .should()
           .dependOnClassesThat()
           .resideInAnyPackage(
-              "io.micrometer..", "org.springframework..", "dev.langchain4j..", "org.bsc.langgraph4j..")
+              "io.micrometer..",
+              "org.springframework..",
+              "dev.langchain4j..",
+              "org.bsc.langgraph4j..")
           .orShould()
           .dependOnClassesThat(ReactorModule.in(ReactorModule.INTEGRATIONS))
           .because("metrics and frameworks attach through StoreListener and the public API");

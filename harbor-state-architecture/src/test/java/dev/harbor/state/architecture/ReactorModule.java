@@ -77,7 +77,8 @@ enum ReactorModule {
    * not read as a module {@code spring}.
    */
   private static final Pattern ARTIFACT =
-      Pattern.compile("harbor-state-(spring-boot-starter|spring-ai|langchain4j|langgraph4j|[a-z]+)(?=[/.-])");
+      Pattern.compile(
+          "harbor-state-(spring-boot-starter|spring-ai|langchain4j|langgraph4j|[a-z]+)(?=[/.-])");
 
   private final String suffix;
 

@@ -53,9 +53,10 @@ import org.jspecify.annotations.Nullable;
  * ConditionFailedException} naming the thread, and nothing is written: of two graphs racing from
  * one checkpoint exactly one adds its child, never two children of one parent. The loser reads the
  * thread again ({@link #get} or {@link #list}, as a graph does when it is invoked) before it may
- * write. One saver shared by several graphs of one JVM orders their writes as {@code MemorySaver}
- * does; it remembers the last {@value #REMEMBERED_THREADS} threads it touched, and a thread it has
- * forgotten is read again at its next put.
+ * write. The view is the saver's, not each caller's: callers sharing one saver share its view, so
+ * calls one after the other behave as on {@code MemorySaver}, and of two puts on one thread at the
+ * same moment one may be refused. A saver remembers the last {@value #REMEMBERED_THREADS} threads
+ * it touched; a thread it has forgotten is read again at its next put.
  *
  * <h2>Thread id → (tenant, user, session, run)</h2>
  *

@@ -104,6 +104,52 @@ class HarborCheckpointSaverTest {
     }
   }
 
+  @Test
+  void storeCallsPerOperation_areFixed() throws Exception {
+    try (StateStore inner = StateStores.open("inmem:")) {
+      List<String> calls = new java.util.ArrayList<>();
+      StateStore store =
+          (StateStore)
+              java.lang.reflect.Proxy.newProxyInstance(
+                  StateStore.class.getClassLoader(),
+                  new Class<?>[] {StateStore.class},
+                  (proxy, m, args) -> {
+                    calls.add(m.getName());
+                    try {
+                      return m.invoke(inner, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                      throw e.getCause();
+                    }
+                  });
+      HarborCheckpointSaver saver = saver(store);
+      for (int i = 0; i < 3; i++) {
+        saver.put(THREAD, checkpoint("c" + i, Map.of("n", i)));
+      }
+      calls.clear();
+      saver.put(THREAD, checkpoint("c3", Map.of()));
+      assertThat(calls).as("put").containsExactly("find", "saveBatchIf");
+      calls.clear();
+      saver.get(THREAD);
+      assertThat(calls).as("get").containsExactly("find", "find");
+      calls.clear();
+      saver.list(THREAD);
+      assertThat(calls).as("list").containsExactly("find", "listKindForIdentity");
+      calls.clear();
+      saver.release(THREAD);
+      assertThat(calls)
+          .as("release of 4 checkpoints")
+          .containsExactly(
+              "find",
+              "listKindForIdentity",
+              "deleteIf",
+              "listKindForIdentity",
+              "delete",
+              "delete",
+              "delete",
+              "delete");
+    }
+  }
+
   private static HarborCheckpointSaver saver(StateStore store) {
     return new HarborCheckpointSaver(store, "acme", Differential.SERIALIZER);
   }
