@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.bsc.langgraph4j.RunnableConfig;
+import org.bsc.langgraph4j.checkpoint.BaseCheckpointSaver;
 import org.bsc.langgraph4j.checkpoint.Checkpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -138,6 +139,38 @@ class HarborCheckpointSaverRaceTest {
       a.disarm();
       b.disarm();
       pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void releaseRacingAPut_returnsEveryCheckpointItDeletes() throws Exception {
+    try (StateStore inner = StateStores.open("inmem:")) {
+      RunnableConfig config = RunnableConfig.builder().threadId("t").build();
+      Steered steer = new Steered("deleteIf");
+      HarborCheckpointSaver releaser =
+          new HarborCheckpointSaver(steer.wrap(inner), "acme", Differential.SERIALIZER);
+      HarborCheckpointSaver writer =
+          new HarborCheckpointSaver(inner, "acme", Differential.SERIALIZER);
+      releaser.put(config, checkpoint("first"));
+      assertThat(writer.get(config)).isPresent();
+      CyclicBarrier barrier = new CyclicBarrier(2);
+      steer.arm(barrier);
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      try {
+        // The release has read the thread and waits just before deleting its head.
+        Future<BaseCheckpointSaver.Tag> release = pool.submit(() -> releaser.release(config));
+        writer.put(config, checkpoint("second"));
+        barrier.await(30, TimeUnit.SECONDS);
+        assertThat(release.get(60, TimeUnit.SECONDS).checkpoints())
+            .extracting(Checkpoint::getId)
+            .as("the release saw the head move, read again, and returned what it deleted")
+            .containsExactly("second", "first");
+        assertThat(writer.list(config)).isEmpty();
+        assertThat(inner.listKind(dev.harbor.state.ListScope.MAINTENANCE, "langgraph4j."))
+            .isEmpty();
+      } finally {
+        pool.shutdownNow();
+      }
     }
   }
 

@@ -8,8 +8,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A store that, while armed, holds every call of one method at a barrier before passing it on: two
- * savers whose calls meet there are both inside that step at once, whatever the scheduler does.
+ * A store that, once armed, holds the next call of one method at a barrier before passing it on:
+ * two savers whose calls meet there are both inside that step at once, whatever the scheduler does.
+ * One call per arming: later calls pass straight through.
  */
 final class Steered {
 
@@ -20,7 +21,7 @@ final class Steered {
     this.method = method;
   }
 
-  /** Arms the barrier: the next calls of the method wait until {@code parties} have arrived. */
+  /** Arms the barrier: the next call of the method waits until the barrier's parties arrive. */
   void arm(CyclicBarrier barrier) {
     armed.set(barrier);
   }
@@ -35,9 +36,11 @@ final class Steered {
             StateStore.class.getClassLoader(),
             new Class<?>[] {StateStore.class},
             (proxy, m, args) -> {
-              CyclicBarrier barrier = armed.get();
-              if (barrier != null && m.getName().equals(method)) {
-                barrier.await(30, TimeUnit.SECONDS);
+              if (m.getName().equals(method)) {
+                CyclicBarrier barrier = armed.getAndSet(null);
+                if (barrier != null) {
+                  barrier.await(30, TimeUnit.SECONDS);
+                }
               }
               try {
                 return m.invoke(delegate, args);
