@@ -225,6 +225,19 @@ class HarborStatePropertiesTest {
     assertThat(dir.resolve("typo.db")).doesNotExist();
   }
 
+  /** The environment counts too: a misspelled variable is as wrong as a misspelled key. */
+  @Test
+  void anUnknownEnvironmentVariable_failsTheStart_namingItsKey() {
+    withEnvironment(Map.of("HARBOR_STATE_LOCATON", "sqlite:" + dir.resolve("typo.db")))
+        .withPropertyValues("harbor.state.location=inmem:")
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              assertThat(TestPools.messages(context.getStartupFailure()))
+                  .contains("harbor.state.locaton");
+            });
+  }
+
   @Test
   void fallbackNone_withoutALocation_failsTheStart_evenWithADataSource() {
     assertThat(DEFAULT_DB).as("left by an earlier run").doesNotExist();
