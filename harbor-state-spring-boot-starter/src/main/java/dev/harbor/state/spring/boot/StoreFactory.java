@@ -51,7 +51,10 @@ final class StoreFactory {
     String where =
         explicit != null
             ? "harbor.state.location=" + Locations.redact(explicit)
-            : "the default location " + DEFAULT_LOCATION;
+            : "the fallback for an unset harbor.state.location (the application's PostgreSQL"
+                + " DataSource, else "
+                + DEFAULT_LOCATION
+                + ")";
     try {
       if (explicit != null) {
         StateConfig config = StateConfig.parse(explicit);
@@ -98,9 +101,12 @@ final class StoreFactory {
     } catch (StateStoreException e) {
       throw new StoreStartupException(
           "Harbor State could not open its store at " + where + ": " + e.getMessage(),
-          "Check that the database is up and reachable from here, and that harbor.state.location"
-              + " names the right host, port, database and user (a password may be"
-              + " percent-encoded).",
+          explicit != null
+              ? "Check that the database is up and reachable from here, and that"
+                  + " harbor.state.location names the right host, port, database and user (a"
+                  + " password may be percent-encoded)."
+              : "Check that the application's DataSource (spring.datasource.*) reaches a database"
+                  + " where its user may create the store's tables, or set harbor.state.location.",
           e);
     }
   }

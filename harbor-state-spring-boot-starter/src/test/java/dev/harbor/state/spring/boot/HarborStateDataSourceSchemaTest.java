@@ -104,6 +104,23 @@ class HarborStateDataSourceSchemaTest {
   }
 
   @Test
+  void aBadOption_overTheDataSource_failsTheStart_sayingTheDataSourceWasUsed() {
+    HikariDataSource pool = TestPools.postgresPool(true, "");
+    try (pool) {
+      runner
+          .withBean("dataSource", DataSource.class, () -> pool, bd -> bd.setDestroyMethodName(""))
+          .withPropertyValues("harbor.state.options.operation-timeout=soon")
+          .run(
+              context -> {
+                assertThat(context).hasFailed();
+                assertThat(TestPools.messages(context.getStartupFailure()))
+                    .contains("PostgreSQL DataSource")
+                    .contains("operationTimeout");
+              });
+    }
+  }
+
+  @Test
   void searchPathNames_areReadAsPostgreSQLWritesThem() {
     assertThat(StoreFactory.splitSearchPath("\"$user\", public"))
         .containsExactly("$user", "public");
