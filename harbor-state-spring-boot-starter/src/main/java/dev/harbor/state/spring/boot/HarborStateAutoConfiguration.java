@@ -1,31 +1,43 @@
 package dev.harbor.state.spring.boot;
 
 import dev.harbor.state.StateStore;
+import dev.harbor.state.langchain4j.HarborChatMemoryStore;
 import dev.harbor.state.micrometer.HarborStateMetrics;
+import dev.harbor.state.spring.ai.HarborChatMemoryRepository;
+import dev.langchain4j.store.memory.chat.ChatMemoryStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
+import org.springframework.ai.chat.memory.ChatMemoryRepository;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
  * A {@link StateStore} bean, unless the application defines one: at {@code harbor.state.location}
- * with {@code harbor.state.options.*}; with no location, over the application's PostgreSQL {@code
- * DataSource} if it has one; else SQLite at {@code ./harbor-state.db}. The store closes with the
- * context. With Spring Boot Actuator, a health indicator ({@code harborState}); with Micrometer and
- * a {@code MeterRegistry}, the store's metrics (see {@code HarborStateMetrics}).
+ * with {@code harbor.state.options.*}; with no location (and {@code harbor.state.fallback=auto}),
+ * over the application's PostgreSQL {@code DataSource} if it has one, in the schema its connections
+ * use; else SQLite at {@code ./harbor-state.db}. The store closes with the context. With Spring
+ * Boot Actuator, a health indicator ({@code harborState}) bounded by {@code
+ * harbor.state.health.timeout}; with Micrometer and a {@code MeterRegistry}, the store's metrics
+ * (see {@code HarborStateMetrics}); with Spring AI or LangChain4j and Harbor State's adapter for
+ * it, a chat memory bean over the store.
  */
 @AutoConfiguration(
     afterName = {
       "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
       "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration"
-    })
+    },
+    // Spring AI's own default is an in-memory repository, defined when none exists yet: ours must
+    // be defined first to take its place.
+    beforeName =
+        "org.springframework.ai.model.chat.memory.autoconfigure.ChatMemoryAutoConfiguration")
 @EnableConfigurationProperties(HarborStateProperties.class)
 public class HarborStateAutoConfiguration {
 
@@ -51,10 +63,11 @@ public class HarborStateAutoConfiguration {
   @ConditionalOnClass(HealthIndicator.class)
   static class Health {
 
-    @Bean
+    @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean(name = "harborStateHealthIndicator")
-    HealthIndicator harborStateHealthIndicator(StateStore store) {
-      return new HarborStateHealthIndicator(store);
+    HarborStateHealthIndicator harborStateHealthIndicator(
+        StateStore store, HarborStateProperties properties) {
+      return new HarborStateHealthIndicator(store, properties.getHealth().getTimeout());
     }
   }
 
@@ -87,4 +100,51 @@ public class HarborStateAutoConfiguration {
       }
     }
   }
+
+  /**
+   * Spring AI's {@code ChatMemoryRepository}, with spring-ai-model and harbor-state-spring-ai on
+   * the class path; an application's own repository bean wins.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({ChatMemoryRepository.class, HarborChatMemoryRepository.class})
+  @ConditionalOnProperty(
+      prefix = "harbor.state.chat",
+      name = "enabled",
+      havingValue = "true",
+      matchIfMissing = true)
+  static class SpringAiChatMemory {
+
+    @Bean
+    @ConditionalOnMissingBean(ChatMemoryRepository.class)
+    HarborChatMemoryRepository harborChatMemoryRepository(
+        StateStore store, HarborStateProperties properties) {
+      return new HarborChatMemoryRepository(store, properties.getChat().getTenant());
+    }
+  }
+
+  /**
+   * LangChain4j's {@code ChatMemoryStore}, with langchain4j and harbor-state-langchain4j on the
+   * class path; an application's own store bean wins.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({ChatMemoryStore.class, HarborChatMemoryStore.class})
+  @ConditionalOnProperty(
+      prefix = "harbor.state.chat",
+      name = "enabled",
+      havingValue = "true",
+      matchIfMissing = true)
+  static class LangChain4jChatMemory {
+
+    @Bean
+    @ConditionalOnMissingBean(ChatMemoryStore.class)
+    HarborChatMemoryStore harborChatMemoryStore(
+        StateStore store, HarborStateProperties properties) {
+      return new HarborChatMemoryStore(store, properties.getChat().getTenant());
+    }
+  }
+
+  // Google ADK's BaseSessionService (harbor-state-adk's HarborSessionService) and LangGraph4j's
+  // BaseCheckpointSaver (harbor-state-langgraph4j's HarborCheckpointSaver) go here as two more
+  // nested configurations like the two above: conditional on the framework's class and ours, and
+  // on a missing bean of the framework's type.
 }
