@@ -17,7 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -203,6 +205,84 @@ class GroupCommitTest {
       assertThat(alone.stream().filter(a -> a)).hasSize(4);
       assertThat(g.leaders()).isZero();
     }
+  }
+
+  /**
+   * An adaptive limit times the commits of its own group commit: a lone commit from its call to its
+   * end, a grouped caller from its call to its group's end. The committer moves a fake ticker, so
+   * each duration is exactly what the test says: lone commits of 10 µs against groups of 1 ms let
+   * one more writer commit alone, and the reverse one fewer.
+   */
+  @ParameterizedTest(name = "lone {0} ns, group {1} ns: alone up to {2}")
+  @CsvSource({"10000, 1000000, 4", "1000000, 10000, 2"})
+  @Timeout(60)
+  void anAdaptiveLimit_learnsFromTheCommitsItTimes(long lone, long grouped, int after)
+      throws Exception {
+    AtomicLong ticker = new AtomicLong(1_000_000_000L);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger holding = new AtomicInteger();
+    AtomicBoolean hold = new AtomicBoolean();
+    GroupCommit.Committer<String> timed =
+        group -> {
+          if (group.get(0).alone() && hold.get()) {
+            holding.incrementAndGet();
+            awaitUninterruptibly(release); // moves no time: the test's groups commit meanwhile
+          } else {
+            ticker.addAndGet(group.get(0).alone() ? lone : grouped);
+          }
+          group.forEach(m -> m.succeed("ok:" + m.write()));
+        };
+    try (GroupCommit<String> g =
+        new GroupCommit<>(
+            new GroupCommit.Settings(true, 64, Duration.ZERO),
+            Duration.ofSeconds(30),
+            CONTEXT,
+            1,
+            AloneLimit.adaptive(3, 2, 4, ticker::get),
+            timed)) {
+      // One writer at a time: each commits alone, a round's worth of lone commits.
+      for (int i = 0; i < AloneLimit.ROUND; i++) {
+        assertThat(g.submit("lone" + i)).isEqualTo("ok:lone" + i);
+      }
+      assertThat(g.aloneUpTo()).as("no queued caller was timed yet").isEqualTo(3);
+      // Three writers commit alone and stay in flight, so the next writers are the fourth: each
+      // leads a group (of one; nobody else queues) and waits exactly that group's commit.
+      hold.set(true);
+      List<Caller> held = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Caller c = new Caller(g, "held" + i);
+        c.start();
+        int n = i + 1;
+        await(() -> holding.get() == n);
+        held.add(c);
+      }
+      for (int i = 0; i < AloneLimit.ROUND; i++) {
+        assertThat(g.aloneUpTo()).isEqualTo(3);
+        assertThat(g.submit("grouped" + i)).isEqualTo("ok:grouped" + i);
+      }
+      assertThat(g.aloneUpTo()).isEqualTo(after);
+      release.countDown();
+      for (Caller c : held) {
+        c.join();
+        assertThat(c.outcome.get()).isEqualTo("ok:" + c.write);
+      }
+      assertThat(g.groupSizeCounts()[1]).isEqualTo(2L * AloneLimit.ROUND + 3);
+    }
+  }
+
+  @Test
+  void anAdaptiveLimitsFloor_atMaxLeaders_isRefused() {
+    assertThatThrownBy(
+            () ->
+                new GroupCommit<String>(
+                    new GroupCommit.Settings(true, 64, Duration.ZERO),
+                    Duration.ofSeconds(30),
+                    CONTEXT,
+                    2,
+                    AloneLimit.adaptive(8, 2, 32),
+                    group -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("floor");
   }
 
   @Test
@@ -517,10 +597,12 @@ class GroupCommitTest {
    * time-out names it); every write that returned was committed exactly once, every cancelled one
    * never, and an outcome reported unknown was committed.
    */
-  @ParameterizedTest(name = "{0} leader(s), alone up to {1} writers")
-  @CsvSource({"1, 1", "2, 2", "2, 8"})
+  @ParameterizedTest(name = "{0} leader(s), alone up to {1} writers, adaptive: {2}")
+  // The adaptive case makes fewer writes per thread, for CI time.
+  @CsvSource({"1, 1, false, 1500", "2, 2, false, 1500", "2, 8, false, 1500", "2, 8, true, 500"})
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  void handOffUnderHeavyContention_losesNoWakeUp(int leaders, int aloneUpTo) throws Exception {
+  void handOffUnderHeavyContention_losesNoWakeUp(
+      int leaders, int aloneUpTo, boolean adaptive, int perThread) throws Exception {
     Set<String> committed = ConcurrentHashMap.newKeySet();
     AtomicInteger duplicates = new AtomicInteger();
     GroupCommit.Committer<String> committer =
@@ -536,7 +618,6 @@ class GroupCommitTest {
           }
         };
     int threads = 16;
-    int perThread = 1_500;
     Set<String> succeeded = ConcurrentHashMap.newKeySet();
     Set<String> cancelled = ConcurrentHashMap.newKeySet();
     Set<String> unknown = ConcurrentHashMap.newKeySet();
@@ -547,7 +628,9 @@ class GroupCommitTest {
             Duration.ofSeconds(30),
             CONTEXT,
             leaders,
-            aloneUpTo,
+            adaptive
+                ? AloneLimit.adaptive(aloneUpTo, leaders + 1, 16)
+                : AloneLimit.fixed(aloneUpTo),
             committer)) {
       List<Thread> workers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
