@@ -28,13 +28,13 @@ import java.util.TreeMap;
  * java -cp ... dev.harbor.state.sqlite.PagesPerSaveMain [SLOTS] [SAVES] [PER_COMMIT] [PAYLOAD] [new]
  * </pre>
  *
- * <p>It fills {@code SLOTS} slots of the bench's shape (tenant t1, user u1, session s&lt;n&gt;, empty
- * run, kind session.lifecycle), then overwrites random slots (or, with {@code new}, writes new
- * ones) with fresh event ids and random payloads: one {@code save} per commit, or {@code
+ * <p>It fills {@code SLOTS} slots of the bench's shape (tenant t1, user u1, session s&lt;n&gt;,
+ * empty run, kind session.lifecycle), then overwrites random slots (or, with {@code new}, writes
+ * new ones) with fresh event ids and random payloads: one {@code save} per commit, or {@code
  * PER_COMMIT} records in one {@code saveAll}, which writes what a group commit of that many saves
  * writes (the same statements in one transaction). A read transaction on a connection of its own
- * holds the WAL's start while the saves run, so no checkpoint copies or restarts it; every frame the
- * saves wrote stays in the file, where its page number is read and looked up in {@code dbstat}.
+ * holds the WAL's start while the saves run, so no checkpoint copies or restarts it; every frame
+ * the saves wrote stays in the file, where its page number is read and looked up in {@code dbstat}.
  */
 final class PagesPerSaveMain {
 
