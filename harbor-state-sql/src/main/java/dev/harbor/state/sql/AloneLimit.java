@@ -4,45 +4,55 @@ import java.util.function.LongSupplier;
 
 /**
  * Up to how many concurrent writers each commits alone (as nobody's leader) before callers queue
- * for the {@code maxLeaders} groups of a {@link GroupCommit}: fixed, or adapted to the latencies
- * the group commit measures.
+ * for the {@code maxLeaders} groups of a {@link GroupCommit}: fixed, or adapted to the commit
+ * latencies the group commit measures.
  *
- * <p>The adaptive rule compares what the two ways of committing cost a caller at the moment, both
- * measured while both are in use (some callers commit alone and others queue): the mean time of a
- * lone commit, and the mean time a caller in a group waited from its call to its group's end (the
- * queue, then the group's commit). Moving one caller from the queue to a lone commit gains when a
- * lone commit takes less than that; so when lone commits were at least a fifth cheaper, one more
- * writer may commit alone, and when they took at least a quarter longer (the backend is saturated:
- * every lone commit adds a statement and a flush to it, where a group shares them), one fewer. In
- * between nothing changes, so the limit does not flap on noise. Each decision takes a fresh round
- * of at least {@link #ROUND} samples of each kind; while everyone commits alone (few writers) or
- * nobody does, no round completes and the limit stays. The limit never falls below a floor above
- * {@code maxLeaders}, so that lone commits keep being measured, nor rises above a ceiling.
+ * <p>The adaptive rule asks whether the backend has room for more lone commits, the way TCP Vegas
+ * asks it of a network path: a commit that waits behind others at the backend takes longer than the
+ * same commit unhindered. Over a round of at least {@link #ROUND} lone commits it takes their mean
+ * time {@code t}, the lowest such mean seen ({@code base}, what a commit costs unhindered; it
+ * creeps up towards newer means so that a backend that got slower for good is learnt), and the mean
+ * number {@code k} of commits in flight during the round (lone ones and groups: their summed
+ * durations over the round's span). Then {@code k × (1 − base / t)} estimates how many of them were
+ * waiting at the backend rather than being served. More than {@link #CROWDED}: one fewer writer
+ * commits alone, so more share a group's statement and flush. Fewer than {@link #ROOMY}, and some
+ * caller was turned away from committing alone during the round: one more may. In between nothing
+ * moves, so the limit does not flap on noise. It stays between a floor above {@code maxLeaders} (so
+ * that lone commits keep being measured) and a ceiling.
  *
  * <p>Why it adapts at all: the writer count where grouping starts to pay is a property of the
- * machine (measured at 8 on a 2-core machine with PostgreSQL on it; PERFORMANCE.md, "Group commit
- * that adapts"). A server with more cores takes more lone commits before it saturates, a slower
- * round trip makes a queued caller wait longer; either moves the measured times, and with them the
- * limit, without a knob.
+ * machine (measured at 8 on a 2-core machine with PostgreSQL on it; PERFORMANCE.md, "Group
+ * commit"). A server with more cores serves more lone commits before they queue; a slower disk
+ * makes every commit slower but, measured against its own unhindered time, not more crowded.
  */
 public final class AloneLimit {
 
-  /** Samples of each kind a decision takes at least. */
+  /** Lone commits a round takes at least. */
   static final int ROUND = 8;
 
-  /** A round abandoned when one kind has this many samples and the other too few. */
-  static final int STALE = 1024;
+  /** Commits waiting at the backend beyond which fewer commit alone. */
+  static final double CROWDED = 3.0;
+
+  /** Commits waiting at the backend below which more may commit alone. */
+  static final double ROOMY = 1.0;
+
+  /** How far the unhindered time moves towards a slower round's mean, per round: 1/64. */
+  static final int CREEP = 64;
 
   private final boolean adaptive;
   private final int floor;
   private final int ceiling;
   private final LongSupplier ticker;
   private volatile int limit;
-  // One round's samples, guarded by this.
+  private volatile boolean turnedAway; // a caller was refused a lone commit in this round
+  // One round's measures and the unhindered time, guarded by this.
   private long loneSum;
   private int loneCount;
-  private long groupedSum;
-  private int groupedCount;
+  private long busySum; // lone and group commit durations within the round
+  private boolean roundOpen;
+  private long roundStart;
+  private long roundEnd;
+  private double base = Double.NaN;
 
   private AloneLimit(int initial, int floor, int ceiling, boolean adaptive, LongSupplier ticker) {
     if (floor < 1 || initial < floor || ceiling < initial) {
@@ -72,7 +82,7 @@ public final class AloneLimit {
   }
 
   /**
-   * A limit that follows the measured latencies (see the class comment), timed by {@link
+   * A limit that follows the measured commit latencies (see the class comment), timed by {@link
    * System#nanoTime()}.
    *
    * @param initial the limit until the first decision
@@ -85,7 +95,7 @@ public final class AloneLimit {
   }
 
   /**
-   * A limit that follows the measured latencies, timed by the given ticker (tests drive it).
+   * A limit that follows the measured commit latencies, timed by the given ticker (tests drive it).
    *
    * @param initial the limit until the first decision
    * @param floor the lowest it goes; more than the group commit's {@code maxLeaders}
@@ -121,60 +131,92 @@ public final class AloneLimit {
     return ticker.getAsLong();
   }
 
+  /** A caller found more writers than the limit and queued instead of committing alone. */
+  void turnedAway() {
+    if (adaptive && !turnedAway) {
+      turnedAway = true;
+    }
+  }
+
   /**
-   * A lone commit took this long, from its call to its end.
+   * A lone commit ran from {@code start} to {@code end} (ticker readings).
    *
-   * @param nanos its duration
+   * @param start when its call began
+   * @param end when its commit ended
    */
-  void lone(long nanos) {
+  void lone(long start, long end) {
     if (!adaptive) {
       return;
     }
     synchronized (this) {
-      loneSum += Math.max(0, nanos);
+      long took = Math.max(0, end - start);
+      loneSum += took;
       loneCount++;
-      decide();
+      busy(start, end, took);
+      if (loneCount >= ROUND) {
+        decide();
+      }
     }
   }
 
   /**
-   * A caller in a group waited this long, from its call to its group's end.
+   * A group's commit ran from {@code start} to {@code end}: it counts among the commits in flight.
    *
-   * @param nanos its wait
+   * @param start when its leader handed it to the committer
+   * @param end when the commit ended
    */
-  void grouped(long nanos) {
+  void group(long start, long end) {
     if (!adaptive) {
       return;
     }
     synchronized (this) {
-      groupedSum += Math.max(0, nanos);
-      groupedCount++;
-      decide();
+      busy(start, end, Math.max(0, end - start));
     }
   }
 
-  /** Ends a round once it holds enough of both kinds. Holds the monitor. */
+  /** Adds a commit to the round's busy time and span. Holds the monitor. */
+  private void busy(long start, long end, long took) {
+    if (!roundOpen) {
+      roundOpen = true;
+      roundStart = start;
+      roundEnd = end;
+    } else {
+      roundStart = Math.min(roundStart, start);
+      roundEnd = Math.max(roundEnd, end);
+    }
+    busySum += took;
+  }
+
+  /** Ends a round: moves the limit by at most one, then starts the next. Holds the monitor. */
   private void decide() {
-    if (loneCount >= ROUND && groupedCount >= ROUND) {
-      // Means compared without dividing: lone/loneCount vs grouped/groupedCount, cross-multiplied.
-      double lone = (double) loneSum * groupedCount;
-      double grouped = (double) groupedSum * loneCount;
-      if (lone * 5 <= grouped * 4) {
-        limit = Math.min(ceiling, limit + 1);
-      } else if (lone * 4 >= grouped * 5) {
-        limit = Math.max(floor, limit - 1);
-      }
-      restart();
-    } else if (loneCount >= STALE || groupedCount >= STALE) {
-      restart(); // only one kind is happening: what the other cost then is not known
+    double t = (double) loneSum / loneCount;
+    if (Double.isNaN(base) || t < base) {
+      base = t;
+    } else {
+      base += (t - base) / CREEP;
     }
-  }
-
-  private void restart() {
+    long span = roundEnd - roundStart;
+    double inFlight = span > 0 ? (double) busySum / span : 1.0;
+    double waiting = t > 0 ? inFlight * (1 - base / t) : 0;
+    if (waiting > CROWDED) {
+      limit = Math.max(floor, limit - 1);
+    } else if (waiting < ROOMY && turnedAway) {
+      limit = Math.min(ceiling, limit + 1);
+    }
     loneSum = 0;
     loneCount = 0;
-    groupedSum = 0;
-    groupedCount = 0;
+    busySum = 0;
+    roundOpen = false;
+    turnedAway = false;
+  }
+
+  /**
+   * The unhindered commit time learnt so far (for tests).
+   *
+   * @return nanoseconds; NaN before the first round
+   */
+  synchronized double base() {
+    return base;
   }
 
   @Override

@@ -10,7 +10,6 @@ import dev.harbor.state.sql.GroupCommit.Member;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
@@ -60,9 +59,12 @@ final class LeaderQueue<W> {
   /** Commits the caller's write (see {@link GroupCommit#submit}); {@code writing} counts it. */
   @Nullable Object submit(Member<W> self, int writing) {
     int aloneUpTo = aloneLimit.current();
-    if (aloneUpTo > maxLeaders && writing <= aloneUpTo) {
-      // Few are writing: each commits alone at once, as nobody's leader, so nobody waits for it.
-      return alone(self, true);
+    if (aloneUpTo > maxLeaders) {
+      if (writing <= aloneUpTo) {
+        // Few are writing: each commits alone at once, as nobody's leader, so nobody waits for it.
+        return alone(self, true);
+      }
+      aloneLimit.turnedAway();
     }
     boolean lead;
     lock.lock();
@@ -110,7 +112,7 @@ final class LeaderQueue<W> {
     runCommitter(one);
     counted(one);
     if (measured && aloneLimit.adaptive()) {
-      aloneLimit.lone(aloneLimit.now() - self.started);
+      aloneLimit.lone(self.started, aloneLimit.now());
     }
     if (self.failure != null) {
       throw self.failure;
@@ -239,12 +241,12 @@ final class LeaderQueue<W> {
       lock.unlock();
     }
     Error error = null;
-    long[] waited = null;
+    long started = aloneLimit.adaptive() ? aloneLimit.now() : 0;
     try {
       commit(group);
       counted(group);
       if (aloneLimit.adaptive()) {
-        waited = waits(group); // before the wake-ups, which let members reuse their fields
+        aloneLimit.group(started, aloneLimit.now());
       }
     } catch (Error e) {
       error = e;
@@ -270,24 +272,6 @@ final class LeaderQueue<W> {
     if (error != null) {
       throw error;
     }
-    if (waited != null) {
-      for (long w : waited) {
-        aloneLimit.grouped(w);
-      }
-    }
-  }
-
-  /** What each member the group carried waited, from its call to now (the group's end). */
-  private long[] waits(List<Member<W>> group) {
-    long ended = aloneLimit.now();
-    long[] out = new long[group.size()];
-    int n = 0;
-    for (Member<W> m : group) {
-      if (!m.sentBack) {
-        out[n++] = ended - m.started;
-      }
-    }
-    return Arrays.copyOf(out, n);
   }
 
   /**

@@ -6,131 +6,148 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.Test;
 
 /**
- * The adaptive rule of {@link AloneLimit}, fed with latencies the test chooses: nothing here is
- * timed, so every decision is the rule's, never the machine's.
+ * The adaptive rule of {@link AloneLimit}, fed with commit times the test chooses (ticker readings
+ * passed in): nothing here is timed, so every decision is the rule's, never the machine's.
  */
 class AloneLimitTest {
 
-  private static final long MS = 1_000_000L;
+  private static final long US = 1_000L;
+
+  private long clock = 1_000_000_000L;
 
   private static AloneLimit limit(int initial) {
     return AloneLimit.adaptive(initial, 3, 12, () -> 0L);
   }
 
-  /** One round: {@link AloneLimit#ROUND} samples of each kind, the lone ones first. */
-  private static void round(AloneLimit l, long lone, long grouped) {
-    for (int i = 0; i < AloneLimit.ROUND; i++) {
-      l.lone(lone);
+  /**
+   * One round of {@link AloneLimit#ROUND} lone commits of {@code took} each, {@code concurrent} of
+   * them in flight at a time (so that many are in flight on average), one batch after the other.
+   */
+  private void round(AloneLimit l, long took, int concurrent, boolean turnedAway) {
+    if (turnedAway) {
+      l.turnedAway();
     }
-    for (int i = 0; i < AloneLimit.ROUND; i++) {
-      l.grouped(grouped);
+    for (int i = 0; i < AloneLimit.ROUND; i += concurrent) {
+      for (int j = 0; j < concurrent && i + j < AloneLimit.ROUND; j++) {
+        l.lone(clock, clock + took);
+      }
+      clock += took;
     }
   }
 
   @Test
   void beforeAnyRound_theLimitIsTheInitialOne() {
-    assertThat(limit(8).current()).isEqualTo(8);
+    AloneLimit l = limit(8);
+    assertThat(l.current()).isEqualTo(8);
+    assertThat(l.base()).isNaN();
   }
 
   @Test
-  void lonesClearlyCheaperThanAQueuedCallersWait_letOneMoreWriterCommitAlone_perRound() {
+  void unhinderedCommits_withCallersTurnedAway_letOneMoreCommitAlone_perRound() {
     AloneLimit l = limit(8);
-    round(l, 1 * MS, 2 * MS);
+    round(l, 100 * US, 1, true); // the first round sets the unhindered time
     assertThat(l.current()).isEqualTo(9);
-    round(l, 1 * MS, 2 * MS);
+    round(l, 100 * US, 4, true); // four at once, each as fast as alone: the backend has room
     assertThat(l.current()).isEqualTo(10);
+    assertThat(l.base()).isEqualTo(100.0 * US);
   }
 
   @Test
-  void lonesClearlyDearer_letOneFewerCommitAlone_perRound() {
+  void withNobodyTurnedAway_theLimitDoesNotGrow() {
     AloneLimit l = limit(8);
-    round(l, 3 * MS, 2 * MS);
-    assertThat(l.current()).isEqualTo(7);
-    round(l, 3 * MS, 2 * MS);
-    assertThat(l.current()).isEqualTo(6);
-  }
-
-  @Test
-  void withinTheBand_nothingChanges() {
-    AloneLimit l = limit(8);
-    round(l, 2 * MS, 2 * MS);
-    round(l, 2 * MS * 9 / 10, 2 * MS); // a tenth cheaper: not the fifth that moves it up
-    round(l, 2 * MS * 12 / 10, 2 * MS); // a fifth dearer: not the quarter that moves it down
+    round(l, 100 * US, 1, false);
+    round(l, 100 * US, 4, false);
     assertThat(l.current()).isEqualTo(8);
   }
 
   @Test
-  void theBandsEdges_moveIt() {
-    AloneLimit up = limit(8);
-    round(up, 8 * MS, 10 * MS); // exactly a fifth cheaper
-    assertThat(up.current()).isEqualTo(9);
-    AloneLimit down = limit(8);
-    round(down, 10 * MS, 8 * MS); // exactly a quarter dearer
-    assertThat(down.current()).isEqualTo(7);
+  void crowdedCommits_letOneFewerCommitAlone_perRound() {
+    AloneLimit l = limit(8);
+    round(l, 100 * US, 1, false);
+    // Eight in flight, each taking four times its unhindered time: six of them wait (8 × 3/4).
+    round(l, 400 * US, 8, true);
+    assertThat(l.current()).isEqualTo(7);
+    round(l, 400 * US, 8, true);
+    assertThat(l.current()).isEqualTo(6);
+  }
+
+  @Test
+  void slowerCommitsWithoutCrowding_doNotLowerIt() {
+    AloneLimit l = limit(8);
+    round(l, 100 * US, 1, false);
+    // One at a time but four times slower (a slower disk, say): nothing waits behind anything.
+    round(l, 400 * US, 1, true);
+    assertThat(l.current()).isEqualTo(9);
+  }
+
+  @Test
+  void betweenRoomyAndCrowded_nothingMoves() {
+    AloneLimit l = limit(8);
+    round(l, 100 * US, 1, false);
+    // Four in flight at twice the unhindered time: two wait (4 × 1/2), between 1 and 3.
+    round(l, 200 * US, 4, true);
+    assertThat(l.current()).isEqualTo(8);
+  }
+
+  @Test
+  void groupCommitsInFlight_countAmongTheCrowd() {
+    AloneLimit l = limit(8);
+    round(l, 100 * US, 1, false);
+    // Two lone commits at a time at twice the unhindered time: one waits, in between. With two
+    // groups committing beside them all along, four are in flight and two wait: still in between;
+    // with six groups, eight are in flight and four wait: crowded.
+    long start = clock;
+    for (int g = 0; g < 6; g++) {
+      l.group(start, start + 4 * 200 * US);
+    }
+    round(l, 200 * US, 2, true);
+    assertThat(l.current()).isEqualTo(7);
+  }
+
+  @Test
+  void theUnhinderedTime_creepsUpTowardsSlowerRounds() {
+    AloneLimit l = limit(8);
+    round(l, 100 * US, 1, false);
+    round(l, 164 * US, 1, false);
+    assertThat(l.base()).isEqualTo(101.0 * US);
+    round(l, 50 * US, 1, false);
+    assertThat(l.base()).isEqualTo(50.0 * US);
   }
 
   @Test
   void theLimitStaysBetweenFloorAndCeiling() {
     AloneLimit l = limit(8);
+    round(l, 100 * US, 1, false);
     for (int i = 0; i < 20; i++) {
-      round(l, 1 * MS, 10 * MS);
+      round(l, 100 * US, 1, true);
     }
     assertThat(l.current()).isEqualTo(12);
     for (int i = 0; i < 20; i++) {
-      round(l, 10 * MS, 1 * MS);
+      round(l, 1_000 * US, 8, true);
     }
     assertThat(l.current()).isEqualTo(3);
   }
 
   @Test
-  void aRoundNeedsEnoughOfBothKinds_soFewWritersAllAlone_changeNothing() {
+  void aRoundTakesAtLeastItsLoneCommits() {
     AloneLimit l = limit(8);
-    for (int i = 0; i < 5_000; i++) {
-      l.lone(1 * MS); // everyone commits alone: what a queued caller waits is not known
-    }
+    round(l, 100 * US, 1, false);
+    l.turnedAway();
     for (int i = 0; i < AloneLimit.ROUND - 1; i++) {
-      l.grouped(100 * MS);
+      l.lone(clock, clock + 100 * US);
+      clock += 100 * US;
     }
     assertThat(l.current()).isEqualTo(8);
-    l.grouped(100 * MS); // the round is complete only now
+    l.lone(clock, clock + 100 * US);
     assertThat(l.current()).isEqualTo(9);
-  }
-
-  @Test
-  void aRoundComparesMeans_notSums() {
-    AloneLimit l = limit(8);
-    // 24 lone commits of 1.5 ms against 8 waits of 2 ms: more than twice the sum, cheaper each.
-    for (int i = 0; i < 3 * AloneLimit.ROUND; i++) {
-      l.lone(3 * MS / 2);
-    }
-    assertThat(l.current()).isEqualTo(8);
-    for (int i = 0; i < AloneLimit.ROUND; i++) {
-      l.grouped(2 * MS);
-    }
-    assertThat(l.current()).isEqualTo(9);
-  }
-
-  @Test
-  void aStaleRound_isDropped_andTheNextStartsAfresh() {
-    AloneLimit l = limit(8);
-    for (int i = 0; i < AloneLimit.ROUND - 1; i++) {
-      l.grouped(100 * MS); // almost a round of waits, long ago
-    }
-    for (int i = 0; i < AloneLimit.STALE; i++) {
-      l.lone(1 * MS); // then only lone commits, long enough to drop the round
-    }
-    l.grouped(1 * MS); // one wait: a round it does not complete
-    for (int i = 0; i < AloneLimit.ROUND; i++) {
-      l.lone(1 * MS);
-    }
-    assertThat(l.current()).isEqualTo(8);
   }
 
   @Test
   void aFixedLimit_neverMoves() {
     AloneLimit l = AloneLimit.fixed(8);
-    round(l, 1 * MS, 100 * MS);
-    round(l, 100 * MS, 1 * MS);
+    round(l, 100 * US, 1, true);
+    round(l, 100 * US, 1, true);
+    round(l, 1_000 * US, 8, true);
     assertThat(l.current()).isEqualTo(8);
     assertThat(l.adaptive()).isFalse();
   }

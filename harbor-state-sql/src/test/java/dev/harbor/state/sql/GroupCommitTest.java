@@ -17,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -208,27 +207,27 @@ class GroupCommitTest {
   }
 
   /**
-   * An adaptive limit times the commits of its own group commit: a lone commit from its call to its
-   * end, a grouped caller from its call to its group's end. The committer moves a fake ticker, so
-   * each duration is exactly what the test says: lone commits of 10 µs against groups of 1 ms let
-   * one more writer commit alone, and the reverse one fewer.
+   * An adaptive limit times the commits of its own group commit on its ticker: a lone commit from
+   * its call to its end, a group's commit from its leader's hand-off to its end, and notes a caller
+   * turned away from committing alone. The ticker is fake and moves only when the test or the
+   * committer moves it, so each round is exactly what the test says: unhindered lone commits leave
+   * the limit alone while nobody is turned away; four lone commits at once taking a hundred times
+   * the unhindered time lower it; unhindered commits with a caller turned away raise it.
    */
-  @ParameterizedTest(name = "lone {0} ns, group {1} ns: alone up to {2}")
-  @CsvSource({"10000, 1000000, 4", "1000000, 10000, 2"})
+  @Test
   @Timeout(60)
-  void anAdaptiveLimit_learnsFromTheCommitsItTimes(long lone, long grouped, int after)
-      throws Exception {
+  void anAdaptiveLimit_learnsFromTheCommitsItTimes() throws Exception {
     AtomicLong ticker = new AtomicLong(1_000_000_000L);
-    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<CountDownLatch> gate = new AtomicReference<>();
     AtomicInteger holding = new AtomicInteger();
-    AtomicBoolean hold = new AtomicBoolean();
     GroupCommit.Committer<String> timed =
         group -> {
-          if (group.get(0).alone() && hold.get()) {
+          CountDownLatch held = gate.get();
+          if (group.get(0).alone() && held != null) {
             holding.incrementAndGet();
-            awaitUninterruptibly(release); // moves no time: the test's groups commit meanwhile
-          } else {
-            ticker.addAndGet(group.get(0).alone() ? lone : grouped);
+            awaitUninterruptibly(held); // the test moves the ticker meanwhile
+          } else if (group.get(0).alone()) {
+            ticker.addAndGet(10_000L); // an unhindered lone commit: 10 µs
           }
           group.forEach(m -> m.succeed("ok:" + m.write()));
         };
@@ -238,35 +237,65 @@ class GroupCommitTest {
             Duration.ofSeconds(30),
             CONTEXT,
             1,
-            AloneLimit.adaptive(3, 2, 4, ticker::get),
+            AloneLimit.adaptive(4, 2, 6, ticker::get),
             timed)) {
-      // One writer at a time: each commits alone, a round's worth of lone commits.
+      // One writer at a time: a round of unhindered lone commits, nobody turned away.
       for (int i = 0; i < AloneLimit.ROUND; i++) {
         assertThat(g.submit("lone" + i)).isEqualTo("ok:lone" + i);
       }
-      assertThat(g.aloneUpTo()).as("no queued caller was timed yet").isEqualTo(3);
-      // Three writers commit alone and stay in flight, so the next writers are the fourth: each
-      // leads a group (of one; nobody else queues) and waits exactly that group's commit.
-      hold.set(true);
-      List<Caller> held = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        Caller c = new Caller(g, "held" + i);
-        c.start();
-        int n = i + 1;
-        await(() -> holding.get() == n);
-        held.add(c);
+      assertThat(g.aloneUpTo()).isEqualTo(4);
+      // Twice, four lone commits at once that take 1 ms each: four in flight, nearly all waiting.
+      for (int batch = 0; batch < 2; batch++) {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Caller> held = holdAlone(g, gate, release, holding, 4);
+        ticker.addAndGet(1_000_000L);
+        releaseHeld(gate, release, held);
       }
-      for (int i = 0; i < AloneLimit.ROUND; i++) {
+      assertThat(g.aloneUpTo()).isEqualTo(3);
+      // Three lone commits held, so a fourth writer is turned away and leads a group; then
+      // unhindered lone commits complete the round: room, and someone was turned away.
+      CountDownLatch release = new CountDownLatch(1);
+      List<Caller> held = holdAlone(g, gate, release, holding, 3);
+      assertThat(g.submit("grouped")).isEqualTo("ok:grouped");
+      assertThat(g.leaders()).isZero();
+      releaseHeld(gate, release, held);
+      for (int i = 0; i < AloneLimit.ROUND - 3; i++) {
         assertThat(g.aloneUpTo()).isEqualTo(3);
-        assertThat(g.submit("grouped" + i)).isEqualTo("ok:grouped" + i);
+        assertThat(g.submit("again" + i)).isEqualTo("ok:again" + i);
       }
-      assertThat(g.aloneUpTo()).isEqualTo(after);
-      release.countDown();
-      for (Caller c : held) {
-        c.join();
-        assertThat(c.outcome.get()).isEqualTo("ok:" + c.write);
-      }
-      assertThat(g.groupSizeCounts()[1]).isEqualTo(2L * AloneLimit.ROUND + 3);
+      assertThat(g.aloneUpTo()).isEqualTo(4);
+    }
+  }
+
+  /** Starts {@code n} writers whose lone commits the committer holds until {@code release}. */
+  private static List<Caller> holdAlone(
+      GroupCommit<String> g,
+      AtomicReference<CountDownLatch> gate,
+      CountDownLatch release,
+      AtomicInteger holding,
+      int n)
+      throws InterruptedException {
+    holding.set(0);
+    gate.set(release);
+    List<Caller> held = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Caller c = new Caller(g, "held" + i);
+      c.start();
+      int count = i + 1;
+      await(() -> holding.get() == count);
+      held.add(c);
+    }
+    return held;
+  }
+
+  private static void releaseHeld(
+      AtomicReference<CountDownLatch> gate, CountDownLatch release, List<Caller> held)
+      throws InterruptedException {
+    gate.set(null);
+    release.countDown();
+    for (Caller c : held) {
+      c.join();
+      assertThat(c.outcome.get()).isEqualTo("ok:" + c.write);
     }
   }
 
