@@ -35,10 +35,10 @@ import org.jspecify.annotations.Nullable;
  * grouping pays when callers outnumber the commits worth overlapping, and costs throughput when
  * they do not (measured on PostgreSQL: at 4 writing threads, 2 groups in flight did 40 % fewer
  * saves than 4 lone commits; at 16, the groups did 50 % more). Where that crossing lies depends on
- * the machine, so the limit may adapt ({@link AloneLimit#adaptive}): it follows what a lone commit
- * and a queued caller's wait measure. A caller that commits alone that way is nobody's leader: it
- * holds no place among the {@code maxLeaders}, so however long its write waits (for a fenced slot,
- * say), no other caller waits for it.
+ * the machine, so the limit may adapt ({@link AloneLimit#adaptive}): fewer commit alone once lone
+ * commits start to wait for each other at the backend, more while they do not. A caller that
+ * commits alone that way is nobody's leader: it holds no place among the {@code maxLeaders}, so
+ * however long its write waits (for a fenced slot, say), no other caller waits for it.
  *
  * <p>Each call has one deadline, {@code operationTimeout} after it started, whoever leads: a caller
  * promoted to lead after waiting in the queue commits within what is left of its own time (and
