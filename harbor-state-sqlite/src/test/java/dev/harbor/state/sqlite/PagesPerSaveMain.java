@@ -98,6 +98,7 @@ final class PagesPerSaveMain {
         EventId.newId(), new Quadruple("t1", "u1", "s" + slot, ""), "session.lifecycle", payload);
   }
 
+  /** Prints the frames a save wrote, by B-tree, and the B-trees' sizes. */
   private static void report(
       Path file,
       Path wal,
@@ -109,31 +110,8 @@ final class PagesPerSaveMain {
       int payloadSize,
       boolean fresh)
       throws SQLException, IOException {
-    Map<Integer, String> owner = new HashMap<>();
-    Map<String, Integer> sizes = new TreeMap<>();
-    int pageSize;
-    try (Connection c = TestFiles.jdbc(file);
-        Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery("PRAGMA page_size")) {
-        rs.next();
-        pageSize = rs.getInt(1);
-      }
-      try (ResultSet rs = s.executeQuery("SELECT name, pageno, pagetype FROM dbstat")) {
-        while (rs.next()) {
-          String name = rs.getString(1);
-          owner.put(rs.getInt(2), name + ("internal".equals(rs.getString(3)) ? " (interior)" : ""));
-          sizes.merge(name, 1, Integer::sum);
-        }
-      }
-    }
-    Map<String, Integer> frames = new TreeMap<>();
-    try (RandomAccessFile w = new RandomAccessFile(wal.toFile(), "r")) {
-      long start = Math.max(before, WAL_HEADER);
-      for (long at = start; at + FRAME_HEADER + pageSize <= after; at += FRAME_HEADER + pageSize) {
-        w.seek(at);
-        frames.merge(owner.getOrDefault(w.readInt(), "(freed since)"), 1, Integer::sum);
-      }
-    }
+    int pageSize = pageSize(file);
+    Map<String, Integer> frames = framesByBTree(file, wal, before, after);
     long bytes = after - Math.max(before, WAL_HEADER);
     System.out.printf(
         "%d slots, %d %s of %d B, %d per commit, page size %d: %.3f pages and %.0f WAL bytes a"
@@ -147,6 +125,57 @@ final class PagesPerSaveMain {
         bytes / (double) (FRAME_HEADER + pageSize) / saves,
         bytes / (double) saves);
     frames.forEach((k, v) -> System.out.printf("  %-55s %.3f a save%n", k, v / (double) saves));
+    Map<String, Integer> sizes = new TreeMap<>();
+    try (Connection c = TestFiles.jdbc(file);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT name, count(*) FROM dbstat GROUP BY name")) {
+      while (rs.next()) {
+        sizes.put(rs.getString(1), rs.getInt(2));
+      }
+    }
     System.out.println("  pages per B-tree after the run: " + sizes);
+  }
+
+  static int pageSize(Path file) throws SQLException {
+    try (Connection c = TestFiles.jdbc(file);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA page_size")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  /**
+   * The WAL frames between two sizes of the WAL file, counted by the B-tree their page belongs to
+   * now ({@code dbstat}; an interior page is named with " (interior)" after its B-tree).
+   *
+   * @param file the database
+   * @param wal its WAL file, which no checkpoint restarted meanwhile
+   * @param before the WAL's size before the writes
+   * @param after its size after them
+   * @return frames by B-tree
+   */
+  static Map<String, Integer> framesByBTree(Path file, Path wal, long before, long after)
+      throws SQLException, IOException {
+    int pageSize = pageSize(file);
+    Map<Integer, String> owner = new HashMap<>();
+    try (Connection c = TestFiles.jdbc(file);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT name, pageno, pagetype FROM dbstat")) {
+      while (rs.next()) {
+        owner.put(
+            rs.getInt(2),
+            rs.getString(1) + ("internal".equals(rs.getString(3)) ? " (interior)" : ""));
+      }
+    }
+    Map<String, Integer> frames = new TreeMap<>();
+    try (RandomAccessFile w = new RandomAccessFile(wal.toFile(), "r")) {
+      long start = Math.max(before, WAL_HEADER);
+      for (long at = start; at + FRAME_HEADER + pageSize <= after; at += FRAME_HEADER + pageSize) {
+        w.seek(at);
+        frames.merge(owner.getOrDefault(w.readInt(), "(freed since)"), 1, Integer::sum);
+      }
+    }
+    return frames;
   }
 }
