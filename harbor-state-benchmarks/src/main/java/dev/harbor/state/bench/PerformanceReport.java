@@ -147,7 +147,7 @@ public final class PerformanceReport {
         `synchronous=FULL` syncs the WAL on every commit). At one thread the flush latency of the disk is the whole
         story for both the store and the baseline. With more threads the store's group commit (on by default) puts
         concurrent saves into one transaction and one flush: SQLite always, PostgreSQL once more writers are waiting
-        than commit alone well (8 on this machine). The bare sqlite-jdbc loop cannot share a commit (one writer at a
+        than commit alone well (a measured limit, 8 at first). The bare sqlite-jdbc loop cannot share a commit (one writer at a
         time), so its throughput stays flat with threads; pgbench shares only the server's WAL flush. What a grouped
         save still costs is its own work: the index pages it writes (the notes' "Profiles (issue 12)").
       - **Reads and batches on PostgreSQL**: round trips and CPU. A load is one round trip; at 4 and 16 threads on 2

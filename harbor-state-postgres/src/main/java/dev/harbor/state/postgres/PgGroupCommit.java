@@ -6,6 +6,7 @@ import dev.harbor.state.StateRecord;
 import dev.harbor.state.postgres.PgDatabase.Mode;
 import dev.harbor.state.spi.StoreContext;
 import dev.harbor.state.spi.StoreErrors;
+import dev.harbor.state.sql.AloneLimit;
 import dev.harbor.state.sql.GroupCommit;
 import dev.harbor.state.sql.RecordRows;
 import java.sql.Connection;
@@ -177,7 +178,7 @@ final class PgGroupCommit implements AutoCloseable {
             settings.operationTimeout(),
             context,
             LEADERS,
-            ALONE_UP_TO,
+            AloneLimit.adaptive(ALONE_UP_TO, LEADERS + 1, 4 * ALONE_UP_TO),
             this::commit);
     this.fastSave = PgSql.TRY_LOCK_SLOTS + sql.upsertBatchIfLocked;
     // After the locks: the event id each of the group's slots holds (1), and the live records of

@@ -34,9 +34,11 @@ import org.jspecify.annotations.Nullable;
  * also let every caller commit alone while only a few are writing at all ({@code aloneUpTo}):
  * grouping pays when callers outnumber the commits worth overlapping, and costs throughput when
  * they do not (measured on PostgreSQL: at 4 writing threads, 2 groups in flight did 40 % fewer
- * saves than 4 lone commits; at 16, the groups did 50 % more). A caller that commits alone that way
- * is nobody's leader: it holds no place among the {@code maxLeaders}, so however long its write
- * waits (for a fenced slot, say), no other caller waits for it.
+ * saves than 4 lone commits; at 16, the groups did 50 % more). Where that crossing lies depends on
+ * the machine, so the limit may adapt ({@link AloneLimit#adaptive}): fewer commit alone once lone
+ * commits start to wait for each other at the backend, more while they do not. A caller that
+ * commits alone that way is nobody's leader: it holds no place among the {@code maxLeaders}, so
+ * however long its write waits (for a fenced slot, say), no other caller waits for it.
  *
  * <p>Each call has one deadline, {@code operationTimeout} after it started, whoever leads: a caller
  * promoted to lead after waiting in the queue commits within what is left of its own time (and
@@ -160,6 +162,7 @@ public final class GroupCommit<W> implements AutoCloseable {
     private final W write;
     final Thread thread = Thread.currentThread();
     final long deadline;
+    final long started; // on the alone limit's ticker, if it adapts
     volatile int state = QUEUED;
     // Written by the leader before DONE (a volatile write), read by the caller after seeing DONE.
     @Nullable Object result;
@@ -168,9 +171,10 @@ public final class GroupCommit<W> implements AutoCloseable {
     boolean sentBack;
     boolean alone;
 
-    private Member(W write, long deadline) {
+    private Member(W write, long deadline, long started) {
       this.write = write;
       this.deadline = deadline;
+      this.started = started;
     }
 
     /**
@@ -251,6 +255,13 @@ public final class GroupCommit<W> implements AutoCloseable {
     long[] getGroupSizeCounts();
 
     /**
+     * Up to how many concurrent writers commit alone now (see {@link AloneLimit}).
+     *
+     * @return the limit
+     */
+    int getAloneUpTo();
+
+    /**
      * Which store the statistics belong to.
      *
      * @return the store, as its messages name it
@@ -264,6 +275,7 @@ public final class GroupCommit<W> implements AutoCloseable {
   private final AtomicInteger writers = new AtomicInteger(); // callers inside submit
   private final AtomicLongArray sizes;
   private final LeaderQueue<W> leading;
+  private final AloneLimit aloneLimit;
   private @Nullable ObjectName registered;
 
   /**
@@ -319,12 +331,47 @@ public final class GroupCommit<W> implements AutoCloseable {
       int maxLeaders,
       int aloneUpTo,
       Committer<W> committer) {
+    this(
+        settings,
+        operationTimeout,
+        context,
+        maxLeaders,
+        checkedFixed(maxLeaders, aloneUpTo),
+        committer);
+  }
+
+  /**
+   * A group commit that groups only under load, with a limit that may adapt: while no more than
+   * {@link AloneLimit#current()} callers are writing, each commits alone at once; beyond that, at
+   * most {@code maxLeaders} groups are in flight and the other callers queue for them. An adaptive
+   * limit learns from the commits of this group commit alone (see {@link AloneLimit}).
+   *
+   * @param settings the options
+   * @param operationTimeout the store's bound on each call's waiting
+   * @param context the store's context
+   * @param maxLeaders how many groups may commit at once under load, at least 1
+   * @param aloneLimit up to how many concurrent callers each commit alone; its floor at least
+   *     {@code maxLeaders}, and above it if it adapts; used by this group commit only
+   * @param committer what commits a group
+   */
+  public GroupCommit(
+      Settings settings,
+      Duration operationTimeout,
+      StoreContext context,
+      int maxLeaders,
+      AloneLimit aloneLimit,
+      Committer<W> committer) {
     if (maxLeaders < 1) {
       throw new IllegalArgumentException("maxLeaders must be at least 1");
     }
-    if (aloneUpTo < maxLeaders) {
+    if (aloneLimit.floor() < maxLeaders) {
       throw new IllegalArgumentException("aloneUpTo must be at least maxLeaders");
     }
+    if (aloneLimit.adaptive() && aloneLimit.floor() <= maxLeaders) {
+      // At maxLeaders nobody would commit alone, so lone commits would no longer be measured.
+      throw new IllegalArgumentException("an adaptive alone limit's floor must exceed maxLeaders");
+    }
+    this.aloneLimit = aloneLimit;
     this.timeoutNanos = operationTimeout.toNanos();
     this.sizes = new AtomicLongArray(settings.maxGroupSize() + 1);
     this.leading =
@@ -335,7 +382,7 @@ public final class GroupCommit<W> implements AutoCloseable {
             settings.maxGroupSize(),
             settings.commitDelay().toNanos(),
             maxLeaders,
-            aloneUpTo,
+            aloneLimit,
             sizes);
     this.registered = register(context);
   }
@@ -355,7 +402,9 @@ public final class GroupCommit<W> implements AutoCloseable {
   public @Nullable Object submit(W write) {
     int writing = writers.incrementAndGet();
     try {
-      return leading.submit(new Member<>(write, System.nanoTime() + timeoutNanos), writing);
+      long started = aloneLimit.adaptive() ? aloneLimit.now() : 0;
+      return leading.submit(
+          new Member<>(write, System.nanoTime() + timeoutNanos, started), writing);
     } finally {
       writers.decrementAndGet();
     }
@@ -379,6 +428,23 @@ public final class GroupCommit<W> implements AutoCloseable {
    */
   public int leaders() {
     return leading.leaders();
+  }
+
+  /**
+   * Up to how many concurrent writers commit alone now (for tests and monitoring).
+   *
+   * @return the limit
+   */
+  public int aloneUpTo() {
+    return aloneLimit.current();
+  }
+
+  /** The fixed limit of the older constructors, refused below {@code maxLeaders}. */
+  private static AloneLimit checkedFixed(int maxLeaders, int aloneUpTo) {
+    if (aloneUpTo < maxLeaders) {
+      throw new IllegalArgumentException("aloneUpTo must be at least maxLeaders");
+    }
+    return AloneLimit.fixed(aloneUpTo);
   }
 
   /**
@@ -423,6 +489,11 @@ public final class GroupCommit<W> implements AutoCloseable {
             @Override
             public long[] getGroupSizeCounts() {
               return groupSizeCounts();
+            }
+
+            @Override
+            public int getAloneUpTo() {
+              return aloneUpTo();
             }
 
             @Override

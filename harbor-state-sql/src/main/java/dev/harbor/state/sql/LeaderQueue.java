@@ -33,7 +33,7 @@ final class LeaderQueue<W> {
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Member<W>> queue = new ArrayDeque<>(); // guarded by lock
   private final int maxLeaders;
-  private final int aloneUpTo;
+  private final AloneLimit aloneLimit;
   private int leaders; // guarded by lock; fewer than maxLeaders implies an empty queue
   private final AtomicLongArray sizes;
 
@@ -44,7 +44,7 @@ final class LeaderQueue<W> {
       int maxGroupSize,
       long delayNanos,
       int maxLeaders,
-      int aloneUpTo,
+      AloneLimit aloneLimit,
       AtomicLongArray sizes) {
     this.committer = committer;
     this.context = context;
@@ -52,15 +52,19 @@ final class LeaderQueue<W> {
     this.maxGroupSize = maxGroupSize;
     this.delayNanos = delayNanos;
     this.maxLeaders = maxLeaders;
-    this.aloneUpTo = aloneUpTo;
+    this.aloneLimit = aloneLimit;
     this.sizes = sizes;
   }
 
   /** Commits the caller's write (see {@link GroupCommit#submit}); {@code writing} counts it. */
   @Nullable Object submit(Member<W> self, int writing) {
-    if (aloneUpTo > maxLeaders && writing <= aloneUpTo) {
-      // Few are writing: each commits alone at once, as nobody's leader, so nobody waits for it.
-      return alone(self);
+    int aloneUpTo = aloneLimit.current();
+    if (aloneUpTo > maxLeaders) {
+      if (writing <= aloneUpTo) {
+        // Few are writing: each commits alone at once, as nobody's leader, so nobody waits for it.
+        return alone(self, true);
+      }
+      aloneLimit.turnedAway();
     }
     boolean lead;
     lock.lock();
@@ -84,7 +88,7 @@ final class LeaderQueue<W> {
       lead(self);
     }
     if (self.sentBack) {
-      return alone(self);
+      return alone(self, false); // it waited for a group first: not what a lone commit costs
     }
     if (self.failure != null) {
       throw self.failure;
@@ -96,7 +100,7 @@ final class LeaderQueue<W> {
    * Commits the caller's write alone, on its own thread and within its own deadline: outside any
    * group, so whatever it waits for holds up nobody else.
    */
-  private @Nullable Object alone(Member<W> self) {
+  private @Nullable Object alone(Member<W> self, boolean measured) {
     if (self.deadline - System.nanoTime() <= 0) {
       // Sent back by a group after its time ran out: nothing of it was written.
       throw StoreErrors.timedOut(operationTimeout, "a commit of " + context.where());
@@ -107,6 +111,9 @@ final class LeaderQueue<W> {
     List<Member<W>> one = List.of(self);
     runCommitter(one);
     counted(one);
+    if (measured && aloneLimit.adaptive()) {
+      aloneLimit.lone(self.started, aloneLimit.now());
+    }
     if (self.failure != null) {
       throw self.failure;
     }
@@ -234,9 +241,13 @@ final class LeaderQueue<W> {
       lock.unlock();
     }
     Error error = null;
+    long started = aloneLimit.adaptive() ? aloneLimit.now() : 0;
     try {
       commit(group);
       counted(group);
+      if (aloneLimit.adaptive()) {
+        aloneLimit.group(started, aloneLimit.now());
+      }
     } catch (Error e) {
       error = e;
       StorageException failure =
@@ -364,8 +375,8 @@ final class LeaderQueue<W> {
 
   /**
    * How many groups are in flight (for tests that steer a group, and monitoring): while as many as
-   * {@code maxLeaders} are, a new write queues (unless no more than {@code aloneUpTo} callers are
-   * writing, counting it).
+   * {@code maxLeaders} are, a new write queues (unless no more than {@link AloneLimit#current()}
+   * callers are writing, counting it).
    *
    * @return the leaders leading now
    */

@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -203,6 +204,114 @@ class GroupCommitTest {
       assertThat(alone.stream().filter(a -> a)).hasSize(4);
       assertThat(g.leaders()).isZero();
     }
+  }
+
+  /**
+   * An adaptive limit times the commits of its own group commit on its ticker: a lone commit from
+   * its call to its end, a group's commit from its leader's hand-off to its end, and notes a caller
+   * turned away from committing alone. The ticker is fake and moves only when the test or the
+   * committer moves it, so each round is exactly what the test says: unhindered lone commits leave
+   * the limit alone while nobody is turned away; four lone commits at once taking a hundred times
+   * the unhindered time lower it; unhindered commits with a caller turned away raise it.
+   */
+  @Test
+  @Timeout(60)
+  void anAdaptiveLimit_learnsFromTheCommitsItTimes() throws Exception {
+    AtomicLong ticker = new AtomicLong(1_000_000_000L);
+    AtomicReference<CountDownLatch> gate = new AtomicReference<>();
+    AtomicInteger holding = new AtomicInteger();
+    GroupCommit.Committer<String> timed =
+        group -> {
+          CountDownLatch held = gate.get();
+          if (group.get(0).alone() && held != null) {
+            holding.incrementAndGet();
+            awaitUninterruptibly(held); // the test moves the ticker meanwhile
+          } else if (group.get(0).alone()) {
+            ticker.addAndGet(10_000L); // an unhindered lone commit: 10 µs
+          }
+          group.forEach(m -> m.succeed("ok:" + m.write()));
+        };
+    try (GroupCommit<String> g =
+        new GroupCommit<>(
+            new GroupCommit.Settings(true, 64, Duration.ZERO),
+            Duration.ofSeconds(30),
+            CONTEXT,
+            1,
+            AloneLimit.adaptive(4, 2, 6, ticker::get),
+            timed)) {
+      // One writer at a time: a round of unhindered lone commits, nobody turned away.
+      for (int i = 0; i < AloneLimit.ROUND; i++) {
+        assertThat(g.submit("lone" + i)).isEqualTo("ok:lone" + i);
+      }
+      assertThat(g.aloneUpTo()).isEqualTo(4);
+      // Twice, four lone commits at once that take 1 ms each: four in flight, nearly all waiting.
+      for (int batch = 0; batch < 2; batch++) {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Caller> held = holdAlone(g, gate, release, holding, 4);
+        ticker.addAndGet(1_000_000L);
+        releaseHeld(gate, release, held);
+      }
+      assertThat(g.aloneUpTo()).isEqualTo(3);
+      // Three lone commits held, so a fourth writer is turned away and leads a group; then
+      // unhindered lone commits complete the round: room, and someone was turned away.
+      CountDownLatch release = new CountDownLatch(1);
+      List<Caller> held = holdAlone(g, gate, release, holding, 3);
+      assertThat(g.submit("grouped")).isEqualTo("ok:grouped");
+      assertThat(g.leaders()).isZero();
+      releaseHeld(gate, release, held);
+      for (int i = 0; i < AloneLimit.ROUND - 3; i++) {
+        assertThat(g.aloneUpTo()).isEqualTo(3);
+        assertThat(g.submit("again" + i)).isEqualTo("ok:again" + i);
+      }
+      assertThat(g.aloneUpTo()).isEqualTo(4);
+    }
+  }
+
+  /** Starts {@code n} writers whose lone commits the committer holds until {@code release}. */
+  private static List<Caller> holdAlone(
+      GroupCommit<String> g,
+      AtomicReference<CountDownLatch> gate,
+      CountDownLatch release,
+      AtomicInteger holding,
+      int n)
+      throws InterruptedException {
+    holding.set(0);
+    gate.set(release);
+    List<Caller> held = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Caller c = new Caller(g, "held" + i);
+      c.start();
+      int count = i + 1;
+      await(() -> holding.get() == count);
+      held.add(c);
+    }
+    return held;
+  }
+
+  private static void releaseHeld(
+      AtomicReference<CountDownLatch> gate, CountDownLatch release, List<Caller> held)
+      throws InterruptedException {
+    gate.set(null);
+    release.countDown();
+    for (Caller c : held) {
+      c.join();
+      assertThat(c.outcome.get()).isEqualTo("ok:" + c.write);
+    }
+  }
+
+  @Test
+  void anAdaptiveLimitsFloor_atMaxLeaders_isRefused() {
+    assertThatThrownBy(
+            () ->
+                new GroupCommit<String>(
+                    new GroupCommit.Settings(true, 64, Duration.ZERO),
+                    Duration.ofSeconds(30),
+                    CONTEXT,
+                    2,
+                    AloneLimit.adaptive(8, 2, 32),
+                    group -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("floor");
   }
 
   @Test
@@ -517,10 +626,12 @@ class GroupCommitTest {
    * time-out names it); every write that returned was committed exactly once, every cancelled one
    * never, and an outcome reported unknown was committed.
    */
-  @ParameterizedTest(name = "{0} leader(s), alone up to {1} writers")
-  @CsvSource({"1, 1", "2, 2", "2, 8"})
+  @ParameterizedTest(name = "{0} leader(s), alone up to {1} writers, adaptive: {2}")
+  // The adaptive case makes fewer writes per thread, for CI time.
+  @CsvSource({"1, 1, false, 1500", "2, 2, false, 1500", "2, 8, false, 1500", "2, 8, true, 500"})
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  void handOffUnderHeavyContention_losesNoWakeUp(int leaders, int aloneUpTo) throws Exception {
+  void handOffUnderHeavyContention_losesNoWakeUp(
+      int leaders, int aloneUpTo, boolean adaptive, int perThread) throws Exception {
     Set<String> committed = ConcurrentHashMap.newKeySet();
     AtomicInteger duplicates = new AtomicInteger();
     GroupCommit.Committer<String> committer =
@@ -536,7 +647,6 @@ class GroupCommitTest {
           }
         };
     int threads = 16;
-    int perThread = 1_500;
     Set<String> succeeded = ConcurrentHashMap.newKeySet();
     Set<String> cancelled = ConcurrentHashMap.newKeySet();
     Set<String> unknown = ConcurrentHashMap.newKeySet();
@@ -547,7 +657,9 @@ class GroupCommitTest {
             Duration.ofSeconds(30),
             CONTEXT,
             leaders,
-            aloneUpTo,
+            adaptive
+                ? AloneLimit.adaptive(aloneUpTo, leaders + 1, 16)
+                : AloneLimit.fixed(aloneUpTo),
             committer)) {
       List<Thread> workers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
