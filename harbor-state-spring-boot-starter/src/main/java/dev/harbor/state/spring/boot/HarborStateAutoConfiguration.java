@@ -2,11 +2,14 @@ package dev.harbor.state.spring.boot;
 
 import dev.harbor.state.StateStore;
 import dev.harbor.state.langchain4j.HarborChatMemoryStore;
+import dev.harbor.state.langgraph4j.HarborCheckpointSaver;
 import dev.harbor.state.micrometer.HarborStateMetrics;
 import dev.harbor.state.spring.ai.HarborChatMemoryRepository;
 import dev.langchain4j.store.memory.chat.ChatMemoryStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
+import org.bsc.langgraph4j.checkpoint.BaseCheckpointSaver;
+import org.bsc.langgraph4j.serializer.StateSerializer;
 import org.springframework.ai.chat.memory.ChatMemoryRepository;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -15,6 +18,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -27,7 +31,8 @@ import org.springframework.context.annotation.Configuration;
  * Boot Actuator, a health indicator ({@code harborState}) bounded by {@code
  * harbor.state.health.timeout}; with Micrometer and a {@code MeterRegistry}, the store's metrics
  * (see {@code HarborStateMetrics}); with Spring AI or LangChain4j and Harbor State's adapter for
- * it, a chat memory bean over the store.
+ * it, a chat memory bean over the store; with LangGraph4j, harbor-state-langgraph4j and one {@code
+ * StateSerializer} bean, a checkpoint saver over the store.
  */
 @AutoConfiguration(
     afterName = {
@@ -143,8 +148,31 @@ public class HarborStateAutoConfiguration {
     }
   }
 
-  // Google ADK's BaseSessionService (harbor-state-adk's HarborSessionService) and LangGraph4j's
-  // BaseCheckpointSaver (harbor-state-langgraph4j's HarborCheckpointSaver) go here as two more
-  // nested configurations like the two above: conditional on the framework's class and ours, and
-  // on a missing bean of the framework's type.
+  /**
+   * LangGraph4j's {@code BaseCheckpointSaver}, with langgraph4j-core and harbor-state-langgraph4j
+   * on the class path and exactly one {@code StateSerializer} bean (or one marked primary): the
+   * saver serializes each checkpoint's state with it, and only the application knows how its
+   * graph's state is built. Without one, no saver, and the condition report (debug) says so; an
+   * application's own saver wins.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({BaseCheckpointSaver.class, HarborCheckpointSaver.class})
+  @ConditionalOnProperty(
+      prefix = "harbor.state.langgraph4j",
+      name = "enabled",
+      havingValue = "true",
+      matchIfMissing = true)
+  static class LangGraph4jCheckpoints {
+
+    @Bean
+    @ConditionalOnMissingBean(BaseCheckpointSaver.class)
+    @ConditionalOnSingleCandidate(StateSerializer.class)
+    HarborCheckpointSaver harborCheckpointSaver(
+        StateStore store, HarborStateProperties properties, StateSerializer<?> serializer) {
+      return new HarborCheckpointSaver(store, properties.getLanggraph4j().getTenant(), serializer);
+    }
+  }
+
+  // Google ADK's BaseSessionService (harbor-state-adk's HarborSessionService) goes here as one more
+  // nested configuration like those above.
 }

@@ -43,6 +43,9 @@ public class HarborStateProperties {
   /** The chat memory beans for Spring AI and LangChain4j. */
   private final Chat chat = new Chat();
 
+  /** The LangGraph4j checkpoint saver bean. */
+  private final Langgraph4j langgraph4j = new Langgraph4j();
+
   // Encryption (harbor.state.encryption.keyring, harbor.state.encryption.kek-file) goes here as a
   // nested class like Health, once harbor-state-crypto is merged.
 
@@ -120,6 +123,15 @@ public class HarborStateProperties {
    */
   public Chat getChat() {
     return chat;
+  }
+
+  /**
+   * The LangGraph4j checkpoint saver bean's settings.
+   *
+   * @return the settings, bound from {@code harbor.state.langgraph4j.*}
+   */
+  public Langgraph4j getLanggraph4j() {
+    return langgraph4j;
   }
 
   /** What the starter uses when {@code harbor.state.location} is not set. */
@@ -208,6 +220,58 @@ public class HarborStateProperties {
 
     /**
      * Sets the chat memories' tenant.
+     *
+     * @param tenant a tenant id
+     */
+    public void setTenant(String tenant) {
+      this.tenant = tenant;
+    }
+  }
+
+  /** The {@code harbor.state.langgraph4j.*} properties. */
+  public static class Langgraph4j {
+
+    /**
+     * Whether to define a LangGraph4j BaseCheckpointSaver when langgraph4j-core and Harbor State's
+     * saver are on the class path and the application has one StateSerializer bean.
+     */
+    private boolean enabled = true;
+
+    /** The tenant every thread of the checkpoint saver bean belongs to. */
+    private String tenant = "default";
+
+    /** Creates the defaults; Spring binds the rest. */
+    public Langgraph4j() {}
+
+    /**
+     * Whether the checkpoint saver bean is defined.
+     *
+     * @return {@code true} by default
+     */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /**
+     * Sets whether the checkpoint saver bean is defined.
+     *
+     * @param enabled {@code false} to define none
+     */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /**
+     * The checkpoint saver's tenant.
+     *
+     * @return the tenant; {@code default} by default
+     */
+    public String getTenant() {
+      return tenant;
+    }
+
+    /**
+     * Sets the checkpoint saver's tenant.
      *
      * @param tenant a tenant id
      */

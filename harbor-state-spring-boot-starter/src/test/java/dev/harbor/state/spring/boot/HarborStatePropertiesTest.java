@@ -90,6 +90,8 @@ class HarborStatePropertiesTest {
     defaults.put("harbor.state.health.timeout", "2s");
     defaults.put("harbor.state.chat.enabled", "true");
     defaults.put("harbor.state.chat.tenant", "default");
+    defaults.put("harbor.state.langgraph4j.enabled", "true");
+    defaults.put("harbor.state.langgraph4j.tenant", "default");
     defaults.forEach(
         (name, value) -> {
           assertThat(byName).as(name).containsKey(name);
