@@ -1,7 +1,6 @@
 package dev.harbor.state.adk;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -25,16 +24,17 @@ import java.util.Map;
  * to what was appended).
  *
  * <p>Two things JSON alone would lose are kept: {@link State#REMOVED} in a state delta (ADK writes
- * it as a plain string) is listed beside the event and restored on reading; and a string with a
- * lone surrogate (valid in Java, not in UTF-8) is written with {@code \\u} escapes, which read back
- * as the same code units.
+ * it as a plain string) is listed beside the event and restored on reading; and JSON holding a lone
+ * surrogate (valid in a Java string, not in UTF-8) is stored as UTF-16 code units after a zero
+ * byte, so it reads back as the same string.
  */
 final class Json {
 
   private static final ObjectMapper MAPPER = JsonBaseModel.getMapper();
   private static final ObjectWriter WRITER = MAPPER.writer();
-  private static final ObjectWriter ESCAPING_WRITER =
-      WRITER.with(JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
+
+  /** The first byte of a record written as UTF-16 code units (see {@link #bytes}). */
+  private static final byte UTF16_MARK = 0;
 
   private Json() {}
 
@@ -135,6 +135,13 @@ final class Json {
 
   private static JsonNode tree(byte[] bytes) {
     try {
+      if (bytes.length > 0 && bytes[0] == UTF16_MARK) {
+        char[] chars = new char[(bytes.length - 1) / 2];
+        for (int i = 0; i < chars.length; i++) {
+          chars[i] = (char) (((bytes[1 + 2 * i] & 0xff) << 8) | (bytes[2 + 2 * i] & 0xff));
+        }
+        return MAPPER.readTree(new String(chars));
+      }
       return MAPPER.readTree(bytes);
     } catch (IOException e) {
       throw new SessionException("a stored session record cannot be read: " + e.getMessage(), e);
@@ -144,10 +151,19 @@ final class Json {
   private static byte[] bytes(JsonNode node) {
     try {
       String json = WRITER.writeValueAsString(node);
-      if (!Keys.wellFormed(json)) {
-        json = ESCAPING_WRITER.writeValueAsString(node);
+      if (Keys.wellFormed(json)) {
+        return json.getBytes(StandardCharsets.UTF_8);
       }
-      return json.getBytes(StandardCharsets.UTF_8);
+      // UTF-8 cannot carry a lone surrogate, and Jackson refuses one written as an escape: store
+      // the code units as they are, after a mark no JSON text starts with.
+      byte[] bytes = new byte[1 + 2 * json.length()];
+      bytes[0] = UTF16_MARK;
+      for (int i = 0; i < json.length(); i++) {
+        char c = json.charAt(i);
+        bytes[1 + 2 * i] = (byte) (c >>> 8);
+        bytes[2 + 2 * i] = (byte) c;
+      }
+      return bytes;
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
           "cannot be stored as JSON by ADK's mapper: " + e.getOriginalMessage(), e);
