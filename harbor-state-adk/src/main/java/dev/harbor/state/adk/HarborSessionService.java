@@ -13,6 +13,7 @@ import com.google.adk.sessions.State;
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.harbor.state.ConditionFailedException;
 import dev.harbor.state.EventId;
+import dev.harbor.state.ListScope;
 import dev.harbor.state.Quadruple;
 import dev.harbor.state.SlotExpectation;
 import dev.harbor.state.StateRecord;
@@ -55,9 +56,11 @@ import org.jspecify.annotations.Nullable;
  * durable storage, this service differs, on purpose:
  *
  * <ul>
- *   <li>{@code temp:} keys are never stored (the in-memory service keeps those of the initial state
- *       and of deltas in the session it stores); they still reach the {@code Session} object the
- *       caller holds only as {@link BaseSessionService#appendEvent}'s default does: not at all.
+ *   <li>{@code temp:} keys are never stored: not in a session's state (the in-memory service keeps
+ *       those of the initial state and of deltas in the session it stores) and not in a stored
+ *       event's state delta (as ADK for Python trims them); the caller's {@code Session} object
+ *       gets none either, as with {@link BaseSessionService#appendEvent}'s default, and the
+ *       caller's {@code Event} object is left as it is.
  *   <li>{@code appendEvent} is idempotent on the event's id: appending an event whose id the
  *       session already holds changes nothing and returns the event (the same id with other
  *       content: a {@link SessionException}). Event ids must be non-empty.
@@ -474,7 +477,7 @@ public final class HarborSessionService implements BaseSessionService {
       String indexKind = INDEX_PREFIX + h.incarnation() + "." + Keys.one(eventId);
       Optional<StateRecord> indexed = store.find(place.session(), indexKind);
       if (indexed.isPresent()) {
-        return Single.just(alreadyAppended(place, h, indexed.get(), event));
+        return Single.just(alreadyAppended(place, h, indexed.get(), event, eventBytes));
       }
       Scoped app = appState(place.app());
       Scoped user = userState(place);
@@ -550,6 +553,28 @@ public final class HarborSessionService implements BaseSessionService {
     }
   }
 
+  /**
+   * Erases everything of one user in one app: sessions, events and {@code user:} state (the app's
+   * {@code app:} state stays). For a user's right to erasure; needs the store's maintenance claim.
+   *
+   * @param appName the app
+   * @param userId the user
+   * @return the number of records deleted
+   * @throws NullPointerException if an argument is null
+   */
+  public int eraseUser(String appName, String userId) {
+    Objects.requireNonNull(appName, "appName cannot be null");
+    Objects.requireNonNull(userId, "userId cannot be null");
+    Quadruple scope = place(appName, userId, "").userScope();
+    int total = 0;
+    for (int step;
+        (step = store.eraseUser(ListScope.MAINTENANCE, scope.tenantId(), scope.userId(), 10_000))
+            > 0; ) {
+      total += step;
+    }
+    return total;
+  }
+
   /** The event's state delta without {@code temp:} keys (never stored). */
   private static Map<String, Object> delta(Event event) {
     Map<String, Object> delta = new LinkedHashMap<>();
@@ -572,13 +597,14 @@ public final class HarborSessionService implements BaseSessionService {
   }
 
   /** An event whose id the session already holds: the same event is a no-op, another an error. */
-  private Event alreadyAppended(Place place, Json.Header h, StateRecord index, Event event) {
+  private Event alreadyAppended(
+      Place place, Json.Header h, StateRecord index, Event event, byte[] eventBytes) {
     long sequence = Json.sequence(index.bytes());
     Optional<Event> stored =
         store
             .find(place.session(), eventKind(h.incarnation(), sequence))
             .map(r -> Json.event(r.bytes()));
-    if (stored.isPresent() && stored.get().equals(event)) {
+    if (stored.isPresent() && stored.get().equals(Json.event(eventBytes))) {
       return event;
     }
     throw new SessionException(

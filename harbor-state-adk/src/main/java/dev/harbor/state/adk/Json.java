@@ -56,7 +56,7 @@ final class Json {
     node.put("inc", h.incarnation());
     node.put("next", h.next());
     node.put("updated", h.lastUpdate().toString());
-    node.set("state", MAPPER.valueToTree(h.state()));
+    node.set("state", tree(h.state()));
     return bytes(node);
   }
 
@@ -74,26 +74,51 @@ final class Json {
 
   /** A state map (app or user scope); empty bytes are the empty map. */
   static byte[] state(Map<String, Object> state) {
-    return bytes(MAPPER.valueToTree(state));
+    return bytes(tree(state));
   }
 
   static Map<String, Object> state(byte[] bytes) {
     return bytes.length == 0 ? new LinkedHashMap<>() : map(tree(bytes));
   }
 
+  /** The event as stored: without the {@code temp:} keys of its state delta (never stored). */
   static byte[] event(Event event) {
     ObjectNode node = MAPPER.createObjectNode();
-    node.set("event", MAPPER.valueToTree(event));
+    JsonNode tree = tree(event);
+    JsonNode delta = tree.path("actions").path("stateDelta");
+    if (delta instanceof ObjectNode deltaNode) {
+      List<String> temp = new ArrayList<>();
+      delta
+          .fieldNames()
+          .forEachRemaining(
+              k -> {
+                if (k.startsWith(State.TEMP_PREFIX)) {
+                  temp.add(k);
+                }
+              });
+      deltaNode.remove(temp);
+    }
+    node.set("event", tree);
     ArrayNode removed = node.putArray("removed");
     EventActions actions = event.actions();
     if (actions != null) {
       actions.stateDelta().entrySet().stream()
-          .filter(e -> e.getValue() == State.REMOVED)
+          .filter(e -> e.getValue() == State.REMOVED && !e.getKey().startsWith(State.TEMP_PREFIX))
           .map(Map.Entry::getKey)
           .sorted()
           .forEach(removed::add);
     }
     return bytes(node);
+  }
+
+  /** A value as ADK's mapper writes it. */
+  private static JsonNode tree(Object value) {
+    try {
+      return MAPPER.valueToTree(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "cannot be stored as JSON by ADK's mapper: " + e.getMessage(), e);
+    }
   }
 
   static Event event(byte[] bytes) {
