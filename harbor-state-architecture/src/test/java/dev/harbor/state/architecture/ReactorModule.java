@@ -33,7 +33,8 @@ enum ReactorModule {
   SPRING_BOOT_STARTER("spring-boot-starter"),
   CHAT("chat"),
   SPRING_AI("spring-ai"),
-  LANGCHAIN4J("langchain4j");
+  LANGCHAIN4J("langchain4j"),
+  ADK("adk");
 
   /** The drivers: none may depend on another. */
   static final Set<ReactorModule> DRIVERS = EnumSet.of(INMEM, SQLITE, POSTGRES);
@@ -55,14 +56,15 @@ enum ReactorModule {
           SPRING_BOOT_STARTER,
           CHAT,
           SPRING_AI,
-          LANGCHAIN4J);
+          LANGCHAIN4J,
+          ADK);
 
   /**
    * The integrations with frameworks and metrics: they sit on top of the API, and nothing of ours
    * below them may see the frameworks they bring.
    */
   static final Set<ReactorModule> INTEGRATIONS =
-      EnumSet.of(MICROMETER, SPRING_BOOT_STARTER, CHAT, SPRING_AI, LANGCHAIN4J);
+      EnumSet.of(MICROMETER, SPRING_BOOT_STARTER, CHAT, SPRING_AI, LANGCHAIN4J, ADK);
 
   /** The chat memory core: framework-free, under both frameworks' chat memories. */
   static final Set<ReactorModule> FRAMEWORK_FREE = EnumSet.of(CHAT, MICROMETER);
