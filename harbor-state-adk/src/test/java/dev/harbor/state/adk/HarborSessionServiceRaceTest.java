@@ -1,10 +1,12 @@
 package dev.harbor.state.adk;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.adk.events.Event;
 import com.google.adk.events.EventActions;
 import com.google.adk.sessions.Session;
+import com.google.adk.sessions.SessionException;
 import com.google.genai.types.Content;
 import com.google.genai.types.Part;
 import dev.harbor.state.ConditionFailedException;
@@ -66,6 +68,48 @@ class HarborSessionServiceRaceTest {
   void postgres_twoRunners_manyAppends_noEventLost_orderKept() throws Exception {
     try (ScratchLocation scratch = TestPostgres.scratch()) {
       freeRace(() -> StateStores.open(scratch.location()), 25);
+    }
+  }
+
+  /**
+   * A runner that loses every race (another runner appends between each of its reads and its write)
+   * gives up after {@value HarborSessionService#MAX_ATTEMPTS} attempts with a clear exception, and
+   * nothing of its event is stored.
+   */
+  @Test
+  void appendEvent_losingEveryRace_givesUpWithAClearException_storingNothing() {
+    try (StateStore store = StateStores.open("inmem:")) {
+      HarborSessionService b = new HarborSessionService(store);
+      b.createSession("app", "u", NO_STATE, "s").blockingGet();
+      Session seenByB = b.getSession("app", "u", "s", Optional.empty()).blockingGet();
+      AtomicInteger bAppends = new AtomicInteger();
+      StateStore alwaysOvertaken =
+          (StateStore)
+              Proxy.newProxyInstance(
+                  StateStore.class.getClassLoader(),
+                  new Class<?>[] {StateStore.class},
+                  (proxy, method, args) -> {
+                    if (method.getName().equals("saveBatchIf")) {
+                      int n = bAppends.incrementAndGet();
+                      b.appendEvent(seenByB, event("b" + n, n, Map.of("b", n)));
+                    }
+                    return invoke(store, method, args, new AtomicInteger());
+                  });
+      HarborSessionService a = new HarborSessionService(alwaysOvertaken);
+      Session seenByA = a.getSession("app", "u", "s", Optional.empty()).blockingGet();
+
+      assertThatThrownBy(() -> a.appendEvent(seenByA, event("a", 0, Map.of("a", 1))))
+          .isInstanceOf(SessionException.class)
+          .hasMessageContaining("other writers won 100 races in a row; nothing was stored")
+          .hasCauseInstanceOf(ConditionFailedException.class);
+
+      Session s = b.getSession("app", "u", "s", Optional.empty()).blockingGet();
+      assertThat(bAppends).hasValue(HarborSessionService.MAX_ATTEMPTS);
+      assertThat(ids(s)).hasSize(HarborSessionService.MAX_ATTEMPTS).doesNotContain("a");
+      assertThat(s.state())
+          .doesNotContainKey("a")
+          .containsEntry("b", HarborSessionService.MAX_ATTEMPTS);
+      assertThat(seenByA.events()).isEmpty();
     }
   }
 
