@@ -72,6 +72,60 @@ class HarborSessionServiceRaceTest {
   }
 
   /**
+   * What each call costs in store calls (each one statement or transaction on SQL drivers), counted
+   * by a proxy: the numbers the README gives.
+   */
+  @Test
+  void storeCalls_perOperation() {
+    try (StateStore store = StateStores.open("inmem:")) {
+      Map<String, Integer> calls = new java.util.TreeMap<>();
+      StateStore counted =
+          (StateStore)
+              Proxy.newProxyInstance(
+                  StateStore.class.getClassLoader(),
+                  new Class<?>[] {StateStore.class},
+                  (proxy, method, args) -> {
+                    calls.merge(method.getName(), 1, Integer::sum);
+                    return invoke(store, method, args, new AtomicInteger());
+                  });
+      HarborSessionService service = new HarborSessionService(counted);
+      Map<String, Map<String, Integer>> cost = new java.util.LinkedHashMap<>();
+      Session s = service.createSession("app", "u", NO_STATE, "s").blockingGet();
+      cost.put("create", new java.util.TreeMap<>(calls));
+      calls.clear();
+      for (int i = 0; i < 10; i++) {
+        service.appendEvent(s, event("e" + i, i, Map.of("k", i)));
+      }
+      service.appendEvent(s, event("e10", 10, Map.of("app:a", 1, "user:b", 2)));
+      calls.clear();
+      service.appendEvent(s, event("e11", 11, Map.of("k", 11)));
+      cost.put("append", new java.util.TreeMap<>(calls));
+      calls.clear();
+      service.getSession("app", "u", "s", Optional.empty()).blockingGet();
+      cost.put("get", new java.util.TreeMap<>(calls));
+      calls.clear();
+      service.listEvents("app", "u", "s").blockingGet();
+      cost.put("listEvents", new java.util.TreeMap<>(calls));
+      calls.clear();
+      service.listSessions("app", "u").blockingGet();
+      cost.put("listSessions", new java.util.TreeMap<>(calls));
+      calls.clear();
+      service.deleteSession("app", "u", "s").blockingAwait();
+      cost.put("delete (12 events)", new java.util.TreeMap<>(calls));
+
+      assertThat(cost)
+          .containsEntry("create", Map.of("find", 3, "saveIf", 1))
+          .containsEntry("append", Map.of("find", 4, "saveBatchIf", 1))
+          .containsEntry("get", Map.of("find", 3, "listKindForIdentity", 1))
+          .containsEntry("listEvents", Map.of("find", 1, "listKindForIdentity", 1))
+          .containsEntry("listSessions", Map.of("find", 2, "listKindForIdentity", 1))
+          .containsEntry(
+              "delete (12 events)",
+              Map.of("find", 1, "deleteIf", 1 + 24, "listKindForIdentity", 2));
+    }
+  }
+
+  /**
    * A runner that loses every race (another runner appends between each of its reads and its write)
    * gives up after {@value HarborSessionService#MAX_ATTEMPTS} attempts with a clear exception, and
    * nothing of its event is stored.
