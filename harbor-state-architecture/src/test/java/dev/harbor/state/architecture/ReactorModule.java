@@ -34,7 +34,8 @@ enum ReactorModule {
   CHAT("chat"),
   SPRING_AI("spring-ai"),
   LANGCHAIN4J("langchain4j"),
-  LANGGRAPH4J("langgraph4j");
+  LANGGRAPH4J("langgraph4j"),
+  ADK("adk");
 
   /** The drivers: none may depend on another. */
   static final Set<ReactorModule> DRIVERS = EnumSet.of(INMEM, SQLITE, POSTGRES);
@@ -57,14 +58,15 @@ enum ReactorModule {
           CHAT,
           SPRING_AI,
           LANGCHAIN4J,
-          LANGGRAPH4J);
+          LANGGRAPH4J,
+          ADK);
 
   /**
    * The integrations with frameworks and metrics: they sit on top of the API, and nothing of ours
    * below them may see the frameworks they bring.
    */
   static final Set<ReactorModule> INTEGRATIONS =
-      EnumSet.of(MICROMETER, SPRING_BOOT_STARTER, CHAT, SPRING_AI, LANGCHAIN4J, LANGGRAPH4J);
+      EnumSet.of(MICROMETER, SPRING_BOOT_STARTER, CHAT, SPRING_AI, LANGCHAIN4J, LANGGRAPH4J, ADK);
 
   /** The chat memory core: framework-free, under both frameworks' chat memories. */
   static final Set<ReactorModule> FRAMEWORK_FREE = EnumSet.of(CHAT, MICROMETER);
