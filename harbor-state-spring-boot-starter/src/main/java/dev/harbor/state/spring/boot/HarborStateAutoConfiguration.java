@@ -1,12 +1,15 @@
 package dev.harbor.state.spring.boot;
 
+import com.google.adk.sessions.BaseSessionService;
 import dev.harbor.state.StateStore;
+import dev.harbor.state.adk.HarborSessionService;
 import dev.harbor.state.langchain4j.HarborChatMemoryStore;
 import dev.harbor.state.langgraph4j.HarborCheckpointSaver;
 import dev.harbor.state.micrometer.HarborStateMetrics;
 import dev.harbor.state.spring.ai.HarborChatMemoryRepository;
 import dev.langchain4j.store.memory.chat.ChatMemoryStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import javax.sql.DataSource;
 import org.bsc.langgraph4j.checkpoint.BaseCheckpointSaver;
 import org.bsc.langgraph4j.serializer.StateSerializer;
@@ -32,7 +35,8 @@ import org.springframework.context.annotation.Configuration;
  * harbor.state.health.timeout}; with Micrometer and a {@code MeterRegistry}, the store's metrics
  * (see {@code HarborStateMetrics}); with Spring AI or LangChain4j and Harbor State's adapter for
  * it, a chat memory bean over the store; with LangGraph4j, harbor-state-langgraph4j and one {@code
- * StateSerializer} bean, a checkpoint saver over the store.
+ * StateSerializer} bean, a checkpoint saver over the store; with Google ADK and harbor-state-adk, a
+ * session service over the store.
  */
 @AutoConfiguration(
     afterName = {
@@ -173,6 +177,30 @@ public class HarborStateAutoConfiguration {
     }
   }
 
-  // Google ADK's BaseSessionService (harbor-state-adk's HarborSessionService) goes here as one more
-  // nested configuration like those above.
+  /**
+   * Google ADK's {@code BaseSessionService}, with google-adk and harbor-state-adk on the class
+   * path; an application's own service wins. Each app's sessions live in a tenant of their own (the
+   * service's default), or all in {@code harbor.state.adk.tenant} when set.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({BaseSessionService.class, HarborSessionService.class})
+  @ConditionalOnProperty(
+      prefix = "harbor.state.adk",
+      name = "enabled",
+      havingValue = "true",
+      matchIfMissing = true)
+  static class AdkSessions {
+
+    @Bean
+    @ConditionalOnMissingBean(BaseSessionService.class)
+    HarborSessionService harborSessionService(StateStore store, HarborStateProperties properties) {
+      String tenant = properties.getAdk().getTenant();
+      if (tenant == null) {
+        // The service's own mapping: each app name its own tenant.
+        return new HarborSessionService(store);
+      }
+      // The same clock the one-argument constructor uses.
+      return new HarborSessionService(store, app -> tenant, Clock.systemUTC());
+    }
+  }
 }

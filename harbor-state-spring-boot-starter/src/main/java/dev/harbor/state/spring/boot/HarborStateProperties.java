@@ -46,6 +46,9 @@ public class HarborStateProperties {
   /** The LangGraph4j checkpoint saver bean. */
   private final Langgraph4j langgraph4j = new Langgraph4j();
 
+  /** The Google ADK session service bean. */
+  private final Adk adk = new Adk();
+
   // Encryption (harbor.state.encryption.keyring, harbor.state.encryption.kek-file) goes here as a
   // nested class like Health, once harbor-state-crypto is merged.
 
@@ -132,6 +135,15 @@ public class HarborStateProperties {
    */
   public Langgraph4j getLanggraph4j() {
     return langgraph4j;
+  }
+
+  /**
+   * The Google ADK session service bean's settings.
+   *
+   * @return the settings, bound from {@code harbor.state.adk.*}
+   */
+  public Adk getAdk() {
+    return adk;
   }
 
   /** What the starter uses when {@code harbor.state.location} is not set. */
@@ -276,6 +288,61 @@ public class HarborStateProperties {
      * @param tenant a tenant id
      */
     public void setTenant(String tenant) {
+      this.tenant = tenant;
+    }
+  }
+
+  /** The {@code harbor.state.adk.*} properties. */
+  public static class Adk {
+
+    /**
+     * Whether to define a Google ADK BaseSessionService when google-adk and Harbor State's session
+     * service are on the class path.
+     */
+    private boolean enabled = true;
+
+    /**
+     * The tenant every app's sessions belong to. When not set, each app name is a tenant of its own
+     * (the session service's default mapping).
+     */
+    private @Nullable String tenant;
+
+    /** Creates the defaults; Spring binds the rest. */
+    public Adk() {}
+
+    /**
+     * Whether the session service bean is defined.
+     *
+     * @return {@code true} by default
+     */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /**
+     * Sets whether the session service bean is defined.
+     *
+     * @param enabled {@code false} to define none
+     */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /**
+     * The one tenant of every app's sessions.
+     *
+     * @return the tenant, or {@code null} (the default): each app its own tenant
+     */
+    public @Nullable String getTenant() {
+      return tenant;
+    }
+
+    /**
+     * Sets the one tenant of every app's sessions.
+     *
+     * @param tenant a tenant id, or {@code null} for each app its own
+     */
+    public void setTenant(@Nullable String tenant) {
       this.tenant = tenant;
     }
   }

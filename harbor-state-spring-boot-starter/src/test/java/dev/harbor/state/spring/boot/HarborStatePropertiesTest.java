@@ -92,6 +92,8 @@ class HarborStatePropertiesTest {
     defaults.put("harbor.state.chat.tenant", "default");
     defaults.put("harbor.state.langgraph4j.enabled", "true");
     defaults.put("harbor.state.langgraph4j.tenant", "default");
+    defaults.put("harbor.state.adk.enabled", "true");
+    defaults.put("harbor.state.adk.tenant", null);
     defaults.forEach(
         (name, value) -> {
           assertThat(byName).as(name).containsKey(name);
