@@ -33,7 +33,8 @@ enum ReactorModule {
   SPRING_BOOT_STARTER("spring-boot-starter"),
   CHAT("chat"),
   SPRING_AI("spring-ai"),
-  LANGCHAIN4J("langchain4j");
+  LANGCHAIN4J("langchain4j"),
+  CRYPTO("crypto");
 
   /** The drivers: none may depend on another. */
   static final Set<ReactorModule> DRIVERS = EnumSet.of(INMEM, SQLITE, POSTGRES);
@@ -55,17 +56,18 @@ enum ReactorModule {
           SPRING_BOOT_STARTER,
           CHAT,
           SPRING_AI,
-          LANGCHAIN4J);
+          LANGCHAIN4J,
+          CRYPTO);
 
   /**
    * The integrations with frameworks and metrics: they sit on top of the API, and nothing of ours
    * below them may see the frameworks they bring.
    */
   static final Set<ReactorModule> INTEGRATIONS =
-      EnumSet.of(MICROMETER, SPRING_BOOT_STARTER, CHAT, SPRING_AI, LANGCHAIN4J);
+      EnumSet.of(MICROMETER, SPRING_BOOT_STARTER, CHAT, SPRING_AI, LANGCHAIN4J, CRYPTO);
 
   /** The chat memory core: framework-free, under both frameworks' chat memories. */
-  static final Set<ReactorModule> FRAMEWORK_FREE = EnumSet.of(CHAT, MICROMETER);
+  static final Set<ReactorModule> FRAMEWORK_FREE = EnumSet.of(CHAT, MICROMETER, CRYPTO);
 
   /** The modules that must never see a framework or metrics library: the API and the drivers. */
   static final Set<ReactorModule> CORE = EnumSet.of(API, SQL, INMEM, SQLITE, POSTGRES);
