@@ -59,6 +59,24 @@ public final class PayloadEncryption {
   }
 
   /**
+   * The largest payload a store accepts: for a store {@link #wrap} returned, the plaintext limit
+   * (the inner store's {@code maxPayloadBytes} minus {@link #OVERHEAD_BYTES}); for a driver's
+   * store, its {@code maxPayloadBytes}. For tools that size their input to what the store accepts.
+   *
+   * @param store a wrapped store or a driver's store
+   * @return bytes
+   * @throws NullPointerException if {@code store} is null
+   * @throws IllegalArgumentException if the store is neither
+   */
+  public static int maxPayloadBytes(StateStore store) {
+    Objects.requireNonNull(store, "store");
+    if (store instanceof EncryptedStore sealed) {
+      return sealed.maxPlaintextBytes();
+    }
+    return StoreCore.limits(store).maxPayloadBytes();
+  }
+
+  /**
    * The largest payload a store wrapped around {@code inner} accepts: the inner store's {@code
    * maxPayloadBytes} minus {@link #OVERHEAD_BYTES}.
    *
