@@ -15,6 +15,8 @@ import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
 import dev.harbor.state.StateStores;
 import dev.harbor.state.StorageException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -316,6 +318,70 @@ class PayloadEncryptionTest {
         .hasMessageContaining("destroyed");
     keys.shred("tenant-a"); // idempotent
     assertThat(store.eraseTenant(ListScope.MAINTENANCE, "tenant-a", 100)).isEqualTo(1);
+  }
+
+  // ---- rekey ----
+
+  @Test
+  void rekey_reSealsOnlyTheTenantsOlderPayloads_keepingSlotVersionPayloadAndTimestamp() {
+    Quadruple neighbour = new Quadruple("tenant-a2", "u", "s", "r");
+    Quadruple first = new Quadruple("tenant-a", "\u0001", "\u0001", "");
+    StateRecord a1 = rec(A, "k1", "one").withVersion(3);
+    StateRecord a2 = rec(A2, "k", "two");
+    StateRecord edge = rec(first, "\u0001", "the first slot a tenant can have");
+    StateRecord b = rec(B, "k", "b's");
+    StateRecord n = rec(neighbour, "k", "neighbour's");
+    store.saveAll(List.of(a1, a2, edge));
+    store.save(b);
+    store.save(n);
+    keys.rotate("tenant-a");
+    StateRecord a3 = rec(A, "k3", "already under the new version");
+    store.save(a3);
+    byte[] bBefore = inner.load(B, "k").bytes();
+    byte[] nBefore = inner.load(neighbour, "k").bytes();
+    byte[] a3Before = inner.load(A, "k3").bytes();
+
+    assertThat(PayloadEncryption.rekey(inner, keys, "tenant-a")).isEqualTo(3);
+
+    int primary = EncryptedStore.keyVersion(inner.load(A, "k3")).orElseThrow();
+    for (StateRecord r : List.of(a1, a2, edge)) {
+      StateRecord raw = inner.load(r.identity(), r.kind());
+      assertThat(EncryptedStore.keyVersion(raw)).contains(primary);
+      StateRecord now = store.load(r.identity(), r.kind());
+      assertThat(now.withId(r.id())).as("all but the event id kept").isEqualTo(r);
+      assertThat(now.id()).isNotEqualTo(r.id());
+    }
+    assertThat(inner.load(A, "k3").bytes()).isEqualTo(a3Before);
+    assertThat(inner.load(B, "k").bytes()).isEqualTo(bBefore);
+    assertThat(inner.load(neighbour, "k").bytes()).isEqualTo(nBefore);
+    assertThat(PayloadEncryption.rekey(inner, keys, "tenant-a")).isZero();
+  }
+
+  @Test
+  void rekey_neverOverwritesAWriterThatCameBetweenItsReadAndItsWrite() {
+    store.save(rec(A, "k", "old"));
+    keys.rotate("tenant-a");
+    StateRecord newer = rec(A, "k", "newer");
+    boolean[] steered = {false};
+    StateStore steering =
+        (StateStore)
+            Proxy.newProxyInstance(
+                StateStore.class.getClassLoader(),
+                new Class<?>[] {StateStore.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("saveIf") && !steered[0]) {
+                    steered[0] = true;
+                    store.save(newer); // the concurrent writer, after rekey read the record
+                  }
+                  try {
+                    return method.invoke(inner, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    assertThat(PayloadEncryption.rekey(steering, keys, "tenant-a")).isZero();
+    assertThat(steered[0]).isTrue();
+    assertThat(store.load(A, "k")).isEqualTo(newer);
   }
 
   // ---- the payload limit ----
