@@ -159,6 +159,39 @@ class KeyringCommandsTest {
     assertThat(again.code()).as(again.toString()).isEqualTo(ExitCodes.USAGE);
   }
 
+  @Test
+  void benchWithAKeyring_measuresTheSealedStoreBesideThePlainOne() {
+    Cli.Result r =
+        ok(
+            Cli.run(
+                "bench",
+                "--store",
+                "inmem:",
+                "--workloads",
+                "save,load,saveIf",
+                "--threads",
+                "1",
+                "--payload",
+                "32",
+                "--seconds",
+                "0.2",
+                "--warmup",
+                "0.05",
+                "--slots",
+                "1000",
+                "--no-baseline",
+                "--keyring",
+                keyring.toString(),
+                "--kek-file",
+                kek.toString()));
+    assertThat(r.out()).contains("sealed ops/s").contains("sealed / store throughput");
+    assertThat(
+            r.out()
+                .lines()
+                .filter(l -> l.matches("\\s+(save|load|saveIf)\\s+32 B\\s+1 threads\\s+[0-9.]+")))
+        .hasSize(3);
+  }
+
   static String[] concat(String[] a, String[] b) {
     String[] all = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, all, a.length, b.length);

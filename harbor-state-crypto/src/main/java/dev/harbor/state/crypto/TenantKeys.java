@@ -8,8 +8,9 @@ import java.util.Objects;
  * {@link #shred}); the primary version seals new writes, and any version opens what it sealed.
  *
  * <p>Thread-safe. Several instances, in one process or many, may share a keyring directory: each
- * change of a tenant's keyset is a locked read-modify-write that replaces the file atomically, and
- * every instance notices another's change on its next call for that tenant.
+ * change of a tenant's keyset is a locked read-modify-write that replaces the file atomically. An
+ * instance reads a key version it does not know from the file at once, and sees another instance's
+ * shred in every call that starts 50 ms or more after it (its own shred at once).
  */
 public sealed interface TenantKeys extends AutoCloseable permits Keyring {
 
@@ -49,7 +50,8 @@ public sealed interface TenantKeys extends AutoCloseable permits Keyring {
    * every payload of the tenant, wherever a copy of the ciphertext lies (the store, an export, a
    * backup of the database), is unreadable: reads fail with a {@link
    * dev.harbor.state.StorageException} saying the tenant's keys were destroyed, and writes for the
-   * tenant are refused the same way. Idempotent.
+   * tenant are refused the same way. Idempotent. Other instances sharing the keyring refuse from 50
+   * ms after it on (they look at the keyset file at most that long after their last look).
    *
    * <p>It cannot reach a backup of the keyring directory itself (restoring one restores the keys),
    * nor a payload an application already read and copied elsewhere.

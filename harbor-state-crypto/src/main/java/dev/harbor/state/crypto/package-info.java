@@ -52,9 +52,11 @@
  * bytes (or {@code h-} and its SHA-256 for ids over 100 bytes): injective, lower-case, never a path
  * separator. Writes are temporary file (0600), fsync, atomic move, fsync of the directory (0700). A
  * read-modify-write of a keyset holds a JVM lock stripe and a file lock on {@code <stem>.lock}, so
- * store instances and processes sharing the directory never lose a rotation. Keysets are cached;
- * each call stats the keyset file (no read), so another process's rotation or shred is seen on the
- * next call; a key version unknown to the cache is re-read once before it is refused.
+ * store instances and processes sharing the directory never lose a rotation. Keysets are cached; a
+ * call stats the keyset file (no read) when the cached keyset was last checked 50 ms or more ago,
+ * so another process's shred is refused by every call that starts 50 ms or more after it (a stat on
+ * every call cost as much as a whole cached load); a key version unknown to the cache (another
+ * process rotated and wrote) is read from the file at once, before it is refused.
  *
  * <p>{@code shred} writes a tombstone {@code <stem>.shredded}, then deletes the keyset: reads say
  * the tenant's keys were destroyed. A later write for that tenant is refused the same way, so a

@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -136,7 +137,8 @@ class KeyringTest {
   void twoProcesses_sharingAKeyring_agree() throws Exception {
     Path db = dir.resolve("state.db");
     Quadruple q = new Quadruple("t", "u", "s", "");
-    try (TenantKeys keys = TenantKeys.keyring(ring, kek);
+    AtomicLong ticker = new AtomicLong();
+    try (TenantKeys keys = new Keyring(ring, (TinkKek) kek, ticker::get);
         StateStore store = PayloadEncryption.wrap(KeyringChild.open(db), keys)) {
       StateRecord mine =
           StateRecord.of(
@@ -153,8 +155,10 @@ class KeyringTest {
       // A write here now uses the child's new primary: the rotation is not lost.
       store.save(StateRecord.of(EventId.newId(), q, "after", new byte[] {7}));
 
-      // The child shreds: this process's next read refuses, though it had the keyset cached.
+      // The child shreds: once the check interval has passed since this process last looked at
+      // the keyset file, its next read refuses, though it had the keyset cached.
       KeyringChild.run(kekFile, "shred", ring.toString(), db.toString(), "t");
+      ticker.addAndGet(Keyring.CHECK_INTERVAL_NANOS);
       assertThatThrownBy(() -> store.load(q, "parent"))
           .isInstanceOf(dev.harbor.state.StorageException.class)
           .hasMessageContaining("destroyed");
