@@ -5,6 +5,8 @@ import dev.harbor.state.cli.bench.BenchPlan;
 import dev.harbor.state.cli.bench.BenchReport;
 import dev.harbor.state.cli.bench.BenchResult;
 import dev.harbor.state.cli.bench.RetentionBench;
+import dev.harbor.state.crypto.PayloadEncryption;
+import dev.harbor.state.crypto.TenantKeys;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -127,6 +129,10 @@ final class BenchCommand extends StoreCommand {
     PrintStream out = io().out();
     List<BenchResult> results;
     try (BenchBackend backend = BenchBackend.open(location())) {
+      if (keyring != null) {
+        TenantKeys sealing = keys();
+        backend.sealWith(inner -> PayloadEncryption.wrap(inner, sealing));
+      }
       // Open the store first, so an unreachable or misconfigured store fails fast with its own
       // exit code.
       backend.store();
@@ -148,6 +154,9 @@ final class BenchCommand extends StoreCommand {
     }
     out.println();
     BenchReport.table(out, results);
+    if (keyring != null) {
+      printSealedRatios(out, results);
+    }
     if (csv != null) {
       BenchReport.csv(csv, results);
     }
@@ -157,6 +166,35 @@ final class BenchCommand extends StoreCommand {
           "bench saw " + errors + " unexpected errors (see the table notes)");
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * With {@code --keyring}: the sealed store's throughput over the plain store's, per workload,
+   * payload and thread count (the table's ratio column is store over target, the other way round).
+   */
+  private static void printSealedRatios(PrintStream out, List<BenchResult> results) {
+    out.println();
+    out.println("sealed / store throughput (payload encryption, side by side in this run):");
+    for (BenchResult s : results) {
+      if (!s.isStore()) {
+        continue;
+      }
+      for (BenchResult e : results) {
+        if ("sealed".equals(e.target())
+            && e.workload().equals(s.workload())
+            && e.payload() == s.payload()
+            && e.threads() == s.threads()
+            && s.opsPerSecond() > 0) {
+          out.printf(
+              Locale.ROOT,
+              "  %-8s %7d B %3d threads  %.2f%n",
+              s.workload(),
+              s.payload(),
+              s.threads(),
+              e.opsPerSecond() / s.opsPerSecond());
+        }
+      }
+    }
   }
 
   /** {@code --purge}: the retention measurement. */

@@ -44,7 +44,10 @@ class CliSecretsTest {
           Map.entry("drivers", List.of()),
           Map.entry("certify", List.of()),
           Map.entry("bench", List.of("--seconds=1", "--warmup=0", "--no-pgbench")),
-          Map.entry("demo", List.of()));
+          Map.entry("demo", List.of()),
+          Map.entry("rotate", List.of("--tenant=t")),
+          Map.entry("rekey", List.of("--tenant=t")),
+          Map.entry("kek", List.of()));
 
   @Test
   void generatedPasswords_neverAppearInAnyCommandsOutput() {
