@@ -122,14 +122,16 @@ class BenchCommandTest {
         .doesNotContain("errors:")
         .as("no store workload ran")
         .doesNotContainPattern("(?m)^save ");
-    // target, payload, threads, conversations, appends/s, p50, p99, p99.9, errors, acked, due, lost
+    // target, payload, threads, conversations, appends/s, p50, p99, p99.9, errors, acked, due,
+    // lost,
+    // duplicates
     String row =
         " +32 B +2 +3 +[0-9,.]+ +[0-9.]+ [µm]s +[0-9.]+ [µm]s +[0-9.]+ [µm]s +0 +[1-9][0-9]* +[1-9][0-9]* +";
     assertThat(r.out())
         .as("our repository: acknowledged adds, checked, none lost")
-        .containsPattern("(?m)^harbor" + row + "0 +[0-9.]+$")
+        .containsPattern("(?m)^harbor" + row + "0 +0 +[0-9.]+$")
         .as("the peer ran and was counted (its losses are measured, not asserted)")
-        .containsPattern("(?m)^spring-ai-jdbc" + row + "[0-9]+$");
+        .containsPattern("(?m)^spring-ai-jdbc" + row + "[0-9]+ +[0-9]+$");
     assertThat(TestPostgres.leftBehind(BENCH_SCHEMA, before))
         .as("bench schemas left behind")
         .isEmpty();

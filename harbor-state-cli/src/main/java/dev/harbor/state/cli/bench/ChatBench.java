@@ -100,6 +100,8 @@ public final class ChatBench {
    * @param errors adds that threw (not acknowledged, so never counted as lost)
    * @param due (read, message) pairs in which an acknowledged message was due
    * @param lost acknowledged messages missing from at least one read in which they were due
+   * @param duplicates extra copies of messages in the conversations' final lists (a message stored
+   *     twice takes two places of the window)
    * @param firstError the first failure's message, or empty
    */
   public record Result(
@@ -115,6 +117,7 @@ public final class ChatBench {
       long errors,
       long due,
       long lost,
+      long duplicates,
       String firstError) {}
 
   /**
@@ -485,10 +488,13 @@ public final class ChatBench {
       }
     }
     // After every add returned: each conversation as the framework would read it next.
+    long duplicates = 0;
     for (int c = 0; c < conversations; c++) {
       long at = System.nanoTime();
       List<Message> last = side.repositories[0].findByConversationId(conversationId(runId, c));
-      reads.add(new Read(c, at, at, keys(last), ""));
+      Set<String> keys = keys(last);
+      duplicates += last.size() - keys.size();
+      reads.add(new Read(c, at, at, keys, ""));
     }
     long[] lost = lost(acks, reads, conversations);
     return new Result(
@@ -504,6 +510,7 @@ public final class ChatBench {
         errors,
         lost[0],
         lost[1],
+        duplicates,
         firstError);
   }
 
@@ -634,6 +641,7 @@ public final class ChatBench {
           "acked",
           "due",
           "lost",
+          "dup",
           "ratio"
         });
     for (Result r : results) {
@@ -663,6 +671,7 @@ public final class ChatBench {
             Long.toString(r.acked()),
             Long.toString(r.due()),
             Long.toString(r.lost()),
+            Long.toString(r.duplicates()),
             ratio
           });
     }
@@ -688,7 +697,7 @@ public final class ChatBench {
             + " fewer than "
             + WINDOW
             + " other adds could have followed them (the window must still hold them); due: such"
-            + " (read, message) checks made.");
+            + " (read, message) checks made; dup: extra copies of messages in the final lists.");
     for (Result r : results) {
       if (r.errors() > 0) {
         out.printf(
