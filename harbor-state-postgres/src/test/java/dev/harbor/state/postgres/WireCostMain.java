@@ -88,7 +88,7 @@ final class WireCostMain {
               + schema
               + "&maxPoolSize=1";
       System.out.printf(
-          "%-22s %9s %9s %9s %9s %10s %10s %6s%n",
+          "%-22s %9s %9s %9s %9s %10s %10s %6s %10s%n",
           "per operation",
           "roundtrip",
           "executes",
@@ -96,7 +96,8 @@ final class WireCostMain {
           "unnamedP",
           "WAL rec B",
           "WAL tot B",
-          "FPIs");
+          "FPIs",
+          "pruning B");
       try (StateStore store = StateStores.open(location)) {
         byte[] payload = new byte[32];
         for (int i = 0; i < payload.length; i++) {
@@ -184,10 +185,10 @@ final class WireCostMain {
     }
     Map<Character, Long> c = proxy.snapshot();
     String end = one(admin, "SELECT pg_current_wal_lsn()");
-    long[] walBytes = wal ? wal(waldump, walDir, start, end, rels) : new long[] {0, 0, 0};
+    long[] walBytes = wal ? wal(waldump, walDir, start, end, rels) : new long[] {0, 0, 0, 0};
     double d = n;
     System.out.printf(
-        "%-22s %9.2f %9.2f %9.2f %9.2f %10.1f %10.1f %6.2f%n",
+        "%-22s %9.2f %9.2f %9.2f %9.2f %10.1f %10.1f %6.2f %10.1f%n",
         name,
         c.getOrDefault('S', 0L) / d, // pgjdbc pipelines its BEGIN ('Q') with what follows
         (c.getOrDefault('E', 0L) + c.getOrDefault('Q', 0L)) / d,
@@ -195,14 +196,16 @@ final class WireCostMain {
         c.getOrDefault('p', 0L) / d,
         walBytes[0] / d,
         walBytes[1] / d,
-        walBytes[2] / d);
+        walBytes[2] / d,
+        walBytes[3] / d);
   }
 
   /**
    * The WAL of the store's transactions between two positions: the records on the store's
    * relations, and every record of a transaction that wrote one (its commit record).
    *
-   * @return record bytes without full-page images, with them, and the number of full-page images
+   * @return record bytes without full-page images, with them, the number of full-page images, and
+   *     the record bytes of page pruning (part of the first)
    */
   private static long[] wal(
       String waldump, String walDir, String start, String end, Set<String> rels)
@@ -230,6 +233,7 @@ final class WireCostMain {
     long recBytes = 0;
     long totBytes = 0;
     long fpis = 0;
+    long pruned = 0;
     for (String line : lines) {
       Matcher rec = RECORD.matcher(line);
       if (!rec.find()) {
@@ -246,9 +250,14 @@ final class WireCostMain {
         if (line.contains(" FPW")) {
           fpis++;
         }
+        if (rec.group(3).equals("0")) {
+          // Page pruning on the store's pages, no transaction's: whether it happens depends on
+          // other clients' snapshots too (the xmin horizon), so it is shown apart.
+          pruned += Long.parseLong(rec.group(1));
+        }
       }
     }
-    return new long[] {recBytes, totBytes, fpis};
+    return new long[] {recBytes, totBytes, fpis, pruned};
   }
 
   private static String one(Connection c, String sql) throws Exception {
