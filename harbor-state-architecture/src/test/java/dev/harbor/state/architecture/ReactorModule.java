@@ -35,7 +35,8 @@ enum ReactorModule {
   SPRING_AI("spring-ai"),
   LANGCHAIN4J("langchain4j"),
   LANGGRAPH4J("langgraph4j"),
-  ADK("adk");
+  ADK("adk"),
+  CRYPTO("crypto");
 
   /** The drivers: none may depend on another. */
   static final Set<ReactorModule> DRIVERS = EnumSet.of(INMEM, SQLITE, POSTGRES);
@@ -59,17 +60,19 @@ enum ReactorModule {
           SPRING_AI,
           LANGCHAIN4J,
           LANGGRAPH4J,
-          ADK);
+          ADK,
+          CRYPTO);
 
   /**
    * The integrations with frameworks and metrics: they sit on top of the API, and nothing of ours
    * below them may see the frameworks they bring.
    */
   static final Set<ReactorModule> INTEGRATIONS =
-      EnumSet.of(MICROMETER, SPRING_BOOT_STARTER, CHAT, SPRING_AI, LANGCHAIN4J, LANGGRAPH4J, ADK);
+      EnumSet.of(
+          MICROMETER, SPRING_BOOT_STARTER, CHAT, SPRING_AI, LANGCHAIN4J, LANGGRAPH4J, ADK, CRYPTO);
 
   /** The chat memory core: framework-free, under both frameworks' chat memories. */
-  static final Set<ReactorModule> FRAMEWORK_FREE = EnumSet.of(CHAT, MICROMETER);
+  static final Set<ReactorModule> FRAMEWORK_FREE = EnumSet.of(CHAT, MICROMETER, CRYPTO);
 
   /** The modules that must never see a framework or metrics library: the API and the drivers. */
   static final Set<ReactorModule> CORE = EnumSet.of(API, SQL, INMEM, SQLITE, POSTGRES);

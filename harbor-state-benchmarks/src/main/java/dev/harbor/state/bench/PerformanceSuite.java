@@ -5,6 +5,7 @@ import dev.harbor.state.cli.bench.BenchBackend;
 import dev.harbor.state.cli.bench.BenchPlan;
 import dev.harbor.state.cli.bench.BenchReport;
 import dev.harbor.state.cli.bench.BenchResult;
+import dev.harbor.state.cli.bench.ChatBench;
 import dev.harbor.state.spi.ScratchLocation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,8 +41,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  * java -cp harbor-state-benchmarks/target/benchmarks.jar dev.harbor.state.bench.PerformanceSuite [--out docs]
  *     [--seconds 3] [--warmup 1] [--threads 1,4,16] [--payload 32,16384] [--drivers postgres,sqlite,inmem]
- *     [--jmh-seconds 2] [--no-jmh] [--revision COMMIT]
+ *     [--jmh-seconds 2] [--no-jmh] [--revision COMMIT] [--chat-threads 1,8] [--chat-conversations 1,100] [--no-chat]
  * </pre>
+ *
+ * <p>With PostgreSQL among the drivers, it also runs the chat peer benchmark ({@link ChatBench}, 32
+ * B messages) and prints its table for the notes of PERFORMANCE.md.
  */
 public final class PerformanceSuite {
 
@@ -78,10 +82,15 @@ public final class PerformanceSuite {
                 "2",
                 "--revision",
                 ""));
+    given.put("--chat-threads", "1,8");
+    given.put("--chat-conversations", "1,100");
     boolean jmh = true;
+    boolean chat = true;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--no-jmh")) {
         jmh = false;
+      } else if (args[i].equals("--no-chat")) {
+        chat = false;
       } else if (given.containsKey(args[i]) && i + 1 < args.length) {
         given.put(args[i], args[++i]);
       } else {
@@ -90,7 +99,7 @@ public final class PerformanceSuite {
                 + args[i]
                 + "; options: "
                 + given.keySet()
-                + " --no-jmh");
+                + " --no-jmh --no-chat");
       }
     }
     Opts opt = new Opts(given);
@@ -121,6 +130,9 @@ public final class PerformanceSuite {
         rows.addAll(results);
       }
     }
+    if (chat && List.of(opt.get("--drivers").split(",", -1)).contains("postgres")) {
+      chat(opt);
+    }
     List<JmhRow> jmhRows = jmh ? jmh(opt) : List.of();
     String loadAfter = loadAverage();
     List<String> machine = machine(loadBefore, loadAfter, opt);
@@ -145,6 +157,34 @@ public final class PerformanceSuite {
         100_000,
         true,
         true);
+  }
+
+  /** The chat peer benchmark on PostgreSQL, printed (its figures go to the notes by hand). */
+  private static void chat(Opts opt) throws InterruptedException {
+    try (BenchBackend backend = BenchBackend.open(BenchLocations.of("postgres"))) {
+      System.out.println("== chat peer, " + backend.summary());
+      BenchPlan plan =
+          new BenchPlan(
+              List.of(),
+              numbers(opt.get("--chat-threads")),
+              List.of(32),
+              (long) (Double.parseDouble(opt.get("--warmup")) * 1e9),
+              (long) (Double.parseDouble(opt.get("--seconds")) * 1e9),
+              BenchPlan.BATCH,
+              false,
+              false);
+      List<ChatBench.Result> results =
+          ChatBench.run(
+              backend,
+              plan,
+              numbers(opt.get("--chat-conversations")),
+              step -> System.out.println("  " + step));
+      ChatBench.table(System.out, results);
+      long errors = results.stream().mapToLong(ChatBench.Result::errors).sum();
+      if (errors > 0) {
+        throw new IllegalStateException("chat bench saw " + errors + " unexpected errors");
+      }
+    }
   }
 
   private static List<Integer> numbers(String list) {

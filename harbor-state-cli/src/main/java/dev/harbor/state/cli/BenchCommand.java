@@ -4,10 +4,14 @@ import dev.harbor.state.cli.bench.BenchBackend;
 import dev.harbor.state.cli.bench.BenchPlan;
 import dev.harbor.state.cli.bench.BenchReport;
 import dev.harbor.state.cli.bench.BenchResult;
+import dev.harbor.state.cli.bench.ChatBench;
 import dev.harbor.state.cli.bench.RetentionBench;
+import dev.harbor.state.crypto.PayloadEncryption;
+import dev.harbor.state.crypto.TenantKeys;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -29,13 +33,17 @@ import picocli.CommandLine.Option;
             + " durability; postgres - a bare JDBC loop on a pool of the store's size, and pgbench (if on the PATH) with"
             + " the statements of the shared pgbench baseline. Never touches the store's data: the store and the baseline"
             + " each work in a fresh schema harbor_bench_<random> (PostgreSQL, dropped after) or a temporary directory"
-            + " beside the SQLite file (deleted after). Exits 1 if any run had an unexpected error.",
+            + " beside the SQLite file (deleted after). Workload chat (PostgreSQL, not in the default): Spring AI's"
+            + " MessageWindowChatMemory (window 20) over our repository and over Spring AI's JdbcChatMemoryRepository,"
+            + " two nodes each, per --conversations count: appends/s, latency and acknowledged messages lost."
+            + " Exits 1 if any run had an unexpected error.",
     footer = {
       "",
       "Examples:",
       "  harbor-state bench --store postgres://app@db:5432/app",
       "  harbor-state bench --store sqlite:./harbor-state.db --threads 1,4 --seconds 3 --payload 32",
       "  harbor-state bench --store inmem: --workloads save,load --csv bench.csv",
+      "  harbor-state bench --store postgres://app@db:5432/app --workloads chat --threads 1,8 --payload 32",
       "  harbor-state bench --store sqlite:./bench.db --purge 1000000 --purge-steps 250,1000 --threads 4"
     })
 final class BenchCommand extends StoreCommand {
@@ -77,6 +85,14 @@ final class BenchCommand extends StoreCommand {
       defaultValue = "save,load,saveAll,saveIf,mixed",
       description = "Workloads (default: ${DEFAULT-VALUE}).")
   List<String> workloads;
+
+  @Option(
+      names = "--conversations",
+      split = ",",
+      paramLabel = "N[,N...]",
+      defaultValue = "1,100",
+      description = "Conversations the chat workload spreads over (default: ${DEFAULT-VALUE}).")
+  List<Integer> conversations;
 
   @Option(
       names = "--slots",
@@ -126,10 +142,18 @@ final class BenchCommand extends StoreCommand {
     BenchPlan plan = plan();
     PrintStream out = io().out();
     List<BenchResult> results;
+    List<ChatBench.Result> chat = new ArrayList<>();
     try (BenchBackend backend = BenchBackend.open(location())) {
+      if (keyring != null) {
+        TenantKeys sealing = keys();
+        backend.sealWith(inner -> PayloadEncryption.wrap(inner, sealing));
+      }
       // Open the store first, so an unreachable or misconfigured store fails fast with its own
       // exit code.
       backend.store();
+      if (workloads.contains(ChatBench.WORKLOAD)) {
+        ChatBench.check(backend);
+      }
       out.println("bench " + backend.summary());
       out.printf(
           Locale.ROOT,
@@ -141,22 +165,65 @@ final class BenchCommand extends StoreCommand {
       out.flush();
       Status status = new Status(io());
       try {
-        results = backend.run(plan, io().env(), status);
+        results = plan.workloads().isEmpty() ? List.of() : backend.run(plan, io().env(), status);
+        if (workloads.contains(ChatBench.WORKLOAD)) {
+          chat = ChatBench.run(backend, plan, conversations.stream().distinct().toList(), status);
+        }
       } finally {
         status.close();
       }
     }
     out.println();
-    BenchReport.table(out, results);
+    if (!results.isEmpty()) {
+      BenchReport.table(out, results);
+    }
+    if (keyring != null && !results.isEmpty()) {
+      printSealedRatios(out, results);
+    }
     if (csv != null) {
       BenchReport.csv(csv, results);
     }
-    long errors = results.stream().mapToLong(BenchResult::errors).sum();
+    if (!chat.isEmpty()) {
+      out.println();
+      ChatBench.table(out, chat);
+    }
+    long errors =
+        results.stream().mapToLong(BenchResult::errors).sum()
+            + chat.stream().mapToLong(ChatBench.Result::errors).sum();
     if (errors > 0) {
       throw new ExitCodes.CommandFailedException(
           "bench saw " + errors + " unexpected errors (see the table notes)");
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * With {@code --keyring}: the sealed store's throughput over the plain store's, per workload,
+   * payload and thread count (the table's ratio column is store over target, the other way round).
+   */
+  private static void printSealedRatios(PrintStream out, List<BenchResult> results) {
+    out.println();
+    out.println("sealed / store throughput (payload encryption, side by side in this run):");
+    for (BenchResult s : results) {
+      if (!s.isStore()) {
+        continue;
+      }
+      for (BenchResult e : results) {
+        if ("sealed".equals(e.target())
+            && e.workload().equals(s.workload())
+            && e.payload() == s.payload()
+            && e.threads() == s.threads()
+            && s.opsPerSecond() > 0) {
+          out.printf(
+              Locale.ROOT,
+              "  %-8s %7d B %3d threads  %.2f%n",
+              s.workload(),
+              s.payload(),
+              s.threads(),
+              e.opsPerSecond() / s.opsPerSecond());
+        }
+      }
+    }
   }
 
   /** {@code --purge}: the retention measurement. */
@@ -209,10 +276,19 @@ final class BenchCommand extends StoreCommand {
           "--payload sizes must be between 0 and 16777216 bytes");
     }
     for (String w : workloads) {
-      if (!BenchPlan.WORKLOADS.contains(w)) {
+      if (!BenchPlan.WORKLOADS.contains(w) && !ChatBench.WORKLOAD.equals(w)) {
         throw new ExitCodes.InvalidInputException(
-            "unknown workload '" + w + "'; workloads: " + String.join(", ", BenchPlan.WORKLOADS));
+            "unknown workload '"
+                + w
+                + "'; workloads: "
+                + String.join(", ", BenchPlan.WORKLOADS)
+                + ", "
+                + ChatBench.WORKLOAD);
       }
+    }
+    if (conversations.isEmpty() || conversations.stream().anyMatch(c -> c < 1 || c > 100_000)) {
+      throw new ExitCodes.InvalidInputException(
+          "--conversations must list counts between 1 and 100000");
     }
     if (slots < BenchPlan.BATCH) {
       throw new ExitCodes.InvalidInputException("--slots must be at least " + BenchPlan.BATCH);

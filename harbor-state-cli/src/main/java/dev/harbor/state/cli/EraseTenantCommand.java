@@ -19,6 +19,13 @@ final class EraseTenantCommand extends RetentionCommand {
   @Option(names = "--yes", description = "Confirm: erase every record of the tenant (required).")
   boolean yes;
 
+  @Option(
+      names = "--shred",
+      description =
+          "First destroy the tenant's keys (--keyring): every copy of its payloads, in backups and"
+              + " exports too, becomes unreadable. Then erase the records.")
+  boolean shred;
+
   @Override
   int run() throws Exception {
     if (!yes) {
@@ -27,7 +34,11 @@ final class EraseTenantCommand extends RetentionCommand {
               + target.tenant
               + "'; pass --yes to confirm");
     }
-    return withStore(
+    if (shred) {
+      // Shred first: if the erase is interrupted, what is left is already unreadable.
+      keys().shred(target.tenant);
+    }
+    return withInnerStore(
         store ->
             io().out()
                 .println(

@@ -43,7 +43,7 @@ final class ExportCommand extends StoreCommand {
 
   @Override
   int run() throws Exception {
-    return withStore(
+    return withInnerStore(
         store -> {
           if (out == null) {
             exportToStandardOutput(store);

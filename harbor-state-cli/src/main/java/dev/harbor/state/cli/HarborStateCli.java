@@ -53,7 +53,10 @@ import picocli.CommandLine.Spec;
       DriversCommand.class,
       CertifyCommand.class,
       BenchCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      RotateCommand.class,
+      RekeyCommand.class,
+      KekCommand.class
     },
     footer = {
       "",

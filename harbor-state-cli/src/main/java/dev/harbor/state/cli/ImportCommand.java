@@ -48,7 +48,7 @@ final class ImportCommand extends StoreCommand {
 
   @Override
   int run() throws Exception {
-    return withStore(this::importLines);
+    return withInnerStore(this::importLines);
   }
 
   /** Reads, checks and writes the records line by line, in batches; names the first bad line. */

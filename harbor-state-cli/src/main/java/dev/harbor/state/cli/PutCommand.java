@@ -3,7 +3,7 @@ package dev.harbor.state.cli;
 import dev.harbor.state.EventId;
 import dev.harbor.state.StateRecord;
 import dev.harbor.state.StateStore;
-import dev.harbor.state.spi.StoreCore;
+import dev.harbor.state.crypto.PayloadEncryption;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +61,7 @@ final class PutCommand extends StoreCommand {
     EventId eid = eventId != null ? EventId.of(eventId) : EventId.newId();
     try (StateStore store = open()) {
       // Read no more than a payload of this store can be: input past it is refused, not held.
-      int max = StoreCore.limits(store).maxPayloadBytes();
+      int max = PayloadEncryption.maxPayloadBytes(store);
       byte[] bytes;
       if (data != null) {
         bytes = data.getBytes(StandardCharsets.UTF_8);

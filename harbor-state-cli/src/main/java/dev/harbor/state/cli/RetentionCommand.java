@@ -51,7 +51,7 @@ abstract class RetentionCommand extends StoreCommand {
 
   /** Opens the store in effect with {@link #clock}, so the cutoff is the store clock's now. */
   @Override
-  StateStore open() {
+  StateStore openInner() {
     return StateStores.open(StateConfig.parse(location()).withClock(clock));
   }
 

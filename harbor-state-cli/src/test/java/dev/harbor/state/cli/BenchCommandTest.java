@@ -95,6 +95,58 @@ class BenchCommandTest {
   }
 
   @Test
+  void postgres_chat_runsSpringAiMemoryOverBothRepositories_countsLosses_andDropsItsSchemas() {
+    Set<String> before = TestPostgres.schemas(BENCH_SCHEMA);
+    Cli.Result r =
+        Cli.run(
+            new byte[0],
+            Map.of(),
+            "bench",
+            "--store",
+            TestPostgres.url(),
+            "--workloads",
+            "chat",
+            "--seconds",
+            "0.4",
+            "--warmup",
+            "0.1",
+            "--threads",
+            "2",
+            "--conversations",
+            "3",
+            "--payload",
+            "32");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .contains("chat: Spring AI MessageWindowChatMemory (window 20)", "appends/s", "lost")
+        .doesNotContain("errors:")
+        .as("no store workload ran")
+        .doesNotContainPattern("(?m)^save ");
+    // target, payload, threads, conversations, appends/s, p50, p99, p99.9, errors, acked, due,
+    // lost,
+    // duplicates
+    String row =
+        " +32 B +2 +3 +[0-9,.]+ +[0-9.]+ [µm]s +[0-9.]+ [µm]s +[0-9.]+ [µm]s +0 +[1-9][0-9]* +[1-9][0-9]* +";
+    assertThat(r.out())
+        .as("our repository: acknowledged adds, checked, none lost")
+        .containsPattern("(?m)^harbor" + row + "0 +0 +[0-9.]+$")
+        .as("the peer ran and was counted (its losses are measured, not asserted)")
+        .containsPattern("(?m)^spring-ai-jdbc" + row + "[0-9]+ +[0-9]+$");
+    assertThat(TestPostgres.leftBehind(BENCH_SCHEMA, before))
+        .as("bench schemas left behind")
+        .isEmpty();
+  }
+
+  @Test
+  void chat_onADriverOtherThanPostgres_isAUsageError_beforeAnyRun() {
+    Cli.Result r = Cli.run("bench", "--store", "inmem:", "--workloads", "save,chat");
+    assertThat(r.code()).as(r.toString()).isEqualTo(2);
+    assertThat(r.stderr()).contains("PostgreSQL");
+    assertThat(r.out()).doesNotContain("ops/s");
+    assertThat(Cli.run("bench", "--store", "inmem:", "--conversations", "0").code()).isEqualTo(2);
+  }
+
+  @Test
   void badInput_isAUsageError() {
     assertThat(Cli.run("bench", "--store", "inmem:", "--workloads", "save,nope").code())
         .isEqualTo(2);

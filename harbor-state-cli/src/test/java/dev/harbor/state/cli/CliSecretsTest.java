@@ -9,6 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,15 +48,21 @@ class CliSecretsTest {
           Map.entry("drivers", List.of()),
           Map.entry("certify", List.of()),
           Map.entry("bench", List.of("--seconds=1", "--warmup=0", "--no-pgbench")),
-          Map.entry("demo", List.of()));
+          Map.entry("demo", List.of()),
+          Map.entry("rotate", List.of("--tenant=t")),
+          Map.entry("rekey", List.of("--tenant=t")),
+          Map.entry("kek", List.of()));
 
   @Test
-  void generatedPasswords_neverAppearInAnyCommandsOutput() {
+  void generatedPasswords_neverAppearInAnyCommandsOutput() throws Exception {
     assertThat(ARGS.keySet())
         .containsExactlyInAnyOrderElementsOf(
             new picocli.CommandLine(new HarborStateCli())
                 .getSubcommands().keySet().stream().filter(c -> !c.equals("copy")).toList());
     Random random = new Random(0xB0B);
+    // Each run against the unreachable port waits about a second (the pool's failed first
+    // connection), and the runs share nothing: they go in parallel, then every one is checked.
+    List<Runs> all = new ArrayList<>();
     for (int round = 0; round < RESERVED.length(); round++) {
       String p = password(random, RESERVED.charAt(round));
       String e = URLEncoder.encode(p, StandardCharsets.UTF_8).replace("+", "%20");
@@ -62,28 +72,59 @@ class CliSecretsTest {
               "postgres://root:" + e + "@127.0.0.1:1/test?connectTimeout=1s",
               "postgres://root:" + p + "@127.0.0.1:1/test",
               "jdbc:postgresql://127.0.0.1:1/test?user=root&sslpassword=" + e)) {
-        List<Cli.Result> results = new ArrayList<>();
-        results.add(Cli.run("--stor=" + location, "doctor"));
-        results.add(Cli.run("doctor", location));
-        results.add(Cli.run("--store", location, "doctor", "--no-count", "--verbose"));
-        results.add(Cli.run(new byte[0], Map.of("HARBOR_STATE_STORE", location), "migrate"));
-        results.add(Cli.run("copy", "--from", location, "--to", "inmem:", "--verbose"));
-        results.add(Cli.run("copy", "--from=inmem:", "--to=" + location));
+        List<Callable<Cli.Result>> runs = new ArrayList<>();
+        runs.add(() -> Cli.run("--stor=" + location, "doctor"));
+        runs.add(() -> Cli.run("doctor", location));
+        runs.add(() -> Cli.run("--store", location, "doctor", "--no-count", "--verbose"));
+        runs.add(() -> Cli.run(new byte[0], Map.of("HARBOR_STATE_STORE", location), "migrate"));
+        runs.add(() -> Cli.run("copy", "--from", location, "--to", "inmem:", "--verbose"));
+        runs.add(() -> Cli.run("copy", "--from=inmem:", "--to=" + location));
         if (round % 7 == 0) {
           ARGS.forEach(
               (command, args) -> {
                 List<String> line = new ArrayList<>(List.of("--store", location, command));
                 line.addAll(args);
-                results.add(Cli.run(line.toArray(String[]::new)));
+                runs.add(() -> Cli.run(line.toArray(String[]::new)));
               });
         }
+        all.add(new Runs(p, e, runs));
+      }
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      for (Runs runs : all) {
+        runs.started = runs.calls.stream().map(pool::submit).toList();
+      }
+      for (Runs runs : all) {
+        List<Cli.Result> results = new ArrayList<>();
+        for (Future<Cli.Result> f : runs.started) {
+          results.add(f.get());
+        }
         for (Cli.Result r : results) {
-          for (String secret : List.of(p, e)) {
-            assertThat(r.out() + r.stderr()).as("password %s in %s", p, r).doesNotContain(secret);
+          for (String secret : List.of(runs.password, runs.encoded)) {
+            assertThat(r.out() + r.stderr())
+                .as("password %s in %s", runs.password, r)
+                .doesNotContain(secret);
           }
         }
         assertThat(results.get(0).stderr()).contains("Unknown option").contains("***");
       }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** One password's runs, raw and percent-encoded, and their results once started. */
+  private static final class Runs {
+    final String password;
+    final String encoded;
+    final List<Callable<Cli.Result>> calls;
+    List<Future<Cli.Result>> started = List.of();
+
+    Runs(String password, String encoded, List<Callable<Cli.Result>> calls) {
+      this.password = password;
+      this.encoded = encoded;
+      this.calls = calls;
     }
   }
 

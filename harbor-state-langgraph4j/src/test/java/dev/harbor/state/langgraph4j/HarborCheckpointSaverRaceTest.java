@@ -72,8 +72,8 @@ class HarborCheckpointSaverRaceTest {
     Checkpoint parent = checkpoint("parent");
     new HarborCheckpointSaver(storeA, "acme", Differential.SERIALIZER).put(config, parent);
 
-    Steered a = readFirst ? steerA : new Steered("find");
-    Steered b = readFirst ? steerB : new Steered("find");
+    Steered a = readFirst ? steerA : new Steered("find", true);
+    Steered b = readFirst ? steerB : new Steered("find", true);
     HarborCheckpointSaver saverA =
         new HarborCheckpointSaver(a.wrap(storeA), "acme", Differential.SERIALIZER);
     HarborCheckpointSaver saverB =

@@ -224,6 +224,17 @@ final class PgErrors {
     return state == null ? "" : state;
   }
 
+  /**
+   * A unique violation on another constraint than the event id's: in the store's statements, the
+   * primary key, which only a writer outside the locking protocol can make a save run into.
+   *
+   * @param e the failure
+   * @return whether it is one
+   */
+  static boolean isSlotTaken(SQLException e) {
+    return state(e).equals(UNIQUE_VIOLATION) && !onEventId(e);
+  }
+
   /** A unique violation on the event id (or on an unnamed constraint, which can only be it). */
   private static boolean onEventId(SQLException e) {
     if (e instanceof PSQLException p) {

@@ -83,11 +83,52 @@ final class PgLocalSettings {
    * its last result is the transaction's identity (id and incarnation, columns 3 and 4).
    */
   private record Prelude(
-      String sql, int results, boolean identifies, @Nullable List<String> tenants) {
-    static final Prelude NONE = new Prelude("", 0, false, null);
+      String sql,
+      int results,
+      boolean identifies,
+      @Nullable List<String> tenants,
+      boolean takesLocks) {
+    static final Prelude NONE = new Prelude("", 0, false, null, false);
+
+    /**
+     * The store's lock SELECTs ({@link PgSql}) that a statement may begin with, whose one row no
+     * caller reads: a prelude takes them into its last SELECT ({@link #taking}).
+     */
+    private static final List<String> LOCKS =
+        List.of(PgSql.LOCK_SLOT, PgSql.LOCK_SLOTS, PgSql.LOCK_SCOPES, PgSql.LOCK_SCOPE);
 
     Prelude(String sql, int results, boolean identifies) {
-      this(sql, results, identifies, null);
+      this(sql, results, identifies, null, false);
+    }
+
+    /**
+     * The SQL to prepare for a statement that carries this prelude, and the prelude that describes
+     * it. A statement that begins with one of the store's lock SELECTs gets its columns appended to
+     * the prelude's last SELECT, after the settings, so one statement fewer runs (issue 27): the
+     * target list is evaluated in order, so lock_timeout is set before a lock is waited for, and
+     * the prelude's columns keep their places. That SELECT's row is then the statement's own first
+     * result, which the view does not step past.
+     *
+     * @param statement the statement's SQL
+     * @return the prelude and statement as one SQL text, and this prelude or its taking form
+     */
+    Prelude taking(String statement) {
+      if (results > 0 && !takesLocks) {
+        for (String lock : LOCKS) {
+          if (statement.startsWith(lock)) {
+            String columns = lock.substring("SELECT ".length(), lock.length() - 2);
+            // Every prelude ends with "; " after its last SELECT.
+            String merged =
+                sql.substring(0, sql.length() - 2)
+                    + ", "
+                    + columns
+                    + "; "
+                    + statement.substring(lock.length());
+            return new Prelude(merged, results, identifies, tenants, true);
+          }
+        }
+      }
+      return new Prelude(sql + statement, results, identifies, tenants, takesLocks);
     }
 
     /**
@@ -114,7 +155,7 @@ final class PgLocalSettings {
                   + "', 'tenants', true)";
       // Every prelude ends with "; " after its last SELECT.
       return new Prelude(
-          sql.substring(0, sql.length() - 2) + columns + "; ", results, identifies, list);
+          sql.substring(0, sql.length() - 2) + columns + "; ", results, identifies, list, false);
     }
   }
 
@@ -308,12 +349,13 @@ final class PgLocalSettings {
         if (due.results() == 0) {
           return target.prepareStatement(sql);
         }
-        PreparedStatement real = target.prepareStatement(due.sql() + sql);
-        List<String> tenants = due.tenants();
+        Prelude carried = due.taking(sql);
+        PreparedStatement real = target.prepareStatement(carried.sql());
+        List<String> tenants = carried.tenants();
         if (tenants != null) {
           real.setArray(1, target.createArrayOf("text", tenants.toArray()));
         }
-        return statement(PreparedStatement.class, real, due);
+        return statement(PreparedStatement.class, real, carried);
       }
       if (name.equals("createStatement") && (args == null || args.length == 0)) {
         return statement(Statement.class, target.createStatement(), null);
@@ -400,11 +442,15 @@ final class PgLocalSettings {
       throws SQLException {
     boolean rows = args == null ? ((PreparedStatement) s).execute() : s.execute((String) args[0]);
     for (int i = 0; i < prelude.results(); i++) {
-      if (rows && prelude.identifies() && identified != null && i == prelude.results() - 1) {
+      boolean last = i == prelude.results() - 1;
+      if (rows && prelude.identifies() && identified != null && last) {
         ResultSet rs = s.getResultSet();
         if (rs.next()) {
           identified.accept(rs.getString(3), rs.getString(4));
         }
+      }
+      if (last && prelude.takesLocks()) {
+        break; // its last SELECT took the statement's locks: that row is the statement's own
       }
       rows = s.getMoreResults();
     }

@@ -160,24 +160,46 @@ final class PgSql {
             + " WHERE event_id = ANY(CAST(? AS text[]) COLLATE \"C\")";
     slotEventId = LOCK_SLOT + readToWrite + "SELECT event_id FROM " + table + " WHERE " + SLOT;
 
-    // save: the slot's locks, then the plain upsert, in one round trip (the commit follows in a
-    // second: PgDatabase). Holding the slot's lock, the save is the only writer of the slot, so:
-    // - the slot holds another event id or none: written (1 row), unless the new id is live in
-    //   another slot, which the event_id index rejects (23505, a conflict);
-    // - the slot already holds this event id: nothing is written (0 rows); the caller compares the
-    //   stored content, which is the rare replay path.
+    // save: the slot's locks, then the write, in one round trip (the commit follows in a second:
+    // PgDatabase). Holding the slot's lock, the save is the only writer of the slot, so:
+    // - the slot holds another event id: updated (1 row);
+    // - the slot is empty: inserted (1 row);
+    // - either way, a new id that is live in another slot is rejected by the event_id index
+    //   (23505, a conflict);
+    // - the slot already holds this event id: nothing is written (0 rows) and the row is locked
+    //   to the commit ("held"); the caller compares the stored content, the rare replay path.
+    // A plain UPDATE and a plain INSERT rather than INSERT ... ON CONFLICT DO UPDATE (issue 27):
+    // under the slot's lock no other writer races for the slot, so the upsert's speculative
+    // insertion (a confirmation record per insert) and its row lock before the update (a LOCK
+    // record per overwrite) are WAL, about 50 bytes a save, that buy nothing. Every part sees the
+    // statement's snapshot, taken after the locks were granted: the INSERT finds the row the UPDATE
+    // changes, and writes only into an empty slot. Its one row: the rows written, the rows held.
     save =
         LOCK_SLOT
-            + "INSERT INTO "
+            + "WITH u AS (UPDATE "
             + table
-            + " AS r ("
+            + " SET event_id = ?, version = ?, payload = ?, updated_at = CAST(? AS timestamptz)"
+            + " WHERE "
+            + SLOT
+            + " AND event_id <> "
+            + TXT
+            + " RETURNING 1), held AS (SELECT 1 FROM "
+            + table
+            + " WHERE "
+            + SLOT
+            + " AND event_id = "
+            + TXT
+            + " FOR UPDATE), i AS (INSERT INTO "
+            + table
+            + " ("
             + COLS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS timestamptz))"
-            + " ON CONFLICT ("
-            + PK
-            + ") DO UPDATE "
-            + OVERWRITE
-            + " WHERE r.event_id <> EXCLUDED.event_id";
+            + ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS timestamptz) WHERE NOT EXISTS (SELECT 1"
+            + " FROM "
+            + table
+            + " WHERE "
+            + SLOT
+            + ") RETURNING 1) SELECT (SELECT count(*) FROM u) + (SELECT count(*) FROM i),"
+            + " (SELECT count(*) FROM held)";
 
     // upsertBatch is saveAll after its locks (a group commit runs it after its slot locks).
     // saveAll: the batch's scope locks, then one statement for the whole batch over arrays, in one
@@ -280,23 +302,41 @@ final class PgSql {
         + table
         + " r WHERE r.event_id = i.event_id COLLATE \"C\""
         + " LIMIT 1) r),"
-        + " written AS (INSERT INTO "
+        // What is to be written, and whether its slot holds a row: a probe of the primary key per
+        // input row (a sub-select in the target list, which the planner cannot turn into a join).
+        + " todo AS (SELECT i.*, EXISTS (SELECT 1 FROM "
+        + table
+        + " r WHERE r.tenant_id = i.tenant_id COLLATE \"C\" AND r.user_id = i.user_id COLLATE \"C\""
+        + " AND r.session_id = i.session_id COLLATE \"C\" AND r.run_id = i.run_id COLLATE \"C\""
+        + " AND r.kind = i.kind COLLATE \"C\") AS taken FROM input i"
+        + " WHERE NOT EXISTS (SELECT 1 FROM live WHERE NOT live.same)"
+        + " AND NOT EXISTS (SELECT 1 FROM live WHERE live.ord = i.ord)),"
+        // Under the scopes' locks no other writer races for these slots (issue 27): a record into
+        // an empty slot is a plain INSERT, which spares the speculative insertion of ON CONFLICT
+        // (a confirmation record per row, about 48 bytes of WAL); one over a row keeps the upsert.
+        + " overwritten AS (INSERT INTO "
         + table
         + " AS r ("
         + COLS
         + ") SELECT "
         + COLS
-        + " FROM input i"
-        + " WHERE NOT EXISTS (SELECT 1 FROM live WHERE NOT live.same)"
-        + " AND NOT EXISTS (SELECT 1 FROM live WHERE live.ord = i.ord)"
-        + " ORDER BY "
+        + " FROM todo WHERE taken ORDER BY "
         + PK
         + " ON CONFLICT ("
         + PK
         + ") DO UPDATE "
         + OVERWRITE
-        + " WHERE r.event_id <> EXCLUDED.event_id RETURNING 1)"
-        + " SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM live WHERE same),"
-        + " (SELECT min(ord) FROM live WHERE NOT same)";
+        + " WHERE r.event_id <> EXCLUDED.event_id RETURNING 1),"
+        + " inserted AS (INSERT INTO "
+        + table
+        + " ("
+        + COLS
+        + ") SELECT "
+        + COLS
+        + " FROM todo WHERE NOT taken ORDER BY "
+        + PK
+        + " RETURNING 1)"
+        + " SELECT (SELECT count(*) FROM overwritten) + (SELECT count(*) FROM inserted),"
+        + " (SELECT count(*) FROM live WHERE same), (SELECT min(ord) FROM live WHERE NOT same)";
   }
 }

@@ -112,9 +112,9 @@ final class PgStore implements StoreDriver {
    * A save, under its slot's locks (held to the commit).
    *
    * <p>Contention never fails a save (CONTRACT.md 4.2): every writer of the slot waits for its
-   * lock, and the row the upsert found holding this event id stays locked to the commit (ON
-   * CONFLICT DO UPDATE locks the row even where its WHERE is false), so the slot cannot change
-   * between the write and the check below.
+   * lock, which is held to the commit, so the slot cannot change between the write and the check
+   * below. The row the statement found holding this event id is locked to the commit as well, so
+   * even a writer outside the protocol waits for the check.
    *
    * @throws dev.harbor.state.IdempotencyConflictException if the event id is live with other
    *     content
@@ -122,10 +122,26 @@ final class PgStore implements StoreDriver {
   private void saveUnderLocks(
       Connection c, SlotLocks.Keys keys, StateRecord r, Supplier<String> what) throws SQLException {
     try (PreparedStatement p = c.prepareStatement(sql.save)) {
-      int i = bindSlot(p, bindLocks(p, keys), r.identity(), r.kind());
-      bindContent(p, i, r);
-      if (updateAfterLocks(p) == 1) {
-        return;
+      int i = bindContent(p, bindLocks(p, keys), r); // the UPDATE's new values
+      i = bindSlot(p, i, r.identity(), r.kind()); // its slot
+      p.setString(i++, r.id().value()); // and the id it replaces only if other
+      i = bindSlot(p, i, r.identity(), r.kind()); // the row a replay locks
+      p.setString(i++, r.id().value());
+      i = bindContent(p, bindSlot(p, i, r.identity(), r.kind()), r); // the INSERT's row
+      bindSlot(p, i, r.identity(), r.kind()); // into an empty slot
+      try (ResultSet rs = queryAfterLocks(p, false)) {
+        rs.next();
+        if (rs.getLong(1) == 1) {
+          return;
+        }
+      } catch (SQLException e) {
+        if (PgErrors.isSlotTaken(e)) {
+          // The slot was empty in the statement's snapshot and filled before its insert: only a
+          // writer outside the locking protocol can do that. Rolled back; as below.
+          throw new StorageException(
+              what.get() + " found its slot changed concurrently; nothing was changed", true, e);
+        }
+        throw e;
       }
     }
     // Nothing written: the slot held this event id. The same write again is a no-op; other
@@ -419,12 +435,17 @@ final class PgStore implements StoreDriver {
     return Objects.requireNonNull(r.updatedAt(), "the core stamps every record");
   }
 
-  /** Binds a record's event id, version, payload and updatedAt, after its slot. */
-  private static void bindContent(PreparedStatement p, int i, StateRecord r) throws SQLException {
+  /**
+   * Binds a record's event id, version, payload and updatedAt.
+   *
+   * @return the next parameter index
+   */
+  private static int bindContent(PreparedStatement p, int i, StateRecord r) throws SQLException {
     p.setString(i++, r.id().value());
     p.setLong(i++, r.version());
     p.setBytes(i++, r.bytes());
-    p.setString(i, PgTimestamps.text(stamped(r)));
+    p.setString(i++, PgTimestamps.text(stamped(r)));
+    return i;
   }
 
   /** The event id of an exact expectation (deleteIf's and fenceIf's, as the core checked). */

@@ -198,7 +198,7 @@ class SaveUnderContentionTest extends DatabaseTest {
     if (r == null) {
       return;
     }
-    if (sql.contains("pg_advisory_xact_lock(?); INSERT INTO")) {
+    if (sql.contains("pg_advisory_xact_lock(?); WITH u AS (UPDATE")) {
       // The upsert is next: a concurrent replay of the same record gets there first, so the
       // upsert finds its event id in place and writes nothing.
       if (upserts.incrementAndGet() == 1) {

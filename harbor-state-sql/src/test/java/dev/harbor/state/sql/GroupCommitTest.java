@@ -712,10 +712,12 @@ class GroupCommitTest {
     assertThat(unexpected).isEmpty();
     assertThat(duplicates.get()).isZero();
     assertThat(succeeded.size() + cancelled.size() + unknown.size()).isEqualTo(threads * perThread);
-    assertThat(committed)
-        .containsAll(succeeded)
-        .containsAll(unknown)
-        .doesNotContainAnyElementsOf(cancelled);
+    assertThat(committed).containsAll(succeeded).containsAll(unknown);
+    // Not doesNotContainAnyElementsOf: AssertJ refuses an empty set, and a run may cancel nothing.
+    assertThat(cancelled)
+        .as("cancelled writes that were committed")
+        .filteredOn(committed::contains)
+        .isEmpty();
   }
 
   /** A short pause between interrupts, so that most calls run uninterrupted. */

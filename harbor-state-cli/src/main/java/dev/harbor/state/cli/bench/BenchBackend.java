@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,6 +41,7 @@ public abstract class BenchBackend implements AutoCloseable {
   final StateConfig config;
   final ScratchLocation scratch;
   private @Nullable StateStore store;
+  private @Nullable UnaryOperator<StateStore> sealer;
   private final IdentityHashMap<BenchTarget, ScratchLocation> baselines = new IdentityHashMap<>();
 
   BenchBackend(String location, StateConfig config, ScratchLocation scratch) {
@@ -118,6 +120,29 @@ public abstract class BenchBackend implements AutoCloseable {
       store = StateStores.open(scratch.location());
     }
     return store;
+  }
+
+  /**
+   * Measures, beside the store, the store wrapped by {@code sealer} (payload encryption), in a
+   * tenant of its own: {@code bench --keyring} puts the two side by side in one run.
+   *
+   * @param sealer wraps the store under test
+   */
+  public synchronized void sealWith(UnaryOperator<StateStore> sealer) {
+    this.sealer = sealer;
+  }
+
+  /**
+   * The sealed store as a benchmark target, if {@link #sealWith} was called.
+   *
+   * @return the target, named {@code sealed}
+   */
+  public synchronized Optional<BenchTarget> sealedTarget() {
+    if (sealer == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new StoreTarget(sealer.apply(store()), StoreTarget.TENANT + "-sealed", StoreTarget.SEALED));
   }
 
   /**

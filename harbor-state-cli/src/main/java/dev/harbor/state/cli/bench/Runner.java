@@ -67,12 +67,13 @@ final class Runner {
   List<BenchResult> run() throws InterruptedException {
     List<BenchResult> results = new ArrayList<>();
     BenchTarget store = backend.storeTarget();
+    BenchTarget sealed = backend.sealedTarget().orElse(null);
     BenchTarget baseline = plan.baselines() ? backend.baseline() : null;
     Optional<Pgbench> pgbench =
         baseline != null && plan.pgbench() ? backend.pgbench(baseline, env) : Optional.empty();
     int perPayload = 0;
     for (String w : plan.workloads()) {
-      int targets = 1;
+      int targets = sealed != null ? 2 : 1;
       if (BenchPlan.WITH_BASELINE.contains(w)) {
         targets += (baseline != null ? 1 : 0) + (pgbench.isPresent() ? 1 : 0);
       }
@@ -86,6 +87,9 @@ final class Runner {
       if (plan.workloads().contains("load")) {
         starting("preloading " + space + " slots of " + payloadSize + " B");
         store.preload(space, payload);
+        if (sealed != null) {
+          sealed.preload(space, payload);
+        }
         if (baseline != null) {
           baseline.preload(space, payload); // for PostgreSQL this is pgbench's table too
         }
@@ -96,6 +100,12 @@ final class Runner {
       for (String workload : plan.workloads()) {
         for (int threads : plan.threads()) {
           results.add(measure(store, workload, payloadSize, payload, space, threads));
+        }
+        if (sealed != null) {
+          // Right after the store's runs, on the same data: the two side by side in one run.
+          for (int threads : plan.threads()) {
+            results.add(measure(sealed, workload, payloadSize, payload, space, threads));
+          }
         }
         if (baseline != null && BenchPlan.WITH_BASELINE.contains(workload)) {
           for (int threads : plan.threads()) {

@@ -18,10 +18,24 @@ final class StoreTarget implements BenchTarget {
   static final String RUN = "";
   static final String KIND = "session.lifecycle";
 
+  /** The target name of the store wrapped with payload encryption ({@code bench --keyring}). */
+  static final String SEALED = "sealed";
+
   private final StateStore store;
+  private final String tenant;
+  private final String name;
 
   StoreTarget(StateStore store) {
+    this(store, TENANT, BenchResult.STORE);
+  }
+
+  /**
+   * A target over a store in its own tenant (so its slots never hold another target's payloads).
+   */
+  StoreTarget(StateStore store, String tenant, String name) {
     this.store = store;
+    this.tenant = tenant;
+    this.name = name;
   }
 
   /** The session id of a slot number, shared by every target. */
@@ -29,8 +43,8 @@ final class StoreTarget implements BenchTarget {
     return "s" + slot;
   }
 
-  static Quadruple slot(int slot) {
-    return new Quadruple(TENANT, USER, session(slot), RUN);
+  private Quadruple slot(int slot) {
+    return new Quadruple(tenant, USER, session(slot), RUN);
   }
 
   StateStore store() {
@@ -39,7 +53,7 @@ final class StoreTarget implements BenchTarget {
 
   @Override
   public String name() {
-    return BenchResult.STORE;
+    return name;
   }
 
   @Override
