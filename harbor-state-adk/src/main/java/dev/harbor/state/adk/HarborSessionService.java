@@ -1,7 +1,6 @@
 package dev.harbor.state.adk;
 
 import com.google.adk.events.Event;
-import com.google.adk.events.EventActions;
 import com.google.adk.sessions.BaseSessionService;
 import com.google.adk.sessions.GetSessionConfig;
 import com.google.adk.sessions.ListEventsResponse;
@@ -32,7 +31,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -362,7 +360,7 @@ public final class HarborSessionService implements BaseSessionService {
           Session.builder(h.id())
               .appName(appName)
               .userId(userId)
-              .state(merged(h.state(), app, user))
+              .state(StateScopes.merged(h.state(), app, user))
               .lastUpdateTime(h.lastUpdate())
               .build());
     }
@@ -455,7 +453,7 @@ public final class HarborSessionService implements BaseSessionService {
       throw new IllegalArgumentException("an appended event needs an id (Event.generateEventId())");
     }
     Place place = place(session.appName(), session.userId(), session.id());
-    Map<String, Object> delta = delta(event);
+    Map<String, Object> delta = StateScopes.delta(event);
     byte[] eventBytes = Json.event(event);
     String seen = incarnations.get(session);
     for (int attempt = 1; ; attempt++) {
@@ -482,17 +480,9 @@ public final class HarborSessionService implements BaseSessionService {
       Scoped app = appState(place.app());
       Scoped user = userState(place);
       Map<String, Object> own = new LinkedHashMap<>(h.state());
-      delta.forEach(
-          (key, value) -> {
-            if (key.startsWith(State.APP_PREFIX)) {
-              apply(app.state(), key.substring(State.APP_PREFIX.length()), value);
-            } else if (key.startsWith(State.USER_PREFIX)) {
-              apply(user.state(), key.substring(State.USER_PREFIX.length()), value);
-            }
-            apply(own, key, value);
-          });
+      StateScopes.apply(delta, own, app.state(), user.state());
       // As the in-memory service merges the app's and user's state into the session it stores.
-      Map<String, Object> ownAfter = merged(own, app.state(), user.state());
+      Map<String, Object> ownAfter = StateScopes.merged(own, app.state(), user.state());
       Instant lastUpdate = Instant.ofEpochMilli(event.timestamp());
       long sequence = h.next();
       String eventKind = eventKind(h.incarnation(), sequence);
@@ -575,27 +565,6 @@ public final class HarborSessionService implements BaseSessionService {
     return total;
   }
 
-  /** The event's state delta without {@code temp:} keys (never stored). */
-  private static Map<String, Object> delta(Event event) {
-    Map<String, Object> delta = new LinkedHashMap<>();
-    EventActions actions = event.actions();
-    if (actions != null && actions.stateDelta() != null) {
-      actions.stateDelta().entrySet().stream()
-          .filter(e -> !e.getKey().startsWith(State.TEMP_PREFIX))
-          .sorted(Map.Entry.comparingByKey())
-          .forEach(e -> delta.put(e.getKey(), e.getValue()));
-    }
-    return delta;
-  }
-
-  private static void apply(Map<String, Object> state, String key, Object value) {
-    if (value == State.REMOVED) {
-      state.remove(key);
-    } else {
-      state.put(key, value);
-    }
-  }
-
   /** An event whose id the session already holds: the same event is a no-op, another an error. */
   private Event alreadyAppended(
       Place place, Json.Header h, StateRecord index, Event event, byte[] eventBytes) {
@@ -646,15 +615,7 @@ public final class HarborSessionService implements BaseSessionService {
   }
 
   private Map<String, Object> merged(Map<String, Object> own, Place place) {
-    return merged(own, appState(place.app()).state(), userState(place).state());
-  }
-
-  private static ConcurrentMap<String, Object> merged(
-      Map<String, Object> own, Map<String, Object> app, Map<String, Object> user) {
-    ConcurrentMap<String, Object> state = new ConcurrentHashMap<>(own);
-    app.forEach((k, v) -> state.put(State.APP_PREFIX + k, v));
-    user.forEach((k, v) -> state.put(State.USER_PREFIX + k, v));
-    return state;
+    return StateScopes.merged(own, appState(place.app()).state(), userState(place).state());
   }
 
   private Optional<Json.Header> header(Place place) {
