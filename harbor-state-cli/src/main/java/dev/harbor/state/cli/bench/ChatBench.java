@@ -15,8 +15,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -309,15 +307,6 @@ public final class ChatBench {
     }
   }
 
-  /** One acknowledged add: the message's key and its call's interval. */
-  record Ack(int conversation, String key, long start, long end) {}
-
-  /**
-   * One read of a conversation: its interval, the keys it returned, and the key of the add it was
-   * part of (empty for the final reads).
-   */
-  record Read(int conversation, long start, long end, Set<String> keys, String owner) {}
-
   /** Warmup, measure, stop: written by the runner, read by the workers. */
   private static final class Phase {
     volatile int value = Runner.Phase.WARMUP;
@@ -334,8 +323,8 @@ public final class ChatBench {
     private final SplittableRandom random =
         new SplittableRandom(ThreadLocalRandom.current().nextLong());
     final Histogram latency = new Histogram(Runner.DIGITS);
-    final List<Ack> acks = new ArrayList<>();
-    final List<Read> reads = new ArrayList<>();
+    final List<ChatLoss.Ack> acks = new ArrayList<>();
+    final List<ChatLoss.Read> reads = new ArrayList<>();
     long units;
     long errors;
     @Nullable String firstError;
@@ -375,7 +364,7 @@ public final class ChatBench {
           continue;
         }
         long end = System.nanoTime();
-        acks.add(new Ack(conversation, key, start, end));
+        acks.add(new ChatLoss.Ack(conversation, key, start, end));
         if (at == Runner.Phase.MEASURE && phase.value == Runner.Phase.MEASURE) {
           latency.recordValue(end - start);
           units++;
@@ -406,7 +395,8 @@ public final class ChatBench {
       List<Message> messages = delegate.findByConversationId(conversationId);
       long end = System.nanoTime();
       if (Thread.currentThread() instanceof Worker w) {
-        w.reads.add(new Read(w.currentConversation, start, end, keys(messages), w.current));
+        w.reads.add(
+            new ChatLoss.Read(w.currentConversation, start, end, keys(messages), w.current));
       }
       return messages;
     }
@@ -475,8 +465,8 @@ public final class ChatBench {
     long units = 0;
     long errors = 0;
     String firstError = "";
-    List<Ack> acks = new ArrayList<>();
-    List<Read> reads = new ArrayList<>();
+    List<ChatLoss.Ack> acks = new ArrayList<>();
+    List<ChatLoss.Read> reads = new ArrayList<>();
     for (Worker w : workers) {
       h.add(w.latency);
       units += w.units;
@@ -494,9 +484,9 @@ public final class ChatBench {
       List<Message> last = side.repositories[0].findByConversationId(conversationId(runId, c));
       Set<String> keys = keys(last);
       duplicates += last.size() - keys.size();
-      reads.add(new Read(c, at, at, keys, ""));
+      reads.add(new ChatLoss.Read(c, at, at, keys, ""));
     }
-    long[] lost = lost(acks, reads, conversations);
+    long[] lost = ChatLoss.lost(acks, reads, conversations);
     return new Result(
         side.name,
         payload,
@@ -512,98 +502,6 @@ public final class ChatBench {
         lost[1],
         duplicates,
         firstError);
-  }
-
-  /**
-   * Checks every read against the acknowledged adds (see the class comment).
-   *
-   * @return {due pairs, lost messages}
-   */
-  static long[] lost(List<Ack> acks, List<Read> reads, int conversations) {
-    List<List<Ack>> byConversation = new ArrayList<>();
-    for (int c = 0; c < conversations; c++) {
-      byConversation.add(new ArrayList<>());
-    }
-    for (Ack a : acks) {
-      byConversation.get(a.conversation()).add(a);
-    }
-    List<List<Read>> readsByConversation = new ArrayList<>();
-    for (int c = 0; c < conversations; c++) {
-      readsByConversation.add(new ArrayList<>());
-    }
-    for (Read r : reads) {
-      readsByConversation.get(r.conversation()).add(r);
-    }
-    long due = 0;
-    Set<String> lost = new HashSet<>();
-    for (int c = 0; c < conversations; c++) {
-      Ack[] byEnd = byConversation.get(c).toArray(Ack[]::new);
-      Arrays.sort(byEnd, Comparator.comparingLong(Ack::end));
-      Ack[] byStart = byEnd.clone();
-      Arrays.sort(byStart, Comparator.comparingLong(Ack::start));
-      long[] ends = Arrays.stream(byEnd).mapToLong(Ack::end).toArray();
-      long[] starts = Arrays.stream(byStart).mapToLong(Ack::start).toArray();
-      long longest = 0;
-      for (Ack a : byEnd) {
-        longest = Math.max(longest, a.end() - a.start());
-      }
-      for (Read r : readsByConversation.get(c)) {
-        // Candidates: acked before the read began, newest first.
-        long newestBadStart = Long.MIN_VALUE;
-        for (int i = upperBound(ends, r.start() - 1) - 1; i >= 0; i--) {
-          Ack m = byEnd[i];
-          if (m.end() < newestBadStart) {
-            break; // ended before an add that was already out of the window began: out too
-          }
-          if (m.key().equals(r.owner())) {
-            continue;
-          }
-          if (mayFollow(byStart, starts, m, r, longest) >= WINDOW) {
-            newestBadStart = Math.max(newestBadStart, m.start());
-            continue;
-          }
-          due++;
-          if (!r.keys().contains(m.key())) {
-            lost.add(m.key());
-          }
-        }
-      }
-    }
-    return new long[] {due, lost.size()};
-  }
-
-  /**
-   * Adds other than {@code m} and the read's own that may take effect between {@code m} and the
-   * read: ended after {@code m} began and began before the read ended; counting stops at the
-   * window.
-   */
-  private static int mayFollow(Ack[] byStart, long[] starts, Ack m, Read r, long longest) {
-    int count = 0;
-    for (int i = upperBound(starts, r.end() - 1) - 1; i >= 0 && count < WINDOW; i--) {
-      Ack x = byStart[i];
-      if (x.start() < m.start() - longest) {
-        break; // began so long before m that it ended before m began
-      }
-      if (x.end() > m.start() && !x.key().equals(m.key()) && !x.key().equals(r.owner())) {
-        count++;
-      }
-    }
-    return count;
-  }
-
-  /** The number of values at most {@code limit} in a sorted array. */
-  private static int upperBound(long[] sorted, long limit) {
-    int lo = 0;
-    int hi = sorted.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (sorted[mid] <= limit) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
   }
 
   private static void sleepNanos(long nanos) throws InterruptedException {

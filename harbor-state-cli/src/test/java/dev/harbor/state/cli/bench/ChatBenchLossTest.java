@@ -2,8 +2,8 @@ package dev.harbor.state.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.harbor.state.cli.bench.ChatBench.Ack;
-import dev.harbor.state.cli.bench.ChatBench.Read;
+import dev.harbor.state.cli.bench.ChatLoss.Ack;
+import dev.harbor.state.cli.bench.ChatLoss.Read;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -36,20 +36,20 @@ class ChatBenchLossTest {
 
   @Test
   void theLastTwentyPresent_noneLost_andEvictedOnesAreNotDue() {
-    long[] r = ChatBench.lost(sequential(25), List.of(finalRead(5, 25)), 1);
+    long[] r = ChatLoss.lost(sequential(25), List.of(finalRead(5, 25)), 1);
     assertThat(r).containsExactly(20, 0);
   }
 
   @Test
   void aMissingMessageInsideTheWindow_isLost_oneOutsideIsNot() {
-    assertThat(ChatBench.lost(sequential(25), List.of(finalRead(5, 25, "a24")), 1))
+    assertThat(ChatLoss.lost(sequential(25), List.of(finalRead(5, 25, "a24")), 1))
         .containsExactly(20, 1);
-    assertThat(ChatBench.lost(sequential(25), List.of(finalRead(5, 25, "a5")), 1))
+    assertThat(ChatLoss.lost(sequential(25), List.of(finalRead(5, 25, "a5")), 1))
         .as("a5 has 19 followers: still in the window")
         .containsExactly(20, 1);
-    assertThat(ChatBench.lost(sequential(25), List.of(finalRead(6, 25)), 1))
+    assertThat(ChatLoss.lost(sequential(25), List.of(finalRead(6, 25)), 1))
         .isEqualTo(new long[] {20, 1});
-    assertThat(ChatBench.lost(sequential(25), List.of(finalRead(10, 25)), 1))
+    assertThat(ChatLoss.lost(sequential(25), List.of(finalRead(10, 25)), 1))
         .as("a5..a9 missing")
         .containsExactly(20, 5);
   }
@@ -59,9 +59,9 @@ class ChatBenchLossTest {
     // a0 acked at 10; a1 still running over the read; the read is inside add "o".
     List<Ack> acks =
         List.of(new Ack(0, "a0", 0, 10), new Ack(0, "a1", 5, 30), new Ack(0, "o", 15, 40));
-    assertThat(ChatBench.lost(acks, List.of(new Read(0, 20, 25, Set.of("a0"), "o")), 1))
+    assertThat(ChatLoss.lost(acks, List.of(new Read(0, 20, 25, Set.of("a0"), "o")), 1))
         .containsExactly(1, 0);
-    assertThat(ChatBench.lost(acks, List.of(new Read(0, 20, 25, Set.of(), "o")), 1))
+    assertThat(ChatLoss.lost(acks, List.of(new Read(0, 20, 25, Set.of(), "o")), 1))
         .containsExactly(1, 1);
   }
 
@@ -77,13 +77,13 @@ class ChatBenchLossTest {
     for (int i = 0; i < 20; i++) {
       xs.add("x" + i);
     }
-    assertThat(ChatBench.lost(acks, List.of(new Read(0, 100, 100, xs, "")), 1))
+    assertThat(ChatLoss.lost(acks, List.of(new Read(0, 100, 100, xs, "")), 1))
         .as("21 adds that may come in any order: none is surely in the last 20")
         .containsExactly(0, 0);
     // With 19 of them, all 20 are due, and m is missing.
     acks.remove(acks.size() - 1);
     xs.remove("x19");
-    assertThat(ChatBench.lost(acks, List.of(new Read(0, 100, 100, xs, "")), 1))
+    assertThat(ChatLoss.lost(acks, List.of(new Read(0, 100, 100, xs, "")), 1))
         .containsExactly(20, 1);
   }
 
@@ -92,6 +92,6 @@ class ChatBenchLossTest {
     List<Ack> acks = List.of(new Ack(0, "a", 0, 5), new Ack(1, "b", 0, 5));
     List<Read> reads =
         List.of(new Read(0, 10, 10, Set.of("a"), ""), new Read(1, 10, 10, Set.of("a"), ""));
-    assertThat(ChatBench.lost(acks, reads, 2)).containsExactly(2, 1);
+    assertThat(ChatLoss.lost(acks, reads, 2)).containsExactly(2, 1);
   }
 }
